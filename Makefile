@@ -1,0 +1,144 @@
+# mongoose: see README.md. `make test` is the one command that proves it works.
+CC ?= cc
+CXX ?= g++
+BUILD ?= build
+WARN = -W -Wall -Wextra -Werror -pedantic -std=c99 -Wundef -Wshadow
+SAN = -fsanitize=address,undefined -fno-sanitize-recover=all
+CFLAGS ?= -O2 -g
+LIBS = -lpthread
+TEST_CFLAGS = $(WARN) -g -O1 $(SAN) -I. $(EXTRA_CFLAGS)
+VG_CFLAGS = $(WARN) -g -O0 -I. $(EXTRA_CFLAGS)
+FUZZ_TIME ?= 30
+
+SRC_C = $(wildcard src/*.c)
+SRC_H = $(wildcard src/*.h)
+UNIT_TESTS = $(patsubst test/unit/%.c,$(BUILD)/test/%,$(wildcard test/unit/test_*.c))
+NET_TESTS = $(patsubst test/net/%.c,$(BUILD)/test/%,$(wildcard test/net/test_*.c))
+FUZZ_NAMES = $(patsubst test/fuzz/fuzz_%.c,%,$(wildcard test/fuzz/fuzz_*.c))
+EXAMPLE_DIRS = $(patsubst %/main.c,%,$(wildcard examples/*/main.c))
+EXAMPLES = $(foreach d,$(EXAMPLE_DIRS),$(d)/$(notdir $(d)))
+
+.PHONY: all examples test fuzz-replay-build deps valgrind amalgamate check-amalgamation \
+  unamalgamated mg_prefix cxx fuzz fuzz-replay clean run
+.SECONDEXPANSION:
+
+all: $(BUILD)/mongoose.o examples
+
+examples: $(EXAMPLES)
+
+$(EXAMPLES): $$(@D)/main.c mongoose.c mongoose.h
+	$(CC) $(WARN) $(CFLAGS) -I. $(@D)/main.c mongoose.c -o $@ $(LIBS)
+
+$(BUILD)/mongoose.o: mongoose.c mongoose.h
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(CFLAGS) -c mongoose.c -o $@
+
+# The amalgamation is generated from src/ and committed.
+mongoose.c mongoose.h: $(SRC_C) $(SRC_H) tools/amalgam.sh
+	tools/amalgam.sh
+
+amalgamate:
+	tools/amalgam.sh
+
+check-amalgamation:
+	@mkdir -p $(BUILD)/amal
+	tools/amalgam.sh $(BUILD)/amal
+	cmp mongoose.c $(BUILD)/amal/mongoose.c
+	cmp mongoose.h $(BUILD)/amal/mongoose.h
+	@echo "check-amalgamation: mongoose.c and mongoose.h match src/"
+
+# Every src/*.c compiles on its own, and together they link a program.
+unamalgamated:
+	@mkdir -p $(BUILD)/unamal
+	@for h in $$(sed -n 's/^HDRS="\(.*\)/\1/p;/^iface.h"/p' tools/amalgam.sh | tr -d '"'); do \
+	  echo "#include \"$$h\""; done > $(BUILD)/unamal/mongoose.h
+	@set -e; for f in $(SRC_C); do \
+	  echo "CC $$f"; \
+	  $(CC) $(WARN) -O1 -Isrc -c $$f -o $(BUILD)/unamal/$$(basename $$f .c).o; \
+	done
+	$(CC) $(WARN) -O1 -I$(BUILD)/unamal -Isrc examples/tcp_echo_server/main.c \
+	  $(patsubst src/%.c,$(BUILD)/unamal/%.o,$(SRC_C)) -o $(BUILD)/unamal/tcp_echo_server $(LIBS)
+	@echo "unamalgamated: every src/*.c compiles alone and links"
+
+# Every exported symbol starts with mg_ or mbuf_.
+mg_prefix: $(BUILD)/mongoose.o
+	@bad=$$(nm -g --defined-only $(BUILD)/mongoose.o | awk '{print $$3}' | grep -Ev '^(mg_|mbuf_)' || true); \
+	if [ -n "$$bad" ]; then echo "mg_prefix: symbols without mg_/mbuf_ prefix:"; echo "$$bad"; exit 1; fi
+	@echo "mg_prefix: all exported symbols are prefixed"
+
+# The amalgamation also compiles as C++, and the header works from C++.
+cxx:
+	@mkdir -p $(BUILD)
+	$(CXX) -x c++ -std=c++11 -W -Wall -Wextra -Werror -pedantic -c mongoose.c -o $(BUILD)/mongoose_cxx.o
+	$(CXX) -x c++ -std=c++11 -W -Wall -Wextra -Werror -pedantic -I. examples/tcp_echo_server/main.c \
+	  $(BUILD)/mongoose_cxx.o -o $(BUILD)/tcp_echo_server_cxx $(LIBS)
+	@echo "cxx: mongoose.c builds as C++"
+
+# cmocka is the one test dependency; install it when we can, else say how.
+deps:
+	@if ! printf '#include <stdarg.h>\n#include <stddef.h>\n#include <stdint.h>\n#include <setjmp.h>\n#include <cmocka.h>\n' | $(CC) -E -x c - >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update && apt-get install -y libcmocka-dev) || exit 1; \
+	  else \
+	    echo "cmocka is missing. Run: sudo apt-get install -y libcmocka-dev"; exit 1; \
+	  fi; \
+	fi
+
+$(BUILD)/san/mongoose.o: mongoose.c mongoose.h
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -c mongoose.c -o $@
+
+$(BUILD)/vg/mongoose.o: mongoose.c mongoose.h
+	@mkdir -p $(@D)
+	$(CC) $(VG_CFLAGS) -c mongoose.c -o $@
+
+$(BUILD)/test/%: test/unit/%.c $(BUILD)/san/mongoose.o | deps
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $< $(BUILD)/san/mongoose.o -o $@ -lcmocka $(LIBS)
+
+$(BUILD)/test/%: test/net/%.c test/net/net_util.h $(BUILD)/san/mongoose.o | deps
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -Itest/net $< $(BUILD)/san/mongoose.o -o $@ -lcmocka $(LIBS)
+
+$(BUILD)/vg/%: test/unit/%.c $(BUILD)/vg/mongoose.o | deps
+	@mkdir -p $(@D)
+	$(CC) $(VG_CFLAGS) $< $(BUILD)/vg/mongoose.o -o $@ -lcmocka $(LIBS)
+
+$(BUILD)/vg/%: test/net/%.c test/net/net_util.h $(BUILD)/vg/mongoose.o | deps
+	@mkdir -p $(@D)
+	$(CC) $(VG_CFLAGS) -Itest/net $< $(BUILD)/vg/mongoose.o -o $@ -lcmocka $(LIBS)
+
+# Sanitizers: ASan and UBSan abort on the first report, so a report fails
+# the binary and so the run.
+test: deps $(UNIT_TESTS) $(NET_TESTS) fuzz-replay-build
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  tools/run_tests.sh $(UNIT_TESTS) $(NET_TESTS) -- $(foreach n,$(FUZZ_NAMES),$(BUILD)/fuzz/replay_$(n):test/fuzz/corpus/$(n))
+
+valgrind: deps $(patsubst $(BUILD)/test/%,$(BUILD)/vg/%,$(UNIT_TESTS) $(NET_TESTS))
+	VALGRIND=1 tools/run_tests.sh $(patsubst $(BUILD)/test/%,$(BUILD)/vg/%,$(UNIT_TESTS) $(NET_TESTS))
+
+# Fuzzing: libFuzzer targets (clang) for a set time each; the seed corpora
+# are replayed with gcc and the sanitizers inside `make test`.
+$(BUILD)/fuzz/replay_%: test/fuzz/fuzz_%.c test/fuzz/replay.c $(BUILD)/san/mongoose.o
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $< test/fuzz/replay.c $(BUILD)/san/mongoose.o -o $@ $(LIBS)
+
+fuzz-replay-build: $(foreach n,$(FUZZ_NAMES),$(BUILD)/fuzz/replay_$(n))
+
+fuzz-replay: fuzz-replay-build
+	tools/run_tests.sh -- $(foreach n,$(FUZZ_NAMES),$(BUILD)/fuzz/replay_$(n):test/fuzz/corpus/$(n))
+
+fuzz:
+	@mkdir -p $(BUILD)/fuzz
+	@set -e; for n in $(FUZZ_NAMES); do \
+	  clang -g -O1 -fsanitize=fuzzer,address,undefined -I. test/fuzz/fuzz_$$n.c mongoose.c -o $(BUILD)/fuzz/fuzz_$$n $(LIBS); \
+	  mkdir -p $(BUILD)/fuzz/corpus_$$n; cp test/fuzz/corpus/$$n/* $(BUILD)/fuzz/corpus_$$n/ 2>/dev/null || true; \
+	  $(BUILD)/fuzz/fuzz_$$n -max_total_time=$(FUZZ_TIME) $(BUILD)/fuzz/corpus_$$n test/fuzz/corpus/$$n; \
+	done
+
+# Until examples/http_server exists, `make run` starts the TCP echo server.
+run: examples/tcp_echo_server/tcp_echo_server
+	examples/tcp_echo_server/tcp_echo_server -p 127.0.0.1:8000
+
+clean:
+	rm -rf $(BUILD) $(EXAMPLES)

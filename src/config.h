@@ -1,0 +1,80 @@
+// Compile-time configuration. Every MG_ENABLE_* switch and MG_MAX_* limit
+// has its default here; override any of them with -DNAME=value. Switches are
+// positive: 1 builds the feature, 0 leaves it out.
+#pragma once
+
+#ifndef MG_ENABLE_IPV6
+#define MG_ENABLE_IPV6 1  // IPv6 addresses in bind/connect ("[::1]:80")
+#endif
+
+#ifndef MG_ENABLE_BROADCAST
+#define MG_ENABLE_BROADCAST 1  // mg_broadcast() through a socketpair
+#endif
+
+#ifndef MG_ENABLE_THREADS
+#define MG_ENABLE_THREADS 1  // mg_start_thread() (pthreads)
+#endif
+
+#ifndef MG_ENABLE_HEXDUMP
+#define MG_ENABLE_HEXDUMP 1  // mgr->hexdump_file traffic dumps
+#endif
+
+#ifndef MG_ENABLE_FILESYSTEM
+#define MG_ENABLE_FILESYSTEM 1  // mg_stat, mg_fopen, mg_open, mg_fread...
+#endif
+
+#ifndef MG_ENABLE_LINES
+#define MG_ENABLE_LINES 0  // #line markers: errors point into src/ files
+#endif
+
+#ifndef MG_ENABLE_LOG
+#define MG_ENABLE_LOG 1  // MG_ERROR/MG_INFO/MG_DEBUG messages to stderr
+#endif
+
+#ifndef MG_MAX_HTTP_HEADERS
+#define MG_MAX_HTTP_HEADERS 40  // Headers kept per HTTP message
+#endif
+
+#ifndef MG_MAX_HTTP_REQUEST_SIZE
+#define MG_MAX_HTTP_REQUEST_SIZE 8192  // Largest HTTP header block
+#endif
+
+#ifndef MG_MAX_HTTP_SEND_MBUF
+#define MG_MAX_HTTP_SEND_MBUF 4096  // File bytes queued per send round
+#endif
+
+#ifndef MG_MAX_DNS_QUESTIONS
+#define MG_MAX_DNS_QUESTIONS 32  // Questions kept per DNS message
+#endif
+
+#ifndef MG_MAX_DNS_ANSWERS
+#define MG_MAX_DNS_ANSWERS 32  // Answers kept per DNS message
+#endif
+
+#ifndef MBUF_SIZE_MULTIPLIER
+#define MBUF_SIZE_MULTIPLIER 1.5  // mbuf growth factor
+#endif
+
+#ifndef MG_MAX_IO_SIZE
+#define MG_MAX_IO_SIZE 16384  // Bytes read from a socket per readiness event
+#endif
+
+#ifndef MG_MAX_UDP_SIZE
+#define MG_MAX_UDP_SIZE 65536  // Largest UDP datagram received
+#endif
+
+#ifndef MG_MAX_ACCEPTS_PER_POLL
+#define MG_MAX_ACCEPTS_PER_POLL 64  // accept() calls per listener wakeup
+#endif
+
+#ifndef MG_MAX_BROADCAST_SIZE
+#define MG_MAX_BROADCAST_SIZE 8192  // Largest mg_broadcast() payload
+#endif
+
+#ifndef MG_MAX_HOST_LEN
+#define MG_MAX_HOST_LEN 256  // Longest host name in an address
+#endif
+
+#ifndef MG_MAX_LISTEN_BACKLOG
+#define MG_MAX_LISTEN_BACKLOG 128  // listen() backlog
+#endif

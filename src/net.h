@@ -1,0 +1,204 @@
+// The event manager and connections: the core of the library.
+#pragma once
+#include "log.h"
+#include "mbuf.h"
+#include "str.h"
+#include "util.h"
+
+struct mg_connection;
+struct mg_iface;
+struct mg_iface_vtable;
+
+// An event handler. ev is one of MG_EV_*; ev_data depends on ev.
+typedef void (*mg_event_handler_t)(struct mg_connection *nc, int ev,
+                                   void *ev_data);
+
+// Core events: what ev_data points to is in the comment.
+#define MG_EV_POLL 0     // time_t *now: every poll iteration
+#define MG_EV_ACCEPT 1   // union socket_address *peer: new inbound conn
+#define MG_EV_CONNECT 2  // int *err: outbound connect done, 0 = success
+#define MG_EV_RECV 3     // int *num_bytes: new bytes in recv_mbuf
+#define MG_EV_SEND 4     // int *num_bytes: bytes written from send_mbuf
+#define MG_EV_CLOSE 5    // NULL: the connection is about to be freed
+#define MG_EV_TIMER 6    // double *deadline: the mg_set_timer() time came
+
+// Connection flags (nc->flags).
+#define MG_F_LISTENING (1 << 0)          // Listening socket
+#define MG_F_UDP (1 << 1)                // UDP socket
+#define MG_F_RESOLVING (1 << 2)          // Waiting for a DNS answer
+#define MG_F_CONNECTING (1 << 3)         // connect() in progress
+#define MG_F_SSL (1 << 4)                // TLS connection
+#define MG_F_SSL_HANDSHAKE_DONE (1 << 5)  // TLS handshake finished
+#define MG_F_WANT_READ (1 << 6)          // TLS wants to read
+#define MG_F_WANT_WRITE (1 << 7)         // TLS wants to write
+#define MG_F_IS_WEBSOCKET (1 << 8)       // WebSocket connection
+#define MG_F_RECV_AND_CLOSE (1 << 9)     // Drain receive data, then close
+#define MG_F_SEND_AND_CLOSE (1 << 10)    // Send send_mbuf, then close
+#define MG_F_CLOSE_IMMEDIATELY (1 << 11)  // Close now, dropping send_mbuf
+#define MG_F_PROTO_1 (1 << 12)           // Protocol-specific flag
+#define MG_F_PROTO_2 (1 << 13)           // Protocol-specific flag
+#define MG_F_WEBSOCKET_NO_DEFRAG MG_F_PROTO_1  // Deliver WS fragments as is
+#define MG_F_DELETE_CHUNK MG_F_PROTO_2   // Drop HTTP chunks after the event
+#define MG_F_ENABLE_BROADCAST (1 << 14)  // SO_BROADCAST on a UDP socket
+#define MG_F_USER_1 (1 << 20)            // Free for the application
+#define MG_F_USER_2 (1 << 21)
+#define MG_F_USER_3 (1 << 22)
+#define MG_F_USER_4 (1 << 23)
+#define MG_F_USER_5 (1 << 24)
+#define MG_F_USER_6 (1 << 25)
+
+// The flags a user handler may change; the core restores the others.
+#define MG_F_USER_MODIFIABLE                                              \
+  (MG_F_USER_1 | MG_F_USER_2 | MG_F_USER_3 | MG_F_USER_4 | MG_F_USER_5 | \
+   MG_F_USER_6 | MG_F_SEND_AND_CLOSE | MG_F_CLOSE_IMMEDIATELY |          \
+   MG_F_WEBSOCKET_NO_DEFRAG | MG_F_DELETE_CHUNK | MG_F_IS_WEBSOCKET)
+
+// The event manager: owns every connection and the ifaces that do I/O.
+struct mg_mgr {
+  struct mg_connection *active_connections;  // List of connections
+  const char *hexdump_file;  // Dump traffic here: a path, "-" for stdout
+  sock_t ctl[2];             // mg_broadcast() socketpair
+  void *user_data;           // From mg_mgr_init()
+  int num_ifaces;            // Entries in ifaces
+  int num_calls;             // Non-POLL events dispatched so far
+  struct mg_iface **ifaces;  // ifaces[0] is the main iface
+  const char *nameserver;    // DNS server for the resolver
+};
+
+// A connection: a socket, its buffers and its handlers.
+struct mg_connection {
+  struct mg_connection *next, *prev;  // Links in mgr->active_connections
+  struct mg_connection *listener;     // The listener that accepted this one
+  struct mg_mgr *mgr;                 // The manager this belongs to
+  sock_t sock;                        // Socket, INVALID_SOCKET if none
+  int err;                            // Last error (an errno value)
+  union socket_address sa;            // Peer (or bound) address
+  size_t recv_mbuf_limit;  // Stop reading while recv_mbuf.len >= this
+  struct mbuf recv_mbuf;   // Received bytes
+  struct mbuf send_mbuf;   // Bytes waiting to be sent
+  time_t last_io_time;     // Time of the last read or write
+  double ev_timer_time;    // When MG_EV_TIMER fires; 0 = no timer
+  mg_event_handler_t proto_handler;  // Protocol handler, sees events first
+  void *proto_data;                  // Protocol handler's state
+  void (*proto_data_destructor)(void *proto_data);  // Frees proto_data
+  mg_event_handler_t handler;                       // User event handler
+  void *user_data;                                  // For the application
+  union {
+    void *v;
+    mg_event_handler_t f;
+  } priv_1;        // Used by protocol handlers
+  void *priv_2;    // Used by protocol handlers
+  void *mgr_data;  // Used by the manager
+  struct mg_iface *iface;  // The iface doing this connection's I/O
+  unsigned long flags;     // MG_F_*
+  void *ssl_if_data;       // TLS state
+};
+
+// Options for mg_mgr_init_opt(); zero means default.
+struct mg_mgr_init_opts {
+  const struct mg_iface_vtable *main_iface;  // NULL: mg_ifaces[0]
+  int num_ifaces;                            // Extra ifaces
+  const struct mg_iface_vtable **ifaces;     // num_ifaces vtables
+  const char *nameserver;                    // DNS server
+};
+
+// Options for mg_add_sock_opt().
+struct mg_add_sock_opts {
+  void *user_data;            // Becomes nc->user_data
+  unsigned int flags;         // Added to nc->flags (MG_F_USER_*...)
+  const char **error_string;  // Gets a message when the call fails
+  struct mg_iface *iface;     // NULL: the main iface
+};
+
+// Options for mg_bind_opt().
+struct mg_bind_opts {
+  void *user_data;
+  unsigned int flags;
+  const char **error_string;
+  struct mg_iface *iface;
+};
+
+// Options for mg_connect_opt().
+struct mg_connect_opts {
+  void *user_data;
+  unsigned int flags;
+  const char **error_string;
+  struct mg_iface *iface;
+  const char *nameserver;  // DNS server for this connection's name lookup
+};
+
+// Initialises mgr with the default iface. Ignores SIGPIPE.
+void mg_mgr_init(struct mg_mgr *mgr, void *user_data);
+// Initialises mgr with the ifaces named in opts.
+void mg_mgr_init_opt(struct mg_mgr *mgr, void *user_data,
+                     struct mg_mgr_init_opts opts);
+// Closes every connection (each gets MG_EV_CLOSE) and frees the manager.
+void mg_mgr_free(struct mg_mgr *mgr);
+// Runs one iteration: waits at most milli ms (less if a timer is due) for
+// I/O, performs it, fires timers and MG_EV_POLL, closes what must close.
+// Returns the number of non-POLL events dispatched.
+int mg_mgr_poll(struct mg_mgr *mgr, int milli);
+// Calls cb(nc, MG_EV_POLL, copy of data) for every connection, from the
+// thread that runs mg_mgr_poll(). Safe to call from any thread, including
+// many at once. len is at most MG_MAX_BROADCAST_SIZE; larger is refused.
+void mg_broadcast(struct mg_mgr *mgr, mg_event_handler_t cb, void *data,
+                  size_t len);
+// Iterates connections: mg_next(mgr, NULL) is the first, NULL ends.
+struct mg_connection *mg_next(struct mg_mgr *mgr, struct mg_connection *c);
+
+// Wraps an existing socket (made non-blocking) in a connection.
+struct mg_connection *mg_add_sock(struct mg_mgr *mgr, sock_t sock,
+                                  mg_event_handler_t handler);
+struct mg_connection *mg_add_sock_opt(struct mg_mgr *mgr, sock_t sock,
+                                      mg_event_handler_t handler,
+                                      struct mg_add_sock_opts opts);
+// Opens a listener on address ("8000", ":8000", "udp://:53",
+// "tcp://[::1]:8000"). Port 0 picks a free port: read it back with
+// mg_conn_addr_to_str(). Returns NULL (and sets *opts.error_string) on
+// failure.
+struct mg_connection *mg_bind(struct mg_mgr *mgr, const char *address,
+                              mg_event_handler_t handler);
+struct mg_connection *mg_bind_opt(struct mg_mgr *mgr, const char *address,
+                                  mg_event_handler_t handler,
+                                  struct mg_bind_opts opts);
+// Starts a non-blocking connect. The handler gets MG_EV_CONNECT with 0 or
+// the errno. Returns NULL (and sets *opts.error_string) if the address is
+// malformed or no socket can be created.
+struct mg_connection *mg_connect(struct mg_mgr *mgr, const char *address,
+                                 mg_event_handler_t handler);
+struct mg_connection *mg_connect_opt(struct mg_mgr *mgr, const char *address,
+                                     mg_event_handler_t handler,
+                                     struct mg_connect_opts opts);
+
+// Appends to send_mbuf; the bytes go out as the socket drains. For UDP,
+// what is queued when the socket turns writable leaves as one datagram.
+void mg_send(struct mg_connection *, const void *buf, int len);
+// printf() into send_mbuf, of any length. Returns the bytes appended.
+int mg_printf(struct mg_connection *c, const char *fmt, ...)
+#ifdef __GNUC__
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+int mg_vprintf(struct mg_connection *, const char *fmt, va_list ap);
+
+// Creates a connected pair of sockets (SOCK_STREAM or SOCK_DGRAM) over
+// loopback. Returns 1 on success, 0 on failure.
+int mg_socketpair(sock_t[2], int sock_type);
+// Resolves a host name synchronously (blocking) to a dotted IPv4 address.
+// Returns 1 on success, 0 on failure.
+int mg_resolve(const char *domain_name, char *ip_addr_buf, size_t buf_len);
+// Sets the time when c gets MG_EV_TIMER (0 cancels). Returns the old time.
+double mg_set_timer(struct mg_connection *c, double timestamp);
+
+// Formats c's local (or, with MG_SOCK_STRINGIFY_REMOTE, remote) address.
+// Returns the length written, 0 on failure.
+int mg_conn_addr_to_str(struct mg_connection *c, char *buf, size_t len,
+                        int flags);
+// Formats a socket's local or remote address.
+void mg_sock_to_str(sock_t sock, char *buf, size_t len, int flags);
+// Makes the socket close on exec().
+void mg_set_close_on_exec(sock_t);
+// Appends a dump of num_bytes of buf, sent (ev = MG_EV_SEND) or received
+// (MG_EV_RECV) on nc, to the file at path ("-" stdout, "--" stderr).
+void mg_hexdump_connection(struct mg_connection *nc, const char *path,
+                           const void *buf, int num_bytes, int ev);

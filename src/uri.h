@@ -1,0 +1,41 @@
+// URI parsing and assembly, and the bind/connect address grammar.
+#pragma once
+#include "str.h"
+
+// Splits uri into its parts. Any out pointer may be NULL; absent parts come
+// back empty and *port as 0 when the URI has none. Accepts
+// "[scheme://][user_info@]host[:port][/path][?query][#fragment]" and a bare
+// "/path...". IPv6 hosts are written "[::1]"; host excludes the brackets.
+// Returns 0 on success, -1 if the URI is malformed (bad port, unterminated
+// '[', port out of 0-65535).
+int mg_parse_uri(const struct mg_str uri, struct mg_str *scheme,
+                 struct mg_str *user_info, struct mg_str *host,
+                 unsigned int *port, struct mg_str *path, struct mg_str *query,
+                 struct mg_str *fragment);
+
+// Assembles a URI from parts (NULL or empty parts are left out; port 0 is
+// left out). With normalize_path the path goes through
+// mg_normalize_uri_path(). uri->p is MG_MALLOC'd: free it with MG_FREE.
+// Returns 0 on success, -1 on failure (bad path, out of memory).
+int mg_assemble_uri(const struct mg_str *scheme, const struct mg_str *user_info,
+                    const struct mg_str *host, unsigned int port,
+                    const struct mg_str *path, const struct mg_str *query,
+                    const struct mg_str *fragment, int normalize_path,
+                    struct mg_str *uri);
+
+// Removes "." and ".." segments and collapses repeated '/' in an absolute
+// path. out may alias in (out->p == in->p); otherwise out->p must point at
+// in->len writable bytes. Returns 1 on success, 0 if the path is not
+// absolute or ".." would climb above the root.
+int mg_normalize_uri_path(const struct mg_str *in, struct mg_str *out);
+
+// Parses a bind/connect address: "[tcp://|udp://][host]:port", "[v6]:port",
+// ":port" or "port". An empty host means any address (0.0.0.0). "localhost"
+// is 127.0.0.1. Fills sa (family, address and port in network order) and
+// *proto (SOCK_STREAM or SOCK_DGRAM). A host name that is not a numeric
+// address is copied into host (at most host_len - 1 bytes, NUL-terminated)
+// for the caller to resolve. Ports 0-65535 are accepted: connect refuses 0.
+// Returns 1 when sa is complete, 0 when host needs resolving, -1 when the
+// address is malformed.
+int mg_parse_address(const char *str, union socket_address *sa, int *proto,
+                     char *host, size_t host_len);
