@@ -21,36 +21,2622 @@
 #ifndef MG_ARRAY_SIZE
 #define MG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif
+
+// Core flag set when the peer closed its side: stop watching for reads.
+#define MG_F_PEER_EOF (1 << 15)
+
+// An error code that is not an errno: the descriptor is too high for
+// select(). Socket ifaces return it from listen and set it in nc->err.
+#define MG_EFDSETSIZE 100001
+
+// net.c
+// Dispatches ev to handler (NULL: the protocol handler if set, else the
+// user handler), then restores the flags a user handler may not change.
+void mg_call(struct mg_connection *nc, mg_event_handler_t handler, int ev,
+             void *ev_data);
+// Sends MG_EV_CLOSE, unlinks nc from its manager and frees it.
+void mg_close_conn(struct mg_connection *nc);
+// Reads queued mg_broadcast() messages from mgr->ctl[1] and delivers them.
+void mg_mgr_handle_ctl(struct mg_mgr *mgr);
+// Returns a readable message for an errno value (or MG_EFDSETSIZE).
+const char *mg_strerror(int err);
+
+// sock_common.c: POSIX socket primitives shared by the socket ifaces.
+// fd_limit is the first descriptor the iface cannot watch (FD_SETSIZE for
+// select()); sockets at or above it are closed and refused.
+int mg_sock_listen(struct mg_connection *nc, union socket_address *sa,
+                   int type, int fd_limit);
+void mg_sock_connect(struct mg_connection *nc, const union socket_address *sa,
+                     int type, int fd_limit);
+void mg_sock_accept_conns(struct mg_connection *lc, int fd_limit);
+int mg_sock_get_error(sock_t sock);
+int mg_sock_set_non_blocking(sock_t sock);
+void mg_sock_close(sock_t sock);
+int mg_sock_recv_nb(sock_t sock, void *buf, size_t len);
+int mg_sock_send_all(sock_t sock, const void *buf, size_t len);
+int mg_sock_tcp_send(struct mg_connection *nc, const void *buf, size_t len);
+int mg_sock_udp_send(struct mg_connection *nc, const void *buf, size_t len);
+int mg_sock_tcp_recv(struct mg_connection *nc, void *buf, size_t len);
+int mg_sock_udp_recv(struct mg_connection *nc, void *buf, size_t len,
+                     union socket_address *sa, size_t *sa_len);
+int mg_sock_create_conn(struct mg_connection *nc);
+void mg_sock_destroy_conn(struct mg_connection *nc);
+void mg_sock_get_conn_addr(struct mg_connection *nc, int remote,
+                           union socket_address *sa);
+// Returns the length of the address for its family.
+socklen_t mg_sa_len(const union socket_address *sa);
+// Returns 1 if a and b hold the same family, address and port.
+int mg_sa_equal(const union socket_address *a, const union socket_address *b);
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/str.c"
 #endif
+
+// ASCII-only lower-casing: tolower() depends on the locale and is undefined
+// for negative char values.
+static int str_lower(int c) {
+  return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+struct mg_str mg_mk_str(const char *s) {
+  struct mg_str ret;
+  ret.p = s;
+  ret.len = s == NULL ? 0 : strlen(s);
+  return ret;
+}
+
+struct mg_str mg_mk_str_n(const char *s, size_t len) {
+  struct mg_str ret;
+  ret.p = s;
+  ret.len = len;
+  return ret;
+}
+
+// Compares two byte ranges as unsigned bytes, then by length.
+static int str_cmp_n(const char *a, size_t alen, const char *b, size_t blen,
+                     int ignore_case) {
+  size_t i, n = alen < blen ? alen : blen;
+  for (i = 0; i < n; i++) {
+    int ca = (unsigned char) a[i], cb = (unsigned char) b[i];
+    if (ignore_case) ca = str_lower(ca), cb = str_lower(cb);
+    if (ca != cb) return ca - cb;
+  }
+  if (alen == blen) return 0;
+  return alen < blen ? -1 : 1;
+}
+
+int mg_vcmp(const struct mg_str *str2, const char *str1) {
+  return str_cmp_n(str2->p, str2->len, str1, strlen(str1), 0);
+}
+
+int mg_vcasecmp(const struct mg_str *str2, const char *str1) {
+  return str_cmp_n(str2->p, str2->len, str1, strlen(str1), 1);
+}
+
+static struct mg_str str_dup(const struct mg_str s, int nul_terminate) {
+  struct mg_str r = {NULL, 0};
+  char *copy;
+  if (s.p == NULL || s.len == 0) return r;
+  copy = (char *) MG_MALLOC(s.len + (nul_terminate ? 1 : 0));
+  if (copy == NULL) return r;
+  memcpy(copy, s.p, s.len);
+  if (nul_terminate) copy[s.len] = '\0';
+  r.p = copy;
+  r.len = s.len;
+  return r;
+}
+
+struct mg_str mg_strdup(const struct mg_str s) {
+  return str_dup(s, 0);
+}
+
+struct mg_str mg_strdup_nul(const struct mg_str s) {
+  return str_dup(s, 1);
+}
+
+const char *mg_strchr(const struct mg_str s, int c) {
+  if (s.p == NULL || s.len == 0) return NULL;
+  return (const char *) memchr(s.p, c, s.len);
+}
+
+int mg_strcmp(const struct mg_str str1, const struct mg_str str2) {
+  return str_cmp_n(str1.p, str1.len, str2.p, str2.len, 0);
+}
+
+int mg_strncmp(const struct mg_str str1, const struct mg_str str2, size_t n) {
+  size_t n1 = str1.len < n ? str1.len : n, n2 = str2.len < n ? str2.len : n;
+  return str_cmp_n(str1.p, n1, str2.p, n2, 0);
+}
+
+int mg_strcasecmp(const struct mg_str str1, const struct mg_str str2) {
+  return str_cmp_n(str1.p, str1.len, str2.p, str2.len, 1);
+}
+
+void mg_strfree(struct mg_str *s) {
+  char *p = (char *) s->p;
+  s->p = NULL;
+  s->len = 0;
+  if (p != NULL) MG_FREE(p);
+}
+
+const char *mg_strstr(const struct mg_str haystack,
+                      const struct mg_str needle) {
+  size_t i;
+  if (needle.len == 0) return haystack.p;
+  if (needle.len > haystack.len) return NULL;
+  for (i = 0; i + needle.len <= haystack.len; i++) {
+    if (memcmp(haystack.p + i, needle.p, needle.len) == 0) {
+      return haystack.p + i;
+    }
+  }
+  return NULL;
+}
+
+static int str_is_space(int c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
+         c == '\f';
+}
+
+struct mg_str mg_strstrip(struct mg_str s) {
+  while (s.len > 0 && str_is_space((unsigned char) s.p[0])) s.p++, s.len--;
+  while (s.len > 0 && str_is_space((unsigned char) s.p[s.len - 1])) s.len--;
+  return s;
+}
+
+int mg_str_starts_with(struct mg_str s, struct mg_str prefix) {
+  if (prefix.len > s.len) return 0;
+  if (prefix.len == 0) return 1;
+  return memcmp(s.p, prefix.p, prefix.len) == 0;
+}
+
+int mg_ncasecmp(const char *s1, const char *s2, size_t len) {
+  size_t i;
+  for (i = 0; i < len; i++) {
+    int a = str_lower((unsigned char) s1[i]);
+    int b = str_lower((unsigned char) s2[i]);
+    // Stop at the first difference, or at a NUL both strings share.
+    if (a != b || a == '\0') return a - b;
+  }
+  return 0;
+}
+
+int mg_casecmp(const char *s1, const char *s2) {
+  return mg_ncasecmp(s1, s2, (size_t) ~0);
+}
+
+int mg_avprintf(char **buf, size_t size, const char *fmt, va_list ap) {
+  va_list ap_copy;
+  int len;
+  char *big;
+  // ap may be walked twice (measure, then print), so each walk uses a copy.
+  va_copy(ap_copy, ap);
+  len = vsnprintf(*buf, *buf == NULL ? 0 : size, fmt, ap_copy);
+  va_end(ap_copy);
+  if (len < 0 || (*buf != NULL && (size_t) len < size)) return len;
+  if ((big = (char *) MG_MALLOC((size_t) len + 1)) == NULL) {
+    *buf = NULL;
+    return -1;
+  }
+  va_copy(ap_copy, ap);
+  len = vsnprintf(big, (size_t) len + 1, fmt, ap_copy);
+  va_end(ap_copy);
+  *buf = big;
+  return len;
+}
+
+int mg_asprintf(char **buf, size_t size, const char *fmt, ...) {
+  va_list ap;
+  int len;
+  va_start(ap, fmt);
+  len = mg_avprintf(buf, size, fmt, ap);
+  va_end(ap);
+  return len;
+}
+
+struct mg_str mg_next_comma_list_entry_n(struct mg_str list,
+                                         struct mg_str *val,
+                                         struct mg_str *eq_val) {
+  const char *comma, *eq;
+  if (list.p == NULL || list.len == 0) return mg_mk_str_n(NULL, 0);
+  *val = list;
+  if ((comma = mg_strchr(list, ',')) != NULL) {
+    val->len = (size_t) (comma - list.p);
+    list.len -= val->len + 1;
+    list.p = comma + 1;
+  } else {
+    // The last entry: the rest is empty but not NULL, so that the caller
+    // sees this entry; the next call returns NULL.
+    list.p += list.len;
+    list.len = 0;
+  }
+  if (eq_val != NULL) {
+    eq_val->p = NULL;
+    eq_val->len = 0;
+    if ((eq = mg_strchr(*val, '=')) != NULL) {
+      eq_val->p = eq + 1;
+      eq_val->len = (size_t) (val->p + val->len - eq_val->p);
+      val->len = (size_t) (eq - val->p);
+    }
+  }
+  return list;
+}
+
+const char *mg_next_comma_list_entry(const char *list, struct mg_str *val,
+                                     struct mg_str *eq_val) {
+  return mg_next_comma_list_entry_n(mg_mk_str(list), val, eq_val).p;
+}
+
+// The glob is run as an NFA over pattern positions: state i means "the
+// pattern before byte i has matched the input so far". Each input byte moves
+// the whole set of states at once, so the cost is O(pattern * input) and no
+// pattern can cause exponential backtracking.
+
+// Returns the number of pattern bytes the token at i spans ("**" is two).
+static size_t str_glob_token_len(const struct mg_str pat, size_t i) {
+  return pat.p[i] == '*' && i + 1 < pat.len && pat.p[i + 1] == '*' ? 2 : 1;
+}
+
+// Adds state i, and the states reachable from it without consuming input:
+// a star may match nothing, and '$' matches when the input is at its end.
+static void str_glob_add(const struct mg_str pat, size_t i, int at_end,
+                         unsigned char *set) {
+  while (i <= pat.len && !set[i]) {
+    set[i] = 1;
+    if (i == pat.len) break;
+    if (pat.p[i] == '*') {
+      i += str_glob_token_len(pat, i);
+    } else if (pat.p[i] == '$' && at_end) {
+      i++;
+    } else {
+      break;
+    }
+  }
+}
+
+// Moves every state in cur over input byte c into next.
+static void str_glob_step(const struct mg_str pat, const unsigned char *cur,
+                          unsigned char *next, int c, int at_end) {
+  size_t i;
+  memset(next, 0, pat.len + 1);
+  for (i = 0; i < pat.len; i++) {
+    int t = (unsigned char) pat.p[i];
+    if (!cur[i]) continue;
+    if (t == '*' && str_glob_token_len(pat, i) == 2) {
+      str_glob_add(pat, i, at_end, next);  // "**" eats anything
+    } else if (t == '*') {
+      if (c != '/') str_glob_add(pat, i, at_end, next);
+    } else if (t == '?') {
+      if (c != '/') str_glob_add(pat, i + 1, at_end, next);
+    } else if (t != '$' && str_lower(t) == str_lower(c)) {
+      str_glob_add(pat, i + 1, at_end, next);
+    }
+  }
+}
+
+// Returns 1 if any state in set is active.
+static int str_glob_any(const unsigned char *set, size_t n) {
+  return memchr(set, 1, n) != NULL;
+}
+
+// Matches one alternative (no '|' inside). Returns the longest matched
+// prefix length, 0 if none.
+static size_t str_glob_one(const struct mg_str pat, const struct mg_str str) {
+  unsigned char small[128], *cur, *next, *tmp, *mem = small;
+  size_t j, best = 0;
+  if (2 * (pat.len + 1) > sizeof(small)) {
+    mem = (unsigned char *) MG_MALLOC(2 * (pat.len + 1));
+    if (mem == NULL) return 0;
+  }
+  cur = mem, next = mem + pat.len + 1;
+  memset(cur, 0, pat.len + 1);
+  str_glob_add(pat, 0, str.len == 0, cur);
+  for (j = 0; j < str.len && str_glob_any(cur, pat.len + 1); j++) {
+    str_glob_step(pat, cur, next, (unsigned char) str.p[j], j + 1 == str.len);
+    tmp = cur, cur = next, next = tmp;
+    if (cur[pat.len]) best = j + 1;
+  }
+  if (mem != small) MG_FREE(mem);
+  return best;
+}
+
+// Returns the first alternative separator in pat, or NULL. 6.x accepts ','
+// as well as '|' between alternatives.
+static const char *str_glob_next_alt(const struct mg_str pat) {
+  size_t i;
+  for (i = 0; i < pat.len; i++) {
+    if (pat.p[i] == '|' || pat.p[i] == ',') return pat.p + i;
+  }
+  return NULL;
+}
+
+size_t mg_match_prefix_n(const struct mg_str pattern, const struct mg_str str) {
+  struct mg_str alt = pattern, rest = {NULL, 0};
+  const char *bar;
+  size_t res;
+  if (pattern.p == NULL || (str.p == NULL && str.len > 0)) return 0;
+  for (;;) {
+    if ((bar = str_glob_next_alt(alt)) != NULL) {
+      rest.p = bar + 1;
+      rest.len = (size_t) (alt.p + alt.len - rest.p);
+      alt.len = (size_t) (bar - alt.p);
+    }
+    if ((res = str_glob_one(alt, str)) > 0 || bar == NULL) return res;
+    alt = rest;
+  }
+}
+
+size_t mg_match_prefix(const char *pattern, int pattern_len, const char *str) {
+  struct mg_str pat, s = mg_mk_str(str);
+  if (pattern == NULL) return 0;
+  pat = mg_mk_str_n(pattern,
+                    pattern_len < 0 ? strlen(pattern) : (size_t) pattern_len);
+  return mg_match_prefix_n(pat, s);
+}
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/mbuf.c"
 #endif
+
+void mbuf_init(struct mbuf *mb, size_t initial_size) {
+  mb->len = mb->size = 0;
+  mb->buf = NULL;
+  mbuf_resize(mb, initial_size);
+}
+
+void mbuf_free(struct mbuf *mb) {
+  MG_FREE(mb->buf);
+  mb->buf = NULL;
+  mb->len = mb->size = 0;
+}
+
+void mbuf_resize(struct mbuf *mb, size_t new_size) {
+  char *p;
+  if (new_size < mb->len) new_size = mb->len;
+  if (new_size == mb->size) return;
+  if (new_size == 0) {
+    mbuf_free(mb);
+    return;
+  }
+  // On failure the old buffer is kept intact: callers see size unchanged.
+  if ((p = (char *) MG_REALLOC(mb->buf, new_size)) == NULL) return;
+  mb->buf = p;
+  mb->size = new_size;
+}
+
+void mbuf_trim(struct mbuf *mb) {
+  mbuf_resize(mb, mb->len);
+}
+
+// Makes room for at least len more bytes, growing by MBUF_SIZE_MULTIPLIER.
+// Returns 1 on success, 0 if memory ran out or the size would overflow.
+static int mbuf_reserve(struct mbuf *mb, size_t len) {
+  size_t want, grown;
+  if (len > (size_t) -1 - mb->len) return 0;
+  want = mb->len + len;
+  if (want <= mb->size) return 1;
+  grown = (size_t) ((double) want * MBUF_SIZE_MULTIPLIER);
+  if (grown < want) grown = want;  // Overflow of the multiplication
+  mbuf_resize(mb, grown);
+  if (mb->size < want) mbuf_resize(mb, want);  // Retry without slack
+  return mb->size >= want;
+}
+
+size_t mbuf_insert(struct mbuf *mb, size_t off, const void *data,
+                   size_t len) {
+  if (off > mb->len || len == 0) return 0;
+  if (!mbuf_reserve(mb, len)) return 0;
+  memmove(mb->buf + off + len, mb->buf + off, mb->len - off);
+  if (data != NULL) memcpy(mb->buf + off, data, len);
+  mb->len += len;
+  return len;
+}
+
+size_t mbuf_append(struct mbuf *mb, const void *data, size_t len) {
+  return mbuf_insert(mb, mb->len, data, len);
+}
+
+size_t mbuf_append_and_free(struct mbuf *mb, void *data, size_t len) {
+  size_t n;
+  if (mb->len == 0 && mb->buf == NULL && data != NULL && len > 0) {
+    // Empty buffer: adopt the caller's allocation instead of copying.
+    mb->buf = (char *) data;
+    mb->len = mb->size = len;
+    return len;
+  }
+  n = mbuf_append(mb, data, len);
+  MG_FREE(data);
+  return n;
+}
+
+void mbuf_remove(struct mbuf *mb, size_t n) {
+  if (n == 0 || n > mb->len) return;
+  memmove(mb->buf, mb->buf + n, mb->len - n);
+  mb->len -= n;
+}
+
+void mbuf_clear(struct mbuf *mb) {
+  mb->len = 0;
+}
+
+void mbuf_move(struct mbuf *from, struct mbuf *to) {
+  if (from == to) return;
+  mbuf_free(to);
+  *to = *from;
+  from->buf = NULL;
+  from->len = from->size = 0;
+}
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/log.c"
 #endif
+
+static int s_log_level = MG_LL_ERROR;
+static FILE *s_log_file = NULL;  // NULL means stderr
+
+void mg_log_set_level(int level) {
+  s_log_level = level;
+}
+
+void mg_log_set_file(FILE *fp) {
+  s_log_file = fp;
+}
+
+int mg_log_prefix(int level, const char *file, int line) {
+  FILE *fp = s_log_file == NULL ? stderr : s_log_file;
+  const char *p = strrchr(file, '/');
+  if (level > s_log_level) return 0;
+  fprintf(fp, "%.3f %d %s:%d ", mg_time(), level, p == NULL ? file : p + 1,
+          line);
+  return 1;
+}
+
+void mg_log(const char *fmt, ...) {
+  FILE *fp = s_log_file == NULL ? stderr : s_log_file;
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(fp, fmt, ap);
+  va_end(ap);
+  fputc('\n', fp);
+  fflush(fp);
+}
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/util.c"
+#endif
+
+double mg_time(void) {
+  struct timeval tv;
+  if (gettimeofday(&tv, NULL) != 0) return (double) time(NULL);
+  return (double) tv.tv_sec + (double) tv.tv_usec / 1000000.0;
+}
+
+// NUL is data, not a delimiter: the range [s, end) is explicit.
+static int util_is_delim(const char *delims, char c) {
+  return c != '\0' && strchr(delims, c) != NULL;
+}
+
+const char *mg_skip(const char *s, const char *end, const char *delims,
+                    struct mg_str *v) {
+  v->p = s;
+  while (s < end && !util_is_delim(delims, *s)) s++;
+  v->len = (size_t) (s - v->p);
+  while (s < end && util_is_delim(delims, *s)) s++;
+  return s;
+}
+
+static const char util_b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+// Encodes n (1..3) bytes of in as four base64 characters, padding with '='.
+static void util_b64_quantum(const unsigned char *in, int n, char out[4]) {
+  unsigned long v = (unsigned long) in[0] << 16;
+  if (n > 1) v |= (unsigned long) in[1] << 8;
+  if (n > 2) v |= in[2];
+  out[0] = util_b64_alphabet[(v >> 18) & 63];
+  out[1] = util_b64_alphabet[(v >> 12) & 63];
+  out[2] = n > 1 ? util_b64_alphabet[(v >> 6) & 63] : '=';
+  out[3] = n > 2 ? util_b64_alphabet[v & 63] : '=';
+}
+
+void mg_base64_encode(const unsigned char *src, int src_len, char *dst) {
+  int i;
+  for (i = 0; i < src_len; i += 3) {
+    util_b64_quantum(src + i, src_len - i < 3 ? src_len - i : 3, dst);
+    dst += 4;
+  }
+  *dst = '\0';
+}
+
+// Returns the 6-bit value of a base64 character, 64 for '=', -1 otherwise.
+static int util_b64_value(unsigned char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return c == '=' ? 64 : -1;
+}
+
+// Decodes one 4-character quantum into dst. Returns the number of bytes
+// written (1..3), or -1 if the quantum is not valid base64.
+static int util_b64_decode_quantum(const unsigned char *s, char *dst) {
+  int a = util_b64_value(s[0]), b = util_b64_value(s[1]);
+  int c = util_b64_value(s[2]), d = util_b64_value(s[3]);
+  if (a < 0 || b < 0 || c < 0 || d < 0 || a == 64 || b == 64) return -1;
+  if (c == 64 && d != 64) return -1;  // "xx=x" is not valid padding
+  dst[0] = (char) ((a << 2) | (b >> 4));
+  if (c == 64) return 1;
+  dst[1] = (char) (((b & 15) << 4) | (c >> 2));
+  if (d == 64) return 2;
+  dst[2] = (char) (((c & 3) << 6) | d);
+  return 3;
+}
+
+int mg_base64_decode(const unsigned char *s, int len, char *dst) {
+  int consumed = 0, n;
+  while (len - consumed >= 4) {
+    if ((n = util_b64_decode_quantum(s + consumed, dst)) < 0) break;
+    consumed += 4;
+    dst += n;
+    if (n < 3) break;  // Padding ends the data.
+  }
+  *dst = '\0';
+  return consumed;
+}
+
+// Streaming base64 into an mbuf: up to two bytes wait for their quantum.
+struct util_b64_stream {
+  struct mbuf *mb;
+  unsigned char chunk[3];
+  int n;
+};
+
+static void util_b64_update(struct util_b64_stream *st, const void *data,
+                            size_t len) {
+  const unsigned char *p = (const unsigned char *) data;
+  char out[4];
+  size_t i;
+  for (i = 0; i < len; i++) {
+    st->chunk[st->n++] = p[i];
+    if (st->n == 3) {
+      util_b64_quantum(st->chunk, 3, out);
+      mbuf_append(st->mb, out, sizeof(out));
+      st->n = 0;
+    }
+  }
+}
+
+static void util_b64_finish(struct util_b64_stream *st) {
+  char out[4];
+  if (st->n == 0) return;
+  util_b64_quantum(st->chunk, st->n, out);
+  mbuf_append(st->mb, out, sizeof(out));
+  st->n = 0;
+}
+
+void mg_mbuf_append_base64_putc(char ch, void *user_data) {
+  mbuf_append((struct mbuf *) user_data, &ch, 1);
+}
+
+void mg_mbuf_append_base64(struct mbuf *mbuf, const void *data, size_t len) {
+  struct util_b64_stream st;
+  st.mb = mbuf;
+  st.n = 0;
+  util_b64_update(&st, data, len);
+  util_b64_finish(&st);
+}
+
+void mg_basic_auth_header(const struct mg_str user, const struct mg_str pass,
+                          struct mbuf *buf) {
+  static const char prefix[] = "Authorization: Basic ";
+  struct util_b64_stream st;
+  st.mb = buf;
+  st.n = 0;
+  mbuf_append(buf, prefix, sizeof(prefix) - 1);
+  util_b64_update(&st, user.p, user.len);
+  // RFC 7617 always has the colon; a NULL password (6.x: a bare token)
+  // encodes the user part alone.
+  if (pass.p != NULL) {
+    util_b64_update(&st, ":", 1);
+    util_b64_update(&st, pass.p, pass.len);
+  }
+  util_b64_finish(&st);
+  mbuf_append(buf, "\r\n", 2);
+}
+
+// Returns the value of a hex digit, or -1.
+static int util_hex_value(int c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+int mg_url_decode(const char *src, int src_len, char *dst, int dst_len,
+                  int is_form_url_encoded) {
+  int i, j, hi, lo;
+  if (src_len < 0 || dst == NULL || dst_len <= 0) return -1;
+  for (i = j = 0; i < src_len; i++, j++) {
+    if (j >= dst_len - 1) break;  // Keep room for the NUL.
+    if (src[i] == '%') {
+      if (src_len - i < 3) break;  // Truncated escape.
+      hi = util_hex_value((unsigned char) src[i + 1]);
+      lo = util_hex_value((unsigned char) src[i + 2]);
+      if (hi < 0 || lo < 0) break;
+      dst[j] = (char) ((hi << 4) | lo);
+      i += 2;
+    } else if (is_form_url_encoded && src[i] == '+') {
+      dst[j] = ' ';
+    } else {
+      dst[j] = src[i];
+    }
+  }
+  dst[j] = '\0';
+  return i < src_len ? -1 : j;
+}
+
+static int util_url_is_safe(unsigned char c, const struct mg_str safe) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+      (c >= '0' && c <= '9')) {
+    return 1;
+  }
+  return mg_strchr(safe, c) != NULL;
+}
+
+struct mg_str mg_url_encode_opt(const struct mg_str src,
+                                const struct mg_str safe, unsigned int flags) {
+  const char *hex = (flags & MG_URL_ENCODE_F_UPPERCASE_HEX)
+                        ? "0123456789ABCDEF"
+                        : "0123456789abcdef";
+  int plus = (flags & MG_URL_ENCODE_F_SPACE_AS_PLUS) != 0;
+  size_t i, n = 0;
+  char *out;
+  // Measure first, so the result is allocated exactly once.
+  for (i = 0; i < src.len; i++) {
+    unsigned char c = (unsigned char) src.p[i];
+    n += util_url_is_safe(c, safe) || (plus && c == ' ') ? 1 : 3;
+  }
+  if ((out = (char *) MG_MALLOC(n + 1)) == NULL) return mg_mk_str_n(NULL, 0);
+  for (i = n = 0; i < src.len; i++) {
+    unsigned char c = (unsigned char) src.p[i];
+    if (util_url_is_safe(c, safe)) {
+      out[n++] = (char) c;
+    } else if (plus && c == ' ') {
+      out[n++] = '+';
+    } else {
+      out[n++] = '%';
+      out[n++] = hex[c >> 4];
+      out[n++] = hex[c & 15];
+    }
+  }
+  out[n] = '\0';
+  return mg_mk_str_n(out, n);
+}
+
+struct mg_str mg_url_encode(const struct mg_str src) {
+  return mg_url_encode_opt(src, mg_mk_str("._-$,;~()/"), 0);
+}
+
+// Formats sa into out (large enough for any address). Returns 0 on success.
+static int util_format_addr(const union socket_address *sa, char *out,
+                            size_t out_len, int flags) {
+  int v6 = sa->sa.sa_family == AF_INET6, port;
+  const void *addr = v6 ? (const void *) &sa->sin6.sin6_addr
+                        : (const void *) &sa->sin.sin_addr;
+  char ip[INET6_ADDRSTRLEN];
+  if (sa->sa.sa_family != AF_INET && !v6) return -1;
+  port = ntohs(v6 ? sa->sin6.sin6_port : sa->sin.sin_port);
+  ip[0] = '\0';
+  if ((flags & MG_SOCK_STRINGIFY_IP) &&
+      inet_ntop(sa->sa.sa_family, addr, ip, sizeof(ip)) == NULL) {
+    return -1;
+  }
+  if (!(flags & MG_SOCK_STRINGIFY_PORT)) {
+    snprintf(out, out_len, "%s", ip);
+  } else if (!(flags & MG_SOCK_STRINGIFY_IP)) {
+    snprintf(out, out_len, "%d", port);
+  } else if (v6) {
+    snprintf(out, out_len, "[%s]:%d", ip, port);
+  } else {
+    snprintf(out, out_len, "%s:%d", ip, port);
+  }
+  return 0;
+}
+
+int mg_sock_addr_to_str(const union socket_address *sa, char *buf, size_t len,
+                        int flags) {
+  char tmp[INET6_ADDRSTRLEN + 16];
+  size_t n;
+  if (buf == NULL || len == 0) return 0;
+  buf[0] = '\0';
+  if (sa == NULL || util_format_addr(sa, tmp, sizeof(tmp), flags) != 0) {
+    return 0;
+  }
+  n = strlen(tmp);
+  if (n >= len) n = len - 1;  // Truncate, always NUL-terminated.
+  memcpy(buf, tmp, n);
+  buf[n] = '\0';
+  return (int) n;
+}
+
+// Parses a decimal number of 1..3 digits, at most max, from s. Returns the
+// number of bytes used, 0 if there is no valid number.
+static size_t util_parse_small_num(struct mg_str s, unsigned max,
+                                   unsigned *out) {
+  size_t i;
+  *out = 0;
+  for (i = 0; i < s.len && i < 4 && s.p[i] >= '0' && s.p[i] <= '9'; i++) {
+    *out = *out * 10 + (unsigned) (s.p[i] - '0');
+  }
+  return (i == 0 || i > 3 || *out > max) ? 0 : i;
+}
+
+// Parses "a.b.c.d" or "a.b.c.d/nn" (the whole slice). Returns 0 on success.
+static int util_parse_net(struct mg_str s, uint32_t *net, uint32_t *mask) {
+  unsigned v, bits = 32;
+  size_t n;
+  int i;
+  *net = 0;
+  for (i = 0; i < 4; i++) {
+    if ((n = util_parse_small_num(s, 255, &v)) == 0) return -1;
+    *net = (*net << 8) | v;
+    s.p += n, s.len -= n;
+    if (i < 3 && (s.len == 0 || s.p[0] != '.')) return -1;
+    if (i < 3) s.p++, s.len--;
+  }
+  if (s.len > 0 && s.p[0] == '/') {
+    s.p++, s.len--;
+    if ((n = util_parse_small_num(s, 32, &bits)) == 0) return -1;
+    s.p += n, s.len -= n;
+  }
+  if (s.len != 0) return -1;
+  // A shift by 32 is undefined, so /0 is special.
+  *mask = bits == 0 ? 0 : 0xffffffffU << (32 - bits);
+  *net &= *mask;
+  return 0;
+}
+
+int mg_check_ip_acl(const char *acl, uint32_t remote_ip) {
+  struct mg_str entry;
+  uint32_t net, mask;
+  int allowed;
+  if (acl == NULL || *acl == '\0') return 1;
+  allowed = 0;  // An ACL denies whatever it does not allow.
+  while ((acl = mg_next_comma_list_entry(acl, &entry, NULL)) != NULL) {
+    entry = mg_strstrip(entry);
+    if (entry.len < 1 || (entry.p[0] != '+' && entry.p[0] != '-')) return -1;
+    if (util_parse_net(mg_mk_str_n(entry.p + 1, entry.len - 1), &net,
+                       &mask) != 0) {
+      return -1;
+    }
+    if ((remote_ip & mask) == net) allowed = entry.p[0] == '+';
+  }
+  return allowed;
+}
+
+// Formats one hexdump line for n (1..16) bytes at offset. Returns its length.
+static int util_hexdump_line(const unsigned char *p, int n, int offset,
+                             char line[80]) {
+  int i, len = snprintf(line, 80, "%04x ", (unsigned) offset);
+  for (i = 0; i < 16; i++) {
+    if (i < n) {
+      len += snprintf(line + len, (size_t) (80 - len), " %02x", p[i]);
+    } else {
+      len += snprintf(line + len, (size_t) (80 - len), "   ");
+    }
+  }
+  line[len++] = ' ';
+  line[len++] = ' ';
+  for (i = 0; i < n; i++) {
+    line[len++] = p[i] >= 0x20 && p[i] < 0x7f ? (char) p[i] : '.';
+  }
+  line[len++] = '\n';
+  line[len] = '\0';
+  return len;
+}
+
+int mg_hexdump(const void *buf, int len, char *dst, int dst_len) {
+  const unsigned char *p = (const unsigned char *) buf;
+  char line[80];
+  int i, n, written = 0;
+  if (dst == NULL || dst_len <= 0) return 0;
+  dst[0] = '\0';
+  for (i = 0; i < len && written < dst_len - 1; i += 16) {
+    n = util_hexdump_line(p + i, len - i < 16 ? len - i : 16, i, line);
+    if (n > dst_len - 1 - written) n = dst_len - 1 - written;
+    memcpy(dst + written, line, (size_t) n);
+    written += n;
+    dst[written] = '\0';
+  }
+  return written;
+}
+
+void mg_hexdumpf(FILE *fp, const void *buf, int len) {
+  const unsigned char *p = (const unsigned char *) buf;
+  char line[80];
+  int i;
+  for (i = 0; i < len; i += 16) {
+    util_hexdump_line(p + i, len - i < 16 ? len - i : 16, i, line);
+    fputs(line, fp);
+  }
+}
+
+int mg_is_big_endian(void) {
+  static const uint16_t probe = 0x0102;
+  return *(const unsigned char *) &probe == 0x01;
+}
+
+#if MG_ENABLE_FILESYSTEM
+int mg_stat(const char *path, cs_stat_t *st) {
+  return stat(path, st);
+}
+
+FILE *mg_fopen(const char *path, const char *mode) {
+  return fopen(path, mode);
+}
+
+int mg_open(const char *path, int flag, int mode) {
+  return open(path, flag, mode);
+}
+
+size_t mg_fread(void *ptr, size_t size, size_t count, FILE *f) {
+  return fread(ptr, size, count, f);
+}
+
+size_t mg_fwrite(const void *ptr, size_t size, size_t count, FILE *f) {
+  return fwrite(ptr, size, count, f);
+}
+#endif
+
+#if MG_ENABLE_THREADS
+void *mg_start_thread(void *(*thread_func)(void *), void *thread_func_param) {
+  pthread_t tid;
+  pthread_attr_t attr;
+  int rc;
+  if (pthread_attr_init(&attr) != 0) return NULL;
+  (void) pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  rc = pthread_create(&tid, &attr, thread_func, thread_func_param);
+  (void) pthread_attr_destroy(&attr);
+  // pthread_t is an integer or a pointer depending on the platform.
+  return rc == 0 ? (void *) (uintptr_t) tid : NULL;
+}
 #endif
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/md5.c"
 #endif
+
+// MD5 as described in RFC 1321: 64-byte blocks, four rounds of sixteen
+// steps, little-endian words and length.
+
+// T[i] = floor(2^32 * |sin(i + 1)|) (RFC 1321, section 3.4).
+static const uint32_t md5_t[64] = {
+    0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee,
+    0xf57c0faf, 0x4787c62a, 0xa8304613, 0xfd469501,
+    0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be,
+    0x6b901122, 0xfd987193, 0xa679438e, 0x49b40821,
+    0xf61e2562, 0xc040b340, 0x265e5a51, 0xe9b6c7aa,
+    0xd62f105d, 0x02441453, 0xd8a1e681, 0xe7d3fbc8,
+    0x21e1cde6, 0xc33707d6, 0xf4d50d87, 0x455a14ed,
+    0xa9e3e905, 0xfcefa3f8, 0x676f02d9, 0x8d2a4c8a,
+    0xfffa3942, 0x8771f681, 0x6d9d6122, 0xfde5380c,
+    0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70,
+    0x289b7ec6, 0xeaa127fa, 0xd4ef3085, 0x04881d05,
+    0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665,
+    0xf4292244, 0x432aff97, 0xab9423a7, 0xfc93a039,
+    0x655b59c3, 0x8f0ccc92, 0xffeff47d, 0x85845dd1,
+    0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1,
+    0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391,
+};
+
+// Left-rotation amounts: four per round, repeated four times.
+static const unsigned char md5_shift[4][4] = {
+    {7, 12, 17, 22}, {5, 9, 14, 20}, {4, 11, 16, 23}, {6, 10, 15, 21}};
+
+static uint32_t md5_rotl(uint32_t x, unsigned n) {
+  return (x << n) | (x >> (32 - n));
+}
+
+// The round function F, G, H or I of step i, and the message word it uses.
+static uint32_t md5_round_fn(int i, uint32_t b, uint32_t c, uint32_t d,
+                             int *word) {
+  switch (i / 16) {
+    case 0: *word = i; return (b & c) | (~b & d);
+    case 1: *word = (5 * i + 1) % 16; return (b & d) | (c & ~d);
+    case 2: *word = (3 * i + 5) % 16; return b ^ c ^ d;
+    default: *word = (7 * i) % 16; return c ^ (b | ~d);
+  }
+}
+
+static void md5_transform(uint32_t state[4], const unsigned char block[64]) {
+  uint32_t m[16], a = state[0], b = state[1], c = state[2], d = state[3], f;
+  int i, w;
+  for (i = 0; i < 16; i++) {
+    m[i] = (uint32_t) block[4 * i] | (uint32_t) block[4 * i + 1] << 8 |
+           (uint32_t) block[4 * i + 2] << 16 | (uint32_t) block[4 * i + 3] << 24;
+  }
+  for (i = 0; i < 64; i++) {
+    f = md5_round_fn(i, b, c, d, &w) + a + md5_t[i] + m[w];
+    a = d;
+    d = c;
+    c = b;
+    b += md5_rotl(f, md5_shift[i / 16][i % 4]);
+  }
+  state[0] += a;
+  state[1] += b;
+  state[2] += c;
+  state[3] += d;
+}
+
+void mg_md5_init(struct mg_md5_ctx *ctx) {
+  ctx->buf[0] = 0x67452301;
+  ctx->buf[1] = 0xefcdab89;
+  ctx->buf[2] = 0x98badcfe;
+  ctx->buf[3] = 0x10325476;
+  ctx->bits[0] = ctx->bits[1] = 0;
+}
+
+void mg_md5_update(struct mg_md5_ctx *ctx, const unsigned char *data,
+                   size_t len) {
+  size_t used = (ctx->bits[0] >> 3) & 63, take;
+  uint32_t lo = ctx->bits[0] + (uint32_t) (len << 3);
+  // The message length is a 64-bit bit count split over two words.
+  if (lo < ctx->bits[0]) ctx->bits[1]++;
+  ctx->bits[0] = lo;
+  ctx->bits[1] += (uint32_t) ((uint64_t) len >> 29);
+  while (len > 0) {
+    take = 64 - used < len ? 64 - used : len;
+    memcpy(ctx->in + used, data, take);
+    used += take, data += take, len -= take;
+    if (used == 64) {
+      md5_transform(ctx->buf, ctx->in);
+      used = 0;
+    }
+  }
+}
+
+void mg_md5_final(unsigned char digest[16], struct mg_md5_ctx *ctx) {
+  static const unsigned char pad[64] = {0x80};
+  unsigned char len_le[8];
+  size_t used = (ctx->bits[0] >> 3) & 63;
+  int i;
+  for (i = 0; i < 8; i++) {
+    len_le[i] = (unsigned char) (ctx->bits[i / 4] >> (8 * (i % 4)));
+  }
+  // Pad with 0x80 and zeros to 56 mod 64, then the length in bits.
+  mg_md5_update(ctx, pad, used < 56 ? 56 - used : 120 - used);
+  mg_md5_update(ctx, len_le, 8);
+  for (i = 0; i < 16; i++) {
+    digest[i] = (unsigned char) (ctx->buf[i / 4] >> (8 * (i % 4)));
+  }
+  memset(ctx, 0, sizeof(*ctx));  // Leave no message state behind.
+}
+
+void mg_hash_md5_v(size_t num_msgs, const uint8_t *msgs[],
+                   const size_t *msg_lens, uint8_t *digest) {
+  struct mg_md5_ctx ctx;
+  size_t i;
+  mg_md5_init(&ctx);
+  for (i = 0; i < num_msgs; i++) mg_md5_update(&ctx, msgs[i], msg_lens[i]);
+  mg_md5_final(digest, &ctx);
+}
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/sha1.c"
 #endif
+
+// SHA-1 as described in RFC 3174: 64-byte blocks, 80 steps, big-endian
+// words and length.
+
+static uint32_t sha1_rotl(uint32_t x, unsigned n) {
+  return (x << n) | (x >> (32 - n));
+}
+
+// f(t; B, C, D) + K(t) of RFC 3174 section 5.
+static uint32_t sha1_f_plus_k(int t, uint32_t b, uint32_t c, uint32_t d) {
+  if (t < 20) return ((b & c) | (~b & d)) + 0x5a827999;
+  if (t < 40) return (b ^ c ^ d) + 0x6ed9eba1;
+  if (t < 60) return ((b & c) | (b & d) | (c & d)) + 0x8f1bbcdc;
+  return (b ^ c ^ d) + 0xca62c1d6;
+}
+
+static void sha1_transform(uint32_t state[5], const unsigned char block[64]) {
+  uint32_t w[80], a = state[0], b = state[1], c = state[2], d = state[3];
+  uint32_t e = state[4], tmp;
+  int t;
+  for (t = 0; t < 16; t++) {
+    w[t] = (uint32_t) block[4 * t] << 24 | (uint32_t) block[4 * t + 1] << 16 |
+           (uint32_t) block[4 * t + 2] << 8 | (uint32_t) block[4 * t + 3];
+  }
+  for (t = 16; t < 80; t++) {
+    w[t] = sha1_rotl(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1);
+  }
+  for (t = 0; t < 80; t++) {
+    tmp = sha1_rotl(a, 5) + sha1_f_plus_k(t, b, c, d) + e + w[t];
+    e = d;
+    d = c;
+    c = sha1_rotl(b, 30);
+    b = a;
+    a = tmp;
+  }
+  state[0] += a;
+  state[1] += b;
+  state[2] += c;
+  state[3] += d;
+  state[4] += e;
+}
+
+void mg_sha1_init(struct mg_sha1_ctx *ctx) {
+  ctx->state[0] = 0x67452301;
+  ctx->state[1] = 0xefcdab89;
+  ctx->state[2] = 0x98badcfe;
+  ctx->state[3] = 0x10325476;
+  ctx->state[4] = 0xc3d2e1f0;
+  ctx->count[0] = ctx->count[1] = 0;
+}
+
+void mg_sha1_update(struct mg_sha1_ctx *ctx, const unsigned char *data,
+                    size_t len) {
+  size_t used = (ctx->count[0] >> 3) & 63, take;
+  uint32_t lo = ctx->count[0] + (uint32_t) (len << 3);
+  // count is a 64-bit message length in bits: [0] low word, [1] high word.
+  if (lo < ctx->count[0]) ctx->count[1]++;
+  ctx->count[0] = lo;
+  ctx->count[1] += (uint32_t) ((uint64_t) len >> 29);
+  while (len > 0) {
+    take = 64 - used < len ? 64 - used : len;
+    memcpy(ctx->buffer + used, data, take);
+    used += take, data += take, len -= take;
+    if (used == 64) {
+      sha1_transform(ctx->state, ctx->buffer);
+      used = 0;
+    }
+  }
+}
+
+void mg_sha1_final(unsigned char digest[20], struct mg_sha1_ctx *ctx) {
+  static const unsigned char pad[64] = {0x80};
+  unsigned char len_be[8];
+  size_t used = (ctx->count[0] >> 3) & 63;
+  int i;
+  for (i = 0; i < 8; i++) {
+    len_be[i] = (unsigned char) (ctx->count[1 - i / 4] >> (24 - 8 * (i % 4)));
+  }
+  // Pad with 0x80 and zeros to 56 mod 64, then the length in bits.
+  mg_sha1_update(ctx, pad, used < 56 ? 56 - used : 120 - used);
+  mg_sha1_update(ctx, len_be, 8);
+  for (i = 0; i < 20; i++) {
+    digest[i] = (unsigned char) (ctx->state[i / 4] >> (24 - 8 * (i % 4)));
+  }
+  memset(ctx, 0, sizeof(*ctx));  // Leave no message state behind.
+}
+
+void mg_hmac_sha1(const unsigned char *key, size_t key_len,
+                  const unsigned char *data, size_t data_len,
+                  unsigned char digest[20]) {
+  unsigned char k[64], ipad[64], opad[64];
+  struct mg_sha1_ctx ctx;
+  size_t i;
+  // RFC 2104: keys longer than the block size are hashed first, shorter
+  // ones are zero-padded to the block size.
+  memset(k, 0, sizeof(k));
+  if (key_len > sizeof(k)) {
+    mg_sha1_init(&ctx);
+    mg_sha1_update(&ctx, key, key_len);
+    mg_sha1_final(k, &ctx);
+  } else if (key_len > 0) {
+    memcpy(k, key, key_len);
+  }
+  for (i = 0; i < sizeof(k); i++) {
+    ipad[i] = (unsigned char) (k[i] ^ 0x36);
+    opad[i] = (unsigned char) (k[i] ^ 0x5c);
+  }
+  mg_sha1_init(&ctx);
+  mg_sha1_update(&ctx, ipad, sizeof(ipad));
+  mg_sha1_update(&ctx, data, data_len);
+  mg_sha1_final(digest, &ctx);
+  mg_sha1_init(&ctx);
+  mg_sha1_update(&ctx, opad, sizeof(opad));
+  mg_sha1_update(&ctx, digest, 20);
+  mg_sha1_final(digest, &ctx);
+}
+
+void mg_hash_sha1_v(size_t num_msgs, const uint8_t *msgs[],
+                    const size_t *msg_lens, uint8_t *digest) {
+  struct mg_sha1_ctx ctx;
+  size_t i;
+  mg_sha1_init(&ctx);
+  for (i = 0; i < num_msgs; i++) mg_sha1_update(&ctx, msgs[i], msg_lens[i]);
+  mg_sha1_final(digest, &ctx);
+}
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/uri.c"
 #endif
+
+// A slice constructor of our own: uri.c is below nothing but str.h's types.
+static struct mg_str uri_slice(const char *p, size_t len) {
+  struct mg_str s;
+  s.p = p;
+  s.len = len;
+  return s;
+}
+
+// Returns the index of the first byte of s[from, len) that is in set, or len.
+// The URI slice is not NUL-terminated, so strcspn() cannot be used.
+static size_t uri_find_any(const char *s, size_t from, size_t len,
+                           const char *set) {
+  size_t i;
+  for (i = from; i < len; i++) {
+    if (strchr(set, s[i]) != NULL && s[i] != '\0') break;
+  }
+  return i;
+}
+
+// Parses an all-digit port (empty is allowed: RFC 3986 "port = *DIGIT").
+// Stops accumulating above 65535 so a long digit run cannot overflow.
+static int uri_parse_port(const char *s, size_t len, unsigned int *port) {
+  unsigned long v = 0;
+  size_t i;
+  for (i = 0; i < len; i++) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+    v = v * 10 + (unsigned long) (s[i] - '0');
+    if (v > 65535) return -1;
+  }
+  *port = (unsigned int) v;
+  return 0;
+}
+
+// Returns the length of a "scheme://" prefix (scheme included), or 0. The
+// scheme stops at the first byte that can only belong to a later part, so
+// "user@host://x" and "/a://b" have no scheme.
+static size_t uri_scheme_len(const char *s, size_t len) {
+  size_t i = uri_find_any(s, 0, len, ":/?#@[");
+  if (i == 0 || i + 3 > len) return 0;
+  if (s[i] != ':' || s[i + 1] != '/' || s[i + 2] != '/') return 0;
+  return i;
+}
+
+// Splits an authority "[user_info@]host[:port]" (all of s[0, len)).
+static int uri_parse_authority(const char *s, size_t len, struct mg_str *ui,
+                               struct mg_str *host, unsigned int *port) {
+  size_t i, at = len, h;
+  // The last '@' wins: user info may not contain a raw '@' (RFC 3986), and
+  // picking the last one keeps "a@b@evil" from naming host "b@evil".
+  for (i = 0; i < len; i++) {
+    if (s[i] == '@') at = i;
+  }
+  h = at < len ? at + 1 : 0;
+  if (at < len) *ui = uri_slice(s, at);
+  if (h < len && s[h] == '[') {
+    i = uri_find_any(s, h, len, "]");
+    if (i == len) return -1;  // Unterminated IPv6 literal.
+    *host = uri_slice(s + h + 1, i - h - 1);
+    i++;
+    if (i < len && s[i] != ':') return -1;  // Junk after "]".
+  } else {
+    i = uri_find_any(s, h, len, ":");
+    *host = uri_slice(s + h, i - h);
+  }
+  if (i >= len) return 0;
+  return uri_parse_port(s + i + 1, len - i - 1, port);
+}
+
+int mg_parse_uri(const struct mg_str uri, struct mg_str *scheme,
+                 struct mg_str *user_info, struct mg_str *host,
+                 unsigned int *port, struct mg_str *path, struct mg_str *query,
+                 struct mg_str *fragment) {
+  struct mg_str sch = MG_NULL_STR, ui = MG_NULL_STR, hst = MG_NULL_STR;
+  struct mg_str pth = MG_NULL_STR, qry = MG_NULL_STR, frg = MG_NULL_STR;
+  unsigned int prt = 0;
+  const char *s = uri.p;
+  size_t len = s == NULL ? 0 : uri.len, i = 0, end;
+
+  if (len > 0 && s[0] != '/') {
+    sch.len = uri_scheme_len(s, len);
+    if (sch.len > 0) {
+      sch.p = s;
+      i = sch.len + 3;
+    }
+    end = uri_find_any(s, i, len, "/?#");
+    if (uri_parse_authority(s + i, end - i, &ui, &hst, &prt) != 0) return -1;
+    i = end;
+  }
+  end = uri_find_any(s, i, len, "?#");
+  if (end > i) pth = uri_slice(s + i, end - i);
+  i = end;
+  if (i < len && s[i] == '?') {
+    end = uri_find_any(s, i + 1, len, "#");
+    qry = uri_slice(s + i + 1, end - i - 1);
+    i = end;
+  }
+  if (i < len) frg = uri_slice(s + i + 1, len - i - 1);
+
+  if (scheme != NULL) *scheme = sch;
+  if (user_info != NULL) *user_info = ui;
+  if (host != NULL) *host = hst;
+  if (port != NULL) *port = prt;
+  if (path != NULL) *path = pth;
+  if (query != NULL) *query = qry;
+  if (fragment != NULL) *fragment = frg;
+  return 0;
+}
+
+// Length of an optional part: NULL and {NULL, n} both count as absent.
+static size_t uri_part_len(const struct mg_str *s) {
+  return s == NULL || s->p == NULL ? 0 : s->len;
+}
+
+// Appends an optional part with its prefix/suffix when it is non-empty.
+static char *uri_put(char *d, const char *before, const struct mg_str *s,
+                     const char *after) {
+  size_t n = uri_part_len(s);
+  if (n == 0) return d;
+  memcpy(d, before, strlen(before));
+  d += strlen(before);
+  memcpy(d, s->p, n);
+  d += n;
+  memcpy(d, after, strlen(after));
+  return d + strlen(after);
+}
+
+// Writes "host[:port]", putting brackets back around an IPv6 literal.
+static char *uri_put_host_port(char *d, const struct mg_str *host,
+                               unsigned int port) {
+  size_t n = uri_part_len(host);
+  int v6 = n > 0 && memchr(host->p, ':', n) != NULL;
+  d = uri_put(d, v6 ? "[" : "", host, v6 ? "]" : "");
+  if (port != 0) d += sprintf(d, ":%u", port);
+  return d;
+}
+
+// Writes the path. Normalizing works in place in the output buffer, which
+// is safe because the normalized path is never longer than the input.
+static char *uri_put_path(char *d, const struct mg_str *path, int authority,
+                          int normalize) {
+  struct mg_str in, out;
+  size_t n = uri_part_len(path);
+  if (n == 0) return d;
+  // Without a '/' the path would fuse with the host: "h" + "p" = "hp".
+  if (authority && path->p[0] != '/' && !normalize) *d++ = '/';
+  memcpy(d, path->p, n);
+  if (!normalize) return d + n;
+  in = uri_slice(d, n);
+  out = in;
+  if (!mg_normalize_uri_path(&in, &out)) return NULL;
+  return d + out.len;
+}
+
+int mg_assemble_uri(const struct mg_str *scheme, const struct mg_str *user_info,
+                    const struct mg_str *host, unsigned int port,
+                    const struct mg_str *path, const struct mg_str *query,
+                    const struct mg_str *fragment, int normalize_path,
+                    struct mg_str *uri) {
+  // "://" "@" "[]" ":65535" "/" "?" "#" and a NUL: 17 bytes of punctuation.
+  size_t cap = uri_part_len(scheme) + uri_part_len(user_info) +
+               uri_part_len(host) + uri_part_len(path) + uri_part_len(query) +
+               uri_part_len(fragment) + 17;
+  int authority = uri_part_len(scheme) + uri_part_len(user_info) +
+                      uri_part_len(host) + port > 0;
+  char *buf, *d;
+
+  if (uri == NULL || port > 65535) return -1;
+  uri->p = NULL;
+  uri->len = 0;
+  if ((buf = (char *) MG_MALLOC(cap)) == NULL) return -1;
+  d = uri_put(buf, "", scheme, "://");
+  d = uri_put(d, "", user_info, "@");
+  d = uri_put_host_port(d, host, port);
+  if ((d = uri_put_path(d, path, authority, normalize_path)) == NULL) {
+    MG_FREE(buf);
+    return -1;
+  }
+  d = uri_put(d, "?", query, "");
+  d = uri_put(d, "#", fragment, "");
+  *d = '\0';
+  uri->p = buf;
+  uri->len = (size_t) (d - buf);
+  return 0;
+}
+
+// Returns 1 if s[0, n) is exactly the string seg.
+static int uri_is_seg(const char *s, size_t n, const char *seg) {
+  return n == strlen(seg) && memcmp(s, seg, n) == 0;
+}
+
+// The writer never gets ahead of the reader (every output byte comes from an
+// input byte at or after it), so out may alias in; memmove covers overlap.
+int mg_normalize_uri_path(const struct mg_str *in, struct mg_str *out) {
+  const char *s;
+  char *d;
+  size_t len, r = 1, w = 1, e;
+
+  if (in == NULL || out == NULL || in->p == NULL || in->len == 0) return 0;
+  if (in->p[0] != '/') return 0;
+  s = in->p;
+  len = in->len;
+  d = (char *) out->p;
+  d[0] = '/';
+  while (r < len) {
+    while (r < len && s[r] == '/') r++;  // Collapse "//".
+    e = uri_find_any(s, r, len, "/");
+    if (uri_is_seg(s + r, e - r, "..")) {
+      if (w == 1) return 0;  // Would climb above the root.
+      // d[w - 1] is the '/' after the last kept segment: drop that segment.
+      for (w--; d[w - 1] != '/'; w--) {
+      }
+    } else if (e > r && !uri_is_seg(s + r, e - r, ".")) {
+      memmove(d + w, s + r, e - r);
+      w += e - r;
+      if (e < len) d[w++] = '/';
+    }
+    r = e + 1;
+  }
+  out->len = w;
+  return 1;
+}
+
+// Parses "1*5DIGIT" up to the end of s into *port (0-65535).
+static int addr_parse_port(const char *s, unsigned int *port) {
+  size_t n = strlen(s);
+  if (n < 1 || n > 5) return -1;
+  return uri_parse_port(s, n, port);
+}
+
+// Skips an optional "tcp://" or "udp://" and sets *proto. Any other
+// "scheme://" is an error: better than treating "http" as a host name.
+static const char *addr_skip_scheme(const char *str, int *proto) {
+  *proto = SOCK_STREAM;
+  if (strncmp(str, "udp://", 6) == 0) {
+    *proto = SOCK_DGRAM;
+    return str + 6;
+  }
+  if (strncmp(str, "tcp://", 6) == 0) return str + 6;
+  return strstr(str, "://") == NULL ? str : NULL;
+}
+
+#if MG_ENABLE_IPV6
+// Parses "[v6addr]:port". Bracketed names are never resolved: they must be
+// numeric.
+static int addr_parse_v6(const char *s, union socket_address *sa) {
+  char buf[INET6_ADDRSTRLEN];
+  const char *end = strchr(s, ']');
+  unsigned int port = 0;
+  size_t n = end == NULL ? 0 : (size_t) (end - s - 1);
+  if (end == NULL || n >= sizeof(buf) || end[1] != ':') return -1;
+  memcpy(buf, s + 1, n);
+  buf[n] = '\0';
+  if (addr_parse_port(end + 2, &port) != 0) return -1;
+  if (inet_pton(AF_INET6, buf, &sa->sin6.sin6_addr) != 1) return -1;
+  sa->sin6.sin6_family = AF_INET6;
+  sa->sin6.sin6_port = htons((uint16_t) port);
+  return 1;
+}
+#endif
+
+// Returns 1 if name looks like a DNS host name: letters, digits, '-', '.'.
+// A name of only digits and dots is a mistyped IPv4 address ("1.2.3.256"),
+// never a host name (top-level domains are not all-numeric, RFC 3696), so
+// it is refused here instead of being sent to the resolver.
+static int addr_is_hostname(const char *name, size_t n) {
+  size_t i;
+  int letters = 0;
+  for (i = 0; i < n; i++) {
+    unsigned char c = (unsigned char) name[i];
+    if (!isalnum(c) && c != '-' && c != '.') return 0;
+    if (!isdigit(c) && c != '.') letters = 1;
+  }
+  return letters;
+}
+
+// Host names are case-insensitive (RFC 4343).
+static int addr_is_localhost(const char *name) {
+  const char *want = "localhost";
+  for (; *name != '\0' && *want != '\0'; name++, want++) {
+    if (tolower((unsigned char) *name) != *want) return 0;
+  }
+  return *name == '\0' && *want == '\0';
+}
+
+// Fills sa->sin from "host" (s[0, n)); 1 numeric, 0 name copied, -1 bad.
+static int addr_parse_v4_host(const char *s, size_t n,
+                              union socket_address *sa, char *host,
+                              size_t host_len) {
+  char buf[MG_MAX_HOST_LEN];
+  if (n == 0) {
+    sa->sin.sin_addr.s_addr = htonl(INADDR_ANY);
+    return 1;
+  }
+  if (n >= sizeof(buf)) return -1;
+  memcpy(buf, s, n);
+  buf[n] = '\0';
+  if (addr_is_localhost(buf)) {
+    sa->sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return 1;
+  }
+  if (inet_pton(AF_INET, buf, &sa->sin.sin_addr) == 1) return 1;
+  if (!addr_is_hostname(buf, n) || host == NULL || n >= host_len) return -1;
+  memcpy(host, buf, n + 1);
+  return 0;
+}
+
+// Parses "host:port", ":port" or "port"; a bare port means the any-address.
+static int addr_parse_v4(const char *s, union socket_address *sa, char *host,
+                         size_t host_len) {
+  const char *colon = strchr(s, ':');
+  unsigned int port = 0;
+  if (addr_parse_port(colon == NULL ? s : colon + 1, &port) != 0) return -1;
+  sa->sin.sin_family = AF_INET;
+  sa->sin.sin_port = htons((uint16_t) port);
+  return addr_parse_v4_host(s, colon == NULL ? 0 : (size_t) (colon - s), sa,
+                            host, host_len);
+}
+
+int mg_parse_address(const char *str, union socket_address *sa, int *proto,
+                     char *host, size_t host_len) {
+  const char *s;
+  int dummy_proto, rc;
+
+  if (str == NULL || sa == NULL) return -1;
+  memset(sa, 0, sizeof(*sa));
+  if (proto == NULL) proto = &dummy_proto;
+  if ((s = addr_skip_scheme(str, proto)) == NULL) return -1;
+  if (host != NULL && host_len > 0) host[0] = '\0';
+  if (s[0] == '[') {
+#if MG_ENABLE_IPV6
+    rc = addr_parse_v6(s, sa);
+#else
+    rc = -1;
+#endif
+  } else {
+    rc = addr_parse_v4(s, sa, host, host_len);
+  }
+  // Leave no half-filled address behind for a caller that ignores rc.
+  if (rc < 0) memset(sa, 0, sizeof(*sa));
+  return rc;
+}
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/net.c"
 #endif
+
+// A broadcast message as it travels through mgr->ctl: the callback and a
+// copy of the caller's data.
+struct mg_ctl_msg {
+  mg_event_handler_t callback;
+  char message[MG_MAX_BROADCAST_SIZE];
+};
+
+// Flags an application may pass in opts.flags when creating a connection.
+#define MG_F_OPTS_ALLOWED                                                  \
+  (MG_F_USER_1 | MG_F_USER_2 | MG_F_USER_3 | MG_F_USER_4 | MG_F_USER_5 | \
+   MG_F_USER_6 | MG_F_PROTO_1 | MG_F_PROTO_2 | MG_F_ENABLE_BROADCAST)
+
+static const struct {
+  int err;
+  const char *msg;
+} s_errors[] = {
+    {EADDRINUSE, "address already in use"},
+    {EACCES, "permission denied"},
+    {EADDRNOTAVAIL, "address not available on this host"},
+    {EAFNOSUPPORT, "address family not supported"},
+    {EMFILE, "too many open files"},
+    {ENFILE, "too many open files in the system"},
+    {ENOMEM, "out of memory"},
+    {ECONNREFUSED, "connection refused"},
+    {ENETUNREACH, "network unreachable"},
+    {MG_EFDSETSIZE, "descriptor above FD_SETSIZE: select() cannot watch it"},
+};
+
+const char *mg_strerror(int err) {
+  size_t i;
+  for (i = 0; i < MG_ARRAY_SIZE(s_errors); i++) {
+    if (s_errors[i].err == err) return s_errors[i].msg;
+  }
+  return "socket error";
+}
+
+void mg_call(struct mg_connection *nc, mg_event_handler_t handler, int ev,
+             void *ev_data) {
+  unsigned long flags_before;
+  if (handler == NULL) {
+    handler = nc->proto_handler != NULL ? nc->proto_handler : nc->handler;
+    if (ev != MG_EV_POLL) nc->mgr->num_calls++;
+  }
+  if (handler == NULL) return;
+  flags_before = nc->flags;
+  handler(nc, ev, ev_data);
+  // A user handler may change only the user-modifiable flags.
+  if (handler == nc->handler && nc->flags != flags_before) {
+    nc->flags = (flags_before & ~(unsigned long) MG_F_USER_MODIFIABLE) |
+                (nc->flags & (unsigned long) MG_F_USER_MODIFIABLE);
+  }
+}
+
+static void mg_add_conn(struct mg_mgr *mgr, struct mg_connection *c) {
+  c->mgr = mgr;
+  c->prev = NULL;
+  c->next = mgr->active_connections;
+  if (c->next != NULL) c->next->prev = c;
+  mgr->active_connections = c;
+  if (c->iface->vtable->add_conn != NULL) c->iface->vtable->add_conn(c);
+}
+
+static void mg_remove_conn(struct mg_connection *c) {
+  if (c->prev == NULL) c->mgr->active_connections = c->next;
+  if (c->prev != NULL) c->prev->next = c->next;
+  if (c->next != NULL) c->next->prev = c->prev;
+  c->next = c->prev = NULL;
+  if (c->iface->vtable->remove_conn != NULL) c->iface->vtable->remove_conn(c);
+}
+
+static struct mg_connection *mg_create_conn(struct mg_mgr *mgr,
+                                            mg_event_handler_t handler,
+                                            struct mg_add_sock_opts opts) {
+  struct mg_connection *c;
+  // A manager that failed to initialise, or is being freed, has no ifaces.
+  if (mgr->num_ifaces == 0) return NULL;
+  if ((c = (struct mg_connection *) MG_CALLOC(1, sizeof(*c))) == NULL) {
+    return NULL;
+  }
+  c->sock = INVALID_SOCKET;
+  c->mgr = mgr;
+  c->handler = handler;
+  c->user_data = opts.user_data;
+  c->flags = opts.flags & MG_F_OPTS_ALLOWED;
+  c->iface = opts.iface != NULL ? opts.iface : mgr->ifaces[0];
+  c->recv_mbuf_limit = ~(size_t) 0;
+  c->last_io_time = (time_t) mg_time();
+  if (!c->iface->vtable->create_conn(c)) {
+    MG_FREE(c);
+    return NULL;
+  }
+  return c;
+}
+
+// Frees a connection that is not (or no longer) in the manager's list.
+static void mg_destroy_conn(struct mg_connection *c) {
+  c->iface->vtable->destroy_conn(c);
+  if (c->proto_data != NULL && c->proto_data_destructor != NULL) {
+    c->proto_data_destructor(c->proto_data);
+  }
+  mbuf_free(&c->recv_mbuf);
+  mbuf_free(&c->send_mbuf);
+  memset(c, 0, sizeof(*c));
+  MG_FREE(c);
+}
+
+// Children must not outlive their listener's pointer, and the per-peer
+// connections of a UDP listener share its socket: detach them all.
+static void mg_detach_children(struct mg_connection *lc) {
+  struct mg_connection *c;
+  for (c = lc->mgr->active_connections; c != NULL; c = c->next) {
+    if (c->listener != lc) continue;
+    if (c->flags & MG_F_UDP) {
+      c->sock = INVALID_SOCKET;
+      c->flags |= MG_F_CLOSE_IMMEDIATELY;
+    }
+    c->listener = NULL;
+  }
+}
+
+void mg_close_conn(struct mg_connection *c) {
+  MG_DEBUG(("%p closing, sock %d", (void *) c, (int) c->sock));
+  mg_call(c, NULL, MG_EV_CLOSE, NULL);
+  if (c->flags & MG_F_LISTENING) mg_detach_children(c);
+  mg_remove_conn(c);
+  mg_destroy_conn(c);
+}
+
+void mg_mgr_init(struct mg_mgr *mgr, void *user_data) {
+  struct mg_mgr_init_opts opts;
+  memset(&opts, 0, sizeof(opts));
+  mg_mgr_init_opt(mgr, user_data, opts);
+}
+
+void mg_mgr_init_opt(struct mg_mgr *m, void *user_data,
+                     struct mg_mgr_init_opts opts) {
+  int i, n;
+  memset(m, 0, sizeof(*m));
+  m->ctl[0] = m->ctl[1] = INVALID_SOCKET;
+  m->user_data = user_data;
+  m->nameserver = opts.nameserver;
+  signal(SIGPIPE, SIG_IGN);
+  // As in 6.x: opts.ifaces lists every iface, main_iface replaces the first.
+  if (opts.num_ifaces <= 0 || opts.ifaces == NULL) {
+    opts.num_ifaces = mg_num_ifaces;
+    opts.ifaces = (const struct mg_iface_vtable **) mg_ifaces;
+  }
+  n = opts.num_ifaces;
+  m->ifaces = (struct mg_iface **) MG_CALLOC((size_t) n, sizeof(*m->ifaces));
+  if (m->ifaces == NULL) {
+    MG_ERROR(("out of memory"));
+    return;
+  }
+  for (i = 0; i < n; i++) {
+    const struct mg_iface_vtable *vt = opts.ifaces[i];
+    if (i == 0 && opts.main_iface != NULL) vt = opts.main_iface;
+    if ((m->ifaces[m->num_ifaces] = mg_if_create_iface(vt, m)) == NULL) {
+      MG_ERROR(("out of memory"));
+      continue;
+    }
+    vt->init(m->ifaces[m->num_ifaces++]);
+  }
+#if MG_ENABLE_BROADCAST
+  if (!mg_socketpair(m->ctl, SOCK_DGRAM)) {
+    MG_ERROR(("cannot create the broadcast socketpair"));
+    m->ctl[0] = m->ctl[1] = INVALID_SOCKET;
+  }
+#endif
+}
+
+void mg_mgr_free(struct mg_mgr *m) {
+  int i, n = m->num_ifaces;
+  // With no ifaces, handlers that reconnect on MG_EV_CLOSE cannot add
+  // connections, so the loop below ends.
+  m->num_ifaces = 0;
+  while (m->active_connections != NULL) mg_close_conn(m->active_connections);
+  for (i = 0; i < 2; i++) {
+    if (m->ctl[i] != INVALID_SOCKET) mg_sock_close(m->ctl[i]);
+    m->ctl[i] = INVALID_SOCKET;
+  }
+  for (i = 0; i < n; i++) {
+    m->ifaces[i]->vtable->free(m->ifaces[i]);
+    MG_FREE(m->ifaces[i]);
+  }
+  MG_FREE(m->ifaces);
+  m->ifaces = NULL;
+}
+
+static int mg_must_close(const struct mg_connection *c) {
+  return (c->flags & MG_F_CLOSE_IMMEDIATELY) ||
+         ((c->flags & MG_F_SEND_AND_CLOSE) && c->send_mbuf.len == 0);
+}
+
+int mg_if_poll(struct mg_connection *nc, double now) {
+  time_t now_t = (time_t) now;
+  if (mg_must_close(nc)) {
+    mg_close_conn(nc);
+    return 0;
+  }
+  if (nc->ev_timer_time > 0 && now >= nc->ev_timer_time) {
+    double deadline = nc->ev_timer_time;
+    nc->ev_timer_time = 0;
+    mg_call(nc, NULL, MG_EV_TIMER, &deadline);
+  }
+  mg_call(nc, NULL, MG_EV_POLL, &now_t);
+  // Close in this iteration what the timer or poll handler asked to close,
+  // rather than after the next wait.
+  if (mg_must_close(nc)) {
+    mg_close_conn(nc);
+    return 0;
+  }
+  return 1;
+}
+
+int mg_mgr_poll(struct mg_mgr *m, int milli) {
+  int i, before = m->num_calls;
+  struct mg_connection *c, *next;
+  double now;
+  if (m->num_ifaces == 0) return 0;
+  // Only the main iface waits; the others are polled without blocking.
+  for (i = 0; i < m->num_ifaces; i++) {
+    m->ifaces[i]->vtable->poll(m->ifaces[i], i == 0 ? milli : 0);
+  }
+  now = mg_time();
+  // Connections created during this pass are prepended to the list, so
+  // they are not visited until the next iteration.
+  for (c = m->active_connections; c != NULL; c = next) {
+    next = c->next;
+    mg_if_poll(c, now);
+  }
+  return m->num_calls - before;
+}
+
+double mg_mgr_min_timer(const struct mg_mgr *mgr) {
+  double min = 0;
+  const struct mg_connection *c;
+  for (c = mgr->active_connections; c != NULL; c = c->next) {
+    if (c->ev_timer_time <= 0) continue;
+    if (min == 0 || c->ev_timer_time < min) min = c->ev_timer_time;
+  }
+  return min;
+}
+
+double mg_set_timer(struct mg_connection *c, double timestamp) {
+  double old = c->ev_timer_time;
+  c->ev_timer_time = timestamp;
+  return old;
+}
+
+struct mg_connection *mg_next(struct mg_mgr *mgr, struct mg_connection *c) {
+  return c == NULL ? mgr->active_connections : c->next;
+}
+
+void mg_broadcast(struct mg_mgr *mgr, mg_event_handler_t cb, void *data,
+                  size_t len) {
+  struct mg_ctl_msg msg;
+  if (mgr->ctl[0] == INVALID_SOCKET) {
+    MG_ERROR(("mg_broadcast: no broadcast socket (MG_ENABLE_BROADCAST=0?)"));
+    return;
+  }
+  if (len > sizeof(msg.message)) {
+    MG_ERROR(("mg_broadcast: %lu bytes > MG_MAX_BROADCAST_SIZE, dropped",
+              (unsigned long) len));
+    return;
+  }
+  memset(&msg, 0, offsetof(struct mg_ctl_msg, message));
+  msg.callback = cb;
+  if (len > 0) memcpy(msg.message, data, len);
+  // One datagram per message: concurrent writers never interleave, and a
+  // full queue blocks the writer until the poll thread drains it.
+  if (!mg_sock_send_all(mgr->ctl[0], &msg,
+                        offsetof(struct mg_ctl_msg, message) + len)) {
+    MG_ERROR(("mg_broadcast: send failed, errno %d", errno));
+  }
+}
+
+void mg_mgr_handle_ctl(struct mg_mgr *mgr) {
+  struct mg_ctl_msg msg;
+  struct mg_connection *c;
+  int i, n;
+  // Bounded, so a flood of broadcasts cannot starve socket I/O.
+  for (i = 0; i < 256; i++) {
+    n = mg_sock_recv_nb(mgr->ctl[1], &msg, sizeof(msg));
+    if (n < (int) offsetof(struct mg_ctl_msg, message)) break;
+    for (c = mg_next(mgr, NULL); c != NULL; c = mg_next(mgr, c)) {
+      if (msg.callback != NULL) msg.callback(c, MG_EV_POLL, msg.message);
+    }
+  }
+}
+
+static void mg_copy_add_opts(struct mg_add_sock_opts *dst, void *user_data,
+                             unsigned int flags, const char **error_string,
+                             struct mg_iface *iface) {
+  memset(dst, 0, sizeof(*dst));
+  dst->user_data = user_data;
+  dst->flags = flags;
+  dst->error_string = error_string;
+  dst->iface = iface;
+}
+
+struct mg_connection *mg_add_sock(struct mg_mgr *mgr, sock_t sock,
+                                  mg_event_handler_t handler) {
+  struct mg_add_sock_opts opts;
+  memset(&opts, 0, sizeof(opts));
+  return mg_add_sock_opt(mgr, sock, handler, opts);
+}
+
+struct mg_connection *mg_add_sock_opt(struct mg_mgr *mgr, sock_t sock,
+                                      mg_event_handler_t handler,
+                                      struct mg_add_sock_opts opts) {
+  struct mg_connection *c = mg_create_conn(mgr, handler, opts);
+  if (c == NULL) {
+    MG_SET_PTRPTR(opts.error_string, "cannot create connection");
+    return NULL;
+  }
+  c->iface->vtable->sock_set(c, sock);
+  if (c->sock == INVALID_SOCKET) {
+    // The iface refused the descriptor; the caller still owns it.
+    MG_SET_PTRPTR(opts.error_string, mg_strerror(MG_EFDSETSIZE));
+    mg_destroy_conn(c);
+    return NULL;
+  }
+  mg_add_conn(mgr, c);
+  return c;
+}
+
+// Parses an address for bind/connect. Returns the socket type, or -1 with
+// *error_string set.
+static int mg_resolve_address(const char *address, union socket_address *sa,
+                              const char **error_string) {
+  char host[MG_MAX_HOST_LEN];
+  int proto = SOCK_STREAM, rc;
+  rc = mg_parse_address(address, sa, &proto, host, sizeof(host));
+  if (rc < 0) {
+    MG_SET_PTRPTR(error_string, "cannot parse address");
+    return -1;
+  }
+  if (rc == 0) {
+    // Asynchronous name resolution arrives with the DNS resolver.
+    MG_SET_PTRPTR(error_string,
+                  "cannot resolve host name: use a numeric address");
+    return -1;
+  }
+  return proto;
+}
+
+struct mg_connection *mg_bind(struct mg_mgr *mgr, const char *address,
+                              mg_event_handler_t handler) {
+  struct mg_bind_opts opts;
+  memset(&opts, 0, sizeof(opts));
+  return mg_bind_opt(mgr, address, handler, opts);
+}
+
+struct mg_connection *mg_bind_opt(struct mg_mgr *mgr, const char *address,
+                                  mg_event_handler_t handler,
+                                  struct mg_bind_opts opts) {
+  union socket_address sa;
+  struct mg_add_sock_opts add;
+  struct mg_connection *c;
+  int proto, err;
+  mg_copy_add_opts(&add, opts.user_data, opts.flags, opts.error_string,
+                   opts.iface);
+  if ((proto = mg_resolve_address(address, &sa, opts.error_string)) < 0) {
+    return NULL;
+  }
+  if ((c = mg_create_conn(mgr, handler, add)) == NULL) {
+    MG_SET_PTRPTR(opts.error_string, "cannot create connection");
+    return NULL;
+  }
+  c->sa = sa;
+  c->flags |= MG_F_LISTENING | (proto == SOCK_DGRAM ? MG_F_UDP : 0);
+  err = proto == SOCK_DGRAM ? c->iface->vtable->listen_udp(c, &sa)
+                            : c->iface->vtable->listen_tcp(c, &sa);
+  if (err != 0) {
+    MG_DEBUG(("bind %s: %d", address, err));
+    MG_SET_PTRPTR(opts.error_string, mg_strerror(err));
+    mg_destroy_conn(c);
+    return NULL;
+  }
+  mg_add_conn(mgr, c);
+  return c;
+}
+
+struct mg_connection *mg_connect(struct mg_mgr *mgr, const char *address,
+                                 mg_event_handler_t handler) {
+  struct mg_connect_opts opts;
+  memset(&opts, 0, sizeof(opts));
+  return mg_connect_opt(mgr, address, handler, opts);
+}
+
+struct mg_connection *mg_connect_opt(struct mg_mgr *mgr, const char *address,
+                                     mg_event_handler_t handler,
+                                     struct mg_connect_opts opts) {
+  union socket_address sa;
+  struct mg_add_sock_opts add;
+  struct mg_connection *c;
+  int proto;
+  mg_copy_add_opts(&add, opts.user_data, opts.flags, opts.error_string,
+                   opts.iface);
+  if ((proto = mg_resolve_address(address, &sa, opts.error_string)) < 0) {
+    return NULL;
+  }
+  if (sa.sin.sin_port == 0) {
+    MG_SET_PTRPTR(opts.error_string, "cannot connect to port 0");
+    return NULL;
+  }
+  if ((c = mg_create_conn(mgr, handler, add)) == NULL) {
+    MG_SET_PTRPTR(opts.error_string, "cannot create connection");
+    return NULL;
+  }
+  c->sa = sa;
+  c->flags |= MG_F_CONNECTING | (proto == SOCK_DGRAM ? MG_F_UDP : 0);
+  if (proto == SOCK_DGRAM) {
+    c->iface->vtable->connect_udp(c);
+  } else {
+    c->iface->vtable->connect_tcp(c, &sa);
+  }
+  // No socket at all is a synchronous failure; a refused connect on a
+  // socket we have is reported through MG_EV_CONNECT.
+  if (c->sock == INVALID_SOCKET) {
+    MG_SET_PTRPTR(opts.error_string, mg_strerror(c->err));
+    mg_destroy_conn(c);
+    return NULL;
+  }
+  mg_add_conn(mgr, c);
+  return c;
+}
+
+void mg_send(struct mg_connection *nc, const void *buf, int len) {
+  nc->last_io_time = (time_t) mg_time();
+  if (len <= 0) return;
+  if (mbuf_append(&nc->send_mbuf, buf, (size_t) len) != (size_t) len) {
+    // Dropping part of a stream would corrupt it: fail the connection.
+    MG_ERROR(("%p out of memory queueing %d bytes", (void *) nc, len));
+    nc->err = ENOMEM;
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+  }
+}
+
+int mg_vprintf(struct mg_connection *nc, const char *fmt, va_list ap) {
+  char mem[256], *buf = mem;
+  int len = mg_avprintf(&buf, sizeof(mem), fmt, ap);
+  if (len > 0) mg_send(nc, buf, len);
+  if (buf != mem) MG_FREE(buf);
+  return len < 0 ? 0 : len;
+}
+
+int mg_printf(struct mg_connection *nc, const char *fmt, ...) {
+  int len;
+  va_list ap;
+  va_start(ap, fmt);
+  len = mg_vprintf(nc, fmt, ap);
+  va_end(ap);
+  return len;
+}
+
+struct mg_connection *mg_if_accept_new_conn(struct mg_connection *lc) {
+  struct mg_add_sock_opts opts;
+  struct mg_connection *c;
+  mg_copy_add_opts(&opts, lc->user_data, 0, NULL, lc->iface);
+  if ((c = mg_create_conn(lc->mgr, lc->handler, opts)) == NULL) return NULL;
+  c->listener = lc;
+  c->proto_handler = lc->proto_handler;
+  c->recv_mbuf_limit = lc->recv_mbuf_limit;
+  c->flags |= lc->flags & MG_F_SSL;
+  mg_add_conn(lc->mgr, c);
+  return c;
+}
+
+void mg_if_accept_tcp_cb(struct mg_connection *nc, union socket_address *sa,
+                         size_t sa_len) {
+  if (sa_len > sizeof(nc->sa)) sa_len = sizeof(nc->sa);
+  memcpy(&nc->sa, sa, sa_len);
+  MG_DEBUG(("%p accepted, sock %d", (void *) nc, (int) nc->sock));
+  mg_call(nc, NULL, MG_EV_ACCEPT, &nc->sa);
+}
+
+void mg_if_connect_cb(struct mg_connection *nc, int err) {
+  nc->flags &= ~(unsigned long) MG_F_CONNECTING;
+  nc->err = err;
+  if (err != 0) nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+  MG_DEBUG(("%p connect result %d", (void *) nc, err));
+  mg_call(nc, NULL, MG_EV_CONNECT, &err);
+}
+
+static void mg_dump(struct mg_connection *nc, const void *buf, int n, int ev) {
+#if MG_ENABLE_HEXDUMP
+  if (nc->mgr->hexdump_file != NULL) {
+    mg_hexdump_connection(nc, nc->mgr->hexdump_file, buf, n, ev);
+  }
+#else
+  (void) nc, (void) buf, (void) n, (void) ev;
+#endif
+}
+
+// Grows recv_mbuf so that want more bytes fit, by MBUF_SIZE_MULTIPLIER but
+// never beyond recv_mbuf_limit (backpressure keeps memory bounded).
+static void mg_recv_reserve(struct mg_connection *nc, size_t want) {
+  struct mbuf *io = &nc->recv_mbuf;
+  size_t need = io->len + want, grown = (size_t) (io->size * MBUF_SIZE_MULTIPLIER);
+  if (io->size - io->len >= want) return;
+  if (grown > nc->recv_mbuf_limit) grown = nc->recv_mbuf_limit;
+  mbuf_resize(io, grown > need ? grown : need);
+}
+
+static void mg_recv_tcp(struct mg_connection *nc) {
+  struct mbuf *io = &nc->recv_mbuf;
+  size_t want;
+  int n;
+  if (io->len >= nc->recv_mbuf_limit) return;
+  want = nc->recv_mbuf_limit - io->len;
+  if (want > MG_MAX_IO_SIZE) want = MG_MAX_IO_SIZE;
+  mg_recv_reserve(nc, want);
+  if (io->size == io->len) {
+    MG_ERROR(("%p out of memory for the receive buffer", (void *) nc));
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+    return;
+  }
+  if (want > io->size - io->len) want = io->size - io->len;
+  n = nc->iface->vtable->tcp_recv(nc, io->buf + io->len, want);
+  if (n > 0) {
+    io->len += (size_t) n;
+    nc->last_io_time = (time_t) mg_time();
+    mg_dump(nc, io->buf + io->len - n, n, MG_EV_RECV);
+    mg_call(nc, NULL, MG_EV_RECV, &n);
+    // Answer in this iteration instead of waiting for the next wait.
+    if (nc->send_mbuf.len > 0 && !(nc->flags & MG_F_CLOSE_IMMEDIATELY)) {
+      mg_if_can_send_cb(nc);
+    }
+  } else if (n < 0) {
+    // End of stream (err 0): flush what is queued, then close.
+    nc->flags |= MG_F_PEER_EOF |
+                 (nc->err == 0 ? MG_F_SEND_AND_CLOSE : MG_F_CLOSE_IMMEDIATELY);
+  }
+}
+
+static void mg_recv_udp(struct mg_connection *nc) {
+  struct mbuf *io = &nc->recv_mbuf;
+  union socket_address sa;
+  size_t sa_len = sizeof(sa);
+  int n;
+  if (io->size - io->len < MG_MAX_UDP_SIZE) {
+    mbuf_resize(io, io->len + MG_MAX_UDP_SIZE);
+    if (io->size - io->len < MG_MAX_UDP_SIZE) {
+      MG_ERROR(("%p out of memory for a datagram", (void *) nc));
+      return;
+    }
+  }
+  memset(&sa, 0, sizeof(sa));
+  n = nc->iface->vtable->udp_recv(nc, io->buf + io->len, MG_MAX_UDP_SIZE, &sa,
+                                  &sa_len);
+  if (n > 0) mg_if_recv_udp_cb(nc, io->buf + io->len, n, &sa, sa_len);
+}
+
+void mg_if_can_recv_cb(struct mg_connection *nc) {
+  if (nc->flags & MG_F_UDP) {
+    mg_recv_udp(nc);
+  } else {
+    mg_recv_tcp(nc);
+  }
+}
+
+// Finds (or creates) the per-peer connection of UDP listener lc for sa.
+static struct mg_connection *mg_udp_peer_conn(struct mg_connection *lc,
+                                              union socket_address *sa) {
+  struct mg_connection *c;
+  for (c = lc->mgr->active_connections; c != NULL; c = c->next) {
+    if (c->listener == lc && mg_sa_equal(&c->sa, sa)) return c;
+  }
+  if ((c = mg_if_accept_new_conn(lc)) == NULL) return NULL;
+  c->sa = *sa;
+  c->sock = lc->sock;
+  // Most UDP exchanges are one request, one reply: close once the reply is
+  // out. A handler that wants more clears MG_F_SEND_AND_CLOSE.
+  c->flags |= MG_F_UDP | MG_F_SEND_AND_CLOSE;
+  mg_call(c, NULL, MG_EV_ACCEPT, &c->sa);
+  return c;
+}
+
+void mg_if_recv_udp_cb(struct mg_connection *nc, void *buf, int len,
+                       union socket_address *sa, size_t sa_len) {
+  struct mbuf *io;
+  (void) sa_len;
+  if (nc->flags & MG_F_LISTENING) {
+    if ((nc = mg_udp_peer_conn(nc, sa)) == NULL) return;
+  } else if (!mg_sa_equal(&nc->sa, sa)) {
+    MG_DEBUG(("%p datagram from a stranger dropped", (void *) nc));
+    return;
+  }
+  io = &nc->recv_mbuf;
+  if ((char *) buf == io->buf + io->len) {
+    io->len += (size_t) len;  // Received in place
+  } else if (mbuf_append(io, buf, (size_t) len) != (size_t) len) {
+    MG_ERROR(("%p out of memory, datagram dropped", (void *) nc));
+    return;
+  }
+  nc->last_io_time = (time_t) mg_time();
+  mg_dump(nc, buf, len, MG_EV_RECV);
+  mg_call(nc, NULL, MG_EV_RECV, &len);
+  if (nc->send_mbuf.len > 0 && !(nc->flags & MG_F_CLOSE_IMMEDIATELY)) {
+    mg_if_can_send_cb(nc);
+  }
+}
+
+void mg_if_can_send_cb(struct mg_connection *nc) {
+  struct mbuf *io = &nc->send_mbuf;
+  int n;
+  if (io->len == 0 || (nc->flags & MG_F_CONNECTING)) return;
+  if (nc->flags & MG_F_UDP) {
+    n = nc->iface->vtable->udp_send(nc, io->buf, io->len);
+  } else {
+    n = nc->iface->vtable->tcp_send(nc, io->buf, io->len);
+  }
+  if (n > 0) {
+    mg_dump(nc, io->buf, n, MG_EV_SEND);
+    mbuf_remove(io, (size_t) n);
+    nc->last_io_time = (time_t) mg_time();
+    mg_call(nc, NULL, MG_EV_SEND, &n);
+  } else if (n < 0 && (nc->flags & MG_F_UDP)) {
+    // A datagram that cannot go out is lost; the "connection" stays.
+    MG_ERROR(("%p udp send failed: %d, %lu bytes dropped", (void *) nc,
+              nc->err, (unsigned long) io->len));
+    mbuf_clear(io);
+  } else if (n < 0) {
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+  }
+}
+
+int mg_conn_addr_to_str(struct mg_connection *c, char *buf, size_t len,
+                        int flags) {
+  union socket_address sa;
+  memset(&sa, 0, sizeof(sa));
+  c->iface->vtable->get_conn_addr(c, flags & MG_SOCK_STRINGIFY_REMOTE, &sa);
+  return mg_sock_addr_to_str(&sa, buf, len, flags);
+}
+
+void mg_hexdump_connection(struct mg_connection *nc, const char *path,
+                           const void *buf, int num_bytes, int ev) {
+  FILE *fp;
+  char src[64], dst[64];
+  int flags = MG_SOCK_STRINGIFY_IP | MG_SOCK_STRINGIFY_PORT;
+  if (strcmp(path, "-") == 0) {
+    fp = stdout;
+  } else if (strcmp(path, "--") == 0) {
+    fp = stderr;
+  } else if ((fp = fopen(path, "a")) == NULL) {
+    return;
+  }
+  mg_conn_addr_to_str(nc, src, sizeof(src), flags);
+  mg_conn_addr_to_str(nc, dst, sizeof(dst), flags | MG_SOCK_STRINGIFY_REMOTE);
+  fprintf(fp, "%.3f %p %s %s %s %d\n", mg_time(), (void *) nc, src,
+          ev == MG_EV_RECV ? "<-" : ev == MG_EV_SEND ? "->" : "--", dst,
+          num_bytes);
+  if (num_bytes > 0) mg_hexdumpf(fp, buf, num_bytes);
+  if (fp != stdout && fp != stderr) fclose(fp);
+}
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/iface.c"
 #endif
+
+const struct mg_iface_vtable *mg_ifaces[] = {&mg_socket_iface_vtable};
+int mg_num_ifaces = (int) (sizeof(mg_ifaces) / sizeof(mg_ifaces[0]));
+
+struct mg_iface *mg_if_create_iface(const struct mg_iface_vtable *vtable,
+                                    struct mg_mgr *mgr) {
+  struct mg_iface *iface;
+  if (vtable == NULL) return NULL;
+  iface = (struct mg_iface *) MG_CALLOC(1, sizeof(*iface));
+  if (iface == NULL) return NULL;
+  iface->mgr = mgr;
+  iface->data = NULL;
+  iface->vtable = vtable;
+  return iface;
+}
+
+struct mg_iface *mg_find_iface(struct mg_mgr *mgr,
+                               const struct mg_iface_vtable *vtable,
+                               struct mg_iface *from) {
+  int i = 0;
+  if (from != NULL) {
+    while (i < mgr->num_ifaces && mgr->ifaces[i] != from) i++;
+    i++;  // Start after from
+  }
+  for (; i < mgr->num_ifaces; i++) {
+    if (mgr->ifaces[i]->vtable == vtable) return mgr->ifaces[i];
+  }
+  return NULL;
+}
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/sock_common.c"
 #endif
+// sock_* iface files, this is the only place that calls the socket API.
+
+
+#ifdef MSG_NOSIGNAL
+#define MG_SEND_FLAGS MSG_NOSIGNAL
+#else
+#define MG_SEND_FLAGS 0
+#endif
+
+static int sock_would_block(int err) {
+  return err == EAGAIN || err == EWOULDBLOCK || err == EINTR ||
+         err == EINPROGRESS;
+}
+
+socklen_t mg_sa_len(const union socket_address *sa) {
+#if MG_ENABLE_IPV6
+  if (sa->sa.sa_family == AF_INET6) return sizeof(sa->sin6);
+#endif
+  return sizeof(sa->sin);
+}
+
+int mg_sa_equal(const union socket_address *a,
+                const union socket_address *b) {
+  if (a->sa.sa_family != b->sa.sa_family) return 0;
+#if MG_ENABLE_IPV6
+  if (a->sa.sa_family == AF_INET6) {
+    return a->sin6.sin6_port == b->sin6.sin6_port &&
+           memcmp(&a->sin6.sin6_addr, &b->sin6.sin6_addr,
+                  sizeof(a->sin6.sin6_addr)) == 0;
+  }
+#endif
+  return a->sin.sin_port == b->sin.sin_port &&
+         a->sin.sin_addr.s_addr == b->sin.sin_addr.s_addr;
+}
+
+void mg_set_close_on_exec(sock_t sock) {
+  int flags = fcntl(sock, F_GETFD);
+  if (flags >= 0) fcntl(sock, F_SETFD, flags | FD_CLOEXEC);
+}
+
+int mg_sock_set_non_blocking(sock_t sock) {
+  int flags = fcntl(sock, F_GETFL, 0);
+  return flags >= 0 && fcntl(sock, F_SETFL, flags | O_NONBLOCK) == 0;
+}
+
+void mg_sock_close(sock_t sock) {
+  if (sock != INVALID_SOCKET) close(sock);
+}
+
+int mg_sock_get_error(sock_t sock) {
+  int err = 0;
+  socklen_t len = sizeof(err);
+  if (getsockopt(sock, SOL_SOCKET, SO_ERROR, (char *) &err, &len) != 0) {
+    err = errno;
+  }
+  return err;
+}
+
+// Opens a non-blocking, close-on-exec socket below fd_limit. Returns the
+// socket, or INVALID_SOCKET with *err set.
+static sock_t sock_open(int family, int type, int fd_limit, int *err) {
+  sock_t s;
+#if defined(SOCK_NONBLOCK) && defined(SOCK_CLOEXEC)
+  s = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+#else
+  s = socket(family, type, 0);
+  if (s != INVALID_SOCKET) {
+    mg_sock_set_non_blocking(s);
+    mg_set_close_on_exec(s);
+  }
+#endif
+  if (s == INVALID_SOCKET) {
+    *err = errno;
+  } else if (s >= fd_limit) {
+    MG_ERROR(("socket %d is above the iface's limit %d: closed", s,
+              fd_limit));
+    close(s);
+    s = INVALID_SOCKET;
+    *err = MG_EFDSETSIZE;
+  }
+  return s;
+}
+
+int mg_sock_listen(struct mg_connection *nc, union socket_address *sa,
+                   int type, int fd_limit) {
+  int err = 0, on = 1;
+  socklen_t len = mg_sa_len(sa);
+  sock_t s = sock_open(sa->sa.sa_family, type, fd_limit, &err);
+  if (s == INVALID_SOCKET) return err;
+  // SO_REUSEADDR only for TCP: on UDP it would let two listeners share a
+  // port and hide "address in use".
+  if (type == SOCK_STREAM) {
+    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, (char *) &on, sizeof(on));
+  }
+  if (bind(s, &sa->sa, len) != 0 ||
+      (type == SOCK_STREAM && listen(s, MG_MAX_LISTEN_BACKLOG) != 0)) {
+    err = errno;
+    close(s);
+    return err != 0 ? err : EINVAL;
+  }
+  // Record the bound address: with port 0 this is where the port shows.
+  len = sizeof(*sa);
+  getsockname(s, &sa->sa, &len);
+  nc->sa = *sa;
+  nc->sock = s;
+  return 0;
+}
+
+void mg_sock_connect(struct mg_connection *nc, const union socket_address *sa,
+                     int type, int fd_limit) {
+  int err = 0, on = 1;
+  sock_t s = sock_open(sa->sa.sa_family, type, fd_limit, &err);
+  nc->err = err;
+  if (s == INVALID_SOCKET) return;
+  nc->sock = s;
+  if (type == SOCK_DGRAM) {
+    if (nc->flags & MG_F_ENABLE_BROADCAST) {
+      setsockopt(s, SOL_SOCKET, SO_BROADCAST, (char *) &on, sizeof(on));
+    }
+    return;  // Datagrams go out with sendto(); nothing to wait for.
+  }
+  if (connect(s, &sa->sa, mg_sa_len(sa)) != 0 && !sock_would_block(errno)) {
+    nc->err = errno;  // Reported through MG_EV_CONNECT by the iface
+  }
+}
+
+void mg_sock_accept_conns(struct mg_connection *lc, int fd_limit) {
+  int i;
+  for (i = 0; i < MG_MAX_ACCEPTS_PER_POLL; i++) {
+    union socket_address sa;
+    socklen_t len = sizeof(sa);
+    struct mg_connection *nc;
+    sock_t s;
+#if defined(__linux__) && defined(SOCK_NONBLOCK)
+    s = accept4(lc->sock, &sa.sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+#else
+    s = accept(lc->sock, &sa.sa, &len);
+    if (s != INVALID_SOCKET) {
+      mg_sock_set_non_blocking(s);
+      mg_set_close_on_exec(s);
+    }
+#endif
+    if (s == INVALID_SOCKET) {
+      if (errno == ECONNABORTED) continue;
+      if (!sock_would_block(errno)) MG_ERROR(("accept: errno %d", errno));
+      return;
+    }
+    if (s >= fd_limit) {
+      MG_ERROR(("accepted socket %d is above the iface's limit %d: closed", s,
+                fd_limit));
+      close(s);
+      continue;
+    }
+    if ((nc = mg_if_accept_new_conn(lc)) == NULL) {
+      close(s);
+      continue;
+    }
+    nc->sock = s;
+    mg_if_accept_tcp_cb(nc, &sa, len);
+  }
+}
+
+int mg_sock_recv_nb(sock_t sock, void *buf, size_t len) {
+  return (int) recv(sock, buf, len, MSG_DONTWAIT);
+}
+
+int mg_sock_send_all(sock_t sock, const void *buf, size_t len) {
+  ssize_t n;
+  do {
+    n = send(sock, buf, len, MG_SEND_FLAGS);
+  } while (n < 0 && errno == EINTR);
+  return n == (ssize_t) len;
+}
+
+int mg_sock_tcp_send(struct mg_connection *nc, const void *buf, size_t len) {
+  ssize_t n = send(nc->sock, buf, len, MG_SEND_FLAGS);
+  if (n >= 0) return (int) n;
+  if (sock_would_block(errno)) return 0;
+  nc->err = errno;
+  return -1;
+}
+
+int mg_sock_udp_send(struct mg_connection *nc, const void *buf, size_t len) {
+  ssize_t n = sendto(nc->sock, buf, len, MG_SEND_FLAGS, &nc->sa.sa,
+                     mg_sa_len(&nc->sa));
+  if (n >= 0) return (int) n;
+  if (sock_would_block(errno)) return 0;
+  nc->err = errno;
+  return -1;
+}
+
+int mg_sock_tcp_recv(struct mg_connection *nc, void *buf, size_t len) {
+  ssize_t n = recv(nc->sock, buf, len, 0);
+  if (n > 0) return (int) n;
+  if (n == 0) {
+    nc->err = 0;  // Orderly end of stream
+    return -1;
+  }
+  if (sock_would_block(errno)) return 0;
+  nc->err = errno;
+  return -1;
+}
+
+int mg_sock_udp_recv(struct mg_connection *nc, void *buf, size_t len,
+                     union socket_address *sa, size_t *sa_len) {
+  socklen_t slen = (socklen_t) *sa_len;
+  ssize_t n = recvfrom(nc->sock, buf, len, 0, &sa->sa, &slen);
+  *sa_len = slen;
+  if (n >= 0) return (int) n;
+  if (sock_would_block(errno)) return 0;
+  nc->err = errno;
+  return -1;
+}
+
+int mg_sock_create_conn(struct mg_connection *nc) {
+  (void) nc;
+  return 1;
+}
+
+void mg_sock_destroy_conn(struct mg_connection *nc) {
+  if (nc->sock == INVALID_SOCKET) return;
+  // The per-peer connections of a UDP listener borrow its socket.
+  if (!(nc->flags & MG_F_UDP) || nc->listener == NULL) close(nc->sock);
+  nc->sock = INVALID_SOCKET;
+}
+
+void mg_sock_get_conn_addr(struct mg_connection *nc, int remote,
+                           union socket_address *sa) {
+  socklen_t len = sizeof(*sa);
+  memset(sa, 0, sizeof(*sa));
+  if ((nc->flags & MG_F_UDP) && remote) {
+    *sa = nc->sa;  // UDP sockets are not connected: the peer is nc->sa
+  } else if (remote) {
+    getpeername(nc->sock, &sa->sa, &len);
+  } else {
+    getsockname(nc->sock, &sa->sa, &len);
+  }
+}
+
+void mg_sock_to_str(sock_t sock, char *buf, size_t len, int flags) {
+  union socket_address sa;
+  socklen_t slen = sizeof(sa);
+  int rc;
+  memset(&sa, 0, sizeof(sa));
+  if (flags & MG_SOCK_STRINGIFY_REMOTE) {
+    rc = getpeername(sock, &sa.sa, &slen);
+  } else {
+    rc = getsockname(sock, &sa.sa, &slen);
+  }
+  if (rc != 0) {
+    if (len > 0) buf[0] = '\0';
+    return;
+  }
+  mg_sock_addr_to_str(&sa, buf, len, flags);
+}
+
+int mg_socketpair(sock_t sp[2], int sock_type) {
+  if (socketpair(AF_UNIX, sock_type, 0, sp) != 0) {
+    sp[0] = sp[1] = INVALID_SOCKET;
+    return 0;
+  }
+  mg_set_close_on_exec(sp[0]);
+  mg_set_close_on_exec(sp[1]);
+  mg_sock_set_non_blocking(sp[1]);  // The reading end, polled by the iface
+  return 1;
+}
+
+int mg_resolve(const char *domain_name, char *ip_addr_buf, size_t buf_len) {
+  struct addrinfo hints, *res = NULL;
+  union socket_address sa;
+  memset(&hints, 0, sizeof(hints));
+  hints.ai_family = AF_INET;
+  if (getaddrinfo(domain_name, NULL, &hints, &res) != 0 || res == NULL) {
+    return 0;
+  }
+  memset(&sa, 0, sizeof(sa));
+  memcpy(&sa.sin, res->ai_addr, sizeof(sa.sin));
+  freeaddrinfo(res);
+  return mg_sock_addr_to_str(&sa, ip_addr_buf, buf_len,
+                             MG_SOCK_STRINGIFY_IP) > 0;
+}
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/sock_select.c"
 #endif
+// select() cannot watch a descriptor >= FD_SETSIZE: such sockets are refused
+// (never put in an fd_set) and the other connections keep working.
+
+
+static void select_if_init(struct mg_iface *iface) {
+  (void) iface;
+}
+
+static void select_if_free(struct mg_iface *iface) {
+  (void) iface;
+}
+
+static void select_if_add_conn(struct mg_connection *nc) {
+  (void) nc;
+}
+
+static void select_if_remove_conn(struct mg_connection *nc) {
+  (void) nc;
+}
+
+static int select_if_listen_tcp(struct mg_connection *nc,
+                                union socket_address *sa) {
+  return mg_sock_listen(nc, sa, SOCK_STREAM, FD_SETSIZE);
+}
+
+static int select_if_listen_udp(struct mg_connection *nc,
+                                union socket_address *sa) {
+  return mg_sock_listen(nc, sa, SOCK_DGRAM, FD_SETSIZE);
+}
+
+static void select_if_connect_tcp(struct mg_connection *nc,
+                                  const union socket_address *sa) {
+  mg_sock_connect(nc, sa, SOCK_STREAM, FD_SETSIZE);
+}
+
+static void select_if_connect_udp(struct mg_connection *nc) {
+  mg_sock_connect(nc, &nc->sa, SOCK_DGRAM, FD_SETSIZE);
+}
+
+static void select_if_sock_set(struct mg_connection *nc, sock_t sock) {
+  if (sock == INVALID_SOCKET || sock >= FD_SETSIZE) {
+    MG_ERROR(("socket %d cannot be watched by select()", (int) sock));
+    return;
+  }
+  mg_sock_set_non_blocking(sock);
+  mg_set_close_on_exec(sock);
+  nc->sock = sock;
+}
+
+static int select_if_wants_read(const struct mg_connection *nc) {
+  // The per-peer connections of a UDP listener share its socket: only the
+  // listener reads. A full recv_mbuf is not read (backpressure).
+  if ((nc->flags & MG_F_UDP) && nc->listener != NULL) return 0;
+  return !(nc->flags & (MG_F_CONNECTING | MG_F_PEER_EOF |
+                        MG_F_CLOSE_IMMEDIATELY)) &&
+         nc->recv_mbuf.len < nc->recv_mbuf_limit;
+}
+
+static int select_if_wants_write(const struct mg_connection *nc) {
+  return (nc->flags & MG_F_CONNECTING) || nc->send_mbuf.len > 0;
+}
+
+// Something to do without waiting: a failed connect to report, or a
+// connection to close.
+static int select_if_has_pending(const struct mg_connection *nc) {
+  return ((nc->flags & MG_F_CONNECTING) && nc->err != 0) ||
+         (nc->flags & MG_F_CLOSE_IMMEDIATELY) ||
+         ((nc->flags & MG_F_SEND_AND_CLOSE) && nc->send_mbuf.len == 0);
+}
+
+// Fills the sets; returns the highest descriptor, or -1. Sets *pending if a
+// connection has work that must not wait.
+static int select_if_fill(struct mg_iface *iface, fd_set *rd, fd_set *wr,
+                          int *pending) {
+  struct mg_mgr *mgr = iface->mgr;
+  struct mg_connection *nc;
+  int max_fd = -1;
+  if (iface == mgr->ifaces[0] && mgr->ctl[1] != INVALID_SOCKET &&
+      mgr->ctl[1] < FD_SETSIZE) {
+    FD_SET(mgr->ctl[1], rd);
+    max_fd = mgr->ctl[1];
+  }
+  for (nc = mgr->active_connections; nc != NULL; nc = nc->next) {
+    if (nc->iface != iface) continue;
+    if (select_if_has_pending(nc)) *pending = 1;
+    if (nc->sock == INVALID_SOCKET || nc->sock >= FD_SETSIZE) continue;
+    if (select_if_wants_read(nc)) FD_SET(nc->sock, rd);
+    if (select_if_wants_write(nc)) FD_SET(nc->sock, wr);
+    if (nc->sock > max_fd) max_fd = nc->sock;
+  }
+  return max_fd;
+}
+
+static void select_if_handle(struct mg_connection *nc, int can_read,
+                             int can_write) {
+  if (nc->flags & MG_F_CONNECTING) {
+    if (nc->err != 0) {
+      mg_if_connect_cb(nc, nc->err);
+      return;
+    }
+    if (!can_read && !can_write) return;
+    mg_if_connect_cb(nc, (nc->flags & MG_F_UDP) ? 0
+                                                : mg_sock_get_error(nc->sock));
+    if (nc->err != 0) return;
+  }
+  if (can_read) {
+    if ((nc->flags & MG_F_LISTENING) && !(nc->flags & MG_F_UDP)) {
+      mg_sock_accept_conns(nc, FD_SETSIZE);
+    } else {
+      mg_if_can_recv_cb(nc);
+    }
+  }
+  if (can_write) mg_if_can_send_cb(nc);
+}
+
+static int select_if_timeout(struct mg_mgr *mgr, int timeout_ms) {
+  double min_timer = mg_mgr_min_timer(mgr);
+  if (min_timer > 0) {
+    // Round up, so the wait does not end just before the timer is due.
+    double ms = (min_timer - mg_time()) * 1000.0 + 1;
+    if (ms < 0) ms = 0;
+    if (ms < timeout_ms) timeout_ms = (int) ms;
+  }
+  return timeout_ms < 0 ? 0 : timeout_ms;
+}
+
+static time_t select_if_poll(struct mg_iface *iface, int timeout_ms) {
+  struct mg_mgr *mgr = iface->mgr;
+  struct mg_connection *nc, *next;
+  struct timeval tv;
+  fd_set rd, wr;
+  int max_fd, pending = 0, n;
+  FD_ZERO(&rd);
+  FD_ZERO(&wr);
+  max_fd = select_if_fill(iface, &rd, &wr, &pending);
+  timeout_ms = pending ? 0 : select_if_timeout(mgr, timeout_ms);
+  tv.tv_sec = timeout_ms / 1000;
+  tv.tv_usec = (timeout_ms % 1000) * 1000;
+  n = select(max_fd + 1, &rd, &wr, NULL, &tv);
+  if (n < 0) {
+    if (errno != EINTR) MG_ERROR(("select: errno %d", errno));
+    FD_ZERO(&rd);
+    FD_ZERO(&wr);
+  }
+  if (n > 0 && iface == mgr->ifaces[0] && mgr->ctl[1] != INVALID_SOCKET &&
+      mgr->ctl[1] < FD_SETSIZE && FD_ISSET(mgr->ctl[1], &rd)) {
+    mg_mgr_handle_ctl(mgr);
+  }
+  // Connections accepted in this loop are prepended, so not visited: their
+  // descriptors are in neither set.
+  for (nc = mgr->active_connections; nc != NULL; nc = next) {
+    int r = 0, w = 0;
+    next = nc->next;
+    if (nc->iface != iface) continue;
+    if (n > 0 && nc->sock != INVALID_SOCKET && nc->sock < FD_SETSIZE) {
+      r = FD_ISSET(nc->sock, &rd) && select_if_wants_read(nc);
+      w = FD_ISSET(nc->sock, &wr) && select_if_wants_write(nc);
+    }
+    if (r || w || ((nc->flags & MG_F_CONNECTING) && nc->err != 0)) {
+      select_if_handle(nc, r, w);
+    }
+  }
+  return (time_t) mg_time();
+}
+
+const struct mg_iface_vtable mg_socket_iface_vtable = {
+    select_if_init,        select_if_free,        select_if_add_conn,
+    select_if_remove_conn, select_if_poll,        select_if_listen_tcp,
+    select_if_listen_udp,  select_if_connect_tcp, select_if_connect_udp,
+    mg_sock_tcp_send,      mg_sock_udp_send,      mg_sock_tcp_recv,
+    mg_sock_udp_recv,      mg_sock_create_conn,   mg_sock_destroy_conn,
+    select_if_sock_set,    mg_sock_get_conn_addr,
+};

@@ -1,1 +1,658 @@
 #include "internal.h"
+
+// A broadcast message as it travels through mgr->ctl: the callback and a
+// copy of the caller's data.
+struct mg_ctl_msg {
+  mg_event_handler_t callback;
+  char message[MG_MAX_BROADCAST_SIZE];
+};
+
+// Flags an application may pass in opts.flags when creating a connection.
+#define MG_F_OPTS_ALLOWED                                                  \
+  (MG_F_USER_1 | MG_F_USER_2 | MG_F_USER_3 | MG_F_USER_4 | MG_F_USER_5 | \
+   MG_F_USER_6 | MG_F_PROTO_1 | MG_F_PROTO_2 | MG_F_ENABLE_BROADCAST)
+
+static const struct {
+  int err;
+  const char *msg;
+} s_errors[] = {
+    {EADDRINUSE, "address already in use"},
+    {EACCES, "permission denied"},
+    {EADDRNOTAVAIL, "address not available on this host"},
+    {EAFNOSUPPORT, "address family not supported"},
+    {EMFILE, "too many open files"},
+    {ENFILE, "too many open files in the system"},
+    {ENOMEM, "out of memory"},
+    {ECONNREFUSED, "connection refused"},
+    {ENETUNREACH, "network unreachable"},
+    {MG_EFDSETSIZE, "descriptor above FD_SETSIZE: select() cannot watch it"},
+};
+
+const char *mg_strerror(int err) {
+  size_t i;
+  for (i = 0; i < MG_ARRAY_SIZE(s_errors); i++) {
+    if (s_errors[i].err == err) return s_errors[i].msg;
+  }
+  return "socket error";
+}
+
+void mg_call(struct mg_connection *nc, mg_event_handler_t handler, int ev,
+             void *ev_data) {
+  unsigned long flags_before;
+  if (handler == NULL) {
+    handler = nc->proto_handler != NULL ? nc->proto_handler : nc->handler;
+    if (ev != MG_EV_POLL) nc->mgr->num_calls++;
+  }
+  if (handler == NULL) return;
+  flags_before = nc->flags;
+  handler(nc, ev, ev_data);
+  // A user handler may change only the user-modifiable flags.
+  if (handler == nc->handler && nc->flags != flags_before) {
+    nc->flags = (flags_before & ~(unsigned long) MG_F_USER_MODIFIABLE) |
+                (nc->flags & (unsigned long) MG_F_USER_MODIFIABLE);
+  }
+}
+
+static void mg_add_conn(struct mg_mgr *mgr, struct mg_connection *c) {
+  c->mgr = mgr;
+  c->prev = NULL;
+  c->next = mgr->active_connections;
+  if (c->next != NULL) c->next->prev = c;
+  mgr->active_connections = c;
+  if (c->iface->vtable->add_conn != NULL) c->iface->vtable->add_conn(c);
+}
+
+static void mg_remove_conn(struct mg_connection *c) {
+  if (c->prev == NULL) c->mgr->active_connections = c->next;
+  if (c->prev != NULL) c->prev->next = c->next;
+  if (c->next != NULL) c->next->prev = c->prev;
+  c->next = c->prev = NULL;
+  if (c->iface->vtable->remove_conn != NULL) c->iface->vtable->remove_conn(c);
+}
+
+static struct mg_connection *mg_create_conn(struct mg_mgr *mgr,
+                                            mg_event_handler_t handler,
+                                            struct mg_add_sock_opts opts) {
+  struct mg_connection *c;
+  // A manager that failed to initialise, or is being freed, has no ifaces.
+  if (mgr->num_ifaces == 0) return NULL;
+  if ((c = (struct mg_connection *) MG_CALLOC(1, sizeof(*c))) == NULL) {
+    return NULL;
+  }
+  c->sock = INVALID_SOCKET;
+  c->mgr = mgr;
+  c->handler = handler;
+  c->user_data = opts.user_data;
+  c->flags = opts.flags & MG_F_OPTS_ALLOWED;
+  c->iface = opts.iface != NULL ? opts.iface : mgr->ifaces[0];
+  c->recv_mbuf_limit = ~(size_t) 0;
+  c->last_io_time = (time_t) mg_time();
+  if (!c->iface->vtable->create_conn(c)) {
+    MG_FREE(c);
+    return NULL;
+  }
+  return c;
+}
+
+// Frees a connection that is not (or no longer) in the manager's list.
+static void mg_destroy_conn(struct mg_connection *c) {
+  c->iface->vtable->destroy_conn(c);
+  if (c->proto_data != NULL && c->proto_data_destructor != NULL) {
+    c->proto_data_destructor(c->proto_data);
+  }
+  mbuf_free(&c->recv_mbuf);
+  mbuf_free(&c->send_mbuf);
+  memset(c, 0, sizeof(*c));
+  MG_FREE(c);
+}
+
+// Children must not outlive their listener's pointer, and the per-peer
+// connections of a UDP listener share its socket: detach them all.
+static void mg_detach_children(struct mg_connection *lc) {
+  struct mg_connection *c;
+  for (c = lc->mgr->active_connections; c != NULL; c = c->next) {
+    if (c->listener != lc) continue;
+    if (c->flags & MG_F_UDP) {
+      c->sock = INVALID_SOCKET;
+      c->flags |= MG_F_CLOSE_IMMEDIATELY;
+    }
+    c->listener = NULL;
+  }
+}
+
+void mg_close_conn(struct mg_connection *c) {
+  MG_DEBUG(("%p closing, sock %d", (void *) c, (int) c->sock));
+  mg_call(c, NULL, MG_EV_CLOSE, NULL);
+  if (c->flags & MG_F_LISTENING) mg_detach_children(c);
+  mg_remove_conn(c);
+  mg_destroy_conn(c);
+}
+
+void mg_mgr_init(struct mg_mgr *mgr, void *user_data) {
+  struct mg_mgr_init_opts opts;
+  memset(&opts, 0, sizeof(opts));
+  mg_mgr_init_opt(mgr, user_data, opts);
+}
+
+void mg_mgr_init_opt(struct mg_mgr *m, void *user_data,
+                     struct mg_mgr_init_opts opts) {
+  int i, n;
+  memset(m, 0, sizeof(*m));
+  m->ctl[0] = m->ctl[1] = INVALID_SOCKET;
+  m->user_data = user_data;
+  m->nameserver = opts.nameserver;
+  signal(SIGPIPE, SIG_IGN);
+  // As in 6.x: opts.ifaces lists every iface, main_iface replaces the first.
+  if (opts.num_ifaces <= 0 || opts.ifaces == NULL) {
+    opts.num_ifaces = mg_num_ifaces;
+    opts.ifaces = (const struct mg_iface_vtable **) mg_ifaces;
+  }
+  n = opts.num_ifaces;
+  m->ifaces = (struct mg_iface **) MG_CALLOC((size_t) n, sizeof(*m->ifaces));
+  if (m->ifaces == NULL) {
+    MG_ERROR(("out of memory"));
+    return;
+  }
+  for (i = 0; i < n; i++) {
+    const struct mg_iface_vtable *vt = opts.ifaces[i];
+    if (i == 0 && opts.main_iface != NULL) vt = opts.main_iface;
+    if ((m->ifaces[m->num_ifaces] = mg_if_create_iface(vt, m)) == NULL) {
+      MG_ERROR(("out of memory"));
+      continue;
+    }
+    vt->init(m->ifaces[m->num_ifaces++]);
+  }
+#if MG_ENABLE_BROADCAST
+  if (!mg_socketpair(m->ctl, SOCK_DGRAM)) {
+    MG_ERROR(("cannot create the broadcast socketpair"));
+    m->ctl[0] = m->ctl[1] = INVALID_SOCKET;
+  }
+#endif
+}
+
+void mg_mgr_free(struct mg_mgr *m) {
+  int i, n = m->num_ifaces;
+  // With no ifaces, handlers that reconnect on MG_EV_CLOSE cannot add
+  // connections, so the loop below ends.
+  m->num_ifaces = 0;
+  while (m->active_connections != NULL) mg_close_conn(m->active_connections);
+  for (i = 0; i < 2; i++) {
+    if (m->ctl[i] != INVALID_SOCKET) mg_sock_close(m->ctl[i]);
+    m->ctl[i] = INVALID_SOCKET;
+  }
+  for (i = 0; i < n; i++) {
+    m->ifaces[i]->vtable->free(m->ifaces[i]);
+    MG_FREE(m->ifaces[i]);
+  }
+  MG_FREE(m->ifaces);
+  m->ifaces = NULL;
+}
+
+static int mg_must_close(const struct mg_connection *c) {
+  return (c->flags & MG_F_CLOSE_IMMEDIATELY) ||
+         ((c->flags & MG_F_SEND_AND_CLOSE) && c->send_mbuf.len == 0);
+}
+
+int mg_if_poll(struct mg_connection *nc, double now) {
+  time_t now_t = (time_t) now;
+  if (mg_must_close(nc)) {
+    mg_close_conn(nc);
+    return 0;
+  }
+  if (nc->ev_timer_time > 0 && now >= nc->ev_timer_time) {
+    double deadline = nc->ev_timer_time;
+    nc->ev_timer_time = 0;
+    mg_call(nc, NULL, MG_EV_TIMER, &deadline);
+  }
+  mg_call(nc, NULL, MG_EV_POLL, &now_t);
+  // Close in this iteration what the timer or poll handler asked to close,
+  // rather than after the next wait.
+  if (mg_must_close(nc)) {
+    mg_close_conn(nc);
+    return 0;
+  }
+  return 1;
+}
+
+int mg_mgr_poll(struct mg_mgr *m, int milli) {
+  int i, before = m->num_calls;
+  struct mg_connection *c, *next;
+  double now;
+  if (m->num_ifaces == 0) return 0;
+  // Only the main iface waits; the others are polled without blocking.
+  for (i = 0; i < m->num_ifaces; i++) {
+    m->ifaces[i]->vtable->poll(m->ifaces[i], i == 0 ? milli : 0);
+  }
+  now = mg_time();
+  // Connections created during this pass are prepended to the list, so
+  // they are not visited until the next iteration.
+  for (c = m->active_connections; c != NULL; c = next) {
+    next = c->next;
+    mg_if_poll(c, now);
+  }
+  return m->num_calls - before;
+}
+
+double mg_mgr_min_timer(const struct mg_mgr *mgr) {
+  double min = 0;
+  const struct mg_connection *c;
+  for (c = mgr->active_connections; c != NULL; c = c->next) {
+    if (c->ev_timer_time <= 0) continue;
+    if (min == 0 || c->ev_timer_time < min) min = c->ev_timer_time;
+  }
+  return min;
+}
+
+double mg_set_timer(struct mg_connection *c, double timestamp) {
+  double old = c->ev_timer_time;
+  c->ev_timer_time = timestamp;
+  return old;
+}
+
+struct mg_connection *mg_next(struct mg_mgr *mgr, struct mg_connection *c) {
+  return c == NULL ? mgr->active_connections : c->next;
+}
+
+void mg_broadcast(struct mg_mgr *mgr, mg_event_handler_t cb, void *data,
+                  size_t len) {
+  struct mg_ctl_msg msg;
+  if (mgr->ctl[0] == INVALID_SOCKET) {
+    MG_ERROR(("mg_broadcast: no broadcast socket (MG_ENABLE_BROADCAST=0?)"));
+    return;
+  }
+  if (len > sizeof(msg.message)) {
+    MG_ERROR(("mg_broadcast: %lu bytes > MG_MAX_BROADCAST_SIZE, dropped",
+              (unsigned long) len));
+    return;
+  }
+  memset(&msg, 0, offsetof(struct mg_ctl_msg, message));
+  msg.callback = cb;
+  if (len > 0) memcpy(msg.message, data, len);
+  // One datagram per message: concurrent writers never interleave, and a
+  // full queue blocks the writer until the poll thread drains it.
+  if (!mg_sock_send_all(mgr->ctl[0], &msg,
+                        offsetof(struct mg_ctl_msg, message) + len)) {
+    MG_ERROR(("mg_broadcast: send failed, errno %d", errno));
+  }
+}
+
+void mg_mgr_handle_ctl(struct mg_mgr *mgr) {
+  struct mg_ctl_msg msg;
+  struct mg_connection *c;
+  int i, n;
+  // Bounded, so a flood of broadcasts cannot starve socket I/O.
+  for (i = 0; i < 256; i++) {
+    n = mg_sock_recv_nb(mgr->ctl[1], &msg, sizeof(msg));
+    if (n < (int) offsetof(struct mg_ctl_msg, message)) break;
+    for (c = mg_next(mgr, NULL); c != NULL; c = mg_next(mgr, c)) {
+      if (msg.callback != NULL) msg.callback(c, MG_EV_POLL, msg.message);
+    }
+  }
+}
+
+static void mg_copy_add_opts(struct mg_add_sock_opts *dst, void *user_data,
+                             unsigned int flags, const char **error_string,
+                             struct mg_iface *iface) {
+  memset(dst, 0, sizeof(*dst));
+  dst->user_data = user_data;
+  dst->flags = flags;
+  dst->error_string = error_string;
+  dst->iface = iface;
+}
+
+struct mg_connection *mg_add_sock(struct mg_mgr *mgr, sock_t sock,
+                                  mg_event_handler_t handler) {
+  struct mg_add_sock_opts opts;
+  memset(&opts, 0, sizeof(opts));
+  return mg_add_sock_opt(mgr, sock, handler, opts);
+}
+
+struct mg_connection *mg_add_sock_opt(struct mg_mgr *mgr, sock_t sock,
+                                      mg_event_handler_t handler,
+                                      struct mg_add_sock_opts opts) {
+  struct mg_connection *c = mg_create_conn(mgr, handler, opts);
+  if (c == NULL) {
+    MG_SET_PTRPTR(opts.error_string, "cannot create connection");
+    return NULL;
+  }
+  c->iface->vtable->sock_set(c, sock);
+  if (c->sock == INVALID_SOCKET) {
+    // The iface refused the descriptor; the caller still owns it.
+    MG_SET_PTRPTR(opts.error_string, mg_strerror(MG_EFDSETSIZE));
+    mg_destroy_conn(c);
+    return NULL;
+  }
+  mg_add_conn(mgr, c);
+  return c;
+}
+
+// Parses an address for bind/connect. Returns the socket type, or -1 with
+// *error_string set.
+static int mg_resolve_address(const char *address, union socket_address *sa,
+                              const char **error_string) {
+  char host[MG_MAX_HOST_LEN];
+  int proto = SOCK_STREAM, rc;
+  rc = mg_parse_address(address, sa, &proto, host, sizeof(host));
+  if (rc < 0) {
+    MG_SET_PTRPTR(error_string, "cannot parse address");
+    return -1;
+  }
+  if (rc == 0) {
+    // Asynchronous name resolution arrives with the DNS resolver.
+    MG_SET_PTRPTR(error_string,
+                  "cannot resolve host name: use a numeric address");
+    return -1;
+  }
+  return proto;
+}
+
+struct mg_connection *mg_bind(struct mg_mgr *mgr, const char *address,
+                              mg_event_handler_t handler) {
+  struct mg_bind_opts opts;
+  memset(&opts, 0, sizeof(opts));
+  return mg_bind_opt(mgr, address, handler, opts);
+}
+
+struct mg_connection *mg_bind_opt(struct mg_mgr *mgr, const char *address,
+                                  mg_event_handler_t handler,
+                                  struct mg_bind_opts opts) {
+  union socket_address sa;
+  struct mg_add_sock_opts add;
+  struct mg_connection *c;
+  int proto, err;
+  mg_copy_add_opts(&add, opts.user_data, opts.flags, opts.error_string,
+                   opts.iface);
+  if ((proto = mg_resolve_address(address, &sa, opts.error_string)) < 0) {
+    return NULL;
+  }
+  if ((c = mg_create_conn(mgr, handler, add)) == NULL) {
+    MG_SET_PTRPTR(opts.error_string, "cannot create connection");
+    return NULL;
+  }
+  c->sa = sa;
+  c->flags |= MG_F_LISTENING | (proto == SOCK_DGRAM ? MG_F_UDP : 0);
+  err = proto == SOCK_DGRAM ? c->iface->vtable->listen_udp(c, &sa)
+                            : c->iface->vtable->listen_tcp(c, &sa);
+  if (err != 0) {
+    MG_DEBUG(("bind %s: %d", address, err));
+    MG_SET_PTRPTR(opts.error_string, mg_strerror(err));
+    mg_destroy_conn(c);
+    return NULL;
+  }
+  mg_add_conn(mgr, c);
+  return c;
+}
+
+struct mg_connection *mg_connect(struct mg_mgr *mgr, const char *address,
+                                 mg_event_handler_t handler) {
+  struct mg_connect_opts opts;
+  memset(&opts, 0, sizeof(opts));
+  return mg_connect_opt(mgr, address, handler, opts);
+}
+
+struct mg_connection *mg_connect_opt(struct mg_mgr *mgr, const char *address,
+                                     mg_event_handler_t handler,
+                                     struct mg_connect_opts opts) {
+  union socket_address sa;
+  struct mg_add_sock_opts add;
+  struct mg_connection *c;
+  int proto;
+  mg_copy_add_opts(&add, opts.user_data, opts.flags, opts.error_string,
+                   opts.iface);
+  if ((proto = mg_resolve_address(address, &sa, opts.error_string)) < 0) {
+    return NULL;
+  }
+  if (sa.sin.sin_port == 0) {
+    MG_SET_PTRPTR(opts.error_string, "cannot connect to port 0");
+    return NULL;
+  }
+  if ((c = mg_create_conn(mgr, handler, add)) == NULL) {
+    MG_SET_PTRPTR(opts.error_string, "cannot create connection");
+    return NULL;
+  }
+  c->sa = sa;
+  c->flags |= MG_F_CONNECTING | (proto == SOCK_DGRAM ? MG_F_UDP : 0);
+  if (proto == SOCK_DGRAM) {
+    c->iface->vtable->connect_udp(c);
+  } else {
+    c->iface->vtable->connect_tcp(c, &sa);
+  }
+  // No socket at all is a synchronous failure; a refused connect on a
+  // socket we have is reported through MG_EV_CONNECT.
+  if (c->sock == INVALID_SOCKET) {
+    MG_SET_PTRPTR(opts.error_string, mg_strerror(c->err));
+    mg_destroy_conn(c);
+    return NULL;
+  }
+  mg_add_conn(mgr, c);
+  return c;
+}
+
+void mg_send(struct mg_connection *nc, const void *buf, int len) {
+  nc->last_io_time = (time_t) mg_time();
+  if (len <= 0) return;
+  if (mbuf_append(&nc->send_mbuf, buf, (size_t) len) != (size_t) len) {
+    // Dropping part of a stream would corrupt it: fail the connection.
+    MG_ERROR(("%p out of memory queueing %d bytes", (void *) nc, len));
+    nc->err = ENOMEM;
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+  }
+}
+
+int mg_vprintf(struct mg_connection *nc, const char *fmt, va_list ap) {
+  char mem[256], *buf = mem;
+  int len = mg_avprintf(&buf, sizeof(mem), fmt, ap);
+  if (len > 0) mg_send(nc, buf, len);
+  if (buf != mem) MG_FREE(buf);
+  return len < 0 ? 0 : len;
+}
+
+int mg_printf(struct mg_connection *nc, const char *fmt, ...) {
+  int len;
+  va_list ap;
+  va_start(ap, fmt);
+  len = mg_vprintf(nc, fmt, ap);
+  va_end(ap);
+  return len;
+}
+
+struct mg_connection *mg_if_accept_new_conn(struct mg_connection *lc) {
+  struct mg_add_sock_opts opts;
+  struct mg_connection *c;
+  mg_copy_add_opts(&opts, lc->user_data, 0, NULL, lc->iface);
+  if ((c = mg_create_conn(lc->mgr, lc->handler, opts)) == NULL) return NULL;
+  c->listener = lc;
+  c->proto_handler = lc->proto_handler;
+  c->recv_mbuf_limit = lc->recv_mbuf_limit;
+  c->flags |= lc->flags & MG_F_SSL;
+  mg_add_conn(lc->mgr, c);
+  return c;
+}
+
+void mg_if_accept_tcp_cb(struct mg_connection *nc, union socket_address *sa,
+                         size_t sa_len) {
+  if (sa_len > sizeof(nc->sa)) sa_len = sizeof(nc->sa);
+  memcpy(&nc->sa, sa, sa_len);
+  MG_DEBUG(("%p accepted, sock %d", (void *) nc, (int) nc->sock));
+  mg_call(nc, NULL, MG_EV_ACCEPT, &nc->sa);
+}
+
+void mg_if_connect_cb(struct mg_connection *nc, int err) {
+  nc->flags &= ~(unsigned long) MG_F_CONNECTING;
+  nc->err = err;
+  if (err != 0) nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+  MG_DEBUG(("%p connect result %d", (void *) nc, err));
+  mg_call(nc, NULL, MG_EV_CONNECT, &err);
+}
+
+static void mg_dump(struct mg_connection *nc, const void *buf, int n, int ev) {
+#if MG_ENABLE_HEXDUMP
+  if (nc->mgr->hexdump_file != NULL) {
+    mg_hexdump_connection(nc, nc->mgr->hexdump_file, buf, n, ev);
+  }
+#else
+  (void) nc, (void) buf, (void) n, (void) ev;
+#endif
+}
+
+// Grows recv_mbuf so that want more bytes fit, by MBUF_SIZE_MULTIPLIER but
+// never beyond recv_mbuf_limit (backpressure keeps memory bounded).
+static void mg_recv_reserve(struct mg_connection *nc, size_t want) {
+  struct mbuf *io = &nc->recv_mbuf;
+  size_t need = io->len + want, grown = (size_t) (io->size * MBUF_SIZE_MULTIPLIER);
+  if (io->size - io->len >= want) return;
+  if (grown > nc->recv_mbuf_limit) grown = nc->recv_mbuf_limit;
+  mbuf_resize(io, grown > need ? grown : need);
+}
+
+static void mg_recv_tcp(struct mg_connection *nc) {
+  struct mbuf *io = &nc->recv_mbuf;
+  size_t want;
+  int n;
+  if (io->len >= nc->recv_mbuf_limit) return;
+  want = nc->recv_mbuf_limit - io->len;
+  if (want > MG_MAX_IO_SIZE) want = MG_MAX_IO_SIZE;
+  mg_recv_reserve(nc, want);
+  if (io->size == io->len) {
+    MG_ERROR(("%p out of memory for the receive buffer", (void *) nc));
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+    return;
+  }
+  if (want > io->size - io->len) want = io->size - io->len;
+  n = nc->iface->vtable->tcp_recv(nc, io->buf + io->len, want);
+  if (n > 0) {
+    io->len += (size_t) n;
+    nc->last_io_time = (time_t) mg_time();
+    mg_dump(nc, io->buf + io->len - n, n, MG_EV_RECV);
+    mg_call(nc, NULL, MG_EV_RECV, &n);
+    // Answer in this iteration instead of waiting for the next wait.
+    if (nc->send_mbuf.len > 0 && !(nc->flags & MG_F_CLOSE_IMMEDIATELY)) {
+      mg_if_can_send_cb(nc);
+    }
+  } else if (n < 0) {
+    // End of stream (err 0): flush what is queued, then close.
+    nc->flags |= MG_F_PEER_EOF |
+                 (nc->err == 0 ? MG_F_SEND_AND_CLOSE : MG_F_CLOSE_IMMEDIATELY);
+  }
+}
+
+static void mg_recv_udp(struct mg_connection *nc) {
+  struct mbuf *io = &nc->recv_mbuf;
+  union socket_address sa;
+  size_t sa_len = sizeof(sa);
+  int n;
+  if (io->size - io->len < MG_MAX_UDP_SIZE) {
+    mbuf_resize(io, io->len + MG_MAX_UDP_SIZE);
+    if (io->size - io->len < MG_MAX_UDP_SIZE) {
+      MG_ERROR(("%p out of memory for a datagram", (void *) nc));
+      return;
+    }
+  }
+  memset(&sa, 0, sizeof(sa));
+  n = nc->iface->vtable->udp_recv(nc, io->buf + io->len, MG_MAX_UDP_SIZE, &sa,
+                                  &sa_len);
+  if (n > 0) mg_if_recv_udp_cb(nc, io->buf + io->len, n, &sa, sa_len);
+}
+
+void mg_if_can_recv_cb(struct mg_connection *nc) {
+  if (nc->flags & MG_F_UDP) {
+    mg_recv_udp(nc);
+  } else {
+    mg_recv_tcp(nc);
+  }
+}
+
+// Finds (or creates) the per-peer connection of UDP listener lc for sa.
+static struct mg_connection *mg_udp_peer_conn(struct mg_connection *lc,
+                                              union socket_address *sa) {
+  struct mg_connection *c;
+  for (c = lc->mgr->active_connections; c != NULL; c = c->next) {
+    if (c->listener == lc && mg_sa_equal(&c->sa, sa)) return c;
+  }
+  if ((c = mg_if_accept_new_conn(lc)) == NULL) return NULL;
+  c->sa = *sa;
+  c->sock = lc->sock;
+  // Most UDP exchanges are one request, one reply: close once the reply is
+  // out. A handler that wants more clears MG_F_SEND_AND_CLOSE.
+  c->flags |= MG_F_UDP | MG_F_SEND_AND_CLOSE;
+  mg_call(c, NULL, MG_EV_ACCEPT, &c->sa);
+  return c;
+}
+
+void mg_if_recv_udp_cb(struct mg_connection *nc, void *buf, int len,
+                       union socket_address *sa, size_t sa_len) {
+  struct mbuf *io;
+  (void) sa_len;
+  if (nc->flags & MG_F_LISTENING) {
+    if ((nc = mg_udp_peer_conn(nc, sa)) == NULL) return;
+  } else if (!mg_sa_equal(&nc->sa, sa)) {
+    MG_DEBUG(("%p datagram from a stranger dropped", (void *) nc));
+    return;
+  }
+  io = &nc->recv_mbuf;
+  if ((char *) buf == io->buf + io->len) {
+    io->len += (size_t) len;  // Received in place
+  } else if (mbuf_append(io, buf, (size_t) len) != (size_t) len) {
+    MG_ERROR(("%p out of memory, datagram dropped", (void *) nc));
+    return;
+  }
+  nc->last_io_time = (time_t) mg_time();
+  mg_dump(nc, buf, len, MG_EV_RECV);
+  mg_call(nc, NULL, MG_EV_RECV, &len);
+  if (nc->send_mbuf.len > 0 && !(nc->flags & MG_F_CLOSE_IMMEDIATELY)) {
+    mg_if_can_send_cb(nc);
+  }
+}
+
+void mg_if_can_send_cb(struct mg_connection *nc) {
+  struct mbuf *io = &nc->send_mbuf;
+  int n;
+  if (io->len == 0 || (nc->flags & MG_F_CONNECTING)) return;
+  if (nc->flags & MG_F_UDP) {
+    n = nc->iface->vtable->udp_send(nc, io->buf, io->len);
+  } else {
+    n = nc->iface->vtable->tcp_send(nc, io->buf, io->len);
+  }
+  if (n > 0) {
+    mg_dump(nc, io->buf, n, MG_EV_SEND);
+    mbuf_remove(io, (size_t) n);
+    nc->last_io_time = (time_t) mg_time();
+    mg_call(nc, NULL, MG_EV_SEND, &n);
+  } else if (n < 0 && (nc->flags & MG_F_UDP)) {
+    // A datagram that cannot go out is lost; the "connection" stays.
+    MG_ERROR(("%p udp send failed: %d, %lu bytes dropped", (void *) nc,
+              nc->err, (unsigned long) io->len));
+    mbuf_clear(io);
+  } else if (n < 0) {
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+  }
+}
+
+int mg_conn_addr_to_str(struct mg_connection *c, char *buf, size_t len,
+                        int flags) {
+  union socket_address sa;
+  memset(&sa, 0, sizeof(sa));
+  c->iface->vtable->get_conn_addr(c, flags & MG_SOCK_STRINGIFY_REMOTE, &sa);
+  return mg_sock_addr_to_str(&sa, buf, len, flags);
+}
+
+void mg_hexdump_connection(struct mg_connection *nc, const char *path,
+                           const void *buf, int num_bytes, int ev) {
+  FILE *fp;
+  char src[64], dst[64];
+  int flags = MG_SOCK_STRINGIFY_IP | MG_SOCK_STRINGIFY_PORT;
+  if (strcmp(path, "-") == 0) {
+    fp = stdout;
+  } else if (strcmp(path, "--") == 0) {
+    fp = stderr;
+  } else if ((fp = fopen(path, "a")) == NULL) {
+    return;
+  }
+  mg_conn_addr_to_str(nc, src, sizeof(src), flags);
+  mg_conn_addr_to_str(nc, dst, sizeof(dst), flags | MG_SOCK_STRINGIFY_REMOTE);
+  fprintf(fp, "%.3f %p %s %s %s %d\n", mg_time(), (void *) nc, src,
+          ev == MG_EV_RECV ? "<-" : ev == MG_EV_SEND ? "->" : "--", dst,
+          num_bytes);
+  if (num_bytes > 0) mg_hexdumpf(fp, buf, num_bytes);
+  if (fp != stdout && fp != stderr) fclose(fp);
+}

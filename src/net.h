@@ -181,8 +181,8 @@ int mg_printf(struct mg_connection *c, const char *fmt, ...)
     ;
 int mg_vprintf(struct mg_connection *, const char *fmt, va_list ap);
 
-// Creates a connected pair of sockets (SOCK_STREAM or SOCK_DGRAM) over
-// loopback. Returns 1 on success, 0 on failure.
+// Creates a connected pair of local sockets (SOCK_STREAM or SOCK_DGRAM);
+// sp[1] is non-blocking. Returns 1 on success, 0 on failure.
 int mg_socketpair(sock_t[2], int sock_type);
 // Resolves a host name synchronously (blocking) to a dotted IPv4 address.
 // Returns 1 on success, 0 on failure.
