@@ -4,7 +4,7 @@
 //   examples/tcp_echo_server/tcp_echo_server -p 127.0.0.1:8000
 //   nc 127.0.0.1 8000        (type a line, see it echoed)
 //
-// Usage: tcp_echo_server [-p [ADDR:]PORT] [-6]
+// Usage: tcp_echo_server [-p [ADDR:]PORT]
 //   -p  listening address, default 127.0.0.1:8000 ("tcp://[::1]:8000" for IPv6)
 #include "mongoose.h"
 
