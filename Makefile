@@ -18,7 +18,7 @@ FUZZ_NAMES = $(patsubst test/fuzz/fuzz_%.c,%,$(wildcard test/fuzz/fuzz_*.c))
 EXAMPLE_DIRS = $(patsubst %/main.c,%,$(wildcard examples/*/main.c))
 EXAMPLES = $(foreach d,$(EXAMPLE_DIRS),$(d)/$(notdir $(d)))
 
-.PHONY: all examples test fuzz-replay-build deps valgrind amalgamate check-amalgamation \
+.PHONY: all examples test fuzz-replay-build deps switches valgrind amalgamate check-amalgamation \
   unamalgamated mg_prefix cxx fuzz fuzz-replay clean run
 .SECONDEXPANSION:
 
@@ -56,7 +56,7 @@ unamalgamated:
 	  echo "CC $$f"; \
 	  $(CC) $(WARN) -O1 -Isrc -c $$f -o $(BUILD)/unamal/$$(basename $$f .c).o; \
 	done
-	$(CC) $(WARN) -O1 -I$(BUILD)/unamal -Isrc examples/tcp_echo_server/main.c \
+	$(CC) $(WARN) -O1 -I$(BUILD)/unamal -Isrc examples/tcp_echo_server/main.c -x none \
 	  $(patsubst src/%.c,$(BUILD)/unamal/%.o,$(SRC_C)) -o $(BUILD)/unamal/tcp_echo_server $(LIBS)
 	@echo "unamalgamated: every src/*.c compiles alone and links"
 
@@ -70,9 +70,22 @@ mg_prefix: $(BUILD)/mongoose.o
 cxx:
 	@mkdir -p $(BUILD)
 	$(CXX) -x c++ -std=c++11 -W -Wall -Wextra -Werror -pedantic -c mongoose.c -o $(BUILD)/mongoose_cxx.o
-	$(CXX) -x c++ -std=c++11 -W -Wall -Wextra -Werror -pedantic -I. examples/tcp_echo_server/main.c \
+	$(CXX) -x c++ -std=c++11 -W -Wall -Wextra -Werror -pedantic -I. examples/tcp_echo_server/main.c -x none \
 	  $(BUILD)/mongoose_cxx.o -o $(BUILD)/tcp_echo_server_cxx $(LIBS)
 	@echo "cxx: mongoose.c builds as C++"
+
+# Every MG_ENABLE_* switch can be turned off (alone, and all at once) and the
+# library still compiles, as C and as C++.
+SWITCHES = $(shell sed -n 's/^\#define \(MG_ENABLE_[A-Z0-9_]*\) 1.*/\1/p' src/config.h)
+switches: mongoose.c mongoose.h
+	@mkdir -p $(BUILD)
+	@set -e; for s in $(SWITCHES) "$(foreach s,$(SWITCHES),-D$(s)=0)" -DMG_ENABLE_LINES=1; do \
+	  case "$$s" in -D*) d="$$s" ;; *) d="-D$$s=0" ;; esac; \
+	  echo "CC mongoose.c $$d"; \
+	  $(CC) $(WARN) $$d -c mongoose.c -o $(BUILD)/switch.o; \
+	  $(CXX) -x c++ -std=c++11 -W -Wall -Wextra -Werror -pedantic $$d -c mongoose.c -o $(BUILD)/switch.o; \
+	done
+	@echo "switches: every MG_ENABLE_* switch compiles off"
 
 # cmocka is the one test dependency; install it when we can, else say how.
 deps:
@@ -110,7 +123,7 @@ $(BUILD)/vg/%: test/net/%.c test/net/net_util.h $(BUILD)/vg/mongoose.o | deps
 
 # Sanitizers: ASan and UBSan abort on the first report, so a report fails
 # the binary and so the run.
-test: deps $(UNIT_TESTS) $(NET_TESTS) fuzz-replay-build
+test: deps switches $(UNIT_TESTS) $(NET_TESTS) fuzz-replay-build
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  tools/run_tests.sh $(UNIT_TESTS) $(NET_TESTS) -- $(foreach n,$(FUZZ_NAMES),$(BUILD)/fuzz/replay_$(n):test/fuzz/corpus/$(n))
 
