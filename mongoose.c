@@ -232,8 +232,7 @@ int mg_asprintf(char **buf, size_t size, const char *fmt, ...) {
   return len;
 }
 
-struct mg_str mg_next_comma_list_entry_n(struct mg_str list,
-                                         struct mg_str *val,
+struct mg_str mg_next_comma_list_entry_n(struct mg_str list, struct mg_str *val,
                                          struct mg_str *eq_val) {
   const char *comma, *eq;
   if (list.p == NULL || list.len == 0) return mg_mk_str_n(NULL, 0);
@@ -793,7 +792,7 @@ static int util_parse_net(struct mg_str s, uint32_t *net, uint32_t *mask) {
 }
 
 int mg_check_ip_acl(const char *acl, uint32_t remote_ip) {
-  struct mg_str entry;
+  struct mg_str entry, addr;
   uint32_t net, mask;
   int allowed;
   if (acl == NULL || *acl == '\0') return 1;
@@ -801,10 +800,8 @@ int mg_check_ip_acl(const char *acl, uint32_t remote_ip) {
   while ((acl = mg_next_comma_list_entry(acl, &entry, NULL)) != NULL) {
     entry = mg_strstrip(entry);
     if (entry.len < 1 || (entry.p[0] != '+' && entry.p[0] != '-')) return -1;
-    if (util_parse_net(mg_mk_str_n(entry.p + 1, entry.len - 1), &net,
-                       &mask) != 0) {
-      return -1;
-    }
+    addr = mg_mk_str_n(entry.p + 1, entry.len - 1);
+    if (util_parse_net(addr, &net, &mask) != 0) return -1;
     if ((remote_ip & mask) == net) allowed = entry.p[0] == '+';
   }
   return allowed;
@@ -906,21 +903,16 @@ void *mg_start_thread(void *(*thread_func)(void *), void *thread_func_param) {
 
 // T[i] = floor(2^32 * |sin(i + 1)|) (RFC 1321, section 3.4).
 static const uint32_t md5_t[64] = {
-    0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee,
-    0xf57c0faf, 0x4787c62a, 0xa8304613, 0xfd469501,
-    0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be,
-    0x6b901122, 0xfd987193, 0xa679438e, 0x49b40821,
-    0xf61e2562, 0xc040b340, 0x265e5a51, 0xe9b6c7aa,
-    0xd62f105d, 0x02441453, 0xd8a1e681, 0xe7d3fbc8,
-    0x21e1cde6, 0xc33707d6, 0xf4d50d87, 0x455a14ed,
-    0xa9e3e905, 0xfcefa3f8, 0x676f02d9, 0x8d2a4c8a,
-    0xfffa3942, 0x8771f681, 0x6d9d6122, 0xfde5380c,
-    0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70,
-    0x289b7ec6, 0xeaa127fa, 0xd4ef3085, 0x04881d05,
-    0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665,
-    0xf4292244, 0x432aff97, 0xab9423a7, 0xfc93a039,
-    0x655b59c3, 0x8f0ccc92, 0xffeff47d, 0x85845dd1,
-    0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1,
+    0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a,
+    0xa8304613, 0xfd469501, 0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be,
+    0x6b901122, 0xfd987193, 0xa679438e, 0x49b40821, 0xf61e2562, 0xc040b340,
+    0x265e5a51, 0xe9b6c7aa, 0xd62f105d, 0x02441453, 0xd8a1e681, 0xe7d3fbc8,
+    0x21e1cde6, 0xc33707d6, 0xf4d50d87, 0x455a14ed, 0xa9e3e905, 0xfcefa3f8,
+    0x676f02d9, 0x8d2a4c8a, 0xfffa3942, 0x8771f681, 0x6d9d6122, 0xfde5380c,
+    0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70, 0x289b7ec6, 0xeaa127fa,
+    0xd4ef3085, 0x04881d05, 0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665,
+    0xf4292244, 0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92,
+    0xffeff47d, 0x85845dd1, 0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1,
     0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391,
 };
 
@@ -936,10 +928,18 @@ static uint32_t md5_rotl(uint32_t x, unsigned n) {
 static uint32_t md5_round_fn(int i, uint32_t b, uint32_t c, uint32_t d,
                              int *word) {
   switch (i / 16) {
-    case 0: *word = i; return (b & c) | (~b & d);
-    case 1: *word = (5 * i + 1) % 16; return (b & d) | (c & ~d);
-    case 2: *word = (3 * i + 5) % 16; return b ^ c ^ d;
-    default: *word = (7 * i) % 16; return c ^ (b | ~d);
+    case 0:
+      *word = i;
+      return (b & c) | (~b & d);
+    case 1:
+      *word = (5 * i + 1) % 16;
+      return (b & d) | (c & ~d);
+    case 2:
+      *word = (3 * i + 5) % 16;
+      return b ^ c ^ d;
+    default:
+      *word = (7 * i) % 16;
+      return c ^ (b | ~d);
   }
 }
 
@@ -948,7 +948,8 @@ static void md5_transform(uint32_t state[4], const unsigned char block[64]) {
   int i, w;
   for (i = 0; i < 16; i++) {
     m[i] = (uint32_t) block[4 * i] | (uint32_t) block[4 * i + 1] << 8 |
-           (uint32_t) block[4 * i + 2] << 16 | (uint32_t) block[4 * i + 3] << 24;
+           (uint32_t) block[4 * i + 2] << 16 |
+           (uint32_t) block[4 * i + 3] << 24;
   }
   for (i = 0; i < 64; i++) {
     f = md5_round_fn(i, b, c, d, &w) + a + md5_t[i] + m[w];
@@ -1147,7 +1148,7 @@ void mg_hash_sha1_v(size_t num_msgs, const uint8_t *msgs[],
 #line 1 "src/uri.c"
 #endif
 
-// A slice constructor of our own: uri.c is below nothing but str.h's types.
+// A local slice constructor, so that this module needs no code from str.c.
 static struct mg_str uri_slice(const char *p, size_t len) {
   struct mg_str s;
   s.p = p;
@@ -1156,7 +1157,8 @@ static struct mg_str uri_slice(const char *p, size_t len) {
 }
 
 // Returns the index of the first byte of s[from, len) that is in set, or len.
-// The URI slice is not NUL-terminated, so strcspn() cannot be used.
+// The URI slice is not NUL-terminated, so strcspn() cannot be used; a NUL
+// byte in s is checked apart because strchr() finds the set's terminator.
 static size_t uri_find_any(const char *s, size_t from, size_t len,
                            const char *set) {
   size_t i;
@@ -1202,8 +1204,8 @@ static int uri_parse_authority(const char *s, size_t len, struct mg_str *ui,
   h = at < len ? at + 1 : 0;
   if (at < len) *ui = uri_slice(s, at);
   if (h < len && s[h] == '[') {
-    i = uri_find_any(s, h, len, "]");
-    if (i == len) return -1;  // Unterminated IPv6 literal.
+    i = uri_find_any(s, h + 1, len, "[]");
+    if (i == len || s[i] != ']') return -1;  // Unterminated IPv6 literal.
     *host = uri_slice(s + h + 1, i - h - 1);
     i++;
     if (i < len && s[i] != ':') return -1;  // Junk after "]".
@@ -1279,7 +1281,8 @@ static char *uri_put_host_port(char *d, const struct mg_str *host,
   size_t n = uri_part_len(host);
   int v6 = n > 0 && memchr(host->p, ':', n) != NULL;
   d = uri_put(d, v6 ? "[" : "", host, v6 ? "]" : "");
-  if (port != 0) d += sprintf(d, ":%u", port);
+  // The caller reserved 7 bytes for ":65535" and its NUL.
+  if (port != 0) d += snprintf(d, 7, ":%u", port);
   return d;
 }
 
@@ -1309,8 +1312,8 @@ int mg_assemble_uri(const struct mg_str *scheme, const struct mg_str *user_info,
   size_t cap = uri_part_len(scheme) + uri_part_len(user_info) +
                uri_part_len(host) + uri_part_len(path) + uri_part_len(query) +
                uri_part_len(fragment) + 17;
-  int authority = uri_part_len(scheme) + uri_part_len(user_info) +
-                      uri_part_len(host) + port > 0;
+  size_t authority_len =
+      uri_part_len(scheme) + uri_part_len(user_info) + uri_part_len(host);
   char *buf, *d;
 
   if (uri == NULL || port > 65535) return -1;
@@ -1320,7 +1323,8 @@ int mg_assemble_uri(const struct mg_str *scheme, const struct mg_str *user_info,
   d = uri_put(buf, "", scheme, "://");
   d = uri_put(d, "", user_info, "@");
   d = uri_put_host_port(d, host, port);
-  if ((d = uri_put_path(d, path, authority, normalize_path)) == NULL) {
+  d = uri_put_path(d, path, authority_len > 0 || port > 0, normalize_path);
+  if (d == NULL) {
     MG_FREE(buf);
     return -1;
   }
@@ -1432,9 +1436,8 @@ static int addr_is_localhost(const char *name) {
 }
 
 // Fills sa->sin from "host" (s[0, n)); 1 numeric, 0 name copied, -1 bad.
-static int addr_parse_v4_host(const char *s, size_t n,
-                              union socket_address *sa, char *host,
-                              size_t host_len) {
+static int addr_parse_v4_host(const char *s, size_t n, union socket_address *sa,
+                              char *host, size_t host_len) {
   char buf[MG_MAX_HOST_LEN];
   if (n == 0) {
     sa->sin.sin_addr.s_addr = htonl(INADDR_ANY);
@@ -1470,8 +1473,9 @@ int mg_parse_address(const char *str, union socket_address *sa, int *proto,
   const char *s;
   int dummy_proto, rc;
 
-  if (str == NULL || sa == NULL) return -1;
+  if (sa == NULL) return -1;
   memset(sa, 0, sizeof(*sa));
+  if (str == NULL) return -1;
   if (proto == NULL) proto = &dummy_proto;
   if ((s = addr_skip_scheme(str, proto)) == NULL) return -1;
   if (host != NULL && host_len > 0) host[0] = '\0';

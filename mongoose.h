@@ -92,12 +92,40 @@ union socket_address {
 #define MG_ENABLE_LOG 1  // MG_ERROR/MG_INFO/MG_DEBUG messages to stderr
 #endif
 
+#ifndef MG_ENABLE_HTTP
+#define MG_ENABLE_HTTP 1  // HTTP server and client (src/http*.c)
+#endif
+
+#ifndef MG_ENABLE_HTTP_STREAMING_MULTIPART
+#define MG_ENABLE_HTTP_STREAMING_MULTIPART 1  // MG_EV_HTTP_PART_* uploads
+#endif
+
+#ifndef MG_ENABLE_DIRECTORY_LISTING
+#define MG_ENABLE_DIRECTORY_LISTING 1  // mg_serve_http directory listings
+#endif
+
 #ifndef MG_MAX_HTTP_HEADERS
 #define MG_MAX_HTTP_HEADERS 40  // Headers kept per HTTP message
 #endif
 
 #ifndef MG_MAX_HTTP_REQUEST_SIZE
 #define MG_MAX_HTTP_REQUEST_SIZE 8192  // Largest HTTP header block
+#endif
+
+#ifndef MG_MAX_HTTP_REQUEST_LINE
+#define MG_MAX_HTTP_REQUEST_LINE 4096  // Longer request line: 414
+#endif
+
+#ifndef MG_MAX_HTTP_BODY_SIZE
+#define MG_MAX_HTTP_BODY_SIZE (8 * 1024 * 1024)  // Buffered body: 413 above
+#endif
+
+#ifndef MG_HTTP_HEADER_TIMEOUT
+#define MG_HTTP_HEADER_TIMEOUT 30  // Seconds to send a whole request head
+#endif
+
+#ifndef MG_HTTP_IDLE_TIMEOUT
+#define MG_HTTP_IDLE_TIMEOUT 60  // Seconds a connection may stay silent
 #endif
 
 #ifndef MG_MAX_HTTP_SEND_MBUF
@@ -208,8 +236,10 @@ int mg_asprintf(char **buf, size_t size, const char *fmt, ...)
 int mg_avprintf(char **buf, size_t size, const char *fmt, va_list ap);
 
 // Iterates over a comma-separated list "a=1,b,c=2". Fills val with the
-// entry and eq_val with the part after '=' (empty when there is none).
-// Returns the rest of the list, or NULL when the list is exhausted.
+// entry and eq_val (may be NULL) with the part after '=': {NULL, 0} when the
+// entry has no '=', an empty non-NULL slice for "c=". Returns the rest of the
+// list, or NULL when the list is exhausted, so the idiom is
+//   while ((list = mg_next_comma_list_entry(list, &v, &eq)) != NULL) {...}
 const char *mg_next_comma_list_entry(const char *list, struct mg_str *val,
                                      struct mg_str *eq_val);
 // Same for a slice; returns the rest (p == NULL when exhausted).
@@ -217,10 +247,12 @@ struct mg_str mg_next_comma_list_entry_n(struct mg_str list, struct mg_str *val,
                                          struct mg_str *eq_val);
 
 // Matches a glob pattern against the start of str. Patterns: '?' any byte
-// but '/', '*' any run without '/', '**' any run, '$' end of string, '|'
-// alternatives. Returns the number of bytes of str matched, 0 for no match.
-// Runs in O(len(pattern) * len(str)) time: no exponential backtracking.
-// pattern_len < 0 means strlen(pattern).
+// but '/', '*' any run without '/', '**' any run, '$' end of string, '|' or
+// ',' between alternatives; other bytes match ignoring ASCII case. Returns
+// the length of the longest prefix of str that the first matching
+// alternative matches, 0 for no match (so a match of length 0 counts as no
+// match). Runs in O(len(pattern) * len(str)) time: no exponential
+// backtracking. pattern_len < 0 means strlen(pattern).
 size_t mg_match_prefix(const char *pattern, int pattern_len, const char *str);
 size_t mg_match_prefix_n(const struct mg_str pattern, const struct mg_str str);
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
@@ -356,22 +388,25 @@ void mg_log(const char *fmt, ...)
 double mg_time(void);
 
 // Extracts the next token from s up to end_string, stopping at any byte in
-// delimiters, and skips the delimiters after it. Fills v; returns the
-// position after the skipped delimiters.
+// delimiters (a NUL byte is never a delimiter), and skips the delimiters
+// after it. Fills v; returns the position after the skipped delimiters.
 const char *mg_skip(const char *s, const char *end_string,
                     const char *delimiters, struct mg_str *v);
 
 // Encodes src_len bytes to base64 in dst (NUL-terminated; dst must hold
 // 4 * ((src_len + 2) / 3) + 1 bytes).
 void mg_base64_encode(const unsigned char *src, int src_len, char *dst);
-// Decodes base64 from s (at most len bytes) into dst, NUL-terminated. Returns
-// the number of bytes of s consumed; decoding stops at the first byte that is
-// not base64 or at the end of the padding.
+// Decodes base64 from s (at most len bytes) into dst, NUL-terminated (dst
+// must hold 3 * (len / 4) + 1 bytes). Returns the number of bytes of s
+// consumed; decoding works on whole 4-byte groups and stops at the first
+// group that is not valid base64, or after a group with padding.
 int mg_base64_decode(const unsigned char *s, int len, char *dst);
-// base64 into an mbuf.
+// Appends ch to the struct mbuf * in user_data (a base64 output callback).
 void mg_mbuf_append_base64_putc(char ch, void *user_data);
+// Appends len bytes of data to mbuf as padded base64.
 void mg_mbuf_append_base64(struct mbuf *mbuf, const void *data, size_t len);
-// Appends "Authorization: Basic base64(user:pass)\r\n" to buf.
+// Appends "Authorization: Basic base64(user:pass)\r\n" to buf. With
+// pass.p == NULL only the user part is encoded, without the colon.
 void mg_basic_auth_header(const struct mg_str user, const struct mg_str pass,
                           struct mbuf *buf);
 
@@ -380,10 +415,13 @@ void mg_basic_auth_header(const struct mg_str user, const struct mg_str pass,
 // small or an escape is malformed.
 int mg_url_decode(const char *src, int src_len, char *dst, int dst_len,
                   int is_form_url_encoded);
-// Percent-encodes every byte of src except alphanumerics, "._-$,;~()/" and
-// those in safe. Returns a MG_MALLOC'd, NUL-terminated string.
+// Percent-encodes every byte of src except ASCII alphanumerics and the bytes
+// in safe, per flags (MG_URL_ENCODE_F_*). Returns a MG_MALLOC'd,
+// NUL-terminated string ({NULL, 0} if memory ran out); free it with
+// mg_strfree().
 struct mg_str mg_url_encode_opt(const struct mg_str src,
                                 const struct mg_str safe, unsigned int flags);
+// mg_url_encode_opt() with safe = "._-$,;~()/" and no flags.
 struct mg_str mg_url_encode(const struct mg_str src);
 
 // Formats a socket address as "1.2.3.4", "1.2.3.4:80", "::1" or "[::1]:80"
@@ -394,11 +432,15 @@ int mg_sock_addr_to_str(const union socket_address *sa, char *buf, size_t len,
 // Checks an IPv4 address (host byte order) against an ACL such as
 // "-0.0.0.0/0,+192.168.0.0/16": the last matching entry wins; with an empty
 // or NULL acl everything is allowed, otherwise what matches nothing is
-// denied. Returns 1 allowed, 0 denied, -1 if the ACL is malformed.
+// denied. An entry is '+' or '-', a dotted quad and an optional /0../32
+// prefix (host bits are ignored); spaces around entries are allowed.
+// Returns 1 allowed, 0 denied, -1 if the ACL is malformed.
 int mg_check_ip_acl(const char *acl, uint32_t remote_ip);
 
-// Writes a hexdump of buf into dst (at most dst_len bytes, NUL-terminated):
-// lines of "OFFS  xx xx ...  ascii\n". Returns the length written.
+// Writes a hexdump of buf into dst (at most dst_len bytes including the NUL,
+// truncated if needed): lines of "%04x" offset, " %02x" per byte (16 per
+// line, padded), two spaces, the bytes as ASCII ('.' if unprintable), "\n".
+// Returns the length written, without the NUL.
 int mg_hexdump(const void *buf, int len, char *dst, int dst_len);
 // Writes a hexdump of buf to fp.
 void mg_hexdumpf(FILE *fp, const void *buf, int len);
@@ -473,17 +515,26 @@ void mg_hash_sha1_v(size_t num_msgs, const uint8_t *msgs[],
 // back empty and *port as 0 when the URI has none. Accepts
 // "[scheme://][user_info@]host[:port][/path][?query][#fragment]" and a bare
 // "/path...". IPv6 hosts are written "[::1]"; host excludes the brackets.
-// Returns 0 on success, -1 if the URI is malformed (bad port, unterminated
-// '[', port out of 0-65535).
+// The parts are slices into uri.p; no byte past uri.len is read. The last
+// '@' before the path ends user_info; an empty port ("h:/") reads as 0; a
+// path, when present, starts with '/'; query and fragment exclude their '?'
+// and '#'. A URI without "scheme://" and not starting with '/' begins with
+// the host ("example.com:80/x").
+// Returns 0 on success, -1 if the URI is malformed (non-digit port, port
+// above 65535, unterminated or nested '[', bytes between ']' and ':').
 int mg_parse_uri(const struct mg_str uri, struct mg_str *scheme,
                  struct mg_str *user_info, struct mg_str *host,
                  unsigned int *port, struct mg_str *path, struct mg_str *query,
                  struct mg_str *fragment);
 
 // Assembles a URI from parts (NULL or empty parts are left out; port 0 is
-// left out). With normalize_path the path goes through
-// mg_normalize_uri_path(). uri->p is MG_MALLOC'd: free it with MG_FREE.
-// Returns 0 on success, -1 on failure (bad path, out of memory).
+// left out). A host containing ':' gets its brackets back. Without a scheme
+// no "//" is written ("host:80/p"), which mg_parse_uri() reads back as
+// given. With normalize_path the path goes through mg_normalize_uri_path()
+// and must be absolute; otherwise a relative path after a host gets a '/'.
+// uri->p is MG_MALLOC'd and NUL-terminated: free it with MG_FREE.
+// Returns 0 on success, -1 on failure (bad path, port above 65535, out of
+// memory; uri->p is then NULL).
 int mg_assemble_uri(const struct mg_str *scheme, const struct mg_str *user_info,
                     const struct mg_str *host, unsigned int port,
                     const struct mg_str *path, const struct mg_str *query,
@@ -491,19 +542,25 @@ int mg_assemble_uri(const struct mg_str *scheme, const struct mg_str *user_info,
                     struct mg_str *uri);
 
 // Removes "." and ".." segments and collapses repeated '/' in an absolute
-// path. out may alias in (out->p == in->p); otherwise out->p must point at
-// in->len writable bytes. Returns 1 on success, 0 if the path is not
-// absolute or ".." would climb above the root.
+// path: "/a/./b/../c" -> "/a/c", "/a/b/.." -> "/a/", "//x" -> "/x". Only
+// the literal segments count: "%2e%2e" is left alone. out may alias in
+// (out->p == in->p); otherwise out->p must point at in->len writable bytes.
+// Returns 1 on success, 0 if the path is not absolute (or empty) or ".."
+// would climb above the root.
 int mg_normalize_uri_path(const struct mg_str *in, struct mg_str *out);
 
 // Parses a bind/connect address: "[tcp://|udp://][host]:port", "[v6]:port",
 // ":port" or "port". An empty host means any address (0.0.0.0). "localhost"
 // is 127.0.0.1. Fills sa (family, address and port in network order) and
-// *proto (SOCK_STREAM or SOCK_DGRAM). A host name that is not a numeric
-// address is copied into host (at most host_len - 1 bytes, NUL-terminated)
-// for the caller to resolve. Ports 0-65535 are accepted: connect refuses 0.
-// Returns 1 when sa is complete, 0 when host needs resolving, -1 when the
-// address is malformed.
+// *proto (SOCK_STREAM or SOCK_DGRAM; proto may be NULL). The port is 1 to 5
+// digits ending the string; ports 0-65535 are accepted: connect refuses 0.
+// A host name that is not a numeric address (letters, digits, '-' and '.',
+// shorter than MG_MAX_HOST_LEN, not all digits and dots) is copied into host
+// (at most host_len - 1 bytes, NUL-terminated) for the caller to resolve,
+// with family AF_INET and the port already in sa. Bracketed IPv6 literals
+// need MG_ENABLE_IPV6 and are never resolved. Returns 1 when sa is complete,
+// 0 when host needs resolving, -1 when the address is malformed or another
+// scheme than tcp:// or udp:// is given (sa is then all zero).
 int mg_parse_address(const char *str, union socket_address *sa, int *proto,
                      char *host, size_t host_len);
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES

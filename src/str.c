@@ -161,8 +161,7 @@ int mg_asprintf(char **buf, size_t size, const char *fmt, ...) {
   return len;
 }
 
-struct mg_str mg_next_comma_list_entry_n(struct mg_str list,
-                                         struct mg_str *val,
+struct mg_str mg_next_comma_list_entry_n(struct mg_str list, struct mg_str *val,
                                          struct mg_str *eq_val) {
   const char *comma, *eq;
   if (list.p == NULL || list.len == 0) return mg_mk_str_n(NULL, 0);

@@ -62,8 +62,10 @@ int mg_asprintf(char **buf, size_t size, const char *fmt, ...)
 int mg_avprintf(char **buf, size_t size, const char *fmt, va_list ap);
 
 // Iterates over a comma-separated list "a=1,b,c=2". Fills val with the
-// entry and eq_val with the part after '=' (empty when there is none).
-// Returns the rest of the list, or NULL when the list is exhausted.
+// entry and eq_val (may be NULL) with the part after '=': {NULL, 0} when the
+// entry has no '=', an empty non-NULL slice for "c=". Returns the rest of the
+// list, or NULL when the list is exhausted, so the idiom is
+//   while ((list = mg_next_comma_list_entry(list, &v, &eq)) != NULL) {...}
 const char *mg_next_comma_list_entry(const char *list, struct mg_str *val,
                                      struct mg_str *eq_val);
 // Same for a slice; returns the rest (p == NULL when exhausted).
@@ -71,9 +73,11 @@ struct mg_str mg_next_comma_list_entry_n(struct mg_str list, struct mg_str *val,
                                          struct mg_str *eq_val);
 
 // Matches a glob pattern against the start of str. Patterns: '?' any byte
-// but '/', '*' any run without '/', '**' any run, '$' end of string, '|'
-// alternatives. Returns the number of bytes of str matched, 0 for no match.
-// Runs in O(len(pattern) * len(str)) time: no exponential backtracking.
-// pattern_len < 0 means strlen(pattern).
+// but '/', '*' any run without '/', '**' any run, '$' end of string, '|' or
+// ',' between alternatives; other bytes match ignoring ASCII case. Returns
+// the length of the longest prefix of str that the first matching
+// alternative matches, 0 for no match (so a match of length 0 counts as no
+// match). Runs in O(len(pattern) * len(str)) time: no exponential
+// backtracking. pattern_len < 0 means strlen(pattern).
 size_t mg_match_prefix(const char *pattern, int pattern_len, const char *str);
 size_t mg_match_prefix_n(const struct mg_str pattern, const struct mg_str str);

@@ -1,6 +1,6 @@
 #include "internal.h"
 
-// A slice constructor of our own: uri.c is below nothing but str.h's types.
+// A local slice constructor, so that this module needs no code from str.c.
 static struct mg_str uri_slice(const char *p, size_t len) {
   struct mg_str s;
   s.p = p;
@@ -9,7 +9,8 @@ static struct mg_str uri_slice(const char *p, size_t len) {
 }
 
 // Returns the index of the first byte of s[from, len) that is in set, or len.
-// The URI slice is not NUL-terminated, so strcspn() cannot be used.
+// The URI slice is not NUL-terminated, so strcspn() cannot be used; a NUL
+// byte in s is checked apart because strchr() finds the set's terminator.
 static size_t uri_find_any(const char *s, size_t from, size_t len,
                            const char *set) {
   size_t i;
@@ -55,8 +56,8 @@ static int uri_parse_authority(const char *s, size_t len, struct mg_str *ui,
   h = at < len ? at + 1 : 0;
   if (at < len) *ui = uri_slice(s, at);
   if (h < len && s[h] == '[') {
-    i = uri_find_any(s, h, len, "]");
-    if (i == len) return -1;  // Unterminated IPv6 literal.
+    i = uri_find_any(s, h + 1, len, "[]");
+    if (i == len || s[i] != ']') return -1;  // Unterminated IPv6 literal.
     *host = uri_slice(s + h + 1, i - h - 1);
     i++;
     if (i < len && s[i] != ':') return -1;  // Junk after "]".
@@ -132,7 +133,8 @@ static char *uri_put_host_port(char *d, const struct mg_str *host,
   size_t n = uri_part_len(host);
   int v6 = n > 0 && memchr(host->p, ':', n) != NULL;
   d = uri_put(d, v6 ? "[" : "", host, v6 ? "]" : "");
-  if (port != 0) d += sprintf(d, ":%u", port);
+  // The caller reserved 7 bytes for ":65535" and its NUL.
+  if (port != 0) d += snprintf(d, 7, ":%u", port);
   return d;
 }
 
@@ -162,8 +164,8 @@ int mg_assemble_uri(const struct mg_str *scheme, const struct mg_str *user_info,
   size_t cap = uri_part_len(scheme) + uri_part_len(user_info) +
                uri_part_len(host) + uri_part_len(path) + uri_part_len(query) +
                uri_part_len(fragment) + 17;
-  int authority = uri_part_len(scheme) + uri_part_len(user_info) +
-                      uri_part_len(host) + port > 0;
+  size_t authority_len =
+      uri_part_len(scheme) + uri_part_len(user_info) + uri_part_len(host);
   char *buf, *d;
 
   if (uri == NULL || port > 65535) return -1;
@@ -173,7 +175,8 @@ int mg_assemble_uri(const struct mg_str *scheme, const struct mg_str *user_info,
   d = uri_put(buf, "", scheme, "://");
   d = uri_put(d, "", user_info, "@");
   d = uri_put_host_port(d, host, port);
-  if ((d = uri_put_path(d, path, authority, normalize_path)) == NULL) {
+  d = uri_put_path(d, path, authority_len > 0 || port > 0, normalize_path);
+  if (d == NULL) {
     MG_FREE(buf);
     return -1;
   }
@@ -285,9 +288,8 @@ static int addr_is_localhost(const char *name) {
 }
 
 // Fills sa->sin from "host" (s[0, n)); 1 numeric, 0 name copied, -1 bad.
-static int addr_parse_v4_host(const char *s, size_t n,
-                              union socket_address *sa, char *host,
-                              size_t host_len) {
+static int addr_parse_v4_host(const char *s, size_t n, union socket_address *sa,
+                              char *host, size_t host_len) {
   char buf[MG_MAX_HOST_LEN];
   if (n == 0) {
     sa->sin.sin_addr.s_addr = htonl(INADDR_ANY);
@@ -323,8 +325,9 @@ int mg_parse_address(const char *str, union socket_address *sa, int *proto,
   const char *s;
   int dummy_proto, rc;
 
-  if (str == NULL || sa == NULL) return -1;
+  if (sa == NULL) return -1;
   memset(sa, 0, sizeof(*sa));
+  if (str == NULL) return -1;
   if (proto == NULL) proto = &dummy_proto;
   if ((s = addr_skip_scheme(str, proto)) == NULL) return -1;
   if (host != NULL && host_len > 0) host[0] = '\0';

@@ -6,17 +6,26 @@
 // back empty and *port as 0 when the URI has none. Accepts
 // "[scheme://][user_info@]host[:port][/path][?query][#fragment]" and a bare
 // "/path...". IPv6 hosts are written "[::1]"; host excludes the brackets.
-// Returns 0 on success, -1 if the URI is malformed (bad port, unterminated
-// '[', port out of 0-65535).
+// The parts are slices into uri.p; no byte past uri.len is read. The last
+// '@' before the path ends user_info; an empty port ("h:/") reads as 0; a
+// path, when present, starts with '/'; query and fragment exclude their '?'
+// and '#'. A URI without "scheme://" and not starting with '/' begins with
+// the host ("example.com:80/x").
+// Returns 0 on success, -1 if the URI is malformed (non-digit port, port
+// above 65535, unterminated or nested '[', bytes between ']' and ':').
 int mg_parse_uri(const struct mg_str uri, struct mg_str *scheme,
                  struct mg_str *user_info, struct mg_str *host,
                  unsigned int *port, struct mg_str *path, struct mg_str *query,
                  struct mg_str *fragment);
 
 // Assembles a URI from parts (NULL or empty parts are left out; port 0 is
-// left out). With normalize_path the path goes through
-// mg_normalize_uri_path(). uri->p is MG_MALLOC'd: free it with MG_FREE.
-// Returns 0 on success, -1 on failure (bad path, out of memory).
+// left out). A host containing ':' gets its brackets back. Without a scheme
+// no "//" is written ("host:80/p"), which mg_parse_uri() reads back as
+// given. With normalize_path the path goes through mg_normalize_uri_path()
+// and must be absolute; otherwise a relative path after a host gets a '/'.
+// uri->p is MG_MALLOC'd and NUL-terminated: free it with MG_FREE.
+// Returns 0 on success, -1 on failure (bad path, port above 65535, out of
+// memory; uri->p is then NULL).
 int mg_assemble_uri(const struct mg_str *scheme, const struct mg_str *user_info,
                     const struct mg_str *host, unsigned int port,
                     const struct mg_str *path, const struct mg_str *query,
@@ -24,18 +33,24 @@ int mg_assemble_uri(const struct mg_str *scheme, const struct mg_str *user_info,
                     struct mg_str *uri);
 
 // Removes "." and ".." segments and collapses repeated '/' in an absolute
-// path. out may alias in (out->p == in->p); otherwise out->p must point at
-// in->len writable bytes. Returns 1 on success, 0 if the path is not
-// absolute or ".." would climb above the root.
+// path: "/a/./b/../c" -> "/a/c", "/a/b/.." -> "/a/", "//x" -> "/x". Only
+// the literal segments count: "%2e%2e" is left alone. out may alias in
+// (out->p == in->p); otherwise out->p must point at in->len writable bytes.
+// Returns 1 on success, 0 if the path is not absolute (or empty) or ".."
+// would climb above the root.
 int mg_normalize_uri_path(const struct mg_str *in, struct mg_str *out);
 
 // Parses a bind/connect address: "[tcp://|udp://][host]:port", "[v6]:port",
 // ":port" or "port". An empty host means any address (0.0.0.0). "localhost"
 // is 127.0.0.1. Fills sa (family, address and port in network order) and
-// *proto (SOCK_STREAM or SOCK_DGRAM). A host name that is not a numeric
-// address is copied into host (at most host_len - 1 bytes, NUL-terminated)
-// for the caller to resolve. Ports 0-65535 are accepted: connect refuses 0.
-// Returns 1 when sa is complete, 0 when host needs resolving, -1 when the
-// address is malformed.
+// *proto (SOCK_STREAM or SOCK_DGRAM; proto may be NULL). The port is 1 to 5
+// digits ending the string; ports 0-65535 are accepted: connect refuses 0.
+// A host name that is not a numeric address (letters, digits, '-' and '.',
+// shorter than MG_MAX_HOST_LEN, not all digits and dots) is copied into host
+// (at most host_len - 1 bytes, NUL-terminated) for the caller to resolve,
+// with family AF_INET and the port already in sa. Bracketed IPv6 literals
+// need MG_ENABLE_IPV6 and are never resolved. Returns 1 when sa is complete,
+// 0 when host needs resolving, -1 when the address is malformed or another
+// scheme than tcp:// or udp:// is given (sa is then all zero).
 int mg_parse_address(const char *str, union socket_address *sa, int *proto,
                      char *host, size_t host_len);

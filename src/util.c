@@ -293,7 +293,7 @@ static int util_parse_net(struct mg_str s, uint32_t *net, uint32_t *mask) {
 }
 
 int mg_check_ip_acl(const char *acl, uint32_t remote_ip) {
-  struct mg_str entry;
+  struct mg_str entry, addr;
   uint32_t net, mask;
   int allowed;
   if (acl == NULL || *acl == '\0') return 1;
@@ -301,10 +301,8 @@ int mg_check_ip_acl(const char *acl, uint32_t remote_ip) {
   while ((acl = mg_next_comma_list_entry(acl, &entry, NULL)) != NULL) {
     entry = mg_strstrip(entry);
     if (entry.len < 1 || (entry.p[0] != '+' && entry.p[0] != '-')) return -1;
-    if (util_parse_net(mg_mk_str_n(entry.p + 1, entry.len - 1), &net,
-                       &mask) != 0) {
-      return -1;
-    }
+    addr = mg_mk_str_n(entry.p + 1, entry.len - 1);
+    if (util_parse_net(addr, &net, &mask) != 0) return -1;
     if ((remote_ip & mask) == net) allowed = entry.p[0] == '+';
   }
   return allowed;

@@ -38,22 +38,25 @@
 double mg_time(void);
 
 // Extracts the next token from s up to end_string, stopping at any byte in
-// delimiters, and skips the delimiters after it. Fills v; returns the
-// position after the skipped delimiters.
+// delimiters (a NUL byte is never a delimiter), and skips the delimiters
+// after it. Fills v; returns the position after the skipped delimiters.
 const char *mg_skip(const char *s, const char *end_string,
                     const char *delimiters, struct mg_str *v);
 
 // Encodes src_len bytes to base64 in dst (NUL-terminated; dst must hold
 // 4 * ((src_len + 2) / 3) + 1 bytes).
 void mg_base64_encode(const unsigned char *src, int src_len, char *dst);
-// Decodes base64 from s (at most len bytes) into dst, NUL-terminated. Returns
-// the number of bytes of s consumed; decoding stops at the first byte that is
-// not base64 or at the end of the padding.
+// Decodes base64 from s (at most len bytes) into dst, NUL-terminated (dst
+// must hold 3 * (len / 4) + 1 bytes). Returns the number of bytes of s
+// consumed; decoding works on whole 4-byte groups and stops at the first
+// group that is not valid base64, or after a group with padding.
 int mg_base64_decode(const unsigned char *s, int len, char *dst);
-// base64 into an mbuf.
+// Appends ch to the struct mbuf * in user_data (a base64 output callback).
 void mg_mbuf_append_base64_putc(char ch, void *user_data);
+// Appends len bytes of data to mbuf as padded base64.
 void mg_mbuf_append_base64(struct mbuf *mbuf, const void *data, size_t len);
-// Appends "Authorization: Basic base64(user:pass)\r\n" to buf.
+// Appends "Authorization: Basic base64(user:pass)\r\n" to buf. With
+// pass.p == NULL only the user part is encoded, without the colon.
 void mg_basic_auth_header(const struct mg_str user, const struct mg_str pass,
                           struct mbuf *buf);
 
@@ -62,10 +65,13 @@ void mg_basic_auth_header(const struct mg_str user, const struct mg_str pass,
 // small or an escape is malformed.
 int mg_url_decode(const char *src, int src_len, char *dst, int dst_len,
                   int is_form_url_encoded);
-// Percent-encodes every byte of src except alphanumerics, "._-$,;~()/" and
-// those in safe. Returns a MG_MALLOC'd, NUL-terminated string.
+// Percent-encodes every byte of src except ASCII alphanumerics and the bytes
+// in safe, per flags (MG_URL_ENCODE_F_*). Returns a MG_MALLOC'd,
+// NUL-terminated string ({NULL, 0} if memory ran out); free it with
+// mg_strfree().
 struct mg_str mg_url_encode_opt(const struct mg_str src,
                                 const struct mg_str safe, unsigned int flags);
+// mg_url_encode_opt() with safe = "._-$,;~()/" and no flags.
 struct mg_str mg_url_encode(const struct mg_str src);
 
 // Formats a socket address as "1.2.3.4", "1.2.3.4:80", "::1" or "[::1]:80"
@@ -76,11 +82,15 @@ int mg_sock_addr_to_str(const union socket_address *sa, char *buf, size_t len,
 // Checks an IPv4 address (host byte order) against an ACL such as
 // "-0.0.0.0/0,+192.168.0.0/16": the last matching entry wins; with an empty
 // or NULL acl everything is allowed, otherwise what matches nothing is
-// denied. Returns 1 allowed, 0 denied, -1 if the ACL is malformed.
+// denied. An entry is '+' or '-', a dotted quad and an optional /0../32
+// prefix (host bits are ignored); spaces around entries are allowed.
+// Returns 1 allowed, 0 denied, -1 if the ACL is malformed.
 int mg_check_ip_acl(const char *acl, uint32_t remote_ip);
 
-// Writes a hexdump of buf into dst (at most dst_len bytes, NUL-terminated):
-// lines of "OFFS  xx xx ...  ascii\n". Returns the length written.
+// Writes a hexdump of buf into dst (at most dst_len bytes including the NUL,
+// truncated if needed): lines of "%04x" offset, " %02x" per byte (16 per
+// line, padded), two spaces, the bytes as ASCII ('.' if unprintable), "\n".
+// Returns the length written, without the NUL.
 int mg_hexdump(const void *buf, int len, char *dst, int dst_len);
 // Writes a hexdump of buf to fp.
 void mg_hexdumpf(FILE *fp, const void *buf, int len);

@@ -2,13 +2,13 @@
 // checks that what it returns is consistent with its result code.
 #include "mongoose.h"
 
-static void fuzz_check(int rc, const union socket_address *sa,
-                       const char *host, size_t host_len, int proto) {
+static void fuzz_check(int rc, const union socket_address *sa, const char *host,
+                       size_t host_len, int proto) {
   int family = sa->sa.sa_family;
   if (rc < -1 || rc > 1) abort();
   if (rc >= 0 && proto != SOCK_STREAM && proto != SOCK_DGRAM) abort();
-  if (rc == 0 && (family != AF_INET || strlen(host) == 0 ||
-                  strlen(host) >= host_len)) {
+  if (rc == 0 &&
+      (family != AF_INET || strlen(host) == 0 || strlen(host) >= host_len)) {
     abort();
   }
   if (rc == 1 && family != AF_INET && family != AF_INET6) abort();

@@ -18,13 +18,29 @@ static void fuzz_round_trip(struct mg_str *parts, unsigned int port) {
     abort();  // Only normalization or malloc can fail, and we ask for none.
   }
   if (mg_parse_uri(uri, &again[0], &again[1], &again[2], &port2, &again[3],
-                   &again[4], &again[5]) != 0 || port2 != port) {
+                   &again[4], &again[5]) != 0 ||
+      port2 != port) {
     abort();
   }
   for (i = 0; i < 6; i++) {
     if (!fuzz_same(parts[i], again[i])) abort();
   }
   free((void *) uri.p);
+}
+
+// A normalized path has no empty, "." or ".." segment (a trailing '/' ends
+// the last segment rather than starting an empty one).
+static int fuzz_is_normal(const char *p, size_t len) {
+  size_t i = 1, e;
+  while (i < len) {
+    for (e = i; e < len && p[e] != '/'; e++) {
+    }
+    if (e == i) return 0;
+    if (e - i == 1 && p[i] == '.') return 0;
+    if (e - i == 2 && p[i] == '.' && p[i + 1] == '.') return 0;
+    i = e + 1;
+  }
+  return 1;
 }
 
 static void fuzz_normalize(const uint8_t *data, size_t size) {
@@ -36,6 +52,7 @@ static void fuzz_normalize(const uint8_t *data, size_t size) {
   s.len = size;
   if (mg_normalize_uri_path(&s, &s) == 1) {
     if (s.len > size || s.len == 0 || buf[0] != '/') abort();
+    if (!fuzz_is_normal(buf, s.len)) abort();
     again = s;
     if (mg_normalize_uri_path(&again, &again) != 1 || again.len != s.len) {
       abort();

@@ -1,11 +1,9 @@
 // Unit tests for src/uri.c: mg_parse_uri, mg_assemble_uri,
 // mg_normalize_uri_path and mg_parse_address.
-#include "mongoose.h"
+#include "mongoose.h"  // First: it sets the feature-test macros
 
 #include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
+
 #include <cmocka.h>
 
 // Asserts that slice s holds exactly the bytes of want.
@@ -22,9 +20,8 @@ struct uri_parts {
 
 static int parse(const char *uri, struct uri_parts *u) {
   memset(u, 0x5a, sizeof(*u));  // Garbage: every field must be written.
-  return mg_parse_uri(mg_mk_str_n(uri, strlen(uri)), &u->scheme,
-                      &u->user_info, &u->host, &u->port, &u->path, &u->query,
-                      &u->fragment);
+  return mg_parse_uri(mg_mk_str_n(uri, strlen(uri)), &u->scheme, &u->user_info,
+                      &u->host, &u->port, &u->path, &u->query, &u->fragment);
 }
 
 static void test_parse_uri_full(void **state) {
@@ -117,6 +114,7 @@ static void test_parse_uri_unterminated_bracket_rejected(void **state) {
   assert_int_equal(parse("http://[::1/x", &u), -1);
   assert_int_equal(parse("[::1", &u), -1);
   assert_int_equal(parse("http://[::1", &u), -1);
+  assert_int_equal(parse("[[8]/", &u), -1);  // Nested '[' is not a literal.
 }
 
 static void test_parse_uri_junk_after_bracket_rejected(void **state) {
@@ -206,15 +204,15 @@ static void test_parse_uri_stops_at_slice_length(void **state) {
   (void) state;
   assert_non_null(copy);
   memcpy(copy, full, 10);  // "http://h:8"
-  assert_int_equal(mg_parse_uri(mg_mk_str_n(copy, 10), NULL, NULL, &host,
-                                &port, &path, NULL, NULL),
+  assert_int_equal(mg_parse_uri(mg_mk_str_n(copy, 10), NULL, NULL, &host, &port,
+                                &path, NULL, NULL),
                    0);
   assert_slice(host, "h");
   assert_int_equal(port, 8);
   assert_slice(path, "");
   memcpy(copy, "http://[:", 9);
-  assert_int_equal(mg_parse_uri(mg_mk_str_n(copy, 9), NULL, NULL, &host,
-                                &port, &path, NULL, NULL),
+  assert_int_equal(mg_parse_uri(mg_mk_str_n(copy, 9), NULL, NULL, &host, &port,
+                                &path, NULL, NULL),
                    -1);
   free(copy);
 }
@@ -224,9 +222,9 @@ static void test_assemble_uri_full(void **state) {
   struct mg_str host = MG_MK_STR("example.com"), path = MG_MK_STR("/a/b");
   struct mg_str query = MG_MK_STR("x=1"), frag = MG_MK_STR("top"), out;
   (void) state;
-  assert_int_equal(mg_assemble_uri(&scheme, &ui, &host, 8443, &path, &query,
-                                   &frag, 0, &out),
-                   0);
+  assert_int_equal(
+      mg_assemble_uri(&scheme, &ui, &host, 8443, &path, &query, &frag, 0, &out),
+      0);
   assert_slice(out, "https://u:p@example.com:8443/a/b?x=1#top");
   assert_int_equal(out.p[out.len], '\0');
   free((void *) out.p);
@@ -236,14 +234,13 @@ static void test_assemble_uri_omits_absent_parts_and_port_zero(void **state) {
   struct mg_str host = MG_MK_STR("h"), empty = MG_NULL_STR, out;
   struct mg_str path = MG_MK_STR("/p");
   (void) state;
-  assert_int_equal(mg_assemble_uri(NULL, NULL, NULL, 0, NULL, NULL, NULL, 0,
-                                   &out),
-                   0);
+  assert_int_equal(
+      mg_assemble_uri(NULL, NULL, NULL, 0, NULL, NULL, NULL, 0, &out), 0);
   assert_slice(out, "");
   free((void *) out.p);
-  assert_int_equal(mg_assemble_uri(&empty, &empty, &host, 0, &path, &empty,
-                                   NULL, 0, &out),
-                   0);
+  assert_int_equal(
+      mg_assemble_uri(&empty, &empty, &host, 0, &path, &empty, NULL, 0, &out),
+      0);
   assert_slice(out, "h/p");
   free((void *) out.p);
 }
@@ -251,9 +248,8 @@ static void test_assemble_uri_omits_absent_parts_and_port_zero(void **state) {
 static void test_assemble_uri_ipv6_host_gets_brackets(void **state) {
   struct mg_str scheme = MG_MK_STR("http"), host = MG_MK_STR("::1"), out;
   (void) state;
-  assert_int_equal(mg_assemble_uri(&scheme, NULL, &host, 80, NULL, NULL, NULL,
-                                   0, &out),
-                   0);
+  assert_int_equal(
+      mg_assemble_uri(&scheme, NULL, &host, 80, NULL, NULL, NULL, 0, &out), 0);
   assert_slice(out, "http://[::1]:80");
   free((void *) out.p);
 }
@@ -263,15 +259,14 @@ static void test_assemble_uri_normalizes_path(void **state) {
   struct mg_str path = MG_MK_STR("/a/./b/..//c"), query = MG_MK_STR("q");
   struct mg_str out;
   (void) state;
-  assert_int_equal(mg_assemble_uri(&scheme, NULL, &host, 0, &path, &query,
-                                   NULL, 1, &out),
-                   0);
+  assert_int_equal(
+      mg_assemble_uri(&scheme, NULL, &host, 0, &path, &query, NULL, 1, &out),
+      0);
   assert_slice(out, "http://h/a/c?q");
   free((void *) out.p);
   // Without the flag the path is copied as given.
-  assert_int_equal(mg_assemble_uri(&scheme, NULL, &host, 0, &path, NULL,
-                                   NULL, 0, &out),
-                   0);
+  assert_int_equal(
+      mg_assemble_uri(&scheme, NULL, &host, 0, &path, NULL, NULL, 0, &out), 0);
   assert_slice(out, "http://h/a/./b/..//c");
   free((void *) out.p);
 }
@@ -281,26 +276,22 @@ static void test_assemble_uri_normalize_refuses_climb(void **state) {
   struct mg_str rel = MG_MK_STR("a/b"), out;
   (void) state;
   out.p = "sentinel";
-  assert_int_equal(mg_assemble_uri(NULL, NULL, &host, 0, &path, NULL, NULL, 1,
-                                   &out),
-                   -1);
+  assert_int_equal(
+      mg_assemble_uri(NULL, NULL, &host, 0, &path, NULL, NULL, 1, &out), -1);
   assert_null(out.p);
-  assert_int_equal(mg_assemble_uri(NULL, NULL, &host, 0, &rel, NULL, NULL, 1,
-                                   &out),
-                   -1);
+  assert_int_equal(
+      mg_assemble_uri(NULL, NULL, &host, 0, &rel, NULL, NULL, 1, &out), -1);
 }
 
 static void test_assemble_uri_relative_path_gets_slash(void **state) {
   struct mg_str host = MG_MK_STR("h"), path = MG_MK_STR("p"), out;
   (void) state;
-  assert_int_equal(mg_assemble_uri(NULL, NULL, &host, 0, &path, NULL, NULL, 0,
-                                   &out),
-                   0);
+  assert_int_equal(
+      mg_assemble_uri(NULL, NULL, &host, 0, &path, NULL, NULL, 0, &out), 0);
   assert_slice(out, "h/p");
   free((void *) out.p);
-  assert_int_equal(mg_assemble_uri(NULL, NULL, NULL, 0, &path, NULL, NULL, 0,
-                                   &out),
-                   0);
+  assert_int_equal(
+      mg_assemble_uri(NULL, NULL, NULL, 0, &path, NULL, NULL, 0, &out), 0);
   assert_slice(out, "p");
   free((void *) out.p);
 }
@@ -308,15 +299,17 @@ static void test_assemble_uri_relative_path_gets_slash(void **state) {
 static void test_assemble_uri_port_over_65535_rejected(void **state) {
   struct mg_str host = MG_MK_STR("h"), out;
   (void) state;
-  assert_int_equal(mg_assemble_uri(NULL, NULL, &host, 65536, NULL, NULL, NULL,
-                                   0, &out),
-                   -1);
+  assert_int_equal(
+      mg_assemble_uri(NULL, NULL, &host, 65536, NULL, NULL, NULL, 0, &out), -1);
 }
 
 static void test_assemble_uri_round_trips_parse(void **state) {
-  static const char *uris[] = {
-      "https://u:p@example.com:8443/a/b?x=1#f", "http://[::1]:8080/x",
-      "/only/path?q", "h:1", "file:///etc/hosts", "a@b@c/d#e"};
+  static const char *uris[] = {"https://u:p@example.com:8443/a/b?x=1#f",
+                               "http://[::1]:8080/x",
+                               "/only/path?q",
+                               "h:1",
+                               "file:///etc/hosts",
+                               "a@b@c/d#e"};
   struct uri_parts u;
   struct mg_str out;
   size_t i;
@@ -426,8 +419,7 @@ static void test_parse_address_tcp_scheme_gives_stream(void **state) {
   union socket_address sa;
   int proto;
   (void) state;
-  assert_int_equal(parse_addr("tcp://10.0.0.1:65535", &sa, &proto, NULL, 0),
-                   1);
+  assert_int_equal(parse_addr("tcp://10.0.0.1:65535", &sa, &proto, NULL, 0), 1);
   assert_v4(&sa, "10.0.0.1", 65535);
   assert_int_equal(proto, SOCK_STREAM);
 }
@@ -490,10 +482,9 @@ static void test_parse_address_hostname_needs_resolving(void **state) {
   char host[64];
   int proto;
   (void) state;
-  assert_int_equal(
-      parse_addr("tcp://www.example-1.com:443", &sa, &proto, host,
-                 sizeof(host)),
-      0);
+  assert_int_equal(parse_addr("tcp://www.example-1.com:443", &sa, &proto, host,
+                              sizeof(host)),
+                   0);
   assert_string_equal(host, "www.example-1.com");
   assert_int_equal(sa.sin.sin_family, AF_INET);
   assert_int_equal(ntohs(sa.sin.sin_port), 443);
@@ -506,8 +497,7 @@ static void test_parse_address_hostname_too_long_for_buffer(void **state) {
   int proto;
   (void) state;
   // "abcdefg" (7 bytes + NUL) just fits; one more byte does not.
-  assert_int_equal(parse_addr("abcdefg:1", &sa, &proto, host, sizeof(host)),
-                   0);
+  assert_int_equal(parse_addr("abcdefg:1", &sa, &proto, host, sizeof(host)), 0);
   assert_string_equal(host, "abcdefg");
   assert_int_equal(parse_addr("abcdefgh:1", &sa, &proto, host, sizeof(host)),
                    -1);
@@ -601,8 +591,7 @@ static void test_parse_address_unknown_scheme_rejected(void **state) {
   char host[64];
   int proto;
   (void) state;
-  assert_int_equal(parse_addr("http://1.2.3.4:80", &sa, &proto, host, 64),
-                   -1);
+  assert_int_equal(parse_addr("http://1.2.3.4:80", &sa, &proto, host, 64), -1);
   assert_int_equal(parse_addr("TCP://1.2.3.4:80", &sa, &proto, host, 64), -1);
   assert_int_equal(parse_addr("udp:/1.2.3.4:80", &sa, &proto, host, 64), -1);
 }
@@ -638,8 +627,7 @@ static void test_parse_address_ipv6_literal(void **state) {
   assert_int_equal(parse_addr("udp://[::]:53", &sa, &proto, host, 64), 1);
   assert_v6(&sa, "::", 53);
   assert_int_equal(proto, SOCK_DGRAM);
-  assert_int_equal(parse_addr("[2001:db8::7]:65535", &sa, &proto, host, 64),
-                   1);
+  assert_int_equal(parse_addr("[2001:db8::7]:65535", &sa, &proto, host, 64), 1);
   assert_v6(&sa, "2001:db8::7", 65535);
 }
 
@@ -662,57 +650,57 @@ static void test_parse_address_ipv6_malformed_rejected(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_parse_uri_full),
-      cmocka_unit_test(test_parse_uri_path_only),
-      cmocka_unit_test(test_parse_uri_host_port_without_scheme),
-      cmocka_unit_test(test_parse_uri_host_only_has_no_path),
-      cmocka_unit_test(test_parse_uri_empty_host_with_scheme),
-      cmocka_unit_test(test_parse_uri_empty_input_gives_empty_parts),
-      cmocka_unit_test(test_parse_uri_ipv6_host_strips_brackets),
-      cmocka_unit_test(test_parse_uri_unterminated_bracket_rejected),
-      cmocka_unit_test(test_parse_uri_junk_after_bracket_rejected),
-      cmocka_unit_test(test_parse_uri_port_over_65535_rejected),
-      cmocka_unit_test(test_parse_uri_non_digit_port_rejected),
-      cmocka_unit_test(test_parse_uri_empty_port_is_zero),
-      cmocka_unit_test(test_parse_uri_last_at_separates_user_info),
-      cmocka_unit_test(test_parse_uri_query_and_fragment_keep_delimiters),
-      cmocka_unit_test(test_parse_uri_colon_in_path_is_not_a_scheme),
-      cmocka_unit_test(test_parse_uri_null_out_pointers_allowed),
-      cmocka_unit_test(test_parse_uri_stops_at_slice_length),
-      cmocka_unit_test(test_assemble_uri_full),
-      cmocka_unit_test(test_assemble_uri_omits_absent_parts_and_port_zero),
-      cmocka_unit_test(test_assemble_uri_ipv6_host_gets_brackets),
-      cmocka_unit_test(test_assemble_uri_normalizes_path),
-      cmocka_unit_test(test_assemble_uri_normalize_refuses_climb),
-      cmocka_unit_test(test_assemble_uri_relative_path_gets_slash),
-      cmocka_unit_test(test_assemble_uri_port_over_65535_rejected),
-      cmocka_unit_test(test_assemble_uri_round_trips_parse),
-      cmocka_unit_test(test_normalize_uri_path_examples),
-      cmocka_unit_test(test_normalize_uri_path_keeps_dotted_names),
-      cmocka_unit_test(test_normalize_uri_path_refuses_climb_above_root),
-      cmocka_unit_test(test_normalize_uri_path_refuses_relative_path),
-      cmocka_unit_test(test_normalize_uri_path_separate_output),
-      cmocka_unit_test(test_parse_address_host_and_port),
-      cmocka_unit_test(test_parse_address_tcp_scheme_gives_stream),
-      cmocka_unit_test(test_parse_address_udp_scheme_gives_dgram),
-      cmocka_unit_test(test_parse_address_bare_port_binds_any),
-      cmocka_unit_test(test_parse_address_colon_port_binds_any),
-      cmocka_unit_test(test_parse_address_port_zero_accepted),
-      cmocka_unit_test(test_parse_address_localhost_is_loopback),
-      cmocka_unit_test(test_parse_address_hostname_needs_resolving),
-      cmocka_unit_test(test_parse_address_hostname_too_long_for_buffer),
-      cmocka_unit_test(test_parse_address_hostname_over_max_host_len),
-      cmocka_unit_test(test_parse_address_bad_hostname_chars_rejected),
-      cmocka_unit_test(test_parse_address_bad_ipv4_not_resolved),
-      cmocka_unit_test(test_parse_address_trailing_garbage_rejected),
-      cmocka_unit_test(test_parse_address_missing_port_rejected),
-      cmocka_unit_test(test_parse_address_port_out_of_range_rejected),
-      cmocka_unit_test(test_parse_address_spaces_rejected),
-      cmocka_unit_test(test_parse_address_unknown_scheme_rejected),
-      cmocka_unit_test(test_parse_address_null_rejected),
+    cmocka_unit_test(test_parse_uri_full),
+    cmocka_unit_test(test_parse_uri_path_only),
+    cmocka_unit_test(test_parse_uri_host_port_without_scheme),
+    cmocka_unit_test(test_parse_uri_host_only_has_no_path),
+    cmocka_unit_test(test_parse_uri_empty_host_with_scheme),
+    cmocka_unit_test(test_parse_uri_empty_input_gives_empty_parts),
+    cmocka_unit_test(test_parse_uri_ipv6_host_strips_brackets),
+    cmocka_unit_test(test_parse_uri_unterminated_bracket_rejected),
+    cmocka_unit_test(test_parse_uri_junk_after_bracket_rejected),
+    cmocka_unit_test(test_parse_uri_port_over_65535_rejected),
+    cmocka_unit_test(test_parse_uri_non_digit_port_rejected),
+    cmocka_unit_test(test_parse_uri_empty_port_is_zero),
+    cmocka_unit_test(test_parse_uri_last_at_separates_user_info),
+    cmocka_unit_test(test_parse_uri_query_and_fragment_keep_delimiters),
+    cmocka_unit_test(test_parse_uri_colon_in_path_is_not_a_scheme),
+    cmocka_unit_test(test_parse_uri_null_out_pointers_allowed),
+    cmocka_unit_test(test_parse_uri_stops_at_slice_length),
+    cmocka_unit_test(test_assemble_uri_full),
+    cmocka_unit_test(test_assemble_uri_omits_absent_parts_and_port_zero),
+    cmocka_unit_test(test_assemble_uri_ipv6_host_gets_brackets),
+    cmocka_unit_test(test_assemble_uri_normalizes_path),
+    cmocka_unit_test(test_assemble_uri_normalize_refuses_climb),
+    cmocka_unit_test(test_assemble_uri_relative_path_gets_slash),
+    cmocka_unit_test(test_assemble_uri_port_over_65535_rejected),
+    cmocka_unit_test(test_assemble_uri_round_trips_parse),
+    cmocka_unit_test(test_normalize_uri_path_examples),
+    cmocka_unit_test(test_normalize_uri_path_keeps_dotted_names),
+    cmocka_unit_test(test_normalize_uri_path_refuses_climb_above_root),
+    cmocka_unit_test(test_normalize_uri_path_refuses_relative_path),
+    cmocka_unit_test(test_normalize_uri_path_separate_output),
+    cmocka_unit_test(test_parse_address_host_and_port),
+    cmocka_unit_test(test_parse_address_tcp_scheme_gives_stream),
+    cmocka_unit_test(test_parse_address_udp_scheme_gives_dgram),
+    cmocka_unit_test(test_parse_address_bare_port_binds_any),
+    cmocka_unit_test(test_parse_address_colon_port_binds_any),
+    cmocka_unit_test(test_parse_address_port_zero_accepted),
+    cmocka_unit_test(test_parse_address_localhost_is_loopback),
+    cmocka_unit_test(test_parse_address_hostname_needs_resolving),
+    cmocka_unit_test(test_parse_address_hostname_too_long_for_buffer),
+    cmocka_unit_test(test_parse_address_hostname_over_max_host_len),
+    cmocka_unit_test(test_parse_address_bad_hostname_chars_rejected),
+    cmocka_unit_test(test_parse_address_bad_ipv4_not_resolved),
+    cmocka_unit_test(test_parse_address_trailing_garbage_rejected),
+    cmocka_unit_test(test_parse_address_missing_port_rejected),
+    cmocka_unit_test(test_parse_address_port_out_of_range_rejected),
+    cmocka_unit_test(test_parse_address_spaces_rejected),
+    cmocka_unit_test(test_parse_address_unknown_scheme_rejected),
+    cmocka_unit_test(test_parse_address_null_rejected),
 #if MG_ENABLE_IPV6
-      cmocka_unit_test(test_parse_address_ipv6_literal),
-      cmocka_unit_test(test_parse_address_ipv6_malformed_rejected),
+    cmocka_unit_test(test_parse_address_ipv6_literal),
+    cmocka_unit_test(test_parse_address_ipv6_malformed_rejected),
 #endif
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
