@@ -31,12 +31,40 @@
 #define MG_ENABLE_LOG 1  // MG_ERROR/MG_INFO/MG_DEBUG messages to stderr
 #endif
 
+#ifndef MG_ENABLE_HTTP
+#define MG_ENABLE_HTTP 1  // HTTP server and client (src/http*.c)
+#endif
+
+#ifndef MG_ENABLE_HTTP_STREAMING_MULTIPART
+#define MG_ENABLE_HTTP_STREAMING_MULTIPART 1  // MG_EV_HTTP_PART_* uploads
+#endif
+
+#ifndef MG_ENABLE_DIRECTORY_LISTING
+#define MG_ENABLE_DIRECTORY_LISTING 1  // mg_serve_http directory listings
+#endif
+
 #ifndef MG_MAX_HTTP_HEADERS
 #define MG_MAX_HTTP_HEADERS 40  // Headers kept per HTTP message
 #endif
 
 #ifndef MG_MAX_HTTP_REQUEST_SIZE
 #define MG_MAX_HTTP_REQUEST_SIZE 8192  // Largest HTTP header block
+#endif
+
+#ifndef MG_MAX_HTTP_REQUEST_LINE
+#define MG_MAX_HTTP_REQUEST_LINE 4096  // Longer request line: 414
+#endif
+
+#ifndef MG_MAX_HTTP_BODY_SIZE
+#define MG_MAX_HTTP_BODY_SIZE (8 * 1024 * 1024)  // Buffered body: 413 above
+#endif
+
+#ifndef MG_HTTP_HEADER_TIMEOUT
+#define MG_HTTP_HEADER_TIMEOUT 30  // Seconds to send a whole request head
+#endif
+
+#ifndef MG_HTTP_IDLE_TIMEOUT
+#define MG_HTTP_IDLE_TIMEOUT 60  // Seconds a connection may stay silent
 #endif
 
 #ifndef MG_MAX_HTTP_SEND_MBUF
