@@ -50,7 +50,7 @@ check-amalgamation:
 # Every src/*.c compiles on its own, and together they link a program.
 unamalgamated:
 	@mkdir -p $(BUILD)/unamal
-	@for h in $$(sed -n 's/^HDRS="\(.*\)/\1/p;/^iface.h"/p' tools/amalgam.sh | tr -d '"'); do \
+	@for h in $$(sed -n '/^HDRS=/,/"$$/p' tools/amalgam.sh | sed 's/HDRS=//' | tr -d '"'); do \
 	  echo "#include \"$$h\""; done > $(BUILD)/unamal/mongoose.h
 	@set -e; for f in $(SRC_C); do \
 	  echo "CC $$f"; \

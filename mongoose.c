@@ -18,6 +18,7 @@
 
 
 
+
 #ifndef MG_ARRAY_SIZE
 #define MG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif
@@ -67,6 +68,78 @@ void mg_sock_get_conn_addr(struct mg_connection *nc, int remote,
 socklen_t mg_sa_len(const union socket_address *sa);
 // Returns 1 if a and b hold the same family, address and port.
 int mg_sa_equal(const union socket_address *a, const union socket_address *b);
+
+#if MG_ENABLE_HTTP
+// ---- HTTP internals shared by http_*.c -------------------------------------
+
+// A registered endpoint (a list hangs off the listener's proto data).
+struct mg_http_endpoint {
+  struct mg_http_endpoint *next;
+  struct mg_str uri_pattern;  // MG_MALLOC'd prefix, e.g. "/api"
+  char *auth_domain;          // MG_MALLOC'd or NULL
+  char *auth_file;            // MG_MALLOC'd or NULL
+  mg_event_handler_t handler;
+  void *user_data;
+};
+
+// A file being streamed out by mg_http_serve_file(): send_mbuf is topped up
+// from fp in bounded pieces as the socket drains.
+struct mg_http_file_state {
+  FILE *fp;            // NULL when no file is being sent
+  int64_t remaining;   // Bytes of the file still to queue
+  int keep_alive;      // 0: close the connection when the file is out
+};
+
+struct mg_http_multipart_stream;  // Defined in http_multipart.c
+
+// Per-connection HTTP state: nc->proto_data.
+struct mg_http_proto_data {
+  struct mg_http_endpoint *endpoints;   // Listener: registered endpoints
+  mg_event_handler_t endpoint_handler;  // Handler of the current request
+  struct mg_http_file_state file;       // Static file being sent
+  struct mg_http_multipart_stream *mp;  // Streaming upload in progress
+  // Server request state (http_server.c).
+  double request_start;    // When the current request's first byte came
+  size_t body_decoded;     // Chunked: de-chunked body bytes after the head
+  size_t chunk_off;        // Chunked: offset of undecoded input
+  uint64_t bytes_out;       // Bytes ever queued: sent + in send_mbuf
+  uint64_t out_at_dispatch;  // bytes_out when the request was dispatched
+  unsigned char waiting;    // Dispatched; the handler has not answered yet
+  unsigned char must_close;  // Close once the current response is out
+  unsigned char continue_sent;  // "100 Continue" already sent
+};
+
+// Returns nc's HTTP state, creating it (NULL if out of memory).
+struct mg_http_proto_data *mg_http_get_proto_data(struct mg_connection *nc);
+// Calls the handler for the current request: the matching endpoint's, or
+// the connection's.
+void mg_http_call_endpoint_handler(struct mg_connection *nc, int ev,
+                                   void *ev_data);
+
+#if MG_ENABLE_FILESYSTEM
+// http_static.c: queues the next piece of the file being sent, if any
+// room is left under MG_MAX_HTTP_SEND_MBUF. Closes the file at its end.
+void mg_http_transfer_file_data(struct mg_connection *nc);
+// Closes the file being sent, if any.
+void mg_http_free_file_state(struct mg_http_file_state *fs);
+#endif
+
+#if MG_ENABLE_HTTP_STREAMING_MULTIPART
+// http_multipart.c: if hm (head only, body not yet read; head_len bytes at
+// the start of recv_mbuf) is a multipart/form-data request with a
+// Content-Length, switches nc to streaming: sends
+// MG_EV_HTTP_MULTIPART_REQUEST, removes the head from recv_mbuf and returns
+// 1. Returns 0 for any other request.
+int mg_http_multipart_begin(struct mg_connection *nc, struct http_message *hm,
+                            size_t head_len);
+// Consumes body bytes from recv_mbuf: PART_BEGIN/DATA/END events, then
+// MULTIPART_REQUEST_END. Returns 1 while the upload goes on, 0 when it has
+// ended (normally or not; the state is then freed).
+int mg_http_multipart_continue(struct mg_connection *nc);
+// Frees the stream, telling the handler (status < 0) if it was cut short.
+void mg_http_multipart_free(struct mg_connection *nc);
+#endif
+#endif  // MG_ENABLE_HTTP
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/str.c"
 #endif
@@ -2644,3 +2717,18 @@ const struct mg_iface_vtable mg_socket_iface_vtable = {
     mg_sock_udp_recv,      mg_sock_create_conn,   mg_sock_destroy_conn,
     select_if_sock_set,    mg_sock_get_conn_addr,
 };
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/http_parse.c"
+#endif
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/http_server.c"
+#endif
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/http_static.c"
+#endif
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/http_auth.c"
+#endif
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/http_multipart.c"
+#endif
