@@ -14,12 +14,13 @@ SRC_C = $(wildcard src/*.c)
 SRC_H = $(wildcard src/*.h)
 UNIT_TESTS = $(patsubst test/unit/%.c,$(BUILD)/test/%,$(wildcard test/unit/test_*.c))
 NET_TESTS = $(patsubst test/net/%.c,$(BUILD)/test/%,$(wildcard test/net/test_*.c))
+INTEROP_TESTS = $(patsubst test/interop/%.c,$(BUILD)/test/%,$(wildcard test/interop/test_*.c))
 FUZZ_NAMES = $(patsubst test/fuzz/fuzz_%.c,%,$(wildcard test/fuzz/fuzz_*.c))
 EXAMPLE_DIRS = $(patsubst %/main.c,%,$(wildcard examples/*/main.c))
 EXAMPLES = $(foreach d,$(EXAMPLE_DIRS),$(d)/$(notdir $(d)))
 
 .PHONY: all examples test fuzz-replay-build deps switches valgrind amalgamate check-amalgamation \
-  unamalgamated mg_prefix cxx fuzz fuzz-replay clean run
+  unamalgamated mg_prefix cxx fuzz fuzz-replay clean run bench
 .SECONDEXPANSION:
 
 all: $(BUILD)/mongoose.o examples
@@ -109,7 +110,16 @@ $(BUILD)/test/%: test/unit/%.c $(BUILD)/san/mongoose.o | deps
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $< $(BUILD)/san/mongoose.o -o $@ -lcmocka $(LIBS)
 
-$(BUILD)/test/%: test/net/%.c test/net/net_util.h $(BUILD)/san/mongoose.o | deps
+# A test that includes mongoose.c itself (to compile in other limits) does
+# not link the shared object.
+LIB_FOR = $$(grep -q '"../../mongoose.c"' $(1) || echo $(2))
+
+$(BUILD)/test/%: test/net/%.c test/net/net_util.h $(BUILD)/san/mongoose.o mongoose.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -Itest/net $< $(call LIB_FOR,$<,$(BUILD)/san/mongoose.o) -o $@ -lcmocka $(LIBS)
+
+# Interop tests: real peers (curl, h11, ab, h2load) against our server.
+$(BUILD)/test/%: test/interop/%.c test/net/net_util.h $(BUILD)/san/mongoose.o | deps
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -Itest/net $< $(BUILD)/san/mongoose.o -o $@ -lcmocka $(LIBS)
 
@@ -117,18 +127,22 @@ $(BUILD)/vg/%: test/unit/%.c $(BUILD)/vg/mongoose.o | deps
 	@mkdir -p $(@D)
 	$(CC) $(VG_CFLAGS) $< $(BUILD)/vg/mongoose.o -o $@ -lcmocka $(LIBS)
 
-$(BUILD)/vg/%: test/net/%.c test/net/net_util.h $(BUILD)/vg/mongoose.o | deps
+$(BUILD)/vg/%: test/net/%.c test/net/net_util.h $(BUILD)/vg/mongoose.o mongoose.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(VG_CFLAGS) -Itest/net $< $(call LIB_FOR,$<,$(BUILD)/vg/mongoose.o) -o $@ -lcmocka $(LIBS)
+
+$(BUILD)/vg/%: test/interop/%.c test/net/net_util.h $(BUILD)/vg/mongoose.o | deps
 	@mkdir -p $(@D)
 	$(CC) $(VG_CFLAGS) -Itest/net $< $(BUILD)/vg/mongoose.o -o $@ -lcmocka $(LIBS)
 
 # Sanitizers: ASan and UBSan abort on the first report, so a report fails
 # the binary and so the run.
-test: deps switches $(UNIT_TESTS) $(NET_TESTS) fuzz-replay-build
+test: deps switches $(UNIT_TESTS) $(NET_TESTS) $(INTEROP_TESTS) fuzz-replay-build
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  tools/run_tests.sh $(UNIT_TESTS) $(NET_TESTS) -- $(foreach n,$(FUZZ_NAMES),$(BUILD)/fuzz/replay_$(n):test/fuzz/corpus/$(n))
+	  tools/run_tests.sh $(UNIT_TESTS) $(NET_TESTS) $(INTEROP_TESTS) -- $(foreach n,$(FUZZ_NAMES),$(BUILD)/fuzz/replay_$(n):test/fuzz/corpus/$(n))
 
-valgrind: deps $(patsubst $(BUILD)/test/%,$(BUILD)/vg/%,$(UNIT_TESTS) $(NET_TESTS))
-	VALGRIND=1 tools/run_tests.sh $(patsubst $(BUILD)/test/%,$(BUILD)/vg/%,$(UNIT_TESTS) $(NET_TESTS))
+valgrind: deps $(patsubst $(BUILD)/test/%,$(BUILD)/vg/%,$(UNIT_TESTS) $(NET_TESTS) $(INTEROP_TESTS))
+	VALGRIND=1 tools/run_tests.sh $(patsubst $(BUILD)/test/%,$(BUILD)/vg/%,$(UNIT_TESTS) $(NET_TESTS) $(INTEROP_TESTS))
 
 # Fuzzing: libFuzzer targets (clang) for a set time each; the seed corpora
 # are replayed with gcc and the sanitizers inside `make test`.
@@ -155,3 +169,9 @@ run: examples/tcp_echo_server/tcp_echo_server
 
 clean:
 	rm -rf $(BUILD) $(EXAMPLES)
+
+# Speed and memory beside nginx and civetweb, measured in the same run (not
+# a test: nothing is asserted). Installs nginx, civetweb, wrk and strace when
+# root. See bench/README.md.
+bench: mongoose.c mongoose.h
+	bench/run.sh

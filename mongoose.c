@@ -25,6 +25,9 @@
 
 // Core flag set when the peer closed its side: stop watching for reads.
 #define MG_F_PEER_EOF (1 << 15)
+// Core flag: a protocol handler still owes the peer a response, so end of
+// stream must not close the connection yet (the handler closes it).
+#define MG_F_HOLD_ON_EOF (1 << 16)
 
 // An error code that is not an errno: the descriptor is too high for
 // select(). Socket ifaces return it from listen and set it in nc->err.
@@ -87,7 +90,6 @@ struct mg_http_endpoint {
 struct mg_http_file_state {
   FILE *fp;            // NULL when no file is being sent
   int64_t remaining;   // Bytes of the file still to queue
-  int keep_alive;      // 0: close the connection when the file is out
 };
 
 struct mg_http_multipart_stream;  // Defined in http_multipart.c
@@ -96,19 +98,24 @@ struct mg_http_multipart_stream;  // Defined in http_multipart.c
 struct mg_http_proto_data {
   struct mg_http_endpoint *endpoints;   // Listener: registered endpoints
   mg_event_handler_t endpoint_handler;  // Handler of the current request
+  void *endpoint_user_data;             // Its endpoint's user_data
   struct mg_http_file_state file;       // Static file being sent
   struct mg_http_multipart_stream *mp;  // Streaming upload in progress
   // Server request state (http_server.c).
   double request_start;    // When the current request's first byte came
   size_t body_decoded;     // Chunked: de-chunked body bytes after the head
-  size_t chunk_off;        // Chunked: offset of undecoded input
-  uint64_t bytes_out;       // Bytes ever queued: sent + in send_mbuf
-  uint64_t out_at_dispatch;  // bytes_out when the request was dispatched
+  size_t chunk_off;        // Chunked: input bytes consumed so far
+  uint64_t bytes_sent;       // Bytes written to the socket so far
+  uint64_t out_at_dispatch;  // bytes_sent + send_mbuf.len at dispatch
   unsigned char waiting;    // Dispatched; the handler has not answered yet
   unsigned char must_close;  // Close once the current response is out
   unsigned char continue_sent;  // "100 Continue" already sent
+  unsigned char is_head;        // The current request is HEAD
+  unsigned char keep_alive_10;  // HTTP/1.0 request asking for keep-alive
 };
 
+// Returns the standard reason phrase for an HTTP status code.
+const char *mg_http_status_message(int code);
 // Returns nc's HTTP state, creating it (NULL if out of memory).
 struct mg_http_proto_data *mg_http_get_proto_data(struct mg_connection *nc);
 // Calls the handler for the current request: the matching endpoint's, or
@@ -1615,8 +1622,9 @@ void mg_call(struct mg_connection *nc, mg_event_handler_t handler, int ev,
   if (handler == NULL) return;
   flags_before = nc->flags;
   handler(nc, ev, ev_data);
-  // A user handler may change only the user-modifiable flags.
-  if (handler == nc->handler && nc->flags != flags_before) {
+  // A user handler (any but the protocol handler) may change only the
+  // user-modifiable flags.
+  if (handler != nc->proto_handler && nc->flags != flags_before) {
     nc->flags = (flags_before & ~(unsigned long) MG_F_USER_MODIFIABLE) |
                 (nc->flags & (unsigned long) MG_F_USER_MODIFIABLE);
   }
@@ -2099,9 +2107,14 @@ static void mg_recv_tcp(struct mg_connection *nc) {
       mg_if_can_send_cb(nc);
     }
   } else if (n < 0) {
-    // End of stream (err 0): flush what is queued, then close.
-    nc->flags |= MG_F_PEER_EOF |
-                 (nc->err == 0 ? MG_F_SEND_AND_CLOSE : MG_F_CLOSE_IMMEDIATELY);
+    // End of stream (err 0): flush what is queued, then close, unless a
+    // protocol handler still owes a response and will close by itself.
+    nc->flags |= MG_F_PEER_EOF;
+    if (nc->err != 0) {
+      nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+    } else if (!(nc->flags & MG_F_HOLD_ON_EOF)) {
+      nc->flags |= MG_F_SEND_AND_CLOSE;
+    }
   }
 }
 
@@ -2720,15 +2733,3606 @@ const struct mg_iface_vtable mg_socket_iface_vtable = {
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/http_parse.c"
 #endif
+
+// HTTP/1.1 message parsing (RFC 9110, RFC 9112): the request/status line,
+// the header block, message framing (Content-Length, Transfer-Encoding),
+// chunked bodies, and helpers that read header parameters, Basic
+// credentials and form variables. Everything here is pure: no allocation
+// except in mg_http_parse_header2(), no I/O, results point into the input.
+
+#if MG_ENABLE_HTTP
+
+// Character classes, one bit each, indexed by byte value.
+#define HTTP_P_TCHAR 1  // token character (RFC 9110 5.6.2 tchar)
+#define HTTP_P_FIELD 2  // field value byte: HT, SP, VCHAR, obs-text
+#define HTTP_P_TARGET 4 // request-target byte: VCHAR, obs-text
+
+static const unsigned char s_http_chars[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, // 00
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // 10
+    2, 7, 6, 7, 7, 7, 7, 7, 6, 6, 7, 7, 6, 7, 7, 6, // 20
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 6, 6, 6, 6, 6, // 30
+    6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, // 40
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 6, 6, 7, 7, // 50
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, // 60
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 7, 6, 7, 0, // 70
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, // 80
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, // 90
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, // a0
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, // b0
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, // c0
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, // d0
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, // e0
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, // f0
+};
+
+// Transfer codings we know (RFC 9112 7, with the x- aliases of 7.2). Any
+// other coding is answered with 501. "identity" was removed by RFC 7230.
+static const char *const s_http_codings[] = {
+    "chunked", "gzip", "x-gzip", "deflate", "compress", "x-compress",
+};
+
+// The largest Content-Length accepted: SIZE_MAX / 2 (2^63 - 1 on 64-bit
+// systems), so that head + body lengths never wrap and (size_t) -1 stays
+// free to mean "unknown length".
+#define HTTP_P_MAX_BODY (((size_t)-1) / 2)
+
+// State of one mg_http_parse() call.
+struct http_parser {
+  const char *s;           // Input
+  size_t n;                // Bytes looked at: min(n, head size limit)
+  size_t pos;              // Start of the next line
+  struct http_message *hm; // Output
+  int is_req;              // Parsing a request, not a response
+  int status;              // Status code answering an error
+  int num_headers;         // Headers stored so far
+};
+
+static int http_is(unsigned char c, int cls) {
+  return (s_http_chars[c] & cls) != 0;
+}
+
+static int http_is_digit(char c) { return c >= '0' && c <= '9'; }
+
+static int http_is_ws(char c) { return c == ' ' || c == '\t'; }
+
+static int http_hex_value(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+// Returns 1 if the slice is exactly the string str (case-sensitive).
+static int http_eq(struct mg_str a, const char *str) {
+  size_t len = strlen(str);
+  return a.len == len && memcmp(a.p, str, len) == 0;
+}
+
+static int http_fail(struct http_parser *p, int status) {
+  p->status = status;
+  return -1;
+}
+
+// Finds the end of the line that starts at s + pos. Returns 1 with *end (one
+// past the line's last byte, before the CR/LF) and *next (the start of the
+// next line); 0 if the line is not complete, with *end = the bytes of it
+// seen so far (a trailing CR excluded); -1 on a CR not followed by LF, or on
+// a bare LF when lf_ok is 0.
+static int http_find_line(const char *s, size_t n, size_t pos, int lf_ok,
+                          size_t *end, size_t *next) {
+  size_t i;
+  for (i = pos; i < n; i++) {
+    if (s[i] == '\n') {
+      if (!lf_ok)
+        return -1;
+      *end = i, *next = i + 1;
+      return 1;
+    }
+    if (s[i] != '\r')
+      continue;
+    if (i + 1 >= n)
+      break;
+    if (s[i + 1] != '\n')
+      return -1;
+    *end = i, *next = i + 2;
+    return 1;
+  }
+  *end = i;
+  return 0;
+}
+
+// Returns the status answering a version other than HTTP/1.0 and HTTP/1.1:
+// 505 for a well-formed "HTTP/" DIGIT ["." DIGIT] (HTTP/2, HTTP/2.0, HTTP/3,
+// HTTP/0.9), 400 for anything else; 0 for a supported version.
+static int http_version_status(struct mg_str v) {
+  if (http_eq(v, "HTTP/1.1") || http_eq(v, "HTTP/1.0"))
+    return 0;
+  if (v.len >= 6 && memcmp(v.p, "HTTP/", 5) == 0 && http_is_digit(v.p[5]) &&
+      (v.len == 6 || (v.len == 8 && v.p[6] == '.' && http_is_digit(v.p[7])))) {
+    return 505;
+  }
+  return 400;
+}
+
+static int http_is_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+// absolute-form (RFC 9112 3.2.2): scheme "://" and a non-empty authority;
+// scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ).
+static int http_is_absolute_form(struct mg_str t) {
+  size_t i = 1;
+  char c;
+  if (!http_is_alpha(t.p[0]))
+    return 0;
+  for (; i < t.len; i++) {
+    c = t.p[i];
+    if (!http_is_alpha(c) && !http_is_digit(c) && c != '+' && c != '-' &&
+        c != '.') {
+      break;
+    }
+  }
+  if (t.len - i < 4 || memcmp(t.p + i, "://", 3) != 0)
+    return 0;
+  c = t.p[i + 3];
+  return c != '/' && c != '?' && c != '#';
+}
+
+// authority-form (RFC 9112 3.2.3), for CONNECT: host ":" 1*DIGIT.
+static int http_is_authority_form(struct mg_str t) {
+  size_t i, colon = 0;
+  for (i = 0; i < t.len; i++) {
+    if (t.p[i] == '/' || t.p[i] == '?' || t.p[i] == '#' || t.p[i] == '@') {
+      return 0;
+    }
+    if (t.p[i] == ':')
+      colon = i;
+  }
+  if (colon == 0 || colon + 1 == t.len)
+    return 0;
+  for (i = colon + 1; i < t.len; i++) {
+    if (!http_is_digit(t.p[i]))
+      return 0;
+  }
+  return 1;
+}
+
+// Checks the request-target form against the method (RFC 9112 3.2).
+static int http_target_ok(struct mg_str method, struct mg_str t) {
+  if (http_eq(method, "CONNECT"))
+    return http_is_authority_form(t);
+  if (t.p[0] == '/')
+    return 1;
+  if (t.len == 1 && t.p[0] == '*')
+    return http_eq(method, "OPTIONS");
+  return http_is_absolute_form(t);
+}
+
+// Sets uri and query_string from the target, split at the first '?'.
+static void http_set_uri(struct http_message *hm, struct mg_str t) {
+  const char *q = (const char *)memchr(t.p, '?', t.len);
+  hm->uri = t;
+  if (q == NULL) {
+    hm->query_string = mg_mk_str_n(t.p + t.len, 0);
+  } else {
+    hm->uri.len = (size_t)(q - t.p);
+    hm->query_string = mg_mk_str_n(q + 1, t.len - hm->uri.len - 1);
+  }
+}
+
+// request-line = method SP request-target SP HTTP-version, in [b, e).
+static int http_parse_request_line(struct http_parser *p, size_t b, size_t e) {
+  const char *s = p->s;
+  size_t i = b, t;
+  struct mg_str target;
+  int st;
+  while (i < e && http_is((unsigned char)s[i], HTTP_P_TCHAR))
+    i++;
+  if (i == b || i >= e || s[i] != ' ')
+    return http_fail(p, 400);
+  p->hm->method = mg_mk_str_n(s + b, i - b);
+  t = ++i;
+  while (i < e && http_is((unsigned char)s[i], HTTP_P_TARGET))
+    i++;
+  if (i == t || i >= e || s[i] != ' ')
+    return http_fail(p, 400);
+  target = mg_mk_str_n(s + t, i - t);
+  p->hm->proto = mg_mk_str_n(s + i + 1, e - i - 1);
+  if ((st = http_version_status(p->hm->proto)) != 0)
+    return http_fail(p, st);
+  if (!http_target_ok(p->hm->method, target))
+    return http_fail(p, 400);
+  http_set_uri(p->hm, target);
+  return 0;
+}
+
+// status-line = HTTP-version SP 3DIGIT SP [reason-phrase], in [b, e); the
+// SP after the code may be missing when the reason is empty.
+static int http_parse_status_line(struct http_parser *p, size_t b, size_t e) {
+  const char *s = p->s;
+  size_t i = b;
+  int st;
+  while (i < e && s[i] != ' ')
+    i++;
+  p->hm->proto = mg_mk_str_n(s + b, i - b);
+  if ((st = http_version_status(p->hm->proto)) != 0)
+    return http_fail(p, st);
+  if (e - i < 4 || s[i + 1] < '1' || s[i + 1] > '9' ||
+      !http_is_digit(s[i + 2]) || !http_is_digit(s[i + 3])) {
+    return http_fail(p, 400);
+  }
+  p->hm->resp_code =
+      (s[i + 1] - '0') * 100 + (s[i + 2] - '0') * 10 + (s[i + 3] - '0');
+  i += 4;
+  if (i < e && s[i] != ' ')
+    return http_fail(p, 400);
+  if (i < e)
+    i++;
+  p->hm->resp_status_msg = mg_mk_str_n(s + i, e - i);
+  for (; i < e; i++) {
+    if (!http_is((unsigned char)s[i], HTTP_P_FIELD))
+      return http_fail(p, 400);
+  }
+  return 0;
+}
+
+// field-line = field-name ":" OWS field-value OWS, in [b, e) of s. No
+// whitespace is allowed before the colon or at the start of the line
+// (obs-fold). Returns 0 with name and value set, -1 if malformed.
+static int http_parse_field_line(const char *s, size_t b, size_t e,
+                                 struct mg_str *name, struct mg_str *value) {
+  size_t i = b, ve = e;
+  while (i < e && http_is((unsigned char)s[i], HTTP_P_TCHAR))
+    i++;
+  if (i == b || i >= e || s[i] != ':')
+    return -1;
+  *name = mg_mk_str_n(s + b, i - b);
+  for (i++; i < e && http_is_ws(s[i]);)
+    i++;
+  while (ve > i && http_is_ws(s[ve - 1]))
+    ve--;
+  *value = mg_mk_str_n(s + i, ve - i);
+  for (; i < ve; i++) {
+    if (!http_is((unsigned char)s[i], HTTP_P_FIELD))
+      return -1;
+  }
+  return 0;
+}
+
+// Skips empty lines before the start line (RFC 9112 2.2). Returns 1 when a
+// start line begins at p->pos, 0 if more bytes are needed, -1 on a bare CR.
+static int http_skip_empty_lines(struct http_parser *p) {
+  size_t end, next;
+  int r;
+  while (p->pos < p->n && (p->s[p->pos] == '\r' || p->s[p->pos] == '\n')) {
+    r = http_find_line(p->s, p->n, p->pos, 1, &end, &next);
+    if (r < 0)
+      return http_fail(p, 400);
+    if (r == 0)
+      return 0;
+    p->pos = next;
+  }
+  return p->pos < p->n ? 1 : 0;
+}
+
+// Parses the start line. Returns 1 when done, 0 if more bytes are needed.
+static int http_parse_start_line(struct http_parser *p) {
+  size_t end, next;
+  int r = http_find_line(p->s, p->n, p->pos, 1, &end, &next);
+  if (r < 0)
+    return http_fail(p, 400);
+  // end is also set when the line is incomplete: a long one fails early.
+  if (end - p->pos > MG_MAX_HTTP_REQUEST_LINE) {
+    return http_fail(p, p->is_req ? 414 : 400);
+  }
+  if (r == 0)
+    return 0;
+  p->hm->message.p = p->s + p->pos;
+  r = p->is_req ? http_parse_request_line(p, p->pos, end)
+                : http_parse_status_line(p, p->pos, end);
+  if (r < 0)
+    return -1;
+  p->pos = next;
+  return 1;
+}
+
+// Parses header lines up to the empty line. Returns 1 when the head is
+// complete (p->pos is then its length), 0 if more bytes are needed.
+static int http_parse_headers(struct http_parser *p) {
+  struct http_message *hm = p->hm;
+  struct mg_str name, value;
+  size_t end, next;
+  int r;
+  for (;;) {
+    r = http_find_line(p->s, p->n, p->pos, 1, &end, &next);
+    if (r <= 0)
+      return r < 0 ? http_fail(p, 400) : 0;
+    if (end == p->pos)
+      break;
+    if (http_parse_field_line(p->s, p->pos, end, &name, &value) < 0) {
+      return http_fail(p, 400);
+    }
+    if (p->num_headers >= MG_MAX_HTTP_HEADERS)
+      return http_fail(p, 431);
+    hm->header_names[p->num_headers] = name;
+    hm->header_values[p->num_headers++] = value;
+    p->pos = next;
+  }
+  p->pos = next;
+  return 1;
+}
+
+// Content-Length = 1*DIGIT, at most HTTP_P_MAX_BODY. Returns 0 or -1.
+static int http_parse_content_length(struct mg_str v, size_t *out) {
+  size_t i, x = 0, d;
+  if (v.len == 0)
+    return -1;
+  for (i = 0; i < v.len; i++) {
+    if (!http_is_digit(v.p[i]))
+      return -1;
+    d = (size_t)(v.p[i] - '0');
+    if (x > (HTTP_P_MAX_BODY - d) / 10)
+      return -1;
+    x = x * 10 + d;
+  }
+  *out = x;
+  return 0;
+}
+
+// Reads every Content-Length header: they must all be valid and equal.
+// Returns 1 with *len set, 0 if there is none, -1 if invalid.
+static int http_content_length(const struct http_message *hm, size_t *len) {
+  int i, found = 0;
+  size_t v;
+  for (i = 0; i < MG_MAX_HTTP_HEADERS && hm->header_names[i].len > 0; i++) {
+    if (mg_vcasecmp(&hm->header_names[i], "Content-Length") != 0)
+      continue;
+    if (http_parse_content_length(hm->header_values[i], &v) < 0)
+      return -1;
+    if (found && v != *len)
+      return -1;
+    *len = v, found = 1;
+  }
+  return found;
+}
+
+// Looks up one transfer coding (without parameters). Returns 1 for chunked,
+// 0 for another known coding, -1 for an unknown one.
+static int http_coding_kind(struct mg_str c) {
+  size_t i;
+  for (i = 0; i < MG_ARRAY_SIZE(s_http_codings); i++) {
+    if (mg_vcasecmp(&c, s_http_codings[i]) == 0)
+      return i == 0 ? 1 : 0;
+  }
+  return -1;
+}
+
+// Counters kept over all Transfer-Encoding headers of a message.
+struct http_te {
+  int present;         // A Transfer-Encoding header was seen
+  int chunked;         // Times "chunked" appeared
+  int last_is_chunked; // The last coding seen is "chunked"
+};
+
+// Walks the coding list v ("gzip, chunked"; empty elements are skipped,
+// parameters after ';' ignored). Returns 0, or the error status.
+static int http_scan_codings(struct mg_str v, struct http_te *te) {
+  size_t i = 0, b;
+  struct mg_str c;
+  const char *semi;
+  int kind;
+  while (i <= v.len) {
+    for (b = i; i < v.len && v.p[i] != ',';)
+      i++;
+    c = mg_mk_str_n(v.p + b, i - b);
+    i++;
+    semi = (const char *)memchr(c.p, ';', c.len);
+    if (semi != NULL)
+      c.len = (size_t)(semi - c.p);
+    while (c.len > 0 && http_is_ws(c.p[0]))
+      c.p++, c.len--;
+    while (c.len > 0 && http_is_ws(c.p[c.len - 1]))
+      c.len--;
+    if (c.len == 0)
+      continue;
+    if ((kind = http_coding_kind(c)) < 0)
+      return 501;
+    te->chunked += kind;
+    te->last_is_chunked = kind;
+  }
+  return 0;
+}
+
+// Reads Transfer-Encoding. Returns 0 (te filled in), or the error status.
+static int http_transfer_encoding(const struct http_message *hm,
+                                  struct http_te *te) {
+  int i, st;
+  memset(te, 0, sizeof(*te));
+  for (i = 0; i < MG_MAX_HTTP_HEADERS && hm->header_names[i].len > 0; i++) {
+    if (mg_vcasecmp(&hm->header_names[i], "Transfer-Encoding") != 0)
+      continue;
+    te->present = 1;
+    if ((st = http_scan_codings(hm->header_values[i], te)) != 0)
+      return st;
+  }
+  return te->chunked > 1 ? 400 : 0;
+}
+
+// A request needs exactly one Host in HTTP/1.1, at most one in HTTP/1.0.
+static int http_host_ok(const struct http_message *hm) {
+  int i, hosts = 0;
+  for (i = 0; i < MG_MAX_HTTP_HEADERS && hm->header_names[i].len > 0; i++) {
+    if (mg_vcasecmp(&hm->header_names[i], "Host") == 0)
+      hosts++;
+  }
+  return hosts == 1 || (hosts == 0 && http_eq(hm->proto, "HTTP/1.0"));
+}
+
+// Request framing (RFC 9112 6.3): chunked, Content-Length or no body. A
+// request with both, with codings that do not end in chunked, or with
+// Transfer-Encoding in HTTP/1.0 has faulty framing: 400.
+static int http_request_body(struct http_parser *p, const struct http_te *te,
+                             int has_cl, size_t cl) {
+  struct http_message *hm = p->hm;
+  if (!http_host_ok(hm))
+    return http_fail(p, 400);
+  if (te->present) {
+    if (has_cl || !te->last_is_chunked || http_eq(hm->proto, "HTTP/1.0")) {
+      return http_fail(p, 400);
+    }
+    hm->body.len = (size_t)-1;
+  } else {
+    hm->body.len = has_cl ? cl : 0;
+  }
+  return 0;
+}
+
+// Response framing (RFC 9112 6.3): 1xx, 204 and 304 have no body; then
+// Transfer-Encoding wins over Content-Length; codings not ending in
+// chunked, or neither header, mean the body runs to the connection's close.
+static void http_response_body(struct http_message *hm,
+                               const struct http_te *te, int has_cl,
+                               size_t cl) {
+  int code = hm->resp_code;
+  if (code < 200 || code == 204 || code == 304) {
+    hm->body.len = 0;
+  } else if (te->present || !has_cl) {
+    hm->body.len = (size_t)-1;
+  } else {
+    hm->body.len = cl;
+  }
+}
+
+// Works out the body's length once the head is complete.
+static int http_set_body(struct http_parser *p) {
+  struct http_message *hm = p->hm;
+  struct http_te te;
+  size_t cl = 0;
+  int has_cl, st;
+  if ((has_cl = http_content_length(hm, &cl)) < 0)
+    return http_fail(p, 400);
+  if ((st = http_transfer_encoding(hm, &te)) != 0)
+    return http_fail(p, st);
+  if (p->is_req) {
+    if (http_request_body(p, &te, has_cl, cl) < 0)
+      return -1;
+  } else {
+    http_response_body(hm, &te, has_cl, cl);
+  }
+  hm->body.p = p->s + p->pos;
+  hm->message.len = (size_t)(hm->body.p - hm->message.p);
+  if (hm->body.len != (size_t)-1)
+    hm->message.len += hm->body.len;
+  return 0;
+}
+
+// hm->message spans the start line to the end of the body when the body
+// length is known (even if the body is not all in s yet), else to the end
+// of the head; it excludes the empty lines skipped before the start line,
+// which the returned length includes.
+int mg_http_parse(const char *s, size_t n, struct http_message *hm, int is_req,
+                  int *status) {
+  struct http_parser p;
+  int r;
+  memset(hm, 0, sizeof(*hm));
+  memset(&p, 0, sizeof(p));
+  p.s = s, p.hm = hm, p.is_req = is_req;
+  // The head must fit in MG_MAX_HTTP_REQUEST_SIZE bytes: never look further.
+  p.n = n < MG_MAX_HTTP_REQUEST_SIZE ? n : MG_MAX_HTTP_REQUEST_SIZE;
+  if ((r = http_skip_empty_lines(&p)) > 0 &&
+      (r = http_parse_start_line(&p)) > 0 && (r = http_parse_headers(&p)) > 0) {
+    r = http_set_body(&p) < 0 ? -1 : (int)p.pos;
+  }
+  if (r == 0 && n >= MG_MAX_HTTP_REQUEST_SIZE)
+    r = http_fail(&p, 431);
+  if (status != NULL)
+    *status = r < 0 ? p.status : 0;
+  return r;
+}
+
+int mg_parse_http(const char *s, int n, struct http_message *hm, int is_req) {
+  int status;
+  if (n < 0) {
+    memset(hm, 0, sizeof(*hm));
+    return -1;
+  }
+  return mg_http_parse(s, (size_t)n, hm, is_req, &status);
+}
+
+// chunk-size [chunk-ext] CRLF: at most 16 hex digits, then optionally
+// BWS ";" and extension bytes up to the CRLF, the whole line bounded by
+// MG_MAX_HTTP_REQUEST_SIZE. Returns 1 with *size and *off (the data's
+// offset), 0 if more bytes are needed, -1 if malformed.
+static int http_chunk_size_line(const char *s, size_t n, size_t *size,
+                                size_t *off) {
+  size_t i = 0, end;
+  int d;
+  for (*size = 0; i < n && (d = http_hex_value(s[i])) >= 0; i++) {
+    if (i >= 16 || *size > ((size_t)-1) >> 4)
+      return -1;
+    *size = (*size << 4) | (size_t)d;
+  }
+  if (i == n)
+    return 0;
+  if (i == 0)
+    return -1;
+  if (s[i] != '\r') {
+    while (i < n && http_is_ws(s[i]))
+      i++;
+    if (i < n && s[i] != ';')
+      return -1;
+    for (; i < n && s[i] != '\r'; i++) {
+      if (!http_is((unsigned char)s[i], HTTP_P_FIELD))
+        return -1;
+    }
+  }
+  if (i > MG_MAX_HTTP_REQUEST_SIZE)
+    return -1;
+  return http_find_line(s, n, i, 0, &end, off);
+}
+
+// The trailer section after the last chunk: field lines up to an empty
+// line, at most MG_MAX_HTTP_REQUEST_SIZE bytes, ignored. Returns the total
+// length from s, 0 if more bytes are needed, -1 if malformed.
+static int http_chunk_trailers(const char *s, size_t n, size_t off) {
+  size_t lim =
+      n - off > MG_MAX_HTTP_REQUEST_SIZE ? off + MG_MAX_HTTP_REQUEST_SIZE : n;
+  size_t pos = off, end, next;
+  struct mg_str name, value;
+  int r;
+  for (;;) {
+    r = http_find_line(s, lim, pos, 0, &end, &next);
+    if (r < 0)
+      return -1;
+    if (r == 0)
+      return n - off >= MG_MAX_HTTP_REQUEST_SIZE ? -1 : 0;
+    if (end == pos)
+      return (int)next;
+    if (http_parse_field_line(s, pos, end, &name, &value) < 0)
+      return -1;
+    pos = next;
+  }
+}
+
+int mg_http_parse_chunk(const char *s, size_t n, size_t *data_off,
+                        size_t *data_len) {
+  size_t size, off;
+  int r;
+  *data_off = *data_len = 0;
+  if ((r = http_chunk_size_line(s, n, &size, &off)) <= 0)
+    return r;
+  *data_off = off, *data_len = size;
+  if (size == 0)
+    return http_chunk_trailers(s, n, off);
+  // The return value is an int: a chunk that cannot be counted is refused.
+  if (size > (size_t)INT_MAX - off - 2)
+    return -1;
+  if (n <= off + size)
+    return 0;
+  if (s[off + size] != '\r')
+    return -1;
+  if (n == off + size + 1)
+    return 0;
+  if (s[off + size + 1] != '\n')
+    return -1;
+  return (int)(off + size + 2);
+}
+
+struct mg_str *mg_get_http_header(struct http_message *hm, const char *name) {
+  int i;
+  if (hm == NULL || name == NULL)
+    return NULL;
+  for (i = 0; i < MG_MAX_HTTP_HEADERS && hm->header_names[i].len > 0; i++) {
+    if (mg_vcasecmp(&hm->header_names[i], name) == 0) {
+      return &hm->header_values[i];
+    }
+  }
+  return NULL;
+}
+
+static int http_is_param_sep(char c) {
+  return c == ' ' || c == '\t' || c == ',' || c == ';';
+}
+
+// Reads one parameter value at *pp (before end): a quoted-string with
+// backslash escapes, or bytes up to a separator. Returns 0 with *v (without
+// the quotes) and *quoted set and *pp moved past it, -1 if a quote is not
+// closed.
+static int http_param_value(const char **pp, const char *end, struct mg_str *v,
+                            int *quoted) {
+  const char *p = *pp, *b;
+  if ((*quoted = (p < end && *p == '"')) != 0) {
+    for (b = ++p; p < end && *p != '"'; p++) {
+      if (*p == '\\' && p + 1 < end)
+        p++;
+    }
+    if (p >= end)
+      return -1;
+    *v = mg_mk_str_n(b, (size_t)(p - b));
+    *pp = p + 1;
+  } else {
+    for (b = p; p < end && !http_is_param_sep(*p);)
+      p++;
+    *v = mg_mk_str_n(b, (size_t)(p - b));
+    *pp = p;
+  }
+  return 0;
+}
+
+// Finds parameter name (ignoring case) in a header value such as
+// `Digest a=1, b="x"` or `form-data; name="f"; filename="x.txt"`. Names
+// match whole: "name" never matches "filename". Returns 1 if found.
+static int http_find_param(struct mg_str hdr, const char *name,
+                           struct mg_str *v, int *quoted) {
+  const char *p = hdr.p, *end = hdr.p + hdr.len, *k;
+  size_t klen, nlen = strlen(name);
+  while (p < end) {
+    while (p < end && http_is_param_sep(*p))
+      p++;
+    for (k = p; p < end && !http_is_param_sep(*p) && *p != '=';)
+      p++;
+    klen = (size_t)(p - k);
+    while (p < end && http_is_ws(*p))
+      p++;
+    if (p >= end || *p != '=')
+      continue; // A word without a value
+    for (p++; p < end && http_is_ws(*p);)
+      p++;
+    if (http_param_value(&p, end, v, quoted) < 0)
+      return 0;
+    if (klen == nlen && klen > 0 && mg_ncasecmp(k, name, nlen) == 0)
+      return 1;
+  }
+  return 0;
+}
+
+// Copies v into dst (if not NULL) undoing backslash escapes when quoted,
+// and NUL-terminates. Returns the unescaped length.
+static size_t http_unquote(struct mg_str v, int quoted, char *dst) {
+  size_t i, n = 0;
+  for (i = 0; i < v.len; i++, n++) {
+    if (quoted && v.p[i] == '\\' && i + 1 < v.len)
+      i++;
+    if (dst != NULL)
+      dst[n] = v.p[i];
+  }
+  if (dst != NULL)
+    dst[n] = '\0';
+  return n;
+}
+
+int mg_http_parse_header2(struct mg_str *hdr, const char *var_name, char **buf,
+                          size_t buf_size) {
+  struct mg_str v;
+  int quoted;
+  size_t len;
+  char *dst;
+  if (buf == NULL)
+    return 0;
+  if (*buf != NULL && buf_size > 0)
+    (*buf)[0] = '\0';
+  if (hdr == NULL || hdr->p == NULL || var_name == NULL ||
+      !http_find_param(*hdr, var_name, &v, &quoted)) {
+    return 0;
+  }
+  if ((len = http_unquote(v, quoted, NULL)) >= (size_t)INT_MAX)
+    return 0;
+  if ((dst = *buf) == NULL || len >= buf_size) {
+    if ((dst = (char *)MG_MALLOC(len + 1)) == NULL)
+      return 0;
+    *buf = dst;
+  }
+  http_unquote(v, quoted, dst);
+  return (int)len;
+}
+
+int mg_http_parse_header(struct mg_str *hdr, const char *var_name, char *buf,
+                         size_t buf_size) {
+  struct mg_str v;
+  int quoted;
+  size_t len;
+  if (buf == NULL || buf_size == 0)
+    return 0;
+  buf[0] = '\0';
+  if (hdr == NULL || hdr->p == NULL || var_name == NULL ||
+      !http_find_param(*hdr, var_name, &v, &quoted)) {
+    return 0;
+  }
+  len = http_unquote(v, quoted, NULL);
+  if (len >= buf_size || len >= (size_t)INT_MAX)
+    return 0;
+  http_unquote(v, quoted, buf);
+  return (int)len;
+}
+
+int mg_get_http_basic_auth(struct http_message *hm, char *user, size_t user_len,
+                           char *pass, size_t pass_len) {
+  struct mg_str *hdr = mg_get_http_header(hm, "Authorization");
+  if (user != NULL && user_len > 0)
+    user[0] = '\0';
+  if (pass != NULL && pass_len > 0)
+    pass[0] = '\0';
+  if (hdr == NULL)
+    return -1;
+  return mg_parse_http_basic_auth(hdr, user, user_len, pass, pass_len);
+}
+
+// Splits decoded "user:pass" (len bytes, no NUL inside) at the first ':'
+// into the buffers. Returns 0, or -1 if there is no ':' or it does not fit.
+static int http_split_credentials(const char *d, size_t len, char *user,
+                                  size_t user_len, char *pass,
+                                  size_t pass_len) {
+  const char *colon = (const char *)memchr(d, ':', len);
+  size_t ul, pl;
+  if (colon == NULL)
+    return -1;
+  ul = (size_t)(colon - d), pl = len - ul - 1;
+  if (ul >= user_len || pl >= pass_len)
+    return -1;
+  memcpy(user, d, ul);
+  user[ul] = '\0';
+  memcpy(pass, colon + 1, pl);
+  pass[pl] = '\0';
+  return 0;
+}
+
+int mg_parse_http_basic_auth(struct mg_str *hdr, char *user, size_t user_len,
+                             char *pass, size_t pass_len) {
+  struct mg_str t;
+  char *d;
+  size_t len;
+  int r = -1;
+  if (user == NULL || pass == NULL || user_len == 0 || pass_len == 0)
+    return -1;
+  user[0] = pass[0] = '\0';
+  if (hdr == NULL || hdr->p == NULL || hdr->len < 6 ||
+      mg_ncasecmp(hdr->p, "Basic ", 6) != 0) {
+    return -1;
+  }
+  t = mg_strstrip(mg_mk_str_n(hdr->p + 6, hdr->len - 6));
+  if (t.len == 0 || t.len % 4 != 0 || t.len > (size_t)INT_MAX)
+    return -1;
+  // Padded base64 only: every byte must be consumed.
+  len = t.len / 4 * 3 - (t.p[t.len - 1] == '=') - (t.p[t.len - 2] == '=');
+  if ((d = (char *)MG_MALLOC(t.len / 4 * 3 + 1)) == NULL)
+    return -1;
+  if (mg_base64_decode((const unsigned char *)t.p, (int)t.len, d) ==
+          (int)t.len &&
+      strlen(d) == len) {
+    r = http_split_credentials(d, len, user, user_len, pass, pass_len);
+  }
+  MG_FREE(d);
+  if (r < 0)
+    user[0] = pass[0] = '\0';
+  return r;
+}
+
+// Returns 1 if every '%' in v starts a %XX escape.
+static int http_escapes_ok(struct mg_str v) {
+  size_t i;
+  for (i = 0; i < v.len; i++) {
+    if (v.p[i] != '%')
+      continue;
+    if (i + 2 >= v.len || http_hex_value(v.p[i + 1]) < 0 ||
+        http_hex_value(v.p[i + 2]) < 0) {
+      return 0;
+    }
+    i += 2;
+  }
+  return 1;
+}
+
+// Finds "name=value" (name ignoring case, as 6.x) in a '&'-separated list.
+static int http_find_var(struct mg_str buf, const char *name,
+                         struct mg_str *v) {
+  const char *p = buf.p, *end = buf.p + buf.len, *b, *eq;
+  size_t nlen = strlen(name);
+  while (p < end) {
+    for (b = p; p < end && *p != '&';)
+      p++;
+    eq = (const char *)memchr(b, '=', (size_t)(p - b));
+    if (eq != NULL && (size_t)(eq - b) == nlen &&
+        mg_ncasecmp(b, name, nlen) == 0) {
+      *v = mg_mk_str_n(eq + 1, (size_t)(p - eq - 1));
+      return 1;
+    }
+    if (p < end)
+      p++;
+  }
+  return 0;
+}
+
+int mg_get_http_var(const struct mg_str *buf, const char *name, char *dst,
+                    size_t dst_len) {
+  struct mg_str v;
+  int r;
+  if (dst == NULL || dst_len == 0)
+    return -1;
+  dst[0] = '\0';
+  if (buf == NULL || buf->p == NULL || name == NULL || name[0] == '\0' ||
+      !http_find_var(*buf, name, &v)) {
+    return 0;
+  }
+  if (!http_escapes_ok(v))
+    return -3;
+  if (v.len >= (size_t)INT_MAX)
+    return -2;
+  r = mg_url_decode(v.p, (int)v.len, dst,
+                    dst_len > (size_t)INT_MAX ? INT_MAX : (int)dst_len, 1);
+  if (r < 0) {
+    dst[0] = '\0';
+    return -2;
+  }
+  return r;
+}
+
+#endif // MG_ENABLE_HTTP
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/http_server.c"
 #endif
+
+#if MG_ENABLE_HTTP
+
+// Reason phrases (RFC 9110 section 15).
+#define MG_HTTP_STATUS(X)                       \
+  X(100, "Continue")                            \
+  X(101, "Switching Protocols")                 \
+  X(200, "OK")                                  \
+  X(201, "Created")                             \
+  X(202, "Accepted")                            \
+  X(204, "No Content")                          \
+  X(206, "Partial Content")                     \
+  X(301, "Moved Permanently")                   \
+  X(302, "Found")                               \
+  X(303, "See Other")                           \
+  X(304, "Not Modified")                        \
+  X(307, "Temporary Redirect")                  \
+  X(308, "Permanent Redirect")                  \
+  X(400, "Bad Request")                         \
+  X(401, "Unauthorized")                        \
+  X(403, "Forbidden")                           \
+  X(404, "Not Found")                           \
+  X(405, "Method Not Allowed")                  \
+  X(406, "Not Acceptable")                      \
+  X(408, "Request Timeout")                     \
+  X(409, "Conflict")                            \
+  X(411, "Length Required")                     \
+  X(412, "Precondition Failed")                 \
+  X(413, "Content Too Large")                   \
+  X(414, "URI Too Long")                        \
+  X(415, "Unsupported Media Type")              \
+  X(416, "Range Not Satisfiable")               \
+  X(417, "Expectation Failed")                  \
+  X(426, "Upgrade Required")                    \
+  X(431, "Request Header Fields Too Large")     \
+  X(500, "Internal Server Error")               \
+  X(501, "Not Implemented")                     \
+  X(502, "Bad Gateway")                         \
+  X(503, "Service Unavailable")                 \
+  X(504, "Gateway Timeout")                     \
+  X(505, "HTTP Version Not Supported")
+
+#define MG_HTTP_STATUS_ENTRY(code, msg) {code, msg},
+static const struct {
+  int code;
+  const char *msg;
+} s_http_status[] = {MG_HTTP_STATUS(MG_HTTP_STATUS_ENTRY)};
+
+const char *mg_http_status_message(int code) {
+  size_t i;
+  for (i = 0; i < MG_ARRAY_SIZE(s_http_status); i++) {
+    if (s_http_status[i].code == code) return s_http_status[i].msg;
+  }
+  return code >= 500 ? "Server Error" : code >= 400 ? "Client Error" : "OK";
+}
+
+static void srv_free_proto_data(void *p) {
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) p;
+  struct mg_http_endpoint *ep = pd->endpoints, *next;
+  for (; ep != NULL; ep = next) {
+    next = ep->next;
+    MG_FREE((void *) ep->uri_pattern.p);
+    MG_FREE(ep->auth_domain);
+    MG_FREE(ep->auth_file);
+    MG_FREE(ep);
+  }
+#if MG_ENABLE_FILESYSTEM
+  mg_http_free_file_state(&pd->file);
+#endif
+  MG_FREE(pd);
+}
+
+struct mg_http_proto_data *mg_http_get_proto_data(struct mg_connection *nc) {
+  if (nc->proto_data == NULL) {
+    nc->proto_data = MG_CALLOC(1, sizeof(struct mg_http_proto_data));
+    nc->proto_data_destructor = srv_free_proto_data;
+  }
+  return (struct mg_http_proto_data *) nc->proto_data;
+}
+
+// True if extra_headers already has a header called name.
+static int srv_has_header(const char *headers, const char *name) {
+  size_t len = strlen(name);
+  const char *p = headers;
+  while (p != NULL && *p != '\0') {
+    if (mg_ncasecmp(p, name, len) == 0 && p[len] == ':') return 1;
+    if ((p = strchr(p, '\n')) != NULL) p++;
+  }
+  return 0;
+}
+
+void mg_send_response_line(struct mg_connection *nc, int status_code,
+                           const char *extra_headers) {
+  struct mg_http_proto_data *pd =
+      (struct mg_http_proto_data *) nc->proto_data;
+  mg_printf(nc, "HTTP/1.1 %d %s\r\n", status_code,
+            mg_http_status_message(status_code));
+  if (extra_headers != NULL && *extra_headers != '\0') {
+    mg_printf(nc, "%s\r\n", extra_headers);
+  }
+  // Tell the client how the connection goes on, unless the caller did.
+  if (pd != NULL && nc->listener != NULL &&
+      !srv_has_header(extra_headers, "Connection")) {
+    if (pd->must_close) {
+      mg_printf(nc, "Connection: close\r\n");
+    } else if (pd->keep_alive_10) {
+      mg_printf(nc, "Connection: keep-alive\r\n");
+    }
+  }
+}
+
+void mg_send_head(struct mg_connection *c, int status_code,
+                  int64_t content_length, const char *extra_headers) {
+  mg_send_response_line(c, status_code, extra_headers);
+  // 1xx, 204 and 304 have no body and say nothing about its length.
+  if ((status_code >= 100 && status_code < 200) || status_code == 204 ||
+      status_code == 304) {
+  } else if (content_length < 0) {
+    mg_printf(c, "%s", "Transfer-Encoding: chunked\r\n");
+  } else {
+    mg_printf(c, "Content-Length: %lld\r\n", (long long) content_length);
+  }
+  mg_send(c, "\r\n", 2);
+}
+
+void mg_http_send_error(struct mg_connection *nc, int code,
+                        const char *reason) {
+  struct mg_http_proto_data *pd =
+      (struct mg_http_proto_data *) nc->proto_data;
+  if (reason == NULL) reason = mg_http_status_message(code);
+  mg_send_head(nc, code, (int64_t) strlen(reason),
+               "Content-Type: text/plain; charset=utf-8");
+  if (pd == NULL || !pd->is_head) mg_send(nc, reason, (int) strlen(reason));
+}
+
+// True if s has a CR or LF: such bytes would split a header.
+static int srv_has_crlf(struct mg_str s) {
+  return mg_strchr(s, '\r') != NULL || mg_strchr(s, '\n') != NULL;
+}
+
+// True if the header lines in s are separated by CRLF only: no bare CR or
+// LF, and no empty line that would end the head early.
+static int srv_headers_ok(struct mg_str s) {
+  size_t i;
+  for (i = 0; i < s.len; i++) {
+    if (s.p[i] == '\r' && (i + 1 >= s.len || s.p[i + 1] != '\n')) return 0;
+    if (s.p[i] == '\n' && (i == 0 || s.p[i - 1] != '\r')) return 0;
+    if (s.p[i] == '\n' && i + 1 < s.len && s.p[i + 1] == '\r') return 0;
+  }
+  return 1;
+}
+
+void mg_http_send_redirect(struct mg_connection *nc, int status_code,
+                           const struct mg_str location,
+                           const struct mg_str extra_headers) {
+  char mem[256], *buf = mem;
+  if (srv_has_crlf(location) || !srv_headers_ok(mg_strstrip(extra_headers))) {
+    mg_http_send_error(nc, 500, "Invalid redirect");
+    return;
+  }
+  mg_asprintf(&buf, sizeof(mem), "Location: %.*s%s%.*s", (int) location.len,
+              location.p, extra_headers.len > 0 ? "\r\n" : "",
+              (int) mg_strstrip(extra_headers).len,
+              mg_strstrip(extra_headers).p);
+  if (buf == NULL) {
+    mg_http_send_error(nc, 500, NULL);
+    return;
+  }
+  mg_send_head(nc, status_code, 0, buf);
+  if (buf != mem) MG_FREE(buf);
+}
+
+void mg_send_http_chunk(struct mg_connection *nc, const char *buf,
+                        size_t len) {
+  char size[24];
+  int n = snprintf(size, sizeof(size), "%lx\r\n", (unsigned long) len);
+  mg_send(nc, size, n);
+  mg_send(nc, buf, (int) len);
+  mg_send(nc, "\r\n", 2);
+}
+
+void mg_printf_http_chunk(struct mg_connection *nc, const char *fmt, ...) {
+  char mem[256], *buf = mem;
+  int len;
+  va_list ap;
+  va_start(ap, fmt);
+  len = mg_avprintf(&buf, sizeof(mem), fmt, ap);
+  va_end(ap);
+  // An empty result is not sent: a zero-length chunk would end the body.
+  if (len > 0) mg_send_http_chunk(nc, buf, (size_t) len);
+  if (buf != mem) MG_FREE(buf);
+}
+
+void mg_printf_html_escape(struct mg_connection *nc, const char *fmt, ...) {
+  static const char *specials = "&<>\"'";
+  static const char *entities[] = {"&amp;", "&lt;", "&gt;", "&quot;",
+                                   "&#39;"};
+  char mem[256], *buf = mem;
+  struct mbuf out;
+  int i, len;
+  va_list ap;
+  va_start(ap, fmt);
+  len = mg_avprintf(&buf, sizeof(mem), fmt, ap);
+  va_end(ap);
+  mbuf_init(&out, len > 0 ? (size_t) len : 0);
+  for (i = 0; i < len; i++) {
+    const char *s = strchr(specials, buf[i]);
+    if (s != NULL && buf[i] != '\0') {
+      const char *e = entities[s - specials];
+      mbuf_append(&out, e, strlen(e));
+    } else {
+      mbuf_append(&out, buf + i, 1);
+    }
+  }
+  if (out.len > 0) mg_send_http_chunk(nc, out.buf, out.len);
+  mbuf_free(&out);
+  if (buf != mem) MG_FREE(buf);
+}
+
+// ---- Endpoints ----------------------------------------------------------
+
+static char *srv_strdup_or_null(const char *s) {
+  return s == NULL ? NULL : (char *) mg_strdup_nul(mg_mk_str(s)).p;
+}
+
+void mg_register_http_endpoint_opt(struct mg_connection *nc,
+                                   const char *uri_path,
+                                   mg_event_handler_t handler,
+                                   struct mg_http_endpoint_opts opts) {
+  struct mg_http_proto_data *pd = mg_http_get_proto_data(nc);
+  struct mg_http_endpoint *ep;
+  if (pd == NULL || uri_path == NULL ||
+      (ep = (struct mg_http_endpoint *) MG_CALLOC(1, sizeof(*ep))) == NULL) {
+    MG_ERROR(("%p cannot register endpoint", (void *) nc));
+    return;
+  }
+  ep->uri_pattern = mg_strdup(mg_mk_str(uri_path));
+  ep->auth_domain = srv_strdup_or_null(opts.auth_domain);
+  ep->auth_file = srv_strdup_or_null(opts.auth_file);
+  ep->handler = handler;
+  ep->user_data = opts.user_data;
+  ep->next = pd->endpoints;
+  pd->endpoints = ep;
+}
+
+void mg_register_http_endpoint(struct mg_connection *nc, const char *uri_path,
+                               mg_event_handler_t handler) {
+  struct mg_http_endpoint_opts opts;
+  memset(&opts, 0, sizeof(opts));
+  mg_register_http_endpoint_opt(nc, uri_path, handler, opts);
+}
+
+// Returns the endpoint of nc's listener whose pattern matches the longest
+// prefix of uri, or NULL.
+static struct mg_http_endpoint *srv_find_endpoint(struct mg_connection *nc,
+                                                   struct mg_str uri) {
+  struct mg_connection *lc = nc->listener;
+  struct mg_http_proto_data *lpd;
+  struct mg_http_endpoint *ep, *best = NULL;
+  size_t n, best_len = 0;
+  if (lc == NULL || lc->proto_handler != nc->proto_handler) return NULL;
+  lpd = (struct mg_http_proto_data *) lc->proto_data;
+  for (ep = lpd != NULL ? lpd->endpoints : NULL; ep != NULL; ep = ep->next) {
+    n = mg_match_prefix_n(ep->uri_pattern, uri);
+    if (n > best_len) {
+      best_len = n;
+      best = ep;
+    }
+  }
+  return best;
+}
+
+void mg_http_call_endpoint_handler(struct mg_connection *nc, int ev,
+                                   void *ev_data) {
+  struct mg_http_proto_data *pd =
+      (struct mg_http_proto_data *) nc->proto_data;
+  void *saved = nc->user_data;
+  if (pd == NULL || pd->endpoint_handler == NULL) {
+    mg_call(nc, nc->handler, ev, ev_data);
+    return;
+  }
+  // The endpoint's user_data is what its handler sees as nc->user_data.
+  if (pd->endpoint_user_data != NULL) nc->user_data = pd->endpoint_user_data;
+  mg_call(nc, pd->endpoint_handler, ev, ev_data);
+  if (pd->endpoint_user_data != NULL && nc->user_data == pd->endpoint_user_data) {
+    nc->user_data = saved;
+  }
+}
+
+// ---- The server protocol handler -------------------------------------------
+
+// True if the comma-separated header value list has token (any case).
+static int srv_header_has_token(struct mg_str *hdr, const char *token) {
+  struct mg_str list, v, eq;
+  if (hdr == NULL) return 0;
+  list = *hdr;
+  while ((list = mg_next_comma_list_entry_n(list, &v, &eq)).p != NULL) {
+    v = mg_strstrip(v);
+    if (mg_vcasecmp(&v, token) == 0) return 1;
+  }
+  return 0;
+}
+
+// Answers a request that cannot be processed, and closes after it.
+static void srv_reply_error(struct mg_connection *nc, int status) {
+  struct mg_http_proto_data *pd = mg_http_get_proto_data(nc);
+  MG_DEBUG(("%p HTTP error %d", (void *) nc, status));
+  if (pd != NULL) {
+    pd->must_close = 1;
+    pd->is_head = 0;
+  }
+  mg_http_send_error(nc, status, NULL);
+  nc->flags |= MG_F_SEND_AND_CLOSE;
+  mbuf_clear(&nc->recv_mbuf);
+}
+
+// Per-request connection rules: keep-alive, HEAD, the endpoint.
+static void srv_prepare_request(struct mg_connection *nc,
+                                 struct mg_http_proto_data *pd,
+                                 struct http_message *hm) {
+  struct mg_str *conn = mg_get_http_header(hm, "Connection");
+  struct mg_http_endpoint *ep = srv_find_endpoint(nc, hm->uri);
+  pd->is_head = mg_vcmp(&hm->method, "HEAD") == 0;
+  pd->keep_alive_10 = 0;
+  if (mg_vcmp(&hm->proto, "HTTP/1.0") == 0) {
+    pd->keep_alive_10 = (unsigned char) srv_header_has_token(conn,
+                                                              "keep-alive");
+    if (!pd->keep_alive_10) pd->must_close = 1;
+  } else if (srv_header_has_token(conn, "close")) {
+    pd->must_close = 1;
+  }
+  pd->endpoint_handler = ep != NULL ? ep->handler : NULL;
+  pd->endpoint_user_data = ep != NULL ? ep->user_data : NULL;
+}
+
+// Total bytes ever queued for sending on nc.
+static uint64_t srv_bytes_out(struct mg_connection *nc,
+                               struct mg_http_proto_data *pd) {
+  return pd->bytes_sent + nc->send_mbuf.len;
+}
+
+// After a request: decides whether its handler has answered, and whether
+// the connection must close once the answer is out.
+static void srv_check_answered(struct mg_connection *nc,
+                                struct mg_http_proto_data *pd) {
+  int busy;
+  if (pd->waiting && srv_bytes_out(nc, pd) > pd->out_at_dispatch) {
+    pd->waiting = 0;
+  }
+  busy = pd->waiting || pd->file.fp != NULL || pd->mp != NULL;
+  if (pd->waiting) {
+    nc->flags |= MG_F_HOLD_ON_EOF;
+  } else {
+    nc->flags &= ~(unsigned long) MG_F_HOLD_ON_EOF;
+  }
+  // A peer that half-closed gets its answer, then the connection closes.
+  if (!pd->waiting && (nc->flags & MG_F_PEER_EOF)) pd->must_close = 1;
+  if (pd->must_close && !busy) nc->flags |= MG_F_SEND_AND_CLOSE;
+}
+
+// A response to HEAD has no body, even if the handler wrote one: cut what
+// follows the first blank line of the response queued for this request.
+static void srv_strip_head_body(struct mg_connection *nc,
+                                struct mg_http_proto_data *pd) {
+  struct mbuf *io = &nc->send_mbuf;
+  size_t i, start;
+  if (pd->out_at_dispatch < pd->bytes_sent) return;
+  start = (size_t) (pd->out_at_dispatch - pd->bytes_sent);
+  for (i = start; i + 4 <= io->len; i++) {
+    if (memcmp(io->buf + i, "\r\n\r\n", 4) == 0) {
+      io->len = i + 4;
+      return;
+    }
+  }
+}
+
+static void srv_dispatch(struct mg_connection *nc,
+                          struct mg_http_proto_data *pd,
+                          struct http_message *hm, size_t total) {
+  hm->message.len = total;
+  pd->out_at_dispatch = srv_bytes_out(nc, pd);
+  pd->waiting = 1;
+  mg_http_call_endpoint_handler(nc, MG_EV_HTTP_REQUEST, hm);
+  if (pd->is_head) srv_strip_head_body(nc, pd);
+  mbuf_remove(&nc->recv_mbuf, total);
+  pd->request_start = 0;
+  pd->continue_sent = 0;
+  pd->body_decoded = pd->chunk_off = 0;
+  // Bytes after a request that ends the connection are ignored.
+  if (pd->must_close) mbuf_clear(&nc->recv_mbuf);
+  srv_check_answered(nc, pd);
+}
+
+// De-chunks the body in place: decoded data follows the head in recv_mbuf,
+// and the chunk framing is cut out as it is consumed, so recv_mbuf holds
+// the head, the kept body and what is not decoded yet. Returns 1 when the
+// last chunk is in, 0 if more input is needed, -1 if the request failed
+// (the answer is sent).
+static int srv_dechunk(struct mg_connection *nc,
+                        struct mg_http_proto_data *pd,
+                        struct http_message *hm, size_t hlen) {
+  struct mbuf *io = &nc->recv_mbuf;
+  size_t off, len, rest;
+  int n;
+  for (;;) {
+    char *body = io->buf + hlen, *in = body + pd->body_decoded;
+    rest = io->len - hlen - pd->body_decoded;
+    if ((n = mg_http_parse_chunk(in, rest, &off, &len)) < 0) {
+      return srv_reply_error(nc, 400), -1;
+    }
+    if (n == 0) return 0;
+    memmove(in, in + off, len);
+    pd->chunk_off += (size_t) n;
+    hm->body = mg_mk_str_n(in, len);
+    nc->flags &= ~(unsigned long) MG_F_DELETE_CHUNK;
+    mg_http_call_endpoint_handler(nc, MG_EV_HTTP_CHUNK, hm);
+    // With MG_F_DELETE_CHUNK the handler took the data: drop it.
+    if (nc->flags & MG_F_DELETE_CHUNK) len = 0;
+    memmove(in + len, in + n, rest - (size_t) n);
+    io->len -= (size_t) n - len;
+    pd->body_decoded += len;
+    if (pd->body_decoded > MG_MAX_HTTP_BODY_SIZE) {
+      return srv_reply_error(nc, 413), -1;
+    }
+    if (hm->body.len == 0) break;  // The last chunk
+  }
+  hm->body = mg_mk_str_n(io->buf + hlen, pd->body_decoded);
+  return 1;
+}
+
+// Checks the credentials a protected endpoint needs, as soon as the head
+// is in (before any body is read or streamed). On failure answers 401 with
+// a challenge, closes after it, and returns 0.
+static int srv_authorized(struct mg_connection *nc,
+                          struct mg_http_proto_data *pd,
+                          struct http_message *hm) {
+#if MG_ENABLE_FILESYSTEM
+  struct mg_http_endpoint *ep = srv_find_endpoint(nc, hm->uri);
+  if (ep == NULL || ep->auth_file == NULL ||
+      mg_http_is_authorized(hm, hm->uri, ep->auth_domain, ep->auth_file,
+                            MG_AUTH_FLAG_IS_GLOBAL_PASS_FILE)) {
+    return 1;
+  }
+  pd->must_close = 1;  // The body, if any, is not read
+  mg_http_send_digest_auth_request(nc, ep->auth_domain);
+  nc->flags |= MG_F_SEND_AND_CLOSE;
+  mbuf_clear(&nc->recv_mbuf);
+  return 0;
+#else
+  (void) nc, (void) pd, (void) hm;
+  return 1;
+#endif
+}
+
+// Checks "Expect:". Returns 1 if the client waits for "100 Continue", 0
+// if there is nothing to do, -1 if the request failed (417 is sent).
+static int srv_expect(struct mg_connection *nc, struct mg_http_proto_data *pd,
+                      struct http_message *hm) {
+  struct mg_str *expect = mg_get_http_header(hm, "Expect");
+  if (expect == NULL) return 0;
+  if (mg_vcasecmp(expect, "100-continue") != 0) {
+    return srv_reply_error(nc, 417), -1;
+  }
+  return !pd->continue_sent && mg_vcmp(&hm->proto, "HTTP/1.1") == 0;
+}
+
+static void srv_send_continue(struct mg_connection *nc,
+                              struct mg_http_proto_data *pd) {
+  mg_printf(nc, "%s", "HTTP/1.1 100 Continue\r\n\r\n");
+  pd->continue_sent = 1;
+}
+
+// Processes the head at the start of recv_mbuf (hlen bytes). Returns 1 if
+// a request was dispatched or handed to a stream, 0 if more input is needed
+// or the connection failed.
+static int srv_serve_one(struct mg_connection *nc,
+                         struct mg_http_proto_data *pd,
+                         struct http_message *hm, size_t hlen) {
+  struct mbuf *io = &nc->recv_mbuf;
+  int expect;
+  if (pd->body_decoded == 0 && pd->chunk_off == 0) {
+    srv_prepare_request(nc, pd, hm);
+    if (!srv_authorized(nc, pd, hm)) return 0;
+  }
+  if ((expect = srv_expect(nc, pd, hm)) < 0) return 0;
+  if (hm->body.len == (size_t) -1) {  // Chunked
+    if (expect) srv_send_continue(nc, pd);
+    if (srv_dechunk(nc, pd, hm, hlen) <= 0) return 0;
+    srv_dispatch(nc, pd, hm, hlen + pd->body_decoded);
+    return 1;
+  }
+#if MG_ENABLE_HTTP_STREAMING_MULTIPART
+  // A multipart upload streams through events instead of being buffered.
+  if (hm->body.len > 0 && mg_http_multipart_begin(nc, hm, hlen)) {
+    if (expect) srv_send_continue(nc, pd);
+    pd->request_start = 0;
+    srv_check_answered(nc, pd);
+    return 1;
+  }
+#endif
+  if (hm->body.len > MG_MAX_HTTP_BODY_SIZE) return srv_reply_error(nc, 413), 0;
+  if (io->len - hlen < hm->body.len) {
+    if (expect) srv_send_continue(nc, pd);
+    return 0;
+  }
+  srv_dispatch(nc, pd, hm, hlen + hm->body.len);
+  return 1;
+}
+
+// True while the connection must not start on the next request.
+static int srv_busy(struct mg_connection *nc, struct mg_http_proto_data *pd) {
+  return pd->waiting || pd->file.fp != NULL || pd->mp != NULL ||
+         (nc->flags & (MG_F_CLOSE_IMMEDIATELY | MG_F_SEND_AND_CLOSE)) ||
+         pd->must_close;
+}
+
+// Serves the requests in recv_mbuf, in order, one at a time.
+static void srv_serve(struct mg_connection *nc,
+                       struct mg_http_proto_data *pd) {
+  struct mbuf *io = &nc->recv_mbuf;
+  struct http_message hm;
+  int n, status = 400;
+#if MG_ENABLE_HTTP_STREAMING_MULTIPART
+  if (pd->mp != NULL) {
+    if (mg_http_multipart_continue(nc)) return;
+    srv_check_answered(nc, pd);
+  }
+#endif
+  while (io->len > 0 && !srv_busy(nc, pd)) {
+    n = mg_http_parse(io->buf, io->len, &hm, 1, &status);
+    if (n < 0) {
+      srv_reply_error(nc, status);
+      return;
+    }
+    if (n == 0) {
+      if (pd->request_start == 0) pd->request_start = mg_time();
+      return;
+    }
+    if (pd->request_start == 0) pd->request_start = mg_time();
+    if (!srv_serve_one(nc, pd, &hm, (size_t) n)) return;
+  }
+}
+
+// Closes connections whose client stalls: a head not finished within
+// MG_HTTP_HEADER_TIMEOUT, or no traffic for MG_HTTP_IDLE_TIMEOUT.
+static void srv_check_timeouts(struct mg_connection *nc,
+                                struct mg_http_proto_data *pd, double now) {
+  if (pd->waiting || pd->file.fp != NULL) return;
+  if (pd->request_start > 0 && pd->mp == NULL && pd->body_decoded == 0 &&
+      now - pd->request_start > MG_HTTP_HEADER_TIMEOUT) {
+    srv_reply_error(nc, 408);
+  } else if (now - (double) nc->last_io_time > MG_HTTP_IDLE_TIMEOUT) {
+    MG_DEBUG(("%p idle timeout", (void *) nc));
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+  }
+}
+
+static void srv_handler(struct mg_connection *nc, int ev, void *ev_data) {
+  struct mg_http_proto_data *pd;
+  if (ev == MG_EV_CLOSE) {
+#if MG_ENABLE_HTTP_STREAMING_MULTIPART
+    if (nc->proto_data != NULL) mg_http_multipart_free(nc);
+#endif
+    mg_call(nc, nc->handler, ev, ev_data);
+    return;
+  }
+  // Every core event reaches the user handler first, as in 6.x.
+  mg_call(nc, nc->handler, ev, ev_data);
+  if ((nc->flags & MG_F_LISTENING) || nc->listener == NULL) return;
+  if ((pd = mg_http_get_proto_data(nc)) == NULL) {
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+    return;
+  }
+  if (ev == MG_EV_SEND) pd->bytes_sent += (uint64_t) *(int *) ev_data;
+#if MG_ENABLE_FILESYSTEM
+  if (pd->file.fp != NULL) mg_http_transfer_file_data(nc);
+#endif
+  if (ev != MG_EV_ACCEPT) srv_check_answered(nc, pd);
+  if (ev == MG_EV_RECV || ev == MG_EV_SEND || ev == MG_EV_POLL) {
+    srv_serve(nc, pd);
+  }
+  if (ev == MG_EV_POLL) srv_check_timeouts(nc, pd, mg_time());
+}
+
+void mg_set_protocol_http_websocket(struct mg_connection *nc) {
+  nc->proto_handler = srv_handler;
+}
+
+#endif  // MG_ENABLE_HTTP
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/http_static.c"
 #endif
+
+// Static files: mg_http_serve_file() (ETag, Last-Modified, conditional
+// requests, one byte range, HEAD) and mg_serve_http() (document root, IP
+// ACL, rewrites, path safety, hidden files, digest auth, index files,
+// directory listings, MIME types, pre-compressed .gz siblings).
+//
+// Decisions worth knowing:
+// - Every path-safety refusal answers 404, never 403: NUL, a backslash, an
+//   encoded '/' or '\' (%2f, %5c) in the raw URI, '..' that climbs above
+//   the root, a symlink that resolves outside the root, a hidden file, the
+//   per-directory auth file. A 404 does not tell the client what exists.
+//   A malformed %-escape is a 400. Files that are neither regular nor
+//   directories (FIFOs, devices) and unreadable files are 403.
+// - Several byte ranges ("bytes=0-1,5-6") are answered with the whole file
+//   (200): RFC 9110 lets a server ignore Range.
+// - extra_headers go into every response mg_serve_http() sends, except
+//   the 401 challenge (mg_http_send_digest_auth_request() takes none) and
+//   500s for lack of memory.
+// - hidden_file_pattern is matched (whole name, any alternative) against
+//   every component of the path, not only the last one.
+// - Per-directory auth: the auth file of the nearest directory, from the
+//   requested one up to the root, decides, so it protects a subtree. A
+//   global_auth_file that does not exist refuses every request.
+// - OPTIONS answers 200 with Allow for any path, existing or not.
+// - Listings: directories first, then names in byte order; sent in one
+//   piece with a Content-Length (HEAD gets the same length).
+// - A FILE.gz sibling is used only when FILE itself exists.
+
+#if MG_ENABLE_HTTP && MG_ENABLE_FILESYSTEM
+
+// send_mbuf is topped up with file data to this many bytes. The default
+// MG_MAX_HTTP_SEND_MBUF (4 KiB) alone would cost one poll round per 4 KiB;
+// 64 KiB keeps a fast socket busy while memory stays flat and bounded
+// (20 clients downloading a large file queue at most ~1.3 MB in all).
+#define HTTP_FILE_QUEUE_MAX \
+  (MG_MAX_HTTP_SEND_MBUF > 65536 ? MG_MAX_HTTP_SEND_MBUF : 65536)
+
+#ifdef PATH_MAX
+#define HTTP_STATIC_PATH_MAX PATH_MAX
+#else
+#define HTTP_STATIC_PATH_MAX 4096
+#endif
+
+// ---- Streaming the body ----------------------------------------------------
+
+void mg_http_free_file_state(struct mg_http_file_state *fs) {
+  if (fs == NULL) return;
+  if (fs->fp != NULL) fclose(fs->fp);
+  memset(fs, 0, sizeof(*fs));
+}
+
+// Reads up to want bytes of fp straight into the free end of send_mbuf.
+// Returns the number of bytes read (short on EOF, error or no memory).
+static size_t static_read_piece(struct mg_connection *nc, FILE *fp,
+                                size_t want) {
+  struct mbuf *m = &nc->send_mbuf;
+  size_t n;
+  if (m->size < m->len + want) mbuf_resize(m, m->len + want);
+  if (m->size < m->len + want) return 0;
+  n = mg_fread(m->buf + m->len, 1, want, fp);
+  m->len += n;
+  return n;
+}
+
+void mg_http_transfer_file_data(struct mg_connection *nc) {
+  struct mg_http_proto_data *pd =
+      (struct mg_http_proto_data *) nc->proto_data;
+  size_t want, n;
+  int failed = 0;
+  if (pd == NULL || pd->file.fp == NULL) return;
+  while (pd->file.remaining > 0 && nc->send_mbuf.len < HTTP_FILE_QUEUE_MAX) {
+    want = HTTP_FILE_QUEUE_MAX - nc->send_mbuf.len;
+    if ((int64_t) want > pd->file.remaining) {
+      want = (size_t) pd->file.remaining;
+    }
+    n = static_read_piece(nc, pd->file.fp, want);
+    pd->file.remaining -= (int64_t) n;
+    nc->last_io_time = (time_t) mg_time();
+    if (n < want) {
+      failed = 1;
+      break;
+    }
+  }
+  if (failed) {
+    // The file shrank, could not be read, or memory ran out: the promised
+    // Content-Length cannot be met, so the response ends with the link.
+    MG_ERROR(("%p file read failed, %lld bytes short", (void *) nc,
+              (long long) pd->file.remaining));
+    nc->flags |= MG_F_SEND_AND_CLOSE;
+  }
+  if (failed || pd->file.remaining <= 0) mg_http_free_file_state(&pd->file);
+}
+
+// ---- Output buffers --------------------------------------------------------
+
+// A growing buffer that remembers whether any append failed.
+struct static_out {
+  struct mbuf m;
+  int failed;
+};
+
+static void static_out_add(struct static_out *o, const char *p, size_t n) {
+  if (n > 0 && mbuf_append(&o->m, p, n) != n) o->failed = 1;
+}
+
+static void static_out_vprintf(struct static_out *o, const char *fmt,
+                               va_list ap) {
+  char mem[256], *buf = mem;
+  int len = mg_avprintf(&buf, sizeof(mem), fmt, ap);
+  if (len < 0) o->failed = 1;
+  if (len > 0) static_out_add(o, buf, (size_t) len);
+  if (buf != mem) MG_FREE(buf);
+}
+
+static void static_out_printf(struct static_out *o, const char *fmt, ...)
+#ifdef __GNUC__
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void static_out_printf(struct static_out *o, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  static_out_vprintf(o, fmt, ap);
+  va_end(ap);
+}
+
+// Adds a header line to a header block: lines separated by CRLF, no CRLF at
+// the end, as mg_send_response_line() wants them.
+static void static_hdr(struct static_out *o, const char *fmt, ...)
+#ifdef __GNUC__
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void static_hdr(struct static_out *o, const char *fmt, ...) {
+  va_list ap;
+  size_t before = o->m.len, mid;
+  if (before > 0) static_out_add(o, "\r\n", 2);
+  mid = o->m.len;
+  va_start(ap, fmt);
+  static_out_vprintf(o, fmt, ap);
+  va_end(ap);
+  if (o->m.len == mid) o->m.len = before;  // Nothing was added.
+}
+
+// Adds a header block given as "K: V\r\n..." (trailing CRLF optional).
+static void static_hdr_block(struct static_out *o, struct mg_str block) {
+  block = mg_strstrip(block);
+  if (block.len > 0) static_hdr(o, "%.*s", (int) block.len, block.p);
+}
+
+// NUL-terminates the buffer; returns it, or NULL if an append failed.
+static const char *static_out_str(struct static_out *o) {
+  static_out_add(o, "", 1);
+  if (o->failed) return NULL;
+  o->m.len--;
+  return o->m.buf;
+}
+
+// Sends status, the headers in h (may be NULL) and body (may be NULL:
+// Content-Length 0). A HEAD request gets no body. Frees h.
+static void static_send(struct mg_connection *nc, struct http_message *hm,
+                        int code, struct static_out *h, struct mg_str body) {
+  const char *hdrs = h == NULL ? "" : static_out_str(h);
+  if (hdrs == NULL) {
+    mg_http_send_error(nc, 500, NULL);
+  } else {
+    mg_send_head(nc, code, (int64_t) body.len, hdrs);
+    if (mg_vcmp(&hm->method, "HEAD") != 0) mg_send(nc, body.p, (int) body.len);
+  }
+  if (h != NULL) mbuf_free(&h->m);
+}
+
+// Sends a short text/plain response with the extra headers.
+static void static_send_text(struct mg_connection *nc,
+                             struct http_message *hm, int code,
+                             struct mg_str extra, const char *more_hdr,
+                             const char *text) {
+  struct static_out h;
+  memset(&h, 0, sizeof(h));
+  if (text == NULL) text = mg_http_status_message(code);
+  static_hdr(&h, "Content-Type: text/plain; charset=utf-8");
+  if (more_hdr != NULL) static_hdr(&h, "%s", more_hdr);
+  static_hdr_block(&h, extra);
+  static_send(nc, hm, code, &h, mg_mk_str(text));
+}
+
+// ---- Dates and validators --------------------------------------------------
+
+static const char *s_static_days[] = {"Sun", "Mon", "Tue", "Wed",
+                                      "Thu", "Fri", "Sat"};
+static const char *s_static_months[] = {"Jan", "Feb", "Mar", "Apr",
+                                        "May", "Jun", "Jul", "Aug",
+                                        "Sep", "Oct", "Nov", "Dec"};
+
+// Formats t as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), with
+// fixed English names whatever the C locale.
+static void http_format_date(char *buf, size_t len, time_t t) {
+  struct tm tm;
+  memset(&tm, 0, sizeof(tm));
+  gmtime_r(&t, &tm);
+  snprintf(buf, len, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+           s_static_days[(unsigned) tm.tm_wday % 7], tm.tm_mday,
+           s_static_months[(unsigned) tm.tm_mon % 12], tm.tm_year + 1900,
+           tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+// Returns the value of the n decimal digits at s (already checked).
+static int http_digits(const char *s, int n) {
+  int v = 0;
+  while (n-- > 0) v = v * 10 + (*s++ - '0');
+  return v;
+}
+
+// Leap years before year y (counting from year 1).
+static long http_leaps_before(int y) {
+  return (long) ((y - 1) / 4 - (y - 1) / 100 + (y - 1) / 400);
+}
+
+// Returns the index of the 3-letter name at s in names, or -1.
+static int http_name_index(const char *s, const char **names, int n) {
+  int i;
+  for (i = 0; i < n; i++) {
+    if (memcmp(s, names[i], 3) == 0) return i;
+  }
+  return -1;
+}
+
+// Parses an IMF-fixdate. Returns 1 and sets *t, or 0 for anything else
+// (obsolete RFC 850 and asctime forms included): the caller then ignores
+// the header, which RFC 9110 allows for an invalid date.
+static int http_parse_date(struct mg_str s, time_t *t) {
+  static const char *tpl = "aaa, 00 aaa 0000 00:00:00 GMT";
+  static const int cum[] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273,
+                            304, 334};
+  const char *p;
+  int i, mon, year, leap;
+  long days;
+  s = mg_strstrip(s);
+  p = s.p;
+  if (s.len != 29) return 0;
+  for (i = 0; i < 29; i++) {
+    if (tpl[i] == '0' ? !isdigit((unsigned char) p[i])
+                      : tpl[i] != 'a' && tpl[i] != p[i]) {
+      return 0;
+    }
+  }
+  mon = http_name_index(p + 8, s_static_months, 12);
+  year = http_digits(p + 12, 4);
+  if (http_name_index(p, s_static_days, 7) < 0 || mon < 0 || year < 1970 ||
+      http_digits(p + 5, 2) < 1 || http_digits(p + 5, 2) > 31 ||
+      http_digits(p + 17, 2) > 23 || http_digits(p + 20, 2) > 59 ||
+      http_digits(p + 23, 2) > 60) {
+    return 0;
+  }
+  leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  days = 365L * (year - 1970) + http_leaps_before(year) -
+         http_leaps_before(1970) + cum[mon] + (mon > 1 && leap) +
+         http_digits(p + 5, 2) - 1;
+  *t = (time_t) days * 86400 + http_digits(p + 17, 2) * 3600 +
+       http_digits(p + 20, 2) * 60 + http_digits(p + 23, 2);
+  return 1;
+}
+
+// Returns 1 if the If-None-Match list holds "*" or an entity tag equal to
+// etag under the weak comparison (a "W/" prefix is ignored). A malformed
+// list stops the scan: what was not matched so far does not match.
+static int http_etag_matches(struct mg_str list, const char *etag) {
+  const char *p = list.p, *end = list.p + list.len, *q;
+  size_t elen = strlen(etag);
+  while (p < end) {
+    if (*p == ' ' || *p == '\t' || *p == ',') {
+      p++;
+      continue;
+    }
+    if (*p == '*') return 1;
+    if (end - p > 2 && p[0] == 'W' && p[1] == '/') p += 2;
+    if (*p != '"') return 0;
+    q = (const char *) memchr(p + 1, '"', (size_t) (end - p - 1));
+    if (q == NULL) return 0;
+    if ((size_t) (q + 1 - p) == elen && memcmp(p, etag, elen) == 0) return 1;
+    p = q + 1;
+  }
+  return 0;
+}
+
+// ---- mg_http_serve_file() --------------------------------------------------
+
+// What a file response is made of.
+struct static_file {
+  int64_t size;        // Whole file
+  int64_t start, len;  // The bytes sent
+  time_t mtime;
+  char etag[64];      // "\"<mtime hex>.<size hex>\""
+  char modified[64];  // IMF-fixdate of mtime
+};
+
+// Returns 1 if a conditional GET/HEAD is answered by 304. If-None-Match,
+// when present, decides alone (RFC 9110 13.2.2); otherwise a valid
+// If-Modified-Since not older than the file's mtime does.
+static int static_not_modified(struct http_message *hm,
+                               const struct static_file *f) {
+  struct mg_str *inm = mg_get_http_header(hm, "If-None-Match");
+  struct mg_str *ims = mg_get_http_header(hm, "If-Modified-Since");
+  time_t t;
+  if (mg_vcmp(&hm->method, "GET") != 0 && mg_vcmp(&hm->method, "HEAD") != 0) {
+    return 0;
+  }
+  if (inm != NULL) return http_etag_matches(*inm, f->etag);
+  return ims != NULL && http_parse_date(*ims, &t) && f->mtime <= t;
+}
+
+// Parses 1 to 18 decimal digits (so no overflow) into *v.
+static int http_parse_num(struct mg_str s, int64_t *v) {
+  size_t i;
+  if (s.len == 0 || s.len > 18) return 0;
+  for (*v = 0, i = 0; i < s.len; i++) {
+    if (!isdigit((unsigned char) s.p[i])) return 0;
+    *v = *v * 10 + (s.p[i] - '0');
+  }
+  return 1;
+}
+
+// Parses a Range header for a file of size bytes: 1 and [*a, *b] for one
+// satisfiable range, 0 if unsatisfiable (416), -1 if the header is to be
+// ignored (malformed, another unit, or several ranges).
+static int http_parse_range(struct mg_str hdr, int64_t size, int64_t *a,
+                            int64_t *b) {
+  struct mg_str spec, first, last;
+  const char *dash;
+  hdr = mg_strstrip(hdr);
+  if (hdr.len < 6 || mg_ncasecmp(hdr.p, "bytes=", 6) != 0) return -1;
+  spec = mg_strstrip(mg_mk_str_n(hdr.p + 6, hdr.len - 6));
+  dash = mg_strchr(spec, '-');
+  if (mg_strchr(spec, ',') != NULL || dash == NULL) return -1;
+  first = mg_strstrip(mg_mk_str_n(spec.p, (size_t) (dash - spec.p)));
+  last = mg_strstrip(
+      mg_mk_str_n(dash + 1, (size_t) (spec.p + spec.len - dash - 1)));
+  if (first.len == 0) {  // "-n": the last n bytes.
+    if (!http_parse_num(last, b)) return -1;
+    if (*b == 0 || size == 0) return 0;
+    *a = *b > size ? 0 : size - *b;
+    *b = size - 1;
+    return 1;
+  }
+  if (!http_parse_num(first, a)) return -1;
+  if (last.len == 0) {
+    *b = size - 1;
+  } else if (!http_parse_num(last, b) || *b < *a) {
+    return -1;
+  }
+  if (*a >= size) return 0;
+  if (*b >= size) *b = size - 1;
+  return 1;
+}
+
+// Picks the bytes to send: returns 200, 206 or 416. If-Range that does not
+// equal the ETag or the Last-Modified date disables the range (200).
+static int static_pick_range(struct http_message *hm, struct static_file *f) {
+  struct mg_str *range = mg_get_http_header(hm, "Range");
+  struct mg_str *if_range = mg_get_http_header(hm, "If-Range");
+  int64_t a = 0, b = 0;
+  int res;
+  f->start = 0;
+  f->len = f->size;
+  if (range == NULL || (mg_vcmp(&hm->method, "GET") != 0 &&
+                        mg_vcmp(&hm->method, "HEAD") != 0)) {
+    return 200;
+  }
+  if (if_range != NULL && mg_vcmp(if_range, f->etag) != 0 &&
+      mg_vcmp(if_range, f->modified) != 0) {
+    return 200;
+  }
+  res = http_parse_range(*range, f->size, &a, &b);
+  if (res < 0) return 200;
+  if (res == 0) return 416;
+  f->start = a;
+  f->len = b - a + 1;
+  return 206;
+}
+
+// Adds the validators and the extra headers.
+static void static_file_validators(struct static_out *h,
+                                   const struct static_file *f,
+                                   struct mg_str extra) {
+  static_hdr(h, "ETag: %s", f->etag);
+  static_hdr(h, "Last-Modified: %s", f->modified);
+  static_hdr_block(h, extra);
+}
+
+// Sends the head of a 200/206 response. Returns 0 if it could not.
+static int static_file_head(struct mg_connection *nc, int code,
+                            const struct static_file *f, struct mg_str mime,
+                            struct mg_str extra) {
+  struct static_out h;
+  const char *hdrs;
+  memset(&h, 0, sizeof(h));
+  static_hdr(&h, "Content-Type: %.*s", (int) mime.len, mime.p);
+  static_hdr(&h, "Accept-Ranges: bytes");
+  if (code == 206) {
+    static_hdr(&h, "Content-Range: bytes %lld-%lld/%lld",
+               (long long) f->start, (long long) (f->start + f->len - 1),
+               (long long) f->size);
+  }
+  static_file_validators(&h, f, extra);
+  if ((hdrs = static_out_str(&h)) != NULL) {
+    mg_send_head(nc, code, f->len, hdrs);
+  }
+  mbuf_free(&h.m);
+  return hdrs != NULL;
+}
+
+// Answers a request for fp/st without a body (304, 416, HEAD) or with one.
+static void static_file_respond(struct mg_connection *nc,
+                                struct http_message *hm, FILE *fp,
+                                struct static_file *f, struct mg_str mime,
+                                struct mg_str extra) {
+  struct mg_http_proto_data *pd = mg_http_get_proto_data(nc);
+  struct static_out h;
+  int code;
+  memset(&h, 0, sizeof(h));
+  if (static_not_modified(hm, f)) {
+    static_file_validators(&h, f, extra);
+    static_send(nc, hm, 304, &h, mg_mk_str(""));
+  } else if ((code = static_pick_range(hm, f)) == 416) {
+    static_hdr(&h, "Content-Range: bytes */%lld", (long long) f->size);
+    static_hdr_block(&h, extra);
+    static_send(nc, hm, 416, &h, mg_mk_str(""));
+  } else if (pd == NULL || fseeko(fp, (off_t) f->start, SEEK_SET) != 0) {
+    mg_http_send_error(nc, 500, NULL);
+  } else if (static_file_head(nc, code, f, mime, extra) &&
+             mg_vcmp(&hm->method, "HEAD") != 0 && f->len > 0) {
+    pd->file.fp = fp;
+    pd->file.remaining = f->len;
+    mg_http_transfer_file_data(nc);
+    return;  // fp now belongs to the connection.
+  }
+  fclose(fp);
+}
+
+void mg_http_serve_file(struct mg_connection *nc, struct http_message *hm,
+                        const char *path, const struct mg_str mime_type,
+                        const struct mg_str extra_headers) {
+  struct mg_http_proto_data *pd = mg_http_get_proto_data(nc);
+  struct static_file f;
+  cs_stat_t st;
+  FILE *fp = NULL;
+  if (pd != NULL) mg_http_free_file_state(&pd->file);
+  if (mg_stat(path, &st) != 0) {
+    static_send_text(nc, hm, 404, extra_headers, NULL, NULL);
+  } else if (!S_ISREG(st.st_mode)) {
+    static_send_text(nc, hm, 403, extra_headers, NULL, NULL);
+  } else if ((fp = mg_fopen(path, "rb")) == NULL) {
+    static_send_text(nc, hm, errno == ENOENT ? 404 : 403, extra_headers,
+                     NULL, NULL);
+  } else {
+    memset(&f, 0, sizeof(f));
+    f.size = (int64_t) st.st_size;
+    f.mtime = st.st_mtime;
+    snprintf(f.etag, sizeof(f.etag), "\"%lx.%llx\"", (unsigned long) f.mtime,
+             (unsigned long long) f.size);
+    http_format_date(f.modified, sizeof(f.modified), f.mtime);
+    static_file_respond(nc, hm, fp, &f, mime_type, extra_headers);
+  }
+}
+
+// ---- MIME types ------------------------------------------------------------
+
+static const struct {
+  const char *ext;
+  const char *type;
+} s_static_mime[] = {
+    {"html", "text/html; charset=utf-8"},
+    {"htm", "text/html; charset=utf-8"},
+    {"shtml", "text/html; charset=utf-8"},
+    {"css", "text/css; charset=utf-8"},
+    {"js", "text/javascript; charset=utf-8"},
+    {"mjs", "text/javascript; charset=utf-8"},
+    {"json", "application/json; charset=utf-8"},
+    {"txt", "text/plain; charset=utf-8"},
+    {"md", "text/markdown; charset=utf-8"},
+    {"csv", "text/csv; charset=utf-8"},
+    {"c", "text/plain; charset=utf-8"},
+    {"h", "text/plain; charset=utf-8"},
+    {"xml", "text/xml; charset=utf-8"},
+    {"svg", "image/svg+xml"},
+    {"png", "image/png"},
+    {"jpg", "image/jpeg"},
+    {"jpeg", "image/jpeg"},
+    {"gif", "image/gif"},
+    {"ico", "image/x-icon"},
+    {"webp", "image/webp"},
+    {"bmp", "image/bmp"},
+    {"wasm", "application/wasm"},
+    {"pdf", "application/pdf"},
+    {"zip", "application/zip"},
+    {"gz", "application/gzip"},
+    {"tar", "application/x-tar"},
+    {"mp3", "audio/mpeg"},
+    {"wav", "audio/wav"},
+    {"mp4", "video/mp4"},
+    {"webm", "video/webm"},
+    {"woff", "font/woff"},
+    {"woff2", "font/woff2"},
+    {"ttf", "font/ttf"},
+    {"otf", "font/otf"},
+};
+
+// True if path ends with suffix, ignoring ASCII case.
+static int static_has_suffix(const char *path, struct mg_str suffix) {
+  size_t n = strlen(path);
+  return suffix.len > 0 && n >= suffix.len &&
+         mg_ncasecmp(path + n - suffix.len, suffix.p, suffix.len) == 0;
+}
+
+// The MIME type of path: custom_mime_types (".ext=type,...", suffix match)
+// first, then the built-in table ('.' + extension), else octet-stream.
+static struct mg_str static_mime_type(const char *path, const char *custom) {
+  struct mg_str ext, type;
+  const char *dot = strrchr(path, '.');
+  size_t i;
+  while ((custom = mg_next_comma_list_entry(custom, &ext, &type)) != NULL) {
+    ext = mg_strstrip(ext);
+    if (type.p != NULL && static_has_suffix(path, ext)) {
+      return mg_strstrip(type);
+    }
+  }
+  for (i = 0; dot != NULL && i < MG_ARRAY_SIZE(s_static_mime); i++) {
+    if (mg_casecmp(dot + 1, s_static_mime[i].ext) == 0) {
+      return mg_mk_str(s_static_mime[i].type);
+    }
+  }
+  return mg_mk_str("application/octet-stream");
+}
+
+// ---- mg_serve_http() -------------------------------------------------------
+
+// One mg_serve_http() call.
+struct static_req {
+  struct mg_connection *nc;
+  struct http_message *hm;
+  const struct mg_serve_http_opts *opts;
+  struct mg_str extra;  // opts->extra_headers
+  const char *root;     // The document root picked for this request
+  char *root_buf;       // MG_MALLOC'd root from a rewrite, or NULL
+  char *uri_path;       // Decoded, normalised URI path (MG_MALLOC'd)
+  const char *rel;      // The part of uri_path below root
+  char *local;          // root + rel (MG_MALLOC'd)
+  size_t root_len;      // Length of the root part of local
+  cs_stat_t st;         // Of local, when exists
+  int exists;           // mg_stat(local) succeeded
+};
+
+// Sends a text response with the extra headers; returns 0 for chaining.
+static int static_fail(struct static_req *r, int code, const char *text) {
+  static_send_text(r->nc, r->hm, code, r->extra, NULL, text);
+  return 0;
+}
+
+// Returns 1 if the peer may be served. IPv4 peers, IPv4-mapped IPv6 peers
+// and ::1 (as 127.0.0.1) are checked against the ACL. Other IPv6 peers are
+// refused whenever an ACL is set: its grammar is IPv4 only, and refusing
+// is the safe reading. A malformed ACL refuses everyone.
+static int static_acl_allows(struct mg_connection *nc, const char *acl) {
+  const union socket_address *sa = &nc->sa;
+  uint32_t ip;
+  if (acl == NULL || *acl == '\0') return 1;
+  if (sa->sa.sa_family == AF_INET) {
+    ip = ntohl(sa->sin.sin_addr.s_addr);
+  } else if (sa->sa.sa_family == AF_INET6 &&
+             IN6_IS_ADDR_V4MAPPED(&sa->sin6.sin6_addr)) {
+    memcpy(&ip, sa->sin6.sin6_addr.s6_addr + 12, 4);
+    ip = ntohl(ip);
+  } else if (sa->sa.sa_family == AF_INET6 &&
+             IN6_IS_ADDR_LOOPBACK(&sa->sin6.sin6_addr)) {
+    ip = 0x7f000001;
+  } else {
+    return 0;
+  }
+  return mg_check_ip_acl(acl, ip) == 1;
+}
+
+// True if the raw URI carries an encoded '/' or '\': such a path could
+// mean something else once decoded, so it is refused.
+static int static_has_encoded_sep(struct mg_str uri) {
+  size_t i;
+  for (i = 0; i + 2 < uri.len; i++) {
+    if (mg_ncasecmp(uri.p + i, "%2f", 3) == 0 ||
+        mg_ncasecmp(uri.p + i, "%5c", 3) == 0) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+// Decodes and normalises hm->uri into r->uri_path ('+' stays '+').
+// Absolute-form targets ("http://h/x") use their path.
+static int static_decode_uri(struct static_req *r) {
+  struct mg_str uri = r->hm->uri, in, out;
+  int n;
+  if (uri.len > 0 && uri.p[0] != '/') {
+    struct mg_str path = MG_NULL_STR;
+    if (mg_parse_uri(uri, NULL, NULL, NULL, NULL, &path, NULL, NULL) != 0) {
+      return static_fail(r, 400, NULL);
+    }
+    uri = path.len > 0 ? path : mg_mk_str("/");
+  }
+  if (static_has_encoded_sep(uri)) return static_fail(r, 404, NULL);
+  if ((r->uri_path = (char *) MG_MALLOC(uri.len + 1)) == NULL) {
+    return static_fail(r, 500, NULL);
+  }
+  n = mg_url_decode(uri.p, (int) uri.len, r->uri_path, (int) uri.len + 1, 0);
+  if (n < 0) return static_fail(r, 400, NULL);
+  if ((size_t) n != strlen(r->uri_path) || strchr(r->uri_path, '\\')) {
+    return static_fail(r, 404, NULL);
+  }
+  in = mg_mk_str_n(r->uri_path, (size_t) n);
+  out = in;
+  if (!mg_normalize_uri_path(&in, &out)) return static_fail(r, 404, NULL);
+  r->uri_path[out.len] = '\0';
+  r->rel = r->uri_path;
+  return 1;
+}
+
+// True if the Host header, without its port, equals host (any case).
+static int static_host_is(struct http_message *hm, struct mg_str host) {
+  struct mg_str *h = mg_get_http_header(hm, "Host"), v;
+  const char *colon;
+  if (h == NULL) return 0;
+  v = mg_strstrip(*h);
+  if (v.len > 0 && v.p[0] == '[') {
+    colon = mg_strchr(v, ']');
+    if (colon != NULL) v.len = (size_t) (colon + 1 - v.p);
+  } else if ((colon = mg_strchr(v, ':')) != NULL) {
+    v.len = (size_t) (colon - v.p);
+  }
+  return mg_strcasecmp(v, host) == 0;
+}
+
+// Length of the URI-path prefix that the glob pat matches, ending at a '/'
+// boundary ("/x" matches "/x" and "/x/y", not "/xy"; "/" matches all), and
+// not counting a final '/'; -1 if none.
+static long static_prefix_len(struct mg_str pat, const char *path) {
+  size_t n = mg_match_prefix_n(pat, mg_mk_str(path));
+  if (n == 0) return -1;
+  if (path[n] == '\0' || path[n] == '/') return (long) n;
+  return path[n - 1] == '/' ? (long) n - 1 : -1;
+}
+
+// Applies url_rewrites: the first matching entry picks the root; a prefix
+// entry also strips its prefix from the path. Returns 0 if it answered.
+static int static_rewrite(struct static_req *r) {
+  const char *list = r->opts->url_rewrites;
+  struct mg_str pat, target;
+  long n;
+  while ((list = mg_next_comma_list_entry(list, &pat, &target)) != NULL) {
+    pat = mg_strstrip(pat);
+    target = mg_strstrip(target);
+    if (target.p == NULL || pat.len == 0 || target.len == 0) continue;
+    if (pat.p[0] == '@') {
+      // A virtual host keeps the whole path under its own root.
+      n = static_host_is(r->hm, mg_mk_str_n(pat.p + 1, pat.len - 1)) ? 0 : -1;
+    } else {
+      n = static_prefix_len(pat, r->uri_path);
+    }
+    if (n < 0) continue;
+    if (mg_ncasecmp(target.p, "http://", 7) == 0 ||
+        mg_ncasecmp(target.p, "https://", 8) == 0) {
+      return static_fail(r, 502, "reverse proxy not built");
+    }
+    if ((r->root_buf = (char *) mg_strdup_nul(target).p) == NULL) {
+      return static_fail(r, 500, NULL);
+    }
+    r->root = r->root_buf;
+    r->rel = r->uri_path + n;
+    return 1;
+  }
+  return 1;
+}
+
+// root + rel: the root without its trailing '/'s, rel as it is. Sets
+// *root_len to the length of the root part.
+static char *static_join(const char *root, const char *rel,
+                         size_t *root_len) {
+  size_t rl = strlen(root), n = strlen(rel);
+  char *p;
+  while (rl > 0 && root[rl - 1] == '/') rl--;
+  *root_len = rl;
+  if (rl == 0 && n == 0) rel = "/", n = 1;
+  if ((p = (char *) MG_MALLOC(rl + n + 2)) == NULL) return NULL;
+  memcpy(p, root, rl);
+  if (n > 0 && rel[0] != '/') p[rl++] = '/';
+  memcpy(p + rl, rel, n + 1);
+  return p;
+}
+
+// True if name matches one alternative of the glob whole ('|' or ',').
+static int static_glob_full(const char *glob, struct mg_str name) {
+  struct mg_str pat = mg_mk_str(glob), alt;
+  size_t i, start = 0;
+  for (i = 0; i <= pat.len; i++) {
+    if (i < pat.len && pat.p[i] != '|' && pat.p[i] != ',') continue;
+    alt = mg_mk_str_n(pat.p + start, i - start);
+    if (alt.len > 0 && mg_match_prefix_n(alt, name) == name.len) return 1;
+    start = i + 1;
+  }
+  return 0;
+}
+
+// True if a file called name is never served nor listed: it matches
+// hidden_file_pattern, or is the per-directory auth file (any case).
+static int static_name_hidden(const struct mg_serve_http_opts *o,
+                              struct mg_str name) {
+  if (name.len == 0) return 0;
+  if (o->hidden_file_pattern != NULL && *o->hidden_file_pattern != '\0' &&
+      static_glob_full(o->hidden_file_pattern, name)) {
+    return 1;
+  }
+  return o->per_directory_auth_file != NULL &&
+         mg_vcasecmp(&name, o->per_directory_auth_file) == 0;
+}
+
+// True if any component of the URI path is hidden.
+static int static_path_hidden(const struct mg_serve_http_opts *o,
+                              const char *path) {
+  const char *p = path, *e;
+  while (*p != '\0') {
+    while (*p == '/') p++;
+    for (e = p; *e != '\0' && *e != '/'; e++) {
+    }
+    if (static_name_hidden(o, mg_mk_str_n(p, (size_t) (e - p)))) return 1;
+    p = e;
+  }
+  return 0;
+}
+
+// True if path, all symlinks resolved, is root or below it.
+static int static_inside_root(const char *root, const char *path) {
+  char *a = (char *) MG_MALLOC(HTTP_STATIC_PATH_MAX);
+  char *b = (char *) MG_MALLOC(HTTP_STATIC_PATH_MAX);
+  int ok = 0;
+  size_t n;
+  if (a != NULL && b != NULL && realpath(root, a) != NULL &&
+      realpath(path, b) != NULL) {
+    n = strlen(a);
+    if (n > 0 && a[n - 1] == '/') n--;  // The root is "/".
+    ok = strncmp(a, b, n) == 0 && (b[n] == '\0' || b[n] == '/');
+  }
+  MG_FREE(a);
+  MG_FREE(b);
+  return ok;
+}
+
+// Per-directory auth: the auth file in the nearest directory, from the
+// requested one up to the root, decides (so a file protects its subtree).
+static int static_dir_authorized(struct static_req *r, const char *domain) {
+  const char *name = r->opts->per_directory_auth_file;
+  size_t rootlen = r->root_len, len = strlen(r->local);
+  char *buf = (char *) MG_MALLOC(len + strlen(name) + 2);
+  int res = 1;
+  cs_stat_t st;
+  if (buf == NULL) return 0;
+  memcpy(buf, r->local, len + 1);
+  if (!(r->exists && S_ISDIR(r->st.st_mode))) {
+    while (len > rootlen && buf[len - 1] != '/') len--;
+  }
+  for (;;) {
+    while (len > 0 && buf[len - 1] == '/') len--;
+    snprintf(buf + len, strlen(name) + 2, "/%s", name);
+    if (mg_stat(buf, &st) == 0) {
+      buf[len] = '\0';
+      res = mg_http_is_authorized(r->hm, mg_mk_str(buf), domain, name,
+                                  MG_AUTH_FLAG_IS_DIRECTORY);
+      break;
+    }
+    if (len <= rootlen) break;
+    while (len > rootlen && buf[len - 1] != '/') len--;
+  }
+  MG_FREE(buf);
+  return res;
+}
+
+// The digest realm: auth_domain, or "mongoose".
+static const char *static_auth_domain(const struct mg_serve_http_opts *o) {
+  return o->auth_domain != NULL ? o->auth_domain : "mongoose";
+}
+
+// Checks global_auth_file (a missing file refuses: fail closed), then the
+// per-directory auth files.
+static int static_authorized(struct static_req *r) {
+  const struct mg_serve_http_opts *o = r->opts;
+  const char *domain = static_auth_domain(o);
+  int flags = r->exists && S_ISDIR(r->st.st_mode) ? MG_AUTH_FLAG_IS_DIRECTORY
+                                                  : 0;
+  if (o->global_auth_file != NULL && *o->global_auth_file != '\0' &&
+      !mg_http_is_authorized(r->hm, mg_mk_str(r->local), domain,
+                             o->global_auth_file,
+                             flags | MG_AUTH_FLAG_IS_GLOBAL_PASS_FILE)) {
+    return 0;
+  }
+  if (o->per_directory_auth_file == NULL ||
+      *o->per_directory_auth_file == '\0') {
+    return 1;
+  }
+  return static_dir_authorized(r, domain);
+}
+
+
+// True if the parameters after a content coding (";q=0.5") give a q-value
+// other than zero; no q means 1.
+static int http_q_nonzero(struct mg_str params) {
+  size_t i = 0, j;
+  while (i < params.len) {
+    if (params.p[i++] != ';') continue;
+    while (i < params.len && (params.p[i] == ' ' || params.p[i] == '\t')) i++;
+    if (i + 1 < params.len && (params.p[i] == 'q' || params.p[i] == 'Q') &&
+        params.p[i + 1] == '=') {
+      for (j = i + 2; j < params.len && (isdigit((unsigned char) params.p[j]) ||
+                                         params.p[j] == '.');
+           j++) {
+        if (params.p[j] >= '1' && params.p[j] <= '9') return 1;
+      }
+      return 0;
+    }
+  }
+  return 1;
+}
+
+// Returns 1 if Accept-Encoding accepts gzip: "gzip" or "x-gzip" with a
+// non-zero q, or else "*" with a non-zero q.
+static int static_accepts_gzip(struct http_message *hm) {
+  struct mg_str *h = mg_get_http_header(hm, "Accept-Encoding");
+  struct mg_str list, item, coding, params;
+  const char *semi;
+  int star = 0;
+  if (h == NULL) return 0;
+  list = *h;
+  while ((list = mg_next_comma_list_entry_n(list, &item, NULL)).p != NULL) {
+    semi = mg_strchr(item, ';');
+    if (semi == NULL) semi = item.p + item.len;
+    coding = mg_strstrip(mg_mk_str_n(item.p, (size_t) (semi - item.p)));
+    params = mg_mk_str_n(semi, (size_t) (item.p + item.len - semi));
+    if (mg_vcasecmp(&coding, "gzip") == 0 ||
+        mg_vcasecmp(&coding, "x-gzip") == 0) {
+      return http_q_nonzero(params);
+    }
+    if (mg_vcmp(&coding, "*") == 0) star = http_q_nonzero(params);
+  }
+  return star;
+}
+
+// dir + '/' + name (no second '/' if dir ends with one); MG_MALLOC'd.
+static char *static_join_name(const char *dir, struct mg_str name) {
+  size_t n = strlen(dir);
+  char *p = (char *) MG_MALLOC(n + name.len + 2);
+  if (p == NULL) return NULL;
+  memcpy(p, dir, n);
+  if (n == 0 || dir[n - 1] != '/') p[n++] = '/';
+  memcpy(p + n, name.p, name.len);
+  p[n + name.len] = '\0';
+  return p;
+}
+
+// Serves the regular file path, with the MIME type of its name. A .gz
+// sibling is served instead (Content-Encoding: gzip) when the client
+// accepts gzip; any response for a file that has one says
+// "Vary: Accept-Encoding".
+static void static_serve_regular(struct static_req *r, const char *path) {
+  struct mg_str mime = static_mime_type(path, r->opts->custom_mime_types);
+  size_t n = strlen(path);
+  char *gz = (char *) MG_MALLOC(n + 4);
+  struct static_out h;
+  cs_stat_t st;
+  int has_gz, use_gz;
+  memset(&h, 0, sizeof(h));
+  if (gz == NULL) {
+    static_fail(r, 500, NULL);
+    return;
+  }
+  if (static_inside_root(r->root, path)) {
+    memcpy(gz, path, n);
+    memcpy(gz + n, ".gz", 4);
+    has_gz = mg_stat(gz, &st) == 0 && S_ISREG(st.st_mode) &&
+             static_inside_root(r->root, gz);
+    use_gz = has_gz && static_accepts_gzip(r->hm);
+    if (has_gz) static_hdr(&h, "Vary: Accept-Encoding");
+    if (use_gz) static_hdr(&h, "Content-Encoding: gzip");
+    static_hdr_block(&h, r->extra);
+    if (static_out_str(&h) == NULL) {
+      static_fail(r, 500, NULL);
+    } else {
+      mg_http_serve_file(r->nc, r->hm, use_gz ? gz : path, mime,
+                         mg_mk_str_n(h.m.buf, h.m.len));
+    }
+  } else {
+    static_fail(r, 404, NULL);
+  }
+  mbuf_free(&h.m);
+  MG_FREE(gz);
+}
+
+// 301 to the request URI with a '/' added, keeping the query string.
+static void static_redirect_slash(struct static_req *r) {
+  struct http_message *hm = r->hm;
+  struct mg_str extra = mg_strstrip(r->extra);
+  struct static_out loc, h;
+  memset(&loc, 0, sizeof(loc));
+  memset(&h, 0, sizeof(h));
+  static_out_printf(&loc, "%.*s/", (int) hm->uri.len, hm->uri.p);
+  if (hm->query_string.len > 0) {
+    static_out_printf(&loc, "?%.*s", (int) hm->query_string.len,
+                      hm->query_string.p);
+  }
+  if (loc.failed) {
+    static_fail(r, 500, NULL);
+  } else if (mg_strchr(extra, '\n') == NULL) {
+    mg_http_send_redirect(r->nc, 301, mg_mk_str_n(loc.m.buf, loc.m.len),
+                          extra);
+  } else if (mg_strchr(mg_mk_str_n(loc.m.buf, loc.m.len), '\n') == NULL &&
+             mg_strchr(mg_mk_str_n(loc.m.buf, loc.m.len), '\r') == NULL) {
+    // mg_http_send_redirect() takes one extra header line, not a block.
+    static_hdr(&h, "Location: %.*s", (int) loc.m.len, loc.m.buf);
+    static_hdr_block(&h, extra);
+    static_send(r->nc, hm, 301, &h, mg_mk_str(""));
+  } else {
+    static_fail(r, 500, NULL);
+  }
+  mbuf_free(&loc.m);
+  mbuf_free(&h.m);
+}
+
+// Serves the first index file of the directory that exists. Returns 0 if
+// there is none.
+static int static_try_index(struct static_req *r) {
+  const char *list = r->opts->index_files;
+  struct mg_str name;
+  cs_stat_t st;
+  char *p;
+  if (list == NULL) list = "index.html,index.htm,index.shtml";
+  while ((list = mg_next_comma_list_entry(list, &name, NULL)) != NULL) {
+    name = mg_strstrip(name);
+    if (name.len == 0 || mg_strchr(name, '/') != NULL ||
+        static_name_hidden(r->opts, name)) {
+      continue;
+    }
+    if ((p = static_join_name(r->local, name)) == NULL) {
+      static_fail(r, 500, NULL);
+      return 1;
+    }
+    if (mg_stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+      static_serve_regular(r, p);
+      MG_FREE(p);
+      return 1;
+    }
+    MG_FREE(p);
+  }
+  return 0;
+}
+
+#if MG_ENABLE_DIRECTORY_LISTING
+// ---- Directory listings ----------------------------------------------------
+
+struct static_entry {
+  char *name;  // MG_MALLOC'd
+  int is_dir;
+  int64_t size;
+  time_t mtime;
+};
+
+struct static_entries {
+  struct static_entry *e;
+  size_t n, cap;
+};
+
+// Directories first, then by name, bytewise.
+static int static_entry_cmp(const void *a, const void *b) {
+  const struct static_entry *x = (const struct static_entry *) a;
+  const struct static_entry *y = (const struct static_entry *) b;
+  if (x->is_dir != y->is_dir) return y->is_dir - x->is_dir;
+  return strcmp(x->name, y->name);
+}
+
+static void static_entries_free(struct static_entries *l) {
+  size_t i;
+  for (i = 0; i < l->n; i++) MG_FREE(l->e[i].name);
+  MG_FREE(l->e);
+  memset(l, 0, sizeof(*l));
+}
+
+// Adds the entry name of dir. Returns 0 if memory ran out. An entry that
+// cannot be stat()ed (gone, a dangling link) is left out.
+static int static_entries_add(struct static_entries *l, const char *dir,
+                              const char *name) {
+  struct static_entry *e;
+  cs_stat_t st;
+  char *path = static_join_name(dir, mg_mk_str(name));
+  int found;
+  if (path == NULL) return 0;
+  found = mg_stat(path, &st) == 0;
+  MG_FREE(path);
+  if (!found) return 1;
+  if (l->n == l->cap) {
+    size_t cap = l->cap == 0 ? 16 : l->cap * 2;
+    e = (struct static_entry *) MG_REALLOC(l->e, cap * sizeof(*e));
+    if (e == NULL) return 0;
+    l->e = e;
+    l->cap = cap;
+  }
+  e = &l->e[l->n];
+  if ((e->name = (char *) mg_strdup_nul(mg_mk_str(name)).p) == NULL) return 0;
+  e->is_dir = S_ISDIR(st.st_mode) ? 1 : 0;
+  e->size = (int64_t) st.st_size;
+  e->mtime = st.st_mtime;
+  l->n++;
+  return 1;
+}
+
+// Reads and sorts the listable entries of r->local. Returns 0, or the
+// status to answer: 403 if the directory cannot be read, 500 (memory).
+static int static_read_dir(struct static_req *r, struct static_entries *l) {
+  DIR *d = opendir(r->local);
+  struct dirent *de;
+  int res = 0;
+  if (d == NULL) return 403;
+  while (res == 0 && (de = readdir(d)) != NULL) {
+    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+        static_name_hidden(r->opts, mg_mk_str(de->d_name))) {
+      continue;
+    }
+    if (!static_entries_add(l, r->local, de->d_name)) res = 500;
+  }
+  closedir(d);
+  if (res == 0 && l->n > 1) {
+    qsort(l->e, l->n, sizeof(l->e[0]), static_entry_cmp);
+  }
+  return res;
+}
+
+// Appends s with & < > " ' as HTML entities.
+static void static_out_html(struct static_out *o, const char *s) {
+  static const char *specials = "&<>\"'";
+  static const char *entities[] = {"&amp;", "&lt;", "&gt;", "&quot;",
+                                   "&#39;"};
+  const char *x;
+  for (; *s != '\0'; s++) {
+    if ((x = strchr(specials, *s)) != NULL) {
+      static_out_printf(o, "%s", entities[x - specials]);
+    } else {
+      static_out_add(o, s, 1);
+    }
+  }
+}
+
+// One row: the name (URL-encoded in the href, HTML-escaped as text), the
+// modification time (UTC) and the size ("-" for directories).
+static void static_list_row(struct static_out *o,
+                            const struct static_entry *e) {
+  struct mg_str href = mg_url_encode(mg_mk_str(e->name));
+  const char *slash = e->is_dir ? "/" : "";
+  struct tm tm;
+  if (href.p == NULL) {
+    o->failed = 1;
+    return;
+  }
+  memset(&tm, 0, sizeof(tm));
+  gmtime_r(&e->mtime, &tm);
+  static_out_printf(o, "<tr><td><a href=\"%s%s\">", href.p, slash);
+  static_out_html(o, e->name);
+  static_out_printf(o, "%s</a></td><td>%04d-%02d-%02d %02d:%02d</td><td>",
+                    slash, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                    tm.tm_hour, tm.tm_min);
+  if (e->is_dir) {
+    static_out_printf(o, "-</td></tr>\n");
+  } else {
+    static_out_printf(o, "%lld</td></tr>\n", (long long) e->size);
+  }
+  mg_strfree(&href);
+}
+
+// The whole page for the sorted entries.
+static void static_list_page(struct static_out *o, const char *uri_path,
+                             const struct static_entries *l) {
+  size_t i;
+  static_out_printf(o, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+                       "<title>Index of ");
+  static_out_html(o, uri_path);
+  static_out_printf(o, "</title></head>\n<body><h1>Index of ");
+  static_out_html(o, uri_path);
+  static_out_printf(o, "</h1>\n<table>\n<tr><th>Name</th>"
+                       "<th>Modified (UTC)</th><th>Size</th></tr>\n");
+  if (strcmp(uri_path, "/") != 0) {
+    static_out_printf(o, "<tr><td><a href=\"../\">..</a></td><td></td>"
+                         "<td>-</td></tr>\n");
+  }
+  for (i = 0; i < l->n; i++) static_list_row(o, &l->e[i]);
+  static_out_printf(o, "</table>\n</body></html>\n");
+}
+
+// Sends the listing of r->local as one response with a Content-Length
+// (HEAD gets the same length and no body).
+static void static_list_dir(struct static_req *r) {
+  struct static_entries l;
+  struct static_out body, h;
+  int res;
+  memset(&l, 0, sizeof(l));
+  memset(&body, 0, sizeof(body));
+  memset(&h, 0, sizeof(h));
+  if ((res = static_read_dir(r, &l)) == 0) {
+    static_list_page(&body, r->uri_path, &l);
+    if (body.failed) res = 500;
+  }
+  if (res != 0) {
+    static_fail(r, res, NULL);
+  } else {
+    static_hdr(&h, "Content-Type: text/html; charset=utf-8");
+    static_hdr_block(&h, r->extra);
+    static_send(r->nc, r->hm, 200, &h, mg_mk_str_n(body.m.buf, body.m.len));
+  }
+  mbuf_free(&body.m);
+  static_entries_free(&l);
+}
+#endif  // MG_ENABLE_DIRECTORY_LISTING
+
+// A directory: 301 without the trailing '/', else an index file, else a
+// listing (unless enable_directory_listing is "no"), else 403.
+static void static_serve_dir(struct static_req *r) {
+  struct mg_str uri = r->hm->uri;
+  const char *listing = r->opts->enable_directory_listing;
+  if (uri.len == 0 || uri.p[uri.len - 1] != '/') {
+    static_redirect_slash(r);
+  } else if (!static_try_index(r)) {
+#if MG_ENABLE_DIRECTORY_LISTING
+    if (listing == NULL || strcmp(listing, "no") != 0) {
+      static_list_dir(r);
+      return;
+    }
+#endif
+    (void) listing;
+    static_fail(r, 403, NULL);
+  }
+}
+
+// GET and HEAD: maps the path to a file and answers.
+static void static_serve(struct static_req *r) {
+  if (static_path_hidden(r->opts, r->uri_path)) {
+    static_fail(r, 404, NULL);
+  } else if ((r->local = static_join(r->root, r->rel, &r->root_len)) ==
+             NULL) {
+    static_fail(r, 500, NULL);
+  } else if ((r->exists = mg_stat(r->local, &r->st) == 0) != 0 &&
+             !static_inside_root(r->root, r->local)) {
+    static_fail(r, 404, NULL);
+  } else if (!static_authorized(r)) {
+    mg_http_send_digest_auth_request(r->nc, static_auth_domain(r->opts));
+  } else if (!r->exists) {
+    static_fail(r, 404, NULL);
+  } else if (S_ISDIR(r->st.st_mode)) {
+    static_serve_dir(r);
+  } else if (S_ISREG(r->st.st_mode)) {
+    static_serve_regular(r, r->local);
+  } else {
+    static_fail(r, 403, NULL);
+  }
+}
+
+// What mg_serve_http() does with a method; other tokens get 501.
+#define STATIC_M_NOT_ALLOWED 0  // 405 with Allow
+#define STATIC_M_SERVE 1        // GET, HEAD
+#define STATIC_M_OPTIONS 2      // 200 with Allow
+#define STATIC_ALLOW "Allow: GET, HEAD, OPTIONS"
+static const struct {
+  const char *name;
+  int what;
+} s_static_methods[] = {
+    {"GET", STATIC_M_SERVE},          {"HEAD", STATIC_M_SERVE},
+    {"OPTIONS", STATIC_M_OPTIONS},    {"POST", STATIC_M_NOT_ALLOWED},
+    {"PUT", STATIC_M_NOT_ALLOWED},    {"DELETE", STATIC_M_NOT_ALLOWED},
+    {"PATCH", STATIC_M_NOT_ALLOWED},  {"CONNECT", STATIC_M_NOT_ALLOWED},
+    {"TRACE", STATIC_M_NOT_ALLOWED},
+};
+
+static int static_method(struct mg_str method) {
+  size_t i;
+  for (i = 0; i < MG_ARRAY_SIZE(s_static_methods); i++) {
+    if (mg_vcmp(&method, s_static_methods[i].name) == 0) {
+      return s_static_methods[i].what;
+    }
+  }
+  return -1;
+}
+
+// 200 with Allow and an empty body.
+static void static_send_options(struct static_req *r) {
+  struct static_out h;
+  memset(&h, 0, sizeof(h));
+  static_hdr(&h, STATIC_ALLOW);
+  static_hdr_block(&h, r->extra);
+  static_send(r->nc, r->hm, 200, &h, mg_mk_str(""));
+}
+
+// Order: IP ACL (403), unknown method (501), OPTIONS *, path decoding
+// (400/404), rewrites (a reverse-proxy target: 502), OPTIONS (200) and
+// other known methods (405), then the file.
+void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
+                   struct mg_serve_http_opts opts) {
+  struct static_req r;
+  int m = static_method(hm->method);
+  memset(&r, 0, sizeof(r));
+  r.nc = nc;
+  r.hm = hm;
+  r.opts = &opts;
+  r.extra = mg_mk_str(opts.extra_headers);
+  r.root = opts.document_root != NULL && *opts.document_root != '\0'
+               ? opts.document_root
+               : ".";
+  if (!static_acl_allows(nc, opts.ip_acl)) {
+    static_fail(&r, 403, NULL);
+  } else if (m < 0) {
+    static_fail(&r, 501, NULL);
+  } else if (m == STATIC_M_OPTIONS && mg_vcmp(&hm->uri, "*") == 0) {
+    static_send_options(&r);
+  } else if (static_decode_uri(&r) && static_rewrite(&r)) {
+    if (m == STATIC_M_OPTIONS) {
+      static_send_options(&r);
+    } else if (m == STATIC_M_NOT_ALLOWED) {
+      static_send_text(nc, hm, 405, r.extra, STATIC_ALLOW, NULL);
+    } else {
+      static_serve(&r);
+    }
+  }
+  MG_FREE(r.root_buf);
+  MG_FREE(r.uri_path);
+  MG_FREE(r.local);
+}
+
+#endif  // MG_ENABLE_HTTP && MG_ENABLE_FILESYSTEM
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/http_auth.c"
 #endif
+
+#if MG_ENABLE_HTTP
+
+// Digest authentication, RFC 7616 with MD5 and qop=auth only. We always
+// challenge with qop="auth", so a response without qop (the RFC 2069 form,
+// which has no cnonce and no nonce count) is refused: accepting it would
+// give up the replay protection that nc provides.
+//
+// Nonces are "<time:8 hex><counter:8 hex><HMAC-SHA1 of both, 32 hex>" keyed
+// with a per-process random secret: the server can tell that it issued a
+// nonce without remembering it, and refuses nonces older than an hour
+// (AUTH_NONCE_TTL). A restart makes old nonces invalid: clients simply get
+// a new challenge.
+//
+// Replays: the nonce count of the last AUTH_NC_SLOTS nonces used (least
+// recently used evicted) is kept in a fixed table, and a request whose nc is
+// not above the last one accepted for its nonce is refused. This is best
+// effort: once a nonce is evicted, a request captured with it could be
+// replayed until the nonce expires.
+
+#define AUTH_NONCE_TTL 3600  // Seconds a nonce stays valid
+#define AUTH_NONCE_SKEW 60   // Seconds a nonce may come from the future
+#define AUTH_NONCE_LEN 48    // Characters in a nonce
+#define AUTH_NONCE_STAMP 16  // Of which time and counter
+#define AUTH_NC_SLOTS 64     // Nonces whose count is remembered
+#define AUTH_LINE_MAX 512    // Longest htdigest line considered
+
+static unsigned char s_auth_key[20];  // HMAC key for nonces
+static int s_auth_key_ready;          // s_auth_key is initialised
+static uint32_t s_auth_counter;       // Makes each nonce unique
+
+#if MG_ENABLE_THREADS
+// Several managers may run in several threads: the state above is shared.
+static pthread_mutex_t s_auth_lock = PTHREAD_MUTEX_INITIALIZER;
+static void auth_lock(void) {
+  pthread_mutex_lock(&s_auth_lock);
+}
+static void auth_unlock(void) {
+  pthread_mutex_unlock(&s_auth_lock);
+}
+#else
+static void auth_lock(void) {}
+static void auth_unlock(void) {}
+#endif
+
+// Fills the key once per process, from /dev/urandom when possible. The
+// fallback mixes what differs between processes and runs; it is weaker, but
+// still not known to a remote client. Call with the lock held.
+static void auth_init_key(void) {
+  FILE *fp;
+  size_t n = 0;
+  if (s_auth_key_ready) return;
+  if ((fp = fopen("/dev/urandom", "rb")) != NULL) {
+    n = fread(s_auth_key, 1, sizeof(s_auth_key), fp);
+    fclose(fp);
+  }
+  if (n != sizeof(s_auth_key)) {
+    double now = mg_time();
+    long pid = (long) getpid();
+    clock_t ticks = clock();
+    void *where = &fp;
+    const uint8_t *msgs[4];
+    size_t lens[4];
+    msgs[0] = (const uint8_t *) &now, lens[0] = sizeof(now);
+    msgs[1] = (const uint8_t *) &pid, lens[1] = sizeof(pid);
+    msgs[2] = (const uint8_t *) &ticks, lens[2] = sizeof(ticks);
+    msgs[3] = (const uint8_t *) &where, lens[3] = sizeof(where);
+    mg_hash_sha1_v(4, msgs, lens, s_auth_key);
+  }
+  s_auth_key_ready = 1;
+}
+
+static void auth_hex(const unsigned char *d, size_t n, char *out) {
+  static const char *digits = "0123456789abcdef";
+  size_t i;
+  for (i = 0; i < n; i++) {
+    out[2 * i] = digits[d[i] >> 4];
+    out[2 * i + 1] = digits[d[i] & 15];
+  }
+  out[2 * n] = '\0';
+}
+
+// out = lowercase hex MD5 of the parts joined with ':'.
+static void auth_md5_join(char out[33], const struct mg_str *parts, size_t n) {
+  struct mg_md5_ctx ctx;
+  unsigned char digest[16];
+  size_t i;
+  mg_md5_init(&ctx);
+  for (i = 0; i < n; i++) {
+    if (i > 0) mg_md5_update(&ctx, (const unsigned char *) ":", 1);
+    mg_md5_update(&ctx, (const unsigned char *) parts[i].p, parts[i].len);
+  }
+  mg_md5_final(digest, &ctx);
+  auth_hex(digest, sizeof(digest), out);
+}
+
+// The expected response: MD5(HA1:nonce:nc:cnonce:qop:MD5(method:uri)).
+static void auth_response(const char ha1[33], struct mg_str method,
+                          struct mg_str uri, struct mg_str nonce,
+                          struct mg_str nc, struct mg_str cnonce,
+                          struct mg_str qop, char out[33]) {
+  char ha2[33];
+  struct mg_str p[6];
+  p[0] = method, p[1] = uri;
+  auth_md5_join(ha2, p, 2);
+  p[0] = mg_mk_str_n(ha1, 32), p[1] = nonce, p[2] = nc, p[3] = cnonce;
+  p[4] = qop, p[5] = mg_mk_str_n(ha2, 32);
+  auth_md5_join(out, p, 6);
+}
+
+// Signs the first AUTH_NONCE_STAMP characters of nonce: out gets 32 hex.
+static void auth_sign(const char *nonce, char out[33]) {
+  unsigned char mac[20];
+  auth_lock();
+  auth_init_key();
+  auth_unlock();
+  mg_hmac_sha1(s_auth_key, sizeof(s_auth_key), (const unsigned char *) nonce,
+               AUTH_NONCE_STAMP, mac);
+  auth_hex(mac, 16, out);
+}
+
+static void auth_make_nonce(char out[AUTH_NONCE_LEN + 1]) {
+  uint32_t now = (uint32_t) (unsigned long) mg_time(), ctr;
+  auth_lock();
+  ctr = ++s_auth_counter;
+  auth_unlock();
+  snprintf(out, AUTH_NONCE_STAMP + 1, "%08lx%08lx", (unsigned long) now,
+           (unsigned long) ctr);
+  auth_sign(out, out + AUTH_NONCE_STAMP);
+}
+
+// Random lowercase hex (2 * n characters) for a client nonce.
+static void auth_random_hex(char *out, size_t n) {
+  char stamp[AUTH_NONCE_LEN + 1];
+  auth_make_nonce(stamp);  // Unique and unpredictable: reuse its MAC.
+  if (n > 16) n = 16;
+  memcpy(out, stamp + AUTH_NONCE_STAMP, 2 * n);
+  out[2 * n] = '\0';
+}
+
+void mg_http_send_digest_auth_request(struct mg_connection *c,
+                                      const char *domain) {
+  char nonce[AUTH_NONCE_LEN + 1];
+  const char *p;
+  auth_make_nonce(nonce);
+  mg_send_response_line(c, 401, NULL);
+  mg_printf(c, "%s", "WWW-Authenticate: Digest qop=\"auth\", realm=\"");
+  // The realm is a quoted-string: escape quotes and backslashes, and drop
+  // CR and LF, which would end the header.
+  for (p = domain == NULL ? "" : domain; *p != '\0'; p++) {
+    if (*p == '\r' || *p == '\n') continue;
+    if (*p == '"' || *p == '\\') mg_send(c, "\\", 1);
+    mg_send(c, p, 1);
+  }
+  mg_printf(c, "\", nonce=\"%s\"\r\nContent-Length: 0\r\n\r\n", nonce);
+}
+
+int mg_http_create_digest_auth_header(char *buf, size_t buf_len,
+                                      const char *method, const char *uri,
+                                      const char *auth_domain, const char *user,
+                                      const char *passwd, const char *nonce) {
+  char ha1[33], resp[33], cnonce[17];
+  struct mg_str p[3];
+  int n;
+  if (buf == NULL || buf_len == 0) return 0;
+  buf[0] = '\0';
+  if (method == NULL || uri == NULL || auth_domain == NULL || user == NULL ||
+      passwd == NULL || nonce == NULL) {
+    return 0;
+  }
+  p[0] = mg_mk_str(user), p[1] = mg_mk_str(auth_domain);
+  p[2] = mg_mk_str(passwd);
+  auth_md5_join(ha1, p, 3);
+  auth_random_hex(cnonce, 8);
+  auth_response(ha1, mg_mk_str(method), mg_mk_str(uri), mg_mk_str(nonce),
+                mg_mk_str("00000001"), mg_mk_str(cnonce), mg_mk_str("auth"),
+                resp);
+  n = snprintf(buf, buf_len,
+               "Authorization: Digest username=\"%s\", realm=\"%s\", "
+               "nonce=\"%s\", uri=\"%s\", qop=auth, nc=00000001, "
+               "cnonce=\"%s\", response=\"%s\"",
+               user, auth_domain, nonce, uri, cnonce, resp);
+  if (n < 0 || (size_t) n >= buf_len) {
+    buf[0] = '\0';
+    return 0;
+  }
+  return n;
+}
+
+#if MG_ENABLE_FILESYSTEM
+struct auth_nc_slot {
+  char nonce[AUTH_NONCE_LEN];  // The nonce (valid when used != 0)
+  uint32_t nc;                 // Highest nonce count accepted for it
+  unsigned long used;          // LRU tick of the last use; 0 = free slot
+};
+
+static unsigned long s_auth_tick;  // LRU clock for s_auth_nc
+static struct auth_nc_slot s_auth_nc[AUTH_NC_SLOTS];
+
+static int auth_hex_val(int c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Parses exactly n hex digits of s into *v. Returns 1 on success.
+static int auth_parse_hex32(const char *s, size_t n, uint32_t *v) {
+  size_t i;
+  *v = 0;
+  for (i = 0; i < n; i++) {
+    int d = auth_hex_val((unsigned char) s[i]);
+    if (d < 0) return 0;
+    *v = (*v << 4) | (uint32_t) d;
+  }
+  return 1;
+}
+
+// Compares n hex digits ignoring case, in time independent of the data.
+static int auth_hex_equal(const char *a, const char *b, size_t n) {
+  size_t i;
+  int diff = 0;
+  for (i = 0; i < n; i++) {
+    diff |= tolower((unsigned char) a[i]) ^ tolower((unsigned char) b[i]);
+  }
+  return diff == 0;
+}
+
+// True if we issued nonce and it has not expired.
+static int auth_nonce_ok(struct mg_str nonce) {
+  char mac[33];
+  uint32_t stamp, ctr, now = (uint32_t) (unsigned long) mg_time();
+  if (nonce.len != AUTH_NONCE_LEN) return 0;
+  if (!auth_parse_hex32(nonce.p, 8, &stamp) ||
+      !auth_parse_hex32(nonce.p + 8, 8, &ctr)) {
+    return 0;
+  }
+  auth_sign(nonce.p, mac);
+  if (!auth_hex_equal(mac, nonce.p + AUTH_NONCE_STAMP, 32)) return 0;
+  // Unsigned differences: correct across the 32-bit wrap of the clock.
+  return (uint32_t) (now - stamp) <= AUTH_NONCE_TTL ||
+         (uint32_t) (stamp - now) <= AUTH_NONCE_SKEW;
+}
+
+// Accepts nc for nonce if it is above the last count accepted for it, and
+// remembers it. A nonce not in the table takes the least recently used slot.
+static int auth_nc_update(struct mg_str nonce, uint32_t nc) {
+  size_t i, victim = 0;
+  int ok = 1;
+  auth_lock();
+  for (i = 0; i < AUTH_NC_SLOTS; i++) {
+    struct auth_nc_slot *s = &s_auth_nc[i];
+    if (s->used != 0 && memcmp(s->nonce, nonce.p, AUTH_NONCE_LEN) == 0) break;
+    if (s->used < s_auth_nc[victim].used) victim = i;
+  }
+  if (i < AUTH_NC_SLOTS) {
+    ok = nc > s_auth_nc[i].nc;
+    victim = i;
+  } else {
+    memcpy(s_auth_nc[victim].nonce, nonce.p, AUTH_NONCE_LEN);
+    s_auth_nc[victim].nc = 0;
+  }
+  if (ok) s_auth_nc[victim].nc = nc;
+  s_auth_nc[victim].used = ++s_auth_tick;
+  auth_unlock();
+  return ok;
+}
+
+// Splits an htdigest line "user:realm:HA1" (CR, LF and trailing blanks
+// removed). Returns 1 if it has the three fields and HA1 is 32 hex digits.
+static int auth_parse_line(const char *line, struct mg_str *user,
+                           struct mg_str *realm, struct mg_str *ha1) {
+  struct mg_str s = mg_strstrip(mg_mk_str(line));
+  const char *c1 = mg_strchr(s, ':'), *c2;
+  uint32_t v;
+  if (c1 == NULL) return 0;
+  c2 = mg_strchr(mg_mk_str_n(c1 + 1, (size_t) (s.p + s.len - c1 - 1)), ':');
+  if (c2 == NULL) return 0;
+  *user = mg_mk_str_n(s.p, (size_t) (c1 - s.p));
+  *realm = mg_mk_str_n(c1 + 1, (size_t) (c2 - c1 - 1));
+  *ha1 = mg_mk_str_n(c2 + 1, (size_t) (s.p + s.len - c2 - 1));
+  return ha1->len == 32 && auth_parse_hex32(ha1->p, 8, &v) &&
+         auth_parse_hex32(ha1->p + 8, 8, &v) &&
+         auth_parse_hex32(ha1->p + 16, 8, &v) &&
+         auth_parse_hex32(ha1->p + 24, 8, &v);
+}
+
+// Finds user in realm in the htdigest file fp (read from its start).
+// Lines too long for the buffer are skipped whole. Returns 1 and fills ha1
+// (lowercase) if found.
+static int auth_find_ha1(FILE *fp, struct mg_str user, struct mg_str realm,
+                         char ha1[33]) {
+  char line[AUTH_LINE_MAX];
+  struct mg_str u, r, h;
+  size_t i;
+  int skipping = 0;
+  rewind(fp);
+  while (fgets(line, sizeof(line), fp) != NULL) {
+    int whole = strchr(line, '\n') != NULL || feof(fp);
+    int was_skipping = skipping;
+    skipping = !whole;
+    if (was_skipping || !whole) continue;
+    if (!auth_parse_line(line, &u, &r, &h)) continue;
+    if (mg_strcmp(u, user) != 0 || mg_strcmp(r, realm) != 0) continue;
+    for (i = 0; i < 32; i++) ha1[i] = (char) tolower((unsigned char) h.p[i]);
+    ha1[32] = '\0';
+    return 1;
+  }
+  return 0;
+}
+
+int mg_check_digest_auth(struct mg_str method, struct mg_str uri,
+                         struct mg_str username, struct mg_str cnonce,
+                         struct mg_str response, struct mg_str qop,
+                         struct mg_str nc, struct mg_str nonce,
+                         struct mg_str auth_domain, FILE *fp) {
+  char ha1[33], expected[33];
+  uint32_t count;
+  if (fp == NULL || mg_vcasecmp(&qop, "auth") != 0 || nc.len != 8 ||
+      !auth_parse_hex32(nc.p, 8, &count) || count == 0 || response.len != 32 ||
+      cnonce.len == 0 || username.len == 0 || !auth_nonce_ok(nonce)) {
+    return 0;
+  }
+  if (!auth_find_ha1(fp, username, auth_domain, ha1)) return 0;
+  auth_response(ha1, method, uri, nonce, nc, cnonce, qop, expected);
+  if (!auth_hex_equal(expected, response.p, 32)) return 0;
+  // Only a valid response may advance the count: otherwise anyone could
+  // burn a legitimate client's nonce.
+  return auth_nc_update(nonce, count);
+}
+
+// True if uri (from the Authorization header) is the request target of hm:
+// its path and, when there is one, "?" and the query string.
+static int auth_uri_matches(const struct http_message *hm, struct mg_str uri) {
+  struct mg_str rest;
+  if (uri.len < hm->uri.len || memcmp(uri.p, hm->uri.p, hm->uri.len) != 0) {
+    return 0;
+  }
+  rest = mg_mk_str_n(uri.p + hm->uri.len, uri.len - hm->uri.len);
+  if (rest.len == 0) return hm->query_string.len == 0;
+  if (rest.p[0] != '?') return 0;
+  rest.p++, rest.len--;
+  return mg_strcmp(rest, hm->query_string) == 0;
+}
+
+#define AUTH_NUM_PARAMS 7
+int mg_http_check_digest_auth(struct http_message *hm, const char *auth_domain,
+                              FILE *fp) {
+  static const char *names[AUTH_NUM_PARAMS] = {
+      "username", "cnonce", "response", "qop", "nc", "nonce", "uri"};
+  char mem[AUTH_NUM_PARAMS][64], *v[AUTH_NUM_PARAMS];
+  struct mg_str s[AUTH_NUM_PARAMS], *hdr;
+  int i, ok = 1;
+  if (hm == NULL || fp == NULL || auth_domain == NULL) return 0;
+  hdr = mg_get_http_header(hm, "Authorization");
+  if (hdr == NULL || hdr->len < 7 || mg_ncasecmp(hdr->p, "Digest ", 7) != 0) {
+    return 0;
+  }
+  for (i = 0; i < AUTH_NUM_PARAMS; i++) {
+    int n;
+    v[i] = mem[i];
+    n = mg_http_parse_header2(hdr, names[i], &v[i], sizeof(mem[i]));
+    s[i] = mg_mk_str_n(v[i] == NULL ? "" : v[i], v[i] == NULL ? 0 : (size_t) n);
+    if (s[i].len == 0) ok = 0;
+  }
+  ok = ok && auth_uri_matches(hm, s[6]) &&
+       mg_check_digest_auth(hm->method, s[6], s[0], s[1], s[2], s[3], s[4],
+                            s[5], mg_mk_str(auth_domain), fp);
+  for (i = 0; i < AUTH_NUM_PARAMS; i++) {
+    if (v[i] != mem[i]) MG_FREE(v[i]);
+  }
+  return ok;
+}
+
+// Names the per-directory password file for path: in path itself when it is
+// a directory, else in the directory holding it. Returns *buf or a
+// MG_MALLOC'd string (see mg_asprintf), NULL if memory ran out.
+static char *auth_dir_file(struct mg_str path, const char *file, int is_dir,
+                           char *buf, size_t size) {
+  char *out = buf;
+  size_t dir_len = path.len;
+  if (!is_dir) {
+    while (dir_len > 0 && path.p[dir_len - 1] != '/') dir_len--;
+  }
+  if (dir_len == 0) {
+    mg_asprintf(&out, size, "%s", file);
+  } else {
+    mg_asprintf(&out, size, "%.*s%s%s", (int) dir_len, path.p,
+                path.p[dir_len - 1] == '/' ? "" : "/", file);
+  }
+  return out;
+}
+
+int mg_http_is_authorized(struct http_message *hm, struct mg_str path,
+                          const char *domain, const char *passwords_file,
+                          int flags) {
+  char mem[256], *name;
+  int global = (flags & MG_AUTH_FLAG_IS_GLOBAL_PASS_FILE) != 0, ok;
+  cs_stat_t st;
+  FILE *fp;
+  if (passwords_file == NULL) return 1;
+  name = global ? (char *) passwords_file
+                : auth_dir_file(path, passwords_file,
+                                flags & MG_AUTH_FLAG_IS_DIRECTORY, mem,
+                                sizeof(mem));
+  if (name == NULL) return 0;
+  if (mg_stat(name, &st) != 0) {
+    // A directory without its own file is open; a missing global file
+    // closes everything unless the caller says otherwise.
+    ok = !global || (flags & MG_AUTH_FLAG_ALLOW_MISSING_FILE) != 0;
+  } else if ((fp = mg_fopen(name, "r")) == NULL) {
+    ok = 0;  // It exists but we cannot read it: fail closed.
+  } else {
+    ok = mg_http_check_digest_auth(hm, domain == NULL ? "" : domain, fp);
+    fclose(fp);
+  }
+  if (name != mem && name != passwords_file) MG_FREE(name);
+  return ok;
+}
+#endif  // MG_ENABLE_FILESYSTEM
+
+#endif  // MG_ENABLE_HTTP
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/http_multipart.c"
 #endif
+
+#if MG_ENABLE_HTTP
+
+// multipart/form-data (RFC 7578 over RFC 2046): a body is
+//   [preamble CRLF] "--" boundary CRLF headers CRLF CRLF data
+//   CRLF "--" boundary CRLF headers ... CRLF "--" boundary "--" [epilogue]
+// Both parsers here look for the delimiter CRLF "--" boundary, which the
+// sender guarantees never occurs inside a part.
+
+#define MP_MAX_BOUNDARY 70  // RFC 2046 section 5.1.1
+
+// Returns the offset of the first occurrence of needle (n bytes) in s
+// (len bytes), or len if there is none.
+static size_t mp_find(const char *s, size_t len, const char *needle, size_t n) {
+  const char *p = s, *end = s + len;
+  while (n > 0 && (size_t) (end - p) >= n) {
+    p = (const char *) memchr(p, needle[0], (size_t) (end - p) - n + 1);
+    if (p == NULL) break;
+    if (memcmp(p, needle, n) == 0) return (size_t) (p - s);
+    p++;
+  }
+  return len;
+}
+
+// Copies parameter name of the Content-Disposition value hdr into dst (of
+// dst_len bytes, at least 1), truncated if needed, NUL-terminated.
+static void mp_copy_param(struct mg_str *hdr, const char *name, char *dst,
+                          size_t dst_len) {
+  char *p = dst;
+  int n = mg_http_parse_header2(hdr, name, &p, dst_len);
+  if (p != dst && p != NULL) {
+    size_t len = (size_t) n < dst_len - 1 ? (size_t) n : dst_len - 1;
+    memcpy(dst, p, len);
+    dst[len] = '\0';
+    MG_FREE(p);
+  } else if (n <= 0) {
+    dst[0] = '\0';
+  }
+}
+
+// Finds the Content-Disposition value in a header block (lines ending in
+// CRLF). Returns 1 and fills *cd if there is one.
+static int mp_find_disposition(const char *s, size_t len, struct mg_str *cd) {
+  static const char name[] = "Content-Disposition:";
+  size_t n = sizeof(name) - 1, off = 0, eol;
+  while (off < len) {
+    eol = off + mp_find(s + off, len - off, "\r\n", 2);
+    if (eol - off > n && mg_ncasecmp(s + off, name, n) == 0) {
+      *cd = mg_strstrip(mg_mk_str_n(s + off + n, eol - off - n));
+      return 1;
+    }
+    off = eol + 2;
+  }
+  return 0;
+}
+
+size_t mg_parse_multipart(const char *buf, size_t buf_len, char *var_name,
+                          size_t var_name_len, char *file_name,
+                          size_t file_name_len, const char **chunk,
+                          size_t *chunk_len) {
+  char delim[MP_MAX_BOUNDARY + 5];
+  size_t n, bl, hs, he, ds, end;
+  struct mg_str cd;
+  if (var_name != NULL && var_name_len > 0) var_name[0] = '\0';
+  if (file_name != NULL && file_name_len > 0) file_name[0] = '\0';
+  if (buf == NULL || buf_len < 4 || buf[0] != '-' || buf[1] != '-') return 0;
+  // The first line is the delimiter: "--boundary".
+  n = buf_len < MP_MAX_BOUNDARY + 4 ? buf_len : MP_MAX_BOUNDARY + 4;
+  bl = mp_find(buf, n, "\r\n", 2);
+  if (bl >= n || bl < 3 || bl > MP_MAX_BOUNDARY + 2) return 0;
+  if (buf[bl - 1] == '-' && buf[bl - 2] == '-') return 0;  // Final one
+  hs = bl + 2;
+  if (buf_len - hs >= 2 && buf[hs] == '\r' && buf[hs + 1] == '\n') {
+    he = hs, ds = hs + 2;  // No headers
+  } else {
+    he = hs + mp_find(buf + hs, buf_len - hs, "\r\n\r\n", 4);
+    if (he >= buf_len) return 0;
+    ds = he + 4;
+    he += 2;  // Keep the CRLF of the last header line
+  }
+  if (mp_find_disposition(buf + hs, he - hs, &cd)) {
+    if (var_name != NULL && var_name_len > 0) {
+      mp_copy_param(&cd, "name", var_name, var_name_len);
+    }
+    if (file_name != NULL && file_name_len > 0) {
+      mp_copy_param(&cd, "filename", file_name, file_name_len);
+    }
+  }
+  memcpy(delim, "\r\n", 2);
+  memcpy(delim + 2, buf, bl);
+  end = ds + mp_find(buf + ds, buf_len - ds, delim, bl + 2);
+  if (end >= buf_len) return 0;
+  if (chunk != NULL) *chunk = buf + ds;
+  if (chunk_len != NULL) *chunk_len = end - ds;
+  return end + 2;  // The next part starts at its delimiter line.
+}
+
+#if MG_ENABLE_HTTP_STREAMING_MULTIPART
+// States of a streamed upload.
+enum {
+  MP_BEGIN,          // Expecting "--boundary" at the start of the body
+  MP_PREAMBLE,       // Skipping a preamble up to the first delimiter
+  MP_WAIT_BOUNDARY,  // After a delimiter: CRLF (a part) or "--" (the end)
+  MP_HEADERS,        // Collecting a part's header block
+  MP_DATA,           // In a part's data
+  MP_FINALIZE        // After the close delimiter: skipping the epilogue
+};
+
+// Results of one step of the state machine.
+enum { MP_WAIT, MP_PROGRESS, MP_ERROR };
+
+struct mg_http_multipart_stream {
+  char delim[MP_MAX_BOUNDARY + 5];  // CRLF "--" boundary
+  size_t delim_len;                 // Bytes in delim
+  int state;                        // MP_*
+  int in_part;                      // PART_BEGIN sent and PART_END not yet
+  char *var_name;    // The current part's name (MG_MALLOC'd) or NULL
+  char *file_name;   // The current part's file name (MG_MALLOC'd) or NULL
+  void *user_data;   // The handler's, kept from event to event
+  size_t body_left;  // Body bytes not yet taken out of recv_mbuf
+};
+
+// Sends ev with data to the request's handler. Returns the number of data
+// bytes the handler took.
+static size_t mp_call(struct mg_connection *nc,
+                      struct mg_http_multipart_stream *s, int ev,
+                      const char *data, size_t len, int status) {
+  struct mg_http_multipart_part part;
+  memset(&part, 0, sizeof(part));
+  part.file_name = s->file_name != NULL ? s->file_name : "";
+  part.var_name = s->var_name != NULL ? s->var_name : "";
+  part.data = mg_mk_str_n(data, len);
+  part.status = status;
+  part.user_data = s->user_data;
+  mg_http_call_endpoint_handler(nc, ev, &part);
+  s->user_data = part.user_data;
+  if (part.num_data_consumed == 0 || part.num_data_consumed > len) return len;
+  return part.num_data_consumed;
+}
+
+static void mp_end_part(struct mg_connection *nc,
+                        struct mg_http_multipart_stream *s, int status) {
+  if (s->in_part) mp_call(nc, s, MG_EV_HTTP_PART_END, NULL, 0, status);
+  s->in_part = 0;
+  MG_FREE(s->var_name);
+  MG_FREE(s->file_name);
+  s->var_name = s->file_name = NULL;
+}
+
+// Ends the upload: tells the handler, frees the state. An upload that went
+// wrong leaves the rest of its body unread, so the connection must close
+// after the answer: the leftovers are not a next request.
+static void mp_finish(struct mg_connection *nc, int status) {
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
+  struct mg_http_multipart_stream *s = pd->mp;
+  if (status < 0) {
+    pd->must_close = 1;  // Before the events: the answer says so.
+    mbuf_clear(&nc->recv_mbuf);
+  }
+  mp_end_part(nc, s, status);
+  mp_call(nc, s, MG_EV_HTTP_MULTIPART_REQUEST_END, NULL, 0, status);
+  MG_FREE(s);
+  pd->mp = NULL;
+}
+
+// Length of the longest suffix of s (len bytes) that is a proper prefix of
+// the delimiter: those bytes may start a delimiter, so they are held back.
+static size_t mp_partial_delim(const struct mg_http_multipart_stream *s,
+                               const char *p, size_t len) {
+  size_t k = len < s->delim_len - 1 ? len : s->delim_len - 1;
+  for (; k > 0; k--) {
+    if (memcmp(p + len - k, s->delim, k) == 0) break;
+  }
+  return k;
+}
+
+// Extracts a parameter of the Content-Disposition value into a MG_MALLOC'd
+// string ("" if absent). Returns NULL if memory ran out.
+static char *mp_dup_param(struct mg_str *cd, const char *name) {
+  char mem[100], *p = mem, *out;
+  int n = cd == NULL ? 0 : mg_http_parse_header2(cd, name, &p, sizeof(mem));
+  if (p == NULL) return NULL;
+  if (n < 0) n = 0;
+  if ((out = (char *) MG_MALLOC((size_t) n + 1)) != NULL) {
+    memcpy(out, p, (size_t) n);
+    out[n] = '\0';
+  }
+  if (p != mem) MG_FREE(p);
+  return out;
+}
+
+// MP_BEGIN: the body should start with the delimiter minus its CRLF;
+// anything else is a preamble.
+static int mp_step_begin(struct mg_http_multipart_stream *s, const char *p,
+                         size_t n, size_t *used) {
+  size_t dl = s->delim_len - 2, k = n < dl ? n : dl;
+  if (memcmp(p, s->delim + 2, k) != 0) {
+    s->state = MP_PREAMBLE;
+    return MP_PROGRESS;
+  }
+  if (k < dl) return MP_WAIT;
+  *used = dl;
+  s->state = MP_WAIT_BOUNDARY;
+  return MP_PROGRESS;
+}
+
+// MP_WAIT_BOUNDARY: optional blanks (transport padding), then CRLF or "--".
+static int mp_step_after_delim(struct mg_http_multipart_stream *s,
+                               const char *p, size_t n, size_t *used) {
+  size_t i = 0;
+  while (i < n && (p[i] == ' ' || p[i] == '\t')) i++;
+  *used = i;
+  if (n - i < 2) return i > 0 ? MP_PROGRESS : MP_WAIT;
+  if (p[i] == '-' && p[i + 1] == '-') {
+    s->state = MP_FINALIZE;
+  } else if (p[i] == '\r' && p[i + 1] == '\n') {
+    s->state = MP_HEADERS;
+  } else {
+    return MP_ERROR;
+  }
+  *used = i + 2;
+  return MP_PROGRESS;
+}
+
+// MP_HEADERS: waits for the whole header block, then sends PART_BEGIN.
+static int mp_step_headers(struct mg_connection *nc,
+                           struct mg_http_multipart_stream *s, const char *p,
+                           size_t n, size_t *used) {
+  size_t he;
+  struct mg_str cd;
+  int has_cd;
+  if (n >= 2 && p[0] == '\r' && p[1] == '\n') {
+    he = 0;  // No headers at all
+  } else if ((he = mp_find(p, n, "\r\n\r\n", 4)) < n) {
+    he += 2;
+  } else {
+    return n >= MG_MAX_HTTP_REQUEST_SIZE ? MP_ERROR : MP_WAIT;
+  }
+  if (he + 2 > MG_MAX_HTTP_REQUEST_SIZE) return MP_ERROR;
+  has_cd = mp_find_disposition(p, he, &cd);
+  s->var_name = mp_dup_param(has_cd ? &cd : NULL, "name");
+  s->file_name = mp_dup_param(has_cd ? &cd : NULL, "filename");
+  if (s->var_name == NULL || s->file_name == NULL) return MP_ERROR;
+  *used = he + 2;
+  s->state = MP_DATA;
+  s->in_part = 1;
+  mp_call(nc, s, MG_EV_HTTP_PART_BEGIN, NULL, 0, 0);
+  return MP_PROGRESS;
+}
+
+// MP_DATA and MP_PREAMBLE: passes on (or, in a preamble, drops) every byte
+// that cannot be the start of a delimiter; at a delimiter, ends the part.
+static int mp_step_data(struct mg_connection *nc,
+                        struct mg_http_multipart_stream *s, const char *p,
+                        size_t n, size_t *used) {
+  size_t at = mp_find(p, n, s->delim, s->delim_len), len, took;
+  int in_data = s->state == MP_DATA;
+  len = at < n ? at : n - mp_partial_delim(s, p, n);
+  took = len;
+  if (len > 0 && in_data) {
+    took = mp_call(nc, s, MG_EV_HTTP_PART_DATA, p, len, 0);
+  }
+  *used = took;
+  if (took < len) return MP_WAIT;  // The handler wants the rest later.
+  if (at >= n) return took > 0 ? MP_PROGRESS : MP_WAIT;
+  if (in_data) mp_end_part(nc, s, 0);
+  *used = at + s->delim_len;
+  s->state = MP_WAIT_BOUNDARY;
+  return MP_PROGRESS;
+}
+
+// Runs one step of the state machine over the n body bytes at p. Sets
+// *used to the bytes consumed.
+static int mp_step(struct mg_connection *nc, struct mg_http_multipart_stream *s,
+                   const char *p, size_t n, size_t *used) {
+  *used = 0;
+  switch (s->state) {
+    case MP_BEGIN:
+      return n == 0 ? MP_WAIT : mp_step_begin(s, p, n, used);
+    case MP_WAIT_BOUNDARY:
+      return mp_step_after_delim(s, p, n, used);
+    case MP_HEADERS:
+      return mp_step_headers(nc, s, p, n, used);
+    case MP_PREAMBLE:
+    case MP_DATA:
+      return mp_step_data(nc, s, p, n, used);
+    default:  // MP_FINALIZE: the epilogue is ignored.
+      *used = n;
+      return n > 0 ? MP_PROGRESS : MP_WAIT;
+  }
+}
+
+int mg_http_multipart_continue(struct mg_connection *nc) {
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
+  struct mg_http_multipart_stream *s = pd != NULL ? pd->mp : NULL;
+  int rc = MP_PROGRESS;
+  size_t avail = 0, used;
+  if (s == NULL) return 0;
+  while (rc == MP_PROGRESS) {
+    // Bytes after the body belong to the next request.
+    avail = nc->recv_mbuf.len < s->body_left ? nc->recv_mbuf.len : s->body_left;
+    rc = mp_step(nc, s, nc->recv_mbuf.buf, avail, &used);
+    mbuf_remove(&nc->recv_mbuf, used);
+    s->body_left -= used;
+    avail -= used;
+  }
+  if (rc == MP_ERROR) {
+    mp_finish(nc, -1);
+  } else if (s->state == MP_FINALIZE && s->body_left == 0) {
+    mp_finish(nc, 0);
+  } else if (avail == s->body_left && s->state != MP_FINALIZE) {
+    // The whole rest of the body is here and does not finish the upload:
+    // it ended early (unless the handler is only pacing PART_DATA).
+    if (s->state != MP_DATA ||
+        mp_find(nc->recv_mbuf.buf, avail, s->delim, s->delim_len) >= avail) {
+      mp_finish(nc, -1);
+    }
+  }
+  return pd->mp != NULL;
+}
+
+// Reads the boundary parameter of a multipart/form-data Content-Type into
+// buf. Returns its length, 0 if the request is not such an upload.
+static size_t mp_get_boundary(struct http_message *hm, char *buf, size_t size) {
+  static const char type[] = "multipart/form-data";
+  struct mg_str *ct = mg_get_http_header(hm, "Content-Type"), v;
+  size_t n = sizeof(type) - 1;
+  int len;
+  if (ct == NULL) return 0;
+  v = mg_strstrip(*ct);
+  if (v.len < n || mg_ncasecmp(v.p, type, n) != 0) return 0;
+  if (v.len > n && v.p[n] != ';' && v.p[n] != ' ' && v.p[n] != '\t') return 0;
+  len = mg_http_parse_header(&v, "boundary", buf, size);
+  return len > 0 ? (size_t) len : 0;
+}
+
+int mg_http_multipart_begin(struct mg_connection *nc, struct http_message *hm,
+                            size_t head_len) {
+  struct mg_http_proto_data *pd = mg_http_get_proto_data(nc);
+  struct mg_http_multipart_stream *s;
+  struct http_message req;
+  char boundary[MP_MAX_BOUNDARY + 1];
+  size_t bl = mp_get_boundary(hm, boundary, sizeof(boundary));
+  // Chunked uploads (no Content-Length) are buffered like other bodies.
+  if (pd == NULL || pd->mp != NULL || bl == 0 ||
+      mg_get_http_header(hm, "Content-Length") == NULL ||
+      hm->body.len == (size_t) -1 || head_len > nc->recv_mbuf.len) {
+    return 0;
+  }
+  if ((s = (struct mg_http_multipart_stream *) MG_CALLOC(1, sizeof(*s))) ==
+      NULL) {
+    return 0;
+  }
+  memcpy(s->delim, "\r\n--", 4);
+  memcpy(s->delim + 4, boundary, bl);
+  s->delim_len = bl + 4;
+  s->state = MP_BEGIN;
+  s->body_left = hm->body.len;
+  pd->mp = s;
+  req = *hm;
+  req.message.len = head_len;
+  req.body = mg_mk_str_n(hm->message.p + head_len, 0);
+  mg_http_call_endpoint_handler(nc, MG_EV_HTTP_MULTIPART_REQUEST, &req);
+  mbuf_remove(&nc->recv_mbuf, head_len);
+  return 1;
+}
+
+void mg_http_multipart_free(struct mg_connection *nc) {
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
+  if (pd == NULL || pd->mp == NULL) return;
+  mp_finish(nc, -1);
+}
+#endif  // MG_ENABLE_HTTP_STREAMING_MULTIPART
+
+#if MG_ENABLE_FILESYSTEM
+// mg_file_upload_handler() state for one request, in part->user_data.
+struct mp_upload {
+  FILE *fp;             // The file of the current part, or NULL
+  char *path;           // Its name (MG_MALLOC'd) or NULL
+  uint64_t bytes;       // Bytes written to it
+  int error;            // HTTP status to answer with, 0 while all is well
+  struct mbuf summary;  // "Saved N bytes to NAME\n" lines
+};
+
+// True if the client's file name may name a file: no directory parts.
+static int mp_safe_file_name(const char *name) {
+  return name[0] != '\0' && strchr(name, '/') == NULL &&
+         strchr(name, '\\') == NULL && strcmp(name, ".") != 0 &&
+         strcmp(name, "..") != 0;
+}
+
+// PART_BEGIN: opens the local file for a file part.
+static void mp_upload_begin(struct mg_connection *nc, struct mp_upload *u,
+                            struct mg_http_multipart_part *mp,
+                            mg_fu_fname_fn local_name_fn) {
+  struct mg_str lfn;
+  if (u->error != 0 || mp->file_name[0] == '\0') return;  // A form field
+  if (!mp_safe_file_name(mp->file_name)) {
+    u->error = 400;
+    return;
+  }
+  lfn = local_name_fn(nc, mg_mk_str(mp->file_name));
+  if (lfn.p == NULL || lfn.len == 0) {
+    u->error = 403;
+  } else if ((u->path = (char *) mg_strdup_nul(lfn).p) == NULL) {
+    u->error = 500;
+  } else if ((u->fp = mg_fopen(u->path, "wb")) == NULL) {
+    MG_ERROR(("%p cannot open %s", (void *) nc, u->path));
+    u->error = 500;
+  }
+  // As in 6.x, a name the callback allocated is ours to free.
+  if (lfn.p != NULL && lfn.p != mp->file_name) MG_FREE((void *) lfn.p);
+  u->bytes = 0;
+}
+
+// PART_END: closes the file; an unfinished one is removed.
+static void mp_upload_end(struct mp_upload *u, int status) {
+  char line[64];
+  int n;
+  if (u->fp != NULL) {
+    if (fclose(u->fp) != 0 && u->error == 0) u->error = 500;
+    u->fp = NULL;
+    if (status < 0 || u->error != 0) {
+      remove(u->path);
+    } else {
+      n = snprintf(line, sizeof(line), "Saved %llu bytes to ",
+                   (unsigned long long) u->bytes);
+      mbuf_append(&u->summary, line, (size_t) n);
+      mbuf_append(&u->summary, u->path, strlen(u->path));
+      mbuf_append(&u->summary, "\n", 1);
+    }
+  }
+  MG_FREE(u->path);
+  u->path = NULL;
+}
+
+// REQUEST_END: answers and frees the state.
+static void mp_upload_answer(struct mg_connection *nc, struct mp_upload *u,
+                             int status) {
+  if (u->error == 0 && status < 0) u->error = 400;
+  if (u->error != 0) {
+    mg_http_send_error(nc, u->error, NULL);
+  } else {
+    mg_send_head(nc, 200, (int64_t) u->summary.len,
+                 "Content-Type: text/plain; charset=utf-8");
+    mg_send(nc, u->summary.buf, (int) u->summary.len);
+  }
+}
+
+void mg_file_upload_handler(struct mg_connection *nc, int ev, void *ev_data,
+                            mg_fu_fname_fn local_name_fn) {
+  struct mg_http_multipart_part *mp = (struct mg_http_multipart_part *) ev_data;
+  struct mp_upload *u;
+  if (ev < MG_EV_HTTP_PART_BEGIN || ev > MG_EV_HTTP_MULTIPART_REQUEST_END) {
+    return;
+  }
+  u = (struct mp_upload *) mp->user_data;
+  if (u == NULL) {
+    // The state lives for the whole request: user_data is kept by the
+    // stream from event to event.
+    if ((u = (struct mp_upload *) MG_CALLOC(1, sizeof(*u))) == NULL) {
+      mg_http_send_error(nc, 500, NULL);
+      nc->flags |= MG_F_SEND_AND_CLOSE;
+      return;
+    }
+    mp->user_data = u;
+  }
+  if (ev == MG_EV_HTTP_PART_BEGIN) {
+    mp_upload_begin(nc, u, mp, local_name_fn);
+  } else if (ev == MG_EV_HTTP_PART_DATA && u->fp != NULL && u->error == 0) {
+    if (mg_fwrite(mp->data.p, 1, mp->data.len, u->fp) != mp->data.len) {
+      u->error = 500;
+    }
+    u->bytes += mp->data.len;
+  } else if (ev == MG_EV_HTTP_PART_END) {
+    mp_upload_end(u, mp->status);
+  } else if (ev == MG_EV_HTTP_MULTIPART_REQUEST_END) {
+    mp_upload_end(u, mp->status);
+    mp_upload_answer(nc, u, mp->status);
+    mbuf_free(&u->summary);
+    MG_FREE(u);
+    mp->user_data = NULL;
+  }
+}
+#endif  // MG_ENABLE_FILESYSTEM
+
+#endif  // MG_ENABLE_HTTP

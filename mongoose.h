@@ -903,7 +903,8 @@ struct mg_http_multipart_part {
   const char *var_name;   // "name" of the part
   struct mg_str data;     // A piece of the part's data (PART_DATA)
   int status;  // <0 on error: the upload was cut short or malformed
-  void *user_data;  // For the application, kept across the part's events
+  void *user_data;  // For the application, kept across all events of
+                    // the upload (clear it at PART_END if per part)
   size_t num_data_consumed;  // Set by the handler in PART_DATA if it took
                              // less than data.len (0 = all)
 };
@@ -952,19 +953,26 @@ typedef struct mg_str (*mg_fu_fname_fn)(struct mg_connection *nc,
 void mg_set_protocol_http_websocket(struct mg_connection *nc);
 
 // Parses an HTTP request (is_req = 1) or reply head from s (n bytes).
-// Returns the length of the head (through the blank line), 0 if more bytes
-// are needed, -1 if the message is malformed. Fills hm; hm->body.len is the
-// Content-Length, or (size_t) -1 when the body is chunked or runs to close.
+// Returns the length of the head (through the blank line, including any
+// empty lines skipped before the request line), 0 if more bytes are needed,
+// -1 if the message is malformed. Fills hm; hm->body.len is the
+// Content-Length, 0 for a request with neither Content-Length nor
+// Transfer-Encoding, or (size_t) -1 when the body is chunked or runs to
+// close. hm->message starts at the start line and spans head and body when
+// the body length is known, else the head only.
 int mg_parse_http(const char *s, int n, struct http_message *hm, int is_req);
-// Like mg_parse_http(), and on -1 sets *status to the status code that
-// answers the error: 400, 414 (request line too long), 431 (head too large
-// or too many headers), 501 (unknown transfer coding), 505 (version).
+// Like mg_parse_http(), and on -1 sets *status (if not NULL) to the status
+// code that answers the error: 400, 414 (request line too long), 431 (head
+// too large or too many headers), 501 (unknown transfer coding), 505
+// (version).
 int mg_http_parse(const char *s, size_t n, struct http_message *hm,
                   int is_req, int *status);
 // Parses one chunk of a chunked body at s (n bytes). Returns the length of
 // the whole chunk (size line, data, CRLF; for the last chunk the trailer
-// section too), 0 if more bytes are needed, -1 if malformed. *data_off and
-// *data_len locate the data; *data_len == 0 marks the last chunk.
+// section too), 0 if more bytes are needed, -1 if malformed (or a chunk
+// over INT_MAX bytes). *data_off and *data_len locate the data (set as soon
+// as the size line is complete, even when 0 is returned); *data_len == 0
+// marks the last chunk.
 int mg_http_parse_chunk(const char *s, size_t n, size_t *data_off,
                         size_t *data_len);
 
@@ -1029,10 +1037,10 @@ void mg_printf_html_escape(struct mg_connection *nc, const char *fmt, ...)
 #endif
     ;
 
-// Registers handler for requests whose path starts with uri_path (longest
-// registered prefix wins; the prefix must end at a '/' or the path's end).
-// Call on the listener. The handler gets MG_EV_HTTP_REQUEST and the
-// multipart events of those requests.
+// Registers handler for requests whose path matches the glob uri_path as a
+// prefix (mg_match_prefix: "/api" matches "/api/x"; the longest match
+// wins). Call on the listener. The handler gets MG_EV_HTTP_REQUEST,
+// MG_EV_HTTP_CHUNK and the multipart events of those requests.
 void mg_register_http_endpoint(struct mg_connection *nc, const char *uri_path,
                                mg_event_handler_t handler);
 void mg_register_http_endpoint_opt(struct mg_connection *nc,
@@ -1051,8 +1059,10 @@ void mg_http_serve_file(struct mg_connection *nc, struct http_message *hm,
                         const char *path, const struct mg_str mime_type,
                         const struct mg_str extra_headers);
 // A ready-made handler for streaming uploads: each file part is written to
-// the file local_name_fn names (refused when the name has a path separator
-// or is empty). Answers 200 with a summary, or an error status.
+// the file local_name_fn names. A client file name that is ".", ".." or has
+// a path separator gets 400; an empty local name 403; a write error 500.
+// local_name_fn may return a MG_MALLOC'd name (freed here with MG_FREE when
+// it differs from the one passed in). Answers 200 with a summary.
 void mg_file_upload_handler(struct mg_connection *nc, int ev, void *ev_data,
                             mg_fu_fname_fn local_name_fn);
 

@@ -20,6 +20,9 @@
 
 // Core flag set when the peer closed its side: stop watching for reads.
 #define MG_F_PEER_EOF (1 << 15)
+// Core flag: a protocol handler still owes the peer a response, so end of
+// stream must not close the connection yet (the handler closes it).
+#define MG_F_HOLD_ON_EOF (1 << 16)
 
 // An error code that is not an errno: the descriptor is too high for
 // select(). Socket ifaces return it from listen and set it in nc->err.
@@ -82,7 +85,6 @@ struct mg_http_endpoint {
 struct mg_http_file_state {
   FILE *fp;            // NULL when no file is being sent
   int64_t remaining;   // Bytes of the file still to queue
-  int keep_alive;      // 0: close the connection when the file is out
 };
 
 struct mg_http_multipart_stream;  // Defined in http_multipart.c
@@ -91,19 +93,24 @@ struct mg_http_multipart_stream;  // Defined in http_multipart.c
 struct mg_http_proto_data {
   struct mg_http_endpoint *endpoints;   // Listener: registered endpoints
   mg_event_handler_t endpoint_handler;  // Handler of the current request
+  void *endpoint_user_data;             // Its endpoint's user_data
   struct mg_http_file_state file;       // Static file being sent
   struct mg_http_multipart_stream *mp;  // Streaming upload in progress
   // Server request state (http_server.c).
   double request_start;    // When the current request's first byte came
   size_t body_decoded;     // Chunked: de-chunked body bytes after the head
-  size_t chunk_off;        // Chunked: offset of undecoded input
-  uint64_t bytes_out;       // Bytes ever queued: sent + in send_mbuf
-  uint64_t out_at_dispatch;  // bytes_out when the request was dispatched
+  size_t chunk_off;        // Chunked: input bytes consumed so far
+  uint64_t bytes_sent;       // Bytes written to the socket so far
+  uint64_t out_at_dispatch;  // bytes_sent + send_mbuf.len at dispatch
   unsigned char waiting;    // Dispatched; the handler has not answered yet
   unsigned char must_close;  // Close once the current response is out
   unsigned char continue_sent;  // "100 Continue" already sent
+  unsigned char is_head;        // The current request is HEAD
+  unsigned char keep_alive_10;  // HTTP/1.0 request asking for keep-alive
 };
 
+// Returns the standard reason phrase for an HTTP status code.
+const char *mg_http_status_message(int code);
 // Returns nc's HTTP state, creating it (NULL if out of memory).
 struct mg_http_proto_data *mg_http_get_proto_data(struct mg_connection *nc);
 // Calls the handler for the current request: the matching endpoint's, or

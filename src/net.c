@@ -46,8 +46,9 @@ void mg_call(struct mg_connection *nc, mg_event_handler_t handler, int ev,
   if (handler == NULL) return;
   flags_before = nc->flags;
   handler(nc, ev, ev_data);
-  // A user handler may change only the user-modifiable flags.
-  if (handler == nc->handler && nc->flags != flags_before) {
+  // A user handler (any but the protocol handler) may change only the
+  // user-modifiable flags.
+  if (handler != nc->proto_handler && nc->flags != flags_before) {
     nc->flags = (flags_before & ~(unsigned long) MG_F_USER_MODIFIABLE) |
                 (nc->flags & (unsigned long) MG_F_USER_MODIFIABLE);
   }
@@ -530,9 +531,14 @@ static void mg_recv_tcp(struct mg_connection *nc) {
       mg_if_can_send_cb(nc);
     }
   } else if (n < 0) {
-    // End of stream (err 0): flush what is queued, then close.
-    nc->flags |= MG_F_PEER_EOF |
-                 (nc->err == 0 ? MG_F_SEND_AND_CLOSE : MG_F_CLOSE_IMMEDIATELY);
+    // End of stream (err 0): flush what is queued, then close, unless a
+    // protocol handler still owes a response and will close by itself.
+    nc->flags |= MG_F_PEER_EOF;
+    if (nc->err != 0) {
+      nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+    } else if (!(nc->flags & MG_F_HOLD_ON_EOF)) {
+      nc->flags |= MG_F_SEND_AND_CLOSE;
+    }
   }
 }
 

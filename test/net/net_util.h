@@ -139,3 +139,6 @@ static inline size_t raw_recv(struct mg_mgr *mgr, int fd, char *buf,
   if (closed != NULL) *closed = c;
   return n;
 }
+
+// raw_send() of a NUL-terminated string.
+#define raw_sends(mgr, fd, s) raw_send((mgr), (fd), (s), strlen(s))

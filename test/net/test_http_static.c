@@ -1,0 +1,1012 @@
+// Net tests for static file serving: mg_serve_http() and
+// mg_http_serve_file() over real sockets, with raw requests and exact
+// assertions on status lines, headers and body bytes. The document root is
+// built in a mkdtemp() directory by the group setup.
+#include "net_util.h"  // First: mongoose.h sets the feature macros
+
+#include <sys/stat.h>
+
+#define BIG_SIZE (1024 * 1024)
+#define HELLO "Hello, world!\n"
+#define REALM "test.realm"
+
+static struct mg_mgr s_mgr;
+static struct mg_connection *s_lc;
+static int s_port;
+static char s_tmp[64];      // mkdtemp() directory
+static char s_root[128];    // The document root inside it
+static char s_alt[128];     // A url_rewrites target directory
+static char s_vhost[128];   // An @host rewrite target
+static char s_rewrites[512];
+static struct mg_serve_http_opts s_opts;
+static size_t s_max_send_mbuf;  // Largest send_mbuf seen on a server conn
+
+// ---- Fixtures ---------------------------------------------------------------
+
+static void write_file(const char *dir, const char *name, const void *data,
+                       size_t len) {
+  char path[512];
+  FILE *fp;
+  snprintf(path, sizeof(path), "%s/%s", dir, name);
+  fp = fopen(path, "wb");
+  assert_non_null(fp);
+  assert_int_equal(fwrite(data, 1, len, fp), len);
+  fclose(fp);
+}
+
+static void write_str(const char *dir, const char *name, const char *s) {
+  write_file(dir, name, s, strlen(s));
+}
+
+static void make_dir(const char *dir, const char *name) {
+  char path[512];
+  snprintf(path, sizeof(path), "%s/%s", dir, name);
+  assert_int_equal(mkdir(path, 0755), 0);
+}
+
+static unsigned char big_byte(size_t i) {
+  return (unsigned char) ((i * 7) ^ (i >> 8) ^ (i >> 16));
+}
+
+static void md5_hex(const char *s, char out[33]) {
+  struct mg_md5_ctx ctx;
+  unsigned char d[16];
+  int i;
+  mg_md5_init(&ctx);
+  mg_md5_update(&ctx, (const unsigned char *) s, strlen(s));
+  mg_md5_final(d, &ctx);
+  for (i = 0; i < 16; i++) snprintf(out + i * 2, 3, "%02x", d[i]);
+}
+
+static void make_fixtures(void) {
+  unsigned char *big = (unsigned char *) malloc(BIG_SIZE);
+  char path[512], target[512], ha1[33], line[128];
+  size_t i;
+  assert_non_null(big);
+  for (i = 0; i < BIG_SIZE; i++) big[i] = big_byte(i);
+  snprintf(s_tmp, sizeof(s_tmp), "/tmp/mg_static_XXXXXX");
+  assert_non_null(mkdtemp(s_tmp));
+  snprintf(s_root, sizeof(s_root), "%s/root", s_tmp);
+  snprintf(s_alt, sizeof(s_alt), "%s/alt", s_tmp);
+  snprintf(s_vhost, sizeof(s_vhost), "%s/vhost", s_tmp);
+  assert_int_equal(mkdir(s_root, 0755), 0);
+  assert_int_equal(mkdir(s_alt, 0755), 0);
+  assert_int_equal(mkdir(s_vhost, 0755), 0);
+  write_str(s_tmp, "outside.txt", "outside secret\n");
+  write_str(s_alt, "alt.txt", "from alt\n");
+  write_str(s_vhost, "v.txt", "from vhost\n");
+
+  write_str(s_root, "hello.txt", HELLO);
+  write_file(s_root, "big.bin", big, BIG_SIZE);
+  free(big);
+  write_str(s_root, "style.css", "body{color:red}\n");
+  write_str(s_root, "style.css.gz", "GZDATA");
+  write_str(s_root, "data.foo", "foo data");
+  write_str(s_root, "page.HTML", "<p>page</p>");
+  make_dir(s_root, "withindex");
+  write_str(s_root, "withindex/index.html", "<h1>index</h1>\n");
+  make_dir(s_root, "dir");
+  write_str(s_root, "dir/b.txt", "bbb");
+  write_str(s_root, "dir/a.txt", "a");
+  write_str(s_root, "dir/<script>&.txt", "xss");
+  write_str(s_root, "dir/x.hidden", "hidden");
+  make_dir(s_root, "dir/sub");
+  make_dir(s_root, "private.hidden");
+  write_str(s_root, "private.hidden/f.txt", "private");
+  snprintf(target, sizeof(target), "%s/outside.txt", s_tmp);
+  snprintf(path, sizeof(path), "%s/link_out", s_root);
+  assert_int_equal(symlink(target, path), 0);
+  snprintf(path, sizeof(path), "%s/link_dir_out", s_root);
+  assert_int_equal(symlink(s_tmp, path), 0);
+  snprintf(path, sizeof(path), "%s/link_in", s_root);
+  assert_int_equal(symlink("hello.txt", path), 0);
+
+  snprintf(path, sizeof(path), "%s/fifo", s_root);
+  assert_int_equal(mkfifo(path, 0644), 0);
+  make_dir(s_root, "auth");
+  make_dir(s_root, "auth/sub");
+  write_str(s_root, "auth/f.txt", "protected\n");
+  write_str(s_root, "auth/sub/g.txt", "deeper\n");
+  md5_hex("joe:" REALM ":secret", ha1);
+  snprintf(line, sizeof(line), "joe:%s:%s\n", REALM, ha1);
+  write_str(s_root, "auth/.htpasswd", line);
+}
+
+static void remove_tree(const char *path) {
+  struct stat st;
+  DIR *d;
+  struct dirent *de;
+  char sub[1024];
+  if (lstat(path, &st) != 0) return;
+  if (S_ISDIR(st.st_mode)) {
+    d = opendir(path);
+    while (d != NULL && (de = readdir(d)) != NULL) {
+      if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) {
+        continue;
+      }
+      snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+      remove_tree(sub);
+    }
+    if (d != NULL) closedir(d);
+    rmdir(path);
+  } else {
+    unlink(path);
+  }
+}
+
+// ---- Server -----------------------------------------------------------------
+
+static void handler(struct mg_connection *nc, int ev, void *ev_data) {
+  if (nc->listener != NULL && nc->send_mbuf.len > s_max_send_mbuf) {
+    s_max_send_mbuf = nc->send_mbuf.len;
+  }
+  if (ev == MG_EV_HTTP_REQUEST) {
+    mg_serve_http(nc, (struct http_message *) ev_data, s_opts);
+  }
+}
+
+static void reset_opts(void) {
+  memset(&s_opts, 0, sizeof(s_opts));
+  s_opts.document_root = s_root;
+  s_opts.hidden_file_pattern = "*.hidden";
+  s_opts.per_directory_auth_file = ".htpasswd";
+  s_opts.auth_domain = REALM;
+  s_opts.custom_mime_types = ".foo=application/x-foo";
+}
+
+static int group_setup(void **state) {
+  (void) state;
+  make_fixtures();
+  mg_mgr_init(&s_mgr, NULL);
+  s_lc = mg_bind(&s_mgr, "127.0.0.1:0", handler);
+  if (s_lc == NULL) return -1;
+  mg_set_protocol_http_websocket(s_lc);
+  s_port = conn_port(s_lc);
+  return 0;
+}
+
+static int group_teardown(void **state) {
+  (void) state;
+  mg_mgr_free(&s_mgr);
+  remove_tree(s_tmp);
+  return 0;
+}
+
+static int test_setup(void **state) {
+  (void) state;
+  reset_opts();
+  return 0;
+}
+
+// ---- Client helpers ---------------------------------------------------------
+
+// Sends req on a new connection and reads `want` responses (0: until the
+// server closes). Returns the bytes read into buf (NUL-terminated).
+static size_t fetch_n(const char *req, char *buf, size_t cap, int want) {
+  int fd = raw_connect(s_port), closed = 0;
+  size_t n;
+  raw_send(&s_mgr, fd, req, strlen(req));
+  n = raw_recv(&s_mgr, fd, buf, cap, want, &closed, 10);
+  close(fd);
+  return n;
+}
+
+static char s_resp[65536];
+
+// One request, one response, into s_resp.
+static const char *get(const char *req) {
+  fetch_n(req, s_resp, sizeof(s_resp), 1);
+  return s_resp;
+}
+
+// For responses without a body length the client can use (HEAD): the
+// request says Connection: close and the response runs to the close.
+static const char *get_to_close(const char *req) {
+  fetch_n(req, s_resp, sizeof(s_resp), 0);
+  return s_resp;
+}
+
+static void assert_status(const char *resp, const char *status_line) {
+  size_t n = strlen(status_line);
+  if (strncmp(resp, status_line, n) != 0 || strncmp(resp + n, "\r\n", 2)) {
+    fail_msg("expected \"%s\", got:\n%.300s", status_line, resp);
+  }
+}
+
+// The value of header name in resp's head, into out ("" if absent).
+static const char *header(const char *resp, const char *name, char *out,
+                          size_t len) {
+  const char *end = strstr(resp, "\r\n\r\n"), *p = resp, *e;
+  size_t n = strlen(name);
+  out[0] = '\0';
+  while (end != NULL && (p = strstr(p, "\r\n")) != NULL && p < end) {
+    p += 2;
+    if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
+      p += n + 1;
+      while (*p == ' ') p++;
+      e = strstr(p, "\r\n");
+      snprintf(out, len, "%.*s", (int) (e - p), p);
+      return out;
+    }
+  }
+  return out;
+}
+
+static void assert_header(const char *resp, const char *name,
+                          const char *value) {
+  char v[512];
+  header(resp, name, v, sizeof(v));
+  if (strcmp(v, value) != 0) {
+    fail_msg("header %s: expected \"%s\", got \"%s\" in:\n%.400s", name,
+             value, v, resp);
+  }
+}
+
+static int has_header(const char *resp, const char *name) {
+  char probe[64];
+  snprintf(probe, sizeof(probe), "\r\n%s:", name);
+  return strcasestr(resp, probe) != NULL &&
+         strcasestr(resp, probe) < strstr(resp, "\r\n\r\n");
+}
+
+static const char *body(const char *resp) {
+  const char *p = strstr(resp, "\r\n\r\n");
+  assert_non_null(p);
+  return p + 4;
+}
+
+// ---- GET, HEAD, MIME --------------------------------------------------------
+
+static void test_get_file(void **state) {
+  const char *r = get("GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+  (void) state;
+  assert_status(r, "HTTP/1.1 200 OK");
+  assert_header(r, "Content-Type", "text/plain; charset=utf-8");
+  assert_header(r, "Content-Length", "14");
+  assert_header(r, "Accept-Ranges", "bytes");
+  assert_true(has_header(r, "ETag"));
+  assert_true(has_header(r, "Last-Modified"));
+  assert_string_equal(body(r), HELLO);
+}
+
+static void test_absolute_form_target(void **state) {
+  const char *r = get("GET http://x/hello.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+  (void) state;
+  assert_status(r, "HTTP/1.1 200 OK");
+  assert_string_equal(body(r), HELLO);
+}
+
+static void test_special_file_403(void **state) {
+  const char *r = get("GET /fifo HTTP/1.1\r\nHost: x\r\n\r\n");
+  (void) state;
+  assert_status(r, "HTTP/1.1 403 Forbidden");
+}
+
+static void test_get_missing_file_404(void **state) {
+  const char *r = get("GET /nope.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+  (void) state;
+  assert_status(r, "HTTP/1.1 404 Not Found");
+}
+
+static void test_head_same_headers_no_body(void **state) {
+  char get_etag[128], get_lm[128];
+  const char *r = get("GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+  (void) state;
+  header(r, "ETag", get_etag, sizeof(get_etag));
+  header(r, "Last-Modified", get_lm, sizeof(get_lm));
+  r = get_to_close(
+      "HEAD /hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  assert_status(r, "HTTP/1.1 200 OK");
+  assert_header(r, "Content-Length", "14");
+  assert_header(r, "Content-Type", "text/plain; charset=utf-8");
+  assert_header(r, "ETag", get_etag);
+  assert_header(r, "Last-Modified", get_lm);
+  assert_string_equal(body(r), "");
+}
+
+static void test_last_modified_is_imf_fixdate(void **state) {
+  char lm[128];
+  const char *r = get("GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+  (void) state;
+  header(r, "Last-Modified", lm, sizeof(lm));
+  // "Sun, 06 Nov 1994 08:49:37 GMT"
+  assert_int_equal(strlen(lm), 29);
+  assert_string_equal(lm + 25, " GMT");
+  assert_int_equal(lm[3], ',');
+}
+
+static void test_builtin_mime_types(void **state) {
+  const char *r = get("GET /page.HTML HTTP/1.1\r\nHost: x\r\n\r\n");
+  (void) state;
+  assert_status(r, "HTTP/1.1 200 OK");
+  assert_header(r, "Content-Type", "text/html; charset=utf-8");
+  r = get("GET /big.bin HTTP/1.1\r\nHost: x\r\nRange: bytes=0-0\r\n\r\n");
+  assert_header(r, "Content-Type", "application/octet-stream");
+}
+
+static void test_custom_mime_type(void **state) {
+  const char *r = get("GET /data.foo HTTP/1.1\r\nHost: x\r\n\r\n");
+  (void) state;
+  assert_status(r, "HTTP/1.1 200 OK");
+  assert_header(r, "Content-Type", "application/x-foo");
+  assert_string_equal(body(r), "foo data");
+}
+
+static void test_extra_headers_on_every_response(void **state) {
+  const char *r;
+  (void) state;
+  s_opts.extra_headers = "X-Test: 1\r\nX-Other: two\r\n";
+  r = get("GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert_status(r, "HTTP/1.1 200 OK");
+  assert_header(r, "X-Test", "1");
+  assert_header(r, "X-Other", "two");
+  r = get("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert_status(r, "HTTP/1.1 404 Not Found");
+  assert_header(r, "X-Other", "two");
+  r = get("GET /dir HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert_status(r, "HTTP/1.1 301 Moved Permanently");
+  assert_header(r, "X-Test", "1");
+  assert_header(r, "X-Other", "two");
+  r = get("GET /dir/ HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert_header(r, "X-Other", "two");
+}
+
+// ---- Ranges -----------------------------------------------------------------
+
+static void test_range_a_b(void **state) {
+  const char *r =
+      get("GET /hello.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=0-4\r\n\r\n");
+  (void) state;
+  assert_status(r, "HTTP/1.1 206 Partial Content");
+  assert_header(r, "Content-Range", "bytes 0-4/14");
+  assert_header(r, "Content-Length", "5");
+  assert_string_equal(body(r), "Hello");
+}
+
+static void test_range_a_open(void **state) {
+  const char *r =
+      get("GET /hello.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=7-\r\n\r\n");
+  (void) state;
+  assert_status(r, "HTTP/1.1 206 Partial Content");
+  assert_header(r, "Content-Range", "bytes 7-13/14");
+  assert_string_equal(body(r), "world!\n");
+}
+
+static void test_range_suffix(void **state) {
+  const char *r =
+      get("GET /hello.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=-6\r\n\r\n");
+  (void) state;
+  assert_status(r, "HTTP/1.1 206 Partial Content");
+  assert_header(r, "Content-Range", "bytes 8-13/14");
+  assert_string_equal(body(r), "orld!\n");
+  // A suffix longer than the file is the whole file.
+  r = get("GET /hello.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=-100\r\n\r\n");
+  assert_status(r, "HTTP/1.1 206 Partial Content");
+  assert_header(r, "Content-Range", "bytes 0-13/14");
+}
+
+static void test_range_end_clamped(void **state) {
+  const char *r =
+      get("GET /hello.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=10-99\r\n\r\n");
+  (void) state;
+  assert_status(r, "HTTP/1.1 206 Partial Content");
+  assert_header(r, "Content-Range", "bytes 10-13/14");
+  assert_string_equal(body(r), "ld!\n");
+}
+
+static void test_range_unsatisfiable_416(void **state) {
+  const char *r =
+      get("GET /hello.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=14-\r\n\r\n");
+  (void) state;
+  assert_status(r, "HTTP/1.1 416 Range Not Satisfiable");
+  assert_header(r, "Content-Range", "bytes */14");
+  r = get("GET /hello.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=-0\r\n\r\n");
+  assert_status(r, "HTTP/1.1 416 Range Not Satisfiable");
+  assert_header(r, "Content-Range", "bytes */14");
+}
+
+static void test_range_malformed_ignored(void **state) {
+  static const char *ranges[] = {"bytes=abc", "bytes=5-2", "items=0-1",
+                                 "bytes=0-1,3-4", "bytes=--1"};
+  char req[256];
+  size_t i;
+  (void) state;
+  for (i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+    const char *r;
+    snprintf(req, sizeof(req),
+             "GET /hello.txt HTTP/1.1\r\nHost: x\r\nRange: %s\r\n\r\n",
+             ranges[i]);
+    r = get(req);
+    assert_status(r, "HTTP/1.1 200 OK");
+    assert_string_equal(body(r), HELLO);
+  }
+}
+
+static void test_if_range_mismatch_sends_whole_file(void **state) {
+  const char *r = get(
+      "GET /hello.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=0-4\r\n"
+      "If-Range: \"other\"\r\n\r\n");
+  (void) state;
+  assert_status(r, "HTTP/1.1 200 OK");
+  assert_string_equal(body(r), HELLO);
+}
+
+// ---- Conditional requests ---------------------------------------------------
+
+static void test_if_none_match_304(void **state) {
+  char etag[128], req[512];
+  const char *r = get("GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+  (void) state;
+  header(r, "ETag", etag, sizeof(etag));
+  assert_true(etag[0] == '"');
+  snprintf(req, sizeof(req),
+           "GET /hello.txt HTTP/1.1\r\nHost: x\r\n"
+           "If-None-Match: \"nope\", W/%s\r\n\r\n",
+           etag);
+  r = get(req);
+  assert_status(r, "HTTP/1.1 304 Not Modified");
+  assert_header(r, "ETag", etag);
+  assert_false(has_header(r, "Content-Length"));
+  assert_string_equal(body(r), "");
+  r = get("GET /hello.txt HTTP/1.1\r\nHost: x\r\nIf-None-Match: *\r\n\r\n");
+  assert_status(r, "HTTP/1.1 304 Not Modified");
+  r = get(
+      "GET /hello.txt HTTP/1.1\r\nHost: x\r\nIf-None-Match: \"x\"\r\n\r\n");
+  assert_status(r, "HTTP/1.1 200 OK");
+}
+
+static void test_if_modified_since_304(void **state) {
+  char lm[128], req[512];
+  const char *r = get("GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+  (void) state;
+  header(r, "Last-Modified", lm, sizeof(lm));
+  snprintf(req, sizeof(req),
+           "GET /hello.txt HTTP/1.1\r\nHost: x\r\nIf-Modified-Since: %s\r\n\r\n",
+           lm);
+  r = get(req);
+  assert_status(r, "HTTP/1.1 304 Not Modified");
+  // Later than the file: still 304.
+  r = get("GET /hello.txt HTTP/1.1\r\nHost: x\r\n"
+          "If-Modified-Since: Fri, 01 Jan 2100 00:00:00 GMT\r\n\r\n");
+  assert_status(r, "HTTP/1.1 304 Not Modified");
+  // Older than the file: 200.
+  r = get("GET /hello.txt HTTP/1.1\r\nHost: x\r\n"
+          "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n");
+  assert_status(r, "HTTP/1.1 200 OK");
+  // Unparseable: ignored.
+  r = get("GET /hello.txt HTTP/1.1\r\nHost: x\r\n"
+          "If-Modified-Since: yesterday\r\n\r\n");
+  assert_status(r, "HTTP/1.1 200 OK");
+}
+
+static void test_if_none_match_takes_precedence_over_ims(void **state) {
+  char etag[128], req[512];
+  const char *r = get("GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+  (void) state;
+  header(r, "ETag", etag, sizeof(etag));
+  // INM does not match, IMS would: INM decides, 200.
+  r = get("GET /hello.txt HTTP/1.1\r\nHost: x\r\nIf-None-Match: \"x\"\r\n"
+          "If-Modified-Since: Fri, 01 Jan 2100 00:00:00 GMT\r\n\r\n");
+  assert_status(r, "HTTP/1.1 200 OK");
+  // INM matches, IMS is old: 304.
+  snprintf(req, sizeof(req),
+           "GET /hello.txt HTTP/1.1\r\nHost: x\r\nIf-None-Match: %s\r\n"
+           "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n",
+           etag);
+  r = get(req);
+  assert_status(r, "HTTP/1.1 304 Not Modified");
+}
+
+// ---- Directories ------------------------------------------------------------
+
+static void test_dir_without_slash_301(void **state) {
+  const char *r = get("GET /dir?x=1&y=2 HTTP/1.1\r\nHost: x\r\n\r\n");
+  (void) state;
+  assert_status(r, "HTTP/1.1 301 Moved Permanently");
+  assert_header(r, "Location", "/dir/?x=1&y=2");
+  r = get("GET /withindex HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert_status(r, "HTTP/1.1 301 Moved Permanently");
+  assert_header(r, "Location", "/withindex/");
+}
+
+static void test_index_file_served(void **state) {
+  const char *r = get("GET /withindex/ HTTP/1.1\r\nHost: x\r\n\r\n");
+  (void) state;
+  assert_status(r, "HTTP/1.1 200 OK");
+  assert_header(r, "Content-Type", "text/html; charset=utf-8");
+  assert_string_equal(body(r), "<h1>index</h1>\n");
+}
+
+static void test_listing_sorted_and_escaped(void **state) {
+  const char *r = get("GET /dir/ HTTP/1.1\r\nHost: x\r\n\r\n"), *b;
+  const char *sub, *script, *a, *bb, *up;
+  (void) state;
+  assert_status(r, "HTTP/1.1 200 OK");
+  assert_header(r, "Content-Type", "text/html; charset=utf-8");
+  b = body(r);
+  assert_int_equal(strlen(b), (size_t) atoi(strstr(r, "Content-Length: ") + 16));
+  up = strstr(b, "<a href=\"../\">..</a>");
+  sub = strstr(b, "<a href=\"sub/\">sub/</a>");
+  script = strstr(b, "<a href=\"%3cscript%3e%26.txt\">&lt;script&gt;&amp;.txt</a>");
+  a = strstr(b, "<a href=\"a.txt\">a.txt</a>");
+  bb = strstr(b, "<a href=\"b.txt\">b.txt</a>");
+  assert_non_null(up);
+  assert_non_null(sub);
+  assert_non_null(script);
+  assert_non_null(a);
+  assert_non_null(bb);
+  // Directories first, then names in byte order.
+  assert_true(up < sub && sub < script && script < a && a < bb);
+  assert_null(strstr(b, "<script>"));
+  assert_null(strstr(b, "x.hidden"));
+  assert_non_null(strstr(b, "<td>3</td>"));  // b.txt's size
+}
+
+static void test_listing_root_has_no_parent_link(void **state) {
+  const char *r = get("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  (void) state;
+  assert_status(r, "HTTP/1.1 200 OK");
+  assert_null(strstr(body(r), "href=\"../\""));
+  assert_non_null(strstr(body(r), "href=\"hello.txt\""));
+  assert_null(strstr(body(r), "private.hidden"));
+}
+
+static void test_listing_disabled_403(void **state) {
+  const char *r;
+  (void) state;
+  s_opts.enable_directory_listing = "no";
+  r = get("GET /dir/ HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert_status(r, "HTTP/1.1 403 Forbidden");
+  // An index file is still served.
+  r = get("GET /withindex/ HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert_status(r, "HTTP/1.1 200 OK");
+}
+
+// ---- Path safety ------------------------------------------------------------
+
+static void test_hidden_file_404(void **state) {
+  const char *r = get("GET /dir/x.hidden HTTP/1.1\r\nHost: x\r\n\r\n");
+  (void) state;
+  assert_status(r, "HTTP/1.1 404 Not Found");
+  // Any component of the path counts.
+  r = get("GET /private.hidden/f.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert_status(r, "HTTP/1.1 404 Not Found");
+  r = get("GET /dir/X.HIDDEN HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert_status(r, "HTTP/1.1 404 Not Found");
+}
+
+static void assert_refused(const char *uri) {
+  char req[512];
+  const char *r;
+  snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", uri);
+  r = get(req);
+  if (strncmp(r, "HTTP/1.1 404 ", 13) != 0 &&
+      strncmp(r, "HTTP/1.1 400 ", 13) != 0) {
+    fail_msg("%s: expected 404 (or 400 from the parser), got:\n%.200s", uri,
+             r);
+  }
+  assert_null(strstr(r, "outside secret"));
+}
+
+static void test_dotdot_refused(void **state) {
+  (void) state;
+  assert_refused("/../outside.txt");
+  assert_refused("/dir/../../outside.txt");
+  assert_status(get("GET /../outside.txt HTTP/1.1\r\nHost: x\r\n\r\n"),
+                "HTTP/1.1 404 Not Found");
+}
+
+static void test_encoded_dotdot_refused(void **state) {
+  (void) state;
+  assert_status(
+      get("GET /%2e%2e/outside.txt HTTP/1.1\r\nHost: x\r\n\r\n"),
+      "HTTP/1.1 404 Not Found");
+  assert_refused("/dir/%2E%2E/%2e%2e/outside.txt");
+  // Inside the root an encoded ".." is just "..".
+  assert_status(get("GET /dir/%2e%2e/hello.txt HTTP/1.1\r\nHost: x\r\n\r\n"),
+                "HTTP/1.1 200 OK");
+}
+
+static void test_encoded_separators_refused(void **state) {
+  (void) state;
+  assert_status(get("GET /dir%2fa.txt HTTP/1.1\r\nHost: x\r\n\r\n"),
+                "HTTP/1.1 404 Not Found");
+  assert_status(get("GET /dir%2Fa.txt HTTP/1.1\r\nHost: x\r\n\r\n"),
+                "HTTP/1.1 404 Not Found");
+  assert_status(get("GET /dir%5ca.txt HTTP/1.1\r\nHost: x\r\n\r\n"),
+                "HTTP/1.1 404 Not Found");
+  assert_refused("/..%2f..%2foutside.txt");
+  assert_refused("/..%5c..%5coutside.txt");
+}
+
+static void test_backslash_refused(void **state) {
+  (void) state;
+  assert_refused("/dir\\a.txt");
+  assert_refused("/..\\outside.txt");
+}
+
+static void test_nul_refused(void **state) {
+  (void) state;
+  assert_status(get("GET /hello.txt%00.html HTTP/1.1\r\nHost: x\r\n\r\n"),
+                "HTTP/1.1 404 Not Found");
+  assert_status(get("GET /hello.txt%00 HTTP/1.1\r\nHost: x\r\n\r\n"),
+                "HTTP/1.1 404 Not Found");
+}
+
+static void test_bad_escape_400(void **state) {
+  (void) state;
+  assert_status(get("GET /hello%zz.txt HTTP/1.1\r\nHost: x\r\n\r\n"),
+                "HTTP/1.1 400 Bad Request");
+}
+
+static void test_plus_is_not_a_space(void **state) {
+  (void) state;
+  write_str(s_root, "a+b.txt", "plus");
+  assert_string_equal(
+      body(get("GET /a+b.txt HTTP/1.1\r\nHost: x\r\n\r\n")), "plus");
+  assert_status(get("GET /a%2bb.txt HTTP/1.1\r\nHost: x\r\n\r\n"),
+                "HTTP/1.1 200 OK");
+}
+
+static void test_symlink_outside_root_refused(void **state) {
+  const char *r = get("GET /link_out HTTP/1.1\r\nHost: x\r\n\r\n");
+  (void) state;
+  assert_status(r, "HTTP/1.1 404 Not Found");
+  r = get("GET /link_dir_out/outside.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert_status(r, "HTTP/1.1 404 Not Found");
+  r = get("GET /link_dir_out/ HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert_status(r, "HTTP/1.1 404 Not Found");
+  // A link that stays inside is served.
+  r = get("GET /link_in HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert_status(r, "HTTP/1.1 200 OK");
+  assert_string_equal(body(r), HELLO);
+}
+
+// ---- Gzip -------------------------------------------------------------------
+
+static void test_gzip_served_when_accepted(void **state) {
+  const char *r = get("GET /style.css HTTP/1.1\r\nHost: x\r\n"
+                      "Accept-Encoding: deflate, gzip;q=0.5\r\n\r\n");
+  (void) state;
+  assert_status(r, "HTTP/1.1 200 OK");
+  assert_header(r, "Content-Encoding", "gzip");
+  assert_header(r, "Content-Type", "text/css; charset=utf-8");
+  assert_header(r, "Vary", "Accept-Encoding");
+  assert_string_equal(body(r), "GZDATA");
+  r = get("GET /style.css HTTP/1.1\r\nHost: x\r\n"
+          "Accept-Encoding: br, *\r\n\r\n");
+  assert_string_equal(body(r), "GZDATA");
+}
+
+static void test_gzip_not_served_when_not_accepted(void **state) {
+  static const char *encs[] = {"", "Accept-Encoding: br\r\n",
+                               "Accept-Encoding: gzip;q=0\r\n",
+                               "Accept-Encoding: gzip; q=0.000, *\r\n",
+                               "Accept-Encoding: gzipx\r\n"};
+  char req[256];
+  size_t i;
+  (void) state;
+  for (i = 0; i < sizeof(encs) / sizeof(encs[0]); i++) {
+    const char *r;
+    snprintf(req, sizeof(req), "GET /style.css HTTP/1.1\r\nHost: x\r\n%s\r\n",
+             encs[i]);
+    r = get(req);
+    assert_status(r, "HTTP/1.1 200 OK");
+    assert_false(has_header(r, "Content-Encoding"));
+    assert_header(r, "Vary", "Accept-Encoding");
+    assert_string_equal(body(r), "body{color:red}\n");
+  }
+}
+
+// ---- Methods ----------------------------------------------------------------
+
+static void test_options_200_with_allow(void **state) {
+  const char *r = get("OPTIONS /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+  (void) state;
+  assert_status(r, "HTTP/1.1 200 OK");
+  assert_header(r, "Allow", "GET, HEAD, OPTIONS");
+  assert_header(r, "Content-Length", "0");
+  r = get("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert_status(r, "HTTP/1.1 200 OK");
+  assert_header(r, "Allow", "GET, HEAD, OPTIONS");
+}
+
+static void test_post_405_with_allow(void **state) {
+  const char *r = get(
+      "POST /hello.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
+  (void) state;
+  assert_status(r, "HTTP/1.1 405 Method Not Allowed");
+  assert_header(r, "Allow", "GET, HEAD, OPTIONS");
+  r = get("DELETE /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert_status(r, "HTTP/1.1 405 Method Not Allowed");
+  assert_header(r, "Allow", "GET, HEAD, OPTIONS");
+}
+
+static void test_unknown_method_501(void **state) {
+  const char *r = get("BREW /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+  (void) state;
+  assert_status(r, "HTTP/1.1 501 Not Implemented");
+}
+
+// ---- Options: ACL, rewrites, auth -------------------------------------------
+
+static void test_ip_acl_403(void **state) {
+  const char *r;
+  (void) state;
+  s_opts.ip_acl = "-0.0.0.0/0,+10.0.0.0/8";
+  r = get("GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert_status(r, "HTTP/1.1 403 Forbidden");
+  s_opts.ip_acl = "-0.0.0.0/0,+127.0.0.1";
+  r = get("GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert_status(r, "HTTP/1.1 200 OK");
+  s_opts.ip_acl = "bogus";
+  r = get("GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert_status(r, "HTTP/1.1 403 Forbidden");
+}
+
+static void test_url_rewrite_prefix(void **state) {
+  const char *r;
+  (void) state;
+  snprintf(s_rewrites, sizeof(s_rewrites), "/alias=%s", s_alt);
+  s_opts.url_rewrites = s_rewrites;
+  r = get("GET /alias/alt.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert_status(r, "HTTP/1.1 200 OK");
+  assert_string_equal(body(r), "from alt\n");
+  // The prefix ends at a '/' boundary.
+  r = get("GET /aliasx/alt.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert_status(r, "HTTP/1.1 404 Not Found");
+  r = get("GET /alias HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert_status(r, "HTTP/1.1 301 Moved Permanently");
+  assert_header(r, "Location", "/alias/");
+  // Other paths still come from the document root.
+  r = get("GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert_string_equal(body(r), HELLO);
+  // No climbing out of the rewrite target.
+  assert_refused("/alias/../../outside.txt");
+}
+
+static void test_url_rewrite_host(void **state) {
+  const char *r;
+  (void) state;
+  snprintf(s_rewrites, sizeof(s_rewrites), "@vhost.example=%s", s_vhost);
+  s_opts.url_rewrites = s_rewrites;
+  r = get("GET /v.txt HTTP/1.1\r\nHost: VHost.example:8080\r\n\r\n");
+  assert_status(r, "HTTP/1.1 200 OK");
+  assert_string_equal(body(r), "from vhost\n");
+  r = get("GET /v.txt HTTP/1.1\r\nHost: other.example\r\n\r\n");
+  assert_status(r, "HTTP/1.1 404 Not Found");
+  r = get("GET /hello.txt HTTP/1.1\r\nHost: other.example\r\n\r\n");
+  assert_status(r, "HTTP/1.1 200 OK");
+}
+
+static void test_url_rewrite_first_match_wins(void **state) {
+  const char *r;
+  (void) state;
+  snprintf(s_rewrites, sizeof(s_rewrites), "/nomatch=/nonexistent,"
+           "@vhost.example=%s,/=%s", s_vhost, s_alt);
+  s_opts.url_rewrites = s_rewrites;
+  r = get("GET /v.txt HTTP/1.1\r\nHost: vhost.example\r\n\r\n");
+  assert_status(r, "HTTP/1.1 200 OK");
+  assert_string_equal(body(r), "from vhost\n");
+  // "/" maps every path.
+  r = get("GET /alt.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert_status(r, "HTTP/1.1 200 OK");
+  assert_string_equal(body(r), "from alt\n");
+}
+
+static void test_url_rewrite_proxy_502(void **state) {
+  const char *r;
+  (void) state;
+  s_opts.url_rewrites = "/api=http://127.0.0.1:9";
+  r = get("GET /api/x HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert_status(r, "HTTP/1.1 502 Bad Gateway");
+  assert_string_equal(body(r), "reverse proxy not built");
+}
+
+// Reads the nonce out of a 401's WWW-Authenticate header.
+static void get_nonce(const char *resp, char *nonce, size_t len) {
+  char v[512];
+  const char *p, *e;
+  header(resp, "WWW-Authenticate", v, sizeof(v));
+  p = strstr(v, "nonce=\"");
+  assert_non_null(p);
+  p += 7;
+  e = strchr(p, '"');
+  assert_non_null(e);
+  snprintf(nonce, len, "%.*s", (int) (e - p), p);
+}
+
+static void assert_auth_works(const char *uri, const char *content) {
+  char req[1024], auth[512], nonce[128];
+  const char *r;
+  snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", uri);
+  r = get(req);
+  assert_status(r, "HTTP/1.1 401 Unauthorized");
+  assert_non_null(strstr(r, "WWW-Authenticate: Digest"));
+  get_nonce(r, nonce, sizeof(nonce));
+  assert_true(mg_http_create_digest_auth_header(auth, sizeof(auth), "GET",
+                                                uri, REALM, "joe", "secret",
+                                                nonce) > 0);
+  snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n%s\r\n\r\n", uri,
+           auth);
+  r = get(req);
+  assert_status(r, "HTTP/1.1 200 OK");
+  assert_string_equal(body(r), content);
+  assert_true(mg_http_create_digest_auth_header(auth, sizeof(auth), "GET",
+                                                uri, REALM, "joe", "wrong",
+                                                nonce) > 0);
+  snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n%s\r\n\r\n", uri,
+           auth);
+  assert_status(get(req), "HTTP/1.1 401 Unauthorized");
+}
+
+static void test_per_directory_auth(void **state) {
+  (void) state;
+  assert_auth_works("/auth/f.txt", "protected\n");
+  // The auth file protects the directory's subtree too.
+  assert_auth_works("/auth/sub/g.txt", "deeper\n");
+  // Unprotected directories stay open.
+  assert_status(get("GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n"),
+                "HTTP/1.1 200 OK");
+}
+
+static void test_auth_file_never_served(void **state) {
+  (void) state;
+  assert_status(get("GET /auth/.htpasswd HTTP/1.1\r\nHost: x\r\n\r\n"),
+                "HTTP/1.1 404 Not Found");
+  assert_status(get("GET /auth/.HTPASSWD HTTP/1.1\r\nHost: x\r\n\r\n"),
+                "HTTP/1.1 404 Not Found");
+}
+
+static void test_global_auth_file(void **state) {
+  char path[256];
+  const char *r;
+  (void) state;
+  snprintf(path, sizeof(path), "%s/auth/.htpasswd", s_root);
+  s_opts.global_auth_file = path;
+  s_opts.per_directory_auth_file = NULL;
+  assert_auth_works("/hello.txt", HELLO);
+  // A global file that does not exist refuses everything.
+  s_opts.global_auth_file = "/nonexistent/htdigest";
+  r = get("GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert_status(r, "HTTP/1.1 401 Unauthorized");
+}
+
+// ---- Big files and pipelining -----------------------------------------------
+
+static void test_big_file_download_intact(void **state) {
+  size_t cap = BIG_SIZE + 4096, n, i;
+  char *buf = (char *) malloc(cap);
+  const char *b;
+  (void) state;
+  assert_non_null(buf);
+  s_max_send_mbuf = 0;
+  n = fetch_n("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n", buf, cap, 1);
+  assert_status(buf, "HTTP/1.1 200 OK");
+  assert_header(buf, "Content-Length", "1048576");
+  b = body(buf);
+  assert_int_equal(n - (size_t) (b - buf), BIG_SIZE);
+  for (i = 0; i < BIG_SIZE; i++) {
+    if ((unsigned char) b[i] != big_byte(i)) fail_msg("byte %zu differs", i);
+  }
+  // The file is streamed: send_mbuf never holds more than the 64 KiB
+  // high-water mark plus a head.
+  assert_true(s_max_send_mbuf > 0);
+  assert_true(s_max_send_mbuf <= 65536 + 1024);
+  free(buf);
+}
+
+static void test_big_file_range_in_the_middle(void **state) {
+  size_t cap = 300000, i;
+  char *buf = (char *) malloc(cap);
+  const char *b;
+  (void) state;
+  assert_non_null(buf);
+  fetch_n("GET /big.bin HTTP/1.1\r\nHost: x\r\n"
+          "Range: bytes=100000-299999\r\n\r\n",
+          buf, cap, 1);
+  assert_status(buf, "HTTP/1.1 206 Partial Content");
+  assert_header(buf, "Content-Range", "bytes 100000-299999/1048576");
+  b = body(buf);
+  for (i = 0; i < 200000; i++) {
+    if ((unsigned char) b[i] != big_byte(100000 + i)) {
+      fail_msg("byte %zu differs", i);
+    }
+  }
+  free(buf);
+}
+
+static void test_pipelined_gets_in_order(void **state) {
+  char buf[4096];
+  const char *second;
+  size_t first_len, n;
+  (void) state;
+  n = fetch_n("GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n"
+          "GET /dir/b.txt HTTP/1.1\r\nHost: x\r\n\r\n"
+          "GET /big.bin HTTP/1.1\r\nHost: x\r\nRange: bytes=0-2\r\n\r\n",
+          buf, sizeof(buf), 3);
+  assert_status(buf, "HTTP/1.1 200 OK");
+  first_len = http_response_len(buf, n);
+  assert_true(first_len > 0);
+  assert_memory_equal(buf + first_len - 14, HELLO, 14);
+  second = buf + first_len;
+  assert_status(second, "HTTP/1.1 200 OK");
+  assert_header(second, "Content-Length", "3");
+  assert_memory_equal(body(second), "bbb", 3);
+  second += http_response_len(second, n - first_len);
+  assert_status(second, "HTTP/1.1 206 Partial Content");
+  assert_header(second, "Content-Range", "bytes 0-2/1048576");
+}
+
+static void test_pipelined_after_big_file(void **state) {
+  size_t cap = BIG_SIZE + 8192, n, len;
+  char *buf = (char *) malloc(cap);
+  (void) state;
+  assert_non_null(buf);
+  n = fetch_n("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n"
+              "GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n",
+              buf, cap, 2);
+  len = http_response_len(buf, n);
+  assert_true(len > BIG_SIZE);
+  assert_status(buf + len, "HTTP/1.1 200 OK");
+  assert_memory_equal(buf + n - 14, HELLO, 14);
+  free(buf);
+}
+
+#define T(name) cmocka_unit_test_setup(name, test_setup)
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      T(test_get_file),
+      T(test_get_missing_file_404),
+      T(test_absolute_form_target),
+      T(test_special_file_403),
+      T(test_head_same_headers_no_body),
+      T(test_last_modified_is_imf_fixdate),
+      T(test_builtin_mime_types),
+      T(test_custom_mime_type),
+      T(test_extra_headers_on_every_response),
+      T(test_range_a_b),
+      T(test_range_a_open),
+      T(test_range_suffix),
+      T(test_range_end_clamped),
+      T(test_range_unsatisfiable_416),
+      T(test_range_malformed_ignored),
+      T(test_if_range_mismatch_sends_whole_file),
+      T(test_if_none_match_304),
+      T(test_if_modified_since_304),
+      T(test_if_none_match_takes_precedence_over_ims),
+      T(test_dir_without_slash_301),
+      T(test_index_file_served),
+      T(test_listing_sorted_and_escaped),
+      T(test_listing_root_has_no_parent_link),
+      T(test_listing_disabled_403),
+      T(test_hidden_file_404),
+      T(test_dotdot_refused),
+      T(test_encoded_dotdot_refused),
+      T(test_encoded_separators_refused),
+      T(test_backslash_refused),
+      T(test_nul_refused),
+      T(test_bad_escape_400),
+      T(test_plus_is_not_a_space),
+      T(test_symlink_outside_root_refused),
+      T(test_gzip_served_when_accepted),
+      T(test_gzip_not_served_when_not_accepted),
+      T(test_options_200_with_allow),
+      T(test_post_405_with_allow),
+      T(test_unknown_method_501),
+      T(test_ip_acl_403),
+      T(test_url_rewrite_prefix),
+      T(test_url_rewrite_host),
+      T(test_url_rewrite_first_match_wins),
+      T(test_url_rewrite_proxy_502),
+      T(test_per_directory_auth),
+      T(test_auth_file_never_served),
+      T(test_global_auth_file),
+      T(test_big_file_download_intact),
+      T(test_big_file_range_in_the_middle),
+      T(test_pipelined_gets_in_order),
+      T(test_pipelined_after_big_file),
+  };
+  return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
