@@ -497,6 +497,50 @@ static void test_http_endpoint_longest_prefix_wins(void **state) {
   mg_mgr_free(&s.mgr);
 }
 
+static int s_secure_calls;
+
+static void ep_secure(struct mg_connection *nc, int ev, void *ev_data) {
+  (void) nc, (void) ev_data;
+  if (ev >= MG_EV_HTTP_REQUEST) s_secure_calls++;
+}
+
+static void test_http_protected_endpoint_checks_auth_before_body(void **s0) {
+  struct srv s;
+  struct mg_http_endpoint_opts opts;
+  char path[] = "/tmp/mg_htdigest_XXXXXX", buf[2048];
+  const char *reqs[2] = {
+      "POST /secure/up HTTP/1.1\r\nHost: h\r\nContent-Length: 60\r\n"
+      "Content-Type: multipart/form-data; boundary=xyz\r\n\r\n"
+      "--xyz\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n"
+      "--xyz--\r\n",
+      "POST /secure/x HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc"};
+  int fd, closed, i;
+  FILE *fp;
+  (void) s0;
+  fd = mkstemp(path);
+  assert_true(fd >= 0);
+  fp = fdopen(fd, "w");
+  // user:realm:md5("user:realm:pass")
+  fprintf(fp, "user:realm:%s\n", "0a6c4b9df2b4d1f4c8e10a4c1f2c3d4e");
+  fclose(fp);
+  srv_start(&s);
+  memset(&opts, 0, sizeof(opts));
+  opts.auth_domain = "realm";
+  opts.auth_file = path;
+  mg_register_http_endpoint_opt(s.lc, "/secure", ep_secure, opts);
+  s_secure_calls = 0;
+  for (i = 0; i < 2; i++) {
+    exchange(&s, reqs[i], buf, sizeof(buf), 0, &closed);
+    assert_memory_equal(buf, "HTTP/1.1 401 ", 13);
+    assert_non_null(strstr(buf, "WWW-Authenticate: Digest "));
+    assert_int_equal(closed, 1);
+  }
+  // Neither the multipart events nor the request reached the handler.
+  assert_int_equal(s_secure_calls, 0);
+  unlink(path);
+  mg_mgr_free(&s.mgr);
+}
+
 // ---- Slow clients ----------------------------------------------------------
 
 static void test_http_slow_clients_do_not_delay_others(void **state) {
@@ -542,6 +586,7 @@ int main(void) {
       cmocka_unit_test(test_http_head_strips_handler_body),
       cmocka_unit_test(test_http_html_escape_chunk),
       cmocka_unit_test(test_http_endpoint_longest_prefix_wins),
+      cmocka_unit_test(test_http_protected_endpoint_checks_auth_before_body),
       cmocka_unit_test(test_http_slow_clients_do_not_delay_others),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
