@@ -111,6 +111,10 @@ struct mg_http_proto_data {
   unsigned char must_close;  // Close once the current response is out
   unsigned char continue_sent;  // "100 Continue" already sent
   unsigned char is_head;        // The current request is HEAD
+  unsigned char ws_client;      // Client waiting for a WebSocket upgrade
+  unsigned char reply_close_delimited;  // Client: reply body runs to close
+  struct mg_connection *proxy_peer;     // Reverse proxy: the other side
+  struct mg_ws_state *ws;               // WebSocket state (ws.c)
   unsigned char keep_alive_10;  // HTTP/1.0 request asking for keep-alive
 };
 
@@ -122,6 +126,32 @@ struct mg_http_proto_data *mg_http_get_proto_data(struct mg_connection *nc);
 // the connection's.
 void mg_http_call_endpoint_handler(struct mg_connection *nc, int ev,
                                    void *ev_data);
+
+// ws.c (WebSocket).
+struct mg_ws_state;  // Defined in ws.c: reassembly, UTF-8, close state
+// Server: true if hm asks for a WebSocket upgrade (Upgrade: websocket).
+int mg_ws_is_upgrade(struct http_message *hm);
+// Server: hm is an upgrade request whose head is at the start of recv_mbuf
+// (the caller removes it afterwards). Sends
+// MG_EV_WEBSOCKET_HANDSHAKE_REQUEST (the handler may refuse by answering
+// or closing), validates the request (400/426 on failure), sends 101 and
+// MG_EV_WEBSOCKET_HANDSHAKE_DONE, and sets MG_F_IS_WEBSOCKET.
+void mg_ws_handshake(struct mg_connection *nc, struct http_message *hm);
+// Client: hm is the reply to our upgrade request. Checks 101 and
+// Sec-WebSocket-Accept, sets MG_F_IS_WEBSOCKET on success, sends
+// MG_EV_WEBSOCKET_HANDSHAKE_DONE either way (closes on failure).
+void mg_ws_client_handshake_done(struct mg_connection *nc,
+                                 struct http_message *hm);
+// Both sides, for a connection with MG_F_IS_WEBSOCKET: on MG_EV_RECV parses
+// frames from recv_mbuf (reassembly, control frames, close handshake,
+// protocol errors); on MG_EV_POLL sends pings every
+// MG_WEBSOCKET_PING_INTERVAL; on MG_EV_CLOSE frees the state.
+void mg_ws_handler(struct mg_connection *nc, int ev, void *ev_data);
+
+// http_client.c: the reverse-proxy rewrite of mg_serve_http (a
+// url_rewrites entry "prefix=http://host:port").
+void mg_http_proxy_rewrite(struct mg_connection *nc, struct http_message *hm,
+                           struct mg_str prefix, struct mg_str upstream);
 
 #if MG_ENABLE_FILESYSTEM
 // http_static.c: queues the next piece of the file being sent, if any
@@ -3990,8 +4020,8 @@ static void srv_dispatch(struct mg_connection *nc,
 // De-chunks the body in place: decoded data follows the head in recv_mbuf,
 // and the chunk framing is cut out as it is consumed, so recv_mbuf holds
 // the head, the kept body and what is not decoded yet. Returns 1 when the
-// last chunk is in, 0 if more input is needed, -1 if the request failed
-// (the answer is sent).
+// last chunk is in, 0 if more input is needed, or the negated status code
+// that answers a failure: -400 (bad framing), -413 (body too large).
 static int srv_dechunk(struct mg_connection *nc,
                         struct mg_http_proto_data *pd,
                         struct http_message *hm, size_t hlen) {
@@ -4002,7 +4032,7 @@ static int srv_dechunk(struct mg_connection *nc,
     char *body = io->buf + hlen, *in = body + pd->body_decoded;
     rest = io->len - hlen - pd->body_decoded;
     if ((n = mg_http_parse_chunk(in, rest, &off, &len)) < 0) {
-      return srv_reply_error(nc, 400), -1;
+      return -400;
     }
     if (n == 0) return 0;
     memmove(in, in + off, len);
@@ -4016,7 +4046,7 @@ static int srv_dechunk(struct mg_connection *nc,
     io->len -= (size_t) n - len;
     pd->body_decoded += len;
     if (pd->body_decoded > MG_MAX_HTTP_BODY_SIZE) {
-      return srv_reply_error(nc, 413), -1;
+      return -413;
     }
     if (hm->body.len == 0) break;  // The last chunk
   }
@@ -4066,6 +4096,32 @@ static void srv_send_continue(struct mg_connection *nc,
   pd->continue_sent = 1;
 }
 
+// Hands the frames that came right behind a handshake to the WebSocket
+// handler.
+static void srv_ws_leftover(struct mg_connection *nc) {
+  int n = (int) nc->recv_mbuf.len;
+  if (n > 0) mg_ws_handler(nc, MG_EV_RECV, &n);
+}
+
+// A WebSocket upgrade request: the handshake replaces the request event.
+// Returns 1 if the connection stays HTTP (the upgrade was refused).
+static int srv_upgrade(struct mg_connection *nc, struct mg_http_proto_data *pd,
+                       struct http_message *hm, size_t hlen) {
+  pd->out_at_dispatch = srv_bytes_out(nc, pd);
+  pd->waiting = 1;
+  mg_ws_handshake(nc, hm);
+  mbuf_remove(&nc->recv_mbuf, hlen);
+  pd->request_start = 0;
+  if (nc->flags & MG_F_IS_WEBSOCKET) {
+    pd->waiting = 0;
+    nc->flags &= ~(unsigned long) MG_F_HOLD_ON_EOF;
+    srv_ws_leftover(nc);
+    return 0;
+  }
+  srv_check_answered(nc, pd);
+  return 1;
+}
+
 // Processes the head at the start of recv_mbuf (hlen bytes). Returns 1 if
 // a request was dispatched or handed to a stream, 0 if more input is needed
 // or the connection failed.
@@ -4073,15 +4129,21 @@ static int srv_serve_one(struct mg_connection *nc,
                          struct mg_http_proto_data *pd,
                          struct http_message *hm, size_t hlen) {
   struct mbuf *io = &nc->recv_mbuf;
-  int expect;
+  int expect, r;
   if (pd->body_decoded == 0 && pd->chunk_off == 0) {
     srv_prepare_request(nc, pd, hm);
     if (!srv_authorized(nc, pd, hm)) return 0;
+    if (mg_ws_is_upgrade(hm) && hm->body.len == 0) {
+      return srv_upgrade(nc, pd, hm, hlen);
+    }
   }
   if ((expect = srv_expect(nc, pd, hm)) < 0) return 0;
   if (hm->body.len == (size_t) -1) {  // Chunked
     if (expect) srv_send_continue(nc, pd);
-    if (srv_dechunk(nc, pd, hm, hlen) <= 0) return 0;
+    if ((r = srv_dechunk(nc, pd, hm, hlen)) <= 0) {
+      if (r < 0) srv_reply_error(nc, -r);
+      return 0;
+    }
     srv_dispatch(nc, pd, hm, hlen + pd->body_decoded);
     return 1;
   }
@@ -4151,20 +4213,135 @@ static void srv_check_timeouts(struct mg_connection *nc,
   }
 }
 
+// ---- Client side: replies ------------------------------------------------
+
+// Delivers the reply at the start of recv_mbuf (head hlen bytes, body
+// complete) and removes it.
+static void reply_deliver(struct mg_connection *nc, struct http_message *hm,
+                        size_t total) {
+  hm->message.len = total;
+  mg_http_call_endpoint_handler(nc, MG_EV_HTTP_REPLY, hm);
+  mbuf_remove(&nc->recv_mbuf, total);
+}
+
+// Processes one reply head. Returns 1 to go on with the next reply.
+static int reply_serve_one(struct mg_connection *nc,
+                         struct mg_http_proto_data *pd,
+                         struct http_message *hm, size_t hlen) {
+  struct mbuf *io = &nc->recv_mbuf;
+  int r;
+  if (pd->ws_client) {
+    pd->ws_client = 0;
+    mg_ws_client_handshake_done(nc, hm);
+    mbuf_remove(io, hlen);
+    if (nc->flags & MG_F_IS_WEBSOCKET) srv_ws_leftover(nc);
+    return 0;
+  }
+  if (hm->resp_code >= 100 && hm->resp_code < 200 && hm->resp_code != 101) {
+    mbuf_remove(io, hlen);  // Interim replies (100 Continue) are skipped
+    return 1;
+  }
+  if (pd->is_head) hm->body.len = 0;  // A reply to HEAD has no body
+  if (hm->body.len == (size_t) -1 &&
+      mg_get_http_header(hm, "Transfer-Encoding") == NULL) {
+    pd->reply_close_delimited = 1;  // Delivered when the server closes
+    return 0;
+  }
+  if (hm->body.len == (size_t) -1) {
+    if ((r = srv_dechunk(nc, pd, hm, hlen)) <= 0) {
+      if (r < 0) nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+      return 0;
+    }
+    reply_deliver(nc, hm, hlen + pd->body_decoded);
+    pd->body_decoded = pd->chunk_off = 0;
+    return 1;
+  }
+  if (hm->body.len > MG_MAX_HTTP_BODY_SIZE) {
+    MG_ERROR(("%p reply body too large", (void *) nc));
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+    return 0;
+  }
+  if (io->len - hlen < hm->body.len) return 0;
+  reply_deliver(nc, hm, hlen + hm->body.len);
+  return 1;
+}
+
+static void reply_serve(struct mg_connection *nc,
+                      struct mg_http_proto_data *pd) {
+  struct mbuf *io = &nc->recv_mbuf;
+  struct http_message hm;
+  int n, status;
+  while (io->len > 0 && !pd->reply_close_delimited &&
+         !(nc->flags & (MG_F_IS_WEBSOCKET | MG_F_CLOSE_IMMEDIATELY))) {
+    n = mg_http_parse(io->buf, io->len, &hm, 0, &status);
+    if (n < 0) {
+      MG_ERROR(("%p malformed HTTP reply", (void *) nc));
+      nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+      mbuf_clear(io);
+      return;
+    }
+    if (n == 0 || !reply_serve_one(nc, pd, &hm, (size_t) n)) return;
+  }
+}
+
+// The server closed: a reply whose body runs to close is complete now.
+static void reply_close(struct mg_connection *nc,
+                      struct mg_http_proto_data *pd) {
+  struct http_message hm;
+  int n, status;
+  if (pd == NULL || !pd->reply_close_delimited) return;
+  n = mg_http_parse(nc->recv_mbuf.buf, nc->recv_mbuf.len, &hm, 0, &status);
+  if (n <= 0) return;
+  hm.body = mg_mk_str_n(nc->recv_mbuf.buf + n, nc->recv_mbuf.len - (size_t) n);
+  pd->reply_close_delimited = 0;
+  reply_deliver(nc, &hm, nc->recv_mbuf.len);
+}
+
+// Drops the reverse-proxy link between nc and its peer, both ways.
+static void srv_unlink_proxy(struct mg_connection *nc,
+                             struct mg_http_proto_data *pd) {
+  struct mg_http_proto_data *peer_pd;
+  if (pd->proxy_peer == NULL) return;
+  peer_pd = (struct mg_http_proto_data *) pd->proxy_peer->proto_data;
+  if (peer_pd != NULL && peer_pd->proxy_peer == nc) peer_pd->proxy_peer = NULL;
+  pd->proxy_peer = NULL;
+}
+
+static void srv_handle_close(struct mg_connection *nc, void *ev_data) {
+  struct mg_http_proto_data *pd =
+      (struct mg_http_proto_data *) nc->proto_data;
+  if (pd != NULL && nc->listener == NULL) reply_close(nc, pd);
+#if MG_ENABLE_HTTP_STREAMING_MULTIPART
+  if (pd != NULL) mg_http_multipart_free(nc);
+#endif
+  mg_call(nc, nc->handler, MG_EV_CLOSE, ev_data);
+  if (pd == NULL) return;
+  // After the handler has seen the close: the peer must not point at us.
+  srv_unlink_proxy(nc, pd);
+  if (pd->ws != NULL || (nc->flags & MG_F_IS_WEBSOCKET)) {
+    mg_ws_handler(nc, MG_EV_CLOSE, ev_data);
+  }
+}
+
 static void srv_handler(struct mg_connection *nc, int ev, void *ev_data) {
   struct mg_http_proto_data *pd;
   if (ev == MG_EV_CLOSE) {
-#if MG_ENABLE_HTTP_STREAMING_MULTIPART
-    if (nc->proto_data != NULL) mg_http_multipart_free(nc);
-#endif
-    mg_call(nc, nc->handler, ev, ev_data);
+    srv_handle_close(nc, ev_data);
     return;
   }
   // Every core event reaches the user handler first, as in 6.x.
   mg_call(nc, nc->handler, ev, ev_data);
-  if ((nc->flags & MG_F_LISTENING) || nc->listener == NULL) return;
+  if (nc->flags & MG_F_LISTENING) return;
   if ((pd = mg_http_get_proto_data(nc)) == NULL) {
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+    return;
+  }
+  if (nc->flags & MG_F_IS_WEBSOCKET) {
+    mg_ws_handler(nc, ev, ev_data);
+    return;
+  }
+  if (nc->listener == NULL) {
+    if (ev == MG_EV_RECV) reply_serve(nc, pd);
     return;
   }
   if (ev == MG_EV_SEND) pd->bytes_sent += (uint64_t) *(int *) ev_data;
@@ -4853,7 +5030,11 @@ static int static_rewrite(struct static_req *r) {
     if (n < 0) continue;
     if (mg_ncasecmp(target.p, "http://", 7) == 0 ||
         mg_ncasecmp(target.p, "https://", 8) == 0) {
-      return static_fail(r, 502, "reverse proxy not built");
+      // A virtual host forwards its whole path: no mount prefix.
+      mg_http_proxy_rewrite(r->nc, r->hm,
+                            pat.p[0] == '@' ? mg_mk_str_n(pat.p, 0) : pat,
+                            target);
+      return 0;
     }
     if ((r->root_buf = (char *) mg_strdup_nul(target).p) == NULL) {
       return static_fail(r, 500, NULL);
@@ -5386,8 +5567,9 @@ static void static_send_options(struct static_req *r) {
 }
 
 // Order: IP ACL (403), unknown method (501), OPTIONS *, path decoding
-// (400/404), rewrites (a reverse-proxy target: 502), OPTIONS (200) and
-// other known methods (405), then the file.
+// (400/404), rewrites (a reverse-proxy target goes to
+// mg_http_proxy_rewrite), OPTIONS (200) and other known methods (405), then
+// the file.
 void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
                    struct mg_serve_http_opts opts) {
   struct static_req r;
@@ -6334,5 +6516,1408 @@ void mg_file_upload_handler(struct mg_connection *nc, int ev, void *ev_data,
   }
 }
 #endif  // MG_ENABLE_FILESYSTEM
+
+#endif  // MG_ENABLE_HTTP
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/http_client.c"
+#endif
+
+// HTTP client requests (mg_connect_http) and the reverse proxy
+// (mg_http_reverse_proxy). Replies on client connections are parsed by the
+// protocol handler in http_server.c.
+
+#if MG_ENABLE_HTTP
+
+// Longest user name or password taken from a URL, after %XX decoding.
+#define CLI_MAX_CRED 128
+
+// An http:// URL split for a request. The slices point into the URL.
+struct cli_url {
+  struct mg_str host;    // Without brackets for IPv6 literals
+  struct mg_str path;    // Empty: "/"
+  struct mg_str query;   // Without the '?'
+  unsigned int port;     // 80 when the URL has none
+  int has_auth;          // The URL has "user[:pass]@"
+  int has_pass;          // ... with a ':'
+  char user[CLI_MAX_CRED];  // Decoded user, NUL-terminated
+  char pass[CLI_MAX_CRED];  // Decoded password, NUL-terminated
+};
+
+// True if s has a byte that may not appear in a request line or header
+// value: controls (CR, LF, NUL...), space, DEL and non-ASCII bytes.
+static int cli_has_bad_byte(struct mg_str s) {
+  size_t i;
+  for (i = 0; i < s.len; i++) {
+    unsigned char c = (unsigned char) s.p[i];
+    if (c <= 0x20 || c >= 0x7f) return 1;
+  }
+  return 0;
+}
+
+// Decodes "user[:pass]" into u. Returns 0, or -1 if malformed or too long.
+static int cli_parse_user_info(struct mg_str ui, struct cli_url *u) {
+  const char *colon = mg_strchr(ui, ':');
+  size_t ulen = colon != NULL ? (size_t) (colon - ui.p) : ui.len;
+  if (ui.len == 0) return 0;
+  u->has_auth = 1;
+  u->has_pass = colon != NULL;
+  if (mg_url_decode(ui.p, (int) ulen, u->user, sizeof(u->user), 0) < 0) {
+    return -1;
+  }
+  if (colon == NULL) return 0;
+  return mg_url_decode(colon + 1, (int) (ui.len - ulen - 1), u->pass,
+                       sizeof(u->pass), 0) < 0
+             ? -1
+             : 0;
+}
+
+// Splits an http:// URL (a URL without a scheme is taken as http). Returns
+// 0, or -1 with *err saying what is wrong.
+static int cli_parse_url(struct mg_str url, struct cli_url *u,
+                         const char **err) {
+  struct mg_str scheme, user_info, fragment;
+  memset(u, 0, sizeof(*u));
+  // A CR or LF (or space) from the URL would split the request line.
+  if (cli_has_bad_byte(url)) return *err = "invalid character in URL", -1;
+  if (mg_parse_uri(url, &scheme, &user_info, &u->host, &u->port, &u->path,
+                   &u->query, &fragment) != 0) {
+    return *err = "malformed URL", -1;
+  }
+  if (mg_vcasecmp(&scheme, "https") == 0) return *err = "TLS not built", -1;
+  if (scheme.len > 0 && mg_vcasecmp(&scheme, "http") != 0) {
+    return *err = "unsupported URL scheme", -1;
+  }
+  if (u->host.len == 0) return *err = "URL has no host", -1;
+  if (u->host.len >= MG_MAX_HOST_LEN) return *err = "host name too long", -1;
+  if (cli_parse_user_info(user_info, u) != 0) {
+    return *err = "bad credentials in URL", -1;
+  }
+  if (u->port == 0) u->port = 80;
+  return 0;
+}
+
+// Starts the connection to u's host and port, with the HTTP protocol
+// handler. NULL (and *opts.error_string) on failure.
+static struct mg_connection *cli_open(struct mg_mgr *mgr,
+                                      mg_event_handler_t handler,
+                                      struct mg_connect_opts opts,
+                                      const struct cli_url *u) {
+  char addr[MG_MAX_HOST_LEN + 32];
+  int v6 = mg_strchr(u->host, ':') != NULL;
+  struct mg_connection *nc;
+  snprintf(addr, sizeof(addr), "tcp://%s%.*s%s:%u", v6 ? "[" : "",
+           (int) u->host.len, u->host.p, v6 ? "]" : "", u->port);
+  if ((nc = mg_connect_opt(mgr, addr, handler, opts)) == NULL) return NULL;
+  mg_set_protocol_http_websocket(nc);
+  return nc;
+}
+
+// Sends "Host: host[:port]"; the port only when it is not 80.
+static void cli_send_host(struct mg_connection *nc, const struct cli_url *u) {
+  int v6 = mg_strchr(u->host, ':') != NULL;
+  mg_printf(nc, "Host: %s%.*s%s", v6 ? "[" : "", (int) u->host.len,
+            u->host.p, v6 ? "]" : "");
+  if (u->port != 80) mg_printf(nc, ":%u", u->port);
+  mg_send(nc, "\r\n", 2);
+}
+
+// Sends the Basic Authorization header for the URL's credentials.
+static void cli_send_auth(struct mg_connection *nc, const struct cli_url *u) {
+  struct mbuf buf;
+  // Room for the header with the longest credentials: no append can fail
+  // half-way once this allocation succeeded.
+  size_t need = 32 + (2 * CLI_MAX_CRED + 2) / 3 * 4 + 4;
+  // A NULL password encodes the user alone ("user" without ':').
+  struct mg_str pass = u->has_pass ? mg_mk_str(u->pass) : mg_mk_str_n(NULL, 0);
+  mbuf_init(&buf, need);
+  if (buf.size < need) {
+    MG_ERROR(("%p out of memory", (void *) nc));
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+  } else {
+    mg_basic_auth_header(mg_mk_str(u->user), pass, &buf);
+    mg_send(nc, buf.buf, (int) buf.len);
+  }
+  mbuf_free(&buf);
+}
+
+// Queues the request on nc: it goes out once the connection is made.
+static void cli_send_request(struct mg_connection *nc, const struct cli_url *u,
+                             const char *extra_headers,
+                             const char *post_data) {
+  size_t n;
+  mg_printf(nc, "%s %.*s%s%.*s HTTP/1.1\r\n",
+            post_data != NULL ? "POST" : "GET",
+            (int) (u->path.len > 0 ? u->path.len : 1),
+            u->path.len > 0 ? u->path.p : "/", u->query.len > 0 ? "?" : "",
+            (int) u->query.len, u->query.p);
+  cli_send_host(nc, u);
+  if (post_data != NULL) {
+    mg_printf(nc, "Content-Length: %lu\r\n", (unsigned long) strlen(post_data));
+  }
+  if (u->has_auth) cli_send_auth(nc, u);
+  if (extra_headers != NULL && (n = strlen(extra_headers)) > 0) {
+    mg_send(nc, extra_headers, (int) n);
+    if (extra_headers[n - 1] != '\n') mg_send(nc, "\r\n", 2);
+  }
+  mg_send(nc, "\r\n", 2);
+  if (post_data != NULL) mg_send(nc, post_data, (int) strlen(post_data));
+}
+
+struct mg_connection *mg_connect_http_opt(struct mg_mgr *mgr,
+                                          mg_event_handler_t ev_handler,
+                                          struct mg_connect_opts opts,
+                                          const char *url,
+                                          const char *extra_headers,
+                                          const char *post_data) {
+  struct cli_url *u;
+  struct mg_connection *nc = NULL;
+  const char *err = NULL;
+  // struct cli_url holds the credentials: too big for some stacks.
+  if ((u = (struct cli_url *) MG_MALLOC(sizeof(*u))) == NULL) {
+    MG_SET_PTRPTR(opts.error_string, "out of memory");
+    return NULL;
+  }
+  if (url == NULL) {
+    MG_SET_PTRPTR(opts.error_string, "no URL");
+  } else if (cli_parse_url(mg_mk_str(url), u, &err) != 0) {
+    MG_SET_PTRPTR(opts.error_string, err);
+  } else if ((nc = cli_open(mgr, ev_handler, opts, u)) != NULL) {
+    cli_send_request(nc, u, extra_headers, post_data);
+  }
+  MG_FREE(u);
+  return nc;
+}
+
+struct mg_connection *mg_connect_http(struct mg_mgr *mgr,
+                                      mg_event_handler_t ev_handler,
+                                      const char *url,
+                                      const char *extra_headers,
+                                      const char *post_data) {
+  struct mg_connect_opts opts;
+  memset(&opts, 0, sizeof(opts));
+  return mg_connect_http_opt(mgr, ev_handler, opts, url, extra_headers,
+                             post_data);
+}
+
+// ---- Reverse proxy ----------------------------------------------------------
+//
+// The request is forwarded on a new client connection to the upstream
+// ("Connection: close": one request per upstream connection). The protocol
+// handler parses the upstream's reply; on MG_EV_HTTP_REPLY it is sent to the
+// client with a fresh head: the status line, the end-to-end headers and a
+// Content-Length for the body (chunked replies arrive de-chunked). So the
+// reply is buffered whole (up to MG_MAX_HTTP_BODY_SIZE), not streamed.
+// The two connections point at each other through pd->proxy_peer until the
+// reply is relayed or either side closes.
+
+#define PROXY_F_REPLIED MG_F_USER_1    // Upstream: the reply was relayed
+#define PROXY_F_GOT_BYTES MG_F_USER_2  // Upstream: reply bytes came in
+
+// Hop-by-hop headers (RFC 9110 7.6.1), never forwarded; "Proxy-*" too.
+static const char *const s_proxy_hop[] = {
+    "Connection", "Keep-Alive", "TE", "Trailer", "Transfer-Encoding",
+    "Upgrade", NULL};
+// Request headers the proxy writes itself.
+static const char *const s_proxy_req_own[] = {
+    "Host", "Content-Length", "Expect", "X-Forwarded-For", NULL};
+// Reply headers the proxy writes itself (the length of a HEAD or 304
+// reply is kept).
+static const char *const s_proxy_rep_own[] = {"Content-Length", NULL};
+static const char *const s_proxy_none[] = {NULL};
+
+static int proxy_name_in(struct mg_str name, const char *const *list) {
+  for (; *list != NULL; list++) {
+    if (mg_vcasecmp(&name, *list) == 0) return 1;
+  }
+  return 0;
+}
+
+// Returns hm's header called name, or NULL (mg_get_http_header for a
+// const message).
+static const struct mg_str *proxy_header(const struct http_message *hm,
+                                         const char *name) {
+  size_t i;
+  for (i = 0; i < MG_MAX_HTTP_HEADERS && hm->header_names[i].len > 0; i++) {
+    if (mg_vcasecmp(&hm->header_names[i], name) == 0) {
+      return &hm->header_values[i];
+    }
+  }
+  return NULL;
+}
+
+// True if the header called name is not forwarded: hop-by-hop, listed in
+// "Connection:", or in own.
+static int proxy_drops(const struct http_message *hm, struct mg_str name,
+                       const char *const *own) {
+  const struct mg_str *conn = proxy_header(hm, "Connection");
+  struct mg_str list, v, eq;
+  if (proxy_name_in(name, s_proxy_hop) || proxy_name_in(name, own)) return 1;
+  if (name.len >= 6 && mg_ncasecmp(name.p, "Proxy-", 6) == 0) return 1;
+  list = conn != NULL ? *conn : mg_mk_str_n(NULL, 0);
+  while ((list = mg_next_comma_list_entry_n(list, &v, &eq)).p != NULL) {
+    if (mg_strcasecmp(mg_strstrip(v), name) == 0) return 1;
+  }
+  return 0;
+}
+
+// Sends hm's headers to nc, but those that proxy_drops().
+static void proxy_send_headers(struct mg_connection *nc,
+                               const struct http_message *hm,
+                               const char *const *own) {
+  size_t i;
+  for (i = 0; i < MG_MAX_HTTP_HEADERS && hm->header_names[i].len > 0; i++) {
+    if (proxy_drops(hm, hm->header_names[i], own)) continue;
+    mg_printf(nc, "%.*s: %.*s\r\n", (int) hm->header_names[i].len,
+              hm->header_names[i].p, (int) hm->header_values[i].len,
+              hm->header_values[i].p);
+  }
+}
+
+// True if the path segment s is "." or ".." (also %2e-encoded).
+static int proxy_is_dot_segment(struct mg_str s) {
+  size_t i = 0, dots = 0;
+  while (i < s.len) {
+    if (s.p[i] == '.') {
+      i++;
+    } else if (i + 3 <= s.len && mg_ncasecmp(s.p + i, "%2e", 3) == 0) {
+      i += 3;
+    } else {
+      return 0;
+    }
+    dots++;
+  }
+  return dots == 1 || dots == 2;
+}
+
+// True if path has a "." or ".." segment: upstream, it could climb out of
+// the base path.
+static int proxy_has_dot_segment(struct mg_str path) {
+  size_t i, start = 0;
+  for (i = 0; i <= path.len; i++) {
+    if (i < path.len && path.p[i] != '/') continue;
+    if (proxy_is_dot_segment(mg_mk_str_n(path.p + start, i - start))) {
+      return 1;
+    }
+    start = i + 1;
+  }
+  return 0;
+}
+
+// The request's path (an absolute-form target "http://h/x" gives "/x").
+static struct mg_str proxy_request_path(const struct http_message *hm) {
+  struct mg_str path = MG_NULL_STR;
+  if (hm->uri.len > 0 && hm->uri.p[0] == '/') return hm->uri;
+  mg_parse_uri(hm->uri, NULL, NULL, NULL, NULL, &path, NULL, NULL);
+  return path;
+}
+
+// Maps the request path to the upstream path: the mount prefix (a glob, as
+// url_rewrites patterns are, ending at a '/' boundary) is replaced by base.
+// Prints the result into *buf (size bytes, or MG_MALLOC'd if larger).
+// Returns its length, -1 if the path is not under mount or climbs (400),
+// -2 if out of memory.
+static int proxy_target(const struct http_message *hm, struct mg_str mount,
+                        struct mg_str base, char **buf, size_t size) {
+  struct mg_str path = proxy_request_path(hm), rest;
+  size_t n = 0;
+  int len;
+  if (mount.len > 0) {
+    n = mg_match_prefix_n(mount, path);
+    if (n == 0) return -1;
+    if (n < path.len && path.p[n] != '/') {
+      if (path.p[n - 1] != '/') return -1;
+      n--;  // "/api/" strips "/api" from "/api/x", leaving "/x"
+    }
+  }
+  rest = mg_mk_str_n(path.p + n, path.len - n);
+  if (rest.len > 0 && rest.p[0] != '/') return -1;
+  if (proxy_has_dot_segment(rest)) return -1;
+  while (base.len > 0 && base.p[base.len - 1] == '/') base.len--;
+  len = mg_asprintf(buf, size, "%.*s%.*s%s", (int) base.len, base.p,
+                    (int) rest.len, rest.p,
+                    base.len + rest.len == 0 ? "/" : "");
+  return len < 0 ? -2 : len;
+}
+
+// Sends the forwarded request on up. nc is the client.
+static void proxy_send_request(struct mg_connection *up,
+                               struct mg_connection *nc,
+                               const struct http_message *hm,
+                               const struct cli_url *u, struct mg_str path) {
+  const struct mg_str *xff = proxy_header(hm, "X-Forwarded-For");
+  char ip[64];
+  mg_sock_addr_to_str(&nc->sa, ip, sizeof(ip), MG_SOCK_STRINGIFY_IP);
+  mg_printf(up, "%.*s %.*s%s%.*s HTTP/1.1\r\n", (int) hm->method.len,
+            hm->method.p, (int) path.len, path.p,
+            hm->query_string.len > 0 ? "?" : "", (int) hm->query_string.len,
+            hm->query_string.p);
+  cli_send_host(up, u);
+  proxy_send_headers(up, hm, s_proxy_req_own);
+  mg_printf(up, "X-Forwarded-For: %.*s%s%s\r\n",
+            (int) (xff != NULL ? xff->len : 0), xff != NULL ? xff->p : "",
+            xff != NULL ? ", " : "", ip);
+  if (hm->body.len > 0 || proxy_header(hm, "Content-Length") != NULL ||
+      proxy_header(hm, "Transfer-Encoding") != NULL) {
+    mg_printf(up, "Content-Length: %lu\r\n", (unsigned long) hm->body.len);
+  }
+  mg_printf(up, "%s", "Connection: close\r\n\r\n");
+  mg_send(up, hm->body.p, (int) hm->body.len);
+}
+
+// Returns up's client, or NULL if there is none. The client is looked up
+// among the live connections: if it closed first, the link is stale.
+static struct mg_connection *proxy_peer_of(struct mg_connection *up) {
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) up->proto_data;
+  struct mg_http_proto_data *ppd;
+  struct mg_connection *c;
+  if (pd == NULL || pd->proxy_peer == NULL) return NULL;
+  for (c = mg_next(up->mgr, NULL); c != NULL; c = mg_next(up->mgr, c)) {
+    if (c != pd->proxy_peer) continue;
+    ppd = (struct mg_http_proto_data *) c->proto_data;
+    if (ppd != NULL && ppd->proxy_peer == up) return c;
+    break;
+  }
+  pd->proxy_peer = NULL;
+  return NULL;
+}
+
+// Clears the links between up and its client nc (which may be NULL).
+static void proxy_unlink(struct mg_connection *up, struct mg_connection *nc) {
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) up->proto_data;
+  if (pd != NULL) pd->proxy_peer = NULL;
+  pd = nc != NULL ? (struct mg_http_proto_data *) nc->proto_data : NULL;
+  if (pd != NULL && pd->proxy_peer == up) pd->proxy_peer = NULL;
+}
+
+// Answers the client with an error (502, 504) and drops the upstream.
+static void proxy_fail(struct mg_connection *up, struct mg_connection *nc,
+                       int status) {
+  up->flags |= MG_F_CLOSE_IMMEDIATELY;
+  if (nc == NULL) return;
+  proxy_unlink(up, nc);
+  mg_http_send_error(nc, status, NULL);
+}
+
+// Sends the upstream's reply hm to the client nc with a fresh head.
+static void proxy_relay_reply(struct mg_connection *nc,
+                              const struct http_message *hm) {
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
+  int code = hm->resp_code, is_head = pd != NULL && pd->is_head;
+  int keep_length = is_head || code == 304;
+  int has_body = !keep_length && code != 204 && !(code >= 100 && code < 200);
+  mg_printf(nc, "HTTP/1.1 %d %.*s\r\n", code, (int) hm->resp_status_msg.len,
+            hm->resp_status_msg.p);
+  proxy_send_headers(nc, hm, keep_length ? s_proxy_none : s_proxy_rep_own);
+  // The client connection's own keep-alive rules, as mg_send_response_line.
+  if (pd != NULL && pd->must_close) {
+    mg_printf(nc, "%s", "Connection: close\r\n");
+  } else if (pd != NULL && pd->keep_alive_10) {
+    mg_printf(nc, "%s", "Connection: keep-alive\r\n");
+  }
+  if (has_body) {
+    mg_printf(nc, "Content-Length: %lu\r\n", (unsigned long) hm->body.len);
+  }
+  mg_send(nc, "\r\n", 2);
+  if (has_body) mg_send(nc, hm->body.p, (int) hm->body.len);
+}
+
+// The upstream closed. Before any reply byte came: 502; in the middle of
+// the reply: the client's connection is closed too (the reply is cut).
+static void proxy_upstream_closed(struct mg_connection *up,
+                                  struct mg_connection *nc) {
+  if (nc == NULL) return;
+  proxy_unlink(up, nc);
+  if (up->flags & PROXY_F_REPLIED) return;
+  if (up->flags & PROXY_F_GOT_BYTES) {
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+  } else {
+    mg_http_send_error(nc, 502, NULL);
+  }
+}
+
+// The handler of upstream connections.
+static void proxy_upstream_handler(struct mg_connection *up, int ev,
+                                   void *ev_data) {
+  struct mg_connection *nc;
+  if (ev == MG_EV_RECV) {
+    up->flags |= PROXY_F_GOT_BYTES;
+    mg_set_timer(up, mg_time() + MG_HTTP_IDLE_TIMEOUT);
+  }
+  // Only these events need the client (proxy_peer_of() walks the list).
+  if (ev != MG_EV_CONNECT && ev != MG_EV_TIMER && ev != MG_EV_HTTP_REPLY &&
+      ev != MG_EV_CLOSE) {
+    return;
+  }
+  nc = proxy_peer_of(up);
+  if (ev == MG_EV_CONNECT && *(int *) ev_data != 0) {
+    proxy_fail(up, nc, 502);
+  } else if (ev == MG_EV_TIMER) {
+    proxy_fail(up, nc, 504);
+  } else if (ev == MG_EV_HTTP_REPLY && nc != NULL) {
+    proxy_relay_reply(nc, (struct http_message *) ev_data);
+    up->flags |= PROXY_F_REPLIED | MG_F_CLOSE_IMMEDIATELY;
+    proxy_unlink(up, nc);
+  } else if (ev == MG_EV_CLOSE) {
+    proxy_upstream_closed(up, nc);
+  }
+  // The client is gone: nobody waits for this reply.
+  if (nc == NULL && ev != MG_EV_CLOSE) up->flags |= MG_F_CLOSE_IMMEDIATELY;
+}
+
+// Opens the upstream connection for the client nc and links the two.
+// Returns NULL if it cannot (502 is sent).
+static struct mg_connection *proxy_open(struct mg_connection *nc,
+                                        const struct cli_url *u) {
+  struct mg_http_proto_data *pd = mg_http_get_proto_data(nc), *upd = NULL;
+  struct mg_connection *up = NULL;
+  struct mg_connect_opts opts;
+  const char *err = "out of memory";
+  memset(&opts, 0, sizeof(opts));
+  opts.error_string = &err;
+  if (pd != NULL &&
+      (up = cli_open(nc->mgr, proxy_upstream_handler, opts, u)) != NULL &&
+      (upd = mg_http_get_proto_data(up)) != NULL) {
+    upd->proxy_peer = nc;
+    upd->is_head = pd->is_head;
+    pd->proxy_peer = up;
+    mg_set_timer(up, mg_time() + MG_HTTP_IDLE_TIMEOUT);
+    return up;
+  }
+  if (up != NULL) up->flags |= MG_F_CLOSE_IMMEDIATELY;
+  MG_ERROR(("%p upstream %.*s: %s", (void *) nc, (int) u->host.len, u->host.p,
+            err));
+  mg_http_send_error(nc, 502, NULL);
+  return NULL;
+}
+
+void mg_http_reverse_proxy(struct mg_connection *nc,
+                           const struct http_message *hm, struct mg_str mount,
+                           struct mg_str upstream) {
+  struct cli_url *u = (struct cli_url *) MG_MALLOC(sizeof(*u));
+  struct mg_connection *up;
+  const char *err = NULL;
+  char mem[256], *path = mem;
+  int len;
+  if (u == NULL) {
+    mg_http_send_error(nc, 500, NULL);
+  } else if (cli_parse_url(upstream, u, &err) != 0) {
+    MG_ERROR(("%p upstream %.*s: %s", (void *) nc, (int) upstream.len,
+              upstream.p, err));
+    mg_http_send_error(nc, 502, NULL);
+  } else if ((len = proxy_target(hm, mount, u->path, &path, sizeof(mem))) <
+             0) {
+    mg_http_send_error(nc, len == -1 ? 400 : 500, NULL);
+  } else if ((up = proxy_open(nc, u)) != NULL) {
+    proxy_send_request(up, nc, hm, u, mg_mk_str_n(path, (size_t) len));
+  }
+  if (path != mem) MG_FREE(path);
+  MG_FREE(u);
+}
+
+void mg_http_proxy_rewrite(struct mg_connection *nc, struct http_message *hm,
+                           struct mg_str prefix, struct mg_str upstream) {
+  mg_http_reverse_proxy(nc, hm, prefix, upstream);
+}
+
+#endif  // MG_ENABLE_HTTP
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/ws.c"
+#endif
+
+#if MG_ENABLE_HTTP
+
+// WebSocket (RFC 6455): the frame codec, the server and client handshakes,
+// reassembly, control frames and the closing handshake.
+//
+// Decisions, beyond what the RFC fixes:
+// - A received length that is not in its shortest encoding (126 for a
+//   payload under 126, 127 for one under 65536) fails the connection with
+//   1002, like a 64-bit length with the top bit set: RFC 6455 5.2 says "the
+//   minimal number of bytes MUST be used", and accepting two encodings of
+//   one frame only helps smuggling.
+// - A non-GET upgrade request gets 405 with "Allow: GET"; a missing or
+//   unknown Sec-WebSocket-Version gets 426 with "Sec-WebSocket-Version: 13";
+//   every other malformed upgrade request gets 400. Each closes afterwards.
+// - The server echoes the first subprotocol the client offered, and nothing
+//   if it offered none. Extensions (permessage-deflate) are declined by
+//   leaving Sec-WebSocket-Extensions out.
+// - The message size limit MG_MAX_WEBSOCKET_MESSAGE applies to the whole
+//   reassembled message, and, with MG_F_WEBSOCKET_NO_DEFRAG, to each frame
+//   (a frame is always buffered whole). It is checked on the header, before
+//   the payload is buffered.
+// - Client masking keys and handshake nonces come from SHA-1 in counter
+//   mode over a 16-byte seed read from /dev/urandom when the connection
+//   first needs one. RFC 6455 10.3 asks for keys an attacker cannot
+//   predict; a plain xorshift or splitmix state can be recovered from a few
+//   observed masks. Reading the seed per connection keeps threads that run
+//   separate managers free of shared state.
+
+#define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+#define WS_CLOSE_PROTOCOL_ERROR 1002
+#define WS_CLOSE_INVALID_DATA 1007
+#define WS_CLOSE_TOO_BIG 1009
+#define WS_UTF8_BAD 0x80000000UL  // ws_utf8() result for invalid input
+// Seconds to wait for the peer's close frame after we sent ours, then the
+// TCP connection is closed anyway. (A limit: belongs in config.h.)
+#ifndef MG_WEBSOCKET_CLOSE_WAIT
+#define MG_WEBSOCKET_CLOSE_WAIT 5
+#endif
+
+// A parsed frame header.
+struct ws_frame {
+  unsigned char b0;       // FIN, RSV1-3 and the opcode
+  unsigned char masked;   // MASK bit
+  unsigned char mask[4];  // Masking key, when masked
+  uint64_t len;           // Payload length
+};
+
+// Per-connection WebSocket state (pd->ws): one allocation, so a plain
+// MG_FREE releases it.
+struct mg_ws_state {
+  double last_io;            // Last frame received or sent (for pings)
+  double close_time;         // When we sent a close frame, 0 if not yet
+  size_t msg_len;            // Reassembled bytes at the start of recv_mbuf
+  unsigned long utf8;        // UTF-8 validator state of the text message
+  unsigned char msg_op;      // Opcode of the message in progress, 0: none
+  unsigned char msg_defrag;  // That message is being reassembled
+  unsigned char close_sent;  // We sent a close frame
+  unsigned char closing;     // No more input: failed, or peer's close seen
+  unsigned char seeded;      // seed holds random bytes
+  unsigned char pool_used;   // Bytes of pool already handed out
+  unsigned char seed[16];    // Random generator: key
+  unsigned char pool[20];    // Random generator: output block
+  uint64_t counter;          // Random generator: block counter
+  char key[28];              // Client: the Sec-WebSocket-Key we sent
+  char *protocols;           // Client: subprotocols offered (after struct)
+};
+
+// ---- Frame codec ------------------------------------------------------------
+
+// Parses a frame header from s (n bytes) into f. Returns the header length,
+// 0 if more bytes are needed, -1 if the length is malformed: a 64-bit length
+// with the top bit set, or one not in its shortest encoding.
+static int ws_parse_header(const unsigned char *s, size_t n,
+                           struct ws_frame *f) {
+  size_t hl = 2, i;
+  uint64_t len;
+  if (n < 2) return 0;
+  len = s[1] & 0x7f;
+  if (len == 126) hl += 2;
+  if (len == 127) hl += 8;
+  if (s[1] & 0x80) hl += 4;
+  if (n < hl) return 0;
+  if (len == 126) {
+    len = (uint64_t) s[2] << 8 | s[3];
+    if (len < 126) return -1;
+  } else if (len == 127) {
+    for (len = 0, i = 2; i < 10; i++) len = len << 8 | s[i];
+    if ((len >> 63) != 0 || len <= 0xffff) return -1;
+  }
+  f->b0 = s[0];
+  f->masked = (unsigned char) ((s[1] & 0x80) != 0);
+  if (f->masked) memcpy(f->mask, s + hl - 4, 4);
+  f->len = len;
+  return (int) hl;
+}
+
+// Writes a frame header for op_and_flags (opcode | WEBSOCKET_DONT_FIN) and
+// len payload bytes into h (14 bytes at most), with the shortest length
+// encoding and the masking key mask (NULL: unmasked). Returns its length.
+static size_t ws_encode_header(unsigned char *h, int op_and_flags,
+                               uint64_t len, const unsigned char *mask) {
+  size_t n = 2, i;
+  h[0] = (unsigned char) (op_and_flags & 0x0f);
+  if (!(op_and_flags & WEBSOCKET_DONT_FIN)) h[0] |= 0x80;
+  if (len < 126) {
+    h[1] = (unsigned char) len;
+  } else if (len <= 0xffff) {
+    h[1] = 126;
+    h[2] = (unsigned char) (len >> 8);
+    h[3] = (unsigned char) len;
+    n = 4;
+  } else {
+    h[1] = 127;
+    for (i = 0; i < 8; i++) h[2 + i] = (unsigned char) (len >> (56 - 8 * i));
+    n = 10;
+  }
+  if (mask != NULL) {
+    h[1] |= 0x80;
+    memcpy(h + n, mask, 4);
+    n += 4;
+  }
+  return n;
+}
+
+// XORs n bytes at p with the 4-byte masking key (in place; masking and
+// unmasking are the same). Eight bytes at a time through memcpy, which
+// compilers turn into plain loads without alignment assumptions.
+static void ws_mask(unsigned char *p, size_t n, const unsigned char mask[4]) {
+  unsigned char k8[8];
+  uint64_t k, w;
+  size_t i;
+  memcpy(k8, mask, 4);
+  memcpy(k8 + 4, mask, 4);
+  memcpy(&k, k8, sizeof(k));
+  for (i = 0; i + 8 <= n; i += 8) {
+    memcpy(&w, p + i, sizeof(w));
+    w ^= k;
+    memcpy(p + i, &w, sizeof(w));
+  }
+  for (; i < n; i++) p[i] ^= mask[i & 3];
+}
+
+// Incremental UTF-8 validator (RFC 3629): no overlong forms, no surrogates,
+// nothing above U+10FFFF. st is 0 at the start of a message; pass each
+// returned state to the next call. Returns WS_UTF8_BAD on invalid input;
+// otherwise 0 if the bytes so far end on a character boundary. The state
+// packs the continuation bytes still needed and the range of the next one.
+static unsigned long ws_utf8(unsigned long st, const unsigned char *s,
+                             size_t n) {
+  unsigned long need = st & 0xff, lo = (st >> 8) & 0xff, hi = st >> 16;
+  size_t i;
+  if (st == WS_UTF8_BAD) return st;
+  for (i = 0; i < n; i++) {
+    unsigned char c = s[i];
+    if (need > 0) {
+      if (c < lo || c > hi) return WS_UTF8_BAD;
+      need--, lo = 0x80, hi = 0xbf;
+    } else if (c < 0x80) {
+      continue;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+      need = 1, lo = 0x80, hi = 0xbf;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      need = 2, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      need = 3, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+    } else {
+      return WS_UTF8_BAD;  // 0x80-0xc1 as a lead byte, or 0xf5-0xff
+    }
+  }
+  return need == 0 ? 0 : need | lo << 8 | hi << 16;
+}
+
+// True if a close frame may carry code (RFC 6455 7.4 and the IANA
+// registry): 1000-1003, 1007-1014, 3000-4999.
+static int ws_close_code_ok(int code) {
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
+         (code >= 3000 && code <= 4999);
+}
+
+// Writes base64(SHA-1(key + GUID)) into out (29 bytes).
+static void ws_accept_key(struct mg_str key, char *out) {
+  const uint8_t *msgs[2];
+  size_t lens[2];
+  unsigned char sha[20];
+  msgs[0] = (const uint8_t *) key.p;
+  lens[0] = key.len;
+  msgs[1] = (const uint8_t *) WS_GUID;
+  lens[1] = sizeof(WS_GUID) - 1;
+  mg_hash_sha1_v(2, msgs, lens, sha);
+  mg_base64_encode(sha, (int) sizeof(sha), out);
+}
+
+// ---- Randomness --------------------------------------------------------------
+
+// Fills ws->seed from /dev/urandom; without it, from the clock and
+// addresses (weak, logged, but never a fixed key).
+static void ws_seed(struct mg_ws_state *ws) {
+  FILE *fp = fopen("/dev/urandom", "rb");
+  size_t got = 0;
+  if (fp != NULL) {
+    got = fread(ws->seed, 1, sizeof(ws->seed), fp);
+    fclose(fp);
+  }
+  if (got != sizeof(ws->seed)) {
+    struct {
+      double t;
+      clock_t c;
+      uintptr_t a;
+    } e;
+    const uint8_t *msgs[1];
+    size_t lens[1];
+    unsigned char sha[20];
+    MG_ERROR(("/dev/urandom unreadable: weak WebSocket masking keys"));
+    memset(&e, 0, sizeof(e));
+    e.t = mg_time(), e.c = clock(), e.a = (uintptr_t) ws;
+    msgs[0] = (const uint8_t *) &e, lens[0] = sizeof(e);
+    mg_hash_sha1_v(1, msgs, lens, sha);
+    memcpy(ws->seed, sha, sizeof(ws->seed));
+  }
+  ws->seeded = 1;
+  ws->pool_used = sizeof(ws->pool);
+}
+
+// Puts n unpredictable bytes into out: SHA-1(seed, counter) blocks.
+static void ws_random(struct mg_ws_state *ws, unsigned char *out, size_t n) {
+  unsigned char ctr[8];
+  const uint8_t *msgs[2];
+  size_t lens[2], i;
+  if (!ws->seeded) ws_seed(ws);
+  while (n-- > 0) {
+    if (ws->pool_used >= sizeof(ws->pool)) {
+      for (i = 0; i < 8; i++) ctr[i] = (unsigned char) (ws->counter >> 8 * i);
+      msgs[0] = ws->seed, lens[0] = sizeof(ws->seed);
+      msgs[1] = ctr, lens[1] = sizeof(ctr);
+      mg_hash_sha1_v(2, msgs, lens, ws->pool);
+      ws->counter++;
+      ws->pool_used = 0;
+    }
+    *out++ = ws->pool[ws->pool_used++];
+  }
+}
+
+// ---- State -------------------------------------------------------------------
+
+// Allocates the state, with a copy of the offered subprotocols after it.
+static struct mg_ws_state *ws_state_new(struct mg_str protocols) {
+  struct mg_ws_state *ws = (struct mg_ws_state *) MG_CALLOC(
+      1, sizeof(*ws) + protocols.len + 1);
+  if (ws == NULL) return NULL;
+  ws->protocols = (char *) (ws + 1);
+  if (protocols.len > 0) memcpy(ws->protocols, protocols.p, protocols.len);
+  ws->last_io = mg_time();
+  return ws;
+}
+
+// The state of a WebSocket connection, or NULL.
+static struct mg_ws_state *ws_state_of(struct mg_connection *nc) {
+  struct mg_http_proto_data *pd =
+      (struct mg_http_proto_data *) nc->proto_data;
+  if (!(nc->flags & MG_F_IS_WEBSOCKET) || pd == NULL) return NULL;
+  return pd->ws;
+}
+
+// ---- Sending -----------------------------------------------------------------
+
+// mg_send() for any size (mg_send() takes an int).
+static void ws_send_big(struct mg_connection *nc, const char *p, size_t n) {
+  while (n > 0) {
+    int k = n > (size_t) 1 << 30 ? 1 << 30 : (int) n;
+    mg_send(nc, p, k);
+    p += k;
+    n -= (size_t) k;
+  }
+}
+
+void mg_send_websocket_framev(struct mg_connection *nc, int op_and_flags,
+                              const struct mg_str *strings, int num_strings) {
+  struct mg_ws_state *ws = ws_state_of(nc), tmp;
+  unsigned char hdr[14], mask[4];
+  uint64_t len = 0;
+  size_t hl, off;
+  int i, client = nc->listener == NULL;
+  for (i = 0; i < num_strings; i++) len += strings[i].len;
+  if (client) {
+    if (ws == NULL) memset(&tmp, 0, sizeof(tmp));  // Fresh seed, this once
+    ws_random(ws != NULL ? ws : &tmp, mask, sizeof(mask));
+  }
+  hl = ws_encode_header(hdr, op_and_flags, len, client ? mask : NULL);
+  mg_send(nc, hdr, (int) hl);
+  off = nc->send_mbuf.len;
+  for (i = 0; i < num_strings; i++) {
+    ws_send_big(nc, strings[i].p, strings[i].len);
+  }
+  // Masked in send_mbuf: no copy of the payload.
+  if (client) ws_mask((unsigned char *) nc->send_mbuf.buf + off,
+                      nc->send_mbuf.len - off, mask);
+  if ((op_and_flags & 0x0f) == WEBSOCKET_OP_CLOSE && ws != NULL &&
+      !ws->close_sent) {
+    ws->close_sent = 1;
+    ws->close_time = mg_time();
+  }
+  if (ws != NULL) ws->last_io = mg_time();
+}
+
+void mg_send_websocket_frame(struct mg_connection *nc, int op_and_flags,
+                             const void *data, size_t data_len) {
+  struct mg_str s;
+  s.p = (const char *) data;
+  s.len = data == NULL ? 0 : data_len;
+  mg_send_websocket_framev(nc, op_and_flags, &s, 1);
+}
+
+void mg_printf_websocket_frame(struct mg_connection *nc, int op_and_flags,
+                               const char *fmt, ...) {
+  char mem[256], *buf = mem;
+  int len;
+  va_list ap;
+  va_start(ap, fmt);
+  len = mg_avprintf(&buf, sizeof(mem), fmt, ap);
+  va_end(ap);
+  if (len >= 0) mg_send_websocket_frame(nc, op_and_flags, buf, (size_t) len);
+  if (buf != mem) MG_FREE(buf);
+}
+
+// Sends a close frame with code (0: none), unless one went out already.
+static void ws_send_close(struct mg_connection *nc, struct mg_ws_state *ws,
+                          int code) {
+  unsigned char b[2];
+  if (ws->close_sent) return;
+  b[0] = (unsigned char) (code >> 8);
+  b[1] = (unsigned char) code;
+  mg_send_websocket_frame(nc, WEBSOCKET_OP_CLOSE, b, code > 0 ? 2 : 0);
+}
+
+// ---- Receiving ---------------------------------------------------------------
+
+// Fails the connection (RFC 6455 7.1.7): a close frame with code, then
+// the TCP close once it is sent. Later input is ignored.
+static void ws_fail(struct mg_connection *nc, struct mg_ws_state *ws,
+                    int code) {
+  MG_DEBUG(("%p WebSocket failed with %d", (void *) nc, code));
+  ws_send_close(nc, ws, code);
+  ws->closing = 1;
+  nc->flags |= MG_F_SEND_AND_CLOSE;
+}
+
+static void ws_deliver(struct mg_connection *nc, int ev, unsigned char *p,
+                       size_t len, int flags) {
+  struct websocket_message wsm;
+  wsm.data = p;
+  wsm.size = len;
+  wsm.flags = (unsigned char) flags;
+  mg_http_call_endpoint_handler(nc, ev, &wsm);
+}
+
+// Checks a frame header against the protocol and the connection's state.
+// Returns 0 if it is acceptable, else the close code to fail with.
+static int ws_check_frame(struct mg_connection *nc, struct mg_ws_state *ws,
+                          const struct ws_frame *f) {
+  int op = f->b0 & 0x0f, server = nc->listener != NULL;
+  if (f->b0 & 0x70) return WS_CLOSE_PROTOCOL_ERROR;  // No extension: no RSV
+  if (f->masked != server) return WS_CLOSE_PROTOCOL_ERROR;
+  if ((op >= 3 && op <= 7) || op >= 11) return WS_CLOSE_PROTOCOL_ERROR;
+  if (op >= 8) {
+    if (!(f->b0 & 0x80) || f->len > 125) return WS_CLOSE_PROTOCOL_ERROR;
+    return 0;
+  }
+  if ((op == 0) != (ws->msg_op != 0)) return WS_CLOSE_PROTOCOL_ERROR;
+  if (f->len > (uint64_t) MG_MAX_WEBSOCKET_MESSAGE ||
+      ws->msg_len + f->len > (uint64_t) MG_MAX_WEBSOCKET_MESSAGE) {
+    return WS_CLOSE_TOO_BIG;
+  }
+  return 0;
+}
+
+// A close frame from the peer (payload p, len bytes, unmasked).
+static void ws_on_close(struct mg_connection *nc, struct mg_ws_state *ws,
+                        unsigned char *p, size_t len) {
+  int code = len >= 2 ? p[0] << 8 | p[1] : 0;
+  if (len == 1 || (len >= 2 && !ws_close_code_ok(code))) {
+    ws_fail(nc, ws, WS_CLOSE_PROTOCOL_ERROR);
+  } else if (len > 2 && ws_utf8(0, p + 2, len - 2) != 0) {
+    ws_fail(nc, ws, WS_CLOSE_INVALID_DATA);
+  } else {
+    ws_deliver(nc, MG_EV_WEBSOCKET_CONTROL_FRAME, p, len,
+               0x80 | WEBSOCKET_OP_CLOSE);
+    ws_send_close(nc, ws, code);  // The echo, unless we started the close
+    ws->closing = 1;
+    nc->flags |= MG_F_SEND_AND_CLOSE;
+  }
+}
+
+// A data frame (text, binary or continuation) whose payload (len bytes,
+// unmasked) is at offset off of recv_mbuf.
+static void ws_on_data(struct mg_connection *nc, struct mg_ws_state *ws,
+                       const struct ws_frame *f, size_t off) {
+  struct mbuf *io = &nc->recv_mbuf;
+  unsigned char *p = (unsigned char *) io->buf + off;
+  size_t len = (size_t) f->len;
+  int op = f->b0 & 0x0f, fin = f->b0 & 0x80;
+  if (op != 0) {  // The first frame of a message
+    ws->msg_op = (unsigned char) op;
+    ws->msg_defrag = !(nc->flags & MG_F_WEBSOCKET_NO_DEFRAG);
+    ws->utf8 = 0;
+  }
+  if (ws->msg_op == WEBSOCKET_OP_TEXT) {
+    ws->utf8 = ws_utf8(ws->utf8, p, len);
+    if (ws->utf8 == WS_UTF8_BAD || (fin && ws->utf8 != 0)) {
+      ws_fail(nc, ws, WS_CLOSE_INVALID_DATA);
+      return;
+    }
+  }
+  if (!ws->msg_defrag) {
+    ws_deliver(nc, MG_EV_WEBSOCKET_FRAME, p, len, f->b0 & 0x8f);
+  } else if (fin && ws->msg_len == 0) {  // Whole message in place
+    ws_deliver(nc, MG_EV_WEBSOCKET_FRAME, p, len, 0x80 | ws->msg_op);
+  } else {
+    memmove(io->buf + ws->msg_len, p, len);  // Joins the earlier fragments
+    ws->msg_len += len;
+    if (fin) {
+      ws_deliver(nc, MG_EV_WEBSOCKET_FRAME, (unsigned char *) io->buf,
+                 ws->msg_len, 0x80 | ws->msg_op);
+      ws->msg_len = 0;
+    }
+  }
+  if (fin) ws->msg_op = 0;
+}
+
+// A complete frame whose payload (unmasked) is at offset off of recv_mbuf.
+static void ws_on_frame(struct mg_connection *nc, struct mg_ws_state *ws,
+                        const struct ws_frame *f, size_t off) {
+  unsigned char *p = (unsigned char *) nc->recv_mbuf.buf + off;
+  size_t len = (size_t) f->len;
+  switch (f->b0 & 0x0f) {
+    case WEBSOCKET_OP_CLOSE:
+      ws_on_close(nc, ws, p, len);
+      break;
+    case WEBSOCKET_OP_PING:
+      if (!ws->close_sent) mg_send_websocket_frame(nc, WEBSOCKET_OP_PONG, p,
+                                                   len);
+      ws_deliver(nc, MG_EV_WEBSOCKET_CONTROL_FRAME, p, len, f->b0);
+      break;
+    case WEBSOCKET_OP_PONG:  // Solicited or not: nothing to do
+      ws_deliver(nc, MG_EV_WEBSOCKET_CONTROL_FRAME, p, len, f->b0);
+      break;
+    default:
+      ws_on_data(nc, ws, f, off);
+      break;
+  }
+}
+
+// Handles every complete frame in recv_mbuf. The message being reassembled
+// stays at the start of recv_mbuf (ws->msg_len bytes); frames are read from
+// offset rd after it, and the consumed span is cut out once at the end.
+static void ws_process(struct mg_connection *nc, struct mg_ws_state *ws) {
+  struct mbuf *io = &nc->recv_mbuf;
+  size_t rd = ws->msg_len;
+  struct ws_frame f;
+  int n, code;
+  while (!ws->closing && rd < io->len) {
+    n = ws_parse_header((unsigned char *) io->buf + rd, io->len - rd, &f);
+    code = n < 0 ? WS_CLOSE_PROTOCOL_ERROR
+                 : n == 0 ? 0 : ws_check_frame(nc, ws, &f);
+    if (code != 0) ws_fail(nc, ws, code);
+    if (code != 0 || n == 0 || (uint64_t) (io->len - rd - (size_t) n) < f.len) break;
+    rd += (size_t) n;
+    if (f.masked) ws_mask((unsigned char *) io->buf + rd, (size_t) f.len,
+                          f.mask);
+    ws_on_frame(nc, ws, &f, rd);
+    rd += (size_t) f.len;
+  }
+  if (ws->closing) {
+    mbuf_clear(io);
+    ws->msg_len = 0;
+    ws->msg_op = 0;
+  } else if (rd > ws->msg_len) {
+    memmove(io->buf + ws->msg_len, io->buf + rd, io->len - rd);
+    io->len -= rd - ws->msg_len;
+  }
+}
+
+// Sends pings on silence, and gives up on a peer that does not answer our
+// close frame.
+static void ws_poll(struct mg_connection *nc, struct mg_ws_state *ws,
+                    double now) {
+  if (ws->close_sent && now - ws->close_time > MG_WEBSOCKET_CLOSE_WAIT) {
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+  }
+#if MG_WEBSOCKET_PING_INTERVAL > 0
+  if (!ws->close_sent && now - ws->last_io >= MG_WEBSOCKET_PING_INTERVAL) {
+    mg_send_websocket_frame(nc, WEBSOCKET_OP_PING, NULL, 0);
+  }
+#endif
+}
+
+void mg_ws_handler(struct mg_connection *nc, int ev, void *ev_data) {
+  struct mg_http_proto_data *pd =
+      (struct mg_http_proto_data *) nc->proto_data;
+  struct mg_ws_state *ws = pd != NULL ? pd->ws : NULL;
+  (void) ev_data;
+  if (ev == MG_EV_CLOSE) {
+    if (ws != NULL) MG_FREE(ws);
+    if (pd != NULL) pd->ws = NULL;
+    return;
+  }
+  if (pd == NULL) return;
+  if (ws == NULL && (ws = pd->ws = ws_state_new(mg_mk_str(NULL))) == NULL) {
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+    return;
+  }
+  if (ev == MG_EV_RECV) {
+    ws->last_io = mg_time();
+    if (ws->closing) {
+      mbuf_clear(&nc->recv_mbuf);
+    } else {
+      ws_process(nc, ws);
+    }
+  } else if (ev == MG_EV_POLL) {
+    ws_poll(nc, ws, mg_time());
+  }
+}
+
+// ---- Server handshake --------------------------------------------------------
+
+// True if the comma-separated header value list has token (any case).
+static int ws_has_token(const struct mg_str *hdr, const char *token) {
+  struct mg_str list, v, eq;
+  if (hdr == NULL) return 0;
+  list = *hdr;
+  while ((list = mg_next_comma_list_entry_n(list, &v, &eq)).p != NULL) {
+    v = mg_strstrip(v);
+    if (mg_vcasecmp(&v, token) == 0) return 1;
+  }
+  return 0;
+}
+
+// Returns the first entry of a comma-separated list (empty if none).
+static struct mg_str ws_first_token(const struct mg_str *hdr) {
+  struct mg_str v = MG_NULL_STR, eq;
+  if (hdr != NULL) mg_next_comma_list_entry_n(*hdr, &v, &eq);
+  return mg_strstrip(v);
+}
+
+// Returns how many headers called name hm has.
+static int ws_header_count(const struct http_message *hm, const char *name) {
+  int i, n = 0;
+  for (i = 0; i < MG_MAX_HTTP_HEADERS && hm->header_names[i].len > 0; i++) {
+    if (mg_vcasecmp(&hm->header_names[i], name) == 0) n++;
+  }
+  return n;
+}
+
+// True if key is the base64 encoding of 16 bytes.
+static int ws_key_ok(const struct mg_str *hdr) {
+  struct mg_str key;
+  char buf[20];
+  if (hdr == NULL) return 0;
+  key = mg_strstrip(*hdr);
+  return key.len == 24 && key.p[21] != '=' && key.p[22] == '=' &&
+         key.p[23] == '=' &&
+         mg_base64_decode((const unsigned char *) key.p, 24, buf) == 24;
+}
+
+// Validates an upgrade request. Returns 0, or the status that refuses it.
+static int ws_check_request(struct http_message *hm) {
+  struct mg_str *version = mg_get_http_header(hm, "Sec-WebSocket-Version");
+  if (mg_vcmp(&hm->method, "GET") != 0) return 405;
+  if (mg_vcmp(&hm->proto, "HTTP/1.1") != 0 || hm->body.len != 0) return 400;
+  if (!ws_has_token(mg_get_http_header(hm, "Upgrade"), "websocket") ||
+      !ws_has_token(mg_get_http_header(hm, "Connection"), "upgrade")) {
+    return 400;
+  }
+  if (version == NULL || ws_header_count(hm, "Sec-WebSocket-Version") != 1 ||
+      mg_vcmp(version, "13") != 0) {
+    return 426;
+  }
+  if (ws_header_count(hm, "Sec-WebSocket-Key") != 1 ||
+      !ws_key_ok(mg_get_http_header(hm, "Sec-WebSocket-Key"))) {
+    return 400;
+  }
+  return 0;
+}
+
+// Answers a refused upgrade request with status, and closes after it.
+static void ws_refuse(struct mg_connection *nc, int status) {
+  struct mg_http_proto_data *pd = mg_http_get_proto_data(nc);
+  const char *reason = mg_http_status_message(status);
+  const char *extra =
+      status == 426   ? "Sec-WebSocket-Version: 13\r\nContent-Type: text/plain"
+      : status == 405 ? "Allow: GET\r\nContent-Type: text/plain"
+                      : "Content-Type: text/plain";
+  MG_DEBUG(("%p WebSocket upgrade refused: %d", (void *) nc, status));
+  if (pd != NULL) {
+    pd->must_close = 1;
+    pd->is_head = 0;
+  }
+  mg_send_head(nc, status, (int64_t) strlen(reason), extra);
+  mg_send(nc, reason, (int) strlen(reason));
+  nc->flags |= MG_F_SEND_AND_CLOSE;
+  mbuf_clear(&nc->recv_mbuf);
+}
+
+// Sends 101 for the valid request hm and switches nc to WebSocket.
+static void ws_accept(struct mg_connection *nc, struct http_message *hm) {
+  struct mg_http_proto_data *pd = mg_http_get_proto_data(nc);
+  struct mg_str key = mg_strstrip(*mg_get_http_header(hm, "Sec-WebSocket-Key"));
+  struct mg_str proto =
+      ws_first_token(mg_get_http_header(hm, "Sec-WebSocket-Protocol"));
+  char accept[32];
+  if (pd != NULL && pd->ws == NULL) pd->ws = ws_state_new(mg_mk_str(NULL));
+  if (pd == NULL || pd->ws == NULL) {
+    ws_refuse(nc, 500);
+    return;
+  }
+  ws_accept_key(key, accept);
+  mg_printf(nc,
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n",
+            accept);
+  if (proto.len > 0) {
+    mg_printf(nc, "Sec-WebSocket-Protocol: %.*s\r\n", (int) proto.len,
+              proto.p);
+  }
+  mg_send(nc, "\r\n", 2);
+  nc->flags |= MG_F_IS_WEBSOCKET;
+  pd->ws->last_io = mg_time();
+  mg_http_call_endpoint_handler(nc, MG_EV_WEBSOCKET_HANDSHAKE_DONE, hm);
+}
+
+int mg_ws_is_upgrade(struct http_message *hm) {
+  return ws_has_token(mg_get_http_header(hm, "Upgrade"), "websocket");
+}
+
+void mg_ws_handshake(struct mg_connection *nc, struct http_message *hm) {
+  size_t queued = nc->send_mbuf.len;
+  int status;
+  mg_http_call_endpoint_handler(nc, MG_EV_WEBSOCKET_HANDSHAKE_REQUEST, hm);
+  // The handler refused by answering itself or by closing.
+  if (nc->send_mbuf.len != queued ||
+      (nc->flags & (MG_F_CLOSE_IMMEDIATELY | MG_F_SEND_AND_CLOSE))) {
+    return;
+  }
+  if ((status = ws_check_request(hm)) != 0) {
+    ws_refuse(nc, status);
+  } else {
+    ws_accept(nc, hm);
+  }
+}
+
+// ---- Client ------------------------------------------------------------------
+
+// True if the subprotocol the server chose was offered in the list offered.
+static int ws_protocol_offered(const char *offered, struct mg_str chosen) {
+  struct mg_str list = mg_mk_str(offered), v, eq;
+  while ((list = mg_next_comma_list_entry_n(list, &v, &eq)).p != NULL) {
+    if (mg_strcmp(mg_strstrip(v), chosen) == 0) return 1;
+  }
+  return 0;
+}
+
+// Verifies the reply to our upgrade request (RFC 6455 4.1).
+static int ws_reply_ok(struct mg_ws_state *ws, struct http_message *hm) {
+  struct mg_str *accept = mg_get_http_header(hm, "Sec-WebSocket-Accept");
+  struct mg_str *proto = mg_get_http_header(hm, "Sec-WebSocket-Protocol");
+  char want[32];
+  if (hm->resp_code != 101 || accept == NULL ||
+      !ws_has_token(mg_get_http_header(hm, "Upgrade"), "websocket") ||
+      !ws_has_token(mg_get_http_header(hm, "Connection"), "upgrade")) {
+    return 0;
+  }
+  ws_accept_key(mg_mk_str(ws->key), want);
+  if (mg_vcmp(accept, want) != 0) return 0;
+  // We offered no extension, and only these subprotocols.
+  if (mg_get_http_header(hm, "Sec-WebSocket-Extensions") != NULL) return 0;
+  return proto == NULL ||
+         ws_protocol_offered(ws->protocols, mg_strstrip(*proto));
+}
+
+void mg_ws_client_handshake_done(struct mg_connection *nc,
+                                 struct http_message *hm) {
+  struct mg_http_proto_data *pd = mg_http_get_proto_data(nc);
+  struct http_message reply = *hm;
+  int ok = pd != NULL && pd->ws != NULL && ws_reply_ok(pd->ws, hm);
+  if (pd != NULL) pd->ws_client = 0;
+  if (ok) {
+    nc->flags |= MG_F_IS_WEBSOCKET;
+    pd->ws->last_io = mg_time();
+  } else {
+    MG_DEBUG(("%p WebSocket upgrade failed: %d", (void *) nc, hm->resp_code));
+    // A 101 that fails verification is no upgrade: 6.x applications test
+    // resp_code == 101.
+    if (reply.resp_code == 101) reply.resp_code = 0;
+    if (pd != NULL) {
+      MG_FREE(pd->ws);
+      pd->ws = NULL;
+    }
+  }
+  mg_http_call_endpoint_handler(nc, MG_EV_WEBSOCKET_HANDSHAKE_DONE, &reply);
+  if (!ok) nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+}
+
+// Appends n bytes to m; clears *ok if memory ran out.
+static void ws_put(struct mbuf *m, const char *p, size_t n, int *ok) {
+  if (n > 0 && mbuf_append(m, p, n) != n) *ok = 0;
+}
+
+static void ws_put_str(struct mbuf *m, const char *s, int *ok) {
+  ws_put(m, s, strlen(s), ok);
+}
+
+// Puts "name: value\r\n" if value is not empty.
+static void ws_put_header(struct mbuf *m, const char *name,
+                          struct mg_str value, int *ok) {
+  if (value.len == 0) return;
+  ws_put_str(m, name, ok);
+  ws_put_str(m, ": ", ok);
+  ws_put(m, value.p, value.len, ok);
+  ws_put_str(m, "\r\n", ok);
+}
+
+static int ws_has_crlf(struct mg_str s) {
+  return mg_strchr(s, '\r') != NULL || mg_strchr(s, '\n') != NULL;
+}
+
+// True if the header lines in extra have a Host header.
+static int ws_has_host(struct mg_str extra) {
+  size_t i;
+  for (i = 0; i + 5 <= extra.len; i++) {
+    if ((i == 0 || extra.p[i - 1] == '\n') &&
+        mg_ncasecmp(extra.p + i, "Host:", 5) == 0) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+// Builds the upgrade request into m. Returns 1 on success.
+static int ws_build_request(struct mbuf *m, struct mg_ws_state *ws,
+                            struct mg_str path, struct mg_str host,
+                            struct mg_str extra, struct mg_str user,
+                            struct mg_str pass) {
+  int ok = 1;
+  ws_put_str(m, "GET ", &ok);
+  ws_put(m, path.len > 0 ? path.p : "/", path.len > 0 ? path.len : 1, &ok);
+  ws_put_str(m, " HTTP/1.1\r\n", &ok);
+  // HTTP/1.1 needs a Host header; empty when the caller names no host
+  // (RFC 9112 3.2), unless extra_headers carries one.
+  if (host.len > 0 || !ws_has_host(extra)) {
+    ws_put_str(m, "Host: ", &ok);
+    ws_put(m, host.p, host.len, &ok);
+    ws_put_str(m, "\r\n", &ok);
+  }
+  ws_put_str(m, "Upgrade: websocket\r\nConnection: Upgrade\r\n", &ok);
+  ws_put_str(m, "Sec-WebSocket-Version: 13\r\n", &ok);
+  ws_put_header(m, "Sec-WebSocket-Key", mg_mk_str(ws->key), &ok);
+  ws_put_header(m, "Sec-WebSocket-Protocol", mg_mk_str(ws->protocols), &ok);
+  if (user.len > 0) mg_basic_auth_header(user, pass, m);
+  ws_put(m, extra.p, extra.len, &ok);
+  if (extra.len > 0 && extra.p[extra.len - 1] != '\n') {
+    ws_put_str(m, "\r\n", &ok);
+  }
+  ws_put_str(m, "\r\n", &ok);
+  return ok;
+}
+
+void mg_send_websocket_handshake3v(struct mg_connection *nc,
+                                   const struct mg_str path,
+                                   const struct mg_str host,
+                                   const struct mg_str protocol,
+                                   const struct mg_str extra_headers,
+                                   const struct mg_str user,
+                                   const struct mg_str pass) {
+  struct mg_http_proto_data *pd = mg_http_get_proto_data(nc);
+  struct mg_ws_state *ws = NULL;
+  unsigned char nonce[16];
+  struct mbuf req;
+  int ok;
+  if (ws_has_crlf(path) || ws_has_crlf(host) || ws_has_crlf(protocol)) {
+    MG_ERROR(("%p CR or LF in the WebSocket request line", (void *) nc));
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+    return;
+  }
+  if (pd == NULL || (ws = ws_state_new(protocol)) == NULL) {
+    MG_ERROR(("%p out of memory", (void *) nc));
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+    return;
+  }
+  MG_FREE(pd->ws);
+  pd->ws = ws;
+  pd->ws_client = 1;
+  ws_random(ws, nonce, sizeof(nonce));
+  mg_base64_encode(nonce, (int) sizeof(nonce), ws->key);
+  mbuf_init(&req, 256);
+  ok = ws_build_request(&req, ws, path, host, extra_headers, user, pass);
+  if (ok) {
+    mg_send(nc, req.buf, (int) req.len);
+  } else {
+    MG_ERROR(("%p out of memory", (void *) nc));
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+  }
+  mbuf_free(&req);
+}
+
+void mg_send_websocket_handshake3(struct mg_connection *nc, const char *path,
+                                  const char *host, const char *protocol,
+                                  const char *extra_headers, const char *user,
+                                  const char *pass) {
+  mg_send_websocket_handshake3v(nc, mg_mk_str(path), mg_mk_str(host),
+                                mg_mk_str(protocol), mg_mk_str(extra_headers),
+                                mg_mk_str(user), mg_mk_str(pass));
+}
+
+void mg_send_websocket_handshake2(struct mg_connection *nc, const char *path,
+                                  const char *host, const char *protocol,
+                                  const char *extra_headers) {
+  mg_send_websocket_handshake3(nc, path, host, protocol, extra_headers, NULL,
+                               NULL);
+}
+
+void mg_send_websocket_handshake(struct mg_connection *nc, const char *uri,
+                                 const char *extra_headers) {
+  mg_send_websocket_handshake2(nc, uri, NULL, NULL, extra_headers);
+}
+
+// The parts of a ws:// URL that the connection needs.
+struct ws_url {
+  struct mg_str host, path, user, pass;  // path includes the query
+  unsigned int port;
+};
+
+// Parses url. Returns NULL on success, else an error message.
+static const char *ws_parse_url(const char *url, struct ws_url *u) {
+  struct mg_str scheme, ui, query, frag;
+  const char *colon;
+  if (url == NULL || mg_parse_uri(mg_mk_str(url), &scheme, &ui, &u->host,
+                                  &u->port, &u->path, &query, &frag) != 0) {
+    return "cannot parse URL";
+  }
+  if (mg_vcasecmp(&scheme, "wss") == 0) return "TLS not built";
+  if (scheme.len > 0 && mg_vcasecmp(&scheme, "ws") != 0) {
+    return "not a ws:// URL";
+  }
+  if (u->host.len == 0) return "no host in URL";
+  if (u->port == 0) u->port = 80;
+  if (query.len > 0) {  // path, '?' and query are contiguous in url
+    const char *start = u->path.len > 0 ? u->path.p : query.p - 1;
+    u->path = mg_mk_str_n(start, (size_t) (query.p + query.len - start));
+  }
+  colon = mg_strchr(ui, ':');
+  u->user = mg_mk_str_n(ui.p, colon != NULL ? (size_t) (colon - ui.p) : ui.len);
+  u->pass = colon != NULL ? mg_mk_str_n(colon + 1, ui.len - u->user.len - 1)
+                          : mg_mk_str(NULL);
+  return NULL;
+}
+
+struct mg_connection *mg_connect_ws_opt(struct mg_mgr *mgr,
+                                        mg_event_handler_t ev_handler,
+                                        struct mg_connect_opts opts,
+                                        const char *url, const char *protocol,
+                                        const char *extra_headers) {
+  struct ws_url u;
+  struct mg_connection *nc;
+  const char *err = ws_parse_url(url, &u);
+  int v6 = err == NULL && mg_strchr(u.host, ':') != NULL;
+  char addr[300], host[300];
+  if (err == NULL && u.host.len > 250) err = "host name too long";
+  if (err != NULL) {
+    MG_SET_PTRPTR(opts.error_string, err);
+    return NULL;
+  }
+  snprintf(addr, sizeof(addr), "tcp://%s%.*s%s:%u", v6 ? "[" : "",
+           (int) u.host.len, u.host.p, v6 ? "]" : "", u.port);
+  // Host carries the port only when it is not the default one.
+  snprintf(host, sizeof(host), "%s%.*s%s", v6 ? "[" : "", (int) u.host.len,
+           u.host.p, v6 ? "]" : "");
+  if (u.port != 80) {
+    snprintf(host + strlen(host), sizeof(host) - strlen(host), ":%u", u.port);
+  }
+  if ((nc = mg_connect_opt(mgr, addr, ev_handler, opts)) == NULL) return NULL;
+  mg_set_protocol_http_websocket(nc);
+  mg_send_websocket_handshake3v(nc, u.path, mg_mk_str(host),
+                                mg_mk_str(protocol), mg_mk_str(extra_headers),
+                                u.user, u.pass);
+  return nc;
+}
+
+struct mg_connection *mg_connect_ws(struct mg_mgr *mgr,
+                                    mg_event_handler_t event_handler,
+                                    const char *url, const char *protocol,
+                                    const char *extra_headers) {
+  struct mg_connect_opts opts;
+  memset(&opts, 0, sizeof(opts));
+  return mg_connect_ws_opt(mgr, event_handler, opts, url, protocol,
+                           extra_headers);
+}
 
 #endif  // MG_ENABLE_HTTP

@@ -104,6 +104,14 @@ union socket_address {
 #define MG_ENABLE_DIRECTORY_LISTING 1  // mg_serve_http directory listings
 #endif
 
+#ifndef MG_MAX_WEBSOCKET_MESSAGE
+#define MG_MAX_WEBSOCKET_MESSAGE (16 * 1024 * 1024)  // Larger: close 1009
+#endif
+
+#ifndef MG_WEBSOCKET_PING_INTERVAL
+#define MG_WEBSOCKET_PING_INTERVAL 0  // Seconds between pings; 0: none
+#endif
+
 #ifndef MG_MAX_HTTP_HEADERS
 #define MG_MAX_HTTP_HEADERS 40  // Headers kept per HTTP message
 #endif
@@ -875,6 +883,31 @@ double mg_mgr_min_timer(const struct mg_mgr *mgr);
 #define MG_EV_HTTP_PART_END 124    // struct mg_http_multipart_part *
 #define MG_EV_HTTP_MULTIPART_REQUEST_END 125  // mg_http_multipart_part *
 
+// WebSocket events: ev_data is struct http_message * for the handshake
+// events, struct websocket_message * for frames.
+#define MG_EV_WEBSOCKET_HANDSHAKE_REQUEST 111  // Server: upgrade asked
+#define MG_EV_WEBSOCKET_HANDSHAKE_DONE 112     // Upgrade done (or refused:
+                                               // client, resp_code != 101)
+#define MG_EV_WEBSOCKET_FRAME 113          // A data message (or fragment)
+#define MG_EV_WEBSOCKET_CONTROL_FRAME 114  // Ping, pong or close
+
+// WebSocket opcodes (RFC 6455 5.2), and a flag for fragmented sends.
+#define WEBSOCKET_OP_CONTINUE 0
+#define WEBSOCKET_OP_TEXT 1
+#define WEBSOCKET_OP_BINARY 2
+#define WEBSOCKET_OP_CLOSE 8
+#define WEBSOCKET_OP_PING 9
+#define WEBSOCKET_OP_PONG 10
+// Or'ed into op_and_flags: this frame is not the last of its message.
+#define WEBSOCKET_DONT_FIN 0x100
+
+// A received WebSocket message or frame.
+struct websocket_message {
+  unsigned char *data;  // Payload (unmasked)
+  size_t size;          // Payload length
+  unsigned char flags;  // 0x80 FIN bit | opcode (WEBSOCKET_OP_*)
+};
+
 // A parsed HTTP message. Every mg_str points into the buffer it was parsed
 // from (for the server: nc->recv_mbuf), valid during the event only.
 struct http_message {
@@ -1047,6 +1080,79 @@ void mg_register_http_endpoint_opt(struct mg_connection *nc,
                                    const char *uri_path,
                                    mg_event_handler_t handler,
                                    struct mg_http_endpoint_opts opts);
+
+// ---- WebSocket ------------------------------------------------------------
+
+// Client: sends an upgrade request for uri with extra_headers ("K: V\r\n"...,
+// may be NULL) on nc (which has the HTTP protocol handler).
+void mg_send_websocket_handshake(struct mg_connection *nc, const char *uri,
+                                 const char *extra_headers);
+// Same, with a Host header and an optional subprotocol.
+void mg_send_websocket_handshake2(struct mg_connection *nc, const char *path,
+                                  const char *host, const char *protocol,
+                                  const char *extra_headers);
+// Same, with Basic credentials (user may be NULL).
+void mg_send_websocket_handshake3(struct mg_connection *nc, const char *path,
+                                  const char *host, const char *protocol,
+                                  const char *extra_headers, const char *user,
+                                  const char *pass);
+void mg_send_websocket_handshake3v(struct mg_connection *nc,
+                                   const struct mg_str path,
+                                   const struct mg_str host,
+                                   const struct mg_str protocol,
+                                   const struct mg_str extra_headers,
+                                   const struct mg_str user,
+                                   const struct mg_str pass);
+// Connects to a ws:// URL and performs the handshake. The handler gets
+// MG_EV_WEBSOCKET_HANDSHAKE_DONE, then frames. NULL on a bad URL.
+struct mg_connection *mg_connect_ws(struct mg_mgr *mgr,
+                                    mg_event_handler_t event_handler,
+                                    const char *url, const char *protocol,
+                                    const char *extra_headers);
+struct mg_connection *mg_connect_ws_opt(struct mg_mgr *mgr,
+                                        mg_event_handler_t ev_handler,
+                                        struct mg_connect_opts opts,
+                                        const char *url, const char *protocol,
+                                        const char *extra_headers);
+// Sends one frame: op_and_flags is an opcode, or'ed with WEBSOCKET_DONT_FIN
+// for a fragment. Clients mask with a fresh random key.
+void mg_send_websocket_frame(struct mg_connection *nc, int op_and_flags,
+                             const void *data, size_t data_len);
+// Sends the concatenation of strings as one frame.
+void mg_send_websocket_framev(struct mg_connection *nc, int op_and_flags,
+                              const struct mg_str *strings, int num_strings);
+void mg_printf_websocket_frame(struct mg_connection *nc, int op_and_flags,
+                               const char *fmt, ...)
+#ifdef __GNUC__
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+// ---- HTTP client -----------------------------------------------------------
+
+// Connects to an http:// URL and sends a request: GET, or POST with
+// post_data (Content-Length set) when it is not NULL. extra_headers are
+// "K: V\r\n" lines (may be NULL). Credentials in the URL ("user:pass@")
+// become a Basic Authorization header. The handler gets MG_EV_CONNECT,
+// then MG_EV_HTTP_CHUNK per chunk of a chunked reply and one
+// MG_EV_HTTP_REPLY with the whole reply. NULL (and *opts.error_string) on a
+// bad URL or address.
+struct mg_connection *mg_connect_http(struct mg_mgr *mgr,
+                                      mg_event_handler_t event_handler,
+                                      const char *url,
+                                      const char *extra_headers,
+                                      const char *post_data);
+struct mg_connection *mg_connect_http_opt(struct mg_mgr *mgr,
+                                          mg_event_handler_t ev_handler,
+                                          struct mg_connect_opts opts,
+                                          const char *url,
+                                          const char *extra_headers,
+                                          const char *post_data);
+// Forwards the request hm (received on nc) to upstream ("http://host:port"),
+// replacing the mount prefix of its URI, and relays the reply back to nc.
+void mg_http_reverse_proxy(struct mg_connection *nc,
+                           const struct http_message *hm, struct mg_str mount,
+                           struct mg_str upstream);
 
 #if MG_ENABLE_FILESYSTEM
 // Serves files from opts.document_root as a static web server would: see

@@ -43,6 +43,14 @@
 #define MG_ENABLE_DIRECTORY_LISTING 1  // mg_serve_http directory listings
 #endif
 
+#ifndef MG_MAX_WEBSOCKET_MESSAGE
+#define MG_MAX_WEBSOCKET_MESSAGE (16 * 1024 * 1024)  // Larger: close 1009
+#endif
+
+#ifndef MG_WEBSOCKET_PING_INTERVAL
+#define MG_WEBSOCKET_PING_INTERVAL 0  // Seconds between pings; 0: none
+#endif
+
 #ifndef MG_MAX_HTTP_HEADERS
 #define MG_MAX_HTTP_HEADERS 40  // Headers kept per HTTP message
 #endif

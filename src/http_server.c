@@ -395,8 +395,8 @@ static void srv_dispatch(struct mg_connection *nc,
 // De-chunks the body in place: decoded data follows the head in recv_mbuf,
 // and the chunk framing is cut out as it is consumed, so recv_mbuf holds
 // the head, the kept body and what is not decoded yet. Returns 1 when the
-// last chunk is in, 0 if more input is needed, -1 if the request failed
-// (the answer is sent).
+// last chunk is in, 0 if more input is needed, or the negated status code
+// that answers a failure: -400 (bad framing), -413 (body too large).
 static int srv_dechunk(struct mg_connection *nc,
                         struct mg_http_proto_data *pd,
                         struct http_message *hm, size_t hlen) {
@@ -407,7 +407,7 @@ static int srv_dechunk(struct mg_connection *nc,
     char *body = io->buf + hlen, *in = body + pd->body_decoded;
     rest = io->len - hlen - pd->body_decoded;
     if ((n = mg_http_parse_chunk(in, rest, &off, &len)) < 0) {
-      return srv_reply_error(nc, 400), -1;
+      return -400;
     }
     if (n == 0) return 0;
     memmove(in, in + off, len);
@@ -421,7 +421,7 @@ static int srv_dechunk(struct mg_connection *nc,
     io->len -= (size_t) n - len;
     pd->body_decoded += len;
     if (pd->body_decoded > MG_MAX_HTTP_BODY_SIZE) {
-      return srv_reply_error(nc, 413), -1;
+      return -413;
     }
     if (hm->body.len == 0) break;  // The last chunk
   }
@@ -471,6 +471,32 @@ static void srv_send_continue(struct mg_connection *nc,
   pd->continue_sent = 1;
 }
 
+// Hands the frames that came right behind a handshake to the WebSocket
+// handler.
+static void srv_ws_leftover(struct mg_connection *nc) {
+  int n = (int) nc->recv_mbuf.len;
+  if (n > 0) mg_ws_handler(nc, MG_EV_RECV, &n);
+}
+
+// A WebSocket upgrade request: the handshake replaces the request event.
+// Returns 1 if the connection stays HTTP (the upgrade was refused).
+static int srv_upgrade(struct mg_connection *nc, struct mg_http_proto_data *pd,
+                       struct http_message *hm, size_t hlen) {
+  pd->out_at_dispatch = srv_bytes_out(nc, pd);
+  pd->waiting = 1;
+  mg_ws_handshake(nc, hm);
+  mbuf_remove(&nc->recv_mbuf, hlen);
+  pd->request_start = 0;
+  if (nc->flags & MG_F_IS_WEBSOCKET) {
+    pd->waiting = 0;
+    nc->flags &= ~(unsigned long) MG_F_HOLD_ON_EOF;
+    srv_ws_leftover(nc);
+    return 0;
+  }
+  srv_check_answered(nc, pd);
+  return 1;
+}
+
 // Processes the head at the start of recv_mbuf (hlen bytes). Returns 1 if
 // a request was dispatched or handed to a stream, 0 if more input is needed
 // or the connection failed.
@@ -478,15 +504,21 @@ static int srv_serve_one(struct mg_connection *nc,
                          struct mg_http_proto_data *pd,
                          struct http_message *hm, size_t hlen) {
   struct mbuf *io = &nc->recv_mbuf;
-  int expect;
+  int expect, r;
   if (pd->body_decoded == 0 && pd->chunk_off == 0) {
     srv_prepare_request(nc, pd, hm);
     if (!srv_authorized(nc, pd, hm)) return 0;
+    if (mg_ws_is_upgrade(hm) && hm->body.len == 0) {
+      return srv_upgrade(nc, pd, hm, hlen);
+    }
   }
   if ((expect = srv_expect(nc, pd, hm)) < 0) return 0;
   if (hm->body.len == (size_t) -1) {  // Chunked
     if (expect) srv_send_continue(nc, pd);
-    if (srv_dechunk(nc, pd, hm, hlen) <= 0) return 0;
+    if ((r = srv_dechunk(nc, pd, hm, hlen)) <= 0) {
+      if (r < 0) srv_reply_error(nc, -r);
+      return 0;
+    }
     srv_dispatch(nc, pd, hm, hlen + pd->body_decoded);
     return 1;
   }
@@ -556,20 +588,135 @@ static void srv_check_timeouts(struct mg_connection *nc,
   }
 }
 
+// ---- Client side: replies ------------------------------------------------
+
+// Delivers the reply at the start of recv_mbuf (head hlen bytes, body
+// complete) and removes it.
+static void reply_deliver(struct mg_connection *nc, struct http_message *hm,
+                        size_t total) {
+  hm->message.len = total;
+  mg_http_call_endpoint_handler(nc, MG_EV_HTTP_REPLY, hm);
+  mbuf_remove(&nc->recv_mbuf, total);
+}
+
+// Processes one reply head. Returns 1 to go on with the next reply.
+static int reply_serve_one(struct mg_connection *nc,
+                         struct mg_http_proto_data *pd,
+                         struct http_message *hm, size_t hlen) {
+  struct mbuf *io = &nc->recv_mbuf;
+  int r;
+  if (pd->ws_client) {
+    pd->ws_client = 0;
+    mg_ws_client_handshake_done(nc, hm);
+    mbuf_remove(io, hlen);
+    if (nc->flags & MG_F_IS_WEBSOCKET) srv_ws_leftover(nc);
+    return 0;
+  }
+  if (hm->resp_code >= 100 && hm->resp_code < 200 && hm->resp_code != 101) {
+    mbuf_remove(io, hlen);  // Interim replies (100 Continue) are skipped
+    return 1;
+  }
+  if (pd->is_head) hm->body.len = 0;  // A reply to HEAD has no body
+  if (hm->body.len == (size_t) -1 &&
+      mg_get_http_header(hm, "Transfer-Encoding") == NULL) {
+    pd->reply_close_delimited = 1;  // Delivered when the server closes
+    return 0;
+  }
+  if (hm->body.len == (size_t) -1) {
+    if ((r = srv_dechunk(nc, pd, hm, hlen)) <= 0) {
+      if (r < 0) nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+      return 0;
+    }
+    reply_deliver(nc, hm, hlen + pd->body_decoded);
+    pd->body_decoded = pd->chunk_off = 0;
+    return 1;
+  }
+  if (hm->body.len > MG_MAX_HTTP_BODY_SIZE) {
+    MG_ERROR(("%p reply body too large", (void *) nc));
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+    return 0;
+  }
+  if (io->len - hlen < hm->body.len) return 0;
+  reply_deliver(nc, hm, hlen + hm->body.len);
+  return 1;
+}
+
+static void reply_serve(struct mg_connection *nc,
+                      struct mg_http_proto_data *pd) {
+  struct mbuf *io = &nc->recv_mbuf;
+  struct http_message hm;
+  int n, status;
+  while (io->len > 0 && !pd->reply_close_delimited &&
+         !(nc->flags & (MG_F_IS_WEBSOCKET | MG_F_CLOSE_IMMEDIATELY))) {
+    n = mg_http_parse(io->buf, io->len, &hm, 0, &status);
+    if (n < 0) {
+      MG_ERROR(("%p malformed HTTP reply", (void *) nc));
+      nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+      mbuf_clear(io);
+      return;
+    }
+    if (n == 0 || !reply_serve_one(nc, pd, &hm, (size_t) n)) return;
+  }
+}
+
+// The server closed: a reply whose body runs to close is complete now.
+static void reply_close(struct mg_connection *nc,
+                      struct mg_http_proto_data *pd) {
+  struct http_message hm;
+  int n, status;
+  if (pd == NULL || !pd->reply_close_delimited) return;
+  n = mg_http_parse(nc->recv_mbuf.buf, nc->recv_mbuf.len, &hm, 0, &status);
+  if (n <= 0) return;
+  hm.body = mg_mk_str_n(nc->recv_mbuf.buf + n, nc->recv_mbuf.len - (size_t) n);
+  pd->reply_close_delimited = 0;
+  reply_deliver(nc, &hm, nc->recv_mbuf.len);
+}
+
+// Drops the reverse-proxy link between nc and its peer, both ways.
+static void srv_unlink_proxy(struct mg_connection *nc,
+                             struct mg_http_proto_data *pd) {
+  struct mg_http_proto_data *peer_pd;
+  if (pd->proxy_peer == NULL) return;
+  peer_pd = (struct mg_http_proto_data *) pd->proxy_peer->proto_data;
+  if (peer_pd != NULL && peer_pd->proxy_peer == nc) peer_pd->proxy_peer = NULL;
+  pd->proxy_peer = NULL;
+}
+
+static void srv_handle_close(struct mg_connection *nc, void *ev_data) {
+  struct mg_http_proto_data *pd =
+      (struct mg_http_proto_data *) nc->proto_data;
+  if (pd != NULL && nc->listener == NULL) reply_close(nc, pd);
+#if MG_ENABLE_HTTP_STREAMING_MULTIPART
+  if (pd != NULL) mg_http_multipart_free(nc);
+#endif
+  mg_call(nc, nc->handler, MG_EV_CLOSE, ev_data);
+  if (pd == NULL) return;
+  // After the handler has seen the close: the peer must not point at us.
+  srv_unlink_proxy(nc, pd);
+  if (pd->ws != NULL || (nc->flags & MG_F_IS_WEBSOCKET)) {
+    mg_ws_handler(nc, MG_EV_CLOSE, ev_data);
+  }
+}
+
 static void srv_handler(struct mg_connection *nc, int ev, void *ev_data) {
   struct mg_http_proto_data *pd;
   if (ev == MG_EV_CLOSE) {
-#if MG_ENABLE_HTTP_STREAMING_MULTIPART
-    if (nc->proto_data != NULL) mg_http_multipart_free(nc);
-#endif
-    mg_call(nc, nc->handler, ev, ev_data);
+    srv_handle_close(nc, ev_data);
     return;
   }
   // Every core event reaches the user handler first, as in 6.x.
   mg_call(nc, nc->handler, ev, ev_data);
-  if ((nc->flags & MG_F_LISTENING) || nc->listener == NULL) return;
+  if (nc->flags & MG_F_LISTENING) return;
   if ((pd = mg_http_get_proto_data(nc)) == NULL) {
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+    return;
+  }
+  if (nc->flags & MG_F_IS_WEBSOCKET) {
+    mg_ws_handler(nc, ev, ev_data);
+    return;
+  }
+  if (nc->listener == NULL) {
+    if (ev == MG_EV_RECV) reply_serve(nc, pd);
     return;
   }
   if (ev == MG_EV_SEND) pd->bytes_sent += (uint64_t) *(int *) ev_data;

@@ -666,7 +666,11 @@ static int static_rewrite(struct static_req *r) {
     if (n < 0) continue;
     if (mg_ncasecmp(target.p, "http://", 7) == 0 ||
         mg_ncasecmp(target.p, "https://", 8) == 0) {
-      return static_fail(r, 502, "reverse proxy not built");
+      // A virtual host forwards its whole path: no mount prefix.
+      mg_http_proxy_rewrite(r->nc, r->hm,
+                            pat.p[0] == '@' ? mg_mk_str_n(pat.p, 0) : pat,
+                            target);
+      return 0;
     }
     if ((r->root_buf = (char *) mg_strdup_nul(target).p) == NULL) {
       return static_fail(r, 500, NULL);
@@ -1199,8 +1203,9 @@ static void static_send_options(struct static_req *r) {
 }
 
 // Order: IP ACL (403), unknown method (501), OPTIONS *, path decoding
-// (400/404), rewrites (a reverse-proxy target: 502), OPTIONS (200) and
-// other known methods (405), then the file.
+// (400/404), rewrites (a reverse-proxy target goes to
+// mg_http_proxy_rewrite), OPTIONS (200) and other known methods (405), then
+// the file.
 void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
                    struct mg_serve_http_opts opts) {
   struct static_req r;

@@ -106,6 +106,10 @@ struct mg_http_proto_data {
   unsigned char must_close;  // Close once the current response is out
   unsigned char continue_sent;  // "100 Continue" already sent
   unsigned char is_head;        // The current request is HEAD
+  unsigned char ws_client;      // Client waiting for a WebSocket upgrade
+  unsigned char reply_close_delimited;  // Client: reply body runs to close
+  struct mg_connection *proxy_peer;     // Reverse proxy: the other side
+  struct mg_ws_state *ws;               // WebSocket state (ws.c)
   unsigned char keep_alive_10;  // HTTP/1.0 request asking for keep-alive
 };
 
@@ -117,6 +121,32 @@ struct mg_http_proto_data *mg_http_get_proto_data(struct mg_connection *nc);
 // the connection's.
 void mg_http_call_endpoint_handler(struct mg_connection *nc, int ev,
                                    void *ev_data);
+
+// ws.c (WebSocket).
+struct mg_ws_state;  // Defined in ws.c: reassembly, UTF-8, close state
+// Server: true if hm asks for a WebSocket upgrade (Upgrade: websocket).
+int mg_ws_is_upgrade(struct http_message *hm);
+// Server: hm is an upgrade request whose head is at the start of recv_mbuf
+// (the caller removes it afterwards). Sends
+// MG_EV_WEBSOCKET_HANDSHAKE_REQUEST (the handler may refuse by answering
+// or closing), validates the request (400/426 on failure), sends 101 and
+// MG_EV_WEBSOCKET_HANDSHAKE_DONE, and sets MG_F_IS_WEBSOCKET.
+void mg_ws_handshake(struct mg_connection *nc, struct http_message *hm);
+// Client: hm is the reply to our upgrade request. Checks 101 and
+// Sec-WebSocket-Accept, sets MG_F_IS_WEBSOCKET on success, sends
+// MG_EV_WEBSOCKET_HANDSHAKE_DONE either way (closes on failure).
+void mg_ws_client_handshake_done(struct mg_connection *nc,
+                                 struct http_message *hm);
+// Both sides, for a connection with MG_F_IS_WEBSOCKET: on MG_EV_RECV parses
+// frames from recv_mbuf (reassembly, control frames, close handshake,
+// protocol errors); on MG_EV_POLL sends pings every
+// MG_WEBSOCKET_PING_INTERVAL; on MG_EV_CLOSE frees the state.
+void mg_ws_handler(struct mg_connection *nc, int ev, void *ev_data);
+
+// http_client.c: the reverse-proxy rewrite of mg_serve_http (a
+// url_rewrites entry "prefix=http://host:port").
+void mg_http_proxy_rewrite(struct mg_connection *nc, struct http_message *hm,
+                           struct mg_str prefix, struct mg_str upstream);
 
 #if MG_ENABLE_FILESYSTEM
 // http_static.c: queues the next piece of the file being sent, if any
