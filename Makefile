@@ -13,8 +13,6 @@ FUZZ_TIME ?= 30
 SRC_C = $(wildcard src/*.c)
 SRC_H = $(wildcard src/*.h)
 UNIT_TESTS = $(patsubst test/unit/%.c,$(BUILD)/test/%,$(wildcard test/unit/test_*.c))
-NET_TESTS = $(patsubst test/net/%.c,$(BUILD)/test/%,$(wildcard test/net/test_*.c))
-INTEROP_TESTS = $(patsubst test/interop/%.c,$(BUILD)/test/%,$(wildcard test/interop/test_*.c))
 FUZZ_NAMES = $(patsubst test/fuzz/fuzz_%.c,%,$(wildcard test/fuzz/fuzz_*.c))
 EXAMPLE_DIRS = $(patsubst %/main.c,%,$(wildcard examples/*/main.c))
 EXAMPLES = $(foreach d,$(EXAMPLE_DIRS),$(d)/$(notdir $(d)))
@@ -114,35 +112,42 @@ $(BUILD)/test/%: test/unit/%.c $(BUILD)/san/mongoose.o | deps
 # not link the shared object.
 LIB_FOR = $$(grep -q '"../../mongoose.c"' $(1) || echo $(2))
 
-$(BUILD)/test/%: test/net/%.c test/net/net_util.h $(BUILD)/san/mongoose.o mongoose.c | deps
-	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -Itest/net $< $(call LIB_FOR,$<,$(BUILD)/san/mongoose.o) -o $@ -lcmocka $(LIBS)
-
-# Interop tests: real peers (curl, h11, ab, h2load) against our server.
-$(BUILD)/test/%: test/interop/%.c test/net/net_util.h $(BUILD)/san/mongoose.o | deps
-	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -Itest/net $< $(BUILD)/san/mongoose.o -o $@ -lcmocka $(LIBS)
-
 $(BUILD)/vg/%: test/unit/%.c $(BUILD)/vg/mongoose.o | deps
 	@mkdir -p $(@D)
 	$(CC) $(VG_CFLAGS) $< $(BUILD)/vg/mongoose.o -o $@ -lcmocka $(LIBS)
 
-$(BUILD)/vg/%: test/net/%.c test/net/net_util.h $(BUILD)/vg/mongoose.o mongoose.c | deps
-	@mkdir -p $(@D)
-	$(CC) $(VG_CFLAGS) -Itest/net $< $(call LIB_FOR,$<,$(BUILD)/vg/mongoose.o) -o $@ -lcmocka $(LIBS)
+# Net and interop tests run against every iface: a test matrix. For each
+# iface the library is built with MG_DEFAULT_IFACE set to it, into
+# build/<iface>-san (sanitizers) and build/<iface>-vg (valgrind).
+IFACES = select poll epoll
+VT_select = mg_socket_iface_vtable
+VT_poll = mg_poll_iface_vtable
+VT_epoll = mg_epoll_iface_vtable
+NET_NAMES = $(patsubst test/net/%.c,%,$(wildcard test/net/test_*.c)) \
+  $(patsubst test/interop/%.c,%,$(wildcard test/interop/test_*.c))
+MATRIX_SAN = $(foreach i,$(IFACES),$(addprefix $(BUILD)/$(i)-san/,$(NET_NAMES)))
+MATRIX_VG = $(foreach i,$(IFACES),$(addprefix $(BUILD)/$(i)-vg/,$(NET_NAMES)))
 
-$(BUILD)/vg/%: test/interop/%.c test/net/net_util.h $(BUILD)/vg/mongoose.o | deps
-	@mkdir -p $(@D)
-	$(CC) $(VG_CFLAGS) -Itest/net $< $(BUILD)/vg/mongoose.o -o $@ -lcmocka $(LIBS)
+define IFACE_RULES
+$(BUILD)/$(1)-$(2)/mongoose.o: mongoose.c mongoose.h
+	@mkdir -p $$(@D)
+	$$(CC) $(3) -DMG_DEFAULT_IFACE=$$(VT_$(1)) -c mongoose.c -o $$@
+$(BUILD)/$(1)-$(2)/%: test/net/%.c test/net/net_util.h $(BUILD)/$(1)-$(2)/mongoose.o mongoose.c | deps
+	$$(CC) $(3) -DMG_DEFAULT_IFACE=$$(VT_$(1)) -Itest/net $$< $$(call LIB_FOR,$$<,$(BUILD)/$(1)-$(2)/mongoose.o) -o $$@ -lcmocka $$(LIBS)
+$(BUILD)/$(1)-$(2)/%: test/interop/%.c test/net/net_util.h $(BUILD)/$(1)-$(2)/mongoose.o | deps
+	$$(CC) $(3) -DMG_DEFAULT_IFACE=$$(VT_$(1)) -Itest/net $$< $(BUILD)/$(1)-$(2)/mongoose.o -o $$@ -lcmocka $$(LIBS)
+endef
+$(foreach i,$(IFACES),$(eval $(call IFACE_RULES,$(i),san,$(TEST_CFLAGS))))
+$(foreach i,$(IFACES),$(eval $(call IFACE_RULES,$(i),vg,$(VG_CFLAGS))))
 
 # Sanitizers: ASan and UBSan abort on the first report, so a report fails
 # the binary and so the run.
-test: deps switches $(UNIT_TESTS) $(NET_TESTS) $(INTEROP_TESTS) fuzz-replay-build
+test: deps switches $(UNIT_TESTS) $(MATRIX_SAN) fuzz-replay-build
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  tools/run_tests.sh $(UNIT_TESTS) $(NET_TESTS) $(INTEROP_TESTS) -- $(foreach n,$(FUZZ_NAMES),$(BUILD)/fuzz/replay_$(n):test/fuzz/corpus/$(n))
+	  tools/run_tests.sh $(UNIT_TESTS) $(MATRIX_SAN) -- $(foreach n,$(FUZZ_NAMES),$(BUILD)/fuzz/replay_$(n):test/fuzz/corpus/$(n))
 
-valgrind: deps $(patsubst $(BUILD)/test/%,$(BUILD)/vg/%,$(UNIT_TESTS) $(NET_TESTS) $(INTEROP_TESTS))
-	VALGRIND=1 tools/run_tests.sh $(patsubst $(BUILD)/test/%,$(BUILD)/vg/%,$(UNIT_TESTS) $(NET_TESTS) $(INTEROP_TESTS))
+valgrind: deps $(patsubst $(BUILD)/test/%,$(BUILD)/vg/%,$(UNIT_TESTS)) $(MATRIX_VG)
+	VALGRIND=1 tools/run_tests.sh $(patsubst $(BUILD)/test/%,$(BUILD)/vg/%,$(UNIT_TESTS)) $(MATRIX_VG)
 
 # Fuzzing: libFuzzer targets (clang) for a set time each; the seed corpora
 # are replayed with gcc and the sanitizers inside `make test`.
@@ -163,9 +168,9 @@ fuzz:
 	  $(BUILD)/fuzz/fuzz_$$n -max_total_time=$(FUZZ_TIME) $(BUILD)/fuzz/corpus_$$n test/fuzz/corpus/$$n; \
 	done
 
-# Until examples/http_server exists, `make run` starts the TCP echo server.
-run: examples/tcp_echo_server/tcp_echo_server
-	examples/tcp_echo_server/tcp_echo_server -p 127.0.0.1:8000
+# Serves web_root/ with the HTTP server example on http://127.0.0.1:8000.
+run: examples/http_server/http_server
+	examples/http_server/http_server -d web_root -p 127.0.0.1:8000
 
 clean:
 	rm -rf $(BUILD) $(EXAMPLES)

@@ -54,6 +54,21 @@ void mg_sock_connect(struct mg_connection *nc, const union socket_address *sa,
                      int type, int fd_limit);
 void mg_sock_accept_conns(struct mg_connection *lc, int fd_limit);
 int mg_sock_get_error(sock_t sock);
+// Readiness interest: read unless backpressured, connecting, at EOF or a
+// UDP per-peer connection (its listener reads); write while connecting or
+// while bytes are queued.
+int mg_sock_wants_read(const struct mg_connection *nc);
+int mg_sock_wants_write(const struct mg_connection *nc);
+// True if nc has work that must not wait for I/O (a failed connect to
+// report, a close to perform).
+int mg_sock_has_pending(const struct mg_connection *nc);
+// Performs the I/O the iface saw nc ready for: connect completion, accept,
+// receive, send.
+void mg_sock_handle_io(struct mg_connection *nc, int can_read, int can_write,
+                       int fd_limit);
+// The wait for this iteration: at most timeout_ms, cut short by the
+// nearest timer.
+int mg_sock_poll_timeout(struct mg_mgr *mgr, int timeout_ms);
 int mg_sock_set_non_blocking(sock_t sock);
 void mg_sock_close(sock_t sock);
 int mg_sock_recv_nb(sock_t sock, void *buf, size_t len);
@@ -2272,7 +2287,9 @@ void mg_hexdump_connection(struct mg_connection *nc, const char *path,
 #line 1 "src/iface.c"
 #endif
 
-const struct mg_iface_vtable *mg_ifaces[] = {&mg_socket_iface_vtable};
+// Only the default: every manager creates (and polls) each iface listed
+// here. The others are chosen with mg_mgr_init_opt(): opts.main_iface.
+const struct mg_iface_vtable *mg_ifaces[] = {&MG_DEFAULT_IFACE};
 int mg_num_ifaces = (int) (sizeof(mg_ifaces) / sizeof(mg_ifaces[0]));
 
 struct mg_iface *mg_if_create_iface(const struct mg_iface_vtable *vtable,
@@ -2465,6 +2482,60 @@ void mg_sock_accept_conns(struct mg_connection *lc, int fd_limit) {
   }
 }
 
+int mg_sock_wants_read(const struct mg_connection *nc) {
+  // The per-peer connections of a UDP listener share its socket: only the
+  // listener reads. A full recv_mbuf is not read (backpressure).
+  if ((nc->flags & MG_F_UDP) && nc->listener != NULL) return 0;
+  return !(nc->flags & (MG_F_CONNECTING | MG_F_PEER_EOF |
+                        MG_F_CLOSE_IMMEDIATELY)) &&
+         nc->recv_mbuf.len < nc->recv_mbuf_limit;
+}
+
+int mg_sock_wants_write(const struct mg_connection *nc) {
+  return (nc->flags & MG_F_CONNECTING) || nc->send_mbuf.len > 0;
+}
+
+// Something to do without waiting: a failed connect to report, or a
+// connection to close.
+int mg_sock_has_pending(const struct mg_connection *nc) {
+  return ((nc->flags & MG_F_CONNECTING) && nc->err != 0) ||
+         (nc->flags & MG_F_CLOSE_IMMEDIATELY) ||
+         ((nc->flags & MG_F_SEND_AND_CLOSE) && nc->send_mbuf.len == 0);
+}
+
+void mg_sock_handle_io(struct mg_connection *nc, int can_read,
+                       int can_write, int fd_limit) {
+  if (nc->flags & MG_F_CONNECTING) {
+    if (nc->err != 0) {
+      mg_if_connect_cb(nc, nc->err);
+      return;
+    }
+    if (!can_read && !can_write) return;
+    mg_if_connect_cb(nc, (nc->flags & MG_F_UDP) ? 0
+                                                : mg_sock_get_error(nc->sock));
+    if (nc->err != 0) return;
+  }
+  if (can_read) {
+    if ((nc->flags & MG_F_LISTENING) && !(nc->flags & MG_F_UDP)) {
+      mg_sock_accept_conns(nc, fd_limit);
+    } else {
+      mg_if_can_recv_cb(nc);
+    }
+  }
+  if (can_write) mg_if_can_send_cb(nc);
+}
+
+int mg_sock_poll_timeout(struct mg_mgr *mgr, int timeout_ms) {
+  double min_timer = mg_mgr_min_timer(mgr);
+  if (min_timer > 0) {
+    // Round up, so the wait does not end just before the timer is due.
+    double ms = (min_timer - mg_time()) * 1000.0 + 1;
+    if (ms < 0) ms = 0;
+    if (ms < timeout_ms) timeout_ms = (int) ms;
+  }
+  return timeout_ms < 0 ? 0 : timeout_ms;
+}
+
 int mg_sock_recv_nb(sock_t sock, void *buf, size_t len) {
   return (int) recv(sock, buf, len, MSG_DONTWAIT);
 }
@@ -2636,27 +2707,6 @@ static void select_if_sock_set(struct mg_connection *nc, sock_t sock) {
   nc->sock = sock;
 }
 
-static int select_if_wants_read(const struct mg_connection *nc) {
-  // The per-peer connections of a UDP listener share its socket: only the
-  // listener reads. A full recv_mbuf is not read (backpressure).
-  if ((nc->flags & MG_F_UDP) && nc->listener != NULL) return 0;
-  return !(nc->flags & (MG_F_CONNECTING | MG_F_PEER_EOF |
-                        MG_F_CLOSE_IMMEDIATELY)) &&
-         nc->recv_mbuf.len < nc->recv_mbuf_limit;
-}
-
-static int select_if_wants_write(const struct mg_connection *nc) {
-  return (nc->flags & MG_F_CONNECTING) || nc->send_mbuf.len > 0;
-}
-
-// Something to do without waiting: a failed connect to report, or a
-// connection to close.
-static int select_if_has_pending(const struct mg_connection *nc) {
-  return ((nc->flags & MG_F_CONNECTING) && nc->err != 0) ||
-         (nc->flags & MG_F_CLOSE_IMMEDIATELY) ||
-         ((nc->flags & MG_F_SEND_AND_CLOSE) && nc->send_mbuf.len == 0);
-}
-
 // Fills the sets; returns the highest descriptor, or -1. Sets *pending if a
 // connection has work that must not wait.
 static int select_if_fill(struct mg_iface *iface, fd_set *rd, fd_set *wr,
@@ -2671,46 +2721,13 @@ static int select_if_fill(struct mg_iface *iface, fd_set *rd, fd_set *wr,
   }
   for (nc = mgr->active_connections; nc != NULL; nc = nc->next) {
     if (nc->iface != iface) continue;
-    if (select_if_has_pending(nc)) *pending = 1;
+    if (mg_sock_has_pending(nc)) *pending = 1;
     if (nc->sock == INVALID_SOCKET || nc->sock >= FD_SETSIZE) continue;
-    if (select_if_wants_read(nc)) FD_SET(nc->sock, rd);
-    if (select_if_wants_write(nc)) FD_SET(nc->sock, wr);
+    if (mg_sock_wants_read(nc)) FD_SET(nc->sock, rd);
+    if (mg_sock_wants_write(nc)) FD_SET(nc->sock, wr);
     if (nc->sock > max_fd) max_fd = nc->sock;
   }
   return max_fd;
-}
-
-static void select_if_handle(struct mg_connection *nc, int can_read,
-                             int can_write) {
-  if (nc->flags & MG_F_CONNECTING) {
-    if (nc->err != 0) {
-      mg_if_connect_cb(nc, nc->err);
-      return;
-    }
-    if (!can_read && !can_write) return;
-    mg_if_connect_cb(nc, (nc->flags & MG_F_UDP) ? 0
-                                                : mg_sock_get_error(nc->sock));
-    if (nc->err != 0) return;
-  }
-  if (can_read) {
-    if ((nc->flags & MG_F_LISTENING) && !(nc->flags & MG_F_UDP)) {
-      mg_sock_accept_conns(nc, FD_SETSIZE);
-    } else {
-      mg_if_can_recv_cb(nc);
-    }
-  }
-  if (can_write) mg_if_can_send_cb(nc);
-}
-
-static int select_if_timeout(struct mg_mgr *mgr, int timeout_ms) {
-  double min_timer = mg_mgr_min_timer(mgr);
-  if (min_timer > 0) {
-    // Round up, so the wait does not end just before the timer is due.
-    double ms = (min_timer - mg_time()) * 1000.0 + 1;
-    if (ms < 0) ms = 0;
-    if (ms < timeout_ms) timeout_ms = (int) ms;
-  }
-  return timeout_ms < 0 ? 0 : timeout_ms;
 }
 
 static time_t select_if_poll(struct mg_iface *iface, int timeout_ms) {
@@ -2722,7 +2739,7 @@ static time_t select_if_poll(struct mg_iface *iface, int timeout_ms) {
   FD_ZERO(&rd);
   FD_ZERO(&wr);
   max_fd = select_if_fill(iface, &rd, &wr, &pending);
-  timeout_ms = pending ? 0 : select_if_timeout(mgr, timeout_ms);
+  timeout_ms = pending ? 0 : mg_sock_poll_timeout(mgr, timeout_ms);
   tv.tv_sec = timeout_ms / 1000;
   tv.tv_usec = (timeout_ms % 1000) * 1000;
   n = select(max_fd + 1, &rd, &wr, NULL, &tv);
@@ -2742,11 +2759,11 @@ static time_t select_if_poll(struct mg_iface *iface, int timeout_ms) {
     next = nc->next;
     if (nc->iface != iface) continue;
     if (n > 0 && nc->sock != INVALID_SOCKET && nc->sock < FD_SETSIZE) {
-      r = FD_ISSET(nc->sock, &rd) && select_if_wants_read(nc);
-      w = FD_ISSET(nc->sock, &wr) && select_if_wants_write(nc);
+      r = FD_ISSET(nc->sock, &rd) && mg_sock_wants_read(nc);
+      w = FD_ISSET(nc->sock, &wr) && mg_sock_wants_write(nc);
     }
     if (r || w || ((nc->flags & MG_F_CONNECTING) && nc->err != 0)) {
-      select_if_handle(nc, r, w);
+      mg_sock_handle_io(nc, r, w, FD_SETSIZE);
     }
   }
   return (time_t) mg_time();
@@ -2760,6 +2777,364 @@ const struct mg_iface_vtable mg_socket_iface_vtable = {
     mg_sock_udp_recv,      mg_sock_create_conn,   mg_sock_destroy_conn,
     select_if_sock_set,    mg_sock_get_conn_addr,
 };
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/sock_poll.c"
+#endif
+// Each iteration builds a pollfd array of the connections that want I/O.
+
+
+#if MG_ENABLE_POLL
+
+struct poll_if_data {
+  struct pollfd *fds;             // What poll() watches
+  struct mg_connection **conns;   // conns[i] owns fds[i]; NULL: ctl socket
+  size_t cap;                     // Entries allocated in both arrays
+};
+
+static void poll_if_init(struct mg_iface *iface) {
+  iface->data = MG_CALLOC(1, sizeof(struct poll_if_data));
+}
+
+static void poll_if_free(struct mg_iface *iface) {
+  struct poll_if_data *d = (struct poll_if_data *) iface->data;
+  if (d != NULL) {
+    MG_FREE(d->fds);
+    MG_FREE(d->conns);
+    MG_FREE(d);
+  }
+  iface->data = NULL;
+}
+
+static void poll_if_add_conn(struct mg_connection *nc) {
+  (void) nc;
+}
+
+static void poll_if_remove_conn(struct mg_connection *nc) {
+  (void) nc;
+}
+
+static int poll_if_listen_tcp(struct mg_connection *nc,
+                              union socket_address *sa) {
+  return mg_sock_listen(nc, sa, SOCK_STREAM, INT_MAX);
+}
+
+static int poll_if_listen_udp(struct mg_connection *nc,
+                              union socket_address *sa) {
+  return mg_sock_listen(nc, sa, SOCK_DGRAM, INT_MAX);
+}
+
+static void poll_if_connect_tcp(struct mg_connection *nc,
+                                const union socket_address *sa) {
+  mg_sock_connect(nc, sa, SOCK_STREAM, INT_MAX);
+}
+
+static void poll_if_connect_udp(struct mg_connection *nc) {
+  mg_sock_connect(nc, &nc->sa, SOCK_DGRAM, INT_MAX);
+}
+
+static void poll_if_sock_set(struct mg_connection *nc, sock_t sock) {
+  if (sock == INVALID_SOCKET) return;
+  mg_sock_set_non_blocking(sock);
+  mg_set_close_on_exec(sock);
+  nc->sock = sock;
+}
+
+// Makes room for n entries. Returns 0 if memory ran out.
+static int poll_if_reserve(struct poll_if_data *d, size_t n) {
+  struct pollfd *fds;
+  struct mg_connection **conns;
+  size_t cap = d->cap == 0 ? 64 : d->cap;
+  if (n <= d->cap) return 1;
+  while (cap < n) cap *= 2;
+  fds = (struct pollfd *) MG_REALLOC(d->fds, cap * sizeof(*fds));
+  if (fds != NULL) d->fds = fds;
+  conns = (struct mg_connection **) MG_REALLOC(d->conns, cap * sizeof(*conns));
+  if (conns != NULL) d->conns = conns;
+  if (fds == NULL || conns == NULL) return 0;
+  d->cap = cap;
+  return 1;
+}
+
+static void poll_if_add(struct poll_if_data *d, size_t *n, sock_t fd,
+                        short events, struct mg_connection *nc) {
+  d->fds[*n].fd = fd;
+  d->fds[*n].events = events;
+  d->fds[*n].revents = 0;
+  d->conns[*n] = nc;
+  (*n)++;
+}
+
+// Fills the array; returns the number of entries. Sets *pending if a
+// connection has work that must not wait.
+static size_t poll_if_fill(struct mg_iface *iface, struct poll_if_data *d,
+                           int *pending) {
+  struct mg_mgr *mgr = iface->mgr;
+  struct mg_connection *nc;
+  size_t n = 0, total = 1;
+  for (nc = mgr->active_connections; nc != NULL; nc = nc->next) total++;
+  if (!poll_if_reserve(d, total)) return 0;
+  if (iface == mgr->ifaces[0] && mgr->ctl[1] != INVALID_SOCKET) {
+    poll_if_add(d, &n, mgr->ctl[1], POLLIN, NULL);
+  }
+  for (nc = mgr->active_connections; nc != NULL; nc = nc->next) {
+    short ev = 0;
+    if (nc->iface != iface) continue;
+    if (mg_sock_has_pending(nc)) *pending = 1;
+    if (nc->sock == INVALID_SOCKET) continue;
+    if (mg_sock_wants_read(nc)) ev |= POLLIN;
+    if (mg_sock_wants_write(nc)) ev |= POLLOUT;
+    if (ev != 0) poll_if_add(d, &n, nc->sock, ev, nc);
+  }
+  return n;
+}
+
+static void poll_if_dispatch(struct mg_iface *iface, struct poll_if_data *d,
+                             size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) {
+    struct mg_connection *nc = d->conns[i];
+    short re = d->fds[i].revents;
+    int r, w;
+    if (re == 0) continue;
+    if (nc == NULL) {
+      mg_mgr_handle_ctl(iface->mgr);
+      continue;
+    }
+    // Errors and hang-ups are seen by the read or write that follows.
+    r = (re & (POLLIN | POLLHUP | POLLERR)) && mg_sock_wants_read(nc);
+    w = (re & (POLLOUT | POLLHUP | POLLERR)) && mg_sock_wants_write(nc);
+    if (r || w) mg_sock_handle_io(nc, r, w, INT_MAX);
+  }
+}
+
+static time_t poll_if_poll(struct mg_iface *iface, int timeout_ms) {
+  struct poll_if_data *d = (struct poll_if_data *) iface->data;
+  struct mg_connection *nc, *next;
+  int pending = 0, rc;
+  size_t n;
+  if (d == NULL) return (time_t) mg_time();
+  n = poll_if_fill(iface, d, &pending);
+  timeout_ms = pending ? 0 : mg_sock_poll_timeout(iface->mgr, timeout_ms);
+  rc = poll(d->fds, (nfds_t) n, timeout_ms);
+  if (rc < 0 && errno != EINTR) MG_ERROR(("poll: errno %d", errno));
+  if (rc > 0) poll_if_dispatch(iface, d, n);
+  for (nc = iface->mgr->active_connections; nc != NULL; nc = next) {
+    next = nc->next;
+    if (nc->iface == iface && (nc->flags & MG_F_CONNECTING) && nc->err != 0) {
+      mg_sock_handle_io(nc, 0, 0, INT_MAX);
+    }
+  }
+  return (time_t) mg_time();
+}
+
+const struct mg_iface_vtable mg_poll_iface_vtable = {
+    poll_if_init,        poll_if_free,        poll_if_add_conn,
+    poll_if_remove_conn, poll_if_poll,        poll_if_listen_tcp,
+    poll_if_listen_udp,  poll_if_connect_tcp, poll_if_connect_udp,
+    mg_sock_tcp_send,    mg_sock_udp_send,    mg_sock_tcp_recv,
+    mg_sock_udp_recv,    mg_sock_create_conn, mg_sock_destroy_conn,
+    poll_if_sock_set,    mg_sock_get_conn_addr,
+};
+
+#endif  // MG_ENABLE_POLL
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/sock_epoll.c"
+#endif
+// connections cost no system calls. Level-triggered; a connection's
+// registration changes only when what it wants changes (rare on the
+// request path: read, answer, read again).
+
+
+#if MG_ENABLE_EPOLL
+
+#define EPOLL_IF_MAX_EVENTS 256  // Events taken per epoll_wait()
+
+struct epoll_if_data {
+  int epfd;        // The epoll instance
+  int ctl_added;   // mgr->ctl[1] is registered
+  struct epoll_event events[EPOLL_IF_MAX_EVENTS];
+};
+
+// What a connection has registered is kept in nc->mgr_data: the socket
+// (plus one) shifted left by two, and the EPOLLIN/EPOLLOUT bits as 1 and 2.
+#define EPOLL_IF_REG(sock, mask) \
+  ((void *) (uintptr_t) ((((uintptr_t) (sock) + 1) << 2) | (uintptr_t) (mask)))
+#define EPOLL_IF_SOCK(v) ((sock_t) (((uintptr_t) (v) >> 2) - 1))
+#define EPOLL_IF_MASK(v) ((int) ((uintptr_t) (v) &3))
+
+static void epoll_if_init(struct mg_iface *iface) {
+  struct epoll_if_data *d =
+      (struct epoll_if_data *) MG_CALLOC(1, sizeof(*d));
+  if (d == NULL) return;
+  if ((d->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0) {
+    MG_ERROR(("epoll_create1: errno %d", errno));
+    MG_FREE(d);
+    return;
+  }
+  iface->data = d;
+}
+
+static void epoll_if_free(struct mg_iface *iface) {
+  struct epoll_if_data *d = (struct epoll_if_data *) iface->data;
+  if (d != NULL) {
+    close(d->epfd);
+    MG_FREE(d);
+  }
+  iface->data = NULL;
+}
+
+static void epoll_if_add_conn(struct mg_connection *nc) {
+  nc->mgr_data = NULL;  // Nothing registered yet
+}
+
+// Removes the registration explicitly: another process may share the
+// descriptor (after fork), and then close() would not remove it.
+static void epoll_if_remove_conn(struct mg_connection *nc) {
+  struct epoll_if_data *d = (struct epoll_if_data *) nc->iface->data;
+  if (d != NULL && nc->mgr_data != NULL && EPOLL_IF_MASK(nc->mgr_data) != 0 &&
+      EPOLL_IF_SOCK(nc->mgr_data) == nc->sock) {
+    epoll_ctl(d->epfd, EPOLL_CTL_DEL, nc->sock, NULL);
+  }
+  nc->mgr_data = NULL;
+}
+
+static int epoll_if_listen_tcp(struct mg_connection *nc,
+                               union socket_address *sa) {
+  return mg_sock_listen(nc, sa, SOCK_STREAM, INT_MAX);
+}
+
+static int epoll_if_listen_udp(struct mg_connection *nc,
+                               union socket_address *sa) {
+  return mg_sock_listen(nc, sa, SOCK_DGRAM, INT_MAX);
+}
+
+static void epoll_if_connect_tcp(struct mg_connection *nc,
+                                 const union socket_address *sa) {
+  mg_sock_connect(nc, sa, SOCK_STREAM, INT_MAX);
+}
+
+static void epoll_if_connect_udp(struct mg_connection *nc) {
+  mg_sock_connect(nc, &nc->sa, SOCK_DGRAM, INT_MAX);
+}
+
+static void epoll_if_sock_set(struct mg_connection *nc, sock_t sock) {
+  if (sock == INVALID_SOCKET) return;
+  mg_sock_set_non_blocking(sock);
+  mg_set_close_on_exec(sock);
+  nc->sock = sock;
+}
+
+// Brings nc's registration in line with what it wants now. A connection
+// that wants nothing is not registered at all, so a peer's hang-up cannot
+// wake us while it is backpressured.
+static void epoll_if_sync(struct epoll_if_data *d, struct mg_connection *nc) {
+  int want = (mg_sock_wants_read(nc) ? 1 : 0) | (mg_sock_wants_write(nc) ? 2 : 0);
+  int have = 0, op;
+  struct epoll_event ev;
+  if (nc->mgr_data != NULL && EPOLL_IF_SOCK(nc->mgr_data) == nc->sock) {
+    have = EPOLL_IF_MASK(nc->mgr_data);
+  }
+  if (want == have) return;
+  op = have == 0 ? EPOLL_CTL_ADD : want == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
+  memset(&ev, 0, sizeof(ev));
+  ev.events = 0;
+  if (want & 1) ev.events |= (uint32_t) EPOLLIN;
+  if (want & 2) ev.events |= (uint32_t) EPOLLOUT;
+  ev.data.ptr = nc;
+  if (epoll_ctl(d->epfd, op, nc->sock, &ev) != 0) {
+    MG_ERROR(("%p epoll_ctl(%d, %d): errno %d", (void *) nc, op,
+              (int) nc->sock, errno));
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+    return;
+  }
+  nc->mgr_data = EPOLL_IF_REG(nc->sock, want);
+}
+
+// Syncs every connection's registration. Returns 1 if one has work that
+// must not wait (a failed connect, a close, a UDP reply to send).
+static int epoll_if_sync_all(struct mg_iface *iface,
+                             struct epoll_if_data *d) {
+  struct mg_connection *nc, *next;
+  int pending = 0;
+  for (nc = iface->mgr->active_connections; nc != NULL; nc = next) {
+    next = nc->next;
+    if (nc->iface != iface) continue;
+    if (mg_sock_has_pending(nc)) pending = 1;
+    if (nc->sock == INVALID_SOCKET) continue;
+    if ((nc->flags & MG_F_UDP) && nc->listener != NULL) {
+      // A UDP per-peer connection shares its listener's socket, which can
+      // be registered once only: send its datagrams directly.
+      if (nc->send_mbuf.len > 0) mg_sock_handle_io(nc, 0, 1, INT_MAX);
+      continue;
+    }
+    epoll_if_sync(d, nc);
+  }
+  return pending;
+}
+
+static void epoll_if_add_ctl(struct mg_iface *iface, struct epoll_if_data *d) {
+  struct epoll_event ev;
+  struct mg_mgr *mgr = iface->mgr;
+  if (d->ctl_added || iface != mgr->ifaces[0] ||
+      mgr->ctl[1] == INVALID_SOCKET) {
+    return;
+  }
+  memset(&ev, 0, sizeof(ev));
+  ev.events = EPOLLIN;
+  ev.data.ptr = d;  // Marks the broadcast socket
+  if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, mgr->ctl[1], &ev) == 0) {
+    d->ctl_added = 1;
+  }
+}
+
+static void epoll_if_dispatch(struct mg_iface *iface, struct epoll_if_data *d,
+                              int n) {
+  int i;
+  for (i = 0; i < n; i++) {
+    uint32_t re = d->events[i].events;
+    struct mg_connection *nc;
+    int r, w;
+    if (d->events[i].data.ptr == d) {
+      mg_mgr_handle_ctl(iface->mgr);
+      continue;
+    }
+    nc = (struct mg_connection *) d->events[i].data.ptr;
+    r = (re & (EPOLLIN | EPOLLHUP | EPOLLERR)) && mg_sock_wants_read(nc);
+    w = (re & (EPOLLOUT | EPOLLHUP | EPOLLERR)) && mg_sock_wants_write(nc);
+    if (r || w) mg_sock_handle_io(nc, r, w, INT_MAX);
+  }
+}
+
+static time_t epoll_if_poll(struct mg_iface *iface, int timeout_ms) {
+  struct epoll_if_data *d = (struct epoll_if_data *) iface->data;
+  struct mg_connection *nc, *next;
+  int n, pending;
+  if (d == NULL) return (time_t) mg_time();
+  epoll_if_add_ctl(iface, d);
+  pending = epoll_if_sync_all(iface, d);
+  timeout_ms = pending ? 0 : mg_sock_poll_timeout(iface->mgr, timeout_ms);
+  n = epoll_wait(d->epfd, d->events, EPOLL_IF_MAX_EVENTS, timeout_ms);
+  if (n < 0 && errno != EINTR) MG_ERROR(("epoll_wait: errno %d", errno));
+  if (n > 0) epoll_if_dispatch(iface, d, n);
+  for (nc = iface->mgr->active_connections; nc != NULL; nc = next) {
+    next = nc->next;
+    if (nc->iface == iface && (nc->flags & MG_F_CONNECTING) && nc->err != 0) {
+      mg_sock_handle_io(nc, 0, 0, INT_MAX);
+    }
+  }
+  return (time_t) mg_time();
+}
+
+const struct mg_iface_vtable mg_epoll_iface_vtable = {
+    epoll_if_init,        epoll_if_free,        epoll_if_add_conn,
+    epoll_if_remove_conn, epoll_if_poll,        epoll_if_listen_tcp,
+    epoll_if_listen_udp,  epoll_if_connect_tcp, epoll_if_connect_udp,
+    mg_sock_tcp_send,     mg_sock_udp_send,     mg_sock_tcp_recv,
+    mg_sock_udp_recv,     mg_sock_create_conn,  mg_sock_destroy_conn,
+    epoll_if_sock_set,    mg_sock_get_conn_addr,
+};
+
+#endif  // MG_ENABLE_EPOLL
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/http_parse.c"
 #endif
@@ -7051,6 +7426,9 @@ void mg_http_proxy_rewrite(struct mg_connection *nc, struct http_message *hm,
 //   predict; a plain xorshift or splitmix state can be recovered from a few
 //   observed masks. Reading the seed per connection keeps threads that run
 //   separate managers free of shared state.
+// - Frames the application sends after our close frame are dropped.
+// - After sending a close frame we wait MG_WEBSOCKET_CLOSE_WAIT seconds for
+//   the peer's, then close the TCP connection anyway.
 
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define WS_CLOSE_PROTOCOL_ERROR 1002
@@ -7306,6 +7684,11 @@ void mg_send_websocket_framev(struct mg_connection *nc, int op_and_flags,
   uint64_t len = 0;
   size_t hl, off;
   int i, client = nc->listener == NULL;
+  // Nothing may follow our close frame (RFC 6455 5.5.1).
+  if (ws != NULL && ws->close_sent) {
+    MG_DEBUG(("%p frame after close dropped", (void *) nc));
+    return;
+  }
   for (i = 0; i < num_strings; i++) len += strings[i].len;
   if (client) {
     if (ws == NULL) memset(&tmp, 0, sizeof(tmp));  // Fresh seed, this once

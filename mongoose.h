@@ -36,6 +36,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -43,6 +44,10 @@
 #include <sys/time.h>
 #include <sys/types.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/epoll.h>
+#include <sys/sendfile.h>
+#endif
 
 typedef int sock_t;         // A socket descriptor.
 typedef struct stat cs_stat_t;  // What mg_stat() fills.
@@ -90,6 +95,25 @@ union socket_address {
 
 #ifndef MG_ENABLE_LOG
 #define MG_ENABLE_LOG 1  // MG_ERROR/MG_INFO/MG_DEBUG messages to stderr
+#endif
+
+#ifndef MG_ENABLE_POLL
+#define MG_ENABLE_POLL 1  // The poll() iface: mg_poll_iface_vtable
+#endif
+
+#ifndef MG_ENABLE_EPOLL
+#ifdef __linux__
+#define MG_ENABLE_EPOLL 1  // The epoll iface (Linux): mg_epoll_iface_vtable
+#else
+#define MG_ENABLE_EPOLL 0
+#endif
+#endif
+
+// The iface every manager uses unless mg_mgr_init_opt() names another:
+// mg_socket_iface_vtable (select()), mg_poll_iface_vtable or
+// mg_epoll_iface_vtable.
+#ifndef MG_DEFAULT_IFACE
+#define MG_DEFAULT_IFACE mg_socket_iface_vtable
 #endif
 
 #ifndef MG_ENABLE_HTTP
@@ -824,9 +848,17 @@ struct mg_iface_vtable {
 // The ifaces compiled in; mg_ifaces[0] is the default.
 extern const struct mg_iface_vtable *mg_ifaces[];
 extern int mg_num_ifaces;
-// The select() iface.
+// The select() iface: the default (see MG_DEFAULT_IFACE).
 extern const struct mg_iface_vtable mg_socket_iface_vtable;
-#define mg_default_iface_vtable mg_socket_iface_vtable
+#if MG_ENABLE_POLL
+// The poll() iface: no FD_SETSIZE limit.
+extern const struct mg_iface_vtable mg_poll_iface_vtable;
+#endif
+#if MG_ENABLE_EPOLL
+// The epoll iface (Linux): scales to many idle connections.
+extern const struct mg_iface_vtable mg_epoll_iface_vtable;
+#endif
+#define mg_default_iface_vtable MG_DEFAULT_IFACE
 
 // Allocates an iface for mgr (not yet added to it). NULL on failure.
 struct mg_iface *mg_if_create_iface(const struct mg_iface_vtable *vtable,

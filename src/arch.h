@@ -27,6 +27,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -34,6 +35,10 @@
 #include <sys/time.h>
 #include <sys/types.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/epoll.h>
+#include <sys/sendfile.h>
+#endif
 
 typedef int sock_t;         // A socket descriptor.
 typedef struct stat cs_stat_t;  // What mg_stat() fills.

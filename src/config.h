@@ -31,6 +31,25 @@
 #define MG_ENABLE_LOG 1  // MG_ERROR/MG_INFO/MG_DEBUG messages to stderr
 #endif
 
+#ifndef MG_ENABLE_POLL
+#define MG_ENABLE_POLL 1  // The poll() iface: mg_poll_iface_vtable
+#endif
+
+#ifndef MG_ENABLE_EPOLL
+#ifdef __linux__
+#define MG_ENABLE_EPOLL 1  // The epoll iface (Linux): mg_epoll_iface_vtable
+#else
+#define MG_ENABLE_EPOLL 0
+#endif
+#endif
+
+// The iface every manager uses unless mg_mgr_init_opt() names another:
+// mg_socket_iface_vtable (select()), mg_poll_iface_vtable or
+// mg_epoll_iface_vtable.
+#ifndef MG_DEFAULT_IFACE
+#define MG_DEFAULT_IFACE mg_socket_iface_vtable
+#endif
+
 #ifndef MG_ENABLE_HTTP
 #define MG_ENABLE_HTTP 1  // HTTP server and client (src/http*.c)
 #endif

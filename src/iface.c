@@ -1,6 +1,8 @@
 #include "internal.h"
 
-const struct mg_iface_vtable *mg_ifaces[] = {&mg_socket_iface_vtable};
+// Only the default: every manager creates (and polls) each iface listed
+// here. The others are chosen with mg_mgr_init_opt(): opts.main_iface.
+const struct mg_iface_vtable *mg_ifaces[] = {&MG_DEFAULT_IFACE};
 int mg_num_ifaces = (int) (sizeof(mg_ifaces) / sizeof(mg_ifaces[0]));
 
 struct mg_iface *mg_if_create_iface(const struct mg_iface_vtable *vtable,

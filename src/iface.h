@@ -43,9 +43,17 @@ struct mg_iface_vtable {
 // The ifaces compiled in; mg_ifaces[0] is the default.
 extern const struct mg_iface_vtable *mg_ifaces[];
 extern int mg_num_ifaces;
-// The select() iface.
+// The select() iface: the default (see MG_DEFAULT_IFACE).
 extern const struct mg_iface_vtable mg_socket_iface_vtable;
-#define mg_default_iface_vtable mg_socket_iface_vtable
+#if MG_ENABLE_POLL
+// The poll() iface: no FD_SETSIZE limit.
+extern const struct mg_iface_vtable mg_poll_iface_vtable;
+#endif
+#if MG_ENABLE_EPOLL
+// The epoll iface (Linux): scales to many idle connections.
+extern const struct mg_iface_vtable mg_epoll_iface_vtable;
+#endif
+#define mg_default_iface_vtable MG_DEFAULT_IFACE
 
 // Allocates an iface for mgr (not yet added to it). NULL on failure.
 struct mg_iface *mg_if_create_iface(const struct mg_iface_vtable *vtable,

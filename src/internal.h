@@ -49,6 +49,21 @@ void mg_sock_connect(struct mg_connection *nc, const union socket_address *sa,
                      int type, int fd_limit);
 void mg_sock_accept_conns(struct mg_connection *lc, int fd_limit);
 int mg_sock_get_error(sock_t sock);
+// Readiness interest: read unless backpressured, connecting, at EOF or a
+// UDP per-peer connection (its listener reads); write while connecting or
+// while bytes are queued.
+int mg_sock_wants_read(const struct mg_connection *nc);
+int mg_sock_wants_write(const struct mg_connection *nc);
+// True if nc has work that must not wait for I/O (a failed connect to
+// report, a close to perform).
+int mg_sock_has_pending(const struct mg_connection *nc);
+// Performs the I/O the iface saw nc ready for: connect completion, accept,
+// receive, send.
+void mg_sock_handle_io(struct mg_connection *nc, int can_read, int can_write,
+                       int fd_limit);
+// The wait for this iteration: at most timeout_ms, cut short by the
+// nearest timer.
+int mg_sock_poll_timeout(struct mg_mgr *mgr, int timeout_ms);
 int mg_sock_set_non_blocking(sock_t sock);
 void mg_sock_close(sock_t sock);
 int mg_sock_recv_nb(sock_t sock, void *buf, size_t len);

@@ -161,6 +161,60 @@ void mg_sock_accept_conns(struct mg_connection *lc, int fd_limit) {
   }
 }
 
+int mg_sock_wants_read(const struct mg_connection *nc) {
+  // The per-peer connections of a UDP listener share its socket: only the
+  // listener reads. A full recv_mbuf is not read (backpressure).
+  if ((nc->flags & MG_F_UDP) && nc->listener != NULL) return 0;
+  return !(nc->flags & (MG_F_CONNECTING | MG_F_PEER_EOF |
+                        MG_F_CLOSE_IMMEDIATELY)) &&
+         nc->recv_mbuf.len < nc->recv_mbuf_limit;
+}
+
+int mg_sock_wants_write(const struct mg_connection *nc) {
+  return (nc->flags & MG_F_CONNECTING) || nc->send_mbuf.len > 0;
+}
+
+// Something to do without waiting: a failed connect to report, or a
+// connection to close.
+int mg_sock_has_pending(const struct mg_connection *nc) {
+  return ((nc->flags & MG_F_CONNECTING) && nc->err != 0) ||
+         (nc->flags & MG_F_CLOSE_IMMEDIATELY) ||
+         ((nc->flags & MG_F_SEND_AND_CLOSE) && nc->send_mbuf.len == 0);
+}
+
+void mg_sock_handle_io(struct mg_connection *nc, int can_read,
+                       int can_write, int fd_limit) {
+  if (nc->flags & MG_F_CONNECTING) {
+    if (nc->err != 0) {
+      mg_if_connect_cb(nc, nc->err);
+      return;
+    }
+    if (!can_read && !can_write) return;
+    mg_if_connect_cb(nc, (nc->flags & MG_F_UDP) ? 0
+                                                : mg_sock_get_error(nc->sock));
+    if (nc->err != 0) return;
+  }
+  if (can_read) {
+    if ((nc->flags & MG_F_LISTENING) && !(nc->flags & MG_F_UDP)) {
+      mg_sock_accept_conns(nc, fd_limit);
+    } else {
+      mg_if_can_recv_cb(nc);
+    }
+  }
+  if (can_write) mg_if_can_send_cb(nc);
+}
+
+int mg_sock_poll_timeout(struct mg_mgr *mgr, int timeout_ms) {
+  double min_timer = mg_mgr_min_timer(mgr);
+  if (min_timer > 0) {
+    // Round up, so the wait does not end just before the timer is due.
+    double ms = (min_timer - mg_time()) * 1000.0 + 1;
+    if (ms < 0) ms = 0;
+    if (ms < timeout_ms) timeout_ms = (int) ms;
+  }
+  return timeout_ms < 0 ? 0 : timeout_ms;
+}
+
 int mg_sock_recv_nb(sock_t sock, void *buf, size_t len) {
   return (int) recv(sock, buf, len, MSG_DONTWAIT);
 }

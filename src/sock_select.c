@@ -48,27 +48,6 @@ static void select_if_sock_set(struct mg_connection *nc, sock_t sock) {
   nc->sock = sock;
 }
 
-static int select_if_wants_read(const struct mg_connection *nc) {
-  // The per-peer connections of a UDP listener share its socket: only the
-  // listener reads. A full recv_mbuf is not read (backpressure).
-  if ((nc->flags & MG_F_UDP) && nc->listener != NULL) return 0;
-  return !(nc->flags & (MG_F_CONNECTING | MG_F_PEER_EOF |
-                        MG_F_CLOSE_IMMEDIATELY)) &&
-         nc->recv_mbuf.len < nc->recv_mbuf_limit;
-}
-
-static int select_if_wants_write(const struct mg_connection *nc) {
-  return (nc->flags & MG_F_CONNECTING) || nc->send_mbuf.len > 0;
-}
-
-// Something to do without waiting: a failed connect to report, or a
-// connection to close.
-static int select_if_has_pending(const struct mg_connection *nc) {
-  return ((nc->flags & MG_F_CONNECTING) && nc->err != 0) ||
-         (nc->flags & MG_F_CLOSE_IMMEDIATELY) ||
-         ((nc->flags & MG_F_SEND_AND_CLOSE) && nc->send_mbuf.len == 0);
-}
-
 // Fills the sets; returns the highest descriptor, or -1. Sets *pending if a
 // connection has work that must not wait.
 static int select_if_fill(struct mg_iface *iface, fd_set *rd, fd_set *wr,
@@ -83,46 +62,13 @@ static int select_if_fill(struct mg_iface *iface, fd_set *rd, fd_set *wr,
   }
   for (nc = mgr->active_connections; nc != NULL; nc = nc->next) {
     if (nc->iface != iface) continue;
-    if (select_if_has_pending(nc)) *pending = 1;
+    if (mg_sock_has_pending(nc)) *pending = 1;
     if (nc->sock == INVALID_SOCKET || nc->sock >= FD_SETSIZE) continue;
-    if (select_if_wants_read(nc)) FD_SET(nc->sock, rd);
-    if (select_if_wants_write(nc)) FD_SET(nc->sock, wr);
+    if (mg_sock_wants_read(nc)) FD_SET(nc->sock, rd);
+    if (mg_sock_wants_write(nc)) FD_SET(nc->sock, wr);
     if (nc->sock > max_fd) max_fd = nc->sock;
   }
   return max_fd;
-}
-
-static void select_if_handle(struct mg_connection *nc, int can_read,
-                             int can_write) {
-  if (nc->flags & MG_F_CONNECTING) {
-    if (nc->err != 0) {
-      mg_if_connect_cb(nc, nc->err);
-      return;
-    }
-    if (!can_read && !can_write) return;
-    mg_if_connect_cb(nc, (nc->flags & MG_F_UDP) ? 0
-                                                : mg_sock_get_error(nc->sock));
-    if (nc->err != 0) return;
-  }
-  if (can_read) {
-    if ((nc->flags & MG_F_LISTENING) && !(nc->flags & MG_F_UDP)) {
-      mg_sock_accept_conns(nc, FD_SETSIZE);
-    } else {
-      mg_if_can_recv_cb(nc);
-    }
-  }
-  if (can_write) mg_if_can_send_cb(nc);
-}
-
-static int select_if_timeout(struct mg_mgr *mgr, int timeout_ms) {
-  double min_timer = mg_mgr_min_timer(mgr);
-  if (min_timer > 0) {
-    // Round up, so the wait does not end just before the timer is due.
-    double ms = (min_timer - mg_time()) * 1000.0 + 1;
-    if (ms < 0) ms = 0;
-    if (ms < timeout_ms) timeout_ms = (int) ms;
-  }
-  return timeout_ms < 0 ? 0 : timeout_ms;
 }
 
 static time_t select_if_poll(struct mg_iface *iface, int timeout_ms) {
@@ -134,7 +80,7 @@ static time_t select_if_poll(struct mg_iface *iface, int timeout_ms) {
   FD_ZERO(&rd);
   FD_ZERO(&wr);
   max_fd = select_if_fill(iface, &rd, &wr, &pending);
-  timeout_ms = pending ? 0 : select_if_timeout(mgr, timeout_ms);
+  timeout_ms = pending ? 0 : mg_sock_poll_timeout(mgr, timeout_ms);
   tv.tv_sec = timeout_ms / 1000;
   tv.tv_usec = (timeout_ms % 1000) * 1000;
   n = select(max_fd + 1, &rd, &wr, NULL, &tv);
@@ -154,11 +100,11 @@ static time_t select_if_poll(struct mg_iface *iface, int timeout_ms) {
     next = nc->next;
     if (nc->iface != iface) continue;
     if (n > 0 && nc->sock != INVALID_SOCKET && nc->sock < FD_SETSIZE) {
-      r = FD_ISSET(nc->sock, &rd) && select_if_wants_read(nc);
-      w = FD_ISSET(nc->sock, &wr) && select_if_wants_write(nc);
+      r = FD_ISSET(nc->sock, &rd) && mg_sock_wants_read(nc);
+      w = FD_ISSET(nc->sock, &wr) && mg_sock_wants_write(nc);
     }
     if (r || w || ((nc->flags & MG_F_CONNECTING) && nc->err != 0)) {
-      select_if_handle(nc, r, w);
+      mg_sock_handle_io(nc, r, w, FD_SETSIZE);
     }
   }
   return (time_t) mg_time();

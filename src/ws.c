@@ -27,6 +27,9 @@
 //   predict; a plain xorshift or splitmix state can be recovered from a few
 //   observed masks. Reading the seed per connection keeps threads that run
 //   separate managers free of shared state.
+// - Frames the application sends after our close frame are dropped.
+// - After sending a close frame we wait MG_WEBSOCKET_CLOSE_WAIT seconds for
+//   the peer's, then close the TCP connection anyway.
 
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define WS_CLOSE_PROTOCOL_ERROR 1002
@@ -282,6 +285,11 @@ void mg_send_websocket_framev(struct mg_connection *nc, int op_and_flags,
   uint64_t len = 0;
   size_t hl, off;
   int i, client = nc->listener == NULL;
+  // Nothing may follow our close frame (RFC 6455 5.5.1).
+  if (ws != NULL && ws->close_sent) {
+    MG_DEBUG(("%p frame after close dropped", (void *) nc));
+    return;
+  }
   for (i = 0; i < num_strings; i++) len += strings[i].len;
   if (client) {
     if (ws == NULL) memset(&tmp, 0, sizeof(tmp));  // Fresh seed, this once

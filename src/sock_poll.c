@@ -1,0 +1,158 @@
+// The poll() iface: like the select() iface, without the FD_SETSIZE limit.
+// Each iteration builds a pollfd array of the connections that want I/O.
+#include "internal.h"
+
+#if MG_ENABLE_POLL
+
+struct poll_if_data {
+  struct pollfd *fds;             // What poll() watches
+  struct mg_connection **conns;   // conns[i] owns fds[i]; NULL: ctl socket
+  size_t cap;                     // Entries allocated in both arrays
+};
+
+static void poll_if_init(struct mg_iface *iface) {
+  iface->data = MG_CALLOC(1, sizeof(struct poll_if_data));
+}
+
+static void poll_if_free(struct mg_iface *iface) {
+  struct poll_if_data *d = (struct poll_if_data *) iface->data;
+  if (d != NULL) {
+    MG_FREE(d->fds);
+    MG_FREE(d->conns);
+    MG_FREE(d);
+  }
+  iface->data = NULL;
+}
+
+static void poll_if_add_conn(struct mg_connection *nc) {
+  (void) nc;
+}
+
+static void poll_if_remove_conn(struct mg_connection *nc) {
+  (void) nc;
+}
+
+static int poll_if_listen_tcp(struct mg_connection *nc,
+                              union socket_address *sa) {
+  return mg_sock_listen(nc, sa, SOCK_STREAM, INT_MAX);
+}
+
+static int poll_if_listen_udp(struct mg_connection *nc,
+                              union socket_address *sa) {
+  return mg_sock_listen(nc, sa, SOCK_DGRAM, INT_MAX);
+}
+
+static void poll_if_connect_tcp(struct mg_connection *nc,
+                                const union socket_address *sa) {
+  mg_sock_connect(nc, sa, SOCK_STREAM, INT_MAX);
+}
+
+static void poll_if_connect_udp(struct mg_connection *nc) {
+  mg_sock_connect(nc, &nc->sa, SOCK_DGRAM, INT_MAX);
+}
+
+static void poll_if_sock_set(struct mg_connection *nc, sock_t sock) {
+  if (sock == INVALID_SOCKET) return;
+  mg_sock_set_non_blocking(sock);
+  mg_set_close_on_exec(sock);
+  nc->sock = sock;
+}
+
+// Makes room for n entries. Returns 0 if memory ran out.
+static int poll_if_reserve(struct poll_if_data *d, size_t n) {
+  struct pollfd *fds;
+  struct mg_connection **conns;
+  size_t cap = d->cap == 0 ? 64 : d->cap;
+  if (n <= d->cap) return 1;
+  while (cap < n) cap *= 2;
+  fds = (struct pollfd *) MG_REALLOC(d->fds, cap * sizeof(*fds));
+  if (fds != NULL) d->fds = fds;
+  conns = (struct mg_connection **) MG_REALLOC(d->conns, cap * sizeof(*conns));
+  if (conns != NULL) d->conns = conns;
+  if (fds == NULL || conns == NULL) return 0;
+  d->cap = cap;
+  return 1;
+}
+
+static void poll_if_add(struct poll_if_data *d, size_t *n, sock_t fd,
+                        short events, struct mg_connection *nc) {
+  d->fds[*n].fd = fd;
+  d->fds[*n].events = events;
+  d->fds[*n].revents = 0;
+  d->conns[*n] = nc;
+  (*n)++;
+}
+
+// Fills the array; returns the number of entries. Sets *pending if a
+// connection has work that must not wait.
+static size_t poll_if_fill(struct mg_iface *iface, struct poll_if_data *d,
+                           int *pending) {
+  struct mg_mgr *mgr = iface->mgr;
+  struct mg_connection *nc;
+  size_t n = 0, total = 1;
+  for (nc = mgr->active_connections; nc != NULL; nc = nc->next) total++;
+  if (!poll_if_reserve(d, total)) return 0;
+  if (iface == mgr->ifaces[0] && mgr->ctl[1] != INVALID_SOCKET) {
+    poll_if_add(d, &n, mgr->ctl[1], POLLIN, NULL);
+  }
+  for (nc = mgr->active_connections; nc != NULL; nc = nc->next) {
+    short ev = 0;
+    if (nc->iface != iface) continue;
+    if (mg_sock_has_pending(nc)) *pending = 1;
+    if (nc->sock == INVALID_SOCKET) continue;
+    if (mg_sock_wants_read(nc)) ev |= POLLIN;
+    if (mg_sock_wants_write(nc)) ev |= POLLOUT;
+    if (ev != 0) poll_if_add(d, &n, nc->sock, ev, nc);
+  }
+  return n;
+}
+
+static void poll_if_dispatch(struct mg_iface *iface, struct poll_if_data *d,
+                             size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) {
+    struct mg_connection *nc = d->conns[i];
+    short re = d->fds[i].revents;
+    int r, w;
+    if (re == 0) continue;
+    if (nc == NULL) {
+      mg_mgr_handle_ctl(iface->mgr);
+      continue;
+    }
+    // Errors and hang-ups are seen by the read or write that follows.
+    r = (re & (POLLIN | POLLHUP | POLLERR)) && mg_sock_wants_read(nc);
+    w = (re & (POLLOUT | POLLHUP | POLLERR)) && mg_sock_wants_write(nc);
+    if (r || w) mg_sock_handle_io(nc, r, w, INT_MAX);
+  }
+}
+
+static time_t poll_if_poll(struct mg_iface *iface, int timeout_ms) {
+  struct poll_if_data *d = (struct poll_if_data *) iface->data;
+  struct mg_connection *nc, *next;
+  int pending = 0, rc;
+  size_t n;
+  if (d == NULL) return (time_t) mg_time();
+  n = poll_if_fill(iface, d, &pending);
+  timeout_ms = pending ? 0 : mg_sock_poll_timeout(iface->mgr, timeout_ms);
+  rc = poll(d->fds, (nfds_t) n, timeout_ms);
+  if (rc < 0 && errno != EINTR) MG_ERROR(("poll: errno %d", errno));
+  if (rc > 0) poll_if_dispatch(iface, d, n);
+  for (nc = iface->mgr->active_connections; nc != NULL; nc = next) {
+    next = nc->next;
+    if (nc->iface == iface && (nc->flags & MG_F_CONNECTING) && nc->err != 0) {
+      mg_sock_handle_io(nc, 0, 0, INT_MAX);
+    }
+  }
+  return (time_t) mg_time();
+}
+
+const struct mg_iface_vtable mg_poll_iface_vtable = {
+    poll_if_init,        poll_if_free,        poll_if_add_conn,
+    poll_if_remove_conn, poll_if_poll,        poll_if_listen_tcp,
+    poll_if_listen_udp,  poll_if_connect_tcp, poll_if_connect_udp,
+    mg_sock_tcp_send,    mg_sock_udp_send,    mg_sock_tcp_recv,
+    mg_sock_udp_recv,    mg_sock_create_conn, mg_sock_destroy_conn,
+    poll_if_sock_set,    mg_sock_get_conn_addr,
+};
+
+#endif  // MG_ENABLE_POLL
