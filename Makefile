@@ -1,4 +1,6 @@
 # mongoose: see README.md. `make test` is the one command that proves it works.
+# Builds run in parallel (tests themselves run one after another).
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
 CC ?= cc
 CXX ?= g++
 BUILD ?= build
@@ -33,7 +35,7 @@ $(BUILD)/mongoose.o: mongoose.c mongoose.h
 	$(CC) $(WARN) $(CFLAGS) -c mongoose.c -o $@
 
 # The amalgamation is generated from src/ and committed.
-mongoose.c mongoose.h: $(SRC_C) $(SRC_H) tools/amalgam.sh
+mongoose.c mongoose.h &: $(SRC_C) $(SRC_H) tools/amalgam.sh
 	tools/amalgam.sh
 
 amalgamate:

@@ -28,6 +28,10 @@
 // Core flag: a protocol handler still owes the peer a response, so end of
 // stream must not close the connection yet (the handler closes it).
 #define MG_F_HOLD_ON_EOF (1 << 16)
+// Core flag: a protocol streams a file with mg_sock_sendfile(). The iface
+// watches for write even with an empty send_mbuf, and the core then sends
+// MG_EV_SEND with 0 bytes so the protocol can go on.
+#define MG_F_SENDFILE (1 << 17)
 
 // An error code that is not an errno: the descriptor is too high for
 // select(). Socket ifaces return it from listen and set it in nc->err.
@@ -73,6 +77,12 @@ int mg_sock_set_non_blocking(sock_t sock);
 void mg_sock_close(sock_t sock);
 int mg_sock_recv_nb(sock_t sock, void *buf, size_t len);
 int mg_sock_send_all(sock_t sock, const void *buf, size_t len);
+// Sends up to len bytes of file fd from *offset straight to nc's socket
+// (Linux sendfile), advancing *offset. Returns the bytes sent, 0 if the
+// socket would block, -1 on error, -2 where sendfile is not available or
+// nc is not a plain socket of ours (then read and send instead).
+long mg_sock_sendfile(struct mg_connection *nc, int fd, int64_t *offset,
+                      size_t len);
 int mg_sock_tcp_send(struct mg_connection *nc, const void *buf, size_t len);
 int mg_sock_udp_send(struct mg_connection *nc, const void *buf, size_t len);
 int mg_sock_tcp_recv(struct mg_connection *nc, void *buf, size_t len);
@@ -105,6 +115,8 @@ struct mg_http_endpoint {
 struct mg_http_file_state {
   FILE *fp;            // NULL when no file is being sent
   int64_t remaining;   // Bytes of the file still to queue
+  int64_t offset;      // With sendfile: the next byte of the file to send
+  int mode;            // 0: undecided, 1: read into send_mbuf, 2: sendfile
 };
 
 struct mg_http_multipart_stream;  // Defined in http_multipart.c
@@ -2233,8 +2245,13 @@ void mg_if_recv_udp_cb(struct mg_connection *nc, void *buf, int len,
 
 void mg_if_can_send_cb(struct mg_connection *nc) {
   struct mbuf *io = &nc->send_mbuf;
-  int n;
-  if (io->len == 0 || (nc->flags & MG_F_CONNECTING)) return;
+  int n = 0;
+  if (nc->flags & MG_F_CONNECTING) return;
+  if (io->len == 0) {
+    // A protocol sending a file with sendfile continues from MG_EV_SEND.
+    if (nc->flags & MG_F_SENDFILE) mg_call(nc, NULL, MG_EV_SEND, &n);
+    return;
+  }
   if (nc->flags & MG_F_UDP) {
     n = nc->iface->vtable->udp_send(nc, io->buf, io->len);
   } else {
@@ -2492,7 +2509,8 @@ int mg_sock_wants_read(const struct mg_connection *nc) {
 }
 
 int mg_sock_wants_write(const struct mg_connection *nc) {
-  return (nc->flags & MG_F_CONNECTING) || nc->send_mbuf.len > 0;
+  return (nc->flags & (MG_F_CONNECTING | MG_F_SENDFILE)) ||
+         nc->send_mbuf.len > 0;
 }
 
 // Something to do without waiting: a failed connect to report, or a
@@ -2534,6 +2552,31 @@ int mg_sock_poll_timeout(struct mg_mgr *mgr, int timeout_ms) {
     if (ms < timeout_ms) timeout_ms = (int) ms;
   }
   return timeout_ms < 0 ? 0 : timeout_ms;
+}
+
+long mg_sock_sendfile(struct mg_connection *nc, int fd, int64_t *offset,
+                      size_t len) {
+#if defined(__linux__)
+  off_t off = (off_t) *offset;
+  ssize_t n;
+  // Only for our own plain sockets: a TLS or custom iface must see the
+  // bytes, and so must a traffic dump.
+  if (nc->iface->vtable->tcp_send != mg_sock_tcp_send ||
+      (nc->flags & MG_F_SSL) || nc->mgr->hexdump_file != NULL) {
+    return -2;
+  }
+  n = sendfile(nc->sock, fd, &off, len);
+  if (n >= 0) {
+    *offset = (int64_t) off;
+    return (long) n;
+  }
+  if (sock_would_block(errno)) return 0;
+  nc->err = errno;
+  return -1;
+#else
+  (void) nc, (void) fd, (void) offset, (void) len;
+  return -2;
+#endif
 }
 
 int mg_sock_recv_nb(sock_t sock, void *buf, size_t len) {
@@ -3820,7 +3863,10 @@ static int http_find_param(struct mg_str hdr, const char *name,
 static size_t http_unquote(struct mg_str v, int quoted, char *dst) {
   size_t i, n = 0;
   for (i = 0; i < v.len; i++, n++) {
-    if (quoted && v.p[i] == '\\' && i + 1 < v.len)
+    // Only \" and \\ are unescaped: browsers send a backslash in a file
+    // name as is, and "..\x" must reach the application unchanged.
+    if (quoted && v.p[i] == '\\' && i + 1 < v.len &&
+        (v.p[i + 1] == '"' || v.p[i + 1] == '\\'))
       i++;
     if (dst != NULL)
       dst[n] = v.p[i];
@@ -4802,12 +4848,52 @@ static size_t static_read_piece(struct mg_connection *nc, FILE *fp,
   return n;
 }
 
+// Files from this size on go out with sendfile() where the iface allows.
+#ifndef HTTP_SENDFILE_MIN
+#define HTTP_SENDFILE_MIN 16384
+#endif
+
+// Sends the file with sendfile() once the head has left send_mbuf.
+// Returns 0 if sendfile cannot be used (the caller reads instead).
+static int static_sendfile(struct mg_connection *nc,
+                           struct mg_http_proto_data *pd) {
+  struct mg_http_file_state *fs = &pd->file;
+  long n;
+  if (fs->mode == 0) {
+    fs->mode = fs->remaining >= HTTP_SENDFILE_MIN ? 2 : 1;
+    fs->offset = (int64_t) ftello(fs->fp);
+    if (fs->offset < 0) fs->mode = 1;
+  }
+  if (fs->mode != 2) return 0;
+  nc->flags |= MG_F_SENDFILE;
+  if (nc->send_mbuf.len > 0) return 1;  // The head goes first
+  n = mg_sock_sendfile(nc, fileno(fs->fp), &fs->offset, (size_t) fs->remaining);
+  if (n == -2) {
+    // Not a plain socket: read from where sendfile would have started.
+    nc->flags &= ~(unsigned long) MG_F_SENDFILE;
+    fs->mode = 1;
+    if (fseeko(fs->fp, (off_t) fs->offset, SEEK_SET) == 0) return 0;
+    n = -1;
+  }
+  if (n > 0) {
+    fs->remaining -= n;
+    nc->last_io_time = (time_t) mg_time();
+  }
+  if (n < 0 || fs->remaining <= 0) {
+    if (n < 0) nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+    nc->flags &= ~(unsigned long) MG_F_SENDFILE;
+    mg_http_free_file_state(fs);
+  }
+  return 1;
+}
+
 void mg_http_transfer_file_data(struct mg_connection *nc) {
   struct mg_http_proto_data *pd =
       (struct mg_http_proto_data *) nc->proto_data;
   size_t want, n;
   int failed = 0;
   if (pd == NULL || pd->file.fp == NULL) return;
+  if (static_sendfile(nc, pd)) return;
   while (pd->file.remaining > 0 && nc->send_mbuf.len < HTTP_FILE_QUEUE_MAX) {
     want = HTTP_FILE_QUEUE_MAX - nc->send_mbuf.len;
     if ((int64_t) want > pd->file.remaining) {

@@ -681,7 +681,10 @@ static int http_find_param(struct mg_str hdr, const char *name,
 static size_t http_unquote(struct mg_str v, int quoted, char *dst) {
   size_t i, n = 0;
   for (i = 0; i < v.len; i++, n++) {
-    if (quoted && v.p[i] == '\\' && i + 1 < v.len)
+    // Only \" and \\ are unescaped: browsers send a backslash in a file
+    // name as is, and "..\x" must reach the application unchanged.
+    if (quoted && v.p[i] == '\\' && i + 1 < v.len &&
+        (v.p[i + 1] == '"' || v.p[i + 1] == '\\'))
       i++;
     if (dst != NULL)
       dst[n] = v.p[i];

@@ -63,12 +63,52 @@ static size_t static_read_piece(struct mg_connection *nc, FILE *fp,
   return n;
 }
 
+// Files from this size on go out with sendfile() where the iface allows.
+#ifndef HTTP_SENDFILE_MIN
+#define HTTP_SENDFILE_MIN 16384
+#endif
+
+// Sends the file with sendfile() once the head has left send_mbuf.
+// Returns 0 if sendfile cannot be used (the caller reads instead).
+static int static_sendfile(struct mg_connection *nc,
+                           struct mg_http_proto_data *pd) {
+  struct mg_http_file_state *fs = &pd->file;
+  long n;
+  if (fs->mode == 0) {
+    fs->mode = fs->remaining >= HTTP_SENDFILE_MIN ? 2 : 1;
+    fs->offset = (int64_t) ftello(fs->fp);
+    if (fs->offset < 0) fs->mode = 1;
+  }
+  if (fs->mode != 2) return 0;
+  nc->flags |= MG_F_SENDFILE;
+  if (nc->send_mbuf.len > 0) return 1;  // The head goes first
+  n = mg_sock_sendfile(nc, fileno(fs->fp), &fs->offset, (size_t) fs->remaining);
+  if (n == -2) {
+    // Not a plain socket: read from where sendfile would have started.
+    nc->flags &= ~(unsigned long) MG_F_SENDFILE;
+    fs->mode = 1;
+    if (fseeko(fs->fp, (off_t) fs->offset, SEEK_SET) == 0) return 0;
+    n = -1;
+  }
+  if (n > 0) {
+    fs->remaining -= n;
+    nc->last_io_time = (time_t) mg_time();
+  }
+  if (n < 0 || fs->remaining <= 0) {
+    if (n < 0) nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+    nc->flags &= ~(unsigned long) MG_F_SENDFILE;
+    mg_http_free_file_state(fs);
+  }
+  return 1;
+}
+
 void mg_http_transfer_file_data(struct mg_connection *nc) {
   struct mg_http_proto_data *pd =
       (struct mg_http_proto_data *) nc->proto_data;
   size_t want, n;
   int failed = 0;
   if (pd == NULL || pd->file.fp == NULL) return;
+  if (static_sendfile(nc, pd)) return;
   while (pd->file.remaining > 0 && nc->send_mbuf.len < HTTP_FILE_QUEUE_MAX) {
     want = HTTP_FILE_QUEUE_MAX - nc->send_mbuf.len;
     if ((int64_t) want > pd->file.remaining) {

@@ -23,6 +23,10 @@
 // Core flag: a protocol handler still owes the peer a response, so end of
 // stream must not close the connection yet (the handler closes it).
 #define MG_F_HOLD_ON_EOF (1 << 16)
+// Core flag: a protocol streams a file with mg_sock_sendfile(). The iface
+// watches for write even with an empty send_mbuf, and the core then sends
+// MG_EV_SEND with 0 bytes so the protocol can go on.
+#define MG_F_SENDFILE (1 << 17)
 
 // An error code that is not an errno: the descriptor is too high for
 // select(). Socket ifaces return it from listen and set it in nc->err.
@@ -68,6 +72,12 @@ int mg_sock_set_non_blocking(sock_t sock);
 void mg_sock_close(sock_t sock);
 int mg_sock_recv_nb(sock_t sock, void *buf, size_t len);
 int mg_sock_send_all(sock_t sock, const void *buf, size_t len);
+// Sends up to len bytes of file fd from *offset straight to nc's socket
+// (Linux sendfile), advancing *offset. Returns the bytes sent, 0 if the
+// socket would block, -1 on error, -2 where sendfile is not available or
+// nc is not a plain socket of ours (then read and send instead).
+long mg_sock_sendfile(struct mg_connection *nc, int fd, int64_t *offset,
+                      size_t len);
 int mg_sock_tcp_send(struct mg_connection *nc, const void *buf, size_t len);
 int mg_sock_udp_send(struct mg_connection *nc, const void *buf, size_t len);
 int mg_sock_tcp_recv(struct mg_connection *nc, void *buf, size_t len);
@@ -100,6 +110,8 @@ struct mg_http_endpoint {
 struct mg_http_file_state {
   FILE *fp;            // NULL when no file is being sent
   int64_t remaining;   // Bytes of the file still to queue
+  int64_t offset;      // With sendfile: the next byte of the file to send
+  int mode;            // 0: undecided, 1: read into send_mbuf, 2: sendfile
 };
 
 struct mg_http_multipart_stream;  // Defined in http_multipart.c

@@ -612,8 +612,13 @@ void mg_if_recv_udp_cb(struct mg_connection *nc, void *buf, int len,
 
 void mg_if_can_send_cb(struct mg_connection *nc) {
   struct mbuf *io = &nc->send_mbuf;
-  int n;
-  if (io->len == 0 || (nc->flags & MG_F_CONNECTING)) return;
+  int n = 0;
+  if (nc->flags & MG_F_CONNECTING) return;
+  if (io->len == 0) {
+    // A protocol sending a file with sendfile continues from MG_EV_SEND.
+    if (nc->flags & MG_F_SENDFILE) mg_call(nc, NULL, MG_EV_SEND, &n);
+    return;
+  }
   if (nc->flags & MG_F_UDP) {
     n = nc->iface->vtable->udp_send(nc, io->buf, io->len);
   } else {

@@ -171,7 +171,8 @@ int mg_sock_wants_read(const struct mg_connection *nc) {
 }
 
 int mg_sock_wants_write(const struct mg_connection *nc) {
-  return (nc->flags & MG_F_CONNECTING) || nc->send_mbuf.len > 0;
+  return (nc->flags & (MG_F_CONNECTING | MG_F_SENDFILE)) ||
+         nc->send_mbuf.len > 0;
 }
 
 // Something to do without waiting: a failed connect to report, or a
@@ -213,6 +214,31 @@ int mg_sock_poll_timeout(struct mg_mgr *mgr, int timeout_ms) {
     if (ms < timeout_ms) timeout_ms = (int) ms;
   }
   return timeout_ms < 0 ? 0 : timeout_ms;
+}
+
+long mg_sock_sendfile(struct mg_connection *nc, int fd, int64_t *offset,
+                      size_t len) {
+#if defined(__linux__)
+  off_t off = (off_t) *offset;
+  ssize_t n;
+  // Only for our own plain sockets: a TLS or custom iface must see the
+  // bytes, and so must a traffic dump.
+  if (nc->iface->vtable->tcp_send != mg_sock_tcp_send ||
+      (nc->flags & MG_F_SSL) || nc->mgr->hexdump_file != NULL) {
+    return -2;
+  }
+  n = sendfile(nc->sock, fd, &off, len);
+  if (n >= 0) {
+    *offset = (int64_t) off;
+    return (long) n;
+  }
+  if (sock_would_block(errno)) return 0;
+  nc->err = errno;
+  return -1;
+#else
+  (void) nc, (void) fd, (void) offset, (void) len;
+  return -2;
+#endif
 }
 
 int mg_sock_recv_nb(sock_t sock, void *buf, size_t len) {

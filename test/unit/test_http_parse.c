@@ -1133,8 +1133,21 @@ static void test_get_http_var_errors(void **state) {
   assert_string_equal(dst, "ABC");
 }
 
+static void test_http_parse_header_keeps_backslash_in_file_name(
+    void **state) {
+  struct mg_str hdr = mg_mk_str(
+      "form-data; name=\"f\"; filename=\"..\\x\\y\"; q=\"a\\\"b\\\\c\"");
+  char buf[64];
+  (void) state;
+  assert_int_equal(mg_http_parse_header(&hdr, "filename", buf, sizeof(buf)), 6);
+  assert_string_equal(buf, "..\\x\\y");
+  assert_int_equal(mg_http_parse_header(&hdr, "q", buf, sizeof(buf)), 5);
+  assert_string_equal(buf, "a\"b\\c");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_http_parse_header_keeps_backslash_in_file_name),
       cmocka_unit_test(test_http_parse_simple_get),
       cmocka_unit_test(test_http_parse_query_string_split),
       cmocka_unit_test(test_http_parse_leading_empty_lines_ignored),
