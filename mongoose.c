@@ -145,6 +145,9 @@ struct mg_http_proto_data {
   unsigned char keep_alive_10;  // HTTP/1.0 request asking for keep-alive
 };
 
+// True if the comma-separated header value list hdr (may be NULL) has
+// token, ignoring case ("Connection: keep-alive, Upgrade").
+int mg_http_header_has_token(const struct mg_str *hdr, const char *token);
 // Returns the standard reason phrase for an HTTP status code.
 const char *mg_http_status_message(int code);
 // Returns nc's HTTP state, creating it (NULL if out of memory).
@@ -555,8 +558,7 @@ static int mbuf_reserve(struct mbuf *mb, size_t len) {
   return mb->size >= want;
 }
 
-size_t mbuf_insert(struct mbuf *mb, size_t off, const void *data,
-                   size_t len) {
+size_t mbuf_insert(struct mbuf *mb, size_t off, const void *data, size_t len) {
   if (off > mb->len || len == 0) return 0;
   if (!mbuf_reserve(mb, len)) return 0;
   memmove(mb->buf + off + len, mb->buf + off, mb->len - off);
@@ -1641,7 +1643,7 @@ struct mg_ctl_msg {
 };
 
 // Flags an application may pass in opts.flags when creating a connection.
-#define MG_F_OPTS_ALLOWED                                                  \
+#define MG_F_OPTS_ALLOWED                                                \
   (MG_F_USER_1 | MG_F_USER_2 | MG_F_USER_3 | MG_F_USER_4 | MG_F_USER_5 | \
    MG_F_USER_6 | MG_F_PROTO_1 | MG_F_PROTO_2 | MG_F_ENABLE_BROADCAST)
 
@@ -2133,7 +2135,8 @@ static void mg_dump(struct mg_connection *nc, const void *buf, int n, int ev) {
 // never beyond recv_mbuf_limit (backpressure keeps memory bounded).
 static void mg_recv_reserve(struct mg_connection *nc, size_t want) {
   struct mbuf *io = &nc->recv_mbuf;
-  size_t need = io->len + want, grown = (size_t) (io->size * MBUF_SIZE_MULTIPLIER);
+  size_t need = io->len + want,
+         grown = (size_t) (io->size * MBUF_SIZE_MULTIPLIER);
   if (io->size - io->len >= want) return;
   if (grown > nc->recv_mbuf_limit) grown = nc->recv_mbuf_limit;
   mbuf_resize(io, grown > need ? grown : need);
@@ -2264,8 +2267,8 @@ void mg_if_can_send_cb(struct mg_connection *nc) {
     mg_call(nc, NULL, MG_EV_SEND, &n);
   } else if (n < 0 && (nc->flags & MG_F_UDP)) {
     // A datagram that cannot go out is lost; the "connection" stays.
-    MG_ERROR(("%p udp send failed: %d, %lu bytes dropped", (void *) nc,
-              nc->err, (unsigned long) io->len));
+    MG_ERROR(("%p udp send failed: %d, %lu bytes dropped", (void *) nc, nc->err,
+              (unsigned long) io->len));
     mbuf_clear(io);
   } else if (n < 0) {
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;
@@ -2295,8 +2298,10 @@ void mg_hexdump_connection(struct mg_connection *nc, const char *path,
   mg_conn_addr_to_str(nc, src, sizeof(src), flags);
   mg_conn_addr_to_str(nc, dst, sizeof(dst), flags | MG_SOCK_STRINGIFY_REMOTE);
   fprintf(fp, "%.3f %p %s %s %s %d\n", mg_time(), (void *) nc, src,
-          ev == MG_EV_RECV ? "<-" : ev == MG_EV_SEND ? "->" : "--", dst,
-          num_bytes);
+          ev == MG_EV_RECV   ? "<-"
+          : ev == MG_EV_SEND ? "->"
+                             : "--",
+          dst, num_bytes);
   if (num_bytes > 0) mg_hexdumpf(fp, buf, num_bytes);
   if (fp != stdout && fp != stderr) fclose(fp);
 }
@@ -2358,8 +2363,7 @@ socklen_t mg_sa_len(const union socket_address *sa) {
   return sizeof(sa->sin);
 }
 
-int mg_sa_equal(const union socket_address *a,
-                const union socket_address *b) {
+int mg_sa_equal(const union socket_address *a, const union socket_address *b) {
   if (a->sa.sa_family != b->sa.sa_family) return 0;
 #if MG_ENABLE_IPV6
   if (a->sa.sa_family == AF_INET6) {
@@ -2411,8 +2415,7 @@ static sock_t sock_open(int family, int type, int fd_limit, int *err) {
   if (s == INVALID_SOCKET) {
     *err = errno;
   } else if (s >= fd_limit) {
-    MG_ERROR(("socket %d is above the iface's limit %d: closed", s,
-              fd_limit));
+    MG_ERROR(("socket %d is above the iface's limit %d: closed", s, fd_limit));
     close(s);
     s = INVALID_SOCKET;
     *err = MG_EFDSETSIZE;
@@ -2420,8 +2423,8 @@ static sock_t sock_open(int family, int type, int fd_limit, int *err) {
   return s;
 }
 
-int mg_sock_listen(struct mg_connection *nc, union socket_address *sa,
-                   int type, int fd_limit) {
+int mg_sock_listen(struct mg_connection *nc, union socket_address *sa, int type,
+                   int fd_limit) {
   int err = 0, on = 1;
   socklen_t len = mg_sa_len(sa);
   sock_t s = sock_open(sa->sa.sa_family, type, fd_limit, &err);
@@ -2503,8 +2506,8 @@ int mg_sock_wants_read(const struct mg_connection *nc) {
   // The per-peer connections of a UDP listener share its socket: only the
   // listener reads. A full recv_mbuf is not read (backpressure).
   if ((nc->flags & MG_F_UDP) && nc->listener != NULL) return 0;
-  return !(nc->flags & (MG_F_CONNECTING | MG_F_PEER_EOF |
-                        MG_F_CLOSE_IMMEDIATELY)) &&
+  return !(nc->flags &
+           (MG_F_CONNECTING | MG_F_PEER_EOF | MG_F_CLOSE_IMMEDIATELY)) &&
          nc->recv_mbuf.len < nc->recv_mbuf_limit;
 }
 
@@ -2521,16 +2524,16 @@ int mg_sock_has_pending(const struct mg_connection *nc) {
          ((nc->flags & MG_F_SEND_AND_CLOSE) && nc->send_mbuf.len == 0);
 }
 
-void mg_sock_handle_io(struct mg_connection *nc, int can_read,
-                       int can_write, int fd_limit) {
+void mg_sock_handle_io(struct mg_connection *nc, int can_read, int can_write,
+                       int fd_limit) {
   if (nc->flags & MG_F_CONNECTING) {
     if (nc->err != 0) {
       mg_if_connect_cb(nc, nc->err);
       return;
     }
     if (!can_read && !can_write) return;
-    mg_if_connect_cb(nc, (nc->flags & MG_F_UDP) ? 0
-                                                : mg_sock_get_error(nc->sock));
+    mg_if_connect_cb(nc,
+                     (nc->flags & MG_F_UDP) ? 0 : mg_sock_get_error(nc->sock));
     if (nc->err != 0) return;
   }
   if (can_read) {
@@ -2600,8 +2603,8 @@ int mg_sock_tcp_send(struct mg_connection *nc, const void *buf, size_t len) {
 }
 
 int mg_sock_udp_send(struct mg_connection *nc, const void *buf, size_t len) {
-  ssize_t n = sendto(nc->sock, buf, len, MG_SEND_FLAGS, &nc->sa.sa,
-                     mg_sa_len(&nc->sa));
+  ssize_t n =
+      sendto(nc->sock, buf, len, MG_SEND_FLAGS, &nc->sa.sa, mg_sa_len(&nc->sa));
   if (n >= 0) return (int) n;
   if (sock_would_block(errno)) return 0;
   nc->err = errno;
@@ -2695,8 +2698,8 @@ int mg_resolve(const char *domain_name, char *ip_addr_buf, size_t buf_len) {
   memset(&sa, 0, sizeof(sa));
   memcpy(&sa.sin, res->ai_addr, sizeof(sa.sin));
   freeaddrinfo(res);
-  return mg_sock_addr_to_str(&sa, ip_addr_buf, buf_len,
-                             MG_SOCK_STRINGIFY_IP) > 0;
+  return mg_sock_addr_to_str(&sa, ip_addr_buf, buf_len, MG_SOCK_STRINGIFY_IP) >
+         0;
 }
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/sock_select.c"
@@ -2829,9 +2832,9 @@ const struct mg_iface_vtable mg_socket_iface_vtable = {
 #if MG_ENABLE_POLL
 
 struct poll_if_data {
-  struct pollfd *fds;             // What poll() watches
-  struct mg_connection **conns;   // conns[i] owns fds[i]; NULL: ctl socket
-  size_t cap;                     // Entries allocated in both arrays
+  struct pollfd *fds;            // What poll() watches
+  struct mg_connection **conns;  // conns[i] owns fds[i]; NULL: ctl socket
+  size_t cap;                    // Entries allocated in both arrays
 };
 
 static void poll_if_init(struct mg_iface *iface) {
@@ -2971,11 +2974,11 @@ static time_t poll_if_poll(struct mg_iface *iface, int timeout_ms) {
 }
 
 const struct mg_iface_vtable mg_poll_iface_vtable = {
-    poll_if_init,        poll_if_free,        poll_if_add_conn,
-    poll_if_remove_conn, poll_if_poll,        poll_if_listen_tcp,
-    poll_if_listen_udp,  poll_if_connect_tcp, poll_if_connect_udp,
-    mg_sock_tcp_send,    mg_sock_udp_send,    mg_sock_tcp_recv,
-    mg_sock_udp_recv,    mg_sock_create_conn, mg_sock_destroy_conn,
+    poll_if_init,        poll_if_free,          poll_if_add_conn,
+    poll_if_remove_conn, poll_if_poll,          poll_if_listen_tcp,
+    poll_if_listen_udp,  poll_if_connect_tcp,   poll_if_connect_udp,
+    mg_sock_tcp_send,    mg_sock_udp_send,      mg_sock_tcp_recv,
+    mg_sock_udp_recv,    mg_sock_create_conn,   mg_sock_destroy_conn,
     poll_if_sock_set,    mg_sock_get_conn_addr,
 };
 
@@ -2993,8 +2996,8 @@ const struct mg_iface_vtable mg_poll_iface_vtable = {
 #define EPOLL_IF_MAX_EVENTS 256  // Events taken per epoll_wait()
 
 struct epoll_if_data {
-  int epfd;        // The epoll instance
-  int ctl_added;   // mgr->ctl[1] is registered
+  int epfd;       // The epoll instance
+  int ctl_added;  // mgr->ctl[1] is registered
   struct epoll_event events[EPOLL_IF_MAX_EVENTS];
 };
 
@@ -3006,8 +3009,7 @@ struct epoll_if_data {
 #define EPOLL_IF_MASK(v) ((int) ((uintptr_t) (v) &3))
 
 static void epoll_if_init(struct mg_iface *iface) {
-  struct epoll_if_data *d =
-      (struct epoll_if_data *) MG_CALLOC(1, sizeof(*d));
+  struct epoll_if_data *d = (struct epoll_if_data *) MG_CALLOC(1, sizeof(*d));
   if (d == NULL) return;
   if ((d->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0) {
     MG_ERROR(("epoll_create1: errno %d", errno));
@@ -3071,7 +3073,8 @@ static void epoll_if_sock_set(struct mg_connection *nc, sock_t sock) {
 // that wants nothing is not registered at all, so a peer's hang-up cannot
 // wake us while it is backpressured.
 static void epoll_if_sync(struct epoll_if_data *d, struct mg_connection *nc) {
-  int want = (mg_sock_wants_read(nc) ? 1 : 0) | (mg_sock_wants_write(nc) ? 2 : 0);
+  int want =
+      (mg_sock_wants_read(nc) ? 1 : 0) | (mg_sock_wants_write(nc) ? 2 : 0);
   int have = 0, op;
   struct epoll_event ev;
   if (nc->mgr_data != NULL && EPOLL_IF_SOCK(nc->mgr_data) == nc->sock) {
@@ -3085,8 +3088,8 @@ static void epoll_if_sync(struct epoll_if_data *d, struct mg_connection *nc) {
   if (want & 2) ev.events |= (uint32_t) EPOLLOUT;
   ev.data.ptr = nc;
   if (epoll_ctl(d->epfd, op, nc->sock, &ev) != 0) {
-    MG_ERROR(("%p epoll_ctl(%d, %d): errno %d", (void *) nc, op,
-              (int) nc->sock, errno));
+    MG_ERROR(("%p epoll_ctl(%d, %d): errno %d", (void *) nc, op, (int) nc->sock,
+              errno));
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;
     return;
   }
@@ -3095,8 +3098,7 @@ static void epoll_if_sync(struct epoll_if_data *d, struct mg_connection *nc) {
 
 // Syncs every connection's registration. Returns 1 if one has work that
 // must not wait (a failed connect, a close, a UDP reply to send).
-static int epoll_if_sync_all(struct mg_iface *iface,
-                             struct epoll_if_data *d) {
+static int epoll_if_sync_all(struct mg_iface *iface, struct epoll_if_data *d) {
   struct mg_connection *nc, *next;
   int pending = 0;
   for (nc = iface->mgr->active_connections; nc != NULL; nc = next) {
@@ -3169,11 +3171,11 @@ static time_t epoll_if_poll(struct mg_iface *iface, int timeout_ms) {
 }
 
 const struct mg_iface_vtable mg_epoll_iface_vtable = {
-    epoll_if_init,        epoll_if_free,        epoll_if_add_conn,
-    epoll_if_remove_conn, epoll_if_poll,        epoll_if_listen_tcp,
-    epoll_if_listen_udp,  epoll_if_connect_tcp, epoll_if_connect_udp,
-    mg_sock_tcp_send,     mg_sock_udp_send,     mg_sock_tcp_recv,
-    mg_sock_udp_recv,     mg_sock_create_conn,  mg_sock_destroy_conn,
+    epoll_if_init,        epoll_if_free,         epoll_if_add_conn,
+    epoll_if_remove_conn, epoll_if_poll,         epoll_if_listen_tcp,
+    epoll_if_listen_udp,  epoll_if_connect_tcp,  epoll_if_connect_udp,
+    mg_sock_tcp_send,     mg_sock_udp_send,      mg_sock_tcp_recv,
+    mg_sock_udp_recv,     mg_sock_create_conn,   mg_sock_destroy_conn,
     epoll_if_sock_set,    mg_sock_get_conn_addr,
 };
 
@@ -4049,42 +4051,42 @@ int mg_get_http_var(const struct mg_str *buf, const char *name, char *dst,
 #if MG_ENABLE_HTTP
 
 // Reason phrases (RFC 9110 section 15).
-#define MG_HTTP_STATUS(X)                       \
-  X(100, "Continue")                            \
-  X(101, "Switching Protocols")                 \
-  X(200, "OK")                                  \
-  X(201, "Created")                             \
-  X(202, "Accepted")                            \
-  X(204, "No Content")                          \
-  X(206, "Partial Content")                     \
-  X(301, "Moved Permanently")                   \
-  X(302, "Found")                               \
-  X(303, "See Other")                           \
-  X(304, "Not Modified")                        \
-  X(307, "Temporary Redirect")                  \
-  X(308, "Permanent Redirect")                  \
-  X(400, "Bad Request")                         \
-  X(401, "Unauthorized")                        \
-  X(403, "Forbidden")                           \
-  X(404, "Not Found")                           \
-  X(405, "Method Not Allowed")                  \
-  X(406, "Not Acceptable")                      \
-  X(408, "Request Timeout")                     \
-  X(409, "Conflict")                            \
-  X(411, "Length Required")                     \
-  X(412, "Precondition Failed")                 \
-  X(413, "Content Too Large")                   \
-  X(414, "URI Too Long")                        \
-  X(415, "Unsupported Media Type")              \
-  X(416, "Range Not Satisfiable")               \
-  X(417, "Expectation Failed")                  \
-  X(426, "Upgrade Required")                    \
-  X(431, "Request Header Fields Too Large")     \
-  X(500, "Internal Server Error")               \
-  X(501, "Not Implemented")                     \
-  X(502, "Bad Gateway")                         \
-  X(503, "Service Unavailable")                 \
-  X(504, "Gateway Timeout")                     \
+#define MG_HTTP_STATUS(X)                   \
+  X(100, "Continue")                        \
+  X(101, "Switching Protocols")             \
+  X(200, "OK")                              \
+  X(201, "Created")                         \
+  X(202, "Accepted")                        \
+  X(204, "No Content")                      \
+  X(206, "Partial Content")                 \
+  X(301, "Moved Permanently")               \
+  X(302, "Found")                           \
+  X(303, "See Other")                       \
+  X(304, "Not Modified")                    \
+  X(307, "Temporary Redirect")              \
+  X(308, "Permanent Redirect")              \
+  X(400, "Bad Request")                     \
+  X(401, "Unauthorized")                    \
+  X(403, "Forbidden")                       \
+  X(404, "Not Found")                       \
+  X(405, "Method Not Allowed")              \
+  X(406, "Not Acceptable")                  \
+  X(408, "Request Timeout")                 \
+  X(409, "Conflict")                        \
+  X(411, "Length Required")                 \
+  X(412, "Precondition Failed")             \
+  X(413, "Content Too Large")               \
+  X(414, "URI Too Long")                    \
+  X(415, "Unsupported Media Type")          \
+  X(416, "Range Not Satisfiable")           \
+  X(417, "Expectation Failed")              \
+  X(426, "Upgrade Required")                \
+  X(431, "Request Header Fields Too Large") \
+  X(500, "Internal Server Error")           \
+  X(501, "Not Implemented")                 \
+  X(502, "Bad Gateway")                     \
+  X(503, "Service Unavailable")             \
+  X(504, "Gateway Timeout")                 \
   X(505, "HTTP Version Not Supported")
 
 #define MG_HTTP_STATUS_ENTRY(code, msg) {code, msg},
@@ -4138,8 +4140,7 @@ static int srv_has_header(const char *headers, const char *name) {
 
 void mg_send_response_line(struct mg_connection *nc, int status_code,
                            const char *extra_headers) {
-  struct mg_http_proto_data *pd =
-      (struct mg_http_proto_data *) nc->proto_data;
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
   mg_printf(nc, "HTTP/1.1 %d %s\r\n", status_code,
             mg_http_status_message(status_code));
   if (extra_headers != NULL && *extra_headers != '\0') {
@@ -4172,8 +4173,7 @@ void mg_send_head(struct mg_connection *c, int status_code,
 
 void mg_http_send_error(struct mg_connection *nc, int code,
                         const char *reason) {
-  struct mg_http_proto_data *pd =
-      (struct mg_http_proto_data *) nc->proto_data;
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
   if (reason == NULL) reason = mg_http_status_message(code);
   mg_send_head(nc, code, (int64_t) strlen(reason),
                "Content-Type: text/plain; charset=utf-8");
@@ -4217,8 +4217,7 @@ void mg_http_send_redirect(struct mg_connection *nc, int status_code,
   if (buf != mem) MG_FREE(buf);
 }
 
-void mg_send_http_chunk(struct mg_connection *nc, const char *buf,
-                        size_t len) {
+void mg_send_http_chunk(struct mg_connection *nc, const char *buf, size_t len) {
   char size[24];
   int n = snprintf(size, sizeof(size), "%lx\r\n", (unsigned long) len);
   mg_send(nc, size, n);
@@ -4240,8 +4239,7 @@ void mg_printf_http_chunk(struct mg_connection *nc, const char *fmt, ...) {
 
 void mg_printf_html_escape(struct mg_connection *nc, const char *fmt, ...) {
   static const char *specials = "&<>\"'";
-  static const char *entities[] = {"&amp;", "&lt;", "&gt;", "&quot;",
-                                   "&#39;"};
+  static const char *entities[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&#39;"};
   char mem[256], *buf = mem;
   struct mbuf out;
   int i, len;
@@ -4300,7 +4298,7 @@ void mg_register_http_endpoint(struct mg_connection *nc, const char *uri_path,
 // Returns the endpoint of nc's listener whose pattern matches the longest
 // prefix of uri, or NULL.
 static struct mg_http_endpoint *srv_find_endpoint(struct mg_connection *nc,
-                                                   struct mg_str uri) {
+                                                  struct mg_str uri) {
   struct mg_connection *lc = nc->listener;
   struct mg_http_proto_data *lpd;
   struct mg_http_endpoint *ep, *best = NULL;
@@ -4319,8 +4317,7 @@ static struct mg_http_endpoint *srv_find_endpoint(struct mg_connection *nc,
 
 void mg_http_call_endpoint_handler(struct mg_connection *nc, int ev,
                                    void *ev_data) {
-  struct mg_http_proto_data *pd =
-      (struct mg_http_proto_data *) nc->proto_data;
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
   void *saved = nc->user_data;
   if (pd == NULL || pd->endpoint_handler == NULL) {
     mg_call(nc, nc->handler, ev, ev_data);
@@ -4329,15 +4326,15 @@ void mg_http_call_endpoint_handler(struct mg_connection *nc, int ev,
   // The endpoint's user_data is what its handler sees as nc->user_data.
   if (pd->endpoint_user_data != NULL) nc->user_data = pd->endpoint_user_data;
   mg_call(nc, pd->endpoint_handler, ev, ev_data);
-  if (pd->endpoint_user_data != NULL && nc->user_data == pd->endpoint_user_data) {
+  if (pd->endpoint_user_data != NULL &&
+      nc->user_data == pd->endpoint_user_data) {
     nc->user_data = saved;
   }
 }
 
 // ---- The server protocol handler -------------------------------------------
 
-// True if the comma-separated header value list has token (any case).
-static int srv_header_has_token(struct mg_str *hdr, const char *token) {
+int mg_http_header_has_token(const struct mg_str *hdr, const char *token) {
   struct mg_str list, v, eq;
   if (hdr == NULL) return 0;
   list = *hdr;
@@ -4363,17 +4360,17 @@ static void srv_reply_error(struct mg_connection *nc, int status) {
 
 // Per-request connection rules: keep-alive, HEAD, the endpoint.
 static void srv_prepare_request(struct mg_connection *nc,
-                                 struct mg_http_proto_data *pd,
-                                 struct http_message *hm) {
+                                struct mg_http_proto_data *pd,
+                                struct http_message *hm) {
   struct mg_str *conn = mg_get_http_header(hm, "Connection");
   struct mg_http_endpoint *ep = srv_find_endpoint(nc, hm->uri);
   pd->is_head = mg_vcmp(&hm->method, "HEAD") == 0;
   pd->keep_alive_10 = 0;
   if (mg_vcmp(&hm->proto, "HTTP/1.0") == 0) {
-    pd->keep_alive_10 = (unsigned char) srv_header_has_token(conn,
-                                                              "keep-alive");
+    pd->keep_alive_10 =
+        (unsigned char) mg_http_header_has_token(conn, "keep-alive");
     if (!pd->keep_alive_10) pd->must_close = 1;
-  } else if (srv_header_has_token(conn, "close")) {
+  } else if (mg_http_header_has_token(conn, "close")) {
     pd->must_close = 1;
   }
   pd->endpoint_handler = ep != NULL ? ep->handler : NULL;
@@ -4382,14 +4379,14 @@ static void srv_prepare_request(struct mg_connection *nc,
 
 // Total bytes ever queued for sending on nc.
 static uint64_t srv_bytes_out(struct mg_connection *nc,
-                               struct mg_http_proto_data *pd) {
+                              struct mg_http_proto_data *pd) {
   return pd->bytes_sent + nc->send_mbuf.len;
 }
 
 // After a request: decides whether its handler has answered, and whether
 // the connection must close once the answer is out.
 static void srv_check_answered(struct mg_connection *nc,
-                                struct mg_http_proto_data *pd) {
+                               struct mg_http_proto_data *pd) {
   int busy;
   if (pd->waiting && srv_bytes_out(nc, pd) > pd->out_at_dispatch) {
     pd->waiting = 0;
@@ -4422,8 +4419,8 @@ static void srv_strip_head_body(struct mg_connection *nc,
 }
 
 static void srv_dispatch(struct mg_connection *nc,
-                          struct mg_http_proto_data *pd,
-                          struct http_message *hm, size_t total) {
+                         struct mg_http_proto_data *pd, struct http_message *hm,
+                         size_t total) {
   hm->message.len = total;
   pd->out_at_dispatch = srv_bytes_out(nc, pd);
   pd->waiting = 1;
@@ -4443,9 +4440,8 @@ static void srv_dispatch(struct mg_connection *nc,
 // the head, the kept body and what is not decoded yet. Returns 1 when the
 // last chunk is in, 0 if more input is needed, or the negated status code
 // that answers a failure: -400 (bad framing), -413 (body too large).
-static int srv_dechunk(struct mg_connection *nc,
-                        struct mg_http_proto_data *pd,
-                        struct http_message *hm, size_t hlen) {
+static int srv_dechunk(struct mg_connection *nc, struct mg_http_proto_data *pd,
+                       struct http_message *hm, size_t hlen) {
   struct mbuf *io = &nc->recv_mbuf;
   size_t off, len, rest;
   int n;
@@ -4547,8 +4543,8 @@ static int srv_upgrade(struct mg_connection *nc, struct mg_http_proto_data *pd,
 // a request was dispatched or handed to a stream, 0 if more input is needed
 // or the connection failed.
 static int srv_serve_one(struct mg_connection *nc,
-                         struct mg_http_proto_data *pd,
-                         struct http_message *hm, size_t hlen) {
+                         struct mg_http_proto_data *pd, struct http_message *hm,
+                         size_t hlen) {
   struct mbuf *io = &nc->recv_mbuf;
   int expect, r;
   if (pd->body_decoded == 0 && pd->chunk_off == 0) {
@@ -4594,8 +4590,7 @@ static int srv_busy(struct mg_connection *nc, struct mg_http_proto_data *pd) {
 }
 
 // Serves the requests in recv_mbuf, in order, one at a time.
-static void srv_serve(struct mg_connection *nc,
-                       struct mg_http_proto_data *pd) {
+static void srv_serve(struct mg_connection *nc, struct mg_http_proto_data *pd) {
   struct mbuf *io = &nc->recv_mbuf;
   struct http_message hm;
   int n, status = 400;
@@ -4623,7 +4618,7 @@ static void srv_serve(struct mg_connection *nc,
 // Closes connections whose client stalls: a head not finished within
 // MG_HTTP_HEADER_TIMEOUT, or no traffic for MG_HTTP_IDLE_TIMEOUT.
 static void srv_check_timeouts(struct mg_connection *nc,
-                                struct mg_http_proto_data *pd, double now) {
+                               struct mg_http_proto_data *pd, double now) {
   if (pd->waiting || pd->file.fp != NULL) return;
   if (pd->request_start > 0 && pd->mp == NULL && pd->body_decoded == 0 &&
       now - pd->request_start > MG_HTTP_HEADER_TIMEOUT) {
@@ -4639,7 +4634,7 @@ static void srv_check_timeouts(struct mg_connection *nc,
 // Delivers the reply at the start of recv_mbuf (head hlen bytes, body
 // complete) and removes it.
 static void reply_deliver(struct mg_connection *nc, struct http_message *hm,
-                        size_t total) {
+                          size_t total) {
   hm->message.len = total;
   mg_http_call_endpoint_handler(nc, MG_EV_HTTP_REPLY, hm);
   mbuf_remove(&nc->recv_mbuf, total);
@@ -4647,8 +4642,8 @@ static void reply_deliver(struct mg_connection *nc, struct http_message *hm,
 
 // Processes one reply head. Returns 1 to go on with the next reply.
 static int reply_serve_one(struct mg_connection *nc,
-                         struct mg_http_proto_data *pd,
-                         struct http_message *hm, size_t hlen) {
+                           struct mg_http_proto_data *pd,
+                           struct http_message *hm, size_t hlen) {
   struct mbuf *io = &nc->recv_mbuf;
   int r;
   if (pd->ws_client) {
@@ -4688,7 +4683,7 @@ static int reply_serve_one(struct mg_connection *nc,
 }
 
 static void reply_serve(struct mg_connection *nc,
-                      struct mg_http_proto_data *pd) {
+                        struct mg_http_proto_data *pd) {
   struct mbuf *io = &nc->recv_mbuf;
   struct http_message hm;
   int n, status;
@@ -4707,7 +4702,7 @@ static void reply_serve(struct mg_connection *nc,
 
 // The server closed: a reply whose body runs to close is complete now.
 static void reply_close(struct mg_connection *nc,
-                      struct mg_http_proto_data *pd) {
+                        struct mg_http_proto_data *pd) {
   struct http_message hm;
   int n, status;
   if (pd == NULL || !pd->reply_close_delimited) return;
@@ -4729,8 +4724,7 @@ static void srv_unlink_proxy(struct mg_connection *nc,
 }
 
 static void srv_handle_close(struct mg_connection *nc, void *ev_data) {
-  struct mg_http_proto_data *pd =
-      (struct mg_http_proto_data *) nc->proto_data;
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
   if (pd != NULL && nc->listener == NULL) reply_close(nc, pd);
 #if MG_ENABLE_HTTP_STREAMING_MULTIPART
   if (pd != NULL) mg_http_multipart_free(nc);
@@ -4765,7 +4759,7 @@ static void srv_handler(struct mg_connection *nc, int ev, void *ev_data) {
     if (ev == MG_EV_RECV) reply_serve(nc, pd);
     return;
   }
-  if (ev == MG_EV_SEND) pd->bytes_sent += (uint64_t) *(int *) ev_data;
+  if (ev == MG_EV_SEND) pd->bytes_sent += (uint64_t) * (int *) ev_data;
 #if MG_ENABLE_FILESYSTEM
   if (pd->file.fp != NULL) mg_http_transfer_file_data(nc);
 #endif
@@ -7587,8 +7581,8 @@ static int ws_parse_header(const unsigned char *s, size_t n,
 // Writes a frame header for op_and_flags (opcode | WEBSOCKET_DONT_FIN) and
 // len payload bytes into h (14 bytes at most), with the shortest length
 // encoding and the masking key mask (NULL: unmasked). Returns its length.
-static size_t ws_encode_header(unsigned char *h, int op_and_flags,
-                               uint64_t len, const unsigned char *mask) {
+static size_t ws_encode_header(unsigned char *h, int op_and_flags, uint64_t len,
+                               const unsigned char *mask) {
   size_t n = 2, i;
   h[0] = (unsigned char) (op_and_flags & 0x0f);
   if (!(op_and_flags & WEBSOCKET_DONT_FIN)) h[0] |= 0x80;
@@ -7680,7 +7674,8 @@ static void ws_accept_key(struct mg_str key, char *out) {
   mg_base64_encode(sha, (int) sizeof(sha), out);
 }
 
-// ---- Randomness --------------------------------------------------------------
+// ---- Randomness
+// --------------------------------------------------------------
 
 // Fills ws->seed from /dev/urandom; without it, from the clock and
 // addresses (weak, logged, but never a fixed key).
@@ -7730,12 +7725,13 @@ static void ws_random(struct mg_ws_state *ws, unsigned char *out, size_t n) {
   }
 }
 
-// ---- State -------------------------------------------------------------------
+// ---- State
+// -------------------------------------------------------------------
 
 // Allocates the state, with a copy of the offered subprotocols after it.
 static struct mg_ws_state *ws_state_new(struct mg_str protocols) {
-  struct mg_ws_state *ws = (struct mg_ws_state *) MG_CALLOC(
-      1, sizeof(*ws) + protocols.len + 1);
+  struct mg_ws_state *ws =
+      (struct mg_ws_state *) MG_CALLOC(1, sizeof(*ws) + protocols.len + 1);
   if (ws == NULL) return NULL;
   ws->protocols = (char *) (ws + 1);
   if (protocols.len > 0) memcpy(ws->protocols, protocols.p, protocols.len);
@@ -7745,13 +7741,13 @@ static struct mg_ws_state *ws_state_new(struct mg_str protocols) {
 
 // The state of a WebSocket connection, or NULL.
 static struct mg_ws_state *ws_state_of(struct mg_connection *nc) {
-  struct mg_http_proto_data *pd =
-      (struct mg_http_proto_data *) nc->proto_data;
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
   if (!(nc->flags & MG_F_IS_WEBSOCKET) || pd == NULL) return NULL;
   return pd->ws;
 }
 
-// ---- Sending -----------------------------------------------------------------
+// ---- Sending
+// -----------------------------------------------------------------
 
 // mg_send() for any size (mg_send() takes an int).
 static void ws_send_big(struct mg_connection *nc, const char *p, size_t n) {
@@ -7787,8 +7783,9 @@ void mg_send_websocket_framev(struct mg_connection *nc, int op_and_flags,
     ws_send_big(nc, strings[i].p, strings[i].len);
   }
   // Masked in send_mbuf: no copy of the payload.
-  if (client) ws_mask((unsigned char *) nc->send_mbuf.buf + off,
-                      nc->send_mbuf.len - off, mask);
+  if (client)
+    ws_mask((unsigned char *) nc->send_mbuf.buf + off, nc->send_mbuf.len - off,
+            mask);
   if ((op_and_flags & 0x0f) == WEBSOCKET_OP_CLOSE && ws != NULL &&
       !ws->close_sent) {
     ws->close_sent = 1;
@@ -7827,7 +7824,8 @@ static void ws_send_close(struct mg_connection *nc, struct mg_ws_state *ws,
   mg_send_websocket_frame(nc, WEBSOCKET_OP_CLOSE, b, code > 0 ? 2 : 0);
 }
 
-// ---- Receiving ---------------------------------------------------------------
+// ---- Receiving
+// ---------------------------------------------------------------
 
 // Fails the connection (RFC 6455 7.1.7): a close frame with code, then
 // the TCP close once it is sent. Later input is ignored.
@@ -7931,8 +7929,8 @@ static void ws_on_frame(struct mg_connection *nc, struct mg_ws_state *ws,
       ws_on_close(nc, ws, p, len);
       break;
     case WEBSOCKET_OP_PING:
-      if (!ws->close_sent) mg_send_websocket_frame(nc, WEBSOCKET_OP_PONG, p,
-                                                   len);
+      if (!ws->close_sent)
+        mg_send_websocket_frame(nc, WEBSOCKET_OP_PONG, p, len);
       ws_deliver(nc, MG_EV_WEBSOCKET_CONTROL_FRAME, p, len, f->b0);
       break;
     case WEBSOCKET_OP_PONG:  // Solicited or not: nothing to do
@@ -7954,13 +7952,15 @@ static void ws_process(struct mg_connection *nc, struct mg_ws_state *ws) {
   int n, code;
   while (!ws->closing && rd < io->len) {
     n = ws_parse_header((unsigned char *) io->buf + rd, io->len - rd, &f);
-    code = n < 0 ? WS_CLOSE_PROTOCOL_ERROR
-                 : n == 0 ? 0 : ws_check_frame(nc, ws, &f);
+    code = n < 0    ? WS_CLOSE_PROTOCOL_ERROR
+           : n == 0 ? 0
+                    : ws_check_frame(nc, ws, &f);
     if (code != 0) ws_fail(nc, ws, code);
-    if (code != 0 || n == 0 || (uint64_t) (io->len - rd - (size_t) n) < f.len) break;
+    if (code != 0 || n == 0 || (uint64_t) (io->len - rd - (size_t) n) < f.len)
+      break;
     rd += (size_t) n;
-    if (f.masked) ws_mask((unsigned char *) io->buf + rd, (size_t) f.len,
-                          f.mask);
+    if (f.masked)
+      ws_mask((unsigned char *) io->buf + rd, (size_t) f.len, f.mask);
     ws_on_frame(nc, ws, &f, rd);
     rd += (size_t) f.len;
   }
@@ -7989,8 +7989,7 @@ static void ws_poll(struct mg_connection *nc, struct mg_ws_state *ws,
 }
 
 void mg_ws_handler(struct mg_connection *nc, int ev, void *ev_data) {
-  struct mg_http_proto_data *pd =
-      (struct mg_http_proto_data *) nc->proto_data;
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
   struct mg_ws_state *ws = pd != NULL ? pd->ws : NULL;
   (void) ev_data;
   if (ev == MG_EV_CLOSE) {
@@ -8015,19 +8014,8 @@ void mg_ws_handler(struct mg_connection *nc, int ev, void *ev_data) {
   }
 }
 
-// ---- Server handshake --------------------------------------------------------
-
-// True if the comma-separated header value list has token (any case).
-static int ws_has_token(const struct mg_str *hdr, const char *token) {
-  struct mg_str list, v, eq;
-  if (hdr == NULL) return 0;
-  list = *hdr;
-  while ((list = mg_next_comma_list_entry_n(list, &v, &eq)).p != NULL) {
-    v = mg_strstrip(v);
-    if (mg_vcasecmp(&v, token) == 0) return 1;
-  }
-  return 0;
-}
+// ---- Server handshake
+// --------------------------------------------------------
 
 // Returns the first entry of a comma-separated list (empty if none).
 static struct mg_str ws_first_token(const struct mg_str *hdr) {
@@ -8061,8 +8049,10 @@ static int ws_check_request(struct http_message *hm) {
   struct mg_str *version = mg_get_http_header(hm, "Sec-WebSocket-Version");
   if (mg_vcmp(&hm->method, "GET") != 0) return 405;
   if (mg_vcmp(&hm->proto, "HTTP/1.1") != 0 || hm->body.len != 0) return 400;
-  if (!ws_has_token(mg_get_http_header(hm, "Upgrade"), "websocket") ||
-      !ws_has_token(mg_get_http_header(hm, "Connection"), "upgrade")) {
+  if (!mg_http_header_has_token(mg_get_http_header(hm, "Upgrade"),
+                                "websocket") ||
+      !mg_http_header_has_token(mg_get_http_header(hm, "Connection"),
+                                "upgrade")) {
     return 400;
   }
   if (version == NULL || ws_header_count(hm, "Sec-WebSocket-Version") != 1 ||
@@ -8113,8 +8103,7 @@ static void ws_accept(struct mg_connection *nc, struct http_message *hm) {
             "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n",
             accept);
   if (proto.len > 0) {
-    mg_printf(nc, "Sec-WebSocket-Protocol: %.*s\r\n", (int) proto.len,
-              proto.p);
+    mg_printf(nc, "Sec-WebSocket-Protocol: %.*s\r\n", (int) proto.len, proto.p);
   }
   mg_send(nc, "\r\n", 2);
   nc->flags |= MG_F_IS_WEBSOCKET;
@@ -8123,7 +8112,8 @@ static void ws_accept(struct mg_connection *nc, struct http_message *hm) {
 }
 
 int mg_ws_is_upgrade(struct http_message *hm) {
-  return ws_has_token(mg_get_http_header(hm, "Upgrade"), "websocket");
+  return mg_http_header_has_token(mg_get_http_header(hm, "Upgrade"),
+                                  "websocket");
 }
 
 void mg_ws_handshake(struct mg_connection *nc, struct http_message *hm) {
@@ -8142,7 +8132,8 @@ void mg_ws_handshake(struct mg_connection *nc, struct http_message *hm) {
   }
 }
 
-// ---- Client ------------------------------------------------------------------
+// ---- Client
+// ------------------------------------------------------------------
 
 // True if the subprotocol the server chose was offered in the list offered.
 static int ws_protocol_offered(const char *offered, struct mg_str chosen) {
@@ -8159,8 +8150,10 @@ static int ws_reply_ok(struct mg_ws_state *ws, struct http_message *hm) {
   struct mg_str *proto = mg_get_http_header(hm, "Sec-WebSocket-Protocol");
   char want[32];
   if (hm->resp_code != 101 || accept == NULL ||
-      !ws_has_token(mg_get_http_header(hm, "Upgrade"), "websocket") ||
-      !ws_has_token(mg_get_http_header(hm, "Connection"), "upgrade")) {
+      !mg_http_header_has_token(mg_get_http_header(hm, "Upgrade"),
+                                "websocket") ||
+      !mg_http_header_has_token(mg_get_http_header(hm, "Connection"),
+                                "upgrade")) {
     return 0;
   }
   ws_accept_key(mg_mk_str(ws->key), want);
@@ -8204,8 +8197,8 @@ static void ws_put_str(struct mbuf *m, const char *s, int *ok) {
 }
 
 // Puts "name: value\r\n" if value is not empty.
-static void ws_put_header(struct mbuf *m, const char *name,
-                          struct mg_str value, int *ok) {
+static void ws_put_header(struct mbuf *m, const char *name, struct mg_str value,
+                          int *ok) {
   if (value.len == 0) return;
   ws_put_str(m, name, ok);
   ws_put_str(m, ": ", ok);

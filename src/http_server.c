@@ -3,42 +3,42 @@
 #if MG_ENABLE_HTTP
 
 // Reason phrases (RFC 9110 section 15).
-#define MG_HTTP_STATUS(X)                       \
-  X(100, "Continue")                            \
-  X(101, "Switching Protocols")                 \
-  X(200, "OK")                                  \
-  X(201, "Created")                             \
-  X(202, "Accepted")                            \
-  X(204, "No Content")                          \
-  X(206, "Partial Content")                     \
-  X(301, "Moved Permanently")                   \
-  X(302, "Found")                               \
-  X(303, "See Other")                           \
-  X(304, "Not Modified")                        \
-  X(307, "Temporary Redirect")                  \
-  X(308, "Permanent Redirect")                  \
-  X(400, "Bad Request")                         \
-  X(401, "Unauthorized")                        \
-  X(403, "Forbidden")                           \
-  X(404, "Not Found")                           \
-  X(405, "Method Not Allowed")                  \
-  X(406, "Not Acceptable")                      \
-  X(408, "Request Timeout")                     \
-  X(409, "Conflict")                            \
-  X(411, "Length Required")                     \
-  X(412, "Precondition Failed")                 \
-  X(413, "Content Too Large")                   \
-  X(414, "URI Too Long")                        \
-  X(415, "Unsupported Media Type")              \
-  X(416, "Range Not Satisfiable")               \
-  X(417, "Expectation Failed")                  \
-  X(426, "Upgrade Required")                    \
-  X(431, "Request Header Fields Too Large")     \
-  X(500, "Internal Server Error")               \
-  X(501, "Not Implemented")                     \
-  X(502, "Bad Gateway")                         \
-  X(503, "Service Unavailable")                 \
-  X(504, "Gateway Timeout")                     \
+#define MG_HTTP_STATUS(X)                   \
+  X(100, "Continue")                        \
+  X(101, "Switching Protocols")             \
+  X(200, "OK")                              \
+  X(201, "Created")                         \
+  X(202, "Accepted")                        \
+  X(204, "No Content")                      \
+  X(206, "Partial Content")                 \
+  X(301, "Moved Permanently")               \
+  X(302, "Found")                           \
+  X(303, "See Other")                       \
+  X(304, "Not Modified")                    \
+  X(307, "Temporary Redirect")              \
+  X(308, "Permanent Redirect")              \
+  X(400, "Bad Request")                     \
+  X(401, "Unauthorized")                    \
+  X(403, "Forbidden")                       \
+  X(404, "Not Found")                       \
+  X(405, "Method Not Allowed")              \
+  X(406, "Not Acceptable")                  \
+  X(408, "Request Timeout")                 \
+  X(409, "Conflict")                        \
+  X(411, "Length Required")                 \
+  X(412, "Precondition Failed")             \
+  X(413, "Content Too Large")               \
+  X(414, "URI Too Long")                    \
+  X(415, "Unsupported Media Type")          \
+  X(416, "Range Not Satisfiable")           \
+  X(417, "Expectation Failed")              \
+  X(426, "Upgrade Required")                \
+  X(431, "Request Header Fields Too Large") \
+  X(500, "Internal Server Error")           \
+  X(501, "Not Implemented")                 \
+  X(502, "Bad Gateway")                     \
+  X(503, "Service Unavailable")             \
+  X(504, "Gateway Timeout")                 \
   X(505, "HTTP Version Not Supported")
 
 #define MG_HTTP_STATUS_ENTRY(code, msg) {code, msg},
@@ -92,8 +92,7 @@ static int srv_has_header(const char *headers, const char *name) {
 
 void mg_send_response_line(struct mg_connection *nc, int status_code,
                            const char *extra_headers) {
-  struct mg_http_proto_data *pd =
-      (struct mg_http_proto_data *) nc->proto_data;
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
   mg_printf(nc, "HTTP/1.1 %d %s\r\n", status_code,
             mg_http_status_message(status_code));
   if (extra_headers != NULL && *extra_headers != '\0') {
@@ -126,8 +125,7 @@ void mg_send_head(struct mg_connection *c, int status_code,
 
 void mg_http_send_error(struct mg_connection *nc, int code,
                         const char *reason) {
-  struct mg_http_proto_data *pd =
-      (struct mg_http_proto_data *) nc->proto_data;
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
   if (reason == NULL) reason = mg_http_status_message(code);
   mg_send_head(nc, code, (int64_t) strlen(reason),
                "Content-Type: text/plain; charset=utf-8");
@@ -171,8 +169,7 @@ void mg_http_send_redirect(struct mg_connection *nc, int status_code,
   if (buf != mem) MG_FREE(buf);
 }
 
-void mg_send_http_chunk(struct mg_connection *nc, const char *buf,
-                        size_t len) {
+void mg_send_http_chunk(struct mg_connection *nc, const char *buf, size_t len) {
   char size[24];
   int n = snprintf(size, sizeof(size), "%lx\r\n", (unsigned long) len);
   mg_send(nc, size, n);
@@ -194,8 +191,7 @@ void mg_printf_http_chunk(struct mg_connection *nc, const char *fmt, ...) {
 
 void mg_printf_html_escape(struct mg_connection *nc, const char *fmt, ...) {
   static const char *specials = "&<>\"'";
-  static const char *entities[] = {"&amp;", "&lt;", "&gt;", "&quot;",
-                                   "&#39;"};
+  static const char *entities[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&#39;"};
   char mem[256], *buf = mem;
   struct mbuf out;
   int i, len;
@@ -254,7 +250,7 @@ void mg_register_http_endpoint(struct mg_connection *nc, const char *uri_path,
 // Returns the endpoint of nc's listener whose pattern matches the longest
 // prefix of uri, or NULL.
 static struct mg_http_endpoint *srv_find_endpoint(struct mg_connection *nc,
-                                                   struct mg_str uri) {
+                                                  struct mg_str uri) {
   struct mg_connection *lc = nc->listener;
   struct mg_http_proto_data *lpd;
   struct mg_http_endpoint *ep, *best = NULL;
@@ -273,8 +269,7 @@ static struct mg_http_endpoint *srv_find_endpoint(struct mg_connection *nc,
 
 void mg_http_call_endpoint_handler(struct mg_connection *nc, int ev,
                                    void *ev_data) {
-  struct mg_http_proto_data *pd =
-      (struct mg_http_proto_data *) nc->proto_data;
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
   void *saved = nc->user_data;
   if (pd == NULL || pd->endpoint_handler == NULL) {
     mg_call(nc, nc->handler, ev, ev_data);
@@ -283,15 +278,15 @@ void mg_http_call_endpoint_handler(struct mg_connection *nc, int ev,
   // The endpoint's user_data is what its handler sees as nc->user_data.
   if (pd->endpoint_user_data != NULL) nc->user_data = pd->endpoint_user_data;
   mg_call(nc, pd->endpoint_handler, ev, ev_data);
-  if (pd->endpoint_user_data != NULL && nc->user_data == pd->endpoint_user_data) {
+  if (pd->endpoint_user_data != NULL &&
+      nc->user_data == pd->endpoint_user_data) {
     nc->user_data = saved;
   }
 }
 
 // ---- The server protocol handler -------------------------------------------
 
-// True if the comma-separated header value list has token (any case).
-static int srv_header_has_token(struct mg_str *hdr, const char *token) {
+int mg_http_header_has_token(const struct mg_str *hdr, const char *token) {
   struct mg_str list, v, eq;
   if (hdr == NULL) return 0;
   list = *hdr;
@@ -317,17 +312,17 @@ static void srv_reply_error(struct mg_connection *nc, int status) {
 
 // Per-request connection rules: keep-alive, HEAD, the endpoint.
 static void srv_prepare_request(struct mg_connection *nc,
-                                 struct mg_http_proto_data *pd,
-                                 struct http_message *hm) {
+                                struct mg_http_proto_data *pd,
+                                struct http_message *hm) {
   struct mg_str *conn = mg_get_http_header(hm, "Connection");
   struct mg_http_endpoint *ep = srv_find_endpoint(nc, hm->uri);
   pd->is_head = mg_vcmp(&hm->method, "HEAD") == 0;
   pd->keep_alive_10 = 0;
   if (mg_vcmp(&hm->proto, "HTTP/1.0") == 0) {
-    pd->keep_alive_10 = (unsigned char) srv_header_has_token(conn,
-                                                              "keep-alive");
+    pd->keep_alive_10 =
+        (unsigned char) mg_http_header_has_token(conn, "keep-alive");
     if (!pd->keep_alive_10) pd->must_close = 1;
-  } else if (srv_header_has_token(conn, "close")) {
+  } else if (mg_http_header_has_token(conn, "close")) {
     pd->must_close = 1;
   }
   pd->endpoint_handler = ep != NULL ? ep->handler : NULL;
@@ -336,14 +331,14 @@ static void srv_prepare_request(struct mg_connection *nc,
 
 // Total bytes ever queued for sending on nc.
 static uint64_t srv_bytes_out(struct mg_connection *nc,
-                               struct mg_http_proto_data *pd) {
+                              struct mg_http_proto_data *pd) {
   return pd->bytes_sent + nc->send_mbuf.len;
 }
 
 // After a request: decides whether its handler has answered, and whether
 // the connection must close once the answer is out.
 static void srv_check_answered(struct mg_connection *nc,
-                                struct mg_http_proto_data *pd) {
+                               struct mg_http_proto_data *pd) {
   int busy;
   if (pd->waiting && srv_bytes_out(nc, pd) > pd->out_at_dispatch) {
     pd->waiting = 0;
@@ -376,8 +371,8 @@ static void srv_strip_head_body(struct mg_connection *nc,
 }
 
 static void srv_dispatch(struct mg_connection *nc,
-                          struct mg_http_proto_data *pd,
-                          struct http_message *hm, size_t total) {
+                         struct mg_http_proto_data *pd, struct http_message *hm,
+                         size_t total) {
   hm->message.len = total;
   pd->out_at_dispatch = srv_bytes_out(nc, pd);
   pd->waiting = 1;
@@ -397,9 +392,8 @@ static void srv_dispatch(struct mg_connection *nc,
 // the head, the kept body and what is not decoded yet. Returns 1 when the
 // last chunk is in, 0 if more input is needed, or the negated status code
 // that answers a failure: -400 (bad framing), -413 (body too large).
-static int srv_dechunk(struct mg_connection *nc,
-                        struct mg_http_proto_data *pd,
-                        struct http_message *hm, size_t hlen) {
+static int srv_dechunk(struct mg_connection *nc, struct mg_http_proto_data *pd,
+                       struct http_message *hm, size_t hlen) {
   struct mbuf *io = &nc->recv_mbuf;
   size_t off, len, rest;
   int n;
@@ -501,8 +495,8 @@ static int srv_upgrade(struct mg_connection *nc, struct mg_http_proto_data *pd,
 // a request was dispatched or handed to a stream, 0 if more input is needed
 // or the connection failed.
 static int srv_serve_one(struct mg_connection *nc,
-                         struct mg_http_proto_data *pd,
-                         struct http_message *hm, size_t hlen) {
+                         struct mg_http_proto_data *pd, struct http_message *hm,
+                         size_t hlen) {
   struct mbuf *io = &nc->recv_mbuf;
   int expect, r;
   if (pd->body_decoded == 0 && pd->chunk_off == 0) {
@@ -548,8 +542,7 @@ static int srv_busy(struct mg_connection *nc, struct mg_http_proto_data *pd) {
 }
 
 // Serves the requests in recv_mbuf, in order, one at a time.
-static void srv_serve(struct mg_connection *nc,
-                       struct mg_http_proto_data *pd) {
+static void srv_serve(struct mg_connection *nc, struct mg_http_proto_data *pd) {
   struct mbuf *io = &nc->recv_mbuf;
   struct http_message hm;
   int n, status = 400;
@@ -577,7 +570,7 @@ static void srv_serve(struct mg_connection *nc,
 // Closes connections whose client stalls: a head not finished within
 // MG_HTTP_HEADER_TIMEOUT, or no traffic for MG_HTTP_IDLE_TIMEOUT.
 static void srv_check_timeouts(struct mg_connection *nc,
-                                struct mg_http_proto_data *pd, double now) {
+                               struct mg_http_proto_data *pd, double now) {
   if (pd->waiting || pd->file.fp != NULL) return;
   if (pd->request_start > 0 && pd->mp == NULL && pd->body_decoded == 0 &&
       now - pd->request_start > MG_HTTP_HEADER_TIMEOUT) {
@@ -593,7 +586,7 @@ static void srv_check_timeouts(struct mg_connection *nc,
 // Delivers the reply at the start of recv_mbuf (head hlen bytes, body
 // complete) and removes it.
 static void reply_deliver(struct mg_connection *nc, struct http_message *hm,
-                        size_t total) {
+                          size_t total) {
   hm->message.len = total;
   mg_http_call_endpoint_handler(nc, MG_EV_HTTP_REPLY, hm);
   mbuf_remove(&nc->recv_mbuf, total);
@@ -601,8 +594,8 @@ static void reply_deliver(struct mg_connection *nc, struct http_message *hm,
 
 // Processes one reply head. Returns 1 to go on with the next reply.
 static int reply_serve_one(struct mg_connection *nc,
-                         struct mg_http_proto_data *pd,
-                         struct http_message *hm, size_t hlen) {
+                           struct mg_http_proto_data *pd,
+                           struct http_message *hm, size_t hlen) {
   struct mbuf *io = &nc->recv_mbuf;
   int r;
   if (pd->ws_client) {
@@ -642,7 +635,7 @@ static int reply_serve_one(struct mg_connection *nc,
 }
 
 static void reply_serve(struct mg_connection *nc,
-                      struct mg_http_proto_data *pd) {
+                        struct mg_http_proto_data *pd) {
   struct mbuf *io = &nc->recv_mbuf;
   struct http_message hm;
   int n, status;
@@ -661,7 +654,7 @@ static void reply_serve(struct mg_connection *nc,
 
 // The server closed: a reply whose body runs to close is complete now.
 static void reply_close(struct mg_connection *nc,
-                      struct mg_http_proto_data *pd) {
+                        struct mg_http_proto_data *pd) {
   struct http_message hm;
   int n, status;
   if (pd == NULL || !pd->reply_close_delimited) return;
@@ -683,8 +676,7 @@ static void srv_unlink_proxy(struct mg_connection *nc,
 }
 
 static void srv_handle_close(struct mg_connection *nc, void *ev_data) {
-  struct mg_http_proto_data *pd =
-      (struct mg_http_proto_data *) nc->proto_data;
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
   if (pd != NULL && nc->listener == NULL) reply_close(nc, pd);
 #if MG_ENABLE_HTTP_STREAMING_MULTIPART
   if (pd != NULL) mg_http_multipart_free(nc);
@@ -719,7 +711,7 @@ static void srv_handler(struct mg_connection *nc, int ev, void *ev_data) {
     if (ev == MG_EV_RECV) reply_serve(nc, pd);
     return;
   }
-  if (ev == MG_EV_SEND) pd->bytes_sent += (uint64_t) *(int *) ev_data;
+  if (ev == MG_EV_SEND) pd->bytes_sent += (uint64_t) * (int *) ev_data;
 #if MG_ENABLE_FILESYSTEM
   if (pd->file.fp != NULL) mg_http_transfer_file_data(nc);
 #endif

@@ -140,6 +140,9 @@ struct mg_http_proto_data {
   unsigned char keep_alive_10;  // HTTP/1.0 request asking for keep-alive
 };
 
+// True if the comma-separated header value list hdr (may be NULL) has
+// token, ignoring case ("Connection: keep-alive, Upgrade").
+int mg_http_header_has_token(const struct mg_str *hdr, const char *token);
 // Returns the standard reason phrase for an HTTP status code.
 const char *mg_http_status_message(int code);
 // Returns nc's HTTP state, creating it (NULL if out of memory).

@@ -44,8 +44,7 @@ static int mbuf_reserve(struct mbuf *mb, size_t len) {
   return mb->size >= want;
 }
 
-size_t mbuf_insert(struct mbuf *mb, size_t off, const void *data,
-                   size_t len) {
+size_t mbuf_insert(struct mbuf *mb, size_t off, const void *data, size_t len) {
   if (off > mb->len || len == 0) return 0;
   if (!mbuf_reserve(mb, len)) return 0;
   memmove(mb->buf + off + len, mb->buf + off, mb->len - off);

@@ -8,7 +8,7 @@ struct mg_ctl_msg {
 };
 
 // Flags an application may pass in opts.flags when creating a connection.
-#define MG_F_OPTS_ALLOWED                                                  \
+#define MG_F_OPTS_ALLOWED                                                \
   (MG_F_USER_1 | MG_F_USER_2 | MG_F_USER_3 | MG_F_USER_4 | MG_F_USER_5 | \
    MG_F_USER_6 | MG_F_PROTO_1 | MG_F_PROTO_2 | MG_F_ENABLE_BROADCAST)
 
@@ -500,7 +500,8 @@ static void mg_dump(struct mg_connection *nc, const void *buf, int n, int ev) {
 // never beyond recv_mbuf_limit (backpressure keeps memory bounded).
 static void mg_recv_reserve(struct mg_connection *nc, size_t want) {
   struct mbuf *io = &nc->recv_mbuf;
-  size_t need = io->len + want, grown = (size_t) (io->size * MBUF_SIZE_MULTIPLIER);
+  size_t need = io->len + want,
+         grown = (size_t) (io->size * MBUF_SIZE_MULTIPLIER);
   if (io->size - io->len >= want) return;
   if (grown > nc->recv_mbuf_limit) grown = nc->recv_mbuf_limit;
   mbuf_resize(io, grown > need ? grown : need);
@@ -631,8 +632,8 @@ void mg_if_can_send_cb(struct mg_connection *nc) {
     mg_call(nc, NULL, MG_EV_SEND, &n);
   } else if (n < 0 && (nc->flags & MG_F_UDP)) {
     // A datagram that cannot go out is lost; the "connection" stays.
-    MG_ERROR(("%p udp send failed: %d, %lu bytes dropped", (void *) nc,
-              nc->err, (unsigned long) io->len));
+    MG_ERROR(("%p udp send failed: %d, %lu bytes dropped", (void *) nc, nc->err,
+              (unsigned long) io->len));
     mbuf_clear(io);
   } else if (n < 0) {
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;
@@ -662,8 +663,10 @@ void mg_hexdump_connection(struct mg_connection *nc, const char *path,
   mg_conn_addr_to_str(nc, src, sizeof(src), flags);
   mg_conn_addr_to_str(nc, dst, sizeof(dst), flags | MG_SOCK_STRINGIFY_REMOTE);
   fprintf(fp, "%.3f %p %s %s %s %d\n", mg_time(), (void *) nc, src,
-          ev == MG_EV_RECV ? "<-" : ev == MG_EV_SEND ? "->" : "--", dst,
-          num_bytes);
+          ev == MG_EV_RECV   ? "<-"
+          : ev == MG_EV_SEND ? "->"
+                             : "--",
+          dst, num_bytes);
   if (num_bytes > 0) mg_hexdumpf(fp, buf, num_bytes);
   if (fp != stdout && fp != stderr) fclose(fp);
 }

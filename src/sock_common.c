@@ -20,8 +20,7 @@ socklen_t mg_sa_len(const union socket_address *sa) {
   return sizeof(sa->sin);
 }
 
-int mg_sa_equal(const union socket_address *a,
-                const union socket_address *b) {
+int mg_sa_equal(const union socket_address *a, const union socket_address *b) {
   if (a->sa.sa_family != b->sa.sa_family) return 0;
 #if MG_ENABLE_IPV6
   if (a->sa.sa_family == AF_INET6) {
@@ -73,8 +72,7 @@ static sock_t sock_open(int family, int type, int fd_limit, int *err) {
   if (s == INVALID_SOCKET) {
     *err = errno;
   } else if (s >= fd_limit) {
-    MG_ERROR(("socket %d is above the iface's limit %d: closed", s,
-              fd_limit));
+    MG_ERROR(("socket %d is above the iface's limit %d: closed", s, fd_limit));
     close(s);
     s = INVALID_SOCKET;
     *err = MG_EFDSETSIZE;
@@ -82,8 +80,8 @@ static sock_t sock_open(int family, int type, int fd_limit, int *err) {
   return s;
 }
 
-int mg_sock_listen(struct mg_connection *nc, union socket_address *sa,
-                   int type, int fd_limit) {
+int mg_sock_listen(struct mg_connection *nc, union socket_address *sa, int type,
+                   int fd_limit) {
   int err = 0, on = 1;
   socklen_t len = mg_sa_len(sa);
   sock_t s = sock_open(sa->sa.sa_family, type, fd_limit, &err);
@@ -165,8 +163,8 @@ int mg_sock_wants_read(const struct mg_connection *nc) {
   // The per-peer connections of a UDP listener share its socket: only the
   // listener reads. A full recv_mbuf is not read (backpressure).
   if ((nc->flags & MG_F_UDP) && nc->listener != NULL) return 0;
-  return !(nc->flags & (MG_F_CONNECTING | MG_F_PEER_EOF |
-                        MG_F_CLOSE_IMMEDIATELY)) &&
+  return !(nc->flags &
+           (MG_F_CONNECTING | MG_F_PEER_EOF | MG_F_CLOSE_IMMEDIATELY)) &&
          nc->recv_mbuf.len < nc->recv_mbuf_limit;
 }
 
@@ -183,16 +181,16 @@ int mg_sock_has_pending(const struct mg_connection *nc) {
          ((nc->flags & MG_F_SEND_AND_CLOSE) && nc->send_mbuf.len == 0);
 }
 
-void mg_sock_handle_io(struct mg_connection *nc, int can_read,
-                       int can_write, int fd_limit) {
+void mg_sock_handle_io(struct mg_connection *nc, int can_read, int can_write,
+                       int fd_limit) {
   if (nc->flags & MG_F_CONNECTING) {
     if (nc->err != 0) {
       mg_if_connect_cb(nc, nc->err);
       return;
     }
     if (!can_read && !can_write) return;
-    mg_if_connect_cb(nc, (nc->flags & MG_F_UDP) ? 0
-                                                : mg_sock_get_error(nc->sock));
+    mg_if_connect_cb(nc,
+                     (nc->flags & MG_F_UDP) ? 0 : mg_sock_get_error(nc->sock));
     if (nc->err != 0) return;
   }
   if (can_read) {
@@ -262,8 +260,8 @@ int mg_sock_tcp_send(struct mg_connection *nc, const void *buf, size_t len) {
 }
 
 int mg_sock_udp_send(struct mg_connection *nc, const void *buf, size_t len) {
-  ssize_t n = sendto(nc->sock, buf, len, MG_SEND_FLAGS, &nc->sa.sa,
-                     mg_sa_len(&nc->sa));
+  ssize_t n =
+      sendto(nc->sock, buf, len, MG_SEND_FLAGS, &nc->sa.sa, mg_sa_len(&nc->sa));
   if (n >= 0) return (int) n;
   if (sock_would_block(errno)) return 0;
   nc->err = errno;
@@ -357,6 +355,6 @@ int mg_resolve(const char *domain_name, char *ip_addr_buf, size_t buf_len) {
   memset(&sa, 0, sizeof(sa));
   memcpy(&sa.sin, res->ai_addr, sizeof(sa.sin));
   freeaddrinfo(res);
-  return mg_sock_addr_to_str(&sa, ip_addr_buf, buf_len,
-                             MG_SOCK_STRINGIFY_IP) > 0;
+  return mg_sock_addr_to_str(&sa, ip_addr_buf, buf_len, MG_SOCK_STRINGIFY_IP) >
+         0;
 }

@@ -9,8 +9,8 @@
 #define EPOLL_IF_MAX_EVENTS 256  // Events taken per epoll_wait()
 
 struct epoll_if_data {
-  int epfd;        // The epoll instance
-  int ctl_added;   // mgr->ctl[1] is registered
+  int epfd;       // The epoll instance
+  int ctl_added;  // mgr->ctl[1] is registered
   struct epoll_event events[EPOLL_IF_MAX_EVENTS];
 };
 
@@ -22,8 +22,7 @@ struct epoll_if_data {
 #define EPOLL_IF_MASK(v) ((int) ((uintptr_t) (v) &3))
 
 static void epoll_if_init(struct mg_iface *iface) {
-  struct epoll_if_data *d =
-      (struct epoll_if_data *) MG_CALLOC(1, sizeof(*d));
+  struct epoll_if_data *d = (struct epoll_if_data *) MG_CALLOC(1, sizeof(*d));
   if (d == NULL) return;
   if ((d->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0) {
     MG_ERROR(("epoll_create1: errno %d", errno));
@@ -87,7 +86,8 @@ static void epoll_if_sock_set(struct mg_connection *nc, sock_t sock) {
 // that wants nothing is not registered at all, so a peer's hang-up cannot
 // wake us while it is backpressured.
 static void epoll_if_sync(struct epoll_if_data *d, struct mg_connection *nc) {
-  int want = (mg_sock_wants_read(nc) ? 1 : 0) | (mg_sock_wants_write(nc) ? 2 : 0);
+  int want =
+      (mg_sock_wants_read(nc) ? 1 : 0) | (mg_sock_wants_write(nc) ? 2 : 0);
   int have = 0, op;
   struct epoll_event ev;
   if (nc->mgr_data != NULL && EPOLL_IF_SOCK(nc->mgr_data) == nc->sock) {
@@ -101,8 +101,8 @@ static void epoll_if_sync(struct epoll_if_data *d, struct mg_connection *nc) {
   if (want & 2) ev.events |= (uint32_t) EPOLLOUT;
   ev.data.ptr = nc;
   if (epoll_ctl(d->epfd, op, nc->sock, &ev) != 0) {
-    MG_ERROR(("%p epoll_ctl(%d, %d): errno %d", (void *) nc, op,
-              (int) nc->sock, errno));
+    MG_ERROR(("%p epoll_ctl(%d, %d): errno %d", (void *) nc, op, (int) nc->sock,
+              errno));
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;
     return;
   }
@@ -111,8 +111,7 @@ static void epoll_if_sync(struct epoll_if_data *d, struct mg_connection *nc) {
 
 // Syncs every connection's registration. Returns 1 if one has work that
 // must not wait (a failed connect, a close, a UDP reply to send).
-static int epoll_if_sync_all(struct mg_iface *iface,
-                             struct epoll_if_data *d) {
+static int epoll_if_sync_all(struct mg_iface *iface, struct epoll_if_data *d) {
   struct mg_connection *nc, *next;
   int pending = 0;
   for (nc = iface->mgr->active_connections; nc != NULL; nc = next) {
@@ -185,11 +184,11 @@ static time_t epoll_if_poll(struct mg_iface *iface, int timeout_ms) {
 }
 
 const struct mg_iface_vtable mg_epoll_iface_vtable = {
-    epoll_if_init,        epoll_if_free,        epoll_if_add_conn,
-    epoll_if_remove_conn, epoll_if_poll,        epoll_if_listen_tcp,
-    epoll_if_listen_udp,  epoll_if_connect_tcp, epoll_if_connect_udp,
-    mg_sock_tcp_send,     mg_sock_udp_send,     mg_sock_tcp_recv,
-    mg_sock_udp_recv,     mg_sock_create_conn,  mg_sock_destroy_conn,
+    epoll_if_init,        epoll_if_free,         epoll_if_add_conn,
+    epoll_if_remove_conn, epoll_if_poll,         epoll_if_listen_tcp,
+    epoll_if_listen_udp,  epoll_if_connect_tcp,  epoll_if_connect_udp,
+    mg_sock_tcp_send,     mg_sock_udp_send,      mg_sock_tcp_recv,
+    mg_sock_udp_recv,     mg_sock_create_conn,   mg_sock_destroy_conn,
     epoll_if_sock_set,    mg_sock_get_conn_addr,
 };
 

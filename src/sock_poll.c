@@ -5,9 +5,9 @@
 #if MG_ENABLE_POLL
 
 struct poll_if_data {
-  struct pollfd *fds;             // What poll() watches
-  struct mg_connection **conns;   // conns[i] owns fds[i]; NULL: ctl socket
-  size_t cap;                     // Entries allocated in both arrays
+  struct pollfd *fds;            // What poll() watches
+  struct mg_connection **conns;  // conns[i] owns fds[i]; NULL: ctl socket
+  size_t cap;                    // Entries allocated in both arrays
 };
 
 static void poll_if_init(struct mg_iface *iface) {
@@ -147,11 +147,11 @@ static time_t poll_if_poll(struct mg_iface *iface, int timeout_ms) {
 }
 
 const struct mg_iface_vtable mg_poll_iface_vtable = {
-    poll_if_init,        poll_if_free,        poll_if_add_conn,
-    poll_if_remove_conn, poll_if_poll,        poll_if_listen_tcp,
-    poll_if_listen_udp,  poll_if_connect_tcp, poll_if_connect_udp,
-    mg_sock_tcp_send,    mg_sock_udp_send,    mg_sock_tcp_recv,
-    mg_sock_udp_recv,    mg_sock_create_conn, mg_sock_destroy_conn,
+    poll_if_init,        poll_if_free,          poll_if_add_conn,
+    poll_if_remove_conn, poll_if_poll,          poll_if_listen_tcp,
+    poll_if_listen_udp,  poll_if_connect_tcp,   poll_if_connect_udp,
+    mg_sock_tcp_send,    mg_sock_udp_send,      mg_sock_tcp_recv,
+    mg_sock_udp_recv,    mg_sock_create_conn,   mg_sock_destroy_conn,
     poll_if_sock_set,    mg_sock_get_conn_addr,
 };
 

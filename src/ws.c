@@ -102,8 +102,8 @@ static int ws_parse_header(const unsigned char *s, size_t n,
 // Writes a frame header for op_and_flags (opcode | WEBSOCKET_DONT_FIN) and
 // len payload bytes into h (14 bytes at most), with the shortest length
 // encoding and the masking key mask (NULL: unmasked). Returns its length.
-static size_t ws_encode_header(unsigned char *h, int op_and_flags,
-                               uint64_t len, const unsigned char *mask) {
+static size_t ws_encode_header(unsigned char *h, int op_and_flags, uint64_t len,
+                               const unsigned char *mask) {
   size_t n = 2, i;
   h[0] = (unsigned char) (op_and_flags & 0x0f);
   if (!(op_and_flags & WEBSOCKET_DONT_FIN)) h[0] |= 0x80;
@@ -195,7 +195,8 @@ static void ws_accept_key(struct mg_str key, char *out) {
   mg_base64_encode(sha, (int) sizeof(sha), out);
 }
 
-// ---- Randomness --------------------------------------------------------------
+// ---- Randomness
+// --------------------------------------------------------------
 
 // Fills ws->seed from /dev/urandom; without it, from the clock and
 // addresses (weak, logged, but never a fixed key).
@@ -245,12 +246,13 @@ static void ws_random(struct mg_ws_state *ws, unsigned char *out, size_t n) {
   }
 }
 
-// ---- State -------------------------------------------------------------------
+// ---- State
+// -------------------------------------------------------------------
 
 // Allocates the state, with a copy of the offered subprotocols after it.
 static struct mg_ws_state *ws_state_new(struct mg_str protocols) {
-  struct mg_ws_state *ws = (struct mg_ws_state *) MG_CALLOC(
-      1, sizeof(*ws) + protocols.len + 1);
+  struct mg_ws_state *ws =
+      (struct mg_ws_state *) MG_CALLOC(1, sizeof(*ws) + protocols.len + 1);
   if (ws == NULL) return NULL;
   ws->protocols = (char *) (ws + 1);
   if (protocols.len > 0) memcpy(ws->protocols, protocols.p, protocols.len);
@@ -260,13 +262,13 @@ static struct mg_ws_state *ws_state_new(struct mg_str protocols) {
 
 // The state of a WebSocket connection, or NULL.
 static struct mg_ws_state *ws_state_of(struct mg_connection *nc) {
-  struct mg_http_proto_data *pd =
-      (struct mg_http_proto_data *) nc->proto_data;
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
   if (!(nc->flags & MG_F_IS_WEBSOCKET) || pd == NULL) return NULL;
   return pd->ws;
 }
 
-// ---- Sending -----------------------------------------------------------------
+// ---- Sending
+// -----------------------------------------------------------------
 
 // mg_send() for any size (mg_send() takes an int).
 static void ws_send_big(struct mg_connection *nc, const char *p, size_t n) {
@@ -302,8 +304,9 @@ void mg_send_websocket_framev(struct mg_connection *nc, int op_and_flags,
     ws_send_big(nc, strings[i].p, strings[i].len);
   }
   // Masked in send_mbuf: no copy of the payload.
-  if (client) ws_mask((unsigned char *) nc->send_mbuf.buf + off,
-                      nc->send_mbuf.len - off, mask);
+  if (client)
+    ws_mask((unsigned char *) nc->send_mbuf.buf + off, nc->send_mbuf.len - off,
+            mask);
   if ((op_and_flags & 0x0f) == WEBSOCKET_OP_CLOSE && ws != NULL &&
       !ws->close_sent) {
     ws->close_sent = 1;
@@ -342,7 +345,8 @@ static void ws_send_close(struct mg_connection *nc, struct mg_ws_state *ws,
   mg_send_websocket_frame(nc, WEBSOCKET_OP_CLOSE, b, code > 0 ? 2 : 0);
 }
 
-// ---- Receiving ---------------------------------------------------------------
+// ---- Receiving
+// ---------------------------------------------------------------
 
 // Fails the connection (RFC 6455 7.1.7): a close frame with code, then
 // the TCP close once it is sent. Later input is ignored.
@@ -446,8 +450,8 @@ static void ws_on_frame(struct mg_connection *nc, struct mg_ws_state *ws,
       ws_on_close(nc, ws, p, len);
       break;
     case WEBSOCKET_OP_PING:
-      if (!ws->close_sent) mg_send_websocket_frame(nc, WEBSOCKET_OP_PONG, p,
-                                                   len);
+      if (!ws->close_sent)
+        mg_send_websocket_frame(nc, WEBSOCKET_OP_PONG, p, len);
       ws_deliver(nc, MG_EV_WEBSOCKET_CONTROL_FRAME, p, len, f->b0);
       break;
     case WEBSOCKET_OP_PONG:  // Solicited or not: nothing to do
@@ -469,13 +473,15 @@ static void ws_process(struct mg_connection *nc, struct mg_ws_state *ws) {
   int n, code;
   while (!ws->closing && rd < io->len) {
     n = ws_parse_header((unsigned char *) io->buf + rd, io->len - rd, &f);
-    code = n < 0 ? WS_CLOSE_PROTOCOL_ERROR
-                 : n == 0 ? 0 : ws_check_frame(nc, ws, &f);
+    code = n < 0    ? WS_CLOSE_PROTOCOL_ERROR
+           : n == 0 ? 0
+                    : ws_check_frame(nc, ws, &f);
     if (code != 0) ws_fail(nc, ws, code);
-    if (code != 0 || n == 0 || (uint64_t) (io->len - rd - (size_t) n) < f.len) break;
+    if (code != 0 || n == 0 || (uint64_t) (io->len - rd - (size_t) n) < f.len)
+      break;
     rd += (size_t) n;
-    if (f.masked) ws_mask((unsigned char *) io->buf + rd, (size_t) f.len,
-                          f.mask);
+    if (f.masked)
+      ws_mask((unsigned char *) io->buf + rd, (size_t) f.len, f.mask);
     ws_on_frame(nc, ws, &f, rd);
     rd += (size_t) f.len;
   }
@@ -504,8 +510,7 @@ static void ws_poll(struct mg_connection *nc, struct mg_ws_state *ws,
 }
 
 void mg_ws_handler(struct mg_connection *nc, int ev, void *ev_data) {
-  struct mg_http_proto_data *pd =
-      (struct mg_http_proto_data *) nc->proto_data;
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
   struct mg_ws_state *ws = pd != NULL ? pd->ws : NULL;
   (void) ev_data;
   if (ev == MG_EV_CLOSE) {
@@ -530,19 +535,8 @@ void mg_ws_handler(struct mg_connection *nc, int ev, void *ev_data) {
   }
 }
 
-// ---- Server handshake --------------------------------------------------------
-
-// True if the comma-separated header value list has token (any case).
-static int ws_has_token(const struct mg_str *hdr, const char *token) {
-  struct mg_str list, v, eq;
-  if (hdr == NULL) return 0;
-  list = *hdr;
-  while ((list = mg_next_comma_list_entry_n(list, &v, &eq)).p != NULL) {
-    v = mg_strstrip(v);
-    if (mg_vcasecmp(&v, token) == 0) return 1;
-  }
-  return 0;
-}
+// ---- Server handshake
+// --------------------------------------------------------
 
 // Returns the first entry of a comma-separated list (empty if none).
 static struct mg_str ws_first_token(const struct mg_str *hdr) {
@@ -576,8 +570,10 @@ static int ws_check_request(struct http_message *hm) {
   struct mg_str *version = mg_get_http_header(hm, "Sec-WebSocket-Version");
   if (mg_vcmp(&hm->method, "GET") != 0) return 405;
   if (mg_vcmp(&hm->proto, "HTTP/1.1") != 0 || hm->body.len != 0) return 400;
-  if (!ws_has_token(mg_get_http_header(hm, "Upgrade"), "websocket") ||
-      !ws_has_token(mg_get_http_header(hm, "Connection"), "upgrade")) {
+  if (!mg_http_header_has_token(mg_get_http_header(hm, "Upgrade"),
+                                "websocket") ||
+      !mg_http_header_has_token(mg_get_http_header(hm, "Connection"),
+                                "upgrade")) {
     return 400;
   }
   if (version == NULL || ws_header_count(hm, "Sec-WebSocket-Version") != 1 ||
@@ -628,8 +624,7 @@ static void ws_accept(struct mg_connection *nc, struct http_message *hm) {
             "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n",
             accept);
   if (proto.len > 0) {
-    mg_printf(nc, "Sec-WebSocket-Protocol: %.*s\r\n", (int) proto.len,
-              proto.p);
+    mg_printf(nc, "Sec-WebSocket-Protocol: %.*s\r\n", (int) proto.len, proto.p);
   }
   mg_send(nc, "\r\n", 2);
   nc->flags |= MG_F_IS_WEBSOCKET;
@@ -638,7 +633,8 @@ static void ws_accept(struct mg_connection *nc, struct http_message *hm) {
 }
 
 int mg_ws_is_upgrade(struct http_message *hm) {
-  return ws_has_token(mg_get_http_header(hm, "Upgrade"), "websocket");
+  return mg_http_header_has_token(mg_get_http_header(hm, "Upgrade"),
+                                  "websocket");
 }
 
 void mg_ws_handshake(struct mg_connection *nc, struct http_message *hm) {
@@ -657,7 +653,8 @@ void mg_ws_handshake(struct mg_connection *nc, struct http_message *hm) {
   }
 }
 
-// ---- Client ------------------------------------------------------------------
+// ---- Client
+// ------------------------------------------------------------------
 
 // True if the subprotocol the server chose was offered in the list offered.
 static int ws_protocol_offered(const char *offered, struct mg_str chosen) {
@@ -674,8 +671,10 @@ static int ws_reply_ok(struct mg_ws_state *ws, struct http_message *hm) {
   struct mg_str *proto = mg_get_http_header(hm, "Sec-WebSocket-Protocol");
   char want[32];
   if (hm->resp_code != 101 || accept == NULL ||
-      !ws_has_token(mg_get_http_header(hm, "Upgrade"), "websocket") ||
-      !ws_has_token(mg_get_http_header(hm, "Connection"), "upgrade")) {
+      !mg_http_header_has_token(mg_get_http_header(hm, "Upgrade"),
+                                "websocket") ||
+      !mg_http_header_has_token(mg_get_http_header(hm, "Connection"),
+                                "upgrade")) {
     return 0;
   }
   ws_accept_key(mg_mk_str(ws->key), want);
@@ -719,8 +718,8 @@ static void ws_put_str(struct mbuf *m, const char *s, int *ok) {
 }
 
 // Puts "name: value\r\n" if value is not empty.
-static void ws_put_header(struct mbuf *m, const char *name,
-                          struct mg_str value, int *ok) {
+static void ws_put_header(struct mbuf *m, const char *name, struct mg_str value,
+                          int *ok) {
   if (value.len == 0) return;
   ws_put_str(m, name, ok);
   ws_put_str(m, ": ", ok);
