@@ -26,6 +26,14 @@
 // - Listings: directories first, then names in byte order; sent in one
 //   piece with a Content-Length (HEAD gets the same length).
 // - A FILE.gz sibling is used only when FILE itself exists.
+// - Symlinks: a regular file is opened first and the check is made on the
+//   file actually opened (its /proc/self/fd link on Linux, realpath()
+//   elsewhere), so a rename between check and open cannot slip a file
+//   from outside in. The document root's real path is cached (up to a
+//   second; a path that seems outside is checked again against the root
+//   resolved anew before it is refused).
+// - Files below HTTP_SENDFILE_MIN are read into send_mbuf with one pread();
+//   larger ones are streamed or go out with sendfile().
 
 #if MG_ENABLE_HTTP && MG_ENABLE_FILESYSTEM
 
@@ -450,12 +458,84 @@ static int static_file_head(struct mg_connection *nc, int code,
   return hdrs != NULL;
 }
 
-// Answers a request for fp/st without a body (304, 416, HEAD) or with one.
+// Reads len bytes of fd from offset start straight into send_mbuf, with
+// as few read() calls as the kernel allows (one for a regular file): no
+// FILE, no lseek(). For files below HTTP_SENDFILE_MIN. A short read (the
+// file shrank) or no memory breaks the promised Content-Length, so the
+// response then ends with the link.
+static void static_read_small(struct mg_connection *nc, int fd,
+                              int64_t start, int64_t len) {
+  struct mbuf *m = &nc->send_mbuf;
+  size_t want = (size_t) len, got = 0;
+  long n = 0;
+  if (m->size < m->len + want) mbuf_resize(m, m->len + want);
+  while (m->size >= m->len + want && got < want) {
+    n = (long) pread(fd, m->buf + m->len + got, want - got,
+                     (off_t) (start + (int64_t) got));
+    if (n > 0) got += (size_t) n;
+    if (n == 0 || (n < 0 && errno != EINTR)) break;
+  }
+  m->len += got;
+  nc->last_io_time = (time_t) mg_time();
+  if (got < want) {
+    MG_ERROR(("%p file read failed, %lld bytes short", (void *) nc,
+              (long long) (want - got)));
+    nc->flags |= MG_F_SEND_AND_CLOSE;
+  }
+}
+
+// A FILE positioned at start, for streaming a large file from fd. Takes
+// fd over either way: returns NULL (fd closed) on failure.
+static FILE *static_stream_open(int fd, int64_t start) {
+  FILE *fp = fdopen(fd, "rb");
+  if (fp == NULL) {
+    close(fd);
+  } else if (start > 0 && fseeko(fp, (off_t) start, SEEK_SET) != 0) {
+    fclose(fp);
+    fp = NULL;
+  }
+  return fp;
+}
+
+// Sends the head and the body of a 200/206 for the open file fd, which it
+// takes over: small bodies are read at once, large ones streamed (or sent
+// with sendfile()) as the socket drains.
+static void static_file_body(struct mg_connection *nc,
+                             struct http_message *hm, int fd, int code,
+                             const struct static_file *f, struct mg_str mime,
+                             struct mg_str extra) {
+  struct mg_http_proto_data *pd = mg_http_get_proto_data(nc);
+  int body = mg_vcmp(&hm->method, "HEAD") != 0 && f->len > 0;
+  FILE *fp = NULL;
+  if (pd == NULL ||
+      (body && f->len >= HTTP_SENDFILE_MIN &&
+       (fp = static_stream_open(fd, f->start)) == NULL)) {
+    if (pd == NULL) close(fd);
+    mg_http_send_error(nc, 500, NULL);
+    return;
+  }
+  if (static_file_head(nc, code, f, mime, extra) && body) {
+    if (fp != NULL) {
+      pd->file.fp = fp;
+      pd->file.remaining = f->len;
+      mg_http_transfer_file_data(nc);
+      return;  // fp now belongs to the connection.
+    }
+    static_read_small(nc, fd, f->start, f->len);
+  }
+  if (fp != NULL) {
+    fclose(fp);
+  } else {
+    close(fd);
+  }
+}
+
+// Answers a request for the open file fd (which it takes over) without a
+// body (304, 416) or with one.
 static void static_file_respond(struct mg_connection *nc,
-                                struct http_message *hm, FILE *fp,
+                                struct http_message *hm, int fd,
                                 struct static_file *f, struct mg_str mime,
                                 struct mg_str extra) {
-  struct mg_http_proto_data *pd = mg_http_get_proto_data(nc);
   struct static_out h;
   int code;
   memset(&h, 0, sizeof(h));
@@ -466,41 +546,54 @@ static void static_file_respond(struct mg_connection *nc,
     static_hdr(&h, "Content-Range: bytes */%lld", (long long) f->size);
     static_hdr_block(&h, extra);
     static_send(nc, hm, 416, &h, mg_mk_str(""));
-  } else if (pd == NULL || fseeko(fp, (off_t) f->start, SEEK_SET) != 0) {
-    mg_http_send_error(nc, 500, NULL);
-  } else if (static_file_head(nc, code, f, mime, extra) &&
-             mg_vcmp(&hm->method, "HEAD") != 0 && f->len > 0) {
-    pd->file.fp = fp;
-    pd->file.remaining = f->len;
-    mg_http_transfer_file_data(nc);
-    return;  // fp now belongs to the connection.
+  } else {
+    static_file_body(nc, hm, fd, code, f, mime, extra);
+    return;
   }
-  fclose(fp);
+  close(fd);
+}
+
+// Opens path for reading. O_NONBLOCK: should a FIFO take the place of the
+// regular file seen by stat(), neither open() nor read() blocks.
+static int static_open_ro(const char *path) {
+  return mg_open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
+}
+
+// Serves the regular file st that is open as fd (taken over); fd < 0: the
+// open failed with errno err (404 for ENOENT, else 403).
+static void static_serve_fd(struct mg_connection *nc, struct http_message *hm,
+                            int fd, int err, const cs_stat_t *st,
+                            struct mg_str mime, struct mg_str extra) {
+  struct mg_http_proto_data *pd = mg_http_get_proto_data(nc);
+  struct static_file f;
+  if (pd != NULL) mg_http_free_file_state(&pd->file);
+  if (fd < 0) {
+    static_send_text(nc, hm, err == ENOENT ? 404 : 403, extra, NULL, NULL);
+    return;
+  }
+  memset(&f, 0, sizeof(f));
+  f.size = (int64_t) st->st_size;
+  f.mtime = st->st_mtime;
+  snprintf(f.etag, sizeof(f.etag), "\"%lx.%llx\"", (unsigned long) f.mtime,
+           (unsigned long long) f.size);
+  http_format_date(f.modified, sizeof(f.modified), f.mtime);
+  static_file_respond(nc, hm, fd, &f, mime, extra);
 }
 
 void mg_http_serve_file(struct mg_connection *nc, struct http_message *hm,
                         const char *path, const struct mg_str mime_type,
                         const struct mg_str extra_headers) {
   struct mg_http_proto_data *pd = mg_http_get_proto_data(nc);
-  struct static_file f;
   cs_stat_t st;
-  FILE *fp = NULL;
+  int fd;
   if (pd != NULL) mg_http_free_file_state(&pd->file);
   if (mg_stat(path, &st) != 0) {
     static_send_text(nc, hm, 404, extra_headers, NULL, NULL);
   } else if (!S_ISREG(st.st_mode)) {
     static_send_text(nc, hm, 403, extra_headers, NULL, NULL);
-  } else if ((fp = mg_fopen(path, "rb")) == NULL) {
-    static_send_text(nc, hm, errno == ENOENT ? 404 : 403, extra_headers,
-                     NULL, NULL);
   } else {
-    memset(&f, 0, sizeof(f));
-    f.size = (int64_t) st.st_size;
-    f.mtime = st.st_mtime;
-    snprintf(f.etag, sizeof(f.etag), "\"%lx.%llx\"", (unsigned long) f.mtime,
-             (unsigned long long) f.size);
-    http_format_date(f.modified, sizeof(f.modified), f.mtime);
-    static_file_respond(nc, hm, fp, &f, mime_type, extra_headers);
+    fd = static_open_ro(path);
+    static_serve_fd(nc, hm, fd, errno, &st, mime_type, extra_headers);
   }
 }
 
@@ -575,6 +668,13 @@ static struct mg_str static_mime_type(const char *path, const char *custom) {
 
 // ---- mg_serve_http() -------------------------------------------------------
 
+// A file to serve: its stat() and the descriptor it is open as.
+struct static_open {
+  cs_stat_t st;
+  int fd;   // -1 if not open
+  int err;  // errno of a failed open()
+};
+
 // One mg_serve_http() call.
 struct static_req {
   struct mg_connection *nc;
@@ -587,8 +687,8 @@ struct static_req {
   const char *rel;      // The part of uri_path below root
   char *local;          // root + rel (MG_MALLOC'd)
   size_t root_len;      // Length of the root part of local
-  cs_stat_t st;         // Of local, when exists
-  int exists;           // mg_stat(local) succeeded
+  struct static_open file;  // local: st when exists, fd when regular
+  int exists;               // mg_stat(local) succeeded
 };
 
 // Sends a text response with the extra headers; returns 0 for chaining.
@@ -778,21 +878,272 @@ static int static_path_hidden(const struct mg_serve_http_opts *o,
   return 0;
 }
 
-// True if path, all symlinks resolved, is root or below it.
-static int static_inside_root(const char *root, const char *path) {
-  char *a = (char *) MG_MALLOC(HTTP_STATIC_PATH_MAX);
-  char *b = (char *) MG_MALLOC(HTTP_STATIC_PATH_MAX);
-  int ok = 0;
-  size_t n;
-  if (a != NULL && b != NULL && realpath(root, a) != NULL &&
-      realpath(path, b) != NULL) {
-    n = strlen(a);
-    if (n > 0 && a[n - 1] == '/') n--;  // The root is "/".
-    ok = strncmp(a, b, n) == 0 && (b[n] == '\0' || b[n] == '/');
+// ---- Path safety: the real path must lie under the root ------------------
+
+// realpath() costs a readlink() per path component, and the document root
+// is the same on every request, so its real path is cached. The table is
+// process-wide and keyed by the root string: url_rewrites pick the root per
+// request, and the listener's proto data has no hook that would free a
+// per-listener copy. Managers may poll in several threads, hence the lock
+// (uncontended: no system call). No allocation: a root too long for a slot
+// is resolved every time. An entry lives STATIC_ROOT_TTL seconds, so a
+// re-pointed root (a deploy switching a symlink, a chdir() under a relative
+// root) is seen soon; and a path that seems to be outside a cached root is
+// checked again against the root resolved now before it is refused.
+#define STATIC_ROOT_SLOTS 4
+#define STATIC_ROOT_TTL 1.0
+
+struct static_root_slot {
+  char root[256];  // The document root as given; "" for a free slot
+  char real[512];  // realpath(root)
+  double at;       // mg_time() when resolved
+};
+
+static struct static_root_slot s_static_roots[STATIC_ROOT_SLOTS];
+static unsigned s_static_root_next;  // The slot to reuse next
+static pthread_mutex_t s_static_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+// Copies the cached real path of root into real; returns 0 on a miss.
+static int static_root_cached(const char *root, char *real) {
+  double now = mg_time();
+  size_t i;
+  int hit = 0;
+  pthread_mutex_lock(&s_static_cache_lock);
+  for (i = 0; i < STATIC_ROOT_SLOTS && !hit; i++) {
+    const struct static_root_slot *e = &s_static_roots[i];
+    if (e->root[0] != '\0' && strcmp(e->root, root) == 0 && now >= e->at &&
+        now - e->at < STATIC_ROOT_TTL) {
+      memcpy(real, e->real, strlen(e->real) + 1);
+      hit = 1;
+    }
   }
+  pthread_mutex_unlock(&s_static_cache_lock);
+  return hit;
+}
+
+static void static_root_store(const char *root, const char *real) {
+  size_t rl = strlen(root), n = strlen(real), i;
+  struct static_root_slot *e;
+  if (rl >= sizeof(e->root) || n >= sizeof(e->real)) return;
+  pthread_mutex_lock(&s_static_cache_lock);
+  for (i = 0; i < STATIC_ROOT_SLOTS; i++) {
+    if (strcmp(s_static_roots[i].root, root) == 0) break;
+  }
+  if (i == STATIC_ROOT_SLOTS) i = s_static_root_next++ % STATIC_ROOT_SLOTS;
+  e = &s_static_roots[i];
+  memcpy(e->root, root, rl + 1);
+  memcpy(e->real, real, n + 1);
+  e->at = mg_time();
+  pthread_mutex_unlock(&s_static_cache_lock);
+}
+
+// Sets real (HTTP_STATIC_PATH_MAX bytes) to the real path of root: cached,
+// or resolved now if fresh is set. Returns 0 if root cannot be resolved.
+static int static_root_real(const char *root, char *real, int fresh) {
+  if (!fresh && static_root_cached(root, real)) return 1;
+  if (realpath(root, real) == NULL) return 0;
+  static_root_store(root, real);
+  return 1;
+}
+
+// True if the real path p is root_real or below it.
+static int static_under(const char *root_real, const char *p) {
+  size_t n = strlen(root_real);
+  if (n > 0 && root_real[n - 1] == '/') n--;  // The root is "/".
+  return strncmp(root_real, p, n) == 0 && (p[n] == '\0' || p[n] == '/');
+}
+
+// True if the real path real is the root or below it. buf has room for
+// HTTP_STATIC_PATH_MAX bytes.
+static int static_real_inside(const char *root, const char *real, char *buf) {
+  if (static_root_real(root, buf, 0) && static_under(buf, real)) return 1;
+  return static_root_real(root, buf, 1) && static_under(buf, real);
+}
+
+// Writes the real path of the file open as fd (or else of path) into buf
+// (HTTP_STATIC_PATH_MAX bytes); returns 0 on failure. On Linux the
+// /proc/self/fd link names the file actually opened, symlinks resolved, in
+// one call: checking it leaves no window between check and open. Without
+// /proc, realpath(path).
+#ifdef __linux__
+static int static_fd_real(int fd, const char *path, char *buf) {
+  char link[48];
+  long n;
+  snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+  n = (long) readlink(link, buf, HTTP_STATIC_PATH_MAX - 1);
+  if (n > 0 && n < HTTP_STATIC_PATH_MAX - 1 && buf[0] == '/') {
+    buf[n] = '\0';
+    return 1;
+  }
+  return realpath(path, buf) != NULL;
+}
+#else
+static int static_fd_real(int fd, const char *path, char *buf) {
+  (void) fd;
+  return realpath(path, buf) != NULL;
+}
+#endif
+
+// True if path (fd >= 0: the file open as fd), all symlinks resolved, is
+// root or below it.
+static int static_inside_root(const char *root, const char *path, int fd) {
+  char *a = (char *) MG_MALLOC(2 * HTTP_STATIC_PATH_MAX);
+  char *b = a + HTTP_STATIC_PATH_MAX;
+  int ok;
+  if (a == NULL) return 0;
+  if (fd >= 0) {
+    ok = static_fd_real(fd, path, b);
+  } else {
+    ok = realpath(path, b) != NULL;
+  }
+  ok = ok && static_real_inside(root, b, a);
   MG_FREE(a);
-  MG_FREE(b);
   return ok;
+}
+
+// ---- Verified files ---------------------------------------------------------
+
+// The /proc/self/fd readlink() above is costly (about a fifth of the CPU a
+// small file takes), so a file found inside the root is remembered for
+// STATIC_ROOT_TTL seconds: the root, the path, and the identity of the
+// file that opening the path gave (device, inode, ctime). Within that time
+// the path is opened directly and the check is fstat() on the descriptor:
+// only the very file that was verified passes. A link, unlink or rename of
+// the file changes its ctime, and a new file reusing the inode number has
+// a newer ctime, so those miss; any miss goes through the full check. Only
+// files whose ctime is STATIC_VERIFIED_AGE seconds old are remembered:
+// timestamps are coarse (a clock tick; a second on some filesystems), and
+// this way any later change is sure to show. A slot is picked by a hash of
+// root and path; paths too long for a slot are not remembered.
+#define STATIC_VERIFIED_SLOTS 32
+#define STATIC_VERIFIED_KEY 320
+#define STATIC_VERIFIED_AGE 1.0
+
+struct static_verified {
+  char key[STATIC_VERIFIED_KEY];  // root, NUL, path, NUL
+  size_t len;                     // Of key; 0 for a free slot
+  dev_t dev;
+  ino_t ino;
+  long long ctime_ns;  // st_ctime in nanoseconds
+  double at;           // mg_time() when verified
+};
+
+static struct static_verified s_static_verified[STATIC_VERIFIED_SLOTS];
+
+// The inode change time in ns: it moves on every link, unlink, rename and
+// chmod of the file.
+#ifdef __linux__
+static long long static_ctime_ns(const cs_stat_t *st) {
+  return (long long) st->st_ctim.tv_sec * 1000000000LL + st->st_ctim.tv_nsec;
+}
+#else
+static long long static_ctime_ns(const cs_stat_t *st) {
+  return (long long) st->st_ctime * 1000000000LL;
+}
+#endif
+
+// Builds the key of root and path into key; returns its length, 0 if too
+// long.
+static size_t static_verified_key(const char *root, const char *path,
+                                  char *key) {
+  size_t rl = strlen(root) + 1, pl = strlen(path) + 1;
+  if (rl + pl > STATIC_VERIFIED_KEY) return 0;
+  memcpy(key, root, rl);
+  memcpy(key + rl, path, pl);
+  return rl + pl;
+}
+
+// The slot of a key (FNV-1a).
+static struct static_verified *static_verified_slot(const char *key,
+                                                   size_t len) {
+  uint32_t h = 2166136261U;
+  size_t i;
+  for (i = 0; i < len; i++) h = (h ^ (unsigned char) key[i]) * 16777619U;
+  return &s_static_verified[h % STATIC_VERIFIED_SLOTS];
+}
+
+// True if root/path has a fresh entry; with st, one for that very file.
+static int static_verified_has(const char *root, const char *path,
+                               const cs_stat_t *st) {
+  char key[STATIC_VERIFIED_KEY];
+  size_t len = static_verified_key(root, path, key);
+  const struct static_verified *e;
+  double now = mg_time();
+  int ok;
+  if (len == 0) return 0;
+  e = static_verified_slot(key, len);
+  pthread_mutex_lock(&s_static_cache_lock);
+  ok = e->len == len && memcmp(e->key, key, len) == 0 && now >= e->at &&
+       now - e->at < STATIC_ROOT_TTL;
+  if (ok && st != NULL) {
+    ok = e->dev == st->st_dev && e->ino == st->st_ino &&
+         e->ctime_ns == static_ctime_ns(st);
+  }
+  pthread_mutex_unlock(&s_static_cache_lock);
+  return ok;
+}
+
+// Remembers that opening path gave the file st, found inside root.
+static void static_verified_store(const char *root, const char *path,
+                                  const cs_stat_t *st) {
+  char key[STATIC_VERIFIED_KEY];
+  size_t len = static_verified_key(root, path, key);
+  struct static_verified *e;
+  double now = mg_time();
+  if (len == 0 ||
+      (double) static_ctime_ns(st) / 1e9 > now - STATIC_VERIFIED_AGE) {
+    return;
+  }
+  e = static_verified_slot(key, len);
+  pthread_mutex_lock(&s_static_cache_lock);
+  memcpy(e->key, key, len);
+  e->len = len;
+  e->dev = st->st_dev;
+  e->ino = st->st_ino;
+  e->ctime_ns = static_ctime_ns(st);
+  e->at = now;
+  pthread_mutex_unlock(&s_static_cache_lock);
+}
+
+// Opens path if it was verified inside root within the TTL and is still
+// that very regular file: returns 1 with f (st from fstat(), fd) filled in.
+// Otherwise returns 0 and leaves nothing open.
+static int static_verified_open(const char *root, const char *path,
+                                struct static_open *f) {
+  cs_stat_t st;
+  int fd;
+  if (!static_verified_has(root, path, NULL)) return 0;
+  if ((fd = static_open_ro(path)) < 0) return 0;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+      static_verified_has(root, path, &st)) {
+    f->fd = fd;
+    f->st = st;
+    return 1;
+  }
+  close(fd);
+  return 0;
+}
+
+// Opens the regular file path (f->st: what stat() saw) and checks that
+// what was opened lies inside the root. Returns 1 if inside: f->fd is then
+// the open file (f->st now from fstat()), or -1 if it could not be opened
+// (f->err = errno; the path was checked instead). Returns 0 (nothing left
+// open) if outside.
+static int static_open_inside(const char *root, const char *path,
+                              struct static_open *f) {
+  cs_stat_t st;
+  f->fd = static_open_ro(path);
+  f->err = errno;
+  if (static_inside_root(root, path, f->fd)) {
+    if (f->fd >= 0 && fstat(f->fd, &st) == 0) {
+      f->st = st;
+      if (S_ISREG(st.st_mode)) static_verified_store(root, path, &st);
+    }
+    return 1;
+  }
+  if (f->fd >= 0) close(f->fd);
+  f->fd = -1;
+  return 0;
 }
 
 // Per-directory auth: the auth file in the nearest directory, from the
@@ -805,7 +1156,7 @@ static int static_dir_authorized(struct static_req *r, const char *domain) {
   cs_stat_t st;
   if (buf == NULL) return 0;
   memcpy(buf, r->local, len + 1);
-  if (!(r->exists && S_ISDIR(r->st.st_mode))) {
+  if (!(r->exists && S_ISDIR(r->file.st.st_mode))) {
     while (len > rootlen && buf[len - 1] != '/') len--;
   }
   for (;;) {
@@ -834,8 +1185,9 @@ static const char *static_auth_domain(const struct mg_serve_http_opts *o) {
 static int static_authorized(struct static_req *r) {
   const struct mg_serve_http_opts *o = r->opts;
   const char *domain = static_auth_domain(o);
-  int flags = r->exists && S_ISDIR(r->st.st_mode) ? MG_AUTH_FLAG_IS_DIRECTORY
-                                                  : 0;
+  int flags = r->exists && S_ISDIR(r->file.st.st_mode)
+                  ? MG_AUTH_FLAG_IS_DIRECTORY
+                  : 0;
   if (o->global_auth_file != NULL && *o->global_auth_file != '\0' &&
       !mg_http_is_authorized(r->hm, mg_mk_str(r->local), domain,
                              o->global_auth_file,
@@ -905,42 +1257,53 @@ static char *static_join_name(const char *dir, struct mg_str name) {
   return p;
 }
 
-// Serves the regular file path, with the MIME type of its name. A .gz
-// sibling is served instead (Content-Encoding: gzip) when the client
-// accepts gzip; any response for a file that has one says
-// "Vary: Accept-Encoding".
-static void static_serve_regular(struct static_req *r, const char *path) {
-  struct mg_str mime = static_mime_type(path, r->opts->custom_mime_types);
+static void static_close(int fd) {
+  if (fd >= 0) close(fd);
+}
+
+// Looks for the .gz sibling of path: a regular file inside the root.
+// Returns 1 (g filled in) if there is one, 0 if not, -1 if out of memory.
+static int static_gz_sibling(struct static_req *r, const char *path,
+                             struct static_open *g) {
   size_t n = strlen(path);
   char *gz = (char *) MG_MALLOC(n + 4);
-  struct static_out h;
-  cs_stat_t st;
-  int has_gz, use_gz;
-  memset(&h, 0, sizeof(h));
-  if (gz == NULL) {
-    static_fail(r, 500, NULL);
-    return;
-  }
-  if (static_inside_root(r->root, path)) {
-    memcpy(gz, path, n);
-    memcpy(gz + n, ".gz", 4);
-    has_gz = mg_stat(gz, &st) == 0 && S_ISREG(st.st_mode) &&
-             static_inside_root(r->root, gz);
-    use_gz = has_gz && static_accepts_gzip(r->hm);
-    if (has_gz) static_hdr(&h, "Vary: Accept-Encoding");
-    if (use_gz) static_hdr(&h, "Content-Encoding: gzip");
-    static_hdr_block(&h, r->extra);
-    if (static_out_str(&h) == NULL) {
-      static_fail(r, 500, NULL);
-    } else {
-      mg_http_serve_file(r->nc, r->hm, use_gz ? gz : path, mime,
-                         mg_mk_str_n(h.m.buf, h.m.len));
-    }
-  } else {
-    static_fail(r, 404, NULL);
-  }
-  mbuf_free(&h.m);
+  int has;
+  g->fd = -1;
+  if (gz == NULL) return -1;
+  memcpy(gz, path, n);
+  memcpy(gz + n, ".gz", 4);
+  has = mg_stat(gz, &g->st) == 0 && S_ISREG(g->st.st_mode) &&
+        static_open_inside(r->root, gz, g);
   MG_FREE(gz);
+  return has;
+}
+
+// Serves the regular file path, already found inside the root and opened
+// as f (taken over), with the MIME type of its name. A .gz sibling is
+// served instead (Content-Encoding: gzip) when the client accepts gzip;
+// any response for a file that has one says "Vary: Accept-Encoding".
+static void static_serve_regular(struct static_req *r, const char *path,
+                                 struct static_open *f) {
+  struct mg_str mime = static_mime_type(path, r->opts->custom_mime_types);
+  struct static_open g, *use = f;
+  struct static_out h;
+  int has_gz = static_gz_sibling(r, path, &g);
+  memset(&h, 0, sizeof(h));
+  if (has_gz > 0 && static_accepts_gzip(r->hm)) use = &g;
+  if (has_gz > 0) static_hdr(&h, "Vary: Accept-Encoding");
+  if (use == &g) static_hdr(&h, "Content-Encoding: gzip");
+  static_hdr_block(&h, r->extra);
+  if (has_gz < 0 || static_out_str(&h) == NULL) {
+    static_fail(r, 500, NULL);
+  } else {
+    static_serve_fd(r->nc, r->hm, use->fd, use->err, &use->st, mime,
+                    mg_mk_str_n(h.m.buf, h.m.len));
+    use->fd = -1;
+  }
+  static_close(f->fd);
+  static_close(g.fd);
+  f->fd = -1;
+  mbuf_free(&h.m);
 }
 
 // 301 to the request URI with a '/' added, keeping the query string.
@@ -978,7 +1341,7 @@ static void static_redirect_slash(struct static_req *r) {
 static int static_try_index(struct static_req *r) {
   const char *list = r->opts->index_files;
   struct mg_str name;
-  cs_stat_t st;
+  struct static_open f;
   char *p;
   if (list == NULL) list = "index.html,index.htm,index.shtml";
   while ((list = mg_next_comma_list_entry(list, &name, NULL)) != NULL) {
@@ -991,8 +1354,12 @@ static int static_try_index(struct static_req *r) {
       static_fail(r, 500, NULL);
       return 1;
     }
-    if (mg_stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
-      static_serve_regular(r, p);
+    if (mg_stat(p, &f.st) == 0 && S_ISREG(f.st.st_mode)) {
+      if (static_open_inside(r->root, p, &f)) {
+        static_serve_regular(r, p, &f);
+      } else {
+        static_fail(r, 404, NULL);
+      }
       MG_FREE(p);
       return 1;
     }
@@ -1184,6 +1551,18 @@ static void static_serve_dir(struct static_req *r) {
   }
 }
 
+// Finds r->local: sets r->exists and r->file (st; fd for a regular file,
+// opened here so that the check is made on what was opened). Returns 0 if
+// it exists but resolves outside the root.
+static int static_lookup(struct static_req *r) {
+  struct static_open *f = &r->file;
+  r->exists = 1;
+  if (static_verified_open(r->root, r->local, f)) return 1;
+  if (!(r->exists = mg_stat(r->local, &f->st) == 0)) return 1;
+  if (S_ISREG(f->st.st_mode)) return static_open_inside(r->root, r->local, f);
+  return static_inside_root(r->root, r->local, -1);
+}
+
 // GET and HEAD: maps the path to a file and answers.
 static void static_serve(struct static_req *r) {
   if (static_path_hidden(r->opts, r->uri_path)) {
@@ -1191,17 +1570,16 @@ static void static_serve(struct static_req *r) {
   } else if ((r->local = static_join(r->root, r->rel, &r->root_len)) ==
              NULL) {
     static_fail(r, 500, NULL);
-  } else if ((r->exists = mg_stat(r->local, &r->st) == 0) != 0 &&
-             !static_inside_root(r->root, r->local)) {
+  } else if (!static_lookup(r)) {
     static_fail(r, 404, NULL);
   } else if (!static_authorized(r)) {
     mg_http_send_digest_auth_request(r->nc, static_auth_domain(r->opts));
   } else if (!r->exists) {
     static_fail(r, 404, NULL);
-  } else if (S_ISDIR(r->st.st_mode)) {
+  } else if (S_ISDIR(r->file.st.st_mode)) {
     static_serve_dir(r);
-  } else if (S_ISREG(r->st.st_mode)) {
-    static_serve_regular(r, r->local);
+  } else if (S_ISREG(r->file.st.st_mode)) {
+    static_serve_regular(r, r->local, &r->file);
   } else {
     static_fail(r, 403, NULL);
   }
@@ -1251,6 +1629,7 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
   struct static_req r;
   int m = static_method(hm->method);
   memset(&r, 0, sizeof(r));
+  r.file.fd = -1;
   r.nc = nc;
   r.hm = hm;
   r.opts = &opts;
@@ -1273,6 +1652,7 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
       static_serve(&r);
     }
   }
+  static_close(r.file.fd);
   MG_FREE(r.root_buf);
   MG_FREE(r.uri_path);
   MG_FREE(r.local);

@@ -58,6 +58,28 @@ static void md5_hex(const char *s, char out[33]) {
   for (i = 0; i < 16; i++) snprintf(out + i * 2, 3, "%02x", d[i]);
 }
 
+static void make_link(const char *target, const char *name) {
+  char path[512];
+  snprintf(path, sizeof(path), "%s/%s", s_root, name);
+  assert_int_equal(symlink(target, path), 0);
+}
+
+// Symlinks that stay inside the root or leave it, one way or another.
+static void make_link_fixtures(void) {
+  char target[512];
+  make_dir(s_root, "links");
+  make_link("../dir", "links/to_dir");        // Relative, to a directory
+  snprintf(target, sizeof(target), "%s/hello.txt", s_root);
+  make_link(target, "links/abs_in");          // Absolute, inside
+  make_link("../../outside.txt", "links/up_out");
+  make_link("../link_dir_out", "links/via_link_out");  // A link to a link
+  make_dir(s_root, "idxout");
+  snprintf(target, sizeof(target), "%s/outside.txt", s_tmp);
+  make_link(target, "idxout/index.html");
+  write_str(s_root, "gzout.css", "plain css\n");
+  make_link(target, "gzout.css.gz");
+}
+
 static void make_fixtures(void) {
   unsigned char *big = (unsigned char *) malloc(BIG_SIZE);
   char path[512], target[512], ha1[33], line[128];
@@ -101,6 +123,8 @@ static void make_fixtures(void) {
   snprintf(path, sizeof(path), "%s/link_in", s_root);
   assert_int_equal(symlink("hello.txt", path), 0);
 
+  make_link_fixtures();
+
   snprintf(path, sizeof(path), "%s/fifo", s_root);
   assert_int_equal(mkfifo(path, 0644), 0);
   make_dir(s_root, "auth");
@@ -141,7 +165,21 @@ static void handler(struct mg_connection *nc, int ev, void *ev_data) {
     s_max_send_mbuf = nc->send_mbuf.len;
   }
   if (ev == MG_EV_HTTP_REQUEST) {
-    mg_serve_http(nc, (struct http_message *) ev_data, s_opts);
+    struct http_message *hm = (struct http_message *) ev_data;
+    char path[512];
+    if (mg_vcmp(&hm->uri, "/direct") == 0 ||
+        mg_vcmp(&hm->uri, "/direct_fifo") == 0 ||
+        mg_vcmp(&hm->uri, "/direct_missing") == 0) {
+      // mg_http_serve_file() on a path of the handler's choosing.
+      snprintf(path, sizeof(path), "%s/%s", s_root,
+               hm->uri.len == 7   ? "hello.txt"
+               : hm->uri.len == 12 ? "fifo"
+                                  : "nope");
+      mg_http_serve_file(nc, hm, path, mg_mk_str("text/x-direct"),
+                         mg_mk_str("X-Direct: 1"));
+    } else {
+      mg_serve_http(nc, hm, s_opts);
+    }
   }
 }
 
@@ -662,6 +700,108 @@ static void test_symlink_outside_root_refused(void **state) {
   assert_string_equal(body(r), HELLO);
 }
 
+static void assert_serves(const char *uri, const char *content) {
+  char req[512];
+  const char *r;
+  snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", uri);
+  r = get(req);
+  assert_status(r, "HTTP/1.1 200 OK");
+  assert_string_equal(body(r), content);
+}
+
+static void test_symlinks_inside_root_served(void **state) {
+  (void) state;
+  assert_serves("/links/to_dir/a.txt", "a");     // Directory link
+  assert_serves("/links/abs_in", HELLO);         // Absolute target
+  assert_serves("/link_in", HELLO);
+}
+
+static void test_symlinks_leaving_root_refused(void **state) {
+  (void) state;
+  assert_refused("/links/up_out");
+  assert_refused("/links/via_link_out/outside.txt");
+  assert_refused("/links/via_link_out/");
+  // An index file that is a link out of the root.
+  assert_refused("/idxout/");
+  assert_refused("/idxout/index.html");
+}
+
+// A .gz sibling that leads out of the root does not exist for the server:
+// the plain file is sent, with no Vary.
+static void test_gzip_sibling_outside_root_ignored(void **state) {
+  const char *r = get("GET /gzout.css HTTP/1.1\r\nHost: x\r\n"
+                      "Accept-Encoding: gzip\r\n\r\n");
+  (void) state;
+  assert_status(r, "HTTP/1.1 200 OK");
+  assert_false(has_header(r, "Content-Encoding"));
+  assert_false(has_header(r, "Vary"));
+  assert_string_equal(body(r), "plain css\n");
+}
+
+// The check is made on every request: a file replaced by a link out of
+// the root is refused from then on.
+static void test_file_replaced_by_link_out_refused(void **state) {
+  char path[512], target[512];
+  (void) state;
+  write_str(s_root, "swap.txt", "swap");
+  assert_serves("/swap.txt", "swap");
+  snprintf(path, sizeof(path), "%s/swap.txt", s_root);
+  snprintf(target, sizeof(target), "%s/outside.txt", s_tmp);
+  assert_int_equal(unlink(path), 0);
+  assert_int_equal(symlink(target, path), 0);
+  assert_refused("/swap.txt");
+  assert_int_equal(unlink(path), 0);
+}
+
+// A file verified inside the root is remembered for a second (only files
+// whose ctime is a second old: the test waits) and then opened without the
+// full check, but only while opening its path gives that very file.
+static void test_verified_file_changes_rechecked(void **state) {
+  char path[512], out[512];
+  (void) state;
+  write_str(s_root, "aged1.txt", "aged one");
+  write_str(s_root, "aged2.txt", "aged two");
+  usleep(1100 * 1000);
+  assert_serves("/aged1.txt", "aged one");  // Checked and remembered
+  assert_serves("/aged1.txt", "aged one");  // Remembered
+  assert_serves("/aged2.txt", "aged two");
+  // Replaced by a link out of the root: another file, refused.
+  snprintf(path, sizeof(path), "%s/aged1.txt", s_root);
+  snprintf(out, sizeof(out), "%s/outside.txt", s_tmp);
+  assert_int_equal(unlink(path), 0);
+  assert_int_equal(symlink(out, path), 0);
+  assert_refused("/aged1.txt");
+  assert_int_equal(unlink(path), 0);
+  // The very same file moved out of the root and linked back: the rename
+  // changed its ctime, so it is checked again, and refused.
+  snprintf(path, sizeof(path), "%s/aged2.txt", s_root);
+  snprintf(out, sizeof(out), "%s/aged2_out.txt", s_tmp);
+  assert_int_equal(rename(path, out), 0);
+  assert_int_equal(symlink(out, path), 0);
+  assert_status(get("GET /aged2.txt HTTP/1.1\r\nHost: x\r\n\r\n"),
+                "HTTP/1.1 404 Not Found");
+  assert_int_equal(unlink(path), 0);
+  assert_int_equal(unlink(out), 0);
+}
+
+// A document root that is a symlink works, and re-pointing it takes
+// effect at once (the root's resolved path is cached for a while).
+static void test_root_symlink_repointed(void **state) {
+  char link[256];
+  (void) state;
+  snprintf(link, sizeof(link), "%s/rootlink", s_tmp);
+  assert_int_equal(symlink(s_root, link), 0);
+  s_opts.document_root = link;
+  assert_serves("/hello.txt", HELLO);
+  assert_refused("/alt.txt");
+  assert_int_equal(unlink(link), 0);
+  assert_int_equal(symlink(s_alt, link), 0);
+  assert_serves("/alt.txt", "from alt\n");
+  assert_status(get("GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n"),
+                "HTTP/1.1 404 Not Found");
+  assert_int_equal(unlink(link), 0);
+}
+
 // ---- Gzip -------------------------------------------------------------------
 
 static void test_gzip_served_when_accepted(void **state) {
@@ -872,6 +1012,63 @@ static void test_global_auth_file(void **state) {
   assert_status(r, "HTTP/1.1 401 Unauthorized");
 }
 
+// ---- mg_http_serve_file() ---------------------------------------------------
+
+static void test_serve_file_direct(void **state) {
+  const char *r = get("GET /direct HTTP/1.1\r\nHost: x\r\n\r\n");
+  (void) state;
+  assert_status(r, "HTTP/1.1 200 OK");
+  assert_header(r, "Content-Type", "text/x-direct");
+  assert_header(r, "X-Direct", "1");
+  assert_header(r, "Content-Length", "14");
+  assert_string_equal(body(r), HELLO);
+  r = get("GET /direct HTTP/1.1\r\nHost: x\r\nRange: bytes=7-11\r\n\r\n");
+  assert_status(r, "HTTP/1.1 206 Partial Content");
+  assert_string_equal(body(r), "world");
+  r = get("GET /direct_fifo HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert_status(r, "HTTP/1.1 403 Forbidden");
+  r = get("GET /direct_missing HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert_status(r, "HTTP/1.1 404 Not Found");
+}
+
+// Files below 16 KiB are read in one go, larger ones streamed: both sides
+// of the boundary, an empty file, and a range of a small file.
+static void check_sized_file(size_t size) {
+  char name[64], req[128];
+  unsigned char *data = (unsigned char *) malloc(size + 1);
+  char *buf = (char *) malloc(size + 4096);
+  size_t i, n;
+  assert_true(data != NULL && buf != NULL);
+  for (i = 0; i < size; i++) data[i] = big_byte(i + 3);
+  snprintf(name, sizeof(name), "sized_%lu.bin", (unsigned long) size);
+  write_file(s_root, name, data, size);
+  snprintf(req, sizeof(req), "GET /%s HTTP/1.1\r\nHost: x\r\n\r\n", name);
+  n = fetch_n(req, buf, size + 4096, 1);
+  assert_status(buf, "HTTP/1.1 200 OK");
+  assert_int_equal(n - (size_t) (body(buf) - buf), size);
+  assert_memory_equal(body(buf), data, size);
+  if (size > 300) {
+    snprintf(req, sizeof(req),
+             "GET /%s HTTP/1.1\r\nHost: x\r\nRange: bytes=100-299\r\n\r\n",
+             name);
+    n = fetch_n(req, buf, size + 4096, 1);
+    assert_status(buf, "HTTP/1.1 206 Partial Content");
+    assert_int_equal(n - (size_t) (body(buf) - buf), 200);
+    assert_memory_equal(body(buf), data + 100, 200);
+  }
+  free(data);
+  free(buf);
+}
+
+static void test_small_and_large_files_intact(void **state) {
+  (void) state;
+  check_sized_file(0);
+  check_sized_file(1024);
+  check_sized_file(16383);
+  check_sized_file(16384);
+  check_sized_file(65537);
+}
+
 // ---- Big files and pipelining -----------------------------------------------
 
 static void check_big_file_download(void) {
@@ -1010,6 +1207,12 @@ int main(void) {
       T(test_bad_escape_400),
       T(test_plus_is_not_a_space),
       T(test_symlink_outside_root_refused),
+      T(test_symlinks_inside_root_served),
+      T(test_symlinks_leaving_root_refused),
+      T(test_gzip_sibling_outside_root_ignored),
+      T(test_file_replaced_by_link_out_refused),
+      T(test_root_symlink_repointed),
+      T(test_verified_file_changes_rechecked),
       T(test_gzip_served_when_accepted),
       T(test_gzip_not_served_when_not_accepted),
       T(test_options_200_with_allow),
@@ -1023,6 +1226,8 @@ int main(void) {
       T(test_per_directory_auth),
       T(test_auth_file_never_served),
       T(test_global_auth_file),
+      T(test_serve_file_direct),
+      T(test_small_and_large_files_intact),
       T(test_big_file_download_intact),
       T(test_big_file_download_intact_without_sendfile),
       T(test_big_file_range_in_the_middle),
