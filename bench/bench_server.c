@@ -1,11 +1,16 @@
 // The mongoose side of `make bench` (see bench/README.md).
 //   GET /hello  -> 200, "Hello, world!" (13 bytes), Content-Type: text/plain
 //   other paths -> static files from the document root, via mg_serve_http()
-// Usage: bench_server -l 127.0.0.1:PORT -d DOCROOT
-// Prints "ready" on stdout once listening; stops cleanly on SIGINT/SIGTERM.
+// Usage: bench_server -l 127.0.0.1:PORT -d DOCROOT [-i select|poll|epoll]
+//   -i picks the manager's iface at run time (mg_mgr_init_opt main_iface);
+//      without it, the build's default (MG_DEFAULT_IFACE).
+// Raises its RLIMIT_NOFILE soft limit to the hard limit (for the idle
+// connection scenarios). Prints "ready" on stdout once listening; stops
+// cleanly on SIGINT/SIGTERM.
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "mongoose.h"
 
@@ -31,8 +36,12 @@ static void ev_handler(struct mg_connection *nc, int ev, void *ev_data) {
 int main(int argc, char *argv[]) {
   const char *listen_addr = "127.0.0.1:8000";
   struct mg_mgr mgr;
+  struct mg_mgr_init_opts opts;
   struct mg_connection *lc;
+  struct rlimit rl;
   int i;
+
+  memset(&opts, 0, sizeof(opts));
 
   memset(&s_opts, 0, sizeof(s_opts));
   s_opts.document_root = ".";
@@ -42,16 +51,36 @@ int main(int argc, char *argv[]) {
       listen_addr = argv[i + 1];
     } else if (strcmp(argv[i], "-d") == 0) {
       s_opts.document_root = argv[i + 1];
+    } else if (strcmp(argv[i], "-i") == 0 &&
+               strcmp(argv[i + 1], "select") == 0) {
+      opts.main_iface = &mg_socket_iface_vtable;
+#if MG_ENABLE_POLL
+    } else if (strcmp(argv[i], "-i") == 0 &&
+               strcmp(argv[i + 1], "poll") == 0) {
+      opts.main_iface = &mg_poll_iface_vtable;
+#endif
+#if MG_ENABLE_EPOLL
+    } else if (strcmp(argv[i], "-i") == 0 &&
+               strcmp(argv[i + 1], "epoll") == 0) {
+      opts.main_iface = &mg_epoll_iface_vtable;
+#endif
     } else {
-      fprintf(stderr, "usage: %s [-l ADDR:PORT] [-d DOCROOT]\n", argv[0]);
+      fprintf(stderr,
+              "usage: %s [-l ADDR:PORT] [-d DOCROOT] [-i select|poll|epoll]\n",
+              argv[0]);
       return 2;
     }
+  }
+
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
   }
 
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
   mg_log_set_level(MG_LL_ERROR);
-  mg_mgr_init(&mgr, NULL);
+  mg_mgr_init_opt(&mgr, NULL, opts);
   if ((lc = mg_bind(&mgr, listen_addr, ev_handler)) == NULL) {
     fprintf(stderr, "bench_server: cannot listen on %s\n", listen_addr);
     return 1;
