@@ -699,6 +699,16 @@ static void srv_handler(struct mg_connection *nc, int ev, void *ev_data) {
   // Every core event reaches the user handler first, as in 6.x.
   mg_call(nc, nc->handler, ev, ev_data);
   if (nc->flags & MG_F_LISTENING) return;
+  // An accepted connection gets its HTTP state with its first bytes: until
+  // then it costs only its struct, and the idle timeout still applies.
+  if (nc->proto_data == NULL && nc->listener != NULL && ev != MG_EV_RECV) {
+    if (ev == MG_EV_POLL &&
+        (double) *(time_t *) ev_data - (double) nc->last_io_time >
+            MG_HTTP_IDLE_TIMEOUT) {
+      nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+    }
+    return;
+  }
   if ((pd = mg_http_get_proto_data(nc)) == NULL) {
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;
     return;

@@ -74,6 +74,20 @@ static void test_http_idle_keep_alive_connection_closed(void **state) {
   mg_mgr_free(&mgr);
 }
 
+static void test_http_silent_connection_closed(void **state) {
+  struct mg_mgr mgr;
+  char buf[64];
+  int port = start(&mgr), fd, closed;
+  (void) state;
+  // Connects and never sends a byte: closed after the idle timeout.
+  fd = raw_connect(port);
+  raw_recv(&mgr, fd, buf, sizeof(buf), 0, &closed, 10);
+  assert_int_equal(closed, 1);
+  assert_int_equal(buf[0], '\0');
+  close(fd);
+  mg_mgr_free(&mgr);
+}
+
 static void test_http_slow_handler_is_not_timed_out(void **state) {
   struct mg_mgr mgr;
   char buf[1024];
@@ -92,6 +106,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_http_unfinished_head_gets_408_after_timeout),
       cmocka_unit_test(test_http_idle_keep_alive_connection_closed),
+      cmocka_unit_test(test_http_silent_connection_closed),
       cmocka_unit_test(test_http_slow_handler_is_not_timed_out),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
