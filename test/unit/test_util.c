@@ -528,6 +528,19 @@ static void *thread_set_value(void *param) {
   return NULL;
 }
 
+// Returns the number of threads of this process (Linux /proc).
+static int process_threads(void) {
+  char line[128];
+  int n = -1;
+  FILE *fp = fopen("/proc/self/status", "r");
+  if (fp == NULL) return 1;
+  while (fgets(line, sizeof(line), fp) != NULL) {
+    if (strncmp(line, "Threads:", 8) == 0) n = atoi(line + 8);
+  }
+  fclose(fp);
+  return n;
+}
+
 static void test_start_thread_runs_function_with_param(void **state) {
   static int param = 42;
   (void) state;
@@ -536,6 +549,13 @@ static void test_start_thread_runs_function_with_param(void **state) {
   while (thread_value == 0) pthread_cond_wait(&thread_cv, &thread_mu);
   pthread_mutex_unlock(&thread_mu);
   assert_int_equal(thread_value, 42);
+  // The thread is detached: wait (bounded) until it has really exited, so
+  // that its stack and TLS are released before the process ends.
+  {
+    int i;
+    for (i = 0; i < 5000 && process_threads() > 1; i++) poll(NULL, 0, 1);
+    assert_int_equal(process_threads(), 1);
+  }
 }
 
 int main(void) {
