@@ -180,6 +180,10 @@ union socket_address {
 #define MG_MAX_IO_SIZE 16384  // Bytes read from a socket per readiness event
 #endif
 
+#ifndef MG_FIRST_RECV_SIZE
+#define MG_FIRST_RECV_SIZE 2048  // Receive buffer of a connection's 1st read
+#endif
+
 #ifndef MG_MAX_UDP_SIZE
 #define MG_MAX_UDP_SIZE 65536  // Largest UDP datagram received
 #endif

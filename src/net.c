@@ -514,6 +514,11 @@ static void mg_recv_tcp(struct mg_connection *nc) {
   if (io->len >= nc->recv_mbuf_limit) return;
   want = nc->recv_mbuf_limit - io->len;
   if (want > MG_MAX_IO_SIZE) want = MG_MAX_IO_SIZE;
+  // The first read of a connection gets a small buffer: most peers send
+  // little at first (an HTTP request), and small blocks are recycled by
+  // malloc instead of growing and trimming the heap per connection. A
+  // connection that fills it grows to MG_MAX_IO_SIZE reads at once.
+  if (io->size == 0 && want > MG_FIRST_RECV_SIZE) want = MG_FIRST_RECV_SIZE;
   mg_recv_reserve(nc, want);
   if (io->size == io->len) {
     MG_ERROR(("%p out of memory for the receive buffer", (void *) nc));
