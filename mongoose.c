@@ -4363,10 +4363,11 @@ static void srv_reply_error(struct mg_connection *nc, int status) {
   mbuf_clear(&nc->recv_mbuf);
 }
 
-// Per-request connection rules: keep-alive, HEAD, the endpoint.
-static void srv_prepare_request(struct mg_connection *nc,
-                                struct mg_http_proto_data *pd,
-                                struct http_message *hm) {
+// Per-request connection rules: keep-alive, HEAD, the endpoint (returned,
+// NULL if none matches).
+static struct mg_http_endpoint *srv_prepare_request(
+    struct mg_connection *nc, struct mg_http_proto_data *pd,
+    struct http_message *hm) {
   struct mg_str *conn = mg_get_http_header(hm, "Connection");
   struct mg_http_endpoint *ep = srv_find_endpoint(nc, hm->uri);
   pd->is_head = mg_vcmp(&hm->method, "HEAD") == 0;
@@ -4380,6 +4381,7 @@ static void srv_prepare_request(struct mg_connection *nc,
   }
   pd->endpoint_handler = ep != NULL ? ep->handler : NULL;
   pd->endpoint_user_data = ep != NULL ? ep->user_data : NULL;
+  return ep;
 }
 
 // Total bytes ever queued for sending on nc.
@@ -4481,9 +4483,9 @@ static int srv_dechunk(struct mg_connection *nc, struct mg_http_proto_data *pd,
 // a challenge, closes after it, and returns 0.
 static int srv_authorized(struct mg_connection *nc,
                           struct mg_http_proto_data *pd,
-                          struct http_message *hm) {
+                          struct http_message *hm,
+                          struct mg_http_endpoint *ep) {
 #if MG_ENABLE_FILESYSTEM
-  struct mg_http_endpoint *ep = srv_find_endpoint(nc, hm->uri);
   if (ep == NULL || ep->auth_file == NULL ||
       mg_http_is_authorized(hm, hm->uri, ep->auth_domain, ep->auth_file,
                             MG_AUTH_FLAG_IS_GLOBAL_PASS_FILE)) {
@@ -4495,7 +4497,7 @@ static int srv_authorized(struct mg_connection *nc,
   mbuf_clear(&nc->recv_mbuf);
   return 0;
 #else
-  (void) nc, (void) pd, (void) hm;
+  (void) nc, (void) pd, (void) hm, (void) ep;
   return 1;
 #endif
 }
@@ -4551,10 +4553,11 @@ static int srv_serve_one(struct mg_connection *nc,
                          struct mg_http_proto_data *pd, struct http_message *hm,
                          size_t hlen) {
   struct mbuf *io = &nc->recv_mbuf;
+  struct mg_http_endpoint *ep;
   int expect, r;
   if (pd->body_decoded == 0 && pd->chunk_off == 0) {
-    srv_prepare_request(nc, pd, hm);
-    if (!srv_authorized(nc, pd, hm)) return 0;
+    ep = srv_prepare_request(nc, pd, hm);
+    if (!srv_authorized(nc, pd, hm, ep)) return 0;
     if (mg_ws_is_upgrade(hm) && hm->body.len == 0) {
       return srv_upgrade(nc, pd, hm, hlen);
     }
