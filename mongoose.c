@@ -96,9 +96,26 @@ void mg_sock_get_conn_addr(struct mg_connection *nc, int remote,
 socklen_t mg_sa_len(const union socket_address *sa);
 // Returns 1 if a and b hold the same family, address and port.
 int mg_sa_equal(const union socket_address *a, const union socket_address *b);
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/http_internal.h"
+#endif
+// This header goes into mongoose.c only, never into mongoose.h.
+//
+// The HTTP modules point one way. At the bottom, http_parse.c and
+// http_header.c (pure parsers) and http_conn.c (proto data, response
+// helpers, the header builder, endpoints). Above them the features:
+// http_file.c (serving one file), http_path.c (path safety), http_listing.c,
+// http_auth.c, http_multipart.c, ws.c and ws_handshake.c (WebSocket),
+// http_client.c (replies, reverse proxy). At the top http_serve.c
+// (mg_serve_http) and http_server.c (the server protocol handler and
+// mg_set_protocol_http_websocket, which picks the server or the client
+// handler). No module calls one above it.
+
+
 
 #if MG_ENABLE_HTTP
-// ---- HTTP internals shared by http_*.c -------------------------------------
+
+// ---- http_conn.c ------------------------------------------------------------
 
 // A registered endpoint (a list hangs off the listener's proto data).
 struct mg_http_endpoint {
@@ -113,13 +130,14 @@ struct mg_http_endpoint {
 // A file being streamed out by mg_http_serve_file(): send_mbuf is topped up
 // from fp in bounded pieces as the socket drains.
 struct mg_http_file_state {
-  FILE *fp;            // NULL when no file is being sent
-  int64_t remaining;   // Bytes of the file still to queue
-  int64_t offset;      // With sendfile: the next byte of the file to send
-  int mode;            // 0: undecided, 1: read into send_mbuf, 2: sendfile
+  FILE *fp;           // NULL when no file is being sent
+  int64_t remaining;  // Bytes of the file still to queue
+  int64_t offset;     // With sendfile: the next byte of the file to send
+  int mode;           // 0: undecided, 1: read into send_mbuf, 2: sendfile
 };
 
 struct mg_http_multipart_stream;  // Defined in http_multipart.c
+struct mg_ws_state;               // Defined below
 
 // Per-connection HTTP state: nc->proto_data.
 struct mg_http_proto_data {
@@ -129,74 +147,222 @@ struct mg_http_proto_data {
   struct mg_http_file_state file;       // Static file being sent
   struct mg_http_multipart_stream *mp;  // Streaming upload in progress
   // Server request state (http_server.c).
-  double request_start;    // When the current request's first byte came
-  size_t body_decoded;     // Chunked: de-chunked body bytes after the head
-  size_t chunk_off;        // Chunked: input bytes consumed so far
-  uint64_t bytes_sent;       // Bytes written to the socket so far
-  uint64_t out_at_dispatch;  // bytes_sent + send_mbuf.len at dispatch
-  unsigned char waiting;    // Dispatched; the handler has not answered yet
-  unsigned char must_close;  // Close once the current response is out
+  double request_start;         // When the current request's first byte came
+  size_t body_decoded;          // Chunked: de-chunked body bytes after the head
+  size_t chunk_off;             // Chunked: input bytes consumed so far
+  uint64_t bytes_sent;          // Bytes written to the socket so far
+  uint64_t out_at_dispatch;     // bytes_sent + send_mbuf.len at dispatch
+  unsigned char waiting;        // Dispatched; the handler has not answered yet
+  unsigned char must_close;     // Close once the current response is out
   unsigned char continue_sent;  // "100 Continue" already sent
   unsigned char is_head;        // The current request is HEAD
-  unsigned char ws_client;      // Client waiting for a WebSocket upgrade
   unsigned char reply_close_delimited;  // Client: reply body runs to close
-  struct mg_connection *proxy_peer;     // Reverse proxy: the other side
-  struct mg_ws_state *ws;               // WebSocket state (ws.c)
-  unsigned char keep_alive_10;  // HTTP/1.0 request asking for keep-alive
+  unsigned char keep_alive_10;       // HTTP/1.0 request asking for keep-alive
+  struct mg_connection *proxy_peer;  // Reverse proxy: the other side
+  struct mg_ws_state *ws;            // WebSocket state (ws.c)
 };
 
-// True if the comma-separated header value list hdr (may be NULL) has
-// token, ignoring case ("Connection: keep-alive, Upgrade").
-int mg_http_header_has_token(const struct mg_str *hdr, const char *token);
 // Returns the standard reason phrase for an HTTP status code.
 const char *mg_http_status_message(int code);
 // Returns nc's HTTP state, creating it (NULL if out of memory).
 struct mg_http_proto_data *mg_http_get_proto_data(struct mg_connection *nc);
+// True if the comma-separated header value list hdr (may be NULL) has
+// token, ignoring case ("Connection: keep-alive, Upgrade").
+int mg_http_header_has_token(const struct mg_str *hdr, const char *token);
+// Returns the endpoint of nc's listener whose pattern matches the longest
+// prefix of uri, or NULL.
+struct mg_http_endpoint *mg_http_find_endpoint(struct mg_connection *nc,
+                                               struct mg_str uri);
 // Calls the handler for the current request: the matching endpoint's, or
 // the connection's.
 void mg_http_call_endpoint_handler(struct mg_connection *nc, int ev,
                                    void *ev_data);
+// De-chunks the body in place: decoded data follows the head (hlen bytes)
+// in recv_mbuf, and the chunk framing is cut out as it is consumed, sending
+// MG_EV_HTTP_CHUNK per chunk. Returns 1 when the last chunk is in, 0 if
+// more input is needed, or the negated status code that answers a
+// failure: -400 (bad framing), -413 (body too large).
+int mg_http_dechunk(struct mg_connection *nc, struct mg_http_proto_data *pd,
+                    struct http_message *hm, size_t hlen);
+// Drops the reverse-proxy link between nc and its peer, both ways.
+void mg_http_unlink_proxy(struct mg_connection *nc,
+                          struct mg_http_proto_data *pd);
 
-// ws.c (WebSocket).
-struct mg_ws_state;  // Defined in ws.c: reassembly, UTF-8, close state
+// A growing buffer that remembers whether any append failed: the builder
+// of response heads and small bodies.
+struct mg_http_out {
+  struct mbuf m;
+  int failed;
+};
+void mg_http_out_add(struct mg_http_out *o, const char *p, size_t n);
+void mg_http_out_vprintf(struct mg_http_out *o, const char *fmt, va_list ap);
+void mg_http_out_printf(struct mg_http_out *o, const char *fmt, ...)
+#ifdef __GNUC__
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+// Adds a header line to a header block: lines separated by CRLF, no CRLF at
+// the end, as mg_send_response_line() wants them.
+void mg_http_out_hdr(struct mg_http_out *o, const char *fmt, ...)
+#ifdef __GNUC__
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+// Adds a header block given as "K: V\r\n..." (trailing CRLF optional).
+void mg_http_out_hdr_block(struct mg_http_out *o, struct mg_str block);
+// NUL-terminates the buffer; returns it, or NULL if an append failed.
+const char *mg_http_out_str(struct mg_http_out *o);
+// Sends status, the headers in h (may be NULL) and body (may be NULL:
+// Content-Length 0). A HEAD request gets no body. Frees h.
+void mg_http_out_send(struct mg_connection *nc, struct http_message *hm,
+                      int code, struct mg_http_out *h, struct mg_str body);
+// Sends a short text/plain response with the extra headers (and more_hdr,
+// one more header line, if not NULL); text NULL: the reason phrase.
+void mg_http_out_send_text(struct mg_connection *nc, struct http_message *hm,
+                           int code, struct mg_str extra, const char *more_hdr,
+                           const char *text);
+
+// ---- ws.c, ws_handshake.c (WebSocket) -------------------------------------
+
+// Per-connection WebSocket state (pd->ws): one allocation, so a plain
+// MG_FREE releases it.
+struct mg_ws_state {
+  double last_io;            // Last frame received or sent (for pings)
+  double close_time;         // When we sent a close frame, 0 if not yet
+  size_t msg_len;            // Reassembled bytes at the start of recv_mbuf
+  unsigned long utf8;        // UTF-8 validator state of the text message
+  unsigned char msg_op;      // Opcode of the message in progress, 0: none
+  unsigned char msg_defrag;  // That message is being reassembled
+  unsigned char close_sent;  // We sent a close frame
+  unsigned char closing;     // No more input: failed, or peer's close seen
+  unsigned char seeded;      // seed holds random bytes
+  unsigned char pool_used;   // Bytes of pool already handed out
+  unsigned char seed[16];    // Random generator: key
+  unsigned char pool[20];    // Random generator: output block
+  uint64_t counter;          // Random generator: block counter
+  char key[28];              // Client: the Sec-WebSocket-Key we sent
+  char *protocols;           // Client: subprotocols offered (after struct)
+};
+
 // Server: true if hm asks for a WebSocket upgrade (Upgrade: websocket).
 int mg_ws_is_upgrade(struct http_message *hm);
 // Server: hm is an upgrade request whose head is at the start of recv_mbuf
 // (the caller removes it afterwards). Sends
 // MG_EV_WEBSOCKET_HANDSHAKE_REQUEST (the handler may refuse by answering
 // or closing), validates the request (400/426 on failure), sends 101 and
-// MG_EV_WEBSOCKET_HANDSHAKE_DONE, and sets MG_F_IS_WEBSOCKET.
+// MG_EV_WEBSOCKET_HANDSHAKE_DONE, sets MG_F_IS_WEBSOCKET and makes
+// mg_ws_proto_handler the connection's protocol handler.
 void mg_ws_handshake(struct mg_connection *nc, struct http_message *hm);
-// Client: hm is the reply to our upgrade request. Checks 101 and
-// Sec-WebSocket-Accept, sets MG_F_IS_WEBSOCKET on success, sends
-// MG_EV_WEBSOCKET_HANDSHAKE_DONE either way (closes on failure).
-void mg_ws_client_handshake_done(struct mg_connection *nc,
-                                 struct http_message *hm);
-// Both sides, for a connection with MG_F_IS_WEBSOCKET: on MG_EV_RECV parses
-// frames from recv_mbuf (reassembly, control frames, close handshake,
-// protocol errors); on MG_EV_POLL sends pings every
-// MG_WEBSOCKET_PING_INTERVAL; on MG_EV_CLOSE frees the state.
+// The protocol handler of a WebSocket connection (both sides): every event
+// reaches the user handler first; then on MG_EV_RECV frames are parsed from
+// recv_mbuf (reassembly, control frames, close handshake, protocol errors),
+// on MG_EV_POLL pings go out every MG_WEBSOCKET_PING_INTERVAL, and on
+// MG_EV_CLOSE the state is freed.
+void mg_ws_proto_handler(struct mg_connection *nc, int ev, void *ev_data);
+// Allocates WebSocket state, with a copy of the offered subprotocols.
+struct mg_ws_state *mg_ws_state_new(struct mg_str protocols);
+// Fills out with n random bytes (masks, handshake nonces).
+void mg_ws_random(struct mg_ws_state *ws, unsigned char *out, size_t n);
+// For a connection with MG_F_IS_WEBSOCKET, without calling the user
+// handler: on MG_EV_RECV parses frames from recv_mbuf, on MG_EV_POLL sends
+// pings, on MG_EV_CLOSE frees the state.
 void mg_ws_handler(struct mg_connection *nc, int ev, void *ev_data);
 
-// http_client.c: the reverse-proxy rewrite of mg_serve_http (a
-// url_rewrites entry "prefix=http://host:port").
+// ---- http_client.c ----------------------------------------------------------
+
+// The protocol handler of an HTTP client connection: parses replies
+// (Content-Length, chunked, close-delimited) into MG_EV_HTTP_REPLY.
+void mg_http_client_handler(struct mg_connection *nc, int ev, void *ev_data);
+// The reverse-proxy rewrite of mg_serve_http (a url_rewrites entry
+// "prefix=http://host:port").
 void mg_http_proxy_rewrite(struct mg_connection *nc, struct http_message *hm,
                            struct mg_str prefix, struct mg_str upstream);
 
 #if MG_ENABLE_FILESYSTEM
-// http_static.c: queues the next piece of the file being sent, if any
-// room is left under MG_MAX_HTTP_SEND_MBUF. Closes the file at its end.
+// ---- http_path.c: path safety ---------------------------------------------
+
+#ifdef PATH_MAX
+#define MG_HTTP_PATH_MAX PATH_MAX
+#else
+#define MG_HTTP_PATH_MAX 4096
+#endif
+
+// A file to serve: its stat() and the descriptor it is open as.
+struct mg_http_open_file {
+  cs_stat_t st;
+  int fd;   // -1 if not open
+  int err;  // errno of a failed open()
+};
+
+// Opens path for reading, non-blocking (a FIFO never blocks us).
+int mg_http_open_ro(const char *path);
+// Decodes and normalises the request target uri into *path (MG_MALLOC'd,
+// '+' stays '+'; absolute-form targets use their path). Returns 0, or the
+// status that refuses it: 400 (bad escape, bad target), 404 (NUL, '\',
+// encoded separator, '..' above the root), 500 (memory).
+int mg_http_path_decode(struct mg_str uri, char **path);
+// root + rel: the root without its trailing '/'s, rel as it is. Sets
+// *root_len to the length of the root part. MG_MALLOC'd, NULL if no memory.
+char *mg_http_path_join(const char *root, const char *rel, size_t *root_len);
+// dir + '/' + name (no second '/' if dir ends with one); MG_MALLOC'd.
+char *mg_http_path_join_name(const char *dir, struct mg_str name);
+// True if a file called name is never served nor listed: it matches
+// hidden_file_pattern, or is the per-directory auth file (any case).
+int mg_http_path_name_hidden(const struct mg_serve_http_opts *o,
+                             struct mg_str name);
+// True if any component of the URI path is hidden.
+int mg_http_path_hidden(const struct mg_serve_http_opts *o, const char *path);
+// True if path (fd >= 0: the file open as fd), all symlinks resolved, is
+// root or below it.
+int mg_http_path_inside_root(const char *root, const char *path, int fd);
+// Opens path if it was verified inside root within the TTL and is still
+// that very regular file: returns 1 with f (st from fstat(), fd) filled in.
+// Otherwise returns 0 and leaves nothing open.
+int mg_http_path_verified_open(const char *root, const char *path,
+                               struct mg_http_open_file *f);
+// Opens the regular file path (f->st: what stat() saw) and checks that
+// what was opened lies inside the root. Returns 1 if inside: f->fd is then
+// the open file (f->st now from fstat()), or -1 if it could not be opened
+// (f->err = errno; the path was checked instead). Returns 0 (nothing left
+// open) if outside.
+int mg_http_path_open_inside(const char *root, const char *path,
+                             struct mg_http_open_file *f);
+
+// ---- http_file.c: one file --------------------------------------------------
+
+// Queues the next piece of the file being sent, if any room is left under
+// the high-water mark. Closes the file at its end.
 void mg_http_transfer_file_data(struct mg_connection *nc);
 // Closes the file being sent, if any.
 void mg_http_free_file_state(struct mg_http_file_state *fs);
+// Serves the regular file st that is open as fd (taken over); fd < 0: the
+// open failed with errno err (404 for ENOENT, else 403).
+void mg_http_serve_fd(struct mg_connection *nc, struct http_message *hm, int fd,
+                      int err, const cs_stat_t *st, struct mg_str mime,
+                      struct mg_str extra);
+// The MIME type of path: custom_mime_types (".ext=type,...", suffix match)
+// first, then the built-in table ('.' + extension), else octet-stream.
+struct mg_str mg_http_mime_type(const char *path, const char *custom);
+
+#if MG_ENABLE_DIRECTORY_LISTING
+// ---- http_listing.c ---------------------------------------------------------
+
+// Sends the listing of the directory dir (its URI path uri_path) as one
+// response with a Content-Length (HEAD gets the same length and no body).
+// Hidden names (per o) are left out; extra goes into the head.
+void mg_http_list_dir(struct mg_connection *nc, struct http_message *hm,
+                      const struct mg_serve_http_opts *o, const char *dir,
+                      const char *uri_path, struct mg_str extra);
 #endif
+#endif  // MG_ENABLE_FILESYSTEM
 
 #if MG_ENABLE_HTTP_STREAMING_MULTIPART
-// http_multipart.c: if hm (head only, body not yet read; head_len bytes at
-// the start of recv_mbuf) is a multipart/form-data request with a
-// Content-Length, switches nc to streaming: sends
-// MG_EV_HTTP_MULTIPART_REQUEST, removes the head from recv_mbuf and returns
-// 1. Returns 0 for any other request.
+// ---- http_multipart.c -------------------------------------------------------
+
+// If hm (head only, body not yet read; head_len bytes at the start of
+// recv_mbuf) is a multipart/form-data request with a Content-Length,
+// switches nc to streaming: sends MG_EV_HTTP_MULTIPART_REQUEST, removes the
+// head from recv_mbuf and returns 1. Returns 0 for any other request.
 int mg_http_multipart_begin(struct mg_connection *nc, struct http_message *hm,
                             size_t head_len);
 // Consumes body bytes from recv_mbuf: PART_BEGIN/DATA/END events, then
@@ -1674,16 +1840,20 @@ const char *mg_strerror(int err) {
 void mg_call(struct mg_connection *nc, mg_event_handler_t handler, int ev,
              void *ev_data) {
   unsigned long flags_before;
+  int is_proto;
   if (handler == NULL) {
     handler = nc->proto_handler != NULL ? nc->proto_handler : nc->handler;
     if (ev != MG_EV_POLL) nc->mgr->num_calls++;
   }
   if (handler == NULL) return;
   flags_before = nc->flags;
+  // Decided before the call: a protocol handler may hand the connection to
+  // another one (a WebSocket upgrade) and still own the flags it set.
+  is_proto = handler == nc->proto_handler;
   handler(nc, ev, ev_data);
   // A user handler (any but the protocol handler) may change only the
   // user-modifiable flags.
-  if (handler != nc->proto_handler && nc->flags != flags_before) {
+  if (!is_proto && nc->flags != flags_before) {
     nc->flags = (flags_before & ~(unsigned long) MG_F_USER_MODIFIABLE) |
                 (nc->flags & (unsigned long) MG_F_USER_MODIFIABLE);
   }
@@ -4050,8 +4220,13 @@ int mg_get_http_var(const struct mg_str *buf, const char *name, char *dst,
 
 #endif // MG_ENABLE_HTTP
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
-#line 1 "src/http_server.c"
+#line 1 "src/http_conn.c"
 #endif
+
+// The lower HTTP connection layer: reason phrases, per-connection state,
+// response heads, errors, redirects, chunks, the header builder, endpoints,
+// de-chunking. Everything above it (server, client, files, WebSocket,
+// uploads, auth) uses these; nothing here calls up.
 
 #if MG_ENABLE_HTTP
 
@@ -4108,7 +4283,7 @@ const char *mg_http_status_message(int code) {
   return code >= 500 ? "Server Error" : code >= 400 ? "Client Error" : "OK";
 }
 
-static void srv_free_proto_data(void *p) {
+static void conn_free_proto_data(void *p) {
   struct mg_http_proto_data *pd = (struct mg_http_proto_data *) p;
   struct mg_http_endpoint *ep = pd->endpoints, *next;
   for (; ep != NULL; ep = next) {
@@ -4127,13 +4302,13 @@ static void srv_free_proto_data(void *p) {
 struct mg_http_proto_data *mg_http_get_proto_data(struct mg_connection *nc) {
   if (nc->proto_data == NULL) {
     nc->proto_data = MG_CALLOC(1, sizeof(struct mg_http_proto_data));
-    nc->proto_data_destructor = srv_free_proto_data;
+    nc->proto_data_destructor = conn_free_proto_data;
   }
   return (struct mg_http_proto_data *) nc->proto_data;
 }
 
 // True if extra_headers already has a header called name.
-static int srv_has_header(const char *headers, const char *name) {
+static int conn_has_header(const char *headers, const char *name) {
   size_t len = strlen(name);
   const char *p = headers;
   while (p != NULL && *p != '\0') {
@@ -4153,7 +4328,7 @@ void mg_send_response_line(struct mg_connection *nc, int status_code,
   }
   // Tell the client how the connection goes on, unless the caller did.
   if (pd != NULL && nc->listener != NULL &&
-      !srv_has_header(extra_headers, "Connection")) {
+      !conn_has_header(extra_headers, "Connection")) {
     if (pd->must_close) {
       mg_printf(nc, "Connection: close\r\n");
     } else if (pd->keep_alive_10) {
@@ -4186,13 +4361,13 @@ void mg_http_send_error(struct mg_connection *nc, int code,
 }
 
 // True if s has a CR or LF: such bytes would split a header.
-static int srv_has_crlf(struct mg_str s) {
+static int conn_has_crlf(struct mg_str s) {
   return mg_strchr(s, '\r') != NULL || mg_strchr(s, '\n') != NULL;
 }
 
 // True if the header lines in s are separated by CRLF only: no bare CR or
 // LF, and no empty line that would end the head early.
-static int srv_headers_ok(struct mg_str s) {
+static int conn_headers_ok(struct mg_str s) {
   size_t i;
   for (i = 0; i < s.len; i++) {
     if (s.p[i] == '\r' && (i + 1 >= s.len || s.p[i + 1] != '\n')) return 0;
@@ -4206,7 +4381,7 @@ void mg_http_send_redirect(struct mg_connection *nc, int status_code,
                            const struct mg_str location,
                            const struct mg_str extra_headers) {
   char mem[256], *buf = mem;
-  if (srv_has_crlf(location) || !srv_headers_ok(mg_strstrip(extra_headers))) {
+  if (conn_has_crlf(location) || !conn_headers_ok(mg_strstrip(extra_headers))) {
     mg_http_send_error(nc, 500, "Invalid redirect");
     return;
   }
@@ -4269,7 +4444,7 @@ void mg_printf_html_escape(struct mg_connection *nc, const char *fmt, ...) {
 
 // ---- Endpoints ----------------------------------------------------------
 
-static char *srv_strdup_or_null(const char *s) {
+static char *conn_strdup_or_null(const char *s) {
   return s == NULL ? NULL : (char *) mg_strdup_nul(mg_mk_str(s)).p;
 }
 
@@ -4285,8 +4460,8 @@ void mg_register_http_endpoint_opt(struct mg_connection *nc,
     return;
   }
   ep->uri_pattern = mg_strdup(mg_mk_str(uri_path));
-  ep->auth_domain = srv_strdup_or_null(opts.auth_domain);
-  ep->auth_file = srv_strdup_or_null(opts.auth_file);
+  ep->auth_domain = conn_strdup_or_null(opts.auth_domain);
+  ep->auth_file = conn_strdup_or_null(opts.auth_file);
   ep->handler = handler;
   ep->user_data = opts.user_data;
   ep->next = pd->endpoints;
@@ -4302,8 +4477,8 @@ void mg_register_http_endpoint(struct mg_connection *nc, const char *uri_path,
 
 // Returns the endpoint of nc's listener whose pattern matches the longest
 // prefix of uri, or NULL.
-static struct mg_http_endpoint *srv_find_endpoint(struct mg_connection *nc,
-                                                  struct mg_str uri) {
+struct mg_http_endpoint *mg_http_find_endpoint(struct mg_connection *nc,
+                                               struct mg_str uri) {
   struct mg_connection *lc = nc->listener;
   struct mg_http_proto_data *lpd;
   struct mg_http_endpoint *ep, *best = NULL;
@@ -4337,8 +4512,6 @@ void mg_http_call_endpoint_handler(struct mg_connection *nc, int ev,
   }
 }
 
-// ---- The server protocol handler -------------------------------------------
-
 int mg_http_header_has_token(const struct mg_str *hdr, const char *token) {
   struct mg_str list, v, eq;
   if (hdr == NULL) return 0;
@@ -4350,105 +4523,13 @@ int mg_http_header_has_token(const struct mg_str *hdr, const char *token) {
   return 0;
 }
 
-// Answers a request that cannot be processed, and closes after it.
-static void srv_reply_error(struct mg_connection *nc, int status) {
-  struct mg_http_proto_data *pd = mg_http_get_proto_data(nc);
-  MG_DEBUG(("%p HTTP error %d", (void *) nc, status));
-  if (pd != NULL) {
-    pd->must_close = 1;
-    pd->is_head = 0;
-  }
-  mg_http_send_error(nc, status, NULL);
-  nc->flags |= MG_F_SEND_AND_CLOSE;
-  mbuf_clear(&nc->recv_mbuf);
-}
-
-// Per-request connection rules: keep-alive, HEAD, the endpoint (returned,
-// NULL if none matches).
-static struct mg_http_endpoint *srv_prepare_request(
-    struct mg_connection *nc, struct mg_http_proto_data *pd,
-    struct http_message *hm) {
-  struct mg_str *conn = mg_get_http_header(hm, "Connection");
-  struct mg_http_endpoint *ep = srv_find_endpoint(nc, hm->uri);
-  pd->is_head = mg_vcmp(&hm->method, "HEAD") == 0;
-  pd->keep_alive_10 = 0;
-  if (mg_vcmp(&hm->proto, "HTTP/1.0") == 0) {
-    pd->keep_alive_10 =
-        (unsigned char) mg_http_header_has_token(conn, "keep-alive");
-    if (!pd->keep_alive_10) pd->must_close = 1;
-  } else if (mg_http_header_has_token(conn, "close")) {
-    pd->must_close = 1;
-  }
-  pd->endpoint_handler = ep != NULL ? ep->handler : NULL;
-  pd->endpoint_user_data = ep != NULL ? ep->user_data : NULL;
-  return ep;
-}
-
-// Total bytes ever queued for sending on nc.
-static uint64_t srv_bytes_out(struct mg_connection *nc,
-                              struct mg_http_proto_data *pd) {
-  return pd->bytes_sent + nc->send_mbuf.len;
-}
-
-// After a request: decides whether its handler has answered, and whether
-// the connection must close once the answer is out.
-static void srv_check_answered(struct mg_connection *nc,
-                               struct mg_http_proto_data *pd) {
-  int busy;
-  if (pd->waiting && srv_bytes_out(nc, pd) > pd->out_at_dispatch) {
-    pd->waiting = 0;
-  }
-  busy = pd->waiting || pd->file.fp != NULL || pd->mp != NULL;
-  if (pd->waiting) {
-    nc->flags |= MG_F_HOLD_ON_EOF;
-  } else {
-    nc->flags &= ~(unsigned long) MG_F_HOLD_ON_EOF;
-  }
-  // A peer that half-closed gets its answer, then the connection closes.
-  if (!pd->waiting && (nc->flags & MG_F_PEER_EOF)) pd->must_close = 1;
-  if (pd->must_close && !busy) nc->flags |= MG_F_SEND_AND_CLOSE;
-}
-
-// A response to HEAD has no body, even if the handler wrote one: cut what
-// follows the first blank line of the response queued for this request.
-static void srv_strip_head_body(struct mg_connection *nc,
-                                struct mg_http_proto_data *pd) {
-  struct mbuf *io = &nc->send_mbuf;
-  size_t i, start;
-  if (pd->out_at_dispatch < pd->bytes_sent) return;
-  start = (size_t) (pd->out_at_dispatch - pd->bytes_sent);
-  for (i = start; i + 4 <= io->len; i++) {
-    if (memcmp(io->buf + i, "\r\n\r\n", 4) == 0) {
-      io->len = i + 4;
-      return;
-    }
-  }
-}
-
-static void srv_dispatch(struct mg_connection *nc,
-                         struct mg_http_proto_data *pd, struct http_message *hm,
-                         size_t total) {
-  hm->message.len = total;
-  pd->out_at_dispatch = srv_bytes_out(nc, pd);
-  pd->waiting = 1;
-  mg_http_call_endpoint_handler(nc, MG_EV_HTTP_REQUEST, hm);
-  if (pd->is_head) srv_strip_head_body(nc, pd);
-  mbuf_remove(&nc->recv_mbuf, total);
-  pd->request_start = 0;
-  pd->continue_sent = 0;
-  pd->body_decoded = pd->chunk_off = 0;
-  // Bytes after a request that ends the connection are ignored.
-  if (pd->must_close) mbuf_clear(&nc->recv_mbuf);
-  srv_check_answered(nc, pd);
-}
-
 // De-chunks the body in place: decoded data follows the head in recv_mbuf,
 // and the chunk framing is cut out as it is consumed, so recv_mbuf holds
 // the head, the kept body and what is not decoded yet. Returns 1 when the
 // last chunk is in, 0 if more input is needed, or the negated status code
 // that answers a failure: -400 (bad framing), -413 (body too large).
-static int srv_dechunk(struct mg_connection *nc, struct mg_http_proto_data *pd,
-                       struct http_message *hm, size_t hlen) {
+int mg_http_dechunk(struct mg_connection *nc, struct mg_http_proto_data *pd,
+                    struct http_message *hm, size_t hlen) {
   struct mbuf *io = &nc->recv_mbuf;
   size_t off, len, rest;
   int n;
@@ -4478,252 +4559,9 @@ static int srv_dechunk(struct mg_connection *nc, struct mg_http_proto_data *pd,
   return 1;
 }
 
-// Checks the credentials a protected endpoint needs, as soon as the head
-// is in (before any body is read or streamed). On failure answers 401 with
-// a challenge, closes after it, and returns 0.
-static int srv_authorized(struct mg_connection *nc,
-                          struct mg_http_proto_data *pd,
-                          struct http_message *hm,
-                          struct mg_http_endpoint *ep) {
-#if MG_ENABLE_FILESYSTEM
-  if (ep == NULL || ep->auth_file == NULL ||
-      mg_http_is_authorized(hm, hm->uri, ep->auth_domain, ep->auth_file,
-                            MG_AUTH_FLAG_IS_GLOBAL_PASS_FILE)) {
-    return 1;
-  }
-  pd->must_close = 1;  // The body, if any, is not read
-  mg_http_send_digest_auth_request(nc, ep->auth_domain);
-  nc->flags |= MG_F_SEND_AND_CLOSE;
-  mbuf_clear(&nc->recv_mbuf);
-  return 0;
-#else
-  (void) nc, (void) pd, (void) hm, (void) ep;
-  return 1;
-#endif
-}
-
-// Checks "Expect:". Returns 1 if the client waits for "100 Continue", 0
-// if there is nothing to do, -1 if the request failed (417 is sent).
-static int srv_expect(struct mg_connection *nc, struct mg_http_proto_data *pd,
-                      struct http_message *hm) {
-  struct mg_str *expect = mg_get_http_header(hm, "Expect");
-  if (expect == NULL) return 0;
-  if (mg_vcasecmp(expect, "100-continue") != 0) {
-    return srv_reply_error(nc, 417), -1;
-  }
-  return !pd->continue_sent && mg_vcmp(&hm->proto, "HTTP/1.1") == 0;
-}
-
-static void srv_send_continue(struct mg_connection *nc,
-                              struct mg_http_proto_data *pd) {
-  mg_printf(nc, "%s", "HTTP/1.1 100 Continue\r\n\r\n");
-  pd->continue_sent = 1;
-}
-
-// Hands the frames that came right behind a handshake to the WebSocket
-// handler.
-static void srv_ws_leftover(struct mg_connection *nc) {
-  int n = (int) nc->recv_mbuf.len;
-  if (n > 0) mg_ws_handler(nc, MG_EV_RECV, &n);
-}
-
-// A WebSocket upgrade request: the handshake replaces the request event.
-// Returns 1 if the connection stays HTTP (the upgrade was refused).
-static int srv_upgrade(struct mg_connection *nc, struct mg_http_proto_data *pd,
-                       struct http_message *hm, size_t hlen) {
-  pd->out_at_dispatch = srv_bytes_out(nc, pd);
-  pd->waiting = 1;
-  mg_ws_handshake(nc, hm);
-  mbuf_remove(&nc->recv_mbuf, hlen);
-  pd->request_start = 0;
-  if (nc->flags & MG_F_IS_WEBSOCKET) {
-    pd->waiting = 0;
-    nc->flags &= ~(unsigned long) MG_F_HOLD_ON_EOF;
-    srv_ws_leftover(nc);
-    return 0;
-  }
-  srv_check_answered(nc, pd);
-  return 1;
-}
-
-// Processes the head at the start of recv_mbuf (hlen bytes). Returns 1 if
-// a request was dispatched or handed to a stream, 0 if more input is needed
-// or the connection failed.
-static int srv_serve_one(struct mg_connection *nc,
-                         struct mg_http_proto_data *pd, struct http_message *hm,
-                         size_t hlen) {
-  struct mbuf *io = &nc->recv_mbuf;
-  struct mg_http_endpoint *ep;
-  int expect, r;
-  if (pd->body_decoded == 0 && pd->chunk_off == 0) {
-    ep = srv_prepare_request(nc, pd, hm);
-    if (!srv_authorized(nc, pd, hm, ep)) return 0;
-    if (mg_ws_is_upgrade(hm) && hm->body.len == 0) {
-      return srv_upgrade(nc, pd, hm, hlen);
-    }
-  }
-  if ((expect = srv_expect(nc, pd, hm)) < 0) return 0;
-  if (hm->body.len == (size_t) -1) {  // Chunked
-    if (expect) srv_send_continue(nc, pd);
-    if ((r = srv_dechunk(nc, pd, hm, hlen)) <= 0) {
-      if (r < 0) srv_reply_error(nc, -r);
-      return 0;
-    }
-    srv_dispatch(nc, pd, hm, hlen + pd->body_decoded);
-    return 1;
-  }
-#if MG_ENABLE_HTTP_STREAMING_MULTIPART
-  // A multipart upload streams through events instead of being buffered.
-  if (hm->body.len > 0 && mg_http_multipart_begin(nc, hm, hlen)) {
-    if (expect) srv_send_continue(nc, pd);
-    pd->request_start = 0;
-    srv_check_answered(nc, pd);
-    return 1;
-  }
-#endif
-  if (hm->body.len > MG_MAX_HTTP_BODY_SIZE) return srv_reply_error(nc, 413), 0;
-  if (io->len - hlen < hm->body.len) {
-    if (expect) srv_send_continue(nc, pd);
-    return 0;
-  }
-  srv_dispatch(nc, pd, hm, hlen + hm->body.len);
-  return 1;
-}
-
-// True while the connection must not start on the next request.
-static int srv_busy(struct mg_connection *nc, struct mg_http_proto_data *pd) {
-  return pd->waiting || pd->file.fp != NULL || pd->mp != NULL ||
-         (nc->flags & (MG_F_CLOSE_IMMEDIATELY | MG_F_SEND_AND_CLOSE)) ||
-         pd->must_close;
-}
-
-// Serves the requests in recv_mbuf, in order, one at a time.
-static void srv_serve(struct mg_connection *nc, struct mg_http_proto_data *pd) {
-  struct mbuf *io = &nc->recv_mbuf;
-  struct http_message hm;
-  int n, status = 400;
-#if MG_ENABLE_HTTP_STREAMING_MULTIPART
-  if (pd->mp != NULL) {
-    if (mg_http_multipart_continue(nc)) return;
-    srv_check_answered(nc, pd);
-  }
-#endif
-  while (io->len > 0 && !srv_busy(nc, pd)) {
-    n = mg_http_parse(io->buf, io->len, &hm, 1, &status);
-    if (n < 0) {
-      srv_reply_error(nc, status);
-      return;
-    }
-    if (n == 0) {
-      if (pd->request_start == 0) pd->request_start = mg_time();
-      return;
-    }
-    if (pd->request_start == 0) pd->request_start = mg_time();
-    if (!srv_serve_one(nc, pd, &hm, (size_t) n)) return;
-  }
-}
-
-// Closes connections whose client stalls: a head not finished within
-// MG_HTTP_HEADER_TIMEOUT, or no traffic for MG_HTTP_IDLE_TIMEOUT.
-static void srv_check_timeouts(struct mg_connection *nc,
-                               struct mg_http_proto_data *pd, double now) {
-  if (pd->waiting || pd->file.fp != NULL) return;
-  if (pd->request_start > 0 && pd->mp == NULL && pd->body_decoded == 0 &&
-      now - pd->request_start > MG_HTTP_HEADER_TIMEOUT) {
-    srv_reply_error(nc, 408);
-  } else if (now - (double) nc->last_io_time > MG_HTTP_IDLE_TIMEOUT) {
-    MG_DEBUG(("%p idle timeout", (void *) nc));
-    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
-  }
-}
-
-// ---- Client side: replies ------------------------------------------------
-
-// Delivers the reply at the start of recv_mbuf (head hlen bytes, body
-// complete) and removes it.
-static void reply_deliver(struct mg_connection *nc, struct http_message *hm,
-                          size_t total) {
-  hm->message.len = total;
-  mg_http_call_endpoint_handler(nc, MG_EV_HTTP_REPLY, hm);
-  mbuf_remove(&nc->recv_mbuf, total);
-}
-
-// Processes one reply head. Returns 1 to go on with the next reply.
-static int reply_serve_one(struct mg_connection *nc,
-                           struct mg_http_proto_data *pd,
-                           struct http_message *hm, size_t hlen) {
-  struct mbuf *io = &nc->recv_mbuf;
-  int r;
-  if (pd->ws_client) {
-    pd->ws_client = 0;
-    mg_ws_client_handshake_done(nc, hm);
-    mbuf_remove(io, hlen);
-    if (nc->flags & MG_F_IS_WEBSOCKET) srv_ws_leftover(nc);
-    return 0;
-  }
-  if (hm->resp_code >= 100 && hm->resp_code < 200 && hm->resp_code != 101) {
-    mbuf_remove(io, hlen);  // Interim replies (100 Continue) are skipped
-    return 1;
-  }
-  if (pd->is_head) hm->body.len = 0;  // A reply to HEAD has no body
-  if (hm->body.len == (size_t) -1 &&
-      mg_get_http_header(hm, "Transfer-Encoding") == NULL) {
-    pd->reply_close_delimited = 1;  // Delivered when the server closes
-    return 0;
-  }
-  if (hm->body.len == (size_t) -1) {
-    if ((r = srv_dechunk(nc, pd, hm, hlen)) <= 0) {
-      if (r < 0) nc->flags |= MG_F_CLOSE_IMMEDIATELY;
-      return 0;
-    }
-    reply_deliver(nc, hm, hlen + pd->body_decoded);
-    pd->body_decoded = pd->chunk_off = 0;
-    return 1;
-  }
-  if (hm->body.len > MG_MAX_HTTP_BODY_SIZE) {
-    MG_ERROR(("%p reply body too large", (void *) nc));
-    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
-    return 0;
-  }
-  if (io->len - hlen < hm->body.len) return 0;
-  reply_deliver(nc, hm, hlen + hm->body.len);
-  return 1;
-}
-
-static void reply_serve(struct mg_connection *nc,
-                        struct mg_http_proto_data *pd) {
-  struct mbuf *io = &nc->recv_mbuf;
-  struct http_message hm;
-  int n, status;
-  while (io->len > 0 && !pd->reply_close_delimited &&
-         !(nc->flags & (MG_F_IS_WEBSOCKET | MG_F_CLOSE_IMMEDIATELY))) {
-    n = mg_http_parse(io->buf, io->len, &hm, 0, &status);
-    if (n < 0) {
-      MG_ERROR(("%p malformed HTTP reply", (void *) nc));
-      nc->flags |= MG_F_CLOSE_IMMEDIATELY;
-      mbuf_clear(io);
-      return;
-    }
-    if (n == 0 || !reply_serve_one(nc, pd, &hm, (size_t) n)) return;
-  }
-}
-
-// The server closed: a reply whose body runs to close is complete now.
-static void reply_close(struct mg_connection *nc,
-                        struct mg_http_proto_data *pd) {
-  struct http_message hm;
-  int n, status;
-  if (pd == NULL || !pd->reply_close_delimited) return;
-  n = mg_http_parse(nc->recv_mbuf.buf, nc->recv_mbuf.len, &hm, 0, &status);
-  if (n <= 0) return;
-  hm.body = mg_mk_str_n(nc->recv_mbuf.buf + n, nc->recv_mbuf.len - (size_t) n);
-  pd->reply_close_delimited = 0;
-  reply_deliver(nc, &hm, nc->recv_mbuf.len);
-}
-
 // Drops the reverse-proxy link between nc and its peer, both ways.
-static void srv_unlink_proxy(struct mg_connection *nc,
-                             struct mg_http_proto_data *pd) {
+void mg_http_unlink_proxy(struct mg_connection *nc,
+                          struct mg_http_proto_data *pd) {
   struct mg_http_proto_data *peer_pd;
   if (pd->proxy_peer == NULL) return;
   peer_pd = (struct mg_http_proto_data *) pd->proxy_peer->proto_data;
@@ -4731,106 +4569,491 @@ static void srv_unlink_proxy(struct mg_connection *nc,
   pd->proxy_peer = NULL;
 }
 
-static void srv_handle_close(struct mg_connection *nc, void *ev_data) {
-  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
-  if (pd != NULL && nc->listener == NULL) reply_close(nc, pd);
-#if MG_ENABLE_HTTP_STREAMING_MULTIPART
-  if (pd != NULL) mg_http_multipart_free(nc);
-#endif
-  mg_call(nc, nc->handler, MG_EV_CLOSE, ev_data);
-  if (pd == NULL) return;
-  // After the handler has seen the close: the peer must not point at us.
-  srv_unlink_proxy(nc, pd);
-  if (pd->ws != NULL || (nc->flags & MG_F_IS_WEBSOCKET)) {
-    mg_ws_handler(nc, MG_EV_CLOSE, ev_data);
-  }
+// ---- The header builder -----------------------------------------------------
+
+void mg_http_out_add(struct mg_http_out *o, const char *p, size_t n) {
+  if (n > 0 && mbuf_append(&o->m, p, n) != n) o->failed = 1;
 }
 
-static void srv_handler(struct mg_connection *nc, int ev, void *ev_data) {
-  struct mg_http_proto_data *pd;
-  if (ev == MG_EV_CLOSE) {
-    srv_handle_close(nc, ev_data);
-    return;
-  }
-  // Every core event reaches the user handler first, as in 6.x.
-  mg_call(nc, nc->handler, ev, ev_data);
-  if (nc->flags & MG_F_LISTENING) return;
-  // An accepted connection gets its HTTP state with its first bytes: until
-  // then it costs only its struct, and the idle timeout still applies.
-  if (nc->proto_data == NULL && nc->listener != NULL && ev != MG_EV_RECV) {
-    if (ev == MG_EV_POLL &&
-        (double) *(time_t *) ev_data - (double) nc->last_io_time >
-            MG_HTTP_IDLE_TIMEOUT) {
-      nc->flags |= MG_F_CLOSE_IMMEDIATELY;
-    }
-    return;
-  }
-  if ((pd = mg_http_get_proto_data(nc)) == NULL) {
-    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
-    return;
-  }
-  if (nc->flags & MG_F_IS_WEBSOCKET) {
-    mg_ws_handler(nc, ev, ev_data);
-    return;
-  }
-  if (nc->listener == NULL) {
-    if (ev == MG_EV_RECV) reply_serve(nc, pd);
-    return;
-  }
-  if (ev == MG_EV_SEND) pd->bytes_sent += (uint64_t) * (int *) ev_data;
-#if MG_ENABLE_FILESYSTEM
-  if (pd->file.fp != NULL) mg_http_transfer_file_data(nc);
-#endif
-  if (ev != MG_EV_ACCEPT) srv_check_answered(nc, pd);
-  if (ev == MG_EV_RECV || ev == MG_EV_SEND || ev == MG_EV_POLL) {
-    srv_serve(nc, pd);
-  }
-  // The poll time comes with the event: no clock read per connection.
-  if (ev == MG_EV_POLL)
-    srv_check_timeouts(nc, pd, (double) *(time_t *) ev_data);
+void mg_http_out_vprintf(struct mg_http_out *o, const char *fmt, va_list ap) {
+  char mem[256], *buf = mem;
+  int len = mg_avprintf(&buf, sizeof(mem), fmt, ap);
+  if (len < 0) o->failed = 1;
+  if (len > 0) mg_http_out_add(o, buf, (size_t) len);
+  if (buf != mem) MG_FREE(buf);
 }
 
-void mg_set_protocol_http_websocket(struct mg_connection *nc) {
-  nc->proto_handler = srv_handler;
+void mg_http_out_printf(struct mg_http_out *o, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  mg_http_out_vprintf(o, fmt, ap);
+  va_end(ap);
+}
+
+// Adds a header line to a header block: lines separated by CRLF, no CRLF at
+// the end, as mg_send_response_line() wants them.
+void mg_http_out_hdr(struct mg_http_out *o, const char *fmt, ...) {
+  va_list ap;
+  size_t before = o->m.len, mid;
+  if (before > 0) mg_http_out_add(o, "\r\n", 2);
+  mid = o->m.len;
+  va_start(ap, fmt);
+  mg_http_out_vprintf(o, fmt, ap);
+  va_end(ap);
+  if (o->m.len == mid) o->m.len = before;  // Nothing was added.
+}
+
+// Adds a header block given as "K: V\r\n..." (trailing CRLF optional).
+void mg_http_out_hdr_block(struct mg_http_out *o, struct mg_str block) {
+  block = mg_strstrip(block);
+  if (block.len > 0) mg_http_out_hdr(o, "%.*s", (int) block.len, block.p);
+}
+
+// NUL-terminates the buffer; returns it, or NULL if an append failed.
+const char *mg_http_out_str(struct mg_http_out *o) {
+  mg_http_out_add(o, "", 1);
+  if (o->failed) return NULL;
+  o->m.len--;
+  return o->m.buf;
+}
+
+// Sends status, the headers in h (may be NULL) and body (may be NULL:
+// Content-Length 0). A HEAD request gets no body. Frees h.
+void mg_http_out_send(struct mg_connection *nc, struct http_message *hm,
+                      int code, struct mg_http_out *h, struct mg_str body) {
+  const char *hdrs = h == NULL ? "" : mg_http_out_str(h);
+  if (hdrs == NULL) {
+    mg_http_send_error(nc, 500, NULL);
+  } else {
+    mg_send_head(nc, code, (int64_t) body.len, hdrs);
+    if (mg_vcmp(&hm->method, "HEAD") != 0) mg_send(nc, body.p, (int) body.len);
+  }
+  if (h != NULL) mbuf_free(&h->m);
+}
+
+// Sends a short text/plain response with the extra headers.
+void mg_http_out_send_text(struct mg_connection *nc, struct http_message *hm,
+                           int code, struct mg_str extra, const char *more_hdr,
+                           const char *text) {
+  struct mg_http_out h;
+  memset(&h, 0, sizeof(h));
+  if (text == NULL) text = mg_http_status_message(code);
+  mg_http_out_hdr(&h, "Content-Type: text/plain; charset=utf-8");
+  if (more_hdr != NULL) mg_http_out_hdr(&h, "%s", more_hdr);
+  mg_http_out_hdr_block(&h, extra);
+  mg_http_out_send(nc, hm, code, &h, mg_mk_str(text));
 }
 
 #endif  // MG_ENABLE_HTTP
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
-#line 1 "src/http_static.c"
+#line 1 "src/http_path.c"
 #endif
 
-// Static files: mg_http_serve_file() (ETag, Last-Modified, conditional
-// requests, one byte range, HEAD) and mg_serve_http() (document root, IP
-// ACL, rewrites, path safety, hidden files, digest auth, index files,
-// directory listings, MIME types, pre-compressed .gz siblings).
+// Path safety for mg_serve_http(): decoding and normalising the request
+// path, joining it to the document root, hidden names, and the check that
+// what is opened really lies under the root.
 //
-// Decisions worth knowing:
-// - Every path-safety refusal answers 404, never 403: NUL, a backslash, an
+// - Every refusal here ends as a 404, never 403: NUL, a backslash, an
 //   encoded '/' or '\' (%2f, %5c) in the raw URI, '..' that climbs above
 //   the root, a symlink that resolves outside the root, a hidden file, the
 //   per-directory auth file. A 404 does not tell the client what exists.
-//   A malformed %-escape is a 400. Files that are neither regular nor
-//   directories (FIFOs, devices) and unreadable files are 403.
-// - Several byte ranges ("bytes=0-1,5-6") are answered with the whole file
-//   (200): RFC 9110 lets a server ignore Range.
-// - extra_headers go into every response mg_serve_http() sends, except
-//   the 401 challenge (mg_http_send_digest_auth_request() takes none) and
-//   500s for lack of memory.
+//   A malformed %-escape is a 400.
 // - hidden_file_pattern is matched (whole name, any alternative) against
 //   every component of the path, not only the last one.
-// - Per-directory auth: the auth file of the nearest directory, from the
-//   requested one up to the root, decides, so it protects a subtree. A
-//   global_auth_file that does not exist refuses every request.
-// - OPTIONS answers 200 with Allow for any path, existing or not.
-// - Listings: directories first, then names in byte order; sent in one
-//   piece with a Content-Length (HEAD gets the same length).
-// - A FILE.gz sibling is used only when FILE itself exists.
 // - Symlinks: a regular file is opened first and the check is made on the
 //   file actually opened (its /proc/self/fd link on Linux, realpath()
 //   elsewhere), so a rename between check and open cannot slip a file
 //   from outside in. The document root's real path is cached (up to a
 //   second; a path that seems outside is checked again against the root
 //   resolved anew before it is refused).
+
+#if MG_ENABLE_HTTP && MG_ENABLE_FILESYSTEM
+
+// Opens path for reading. O_NONBLOCK: should a FIFO take the place of the
+// regular file seen by stat(), neither open() nor read() blocks.
+int mg_http_open_ro(const char *path) {
+  return mg_open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
+}
+
+// True if the raw URI carries an encoded '/' or '\': such a path could
+// mean something else once decoded, so it is refused.
+static int path_has_encoded_sep(struct mg_str uri) {
+  size_t i;
+  for (i = 0; i + 2 < uri.len; i++) {
+    if (mg_ncasecmp(uri.p + i, "%2f", 3) == 0 ||
+        mg_ncasecmp(uri.p + i, "%5c", 3) == 0) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+int mg_http_path_decode(struct mg_str uri, char **path) {
+  struct mg_str in, out;
+  char *p;
+  int n;
+  *path = NULL;
+  if (uri.len > 0 && uri.p[0] != '/') {
+    struct mg_str target = MG_NULL_STR;
+    if (mg_parse_uri(uri, NULL, NULL, NULL, NULL, &target, NULL, NULL) != 0) {
+      return 400;
+    }
+    uri = target.len > 0 ? target : mg_mk_str("/");
+  }
+  if (path_has_encoded_sep(uri)) return 404;
+  if ((*path = p = (char *) MG_MALLOC(uri.len + 1)) == NULL) return 500;
+  n = mg_url_decode(uri.p, (int) uri.len, p, (int) uri.len + 1, 0);
+  if (n < 0) return 400;
+  if ((size_t) n != strlen(p) || strchr(p, '\\')) return 404;
+  in = mg_mk_str_n(p, (size_t) n);
+  out = in;
+  if (!mg_normalize_uri_path(&in, &out)) return 404;
+  p[out.len] = '\0';
+  return 0;
+}
+
+// root + rel: the root without its trailing '/'s, rel as it is. Sets
+// *root_len to the length of the root part.
+char *mg_http_path_join(const char *root, const char *rel, size_t *root_len) {
+  size_t rl = strlen(root), n = strlen(rel);
+  char *p;
+  while (rl > 0 && root[rl - 1] == '/') rl--;
+  *root_len = rl;
+  if (rl == 0 && n == 0) rel = "/", n = 1;
+  if ((p = (char *) MG_MALLOC(rl + n + 2)) == NULL) return NULL;
+  memcpy(p, root, rl);
+  if (n > 0 && rel[0] != '/') p[rl++] = '/';
+  memcpy(p + rl, rel, n + 1);
+  return p;
+}
+
+// True if name matches one alternative of the glob whole ('|' or ',').
+static int path_glob_full(const char *glob, struct mg_str name) {
+  struct mg_str pat = mg_mk_str(glob), alt;
+  size_t i, start = 0;
+  for (i = 0; i <= pat.len; i++) {
+    if (i < pat.len && pat.p[i] != '|' && pat.p[i] != ',') continue;
+    alt = mg_mk_str_n(pat.p + start, i - start);
+    if (alt.len > 0 && mg_match_prefix_n(alt, name) == name.len) return 1;
+    start = i + 1;
+  }
+  return 0;
+}
+
+// True if a file called name is never served nor listed: it matches
+// hidden_file_pattern, or is the per-directory auth file (any case).
+int mg_http_path_name_hidden(const struct mg_serve_http_opts *o,
+                             struct mg_str name) {
+  if (name.len == 0) return 0;
+  if (o->hidden_file_pattern != NULL && *o->hidden_file_pattern != '\0' &&
+      path_glob_full(o->hidden_file_pattern, name)) {
+    return 1;
+  }
+  return o->per_directory_auth_file != NULL &&
+         mg_vcasecmp(&name, o->per_directory_auth_file) == 0;
+}
+
+// True if any component of the URI path is hidden.
+int mg_http_path_hidden(const struct mg_serve_http_opts *o, const char *path) {
+  const char *p = path, *e;
+  while (*p != '\0') {
+    while (*p == '/') p++;
+    for (e = p; *e != '\0' && *e != '/'; e++) {
+    }
+    if (mg_http_path_name_hidden(o, mg_mk_str_n(p, (size_t) (e - p)))) return 1;
+    p = e;
+  }
+  return 0;
+}
+
+// ---- Path safety: the real path must lie under the root ------------------
+
+// realpath() costs a readlink() per path component, and the document root
+// is the same on every request, so its real path is cached. The table is
+// process-wide and keyed by the root string: url_rewrites pick the root per
+// request, and the listener's proto data has no hook that would free a
+// per-listener copy. Managers may poll in several threads, hence the lock
+// (uncontended: no system call). No allocation: a root too long for a slot
+// is resolved every time. An entry lives PATH_ROOT_TTL seconds, so a
+// re-pointed root (a deploy switching a symlink, a chdir() under a relative
+// root) is seen soon; and a path that seems to be outside a cached root is
+// checked again against the root resolved now before it is refused.
+#define PATH_ROOT_SLOTS 4
+#define PATH_ROOT_TTL 1.0
+
+struct path_root_slot {
+  char root[256];  // The document root as given; "" for a free slot
+  char real[512];  // realpath(root)
+  double at;       // mg_time() when resolved
+};
+
+static struct path_root_slot s_path_roots[PATH_ROOT_SLOTS];
+static unsigned s_path_root_next;  // The slot to reuse next
+static pthread_mutex_t s_path_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+// Copies the cached real path of root into real; returns 0 on a miss.
+static int path_root_cached(const char *root, char *real) {
+  double now = mg_time();
+  size_t i;
+  int hit = 0;
+  pthread_mutex_lock(&s_path_cache_lock);
+  for (i = 0; i < PATH_ROOT_SLOTS && !hit; i++) {
+    const struct path_root_slot *e = &s_path_roots[i];
+    if (e->root[0] != '\0' && strcmp(e->root, root) == 0 && now >= e->at &&
+        now - e->at < PATH_ROOT_TTL) {
+      memcpy(real, e->real, strlen(e->real) + 1);
+      hit = 1;
+    }
+  }
+  pthread_mutex_unlock(&s_path_cache_lock);
+  return hit;
+}
+
+static void path_root_store(const char *root, const char *real) {
+  size_t rl = strlen(root), n = strlen(real), i;
+  struct path_root_slot *e;
+  if (rl >= sizeof(e->root) || n >= sizeof(e->real)) return;
+  pthread_mutex_lock(&s_path_cache_lock);
+  for (i = 0; i < PATH_ROOT_SLOTS; i++) {
+    if (strcmp(s_path_roots[i].root, root) == 0) break;
+  }
+  if (i == PATH_ROOT_SLOTS) i = s_path_root_next++ % PATH_ROOT_SLOTS;
+  e = &s_path_roots[i];
+  memcpy(e->root, root, rl + 1);
+  memcpy(e->real, real, n + 1);
+  e->at = mg_time();
+  pthread_mutex_unlock(&s_path_cache_lock);
+}
+
+// Sets real (MG_HTTP_PATH_MAX bytes) to the real path of root: cached,
+// or resolved now if fresh is set. Returns 0 if root cannot be resolved.
+static int path_root_real(const char *root, char *real, int fresh) {
+  if (!fresh && path_root_cached(root, real)) return 1;
+  if (realpath(root, real) == NULL) return 0;
+  path_root_store(root, real);
+  return 1;
+}
+
+// True if the real path p is root_real or below it.
+static int path_under(const char *root_real, const char *p) {
+  size_t n = strlen(root_real);
+  if (n > 0 && root_real[n - 1] == '/') n--;  // The root is "/".
+  return strncmp(root_real, p, n) == 0 && (p[n] == '\0' || p[n] == '/');
+}
+
+// True if the real path real is the root or below it. buf has room for
+// MG_HTTP_PATH_MAX bytes.
+static int path_real_inside(const char *root, const char *real, char *buf) {
+  if (path_root_real(root, buf, 0) && path_under(buf, real)) return 1;
+  return path_root_real(root, buf, 1) && path_under(buf, real);
+}
+
+// Writes the real path of the file open as fd (or else of path) into buf
+// (MG_HTTP_PATH_MAX bytes); returns 0 on failure. On Linux the
+// /proc/self/fd link names the file actually opened, symlinks resolved, in
+// one call: checking it leaves no window between check and open. Without
+// /proc, realpath(path).
+#ifdef __linux__
+static int path_fd_real(int fd, const char *path, char *buf) {
+  char link[48];
+  long n;
+  snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+  n = (long) readlink(link, buf, MG_HTTP_PATH_MAX - 1);
+  if (n > 0 && n < MG_HTTP_PATH_MAX - 1 && buf[0] == '/') {
+    buf[n] = '\0';
+    return 1;
+  }
+  return realpath(path, buf) != NULL;
+}
+#else
+static int path_fd_real(int fd, const char *path, char *buf) {
+  (void) fd;
+  return realpath(path, buf) != NULL;
+}
+#endif
+
+// True if path (fd >= 0: the file open as fd), all symlinks resolved, is
+// root or below it.
+int mg_http_path_inside_root(const char *root, const char *path, int fd) {
+  char *a = (char *) MG_MALLOC(2 * MG_HTTP_PATH_MAX);
+  char *b = a + MG_HTTP_PATH_MAX;
+  int ok;
+  if (a == NULL) return 0;
+  if (fd >= 0) {
+    ok = path_fd_real(fd, path, b);
+  } else {
+    ok = realpath(path, b) != NULL;
+  }
+  ok = ok && path_real_inside(root, b, a);
+  MG_FREE(a);
+  return ok;
+}
+
+// ---- Verified files ---------------------------------------------------------
+
+// The /proc/self/fd readlink() above is costly (about a fifth of the CPU a
+// small file takes), so a file found inside the root is remembered for
+// PATH_ROOT_TTL seconds: the root, the path, and the identity of the
+// file that opening the path gave (device, inode, ctime). Within that time
+// the path is opened directly and the check is fstat() on the descriptor:
+// only the very file that was verified passes. A link, unlink or rename of
+// the file changes its ctime, and a new file reusing the inode number has
+// a newer ctime, so those miss; any miss goes through the full check. Only
+// files whose ctime is PATH_VERIFIED_AGE seconds old are remembered:
+// timestamps are coarse (a clock tick; a second on some filesystems), and
+// this way any later change is sure to show. A slot is picked by a hash of
+// root and path; paths too long for a slot are not remembered.
+#define PATH_VERIFIED_SLOTS 32
+#define PATH_VERIFIED_KEY 320
+#define PATH_VERIFIED_AGE 1.0
+
+struct path_verified {
+  char key[PATH_VERIFIED_KEY];  // root, NUL, path, NUL
+  size_t len;                   // Of key; 0 for a free slot
+  dev_t dev;
+  ino_t ino;
+  long long ctime_ns;  // st_ctime in nanoseconds
+  double at;           // mg_time() when verified
+};
+
+static struct path_verified s_path_verified[PATH_VERIFIED_SLOTS];
+
+// The inode change time in ns: it moves on every link, unlink, rename and
+// chmod of the file.
+#ifdef __linux__
+static long long path_ctime_ns(const cs_stat_t *st) {
+  return (long long) st->st_ctim.tv_sec * 1000000000LL + st->st_ctim.tv_nsec;
+}
+#else
+static long long path_ctime_ns(const cs_stat_t *st) {
+  return (long long) st->st_ctime * 1000000000LL;
+}
+#endif
+
+// Builds the key of root and path into key; returns its length, 0 if too
+// long.
+static size_t path_verified_key(const char *root, const char *path, char *key) {
+  size_t rl = strlen(root) + 1, pl = strlen(path) + 1;
+  if (rl + pl > PATH_VERIFIED_KEY) return 0;
+  memcpy(key, root, rl);
+  memcpy(key + rl, path, pl);
+  return rl + pl;
+}
+
+// The slot of a key (FNV-1a).
+static struct path_verified *path_verified_slot(const char *key, size_t len) {
+  uint32_t h = 2166136261U;
+  size_t i;
+  for (i = 0; i < len; i++) h = (h ^ (unsigned char) key[i]) * 16777619U;
+  return &s_path_verified[h % PATH_VERIFIED_SLOTS];
+}
+
+// True if root/path has a fresh entry; with st, one for that very file.
+static int path_verified_has(const char *root, const char *path,
+                             const cs_stat_t *st) {
+  char key[PATH_VERIFIED_KEY];
+  size_t len = path_verified_key(root, path, key);
+  const struct path_verified *e;
+  double now = mg_time();
+  int ok;
+  if (len == 0) return 0;
+  e = path_verified_slot(key, len);
+  pthread_mutex_lock(&s_path_cache_lock);
+  ok = e->len == len && memcmp(e->key, key, len) == 0 && now >= e->at &&
+       now - e->at < PATH_ROOT_TTL;
+  if (ok && st != NULL) {
+    ok = e->dev == st->st_dev && e->ino == st->st_ino &&
+         e->ctime_ns == path_ctime_ns(st);
+  }
+  pthread_mutex_unlock(&s_path_cache_lock);
+  return ok;
+}
+
+// Remembers that opening path gave the file st, found inside root.
+static void path_verified_store(const char *root, const char *path,
+                                const cs_stat_t *st) {
+  char key[PATH_VERIFIED_KEY];
+  size_t len = path_verified_key(root, path, key);
+  struct path_verified *e;
+  double now = mg_time();
+  if (len == 0 || (double) path_ctime_ns(st) / 1e9 > now - PATH_VERIFIED_AGE) {
+    return;
+  }
+  e = path_verified_slot(key, len);
+  pthread_mutex_lock(&s_path_cache_lock);
+  memcpy(e->key, key, len);
+  e->len = len;
+  e->dev = st->st_dev;
+  e->ino = st->st_ino;
+  e->ctime_ns = path_ctime_ns(st);
+  e->at = now;
+  pthread_mutex_unlock(&s_path_cache_lock);
+}
+
+// Opens path if it was verified inside root within the TTL and is still
+// that very regular file: returns 1 with f (st from fstat(), fd) filled in.
+// Otherwise returns 0 and leaves nothing open.
+int mg_http_path_verified_open(const char *root, const char *path,
+                               struct mg_http_open_file *f) {
+  cs_stat_t st;
+  int fd;
+  if (!path_verified_has(root, path, NULL)) return 0;
+  if ((fd = mg_http_open_ro(path)) < 0) return 0;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+      path_verified_has(root, path, &st)) {
+    f->fd = fd;
+    f->st = st;
+    return 1;
+  }
+  close(fd);
+  return 0;
+}
+
+// Opens the regular file path (f->st: what stat() saw) and checks that
+// what was opened lies inside the root. Returns 1 if inside: f->fd is then
+// the open file (f->st now from fstat()), or -1 if it could not be opened
+// (f->err = errno; the path was checked instead). Returns 0 (nothing left
+// open) if outside.
+int mg_http_path_open_inside(const char *root, const char *path,
+                             struct mg_http_open_file *f) {
+  cs_stat_t st;
+  f->fd = mg_http_open_ro(path);
+  f->err = errno;
+  if (mg_http_path_inside_root(root, path, f->fd)) {
+    if (f->fd >= 0 && fstat(f->fd, &st) == 0) {
+      f->st = st;
+      if (S_ISREG(st.st_mode)) path_verified_store(root, path, &st);
+    }
+    return 1;
+  }
+  if (f->fd >= 0) close(f->fd);
+  f->fd = -1;
+  return 0;
+}
+
+// dir + '/' + name (no second '/' if dir ends with one); MG_MALLOC'd.
+char *mg_http_path_join_name(const char *dir, struct mg_str name) {
+  size_t n = strlen(dir);
+  char *p = (char *) MG_MALLOC(n + name.len + 2);
+  if (p == NULL) return NULL;
+  memcpy(p, dir, n);
+  if (n == 0 || dir[n - 1] != '/') p[n++] = '/';
+  memcpy(p + n, name.p, name.len);
+  p[n + name.len] = '\0';
+  return p;
+}
+
+#endif  // MG_ENABLE_HTTP && MG_ENABLE_FILESYSTEM
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/http_file.c"
+#endif
+
+// Serving one file: mg_http_serve_file() (ETag, Last-Modified, conditional
+// requests, one byte range, HEAD), streaming the body in bounded pieces or
+// with sendfile(), and MIME types.
+//
+// - Several byte ranges ("bytes=0-1,5-6") are answered with the whole file
+//   (200): RFC 9110 lets a server ignore Range.
 // - Files below HTTP_SENDFILE_MIN are read into send_mbuf with one pread();
 //   larger ones are streamed or go out with sendfile().
 
@@ -4843,12 +5066,6 @@ void mg_set_protocol_http_websocket(struct mg_connection *nc) {
 #define HTTP_FILE_QUEUE_MAX \
   (MG_MAX_HTTP_SEND_MBUF > 65536 ? MG_MAX_HTTP_SEND_MBUF : 65536)
 
-#ifdef PATH_MAX
-#define HTTP_STATIC_PATH_MAX PATH_MAX
-#else
-#define HTTP_STATIC_PATH_MAX 4096
-#endif
-
 // ---- Streaming the body ----------------------------------------------------
 
 void mg_http_free_file_state(struct mg_http_file_state *fs) {
@@ -4859,8 +5076,7 @@ void mg_http_free_file_state(struct mg_http_file_state *fs) {
 
 // Reads up to want bytes of fp straight into the free end of send_mbuf.
 // Returns the number of bytes read (short on EOF, error or no memory).
-static size_t static_read_piece(struct mg_connection *nc, FILE *fp,
-                                size_t want) {
+static size_t file_read_piece(struct mg_connection *nc, FILE *fp, size_t want) {
   struct mbuf *m = &nc->send_mbuf;
   size_t n;
   if (m->size < m->len + want) mbuf_resize(m, m->len + want);
@@ -4877,8 +5093,8 @@ static size_t static_read_piece(struct mg_connection *nc, FILE *fp,
 
 // Sends the file with sendfile() once the head has left send_mbuf.
 // Returns 0 if sendfile cannot be used (the caller reads instead).
-static int static_sendfile(struct mg_connection *nc,
-                           struct mg_http_proto_data *pd) {
+static int file_sendfile(struct mg_connection *nc,
+                         struct mg_http_proto_data *pd) {
   struct mg_http_file_state *fs = &pd->file;
   long n;
   if (fs->mode == 0) {
@@ -4910,18 +5126,17 @@ static int static_sendfile(struct mg_connection *nc,
 }
 
 void mg_http_transfer_file_data(struct mg_connection *nc) {
-  struct mg_http_proto_data *pd =
-      (struct mg_http_proto_data *) nc->proto_data;
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
   size_t want, n;
   int failed = 0;
   if (pd == NULL || pd->file.fp == NULL) return;
-  if (static_sendfile(nc, pd)) return;
+  if (file_sendfile(nc, pd)) return;
   while (pd->file.remaining > 0 && nc->send_mbuf.len < HTTP_FILE_QUEUE_MAX) {
     want = HTTP_FILE_QUEUE_MAX - nc->send_mbuf.len;
     if ((int64_t) want > pd->file.remaining) {
       want = (size_t) pd->file.remaining;
     }
-    n = static_read_piece(nc, pd->file.fp, want);
+    n = file_read_piece(nc, pd->file.fp, want);
     pd->file.remaining -= (int64_t) n;
     nc->last_io_time = (time_t) mg_time();
     if (n < want) {
@@ -4939,106 +5154,12 @@ void mg_http_transfer_file_data(struct mg_connection *nc) {
   if (failed || pd->file.remaining <= 0) mg_http_free_file_state(&pd->file);
 }
 
-// ---- Output buffers --------------------------------------------------------
-
-// A growing buffer that remembers whether any append failed.
-struct static_out {
-  struct mbuf m;
-  int failed;
-};
-
-static void static_out_add(struct static_out *o, const char *p, size_t n) {
-  if (n > 0 && mbuf_append(&o->m, p, n) != n) o->failed = 1;
-}
-
-static void static_out_vprintf(struct static_out *o, const char *fmt,
-                               va_list ap) {
-  char mem[256], *buf = mem;
-  int len = mg_avprintf(&buf, sizeof(mem), fmt, ap);
-  if (len < 0) o->failed = 1;
-  if (len > 0) static_out_add(o, buf, (size_t) len);
-  if (buf != mem) MG_FREE(buf);
-}
-
-static void static_out_printf(struct static_out *o, const char *fmt, ...)
-#ifdef __GNUC__
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static void static_out_printf(struct static_out *o, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  static_out_vprintf(o, fmt, ap);
-  va_end(ap);
-}
-
-// Adds a header line to a header block: lines separated by CRLF, no CRLF at
-// the end, as mg_send_response_line() wants them.
-static void static_hdr(struct static_out *o, const char *fmt, ...)
-#ifdef __GNUC__
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static void static_hdr(struct static_out *o, const char *fmt, ...) {
-  va_list ap;
-  size_t before = o->m.len, mid;
-  if (before > 0) static_out_add(o, "\r\n", 2);
-  mid = o->m.len;
-  va_start(ap, fmt);
-  static_out_vprintf(o, fmt, ap);
-  va_end(ap);
-  if (o->m.len == mid) o->m.len = before;  // Nothing was added.
-}
-
-// Adds a header block given as "K: V\r\n..." (trailing CRLF optional).
-static void static_hdr_block(struct static_out *o, struct mg_str block) {
-  block = mg_strstrip(block);
-  if (block.len > 0) static_hdr(o, "%.*s", (int) block.len, block.p);
-}
-
-// NUL-terminates the buffer; returns it, or NULL if an append failed.
-static const char *static_out_str(struct static_out *o) {
-  static_out_add(o, "", 1);
-  if (o->failed) return NULL;
-  o->m.len--;
-  return o->m.buf;
-}
-
-// Sends status, the headers in h (may be NULL) and body (may be NULL:
-// Content-Length 0). A HEAD request gets no body. Frees h.
-static void static_send(struct mg_connection *nc, struct http_message *hm,
-                        int code, struct static_out *h, struct mg_str body) {
-  const char *hdrs = h == NULL ? "" : static_out_str(h);
-  if (hdrs == NULL) {
-    mg_http_send_error(nc, 500, NULL);
-  } else {
-    mg_send_head(nc, code, (int64_t) body.len, hdrs);
-    if (mg_vcmp(&hm->method, "HEAD") != 0) mg_send(nc, body.p, (int) body.len);
-  }
-  if (h != NULL) mbuf_free(&h->m);
-}
-
-// Sends a short text/plain response with the extra headers.
-static void static_send_text(struct mg_connection *nc,
-                             struct http_message *hm, int code,
-                             struct mg_str extra, const char *more_hdr,
-                             const char *text) {
-  struct static_out h;
-  memset(&h, 0, sizeof(h));
-  if (text == NULL) text = mg_http_status_message(code);
-  static_hdr(&h, "Content-Type: text/plain; charset=utf-8");
-  if (more_hdr != NULL) static_hdr(&h, "%s", more_hdr);
-  static_hdr_block(&h, extra);
-  static_send(nc, hm, code, &h, mg_mk_str(text));
-}
-
 // ---- Dates and validators --------------------------------------------------
 
-static const char *s_static_days[] = {"Sun", "Mon", "Tue", "Wed",
-                                      "Thu", "Fri", "Sat"};
-static const char *s_static_months[] = {"Jan", "Feb", "Mar", "Apr",
-                                        "May", "Jun", "Jul", "Aug",
-                                        "Sep", "Oct", "Nov", "Dec"};
+static const char *s_file_days[] = {"Sun", "Mon", "Tue", "Wed",
+                                    "Thu", "Fri", "Sat"};
+static const char *s_file_months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 // Formats t as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), with
 // fixed English names whatever the C locale.
@@ -5047,8 +5168,8 @@ static void http_format_date(char *buf, size_t len, time_t t) {
   memset(&tm, 0, sizeof(tm));
   gmtime_r(&t, &tm);
   snprintf(buf, len, "%s, %02d %s %04d %02d:%02d:%02d GMT",
-           s_static_days[(unsigned) tm.tm_wday % 7], tm.tm_mday,
-           s_static_months[(unsigned) tm.tm_mon % 12], tm.tm_year + 1900,
+           s_file_days[(unsigned) tm.tm_wday % 7], tm.tm_mday,
+           s_file_months[(unsigned) tm.tm_mon % 12], tm.tm_year + 1900,
            tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
@@ -5078,8 +5199,8 @@ static int http_name_index(const char *s, const char **names, int n) {
 // the header, which RFC 9110 allows for an invalid date.
 static int http_parse_date(struct mg_str s, time_t *t) {
   static const char *tpl = "aaa, 00 aaa 0000 00:00:00 GMT";
-  static const int cum[] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273,
-                            304, 334};
+  static const int cum[] = {0,   31,  59,  90,  120, 151,
+                            181, 212, 243, 273, 304, 334};
   const char *p;
   int i, mon, year, leap;
   long days;
@@ -5092,9 +5213,9 @@ static int http_parse_date(struct mg_str s, time_t *t) {
       return 0;
     }
   }
-  mon = http_name_index(p + 8, s_static_months, 12);
+  mon = http_name_index(p + 8, s_file_months, 12);
   year = http_digits(p + 12, 4);
-  if (http_name_index(p, s_static_days, 7) < 0 || mon < 0 || year < 1970 ||
+  if (http_name_index(p, s_file_days, 7) < 0 || mon < 0 || year < 1970 ||
       http_digits(p + 5, 2) < 1 || http_digits(p + 5, 2) > 31 ||
       http_digits(p + 17, 2) > 23 || http_digits(p + 20, 2) > 59 ||
       http_digits(p + 23, 2) > 60) {
@@ -5134,7 +5255,7 @@ static int http_etag_matches(struct mg_str list, const char *etag) {
 // ---- mg_http_serve_file() --------------------------------------------------
 
 // What a file response is made of.
-struct static_file {
+struct file_info {
   int64_t size;        // Whole file
   int64_t start, len;  // The bytes sent
   time_t mtime;
@@ -5145,8 +5266,8 @@ struct static_file {
 // Returns 1 if a conditional GET/HEAD is answered by 304. If-None-Match,
 // when present, decides alone (RFC 9110 13.2.2); otherwise a valid
 // If-Modified-Since not older than the file's mtime does.
-static int static_not_modified(struct http_message *hm,
-                               const struct static_file *f) {
+static int file_not_modified(struct http_message *hm,
+                             const struct file_info *f) {
   struct mg_str *inm = mg_get_http_header(hm, "If-None-Match");
   struct mg_str *ims = mg_get_http_header(hm, "If-Modified-Since");
   time_t t;
@@ -5203,15 +5324,15 @@ static int http_parse_range(struct mg_str hdr, int64_t size, int64_t *a,
 
 // Picks the bytes to send: returns 200, 206 or 416. If-Range that does not
 // equal the ETag or the Last-Modified date disables the range (200).
-static int static_pick_range(struct http_message *hm, struct static_file *f) {
+static int file_pick_range(struct http_message *hm, struct file_info *f) {
   struct mg_str *range = mg_get_http_header(hm, "Range");
   struct mg_str *if_range = mg_get_http_header(hm, "If-Range");
   int64_t a = 0, b = 0;
   int res;
   f->start = 0;
   f->len = f->size;
-  if (range == NULL || (mg_vcmp(&hm->method, "GET") != 0 &&
-                        mg_vcmp(&hm->method, "HEAD") != 0)) {
+  if (range == NULL ||
+      (mg_vcmp(&hm->method, "GET") != 0 && mg_vcmp(&hm->method, "HEAD") != 0)) {
     return 200;
   }
   if (if_range != NULL && mg_vcmp(if_range, f->etag) != 0 &&
@@ -5227,30 +5348,29 @@ static int static_pick_range(struct http_message *hm, struct static_file *f) {
 }
 
 // Adds the validators and the extra headers.
-static void static_file_validators(struct static_out *h,
-                                   const struct static_file *f,
-                                   struct mg_str extra) {
-  static_hdr(h, "ETag: %s", f->etag);
-  static_hdr(h, "Last-Modified: %s", f->modified);
-  static_hdr_block(h, extra);
+static void file_validators(struct mg_http_out *h, const struct file_info *f,
+                            struct mg_str extra) {
+  mg_http_out_hdr(h, "ETag: %s", f->etag);
+  mg_http_out_hdr(h, "Last-Modified: %s", f->modified);
+  mg_http_out_hdr_block(h, extra);
 }
 
 // Sends the head of a 200/206 response. Returns 0 if it could not.
-static int static_file_head(struct mg_connection *nc, int code,
-                            const struct static_file *f, struct mg_str mime,
-                            struct mg_str extra) {
-  struct static_out h;
+static int file_head(struct mg_connection *nc, int code,
+                     const struct file_info *f, struct mg_str mime,
+                     struct mg_str extra) {
+  struct mg_http_out h;
   const char *hdrs;
   memset(&h, 0, sizeof(h));
-  static_hdr(&h, "Content-Type: %.*s", (int) mime.len, mime.p);
-  static_hdr(&h, "Accept-Ranges: bytes");
+  mg_http_out_hdr(&h, "Content-Type: %.*s", (int) mime.len, mime.p);
+  mg_http_out_hdr(&h, "Accept-Ranges: bytes");
   if (code == 206) {
-    static_hdr(&h, "Content-Range: bytes %lld-%lld/%lld",
-               (long long) f->start, (long long) (f->start + f->len - 1),
-               (long long) f->size);
+    mg_http_out_hdr(&h, "Content-Range: bytes %lld-%lld/%lld",
+                    (long long) f->start, (long long) (f->start + f->len - 1),
+                    (long long) f->size);
   }
-  static_file_validators(&h, f, extra);
-  if ((hdrs = static_out_str(&h)) != NULL) {
+  file_validators(&h, f, extra);
+  if ((hdrs = mg_http_out_str(&h)) != NULL) {
     mg_send_head(nc, code, f->len, hdrs);
   }
   mbuf_free(&h.m);
@@ -5262,8 +5382,8 @@ static int static_file_head(struct mg_connection *nc, int code,
 // FILE, no lseek(). For files below HTTP_SENDFILE_MIN. A short read (the
 // file shrank) or no memory breaks the promised Content-Length, so the
 // response then ends with the link.
-static void static_read_small(struct mg_connection *nc, int fd,
-                              int64_t start, int64_t len) {
+static void file_read_small(struct mg_connection *nc, int fd, int64_t start,
+                            int64_t len) {
   struct mbuf *m = &nc->send_mbuf;
   size_t want = (size_t) len, got = 0;
   long n = 0;
@@ -5285,7 +5405,7 @@ static void static_read_small(struct mg_connection *nc, int fd,
 
 // A FILE positioned at start, for streaming a large file from fd. Takes
 // fd over either way: returns NULL (fd closed) on failure.
-static FILE *static_stream_open(int fd, int64_t start) {
+static FILE *file_stream_open(int fd, int64_t start) {
   FILE *fp = fdopen(fd, "rb");
   if (fp == NULL) {
     close(fd);
@@ -5299,28 +5419,26 @@ static FILE *static_stream_open(int fd, int64_t start) {
 // Sends the head and the body of a 200/206 for the open file fd, which it
 // takes over: small bodies are read at once, large ones streamed (or sent
 // with sendfile()) as the socket drains.
-static void static_file_body(struct mg_connection *nc,
-                             struct http_message *hm, int fd, int code,
-                             const struct static_file *f, struct mg_str mime,
-                             struct mg_str extra) {
+static void file_body(struct mg_connection *nc, struct http_message *hm, int fd,
+                      int code, const struct file_info *f, struct mg_str mime,
+                      struct mg_str extra) {
   struct mg_http_proto_data *pd = mg_http_get_proto_data(nc);
   int body = mg_vcmp(&hm->method, "HEAD") != 0 && f->len > 0;
   FILE *fp = NULL;
-  if (pd == NULL ||
-      (body && f->len >= HTTP_SENDFILE_MIN &&
-       (fp = static_stream_open(fd, f->start)) == NULL)) {
+  if (pd == NULL || (body && f->len >= HTTP_SENDFILE_MIN &&
+                     (fp = file_stream_open(fd, f->start)) == NULL)) {
     if (pd == NULL) close(fd);
     mg_http_send_error(nc, 500, NULL);
     return;
   }
-  if (static_file_head(nc, code, f, mime, extra) && body) {
+  if (file_head(nc, code, f, mime, extra) && body) {
     if (fp != NULL) {
       pd->file.fp = fp;
       pd->file.remaining = f->len;
       mg_http_transfer_file_data(nc);
       return;  // fp now belongs to the connection.
     }
-    static_read_small(nc, fd, f->start, f->len);
+    file_read_small(nc, fd, f->start, f->len);
   }
   if (fp != NULL) {
     fclose(fp);
@@ -5331,43 +5449,36 @@ static void static_file_body(struct mg_connection *nc,
 
 // Answers a request for the open file fd (which it takes over) without a
 // body (304, 416) or with one.
-static void static_file_respond(struct mg_connection *nc,
-                                struct http_message *hm, int fd,
-                                struct static_file *f, struct mg_str mime,
-                                struct mg_str extra) {
-  struct static_out h;
+static void file_respond(struct mg_connection *nc, struct http_message *hm,
+                         int fd, struct file_info *f, struct mg_str mime,
+                         struct mg_str extra) {
+  struct mg_http_out h;
   int code;
   memset(&h, 0, sizeof(h));
-  if (static_not_modified(hm, f)) {
-    static_file_validators(&h, f, extra);
-    static_send(nc, hm, 304, &h, mg_mk_str(""));
-  } else if ((code = static_pick_range(hm, f)) == 416) {
-    static_hdr(&h, "Content-Range: bytes */%lld", (long long) f->size);
-    static_hdr_block(&h, extra);
-    static_send(nc, hm, 416, &h, mg_mk_str(""));
+  if (file_not_modified(hm, f)) {
+    file_validators(&h, f, extra);
+    mg_http_out_send(nc, hm, 304, &h, mg_mk_str(""));
+  } else if ((code = file_pick_range(hm, f)) == 416) {
+    mg_http_out_hdr(&h, "Content-Range: bytes */%lld", (long long) f->size);
+    mg_http_out_hdr_block(&h, extra);
+    mg_http_out_send(nc, hm, 416, &h, mg_mk_str(""));
   } else {
-    static_file_body(nc, hm, fd, code, f, mime, extra);
+    file_body(nc, hm, fd, code, f, mime, extra);
     return;
   }
   close(fd);
 }
 
-// Opens path for reading. O_NONBLOCK: should a FIFO take the place of the
-// regular file seen by stat(), neither open() nor read() blocks.
-static int static_open_ro(const char *path) {
-  return mg_open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
-}
-
 // Serves the regular file st that is open as fd (taken over); fd < 0: the
 // open failed with errno err (404 for ENOENT, else 403).
-static void static_serve_fd(struct mg_connection *nc, struct http_message *hm,
-                            int fd, int err, const cs_stat_t *st,
-                            struct mg_str mime, struct mg_str extra) {
+void mg_http_serve_fd(struct mg_connection *nc, struct http_message *hm, int fd,
+                      int err, const cs_stat_t *st, struct mg_str mime,
+                      struct mg_str extra) {
   struct mg_http_proto_data *pd = mg_http_get_proto_data(nc);
-  struct static_file f;
+  struct file_info f;
   if (pd != NULL) mg_http_free_file_state(&pd->file);
   if (fd < 0) {
-    static_send_text(nc, hm, err == ENOENT ? 404 : 403, extra, NULL, NULL);
+    mg_http_out_send_text(nc, hm, err == ENOENT ? 404 : 403, extra, NULL, NULL);
     return;
   }
   memset(&f, 0, sizeof(f));
@@ -5376,7 +5487,7 @@ static void static_serve_fd(struct mg_connection *nc, struct http_message *hm,
   snprintf(f.etag, sizeof(f.etag), "\"%lx.%llx\"", (unsigned long) f.mtime,
            (unsigned long long) f.size);
   http_format_date(f.modified, sizeof(f.modified), f.mtime);
-  static_file_respond(nc, hm, fd, &f, mime, extra);
+  file_respond(nc, hm, fd, &f, mime, extra);
 }
 
 void mg_http_serve_file(struct mg_connection *nc, struct http_message *hm,
@@ -5387,12 +5498,12 @@ void mg_http_serve_file(struct mg_connection *nc, struct http_message *hm,
   int fd;
   if (pd != NULL) mg_http_free_file_state(&pd->file);
   if (mg_stat(path, &st) != 0) {
-    static_send_text(nc, hm, 404, extra_headers, NULL, NULL);
+    mg_http_out_send_text(nc, hm, 404, extra_headers, NULL, NULL);
   } else if (!S_ISREG(st.st_mode)) {
-    static_send_text(nc, hm, 403, extra_headers, NULL, NULL);
+    mg_http_out_send_text(nc, hm, 403, extra_headers, NULL, NULL);
   } else {
-    fd = static_open_ro(path);
-    static_serve_fd(nc, hm, fd, errno, &st, mime_type, extra_headers);
+    fd = mg_http_open_ro(path);
+    mg_http_serve_fd(nc, hm, fd, errno, &st, mime_type, extra_headers);
   }
 }
 
@@ -5401,7 +5512,7 @@ void mg_http_serve_file(struct mg_connection *nc, struct http_message *hm,
 static const struct {
   const char *ext;
   const char *type;
-} s_static_mime[] = {
+} s_file_mime[] = {
     {"html", "text/html; charset=utf-8"},
     {"htm", "text/html; charset=utf-8"},
     {"shtml", "text/html; charset=utf-8"},
@@ -5439,7 +5550,7 @@ static const struct {
 };
 
 // True if path ends with suffix, ignoring ASCII case.
-static int static_has_suffix(const char *path, struct mg_str suffix) {
+static int file_has_suffix(const char *path, struct mg_str suffix) {
   size_t n = strlen(path);
   return suffix.len > 0 && n >= suffix.len &&
          mg_ncasecmp(path + n - suffix.len, suffix.p, suffix.len) == 0;
@@ -5447,750 +5558,56 @@ static int static_has_suffix(const char *path, struct mg_str suffix) {
 
 // The MIME type of path: custom_mime_types (".ext=type,...", suffix match)
 // first, then the built-in table ('.' + extension), else octet-stream.
-static struct mg_str static_mime_type(const char *path, const char *custom) {
+struct mg_str mg_http_mime_type(const char *path, const char *custom) {
   struct mg_str ext, type;
   const char *dot = strrchr(path, '.');
   size_t i;
   while ((custom = mg_next_comma_list_entry(custom, &ext, &type)) != NULL) {
     ext = mg_strstrip(ext);
-    if (type.p != NULL && static_has_suffix(path, ext)) {
+    if (type.p != NULL && file_has_suffix(path, ext)) {
       return mg_strstrip(type);
     }
   }
-  for (i = 0; dot != NULL && i < MG_ARRAY_SIZE(s_static_mime); i++) {
-    if (mg_casecmp(dot + 1, s_static_mime[i].ext) == 0) {
-      return mg_mk_str(s_static_mime[i].type);
+  for (i = 0; dot != NULL && i < MG_ARRAY_SIZE(s_file_mime); i++) {
+    if (mg_casecmp(dot + 1, s_file_mime[i].ext) == 0) {
+      return mg_mk_str(s_file_mime[i].type);
     }
   }
   return mg_mk_str("application/octet-stream");
 }
 
-// ---- mg_serve_http() -------------------------------------------------------
-
-// A file to serve: its stat() and the descriptor it is open as.
-struct static_open {
-  cs_stat_t st;
-  int fd;   // -1 if not open
-  int err;  // errno of a failed open()
-};
-
-// One mg_serve_http() call.
-struct static_req {
-  struct mg_connection *nc;
-  struct http_message *hm;
-  const struct mg_serve_http_opts *opts;
-  struct mg_str extra;  // opts->extra_headers
-  const char *root;     // The document root picked for this request
-  char *root_buf;       // MG_MALLOC'd root from a rewrite, or NULL
-  char *uri_path;       // Decoded, normalised URI path (MG_MALLOC'd)
-  const char *rel;      // The part of uri_path below root
-  char *local;          // root + rel (MG_MALLOC'd)
-  size_t root_len;      // Length of the root part of local
-  struct static_open file;  // local: st when exists, fd when regular
-  int exists;               // mg_stat(local) succeeded
-};
-
-// Sends a text response with the extra headers; returns 0 for chaining.
-static int static_fail(struct static_req *r, int code, const char *text) {
-  static_send_text(r->nc, r->hm, code, r->extra, NULL, text);
-  return 0;
-}
-
-// Returns 1 if the peer may be served. IPv4 peers, IPv4-mapped IPv6 peers
-// and ::1 (as 127.0.0.1) are checked against the ACL. Other IPv6 peers are
-// refused whenever an ACL is set: its grammar is IPv4 only, and refusing
-// is the safe reading. A malformed ACL refuses everyone.
-static int static_acl_allows(struct mg_connection *nc, const char *acl) {
-  const union socket_address *sa = &nc->sa;
-  uint32_t ip;
-  if (acl == NULL || *acl == '\0') return 1;
-  if (sa->sa.sa_family == AF_INET) {
-    ip = ntohl(sa->sin.sin_addr.s_addr);
-  } else if (sa->sa.sa_family == AF_INET6 &&
-             IN6_IS_ADDR_V4MAPPED(&sa->sin6.sin6_addr)) {
-    memcpy(&ip, sa->sin6.sin6_addr.s6_addr + 12, 4);
-    ip = ntohl(ip);
-  } else if (sa->sa.sa_family == AF_INET6 &&
-             IN6_IS_ADDR_LOOPBACK(&sa->sin6.sin6_addr)) {
-    ip = 0x7f000001;
-  } else {
-    return 0;
-  }
-  return mg_check_ip_acl(acl, ip) == 1;
-}
-
-// True if the raw URI carries an encoded '/' or '\': such a path could
-// mean something else once decoded, so it is refused.
-static int static_has_encoded_sep(struct mg_str uri) {
-  size_t i;
-  for (i = 0; i + 2 < uri.len; i++) {
-    if (mg_ncasecmp(uri.p + i, "%2f", 3) == 0 ||
-        mg_ncasecmp(uri.p + i, "%5c", 3) == 0) {
-      return 1;
-    }
-  }
-  return 0;
-}
-
-// Decodes and normalises hm->uri into r->uri_path ('+' stays '+').
-// Absolute-form targets ("http://h/x") use their path.
-static int static_decode_uri(struct static_req *r) {
-  struct mg_str uri = r->hm->uri, in, out;
-  int n;
-  if (uri.len > 0 && uri.p[0] != '/') {
-    struct mg_str path = MG_NULL_STR;
-    if (mg_parse_uri(uri, NULL, NULL, NULL, NULL, &path, NULL, NULL) != 0) {
-      return static_fail(r, 400, NULL);
-    }
-    uri = path.len > 0 ? path : mg_mk_str("/");
-  }
-  if (static_has_encoded_sep(uri)) return static_fail(r, 404, NULL);
-  if ((r->uri_path = (char *) MG_MALLOC(uri.len + 1)) == NULL) {
-    return static_fail(r, 500, NULL);
-  }
-  n = mg_url_decode(uri.p, (int) uri.len, r->uri_path, (int) uri.len + 1, 0);
-  if (n < 0) return static_fail(r, 400, NULL);
-  if ((size_t) n != strlen(r->uri_path) || strchr(r->uri_path, '\\')) {
-    return static_fail(r, 404, NULL);
-  }
-  in = mg_mk_str_n(r->uri_path, (size_t) n);
-  out = in;
-  if (!mg_normalize_uri_path(&in, &out)) return static_fail(r, 404, NULL);
-  r->uri_path[out.len] = '\0';
-  r->rel = r->uri_path;
-  return 1;
-}
-
-// True if the Host header, without its port, equals host (any case).
-static int static_host_is(struct http_message *hm, struct mg_str host) {
-  struct mg_str *h = mg_get_http_header(hm, "Host"), v;
-  const char *colon;
-  if (h == NULL) return 0;
-  v = mg_strstrip(*h);
-  if (v.len > 0 && v.p[0] == '[') {
-    colon = mg_strchr(v, ']');
-    if (colon != NULL) v.len = (size_t) (colon + 1 - v.p);
-  } else if ((colon = mg_strchr(v, ':')) != NULL) {
-    v.len = (size_t) (colon - v.p);
-  }
-  return mg_strcasecmp(v, host) == 0;
-}
-
-// Length of the URI-path prefix that the glob pat matches, ending at a '/'
-// boundary ("/x" matches "/x" and "/x/y", not "/xy"; "/" matches all), and
-// not counting a final '/'; -1 if none.
-static long static_prefix_len(struct mg_str pat, const char *path) {
-  size_t n = mg_match_prefix_n(pat, mg_mk_str(path));
-  if (n == 0) return -1;
-  if (path[n] == '\0' || path[n] == '/') return (long) n;
-  return path[n - 1] == '/' ? (long) n - 1 : -1;
-}
-
-// Applies url_rewrites: the first matching entry picks the root; a prefix
-// entry also strips its prefix from the path. Returns 0 if it answered.
-static int static_rewrite(struct static_req *r) {
-  const char *list = r->opts->url_rewrites;
-  struct mg_str pat, target;
-  long n;
-  while ((list = mg_next_comma_list_entry(list, &pat, &target)) != NULL) {
-    pat = mg_strstrip(pat);
-    target = mg_strstrip(target);
-    if (target.p == NULL || pat.len == 0 || target.len == 0) continue;
-    if (pat.p[0] == '@') {
-      // A virtual host keeps the whole path under its own root.
-      n = static_host_is(r->hm, mg_mk_str_n(pat.p + 1, pat.len - 1)) ? 0 : -1;
-    } else {
-      n = static_prefix_len(pat, r->uri_path);
-    }
-    if (n < 0) continue;
-    if (mg_ncasecmp(target.p, "http://", 7) == 0 ||
-        mg_ncasecmp(target.p, "https://", 8) == 0) {
-      // A virtual host forwards its whole path: no mount prefix.
-      mg_http_proxy_rewrite(r->nc, r->hm,
-                            pat.p[0] == '@' ? mg_mk_str_n(pat.p, 0) : pat,
-                            target);
-      return 0;
-    }
-    if ((r->root_buf = (char *) mg_strdup_nul(target).p) == NULL) {
-      return static_fail(r, 500, NULL);
-    }
-    r->root = r->root_buf;
-    r->rel = r->uri_path + n;
-    return 1;
-  }
-  return 1;
-}
-
-// root + rel: the root without its trailing '/'s, rel as it is. Sets
-// *root_len to the length of the root part.
-static char *static_join(const char *root, const char *rel,
-                         size_t *root_len) {
-  size_t rl = strlen(root), n = strlen(rel);
-  char *p;
-  while (rl > 0 && root[rl - 1] == '/') rl--;
-  *root_len = rl;
-  if (rl == 0 && n == 0) rel = "/", n = 1;
-  if ((p = (char *) MG_MALLOC(rl + n + 2)) == NULL) return NULL;
-  memcpy(p, root, rl);
-  if (n > 0 && rel[0] != '/') p[rl++] = '/';
-  memcpy(p + rl, rel, n + 1);
-  return p;
-}
-
-// True if name matches one alternative of the glob whole ('|' or ',').
-static int static_glob_full(const char *glob, struct mg_str name) {
-  struct mg_str pat = mg_mk_str(glob), alt;
-  size_t i, start = 0;
-  for (i = 0; i <= pat.len; i++) {
-    if (i < pat.len && pat.p[i] != '|' && pat.p[i] != ',') continue;
-    alt = mg_mk_str_n(pat.p + start, i - start);
-    if (alt.len > 0 && mg_match_prefix_n(alt, name) == name.len) return 1;
-    start = i + 1;
-  }
-  return 0;
-}
-
-// True if a file called name is never served nor listed: it matches
-// hidden_file_pattern, or is the per-directory auth file (any case).
-static int static_name_hidden(const struct mg_serve_http_opts *o,
-                              struct mg_str name) {
-  if (name.len == 0) return 0;
-  if (o->hidden_file_pattern != NULL && *o->hidden_file_pattern != '\0' &&
-      static_glob_full(o->hidden_file_pattern, name)) {
-    return 1;
-  }
-  return o->per_directory_auth_file != NULL &&
-         mg_vcasecmp(&name, o->per_directory_auth_file) == 0;
-}
-
-// True if any component of the URI path is hidden.
-static int static_path_hidden(const struct mg_serve_http_opts *o,
-                              const char *path) {
-  const char *p = path, *e;
-  while (*p != '\0') {
-    while (*p == '/') p++;
-    for (e = p; *e != '\0' && *e != '/'; e++) {
-    }
-    if (static_name_hidden(o, mg_mk_str_n(p, (size_t) (e - p)))) return 1;
-    p = e;
-  }
-  return 0;
-}
-
-// ---- Path safety: the real path must lie under the root ------------------
-
-// realpath() costs a readlink() per path component, and the document root
-// is the same on every request, so its real path is cached. The table is
-// process-wide and keyed by the root string: url_rewrites pick the root per
-// request, and the listener's proto data has no hook that would free a
-// per-listener copy. Managers may poll in several threads, hence the lock
-// (uncontended: no system call). No allocation: a root too long for a slot
-// is resolved every time. An entry lives STATIC_ROOT_TTL seconds, so a
-// re-pointed root (a deploy switching a symlink, a chdir() under a relative
-// root) is seen soon; and a path that seems to be outside a cached root is
-// checked again against the root resolved now before it is refused.
-#define STATIC_ROOT_SLOTS 4
-#define STATIC_ROOT_TTL 1.0
-
-struct static_root_slot {
-  char root[256];  // The document root as given; "" for a free slot
-  char real[512];  // realpath(root)
-  double at;       // mg_time() when resolved
-};
-
-static struct static_root_slot s_static_roots[STATIC_ROOT_SLOTS];
-static unsigned s_static_root_next;  // The slot to reuse next
-static pthread_mutex_t s_static_cache_lock = PTHREAD_MUTEX_INITIALIZER;
-
-// Copies the cached real path of root into real; returns 0 on a miss.
-static int static_root_cached(const char *root, char *real) {
-  double now = mg_time();
-  size_t i;
-  int hit = 0;
-  pthread_mutex_lock(&s_static_cache_lock);
-  for (i = 0; i < STATIC_ROOT_SLOTS && !hit; i++) {
-    const struct static_root_slot *e = &s_static_roots[i];
-    if (e->root[0] != '\0' && strcmp(e->root, root) == 0 && now >= e->at &&
-        now - e->at < STATIC_ROOT_TTL) {
-      memcpy(real, e->real, strlen(e->real) + 1);
-      hit = 1;
-    }
-  }
-  pthread_mutex_unlock(&s_static_cache_lock);
-  return hit;
-}
-
-static void static_root_store(const char *root, const char *real) {
-  size_t rl = strlen(root), n = strlen(real), i;
-  struct static_root_slot *e;
-  if (rl >= sizeof(e->root) || n >= sizeof(e->real)) return;
-  pthread_mutex_lock(&s_static_cache_lock);
-  for (i = 0; i < STATIC_ROOT_SLOTS; i++) {
-    if (strcmp(s_static_roots[i].root, root) == 0) break;
-  }
-  if (i == STATIC_ROOT_SLOTS) i = s_static_root_next++ % STATIC_ROOT_SLOTS;
-  e = &s_static_roots[i];
-  memcpy(e->root, root, rl + 1);
-  memcpy(e->real, real, n + 1);
-  e->at = mg_time();
-  pthread_mutex_unlock(&s_static_cache_lock);
-}
-
-// Sets real (HTTP_STATIC_PATH_MAX bytes) to the real path of root: cached,
-// or resolved now if fresh is set. Returns 0 if root cannot be resolved.
-static int static_root_real(const char *root, char *real, int fresh) {
-  if (!fresh && static_root_cached(root, real)) return 1;
-  if (realpath(root, real) == NULL) return 0;
-  static_root_store(root, real);
-  return 1;
-}
-
-// True if the real path p is root_real or below it.
-static int static_under(const char *root_real, const char *p) {
-  size_t n = strlen(root_real);
-  if (n > 0 && root_real[n - 1] == '/') n--;  // The root is "/".
-  return strncmp(root_real, p, n) == 0 && (p[n] == '\0' || p[n] == '/');
-}
-
-// True if the real path real is the root or below it. buf has room for
-// HTTP_STATIC_PATH_MAX bytes.
-static int static_real_inside(const char *root, const char *real, char *buf) {
-  if (static_root_real(root, buf, 0) && static_under(buf, real)) return 1;
-  return static_root_real(root, buf, 1) && static_under(buf, real);
-}
-
-// Writes the real path of the file open as fd (or else of path) into buf
-// (HTTP_STATIC_PATH_MAX bytes); returns 0 on failure. On Linux the
-// /proc/self/fd link names the file actually opened, symlinks resolved, in
-// one call: checking it leaves no window between check and open. Without
-// /proc, realpath(path).
-#ifdef __linux__
-static int static_fd_real(int fd, const char *path, char *buf) {
-  char link[48];
-  long n;
-  snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-  n = (long) readlink(link, buf, HTTP_STATIC_PATH_MAX - 1);
-  if (n > 0 && n < HTTP_STATIC_PATH_MAX - 1 && buf[0] == '/') {
-    buf[n] = '\0';
-    return 1;
-  }
-  return realpath(path, buf) != NULL;
-}
-#else
-static int static_fd_real(int fd, const char *path, char *buf) {
-  (void) fd;
-  return realpath(path, buf) != NULL;
-}
+#endif  // MG_ENABLE_HTTP && MG_ENABLE_FILESYSTEM
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/http_listing.c"
 #endif
 
-// True if path (fd >= 0: the file open as fd), all symlinks resolved, is
-// root or below it.
-static int static_inside_root(const char *root, const char *path, int fd) {
-  char *a = (char *) MG_MALLOC(2 * HTTP_STATIC_PATH_MAX);
-  char *b = a + HTTP_STATIC_PATH_MAX;
-  int ok;
-  if (a == NULL) return 0;
-  if (fd >= 0) {
-    ok = static_fd_real(fd, path, b);
-  } else {
-    ok = realpath(path, b) != NULL;
-  }
-  ok = ok && static_real_inside(root, b, a);
-  MG_FREE(a);
-  return ok;
-}
+// Directory listings for mg_serve_http(): directories first, then names in
+// byte order; hidden names left out; sent in one piece with a
+// Content-Length (HEAD gets the same length).
 
-// ---- Verified files ---------------------------------------------------------
+#if MG_ENABLE_HTTP && MG_ENABLE_FILESYSTEM && MG_ENABLE_DIRECTORY_LISTING
 
-// The /proc/self/fd readlink() above is costly (about a fifth of the CPU a
-// small file takes), so a file found inside the root is remembered for
-// STATIC_ROOT_TTL seconds: the root, the path, and the identity of the
-// file that opening the path gave (device, inode, ctime). Within that time
-// the path is opened directly and the check is fstat() on the descriptor:
-// only the very file that was verified passes. A link, unlink or rename of
-// the file changes its ctime, and a new file reusing the inode number has
-// a newer ctime, so those miss; any miss goes through the full check. Only
-// files whose ctime is STATIC_VERIFIED_AGE seconds old are remembered:
-// timestamps are coarse (a clock tick; a second on some filesystems), and
-// this way any later change is sure to show. A slot is picked by a hash of
-// root and path; paths too long for a slot are not remembered.
-#define STATIC_VERIFIED_SLOTS 32
-#define STATIC_VERIFIED_KEY 320
-#define STATIC_VERIFIED_AGE 1.0
-
-struct static_verified {
-  char key[STATIC_VERIFIED_KEY];  // root, NUL, path, NUL
-  size_t len;                     // Of key; 0 for a free slot
-  dev_t dev;
-  ino_t ino;
-  long long ctime_ns;  // st_ctime in nanoseconds
-  double at;           // mg_time() when verified
-};
-
-static struct static_verified s_static_verified[STATIC_VERIFIED_SLOTS];
-
-// The inode change time in ns: it moves on every link, unlink, rename and
-// chmod of the file.
-#ifdef __linux__
-static long long static_ctime_ns(const cs_stat_t *st) {
-  return (long long) st->st_ctim.tv_sec * 1000000000LL + st->st_ctim.tv_nsec;
-}
-#else
-static long long static_ctime_ns(const cs_stat_t *st) {
-  return (long long) st->st_ctime * 1000000000LL;
-}
-#endif
-
-// Builds the key of root and path into key; returns its length, 0 if too
-// long.
-static size_t static_verified_key(const char *root, const char *path,
-                                  char *key) {
-  size_t rl = strlen(root) + 1, pl = strlen(path) + 1;
-  if (rl + pl > STATIC_VERIFIED_KEY) return 0;
-  memcpy(key, root, rl);
-  memcpy(key + rl, path, pl);
-  return rl + pl;
-}
-
-// The slot of a key (FNV-1a).
-static struct static_verified *static_verified_slot(const char *key,
-                                                   size_t len) {
-  uint32_t h = 2166136261U;
-  size_t i;
-  for (i = 0; i < len; i++) h = (h ^ (unsigned char) key[i]) * 16777619U;
-  return &s_static_verified[h % STATIC_VERIFIED_SLOTS];
-}
-
-// True if root/path has a fresh entry; with st, one for that very file.
-static int static_verified_has(const char *root, const char *path,
-                               const cs_stat_t *st) {
-  char key[STATIC_VERIFIED_KEY];
-  size_t len = static_verified_key(root, path, key);
-  const struct static_verified *e;
-  double now = mg_time();
-  int ok;
-  if (len == 0) return 0;
-  e = static_verified_slot(key, len);
-  pthread_mutex_lock(&s_static_cache_lock);
-  ok = e->len == len && memcmp(e->key, key, len) == 0 && now >= e->at &&
-       now - e->at < STATIC_ROOT_TTL;
-  if (ok && st != NULL) {
-    ok = e->dev == st->st_dev && e->ino == st->st_ino &&
-         e->ctime_ns == static_ctime_ns(st);
-  }
-  pthread_mutex_unlock(&s_static_cache_lock);
-  return ok;
-}
-
-// Remembers that opening path gave the file st, found inside root.
-static void static_verified_store(const char *root, const char *path,
-                                  const cs_stat_t *st) {
-  char key[STATIC_VERIFIED_KEY];
-  size_t len = static_verified_key(root, path, key);
-  struct static_verified *e;
-  double now = mg_time();
-  if (len == 0 ||
-      (double) static_ctime_ns(st) / 1e9 > now - STATIC_VERIFIED_AGE) {
-    return;
-  }
-  e = static_verified_slot(key, len);
-  pthread_mutex_lock(&s_static_cache_lock);
-  memcpy(e->key, key, len);
-  e->len = len;
-  e->dev = st->st_dev;
-  e->ino = st->st_ino;
-  e->ctime_ns = static_ctime_ns(st);
-  e->at = now;
-  pthread_mutex_unlock(&s_static_cache_lock);
-}
-
-// Opens path if it was verified inside root within the TTL and is still
-// that very regular file: returns 1 with f (st from fstat(), fd) filled in.
-// Otherwise returns 0 and leaves nothing open.
-static int static_verified_open(const char *root, const char *path,
-                                struct static_open *f) {
-  cs_stat_t st;
-  int fd;
-  if (!static_verified_has(root, path, NULL)) return 0;
-  if ((fd = static_open_ro(path)) < 0) return 0;
-  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-      static_verified_has(root, path, &st)) {
-    f->fd = fd;
-    f->st = st;
-    return 1;
-  }
-  close(fd);
-  return 0;
-}
-
-// Opens the regular file path (f->st: what stat() saw) and checks that
-// what was opened lies inside the root. Returns 1 if inside: f->fd is then
-// the open file (f->st now from fstat()), or -1 if it could not be opened
-// (f->err = errno; the path was checked instead). Returns 0 (nothing left
-// open) if outside.
-static int static_open_inside(const char *root, const char *path,
-                              struct static_open *f) {
-  cs_stat_t st;
-  f->fd = static_open_ro(path);
-  f->err = errno;
-  if (static_inside_root(root, path, f->fd)) {
-    if (f->fd >= 0 && fstat(f->fd, &st) == 0) {
-      f->st = st;
-      if (S_ISREG(st.st_mode)) static_verified_store(root, path, &st);
-    }
-    return 1;
-  }
-  if (f->fd >= 0) close(f->fd);
-  f->fd = -1;
-  return 0;
-}
-
-// Per-directory auth: the auth file in the nearest directory, from the
-// requested one up to the root, decides (so a file protects its subtree).
-static int static_dir_authorized(struct static_req *r, const char *domain) {
-  const char *name = r->opts->per_directory_auth_file;
-  size_t rootlen = r->root_len, len = strlen(r->local);
-  char *buf = (char *) MG_MALLOC(len + strlen(name) + 2);
-  int res = 1;
-  cs_stat_t st;
-  if (buf == NULL) return 0;
-  memcpy(buf, r->local, len + 1);
-  if (!(r->exists && S_ISDIR(r->file.st.st_mode))) {
-    while (len > rootlen && buf[len - 1] != '/') len--;
-  }
-  for (;;) {
-    while (len > 0 && buf[len - 1] == '/') len--;
-    snprintf(buf + len, strlen(name) + 2, "/%s", name);
-    if (mg_stat(buf, &st) == 0) {
-      buf[len] = '\0';
-      res = mg_http_is_authorized(r->hm, mg_mk_str(buf), domain, name,
-                                  MG_AUTH_FLAG_IS_DIRECTORY);
-      break;
-    }
-    if (len <= rootlen) break;
-    while (len > rootlen && buf[len - 1] != '/') len--;
-  }
-  MG_FREE(buf);
-  return res;
-}
-
-// The digest realm: auth_domain, or "mongoose".
-static const char *static_auth_domain(const struct mg_serve_http_opts *o) {
-  return o->auth_domain != NULL ? o->auth_domain : "mongoose";
-}
-
-// Checks global_auth_file (a missing file refuses: fail closed), then the
-// per-directory auth files.
-static int static_authorized(struct static_req *r) {
-  const struct mg_serve_http_opts *o = r->opts;
-  const char *domain = static_auth_domain(o);
-  int flags = r->exists && S_ISDIR(r->file.st.st_mode)
-                  ? MG_AUTH_FLAG_IS_DIRECTORY
-                  : 0;
-  if (o->global_auth_file != NULL && *o->global_auth_file != '\0' &&
-      !mg_http_is_authorized(r->hm, mg_mk_str(r->local), domain,
-                             o->global_auth_file,
-                             flags | MG_AUTH_FLAG_IS_GLOBAL_PASS_FILE)) {
-    return 0;
-  }
-  if (o->per_directory_auth_file == NULL ||
-      *o->per_directory_auth_file == '\0') {
-    return 1;
-  }
-  return static_dir_authorized(r, domain);
-}
-
-
-// True if the parameters after a content coding (";q=0.5") give a q-value
-// other than zero; no q means 1.
-static int http_q_nonzero(struct mg_str params) {
-  size_t i = 0, j;
-  while (i < params.len) {
-    if (params.p[i++] != ';') continue;
-    while (i < params.len && (params.p[i] == ' ' || params.p[i] == '\t')) i++;
-    if (i + 1 < params.len && (params.p[i] == 'q' || params.p[i] == 'Q') &&
-        params.p[i + 1] == '=') {
-      for (j = i + 2; j < params.len && (isdigit((unsigned char) params.p[j]) ||
-                                         params.p[j] == '.');
-           j++) {
-        if (params.p[j] >= '1' && params.p[j] <= '9') return 1;
-      }
-      return 0;
-    }
-  }
-  return 1;
-}
-
-// Returns 1 if Accept-Encoding accepts gzip: "gzip" or "x-gzip" with a
-// non-zero q, or else "*" with a non-zero q.
-static int static_accepts_gzip(struct http_message *hm) {
-  struct mg_str *h = mg_get_http_header(hm, "Accept-Encoding");
-  struct mg_str list, item, coding, params;
-  const char *semi;
-  int star = 0;
-  if (h == NULL) return 0;
-  list = *h;
-  while ((list = mg_next_comma_list_entry_n(list, &item, NULL)).p != NULL) {
-    semi = mg_strchr(item, ';');
-    if (semi == NULL) semi = item.p + item.len;
-    coding = mg_strstrip(mg_mk_str_n(item.p, (size_t) (semi - item.p)));
-    params = mg_mk_str_n(semi, (size_t) (item.p + item.len - semi));
-    if (mg_vcasecmp(&coding, "gzip") == 0 ||
-        mg_vcasecmp(&coding, "x-gzip") == 0) {
-      return http_q_nonzero(params);
-    }
-    if (mg_vcmp(&coding, "*") == 0) star = http_q_nonzero(params);
-  }
-  return star;
-}
-
-// dir + '/' + name (no second '/' if dir ends with one); MG_MALLOC'd.
-static char *static_join_name(const char *dir, struct mg_str name) {
-  size_t n = strlen(dir);
-  char *p = (char *) MG_MALLOC(n + name.len + 2);
-  if (p == NULL) return NULL;
-  memcpy(p, dir, n);
-  if (n == 0 || dir[n - 1] != '/') p[n++] = '/';
-  memcpy(p + n, name.p, name.len);
-  p[n + name.len] = '\0';
-  return p;
-}
-
-static void static_close(int fd) {
-  if (fd >= 0) close(fd);
-}
-
-// Looks for the .gz sibling of path: a regular file inside the root.
-// Returns 1 (g filled in) if there is one, 0 if not, -1 if out of memory.
-static int static_gz_sibling(struct static_req *r, const char *path,
-                             struct static_open *g) {
-  size_t n = strlen(path);
-  char *gz = (char *) MG_MALLOC(n + 4);
-  int has;
-  g->fd = -1;
-  if (gz == NULL) return -1;
-  memcpy(gz, path, n);
-  memcpy(gz + n, ".gz", 4);
-  has = mg_stat(gz, &g->st) == 0 && S_ISREG(g->st.st_mode) &&
-        static_open_inside(r->root, gz, g);
-  MG_FREE(gz);
-  return has;
-}
-
-// Serves the regular file path, already found inside the root and opened
-// as f (taken over), with the MIME type of its name. A .gz sibling is
-// served instead (Content-Encoding: gzip) when the client accepts gzip;
-// any response for a file that has one says "Vary: Accept-Encoding".
-static void static_serve_regular(struct static_req *r, const char *path,
-                                 struct static_open *f) {
-  struct mg_str mime = static_mime_type(path, r->opts->custom_mime_types);
-  struct static_open g, *use = f;
-  struct static_out h;
-  int has_gz = static_gz_sibling(r, path, &g);
-  memset(&h, 0, sizeof(h));
-  if (has_gz > 0 && static_accepts_gzip(r->hm)) use = &g;
-  if (has_gz > 0) static_hdr(&h, "Vary: Accept-Encoding");
-  if (use == &g) static_hdr(&h, "Content-Encoding: gzip");
-  static_hdr_block(&h, r->extra);
-  if (has_gz < 0 || static_out_str(&h) == NULL) {
-    static_fail(r, 500, NULL);
-  } else {
-    static_serve_fd(r->nc, r->hm, use->fd, use->err, &use->st, mime,
-                    mg_mk_str_n(h.m.buf, h.m.len));
-    use->fd = -1;
-  }
-  static_close(f->fd);
-  static_close(g.fd);
-  f->fd = -1;
-  mbuf_free(&h.m);
-}
-
-// 301 to the request URI with a '/' added, keeping the query string.
-static void static_redirect_slash(struct static_req *r) {
-  struct http_message *hm = r->hm;
-  struct mg_str extra = mg_strstrip(r->extra);
-  struct static_out loc, h;
-  memset(&loc, 0, sizeof(loc));
-  memset(&h, 0, sizeof(h));
-  static_out_printf(&loc, "%.*s/", (int) hm->uri.len, hm->uri.p);
-  if (hm->query_string.len > 0) {
-    static_out_printf(&loc, "?%.*s", (int) hm->query_string.len,
-                      hm->query_string.p);
-  }
-  if (loc.failed) {
-    static_fail(r, 500, NULL);
-  } else if (mg_strchr(extra, '\n') == NULL) {
-    mg_http_send_redirect(r->nc, 301, mg_mk_str_n(loc.m.buf, loc.m.len),
-                          extra);
-  } else if (mg_strchr(mg_mk_str_n(loc.m.buf, loc.m.len), '\n') == NULL &&
-             mg_strchr(mg_mk_str_n(loc.m.buf, loc.m.len), '\r') == NULL) {
-    // mg_http_send_redirect() takes one extra header line, not a block.
-    static_hdr(&h, "Location: %.*s", (int) loc.m.len, loc.m.buf);
-    static_hdr_block(&h, extra);
-    static_send(r->nc, hm, 301, &h, mg_mk_str(""));
-  } else {
-    static_fail(r, 500, NULL);
-  }
-  mbuf_free(&loc.m);
-  mbuf_free(&h.m);
-}
-
-// Serves the first index file of the directory that exists. Returns 0 if
-// there is none.
-static int static_try_index(struct static_req *r) {
-  const char *list = r->opts->index_files;
-  struct mg_str name;
-  struct static_open f;
-  char *p;
-  if (list == NULL) list = "index.html,index.htm,index.shtml";
-  while ((list = mg_next_comma_list_entry(list, &name, NULL)) != NULL) {
-    name = mg_strstrip(name);
-    if (name.len == 0 || mg_strchr(name, '/') != NULL ||
-        static_name_hidden(r->opts, name)) {
-      continue;
-    }
-    if ((p = static_join_name(r->local, name)) == NULL) {
-      static_fail(r, 500, NULL);
-      return 1;
-    }
-    if (mg_stat(p, &f.st) == 0 && S_ISREG(f.st.st_mode)) {
-      if (static_open_inside(r->root, p, &f)) {
-        static_serve_regular(r, p, &f);
-      } else {
-        static_fail(r, 404, NULL);
-      }
-      MG_FREE(p);
-      return 1;
-    }
-    MG_FREE(p);
-  }
-  return 0;
-}
-
-#if MG_ENABLE_DIRECTORY_LISTING
-// ---- Directory listings ----------------------------------------------------
-
-struct static_entry {
+struct listing_entry {
   char *name;  // MG_MALLOC'd
   int is_dir;
   int64_t size;
   time_t mtime;
 };
 
-struct static_entries {
-  struct static_entry *e;
+struct listing_entries {
+  struct listing_entry *e;
   size_t n, cap;
 };
 
 // Directories first, then by name, bytewise.
-static int static_entry_cmp(const void *a, const void *b) {
-  const struct static_entry *x = (const struct static_entry *) a;
-  const struct static_entry *y = (const struct static_entry *) b;
+static int listing_entry_cmp(const void *a, const void *b) {
+  const struct listing_entry *x = (const struct listing_entry *) a;
+  const struct listing_entry *y = (const struct listing_entry *) b;
   if (x->is_dir != y->is_dir) return y->is_dir - x->is_dir;
   return strcmp(x->name, y->name);
 }
 
-static void static_entries_free(struct static_entries *l) {
+static void listing_entries_free(struct listing_entries *l) {
   size_t i;
   for (i = 0; i < l->n; i++) MG_FREE(l->e[i].name);
   MG_FREE(l->e);
@@ -6199,11 +5616,11 @@ static void static_entries_free(struct static_entries *l) {
 
 // Adds the entry name of dir. Returns 0 if memory ran out. An entry that
 // cannot be stat()ed (gone, a dangling link) is left out.
-static int static_entries_add(struct static_entries *l, const char *dir,
-                              const char *name) {
-  struct static_entry *e;
+static int listing_entries_add(struct listing_entries *l, const char *dir,
+                               const char *name) {
+  struct listing_entry *e;
   cs_stat_t st;
-  char *path = static_join_name(dir, mg_mk_str(name));
+  char *path = mg_http_path_join_name(dir, mg_mk_str(name));
   int found;
   if (path == NULL) return 0;
   found = mg_stat(path, &st) == 0;
@@ -6211,7 +5628,7 @@ static int static_entries_add(struct static_entries *l, const char *dir,
   if (!found) return 1;
   if (l->n == l->cap) {
     size_t cap = l->cap == 0 ? 16 : l->cap * 2;
-    e = (struct static_entry *) MG_REALLOC(l->e, cap * sizeof(*e));
+    e = (struct listing_entry *) MG_REALLOC(l->e, cap * sizeof(*e));
     if (e == NULL) return 0;
     l->e = e;
     l->cap = cap;
@@ -6225,46 +5642,45 @@ static int static_entries_add(struct static_entries *l, const char *dir,
   return 1;
 }
 
-// Reads and sorts the listable entries of r->local. Returns 0, or the
+// Reads and sorts the listable entries of dir. Returns 0, or the
 // status to answer: 403 if the directory cannot be read, 500 (memory).
-static int static_read_dir(struct static_req *r, struct static_entries *l) {
-  DIR *d = opendir(r->local);
+static int listing_read_dir(const char *dir, const struct mg_serve_http_opts *o,
+                            struct listing_entries *l) {
+  DIR *d = opendir(dir);
   struct dirent *de;
   int res = 0;
   if (d == NULL) return 403;
   while (res == 0 && (de = readdir(d)) != NULL) {
     if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
-        static_name_hidden(r->opts, mg_mk_str(de->d_name))) {
+        mg_http_path_name_hidden(o, mg_mk_str(de->d_name))) {
       continue;
     }
-    if (!static_entries_add(l, r->local, de->d_name)) res = 500;
+    if (!listing_entries_add(l, dir, de->d_name)) res = 500;
   }
   closedir(d);
   if (res == 0 && l->n > 1) {
-    qsort(l->e, l->n, sizeof(l->e[0]), static_entry_cmp);
+    qsort(l->e, l->n, sizeof(l->e[0]), listing_entry_cmp);
   }
   return res;
 }
 
 // Appends s with & < > " ' as HTML entities.
-static void static_out_html(struct static_out *o, const char *s) {
+static void listing_html(struct mg_http_out *o, const char *s) {
   static const char *specials = "&<>\"'";
-  static const char *entities[] = {"&amp;", "&lt;", "&gt;", "&quot;",
-                                   "&#39;"};
+  static const char *entities[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&#39;"};
   const char *x;
   for (; *s != '\0'; s++) {
     if ((x = strchr(specials, *s)) != NULL) {
-      static_out_printf(o, "%s", entities[x - specials]);
+      mg_http_out_printf(o, "%s", entities[x - specials]);
     } else {
-      static_out_add(o, s, 1);
+      mg_http_out_add(o, s, 1);
     }
   }
 }
 
 // One row: the name (URL-encoded in the href, HTML-escaped as text), the
 // modification time (UTC) and the size ("-" for directories).
-static void static_list_row(struct static_out *o,
-                            const struct static_entry *e) {
+static void listing_row(struct mg_http_out *o, const struct listing_entry *e) {
   struct mg_str href = mg_url_encode(mg_mk_str(e->name));
   const char *slash = e->is_dir ? "/" : "";
   struct tm tm;
@@ -6274,190 +5690,66 @@ static void static_list_row(struct static_out *o,
   }
   memset(&tm, 0, sizeof(tm));
   gmtime_r(&e->mtime, &tm);
-  static_out_printf(o, "<tr><td><a href=\"%s%s\">", href.p, slash);
-  static_out_html(o, e->name);
-  static_out_printf(o, "%s</a></td><td>%04d-%02d-%02d %02d:%02d</td><td>",
-                    slash, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                    tm.tm_hour, tm.tm_min);
+  mg_http_out_printf(o, "<tr><td><a href=\"%s%s\">", href.p, slash);
+  listing_html(o, e->name);
+  mg_http_out_printf(o, "%s</a></td><td>%04d-%02d-%02d %02d:%02d</td><td>",
+                     slash, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min);
   if (e->is_dir) {
-    static_out_printf(o, "-</td></tr>\n");
+    mg_http_out_printf(o, "-</td></tr>\n");
   } else {
-    static_out_printf(o, "%lld</td></tr>\n", (long long) e->size);
+    mg_http_out_printf(o, "%lld</td></tr>\n", (long long) e->size);
   }
   mg_strfree(&href);
 }
 
 // The whole page for the sorted entries.
-static void static_list_page(struct static_out *o, const char *uri_path,
-                             const struct static_entries *l) {
+static void listing_page(struct mg_http_out *o, const char *uri_path,
+                         const struct listing_entries *l) {
   size_t i;
-  static_out_printf(o, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-                       "<title>Index of ");
-  static_out_html(o, uri_path);
-  static_out_printf(o, "</title></head>\n<body><h1>Index of ");
-  static_out_html(o, uri_path);
-  static_out_printf(o, "</h1>\n<table>\n<tr><th>Name</th>"
-                       "<th>Modified (UTC)</th><th>Size</th></tr>\n");
+  mg_http_out_printf(o,
+                     "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+                     "<title>Index of ");
+  listing_html(o, uri_path);
+  mg_http_out_printf(o, "</title></head>\n<body><h1>Index of ");
+  listing_html(o, uri_path);
+  mg_http_out_printf(o,
+                     "</h1>\n<table>\n<tr><th>Name</th>"
+                     "<th>Modified (UTC)</th><th>Size</th></tr>\n");
   if (strcmp(uri_path, "/") != 0) {
-    static_out_printf(o, "<tr><td><a href=\"../\">..</a></td><td></td>"
-                         "<td>-</td></tr>\n");
+    mg_http_out_printf(o,
+                       "<tr><td><a href=\"../\">..</a></td><td></td>"
+                       "<td>-</td></tr>\n");
   }
-  for (i = 0; i < l->n; i++) static_list_row(o, &l->e[i]);
-  static_out_printf(o, "</table>\n</body></html>\n");
+  for (i = 0; i < l->n; i++) listing_row(o, &l->e[i]);
+  mg_http_out_printf(o, "</table>\n</body></html>\n");
 }
 
-// Sends the listing of r->local as one response with a Content-Length
-// (HEAD gets the same length and no body).
-static void static_list_dir(struct static_req *r) {
-  struct static_entries l;
-  struct static_out body, h;
+void mg_http_list_dir(struct mg_connection *nc, struct http_message *hm,
+                      const struct mg_serve_http_opts *o, const char *dir,
+                      const char *uri_path, struct mg_str extra) {
+  struct listing_entries l;
+  struct mg_http_out body, h;
   int res;
   memset(&l, 0, sizeof(l));
   memset(&body, 0, sizeof(body));
   memset(&h, 0, sizeof(h));
-  if ((res = static_read_dir(r, &l)) == 0) {
-    static_list_page(&body, r->uri_path, &l);
+  if ((res = listing_read_dir(dir, o, &l)) == 0) {
+    listing_page(&body, uri_path, &l);
     if (body.failed) res = 500;
   }
   if (res != 0) {
-    static_fail(r, res, NULL);
+    mg_http_out_send_text(nc, hm, res, extra, NULL, NULL);
   } else {
-    static_hdr(&h, "Content-Type: text/html; charset=utf-8");
-    static_hdr_block(&h, r->extra);
-    static_send(r->nc, r->hm, 200, &h, mg_mk_str_n(body.m.buf, body.m.len));
+    mg_http_out_hdr(&h, "Content-Type: text/html; charset=utf-8");
+    mg_http_out_hdr_block(&h, extra);
+    mg_http_out_send(nc, hm, 200, &h, mg_mk_str_n(body.m.buf, body.m.len));
   }
   mbuf_free(&body.m);
-  static_entries_free(&l);
+  listing_entries_free(&l);
 }
-#endif  // MG_ENABLE_DIRECTORY_LISTING
 
-// A directory: 301 without the trailing '/', else an index file, else a
-// listing (unless enable_directory_listing is "no"), else 403.
-static void static_serve_dir(struct static_req *r) {
-  struct mg_str uri = r->hm->uri;
-  const char *listing = r->opts->enable_directory_listing;
-  if (uri.len == 0 || uri.p[uri.len - 1] != '/') {
-    static_redirect_slash(r);
-  } else if (!static_try_index(r)) {
-#if MG_ENABLE_DIRECTORY_LISTING
-    if (listing == NULL || strcmp(listing, "no") != 0) {
-      static_list_dir(r);
-      return;
-    }
 #endif
-    (void) listing;
-    static_fail(r, 403, NULL);
-  }
-}
-
-// Finds r->local: sets r->exists and r->file (st; fd for a regular file,
-// opened here so that the check is made on what was opened). Returns 0 if
-// it exists but resolves outside the root.
-static int static_lookup(struct static_req *r) {
-  struct static_open *f = &r->file;
-  r->exists = 1;
-  if (static_verified_open(r->root, r->local, f)) return 1;
-  if (!(r->exists = mg_stat(r->local, &f->st) == 0)) return 1;
-  if (S_ISREG(f->st.st_mode)) return static_open_inside(r->root, r->local, f);
-  return static_inside_root(r->root, r->local, -1);
-}
-
-// GET and HEAD: maps the path to a file and answers.
-static void static_serve(struct static_req *r) {
-  if (static_path_hidden(r->opts, r->uri_path)) {
-    static_fail(r, 404, NULL);
-  } else if ((r->local = static_join(r->root, r->rel, &r->root_len)) ==
-             NULL) {
-    static_fail(r, 500, NULL);
-  } else if (!static_lookup(r)) {
-    static_fail(r, 404, NULL);
-  } else if (!static_authorized(r)) {
-    mg_http_send_digest_auth_request(r->nc, static_auth_domain(r->opts));
-  } else if (!r->exists) {
-    static_fail(r, 404, NULL);
-  } else if (S_ISDIR(r->file.st.st_mode)) {
-    static_serve_dir(r);
-  } else if (S_ISREG(r->file.st.st_mode)) {
-    static_serve_regular(r, r->local, &r->file);
-  } else {
-    static_fail(r, 403, NULL);
-  }
-}
-
-// What mg_serve_http() does with a method; other tokens get 501.
-#define STATIC_M_NOT_ALLOWED 0  // 405 with Allow
-#define STATIC_M_SERVE 1        // GET, HEAD
-#define STATIC_M_OPTIONS 2      // 200 with Allow
-#define STATIC_ALLOW "Allow: GET, HEAD, OPTIONS"
-static const struct {
-  const char *name;
-  int what;
-} s_static_methods[] = {
-    {"GET", STATIC_M_SERVE},          {"HEAD", STATIC_M_SERVE},
-    {"OPTIONS", STATIC_M_OPTIONS},    {"POST", STATIC_M_NOT_ALLOWED},
-    {"PUT", STATIC_M_NOT_ALLOWED},    {"DELETE", STATIC_M_NOT_ALLOWED},
-    {"PATCH", STATIC_M_NOT_ALLOWED},  {"CONNECT", STATIC_M_NOT_ALLOWED},
-    {"TRACE", STATIC_M_NOT_ALLOWED},
-};
-
-static int static_method(struct mg_str method) {
-  size_t i;
-  for (i = 0; i < MG_ARRAY_SIZE(s_static_methods); i++) {
-    if (mg_vcmp(&method, s_static_methods[i].name) == 0) {
-      return s_static_methods[i].what;
-    }
-  }
-  return -1;
-}
-
-// 200 with Allow and an empty body.
-static void static_send_options(struct static_req *r) {
-  struct static_out h;
-  memset(&h, 0, sizeof(h));
-  static_hdr(&h, STATIC_ALLOW);
-  static_hdr_block(&h, r->extra);
-  static_send(r->nc, r->hm, 200, &h, mg_mk_str(""));
-}
-
-// Order: IP ACL (403), unknown method (501), OPTIONS *, path decoding
-// (400/404), rewrites (a reverse-proxy target goes to
-// mg_http_proxy_rewrite), OPTIONS (200) and other known methods (405), then
-// the file.
-void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
-                   struct mg_serve_http_opts opts) {
-  struct static_req r;
-  int m = static_method(hm->method);
-  memset(&r, 0, sizeof(r));
-  r.file.fd = -1;
-  r.nc = nc;
-  r.hm = hm;
-  r.opts = &opts;
-  r.extra = mg_mk_str(opts.extra_headers);
-  r.root = opts.document_root != NULL && *opts.document_root != '\0'
-               ? opts.document_root
-               : ".";
-  if (!static_acl_allows(nc, opts.ip_acl)) {
-    static_fail(&r, 403, NULL);
-  } else if (m < 0) {
-    static_fail(&r, 501, NULL);
-  } else if (m == STATIC_M_OPTIONS && mg_vcmp(&hm->uri, "*") == 0) {
-    static_send_options(&r);
-  } else if (static_decode_uri(&r) && static_rewrite(&r)) {
-    if (m == STATIC_M_OPTIONS) {
-      static_send_options(&r);
-    } else if (m == STATIC_M_NOT_ALLOWED) {
-      static_send_text(nc, hm, 405, r.extra, STATIC_ALLOW, NULL);
-    } else {
-      static_serve(&r);
-    }
-  }
-  static_close(r.file.fd);
-  MG_FREE(r.root_buf);
-  MG_FREE(r.uri_path);
-  MG_FREE(r.local);
-}
-
-#endif  // MG_ENABLE_HTTP && MG_ENABLE_FILESYSTEM
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/http_auth.c"
 #endif
@@ -7374,515 +6666,12 @@ void mg_file_upload_handler(struct mg_connection *nc, int ev, void *ev_data,
 
 #endif  // MG_ENABLE_HTTP
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
-#line 1 "src/http_client.c"
-#endif
-
-// HTTP client requests (mg_connect_http) and the reverse proxy
-// (mg_http_reverse_proxy). Replies on client connections are parsed by the
-// protocol handler in http_server.c.
-
-#if MG_ENABLE_HTTP
-
-// Longest user name or password taken from a URL, after %XX decoding.
-#define CLI_MAX_CRED 128
-
-// An http:// URL split for a request. The slices point into the URL.
-struct cli_url {
-  struct mg_str host;    // Without brackets for IPv6 literals
-  struct mg_str path;    // Empty: "/"
-  struct mg_str query;   // Without the '?'
-  unsigned int port;     // 80 when the URL has none
-  int has_auth;          // The URL has "user[:pass]@"
-  int has_pass;          // ... with a ':'
-  char user[CLI_MAX_CRED];  // Decoded user, NUL-terminated
-  char pass[CLI_MAX_CRED];  // Decoded password, NUL-terminated
-};
-
-// True if s has a byte that may not appear in a request line or header
-// value: controls (CR, LF, NUL...), space, DEL and non-ASCII bytes.
-static int cli_has_bad_byte(struct mg_str s) {
-  size_t i;
-  for (i = 0; i < s.len; i++) {
-    unsigned char c = (unsigned char) s.p[i];
-    if (c <= 0x20 || c >= 0x7f) return 1;
-  }
-  return 0;
-}
-
-// Decodes "user[:pass]" into u. Returns 0, or -1 if malformed or too long.
-static int cli_parse_user_info(struct mg_str ui, struct cli_url *u) {
-  const char *colon = mg_strchr(ui, ':');
-  size_t ulen = colon != NULL ? (size_t) (colon - ui.p) : ui.len;
-  if (ui.len == 0) return 0;
-  u->has_auth = 1;
-  u->has_pass = colon != NULL;
-  if (mg_url_decode(ui.p, (int) ulen, u->user, sizeof(u->user), 0) < 0) {
-    return -1;
-  }
-  if (colon == NULL) return 0;
-  return mg_url_decode(colon + 1, (int) (ui.len - ulen - 1), u->pass,
-                       sizeof(u->pass), 0) < 0
-             ? -1
-             : 0;
-}
-
-// Splits an http:// URL (a URL without a scheme is taken as http). Returns
-// 0, or -1 with *err saying what is wrong.
-static int cli_parse_url(struct mg_str url, struct cli_url *u,
-                         const char **err) {
-  struct mg_str scheme, user_info, fragment;
-  memset(u, 0, sizeof(*u));
-  // A CR or LF (or space) from the URL would split the request line.
-  if (cli_has_bad_byte(url)) return *err = "invalid character in URL", -1;
-  if (mg_parse_uri(url, &scheme, &user_info, &u->host, &u->port, &u->path,
-                   &u->query, &fragment) != 0) {
-    return *err = "malformed URL", -1;
-  }
-  if (mg_vcasecmp(&scheme, "https") == 0) return *err = "TLS not built", -1;
-  if (scheme.len > 0 && mg_vcasecmp(&scheme, "http") != 0) {
-    return *err = "unsupported URL scheme", -1;
-  }
-  if (u->host.len == 0) return *err = "URL has no host", -1;
-  if (u->host.len >= MG_MAX_HOST_LEN) return *err = "host name too long", -1;
-  if (cli_parse_user_info(user_info, u) != 0) {
-    return *err = "bad credentials in URL", -1;
-  }
-  if (u->port == 0) u->port = 80;
-  return 0;
-}
-
-// Starts the connection to u's host and port, with the HTTP protocol
-// handler. NULL (and *opts.error_string) on failure.
-static struct mg_connection *cli_open(struct mg_mgr *mgr,
-                                      mg_event_handler_t handler,
-                                      struct mg_connect_opts opts,
-                                      const struct cli_url *u) {
-  char addr[MG_MAX_HOST_LEN + 32];
-  int v6 = mg_strchr(u->host, ':') != NULL;
-  struct mg_connection *nc;
-  snprintf(addr, sizeof(addr), "tcp://%s%.*s%s:%u", v6 ? "[" : "",
-           (int) u->host.len, u->host.p, v6 ? "]" : "", u->port);
-  if ((nc = mg_connect_opt(mgr, addr, handler, opts)) == NULL) return NULL;
-  mg_set_protocol_http_websocket(nc);
-  return nc;
-}
-
-// Sends "Host: host[:port]"; the port only when it is not 80.
-static void cli_send_host(struct mg_connection *nc, const struct cli_url *u) {
-  int v6 = mg_strchr(u->host, ':') != NULL;
-  mg_printf(nc, "Host: %s%.*s%s", v6 ? "[" : "", (int) u->host.len,
-            u->host.p, v6 ? "]" : "");
-  if (u->port != 80) mg_printf(nc, ":%u", u->port);
-  mg_send(nc, "\r\n", 2);
-}
-
-// Sends the Basic Authorization header for the URL's credentials.
-static void cli_send_auth(struct mg_connection *nc, const struct cli_url *u) {
-  struct mbuf buf;
-  // Room for the header with the longest credentials: no append can fail
-  // half-way once this allocation succeeded.
-  size_t need = 32 + (2 * CLI_MAX_CRED + 2) / 3 * 4 + 4;
-  // A NULL password encodes the user alone ("user" without ':').
-  struct mg_str pass = u->has_pass ? mg_mk_str(u->pass) : mg_mk_str_n(NULL, 0);
-  mbuf_init(&buf, need);
-  if (buf.size < need) {
-    MG_ERROR(("%p out of memory", (void *) nc));
-    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
-  } else {
-    mg_basic_auth_header(mg_mk_str(u->user), pass, &buf);
-    mg_send(nc, buf.buf, (int) buf.len);
-  }
-  mbuf_free(&buf);
-}
-
-// Queues the request on nc: it goes out once the connection is made.
-static void cli_send_request(struct mg_connection *nc, const struct cli_url *u,
-                             const char *extra_headers,
-                             const char *post_data) {
-  size_t n;
-  mg_printf(nc, "%s %.*s%s%.*s HTTP/1.1\r\n",
-            post_data != NULL ? "POST" : "GET",
-            (int) (u->path.len > 0 ? u->path.len : 1),
-            u->path.len > 0 ? u->path.p : "/", u->query.len > 0 ? "?" : "",
-            (int) u->query.len, u->query.p);
-  cli_send_host(nc, u);
-  if (post_data != NULL) {
-    mg_printf(nc, "Content-Length: %lu\r\n", (unsigned long) strlen(post_data));
-  }
-  if (u->has_auth) cli_send_auth(nc, u);
-  if (extra_headers != NULL && (n = strlen(extra_headers)) > 0) {
-    mg_send(nc, extra_headers, (int) n);
-    if (extra_headers[n - 1] != '\n') mg_send(nc, "\r\n", 2);
-  }
-  mg_send(nc, "\r\n", 2);
-  if (post_data != NULL) mg_send(nc, post_data, (int) strlen(post_data));
-}
-
-struct mg_connection *mg_connect_http_opt(struct mg_mgr *mgr,
-                                          mg_event_handler_t ev_handler,
-                                          struct mg_connect_opts opts,
-                                          const char *url,
-                                          const char *extra_headers,
-                                          const char *post_data) {
-  struct cli_url *u;
-  struct mg_connection *nc = NULL;
-  const char *err = NULL;
-  // struct cli_url holds the credentials: too big for some stacks.
-  if ((u = (struct cli_url *) MG_MALLOC(sizeof(*u))) == NULL) {
-    MG_SET_PTRPTR(opts.error_string, "out of memory");
-    return NULL;
-  }
-  if (url == NULL) {
-    MG_SET_PTRPTR(opts.error_string, "no URL");
-  } else if (cli_parse_url(mg_mk_str(url), u, &err) != 0) {
-    MG_SET_PTRPTR(opts.error_string, err);
-  } else if ((nc = cli_open(mgr, ev_handler, opts, u)) != NULL) {
-    cli_send_request(nc, u, extra_headers, post_data);
-  }
-  MG_FREE(u);
-  return nc;
-}
-
-struct mg_connection *mg_connect_http(struct mg_mgr *mgr,
-                                      mg_event_handler_t ev_handler,
-                                      const char *url,
-                                      const char *extra_headers,
-                                      const char *post_data) {
-  struct mg_connect_opts opts;
-  memset(&opts, 0, sizeof(opts));
-  return mg_connect_http_opt(mgr, ev_handler, opts, url, extra_headers,
-                             post_data);
-}
-
-// ---- Reverse proxy ----------------------------------------------------------
-//
-// The request is forwarded on a new client connection to the upstream
-// ("Connection: close": one request per upstream connection). The protocol
-// handler parses the upstream's reply; on MG_EV_HTTP_REPLY it is sent to the
-// client with a fresh head: the status line, the end-to-end headers and a
-// Content-Length for the body (chunked replies arrive de-chunked). So the
-// reply is buffered whole (up to MG_MAX_HTTP_BODY_SIZE), not streamed.
-// The two connections point at each other through pd->proxy_peer until the
-// reply is relayed or either side closes.
-
-#define PROXY_F_REPLIED MG_F_USER_1    // Upstream: the reply was relayed
-#define PROXY_F_GOT_BYTES MG_F_USER_2  // Upstream: reply bytes came in
-
-// Hop-by-hop headers (RFC 9110 7.6.1), never forwarded; "Proxy-*" too.
-static const char *const s_proxy_hop[] = {
-    "Connection", "Keep-Alive", "TE", "Trailer", "Transfer-Encoding",
-    "Upgrade", NULL};
-// Request headers the proxy writes itself.
-static const char *const s_proxy_req_own[] = {
-    "Host", "Content-Length", "Expect", "X-Forwarded-For", NULL};
-// Reply headers the proxy writes itself (the length of a HEAD or 304
-// reply is kept).
-static const char *const s_proxy_rep_own[] = {"Content-Length", NULL};
-static const char *const s_proxy_none[] = {NULL};
-
-static int proxy_name_in(struct mg_str name, const char *const *list) {
-  for (; *list != NULL; list++) {
-    if (mg_vcasecmp(&name, *list) == 0) return 1;
-  }
-  return 0;
-}
-
-// Returns hm's header called name, or NULL (mg_get_http_header for a
-// const message).
-static const struct mg_str *proxy_header(const struct http_message *hm,
-                                         const char *name) {
-  size_t i;
-  for (i = 0; i < MG_MAX_HTTP_HEADERS && hm->header_names[i].len > 0; i++) {
-    if (mg_vcasecmp(&hm->header_names[i], name) == 0) {
-      return &hm->header_values[i];
-    }
-  }
-  return NULL;
-}
-
-// True if the header called name is not forwarded: hop-by-hop, listed in
-// "Connection:", or in own.
-static int proxy_drops(const struct http_message *hm, struct mg_str name,
-                       const char *const *own) {
-  const struct mg_str *conn = proxy_header(hm, "Connection");
-  struct mg_str list, v, eq;
-  if (proxy_name_in(name, s_proxy_hop) || proxy_name_in(name, own)) return 1;
-  if (name.len >= 6 && mg_ncasecmp(name.p, "Proxy-", 6) == 0) return 1;
-  list = conn != NULL ? *conn : mg_mk_str_n(NULL, 0);
-  while ((list = mg_next_comma_list_entry_n(list, &v, &eq)).p != NULL) {
-    if (mg_strcasecmp(mg_strstrip(v), name) == 0) return 1;
-  }
-  return 0;
-}
-
-// Sends hm's headers to nc, but those that proxy_drops().
-static void proxy_send_headers(struct mg_connection *nc,
-                               const struct http_message *hm,
-                               const char *const *own) {
-  size_t i;
-  for (i = 0; i < MG_MAX_HTTP_HEADERS && hm->header_names[i].len > 0; i++) {
-    if (proxy_drops(hm, hm->header_names[i], own)) continue;
-    mg_printf(nc, "%.*s: %.*s\r\n", (int) hm->header_names[i].len,
-              hm->header_names[i].p, (int) hm->header_values[i].len,
-              hm->header_values[i].p);
-  }
-}
-
-// True if the path segment s is "." or ".." (also %2e-encoded).
-static int proxy_is_dot_segment(struct mg_str s) {
-  size_t i = 0, dots = 0;
-  while (i < s.len) {
-    if (s.p[i] == '.') {
-      i++;
-    } else if (i + 3 <= s.len && mg_ncasecmp(s.p + i, "%2e", 3) == 0) {
-      i += 3;
-    } else {
-      return 0;
-    }
-    dots++;
-  }
-  return dots == 1 || dots == 2;
-}
-
-// True if path has a "." or ".." segment: upstream, it could climb out of
-// the base path.
-static int proxy_has_dot_segment(struct mg_str path) {
-  size_t i, start = 0;
-  for (i = 0; i <= path.len; i++) {
-    if (i < path.len && path.p[i] != '/') continue;
-    if (proxy_is_dot_segment(mg_mk_str_n(path.p + start, i - start))) {
-      return 1;
-    }
-    start = i + 1;
-  }
-  return 0;
-}
-
-// The request's path (an absolute-form target "http://h/x" gives "/x").
-static struct mg_str proxy_request_path(const struct http_message *hm) {
-  struct mg_str path = MG_NULL_STR;
-  if (hm->uri.len > 0 && hm->uri.p[0] == '/') return hm->uri;
-  mg_parse_uri(hm->uri, NULL, NULL, NULL, NULL, &path, NULL, NULL);
-  return path;
-}
-
-// Maps the request path to the upstream path: the mount prefix (a glob, as
-// url_rewrites patterns are, ending at a '/' boundary) is replaced by base.
-// Prints the result into *buf (size bytes, or MG_MALLOC'd if larger).
-// Returns its length, -1 if the path is not under mount or climbs (400),
-// -2 if out of memory.
-static int proxy_target(const struct http_message *hm, struct mg_str mount,
-                        struct mg_str base, char **buf, size_t size) {
-  struct mg_str path = proxy_request_path(hm), rest;
-  size_t n = 0;
-  int len;
-  if (mount.len > 0) {
-    n = mg_match_prefix_n(mount, path);
-    if (n == 0) return -1;
-    if (n < path.len && path.p[n] != '/') {
-      if (path.p[n - 1] != '/') return -1;
-      n--;  // "/api/" strips "/api" from "/api/x", leaving "/x"
-    }
-  }
-  rest = mg_mk_str_n(path.p + n, path.len - n);
-  if (rest.len > 0 && rest.p[0] != '/') return -1;
-  if (proxy_has_dot_segment(rest)) return -1;
-  while (base.len > 0 && base.p[base.len - 1] == '/') base.len--;
-  len = mg_asprintf(buf, size, "%.*s%.*s%s", (int) base.len, base.p,
-                    (int) rest.len, rest.p,
-                    base.len + rest.len == 0 ? "/" : "");
-  return len < 0 ? -2 : len;
-}
-
-// Sends the forwarded request on up. nc is the client.
-static void proxy_send_request(struct mg_connection *up,
-                               struct mg_connection *nc,
-                               const struct http_message *hm,
-                               const struct cli_url *u, struct mg_str path) {
-  const struct mg_str *xff = proxy_header(hm, "X-Forwarded-For");
-  char ip[64];
-  mg_sock_addr_to_str(&nc->sa, ip, sizeof(ip), MG_SOCK_STRINGIFY_IP);
-  mg_printf(up, "%.*s %.*s%s%.*s HTTP/1.1\r\n", (int) hm->method.len,
-            hm->method.p, (int) path.len, path.p,
-            hm->query_string.len > 0 ? "?" : "", (int) hm->query_string.len,
-            hm->query_string.p);
-  cli_send_host(up, u);
-  proxy_send_headers(up, hm, s_proxy_req_own);
-  mg_printf(up, "X-Forwarded-For: %.*s%s%s\r\n",
-            (int) (xff != NULL ? xff->len : 0), xff != NULL ? xff->p : "",
-            xff != NULL ? ", " : "", ip);
-  if (hm->body.len > 0 || proxy_header(hm, "Content-Length") != NULL ||
-      proxy_header(hm, "Transfer-Encoding") != NULL) {
-    mg_printf(up, "Content-Length: %lu\r\n", (unsigned long) hm->body.len);
-  }
-  mg_printf(up, "%s", "Connection: close\r\n\r\n");
-  mg_send(up, hm->body.p, (int) hm->body.len);
-}
-
-// Returns up's client, or NULL if there is none. The client is looked up
-// among the live connections: if it closed first, the link is stale.
-static struct mg_connection *proxy_peer_of(struct mg_connection *up) {
-  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) up->proto_data;
-  struct mg_http_proto_data *ppd;
-  struct mg_connection *c;
-  if (pd == NULL || pd->proxy_peer == NULL) return NULL;
-  for (c = mg_next(up->mgr, NULL); c != NULL; c = mg_next(up->mgr, c)) {
-    if (c != pd->proxy_peer) continue;
-    ppd = (struct mg_http_proto_data *) c->proto_data;
-    if (ppd != NULL && ppd->proxy_peer == up) return c;
-    break;
-  }
-  pd->proxy_peer = NULL;
-  return NULL;
-}
-
-// Clears the links between up and its client nc (which may be NULL).
-static void proxy_unlink(struct mg_connection *up, struct mg_connection *nc) {
-  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) up->proto_data;
-  if (pd != NULL) pd->proxy_peer = NULL;
-  pd = nc != NULL ? (struct mg_http_proto_data *) nc->proto_data : NULL;
-  if (pd != NULL && pd->proxy_peer == up) pd->proxy_peer = NULL;
-}
-
-// Answers the client with an error (502, 504) and drops the upstream.
-static void proxy_fail(struct mg_connection *up, struct mg_connection *nc,
-                       int status) {
-  up->flags |= MG_F_CLOSE_IMMEDIATELY;
-  if (nc == NULL) return;
-  proxy_unlink(up, nc);
-  mg_http_send_error(nc, status, NULL);
-}
-
-// Sends the upstream's reply hm to the client nc with a fresh head.
-static void proxy_relay_reply(struct mg_connection *nc,
-                              const struct http_message *hm) {
-  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
-  int code = hm->resp_code, is_head = pd != NULL && pd->is_head;
-  int keep_length = is_head || code == 304;
-  int has_body = !keep_length && code != 204 && !(code >= 100 && code < 200);
-  mg_printf(nc, "HTTP/1.1 %d %.*s\r\n", code, (int) hm->resp_status_msg.len,
-            hm->resp_status_msg.p);
-  proxy_send_headers(nc, hm, keep_length ? s_proxy_none : s_proxy_rep_own);
-  // The client connection's own keep-alive rules, as mg_send_response_line.
-  if (pd != NULL && pd->must_close) {
-    mg_printf(nc, "%s", "Connection: close\r\n");
-  } else if (pd != NULL && pd->keep_alive_10) {
-    mg_printf(nc, "%s", "Connection: keep-alive\r\n");
-  }
-  if (has_body) {
-    mg_printf(nc, "Content-Length: %lu\r\n", (unsigned long) hm->body.len);
-  }
-  mg_send(nc, "\r\n", 2);
-  if (has_body) mg_send(nc, hm->body.p, (int) hm->body.len);
-}
-
-// The upstream closed. Before any reply byte came: 502; in the middle of
-// the reply: the client's connection is closed too (the reply is cut).
-static void proxy_upstream_closed(struct mg_connection *up,
-                                  struct mg_connection *nc) {
-  if (nc == NULL) return;
-  proxy_unlink(up, nc);
-  if (up->flags & PROXY_F_REPLIED) return;
-  if (up->flags & PROXY_F_GOT_BYTES) {
-    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
-  } else {
-    mg_http_send_error(nc, 502, NULL);
-  }
-}
-
-// The handler of upstream connections.
-static void proxy_upstream_handler(struct mg_connection *up, int ev,
-                                   void *ev_data) {
-  struct mg_connection *nc;
-  if (ev == MG_EV_RECV) {
-    up->flags |= PROXY_F_GOT_BYTES;
-    mg_set_timer(up, mg_time() + MG_HTTP_IDLE_TIMEOUT);
-  }
-  // Only these events need the client (proxy_peer_of() walks the list).
-  if (ev != MG_EV_CONNECT && ev != MG_EV_TIMER && ev != MG_EV_HTTP_REPLY &&
-      ev != MG_EV_CLOSE) {
-    return;
-  }
-  nc = proxy_peer_of(up);
-  if (ev == MG_EV_CONNECT && *(int *) ev_data != 0) {
-    proxy_fail(up, nc, 502);
-  } else if (ev == MG_EV_TIMER) {
-    proxy_fail(up, nc, 504);
-  } else if (ev == MG_EV_HTTP_REPLY && nc != NULL) {
-    proxy_relay_reply(nc, (struct http_message *) ev_data);
-    up->flags |= PROXY_F_REPLIED | MG_F_CLOSE_IMMEDIATELY;
-    proxy_unlink(up, nc);
-  } else if (ev == MG_EV_CLOSE) {
-    proxy_upstream_closed(up, nc);
-  }
-  // The client is gone: nobody waits for this reply.
-  if (nc == NULL && ev != MG_EV_CLOSE) up->flags |= MG_F_CLOSE_IMMEDIATELY;
-}
-
-// Opens the upstream connection for the client nc and links the two.
-// Returns NULL if it cannot (502 is sent).
-static struct mg_connection *proxy_open(struct mg_connection *nc,
-                                        const struct cli_url *u) {
-  struct mg_http_proto_data *pd = mg_http_get_proto_data(nc), *upd = NULL;
-  struct mg_connection *up = NULL;
-  struct mg_connect_opts opts;
-  const char *err = "out of memory";
-  memset(&opts, 0, sizeof(opts));
-  opts.error_string = &err;
-  if (pd != NULL &&
-      (up = cli_open(nc->mgr, proxy_upstream_handler, opts, u)) != NULL &&
-      (upd = mg_http_get_proto_data(up)) != NULL) {
-    upd->proxy_peer = nc;
-    upd->is_head = pd->is_head;
-    pd->proxy_peer = up;
-    mg_set_timer(up, mg_time() + MG_HTTP_IDLE_TIMEOUT);
-    return up;
-  }
-  if (up != NULL) up->flags |= MG_F_CLOSE_IMMEDIATELY;
-  MG_ERROR(("%p upstream %.*s: %s", (void *) nc, (int) u->host.len, u->host.p,
-            err));
-  mg_http_send_error(nc, 502, NULL);
-  return NULL;
-}
-
-void mg_http_reverse_proxy(struct mg_connection *nc,
-                           const struct http_message *hm, struct mg_str mount,
-                           struct mg_str upstream) {
-  struct cli_url *u = (struct cli_url *) MG_MALLOC(sizeof(*u));
-  struct mg_connection *up;
-  const char *err = NULL;
-  char mem[256], *path = mem;
-  int len;
-  if (u == NULL) {
-    mg_http_send_error(nc, 500, NULL);
-  } else if (cli_parse_url(upstream, u, &err) != 0) {
-    MG_ERROR(("%p upstream %.*s: %s", (void *) nc, (int) upstream.len,
-              upstream.p, err));
-    mg_http_send_error(nc, 502, NULL);
-  } else if ((len = proxy_target(hm, mount, u->path, &path, sizeof(mem))) <
-             0) {
-    mg_http_send_error(nc, len == -1 ? 400 : 500, NULL);
-  } else if ((up = proxy_open(nc, u)) != NULL) {
-    proxy_send_request(up, nc, hm, u, mg_mk_str_n(path, (size_t) len));
-  }
-  if (path != mem) MG_FREE(path);
-  MG_FREE(u);
-}
-
-void mg_http_proxy_rewrite(struct mg_connection *nc, struct http_message *hm,
-                           struct mg_str prefix, struct mg_str upstream) {
-  mg_http_reverse_proxy(nc, hm, prefix, upstream);
-}
-
-#endif  // MG_ENABLE_HTTP
-#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/ws.c"
 #endif
 
-#if MG_ENABLE_HTTP
-
-// WebSocket (RFC 6455): the frame codec, the server and client handshakes,
-// reassembly, control frames and the closing handshake.
+// WebSocket (RFC 6455): the frame codec, reassembly, control frames, the
+// closing handshake and the protocol handler of an upgraded connection.
+// The handshakes are in ws_handshake.c.
 //
 // Decisions, beyond what the RFC fixes:
 // - A received length that is not in its shortest encoding (126 for a
@@ -7890,12 +6679,6 @@ void mg_http_proxy_rewrite(struct mg_connection *nc, struct http_message *hm,
 //   1002, like a 64-bit length with the top bit set: RFC 6455 5.2 says "the
 //   minimal number of bytes MUST be used", and accepting two encodings of
 //   one frame only helps smuggling.
-// - A non-GET upgrade request gets 405 with "Allow: GET"; a missing or
-//   unknown Sec-WebSocket-Version gets 426 with "Sec-WebSocket-Version: 13";
-//   every other malformed upgrade request gets 400. Each closes afterwards.
-// - The server echoes the first subprotocol the client offered, and nothing
-//   if it offered none. Extensions (permessage-deflate) are declined by
-//   leaving Sec-WebSocket-Extensions out.
 // - The message size limit MG_MAX_WEBSOCKET_MESSAGE applies to the whole
 //   reassembled message, and, with MG_F_WEBSOCKET_NO_DEFRAG, to each frame
 //   (a frame is always buffered whole). It is checked on the header, before
@@ -7910,7 +6693,8 @@ void mg_http_proxy_rewrite(struct mg_connection *nc, struct http_message *hm,
 // - After sending a close frame we wait MG_WEBSOCKET_CLOSE_WAIT seconds for
 //   the peer's, then close the TCP connection anyway.
 
-#define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+#if MG_ENABLE_HTTP
+
 #define WS_CLOSE_PROTOCOL_ERROR 1002
 #define WS_CLOSE_INVALID_DATA 1007
 #define WS_CLOSE_TOO_BIG 1009
@@ -7927,26 +6711,6 @@ struct ws_frame {
   unsigned char masked;   // MASK bit
   unsigned char mask[4];  // Masking key, when masked
   uint64_t len;           // Payload length
-};
-
-// Per-connection WebSocket state (pd->ws): one allocation, so a plain
-// MG_FREE releases it.
-struct mg_ws_state {
-  double last_io;            // Last frame received or sent (for pings)
-  double close_time;         // When we sent a close frame, 0 if not yet
-  size_t msg_len;            // Reassembled bytes at the start of recv_mbuf
-  unsigned long utf8;        // UTF-8 validator state of the text message
-  unsigned char msg_op;      // Opcode of the message in progress, 0: none
-  unsigned char msg_defrag;  // That message is being reassembled
-  unsigned char close_sent;  // We sent a close frame
-  unsigned char closing;     // No more input: failed, or peer's close seen
-  unsigned char seeded;      // seed holds random bytes
-  unsigned char pool_used;   // Bytes of pool already handed out
-  unsigned char seed[16];    // Random generator: key
-  unsigned char pool[20];    // Random generator: output block
-  uint64_t counter;          // Random generator: block counter
-  char key[28];              // Client: the Sec-WebSocket-Key we sent
-  char *protocols;           // Client: subprotocols offered (after struct)
 };
 
 // ---- Frame codec ------------------------------------------------------------
@@ -8061,19 +6825,6 @@ static int ws_close_code_ok(int code) {
          (code >= 3000 && code <= 4999);
 }
 
-// Writes base64(SHA-1(key + GUID)) into out (29 bytes).
-static void ws_accept_key(struct mg_str key, char *out) {
-  const uint8_t *msgs[2];
-  size_t lens[2];
-  unsigned char sha[20];
-  msgs[0] = (const uint8_t *) key.p;
-  lens[0] = key.len;
-  msgs[1] = (const uint8_t *) WS_GUID;
-  lens[1] = sizeof(WS_GUID) - 1;
-  mg_hash_sha1_v(2, msgs, lens, sha);
-  mg_base64_encode(sha, (int) sizeof(sha), out);
-}
-
 // ---- Randomness
 // --------------------------------------------------------------
 
@@ -8107,7 +6858,7 @@ static void ws_seed(struct mg_ws_state *ws) {
 }
 
 // Puts n unpredictable bytes into out: SHA-1(seed, counter) blocks.
-static void ws_random(struct mg_ws_state *ws, unsigned char *out, size_t n) {
+void mg_ws_random(struct mg_ws_state *ws, unsigned char *out, size_t n) {
   unsigned char ctr[8];
   const uint8_t *msgs[2];
   size_t lens[2], i;
@@ -8129,7 +6880,7 @@ static void ws_random(struct mg_ws_state *ws, unsigned char *out, size_t n) {
 // -------------------------------------------------------------------
 
 // Allocates the state, with a copy of the offered subprotocols after it.
-static struct mg_ws_state *ws_state_new(struct mg_str protocols) {
+struct mg_ws_state *mg_ws_state_new(struct mg_str protocols) {
   struct mg_ws_state *ws =
       (struct mg_ws_state *) MG_CALLOC(1, sizeof(*ws) + protocols.len + 1);
   if (ws == NULL) return NULL;
@@ -8174,7 +6925,7 @@ void mg_send_websocket_framev(struct mg_connection *nc, int op_and_flags,
   for (i = 0; i < num_strings; i++) len += strings[i].len;
   if (client) {
     if (ws == NULL) memset(&tmp, 0, sizeof(tmp));  // Fresh seed, this once
-    ws_random(ws != NULL ? ws : &tmp, mask, sizeof(mask));
+    mg_ws_random(ws != NULL ? ws : &tmp, mask, sizeof(mask));
   }
   hl = ws_encode_header(hdr, op_and_flags, len, client ? mask : NULL);
   mg_send(nc, hdr, (int) hl);
@@ -8398,7 +7149,7 @@ void mg_ws_handler(struct mg_connection *nc, int ev, void *ev_data) {
     return;
   }
   if (pd == NULL) return;
-  if (ws == NULL && (ws = pd->ws = ws_state_new(mg_mk_str(NULL))) == NULL) {
+  if (ws == NULL && (ws = pd->ws = mg_ws_state_new(mg_mk_str(NULL))) == NULL) {
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;
     return;
   }
@@ -8412,6 +7163,46 @@ void mg_ws_handler(struct mg_connection *nc, int ev, void *ev_data) {
   } else if (ev == MG_EV_POLL) {
     ws_poll(nc, ws, mg_time());
   }
+}
+
+void mg_ws_proto_handler(struct mg_connection *nc, int ev, void *ev_data) {
+  // Every core event reaches the user handler first, as in 6.x.
+  mg_call(nc, nc->handler, ev, ev_data);
+  mg_ws_handler(nc, ev, ev_data);
+}
+
+#endif  // MG_ENABLE_HTTP
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/ws_handshake.c"
+#endif
+
+// WebSocket (RFC 6455) handshakes: the server's answer to an upgrade
+// request, the client's request and its check of the reply, and
+// mg_connect_ws(). A connection that completes either handshake gets
+// mg_ws_proto_handler (ws.c) as its protocol handler.
+//
+// - A non-GET upgrade request gets 405 with "Allow: GET"; a missing or
+//   unknown Sec-WebSocket-Version gets 426 with "Sec-WebSocket-Version: 13";
+//   every other malformed upgrade request gets 400. Each closes afterwards.
+// - The server echoes the first subprotocol the client offered, and nothing
+//   if it offered none. Extensions (permessage-deflate) are declined by
+//   leaving Sec-WebSocket-Extensions out.
+
+#if MG_ENABLE_HTTP
+
+#define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+// Writes base64(SHA-1(key + GUID)) into out (29 bytes).
+static void ws_accept_key(struct mg_str key, char *out) {
+  const uint8_t *msgs[2];
+  size_t lens[2];
+  unsigned char sha[20];
+  msgs[0] = (const uint8_t *) key.p;
+  lens[0] = key.len;
+  msgs[1] = (const uint8_t *) WS_GUID;
+  lens[1] = sizeof(WS_GUID) - 1;
+  mg_hash_sha1_v(2, msgs, lens, sha);
+  mg_base64_encode(sha, (int) sizeof(sha), out);
 }
 
 // ---- Server handshake
@@ -8492,7 +7283,7 @@ static void ws_accept(struct mg_connection *nc, struct http_message *hm) {
   struct mg_str proto =
       ws_first_token(mg_get_http_header(hm, "Sec-WebSocket-Protocol"));
   char accept[32];
-  if (pd != NULL && pd->ws == NULL) pd->ws = ws_state_new(mg_mk_str(NULL));
+  if (pd != NULL && pd->ws == NULL) pd->ws = mg_ws_state_new(mg_mk_str(NULL));
   if (pd == NULL || pd->ws == NULL) {
     ws_refuse(nc, 500);
     return;
@@ -8507,6 +7298,7 @@ static void ws_accept(struct mg_connection *nc, struct http_message *hm) {
   }
   mg_send(nc, "\r\n", 2);
   nc->flags |= MG_F_IS_WEBSOCKET;
+  nc->proto_handler = mg_ws_proto_handler;
   pd->ws->last_io = mg_time();
   mg_http_call_endpoint_handler(nc, MG_EV_WEBSOCKET_HANDSHAKE_DONE, hm);
 }
@@ -8564,14 +7356,17 @@ static int ws_reply_ok(struct mg_ws_state *ws, struct http_message *hm) {
          ws_protocol_offered(ws->protocols, mg_strstrip(*proto));
 }
 
-void mg_ws_client_handshake_done(struct mg_connection *nc,
-                                 struct http_message *hm) {
+// hm is the reply to our upgrade request. On success sets
+// MG_F_IS_WEBSOCKET and the WebSocket protocol handler; sends
+// MG_EV_WEBSOCKET_HANDSHAKE_DONE either way (and closes on failure).
+static void ws_client_handshake_done(struct mg_connection *nc,
+                                     struct http_message *hm) {
   struct mg_http_proto_data *pd = mg_http_get_proto_data(nc);
   struct http_message reply = *hm;
   int ok = pd != NULL && pd->ws != NULL && ws_reply_ok(pd->ws, hm);
-  if (pd != NULL) pd->ws_client = 0;
   if (ok) {
     nc->flags |= MG_F_IS_WEBSOCKET;
+    nc->proto_handler = mg_ws_proto_handler;
     pd->ws->last_io = mg_time();
   } else {
     MG_DEBUG(("%p WebSocket upgrade failed: %d", (void *) nc, hm->resp_code));
@@ -8585,6 +7380,34 @@ void mg_ws_client_handshake_done(struct mg_connection *nc,
   }
   mg_http_call_endpoint_handler(nc, MG_EV_WEBSOCKET_HANDSHAKE_DONE, &reply);
   if (!ok) nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+}
+
+// The protocol handler of a client connection waiting for the reply to its
+// upgrade request. Frames that came right behind the reply go to the
+// WebSocket handler at once.
+static void ws_client_handler(struct mg_connection *nc, int ev, void *ev_data) {
+  struct http_message hm;
+  int n, status;
+  if (ev == MG_EV_CLOSE) {
+    mg_ws_proto_handler(nc, ev, ev_data);  // The user's close, then cleanup
+    return;
+  }
+  mg_call(nc, nc->handler, ev, ev_data);
+  if (ev != MG_EV_RECV || (nc->flags & MG_F_CLOSE_IMMEDIATELY)) return;
+  n = mg_http_parse(nc->recv_mbuf.buf, nc->recv_mbuf.len, &hm, 0, &status);
+  if (n < 0) {
+    MG_ERROR(("%p malformed HTTP reply", (void *) nc));
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+    mbuf_clear(&nc->recv_mbuf);
+    return;
+  }
+  if (n == 0) return;
+  ws_client_handshake_done(nc, &hm);
+  mbuf_remove(&nc->recv_mbuf, (size_t) n);
+  if ((nc->flags & MG_F_IS_WEBSOCKET) && nc->recv_mbuf.len > 0) {
+    n = (int) nc->recv_mbuf.len;
+    mg_ws_handler(nc, MG_EV_RECV, &n);
+  }
 }
 
 // Appends n bytes to m; clears *ok if memory ran out.
@@ -8668,15 +7491,15 @@ void mg_send_websocket_handshake3v(struct mg_connection *nc,
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;
     return;
   }
-  if (pd == NULL || (ws = ws_state_new(protocol)) == NULL) {
+  if (pd == NULL || (ws = mg_ws_state_new(protocol)) == NULL) {
     MG_ERROR(("%p out of memory", (void *) nc));
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;
     return;
   }
   MG_FREE(pd->ws);
   pd->ws = ws;
-  pd->ws_client = 1;
-  ws_random(ws, nonce, sizeof(nonce));
+  nc->proto_handler = ws_client_handler;
+  mg_ws_random(ws, nonce, sizeof(nonce));
   mg_base64_encode(nonce, (int) sizeof(nonce), ws->key);
   mbuf_init(&req, 256);
   ok = ws_build_request(&req, ws, path, host, extra_headers, user, pass);
@@ -8765,7 +7588,6 @@ struct mg_connection *mg_connect_ws_opt(struct mg_mgr *mgr,
     snprintf(host + strlen(host), sizeof(host) - strlen(host), ":%u", u.port);
   }
   if ((nc = mg_connect_opt(mgr, addr, ev_handler, opts)) == NULL) return NULL;
-  mg_set_protocol_http_websocket(nc);
   mg_send_websocket_handshake3v(nc, u.path, mg_mk_str(host),
                                 mg_mk_str(protocol), mg_mk_str(extra_headers),
                                 u.user, u.pass);
@@ -8780,6 +7602,1394 @@ struct mg_connection *mg_connect_ws(struct mg_mgr *mgr,
   memset(&opts, 0, sizeof(opts));
   return mg_connect_ws_opt(mgr, event_handler, opts, url, protocol,
                            extra_headers);
+}
+
+#endif  // MG_ENABLE_HTTP
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/http_client.c"
+#endif
+
+// HTTP client requests (mg_connect_http), the client protocol handler that
+// parses replies, and the reverse proxy (mg_http_reverse_proxy).
+
+#if MG_ENABLE_HTTP
+
+// Longest user name or password taken from a URL, after %XX decoding.
+#define CLI_MAX_CRED 128
+
+// An http:// URL split for a request. The slices point into the URL.
+struct cli_url {
+  struct mg_str host;       // Without brackets for IPv6 literals
+  struct mg_str path;       // Empty: "/"
+  struct mg_str query;      // Without the '?'
+  unsigned int port;        // 80 when the URL has none
+  int has_auth;             // The URL has "user[:pass]@"
+  int has_pass;             // ... with a ':'
+  char user[CLI_MAX_CRED];  // Decoded user, NUL-terminated
+  char pass[CLI_MAX_CRED];  // Decoded password, NUL-terminated
+};
+
+// True if s has a byte that may not appear in a request line or header
+// value: controls (CR, LF, NUL...), space, DEL and non-ASCII bytes.
+static int cli_has_bad_byte(struct mg_str s) {
+  size_t i;
+  for (i = 0; i < s.len; i++) {
+    unsigned char c = (unsigned char) s.p[i];
+    if (c <= 0x20 || c >= 0x7f) return 1;
+  }
+  return 0;
+}
+
+// Decodes "user[:pass]" into u. Returns 0, or -1 if malformed or too long.
+static int cli_parse_user_info(struct mg_str ui, struct cli_url *u) {
+  const char *colon = mg_strchr(ui, ':');
+  size_t ulen = colon != NULL ? (size_t) (colon - ui.p) : ui.len;
+  if (ui.len == 0) return 0;
+  u->has_auth = 1;
+  u->has_pass = colon != NULL;
+  if (mg_url_decode(ui.p, (int) ulen, u->user, sizeof(u->user), 0) < 0) {
+    return -1;
+  }
+  if (colon == NULL) return 0;
+  return mg_url_decode(colon + 1, (int) (ui.len - ulen - 1), u->pass,
+                       sizeof(u->pass), 0) < 0
+             ? -1
+             : 0;
+}
+
+// Splits an http:// URL (a URL without a scheme is taken as http). Returns
+// 0, or -1 with *err saying what is wrong.
+static int cli_parse_url(struct mg_str url, struct cli_url *u,
+                         const char **err) {
+  struct mg_str scheme, user_info, fragment;
+  memset(u, 0, sizeof(*u));
+  // A CR or LF (or space) from the URL would split the request line.
+  if (cli_has_bad_byte(url)) return *err = "invalid character in URL", -1;
+  if (mg_parse_uri(url, &scheme, &user_info, &u->host, &u->port, &u->path,
+                   &u->query, &fragment) != 0) {
+    return *err = "malformed URL", -1;
+  }
+  if (mg_vcasecmp(&scheme, "https") == 0) return *err = "TLS not built", -1;
+  if (scheme.len > 0 && mg_vcasecmp(&scheme, "http") != 0) {
+    return *err = "unsupported URL scheme", -1;
+  }
+  if (u->host.len == 0) return *err = "URL has no host", -1;
+  if (u->host.len >= MG_MAX_HOST_LEN) return *err = "host name too long", -1;
+  if (cli_parse_user_info(user_info, u) != 0) {
+    return *err = "bad credentials in URL", -1;
+  }
+  if (u->port == 0) u->port = 80;
+  return 0;
+}
+
+// Starts the connection to u's host and port, with the HTTP protocol
+// handler. NULL (and *opts.error_string) on failure.
+static struct mg_connection *cli_open(struct mg_mgr *mgr,
+                                      mg_event_handler_t handler,
+                                      struct mg_connect_opts opts,
+                                      const struct cli_url *u) {
+  char addr[MG_MAX_HOST_LEN + 32];
+  int v6 = mg_strchr(u->host, ':') != NULL;
+  struct mg_connection *nc;
+  snprintf(addr, sizeof(addr), "tcp://%s%.*s%s:%u", v6 ? "[" : "",
+           (int) u->host.len, u->host.p, v6 ? "]" : "", u->port);
+  if ((nc = mg_connect_opt(mgr, addr, handler, opts)) == NULL) return NULL;
+  nc->proto_handler = mg_http_client_handler;
+  return nc;
+}
+
+// Sends "Host: host[:port]"; the port only when it is not 80.
+static void cli_send_host(struct mg_connection *nc, const struct cli_url *u) {
+  int v6 = mg_strchr(u->host, ':') != NULL;
+  mg_printf(nc, "Host: %s%.*s%s", v6 ? "[" : "", (int) u->host.len, u->host.p,
+            v6 ? "]" : "");
+  if (u->port != 80) mg_printf(nc, ":%u", u->port);
+  mg_send(nc, "\r\n", 2);
+}
+
+// Sends the Basic Authorization header for the URL's credentials.
+static void cli_send_auth(struct mg_connection *nc, const struct cli_url *u) {
+  struct mbuf buf;
+  // Room for the header with the longest credentials: no append can fail
+  // half-way once this allocation succeeded.
+  size_t need = 32 + (2 * CLI_MAX_CRED + 2) / 3 * 4 + 4;
+  // A NULL password encodes the user alone ("user" without ':').
+  struct mg_str pass = u->has_pass ? mg_mk_str(u->pass) : mg_mk_str_n(NULL, 0);
+  mbuf_init(&buf, need);
+  if (buf.size < need) {
+    MG_ERROR(("%p out of memory", (void *) nc));
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+  } else {
+    mg_basic_auth_header(mg_mk_str(u->user), pass, &buf);
+    mg_send(nc, buf.buf, (int) buf.len);
+  }
+  mbuf_free(&buf);
+}
+
+// Queues the request on nc: it goes out once the connection is made.
+static void cli_send_request(struct mg_connection *nc, const struct cli_url *u,
+                             const char *extra_headers, const char *post_data) {
+  size_t n;
+  mg_printf(nc, "%s %.*s%s%.*s HTTP/1.1\r\n",
+            post_data != NULL ? "POST" : "GET",
+            (int) (u->path.len > 0 ? u->path.len : 1),
+            u->path.len > 0 ? u->path.p : "/", u->query.len > 0 ? "?" : "",
+            (int) u->query.len, u->query.p);
+  cli_send_host(nc, u);
+  if (post_data != NULL) {
+    mg_printf(nc, "Content-Length: %lu\r\n", (unsigned long) strlen(post_data));
+  }
+  if (u->has_auth) cli_send_auth(nc, u);
+  if (extra_headers != NULL && (n = strlen(extra_headers)) > 0) {
+    mg_send(nc, extra_headers, (int) n);
+    if (extra_headers[n - 1] != '\n') mg_send(nc, "\r\n", 2);
+  }
+  mg_send(nc, "\r\n", 2);
+  if (post_data != NULL) mg_send(nc, post_data, (int) strlen(post_data));
+}
+
+struct mg_connection *mg_connect_http_opt(struct mg_mgr *mgr,
+                                          mg_event_handler_t ev_handler,
+                                          struct mg_connect_opts opts,
+                                          const char *url,
+                                          const char *extra_headers,
+                                          const char *post_data) {
+  struct cli_url *u;
+  struct mg_connection *nc = NULL;
+  const char *err = NULL;
+  // struct cli_url holds the credentials: too big for some stacks.
+  if ((u = (struct cli_url *) MG_MALLOC(sizeof(*u))) == NULL) {
+    MG_SET_PTRPTR(opts.error_string, "out of memory");
+    return NULL;
+  }
+  if (url == NULL) {
+    MG_SET_PTRPTR(opts.error_string, "no URL");
+  } else if (cli_parse_url(mg_mk_str(url), u, &err) != 0) {
+    MG_SET_PTRPTR(opts.error_string, err);
+  } else if ((nc = cli_open(mgr, ev_handler, opts, u)) != NULL) {
+    cli_send_request(nc, u, extra_headers, post_data);
+  }
+  MG_FREE(u);
+  return nc;
+}
+
+struct mg_connection *mg_connect_http(struct mg_mgr *mgr,
+                                      mg_event_handler_t ev_handler,
+                                      const char *url,
+                                      const char *extra_headers,
+                                      const char *post_data) {
+  struct mg_connect_opts opts;
+  memset(&opts, 0, sizeof(opts));
+  return mg_connect_http_opt(mgr, ev_handler, opts, url, extra_headers,
+                             post_data);
+}
+
+// ---- Replies ---------------------------------------------------------------
+
+// Delivers the reply at the start of recv_mbuf (head hlen bytes, body
+// complete) and removes it.
+static void reply_deliver(struct mg_connection *nc, struct http_message *hm,
+                          size_t total) {
+  hm->message.len = total;
+  mg_http_call_endpoint_handler(nc, MG_EV_HTTP_REPLY, hm);
+  mbuf_remove(&nc->recv_mbuf, total);
+}
+
+// Processes one reply head. Returns 1 to go on with the next reply.
+static int reply_serve_one(struct mg_connection *nc,
+                           struct mg_http_proto_data *pd,
+                           struct http_message *hm, size_t hlen) {
+  struct mbuf *io = &nc->recv_mbuf;
+  int r;
+  if (hm->resp_code >= 100 && hm->resp_code < 200 && hm->resp_code != 101) {
+    mbuf_remove(io, hlen);  // Interim replies (100 Continue) are skipped
+    return 1;
+  }
+  if (pd->is_head) hm->body.len = 0;  // A reply to HEAD has no body
+  if (hm->body.len == (size_t) -1 &&
+      mg_get_http_header(hm, "Transfer-Encoding") == NULL) {
+    pd->reply_close_delimited = 1;  // Delivered when the server closes
+    return 0;
+  }
+  if (hm->body.len == (size_t) -1) {
+    if ((r = mg_http_dechunk(nc, pd, hm, hlen)) <= 0) {
+      if (r < 0) nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+      return 0;
+    }
+    reply_deliver(nc, hm, hlen + pd->body_decoded);
+    pd->body_decoded = pd->chunk_off = 0;
+    return 1;
+  }
+  if (hm->body.len > MG_MAX_HTTP_BODY_SIZE) {
+    MG_ERROR(("%p reply body too large", (void *) nc));
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+    return 0;
+  }
+  if (io->len - hlen < hm->body.len) return 0;
+  reply_deliver(nc, hm, hlen + hm->body.len);
+  return 1;
+}
+
+static void reply_serve(struct mg_connection *nc,
+                        struct mg_http_proto_data *pd) {
+  struct mbuf *io = &nc->recv_mbuf;
+  struct http_message hm;
+  int n, status;
+  while (io->len > 0 && !pd->reply_close_delimited &&
+         !(nc->flags & MG_F_CLOSE_IMMEDIATELY)) {
+    n = mg_http_parse(io->buf, io->len, &hm, 0, &status);
+    if (n < 0) {
+      MG_ERROR(("%p malformed HTTP reply", (void *) nc));
+      nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+      mbuf_clear(io);
+      return;
+    }
+    if (n == 0 || !reply_serve_one(nc, pd, &hm, (size_t) n)) return;
+  }
+}
+
+// The server closed: a reply whose body runs to close is complete now.
+static void reply_close(struct mg_connection *nc,
+                        struct mg_http_proto_data *pd) {
+  struct http_message hm;
+  int n, status;
+  if (pd == NULL || !pd->reply_close_delimited) return;
+  n = mg_http_parse(nc->recv_mbuf.buf, nc->recv_mbuf.len, &hm, 0, &status);
+  if (n <= 0) return;
+  hm.body = mg_mk_str_n(nc->recv_mbuf.buf + n, nc->recv_mbuf.len - (size_t) n);
+  pd->reply_close_delimited = 0;
+  reply_deliver(nc, &hm, nc->recv_mbuf.len);
+}
+
+void mg_http_client_handler(struct mg_connection *nc, int ev, void *ev_data) {
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
+  if (ev == MG_EV_CLOSE) {
+    if (pd != NULL) reply_close(nc, pd);
+    mg_call(nc, nc->handler, MG_EV_CLOSE, ev_data);
+    // After the handler has seen the close: the peer must not point at us.
+    if (pd != NULL) mg_http_unlink_proxy(nc, pd);
+    return;
+  }
+  // Every core event reaches the user handler first, as in 6.x.
+  mg_call(nc, nc->handler, ev, ev_data);
+  if (ev != MG_EV_RECV) return;
+  if ((pd = mg_http_get_proto_data(nc)) == NULL) {
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+    return;
+  }
+  reply_serve(nc, pd);
+}
+
+// ---- Reverse proxy ----------------------------------------------------------
+//
+// The request is forwarded on a new client connection to the upstream
+// ("Connection: close": one request per upstream connection). The protocol
+// handler parses the upstream's reply; on MG_EV_HTTP_REPLY it is sent to the
+// client with a fresh head: the status line, the end-to-end headers and a
+// Content-Length for the body (chunked replies arrive de-chunked). So the
+// reply is buffered whole (up to MG_MAX_HTTP_BODY_SIZE), not streamed.
+// The two connections point at each other through pd->proxy_peer until the
+// reply is relayed or either side closes.
+
+#define PROXY_F_REPLIED MG_F_USER_1    // Upstream: the reply was relayed
+#define PROXY_F_GOT_BYTES MG_F_USER_2  // Upstream: reply bytes came in
+
+// Hop-by-hop headers (RFC 9110 7.6.1), never forwarded; "Proxy-*" too.
+static const char *const s_proxy_hop[] = {
+    "Connection",        "Keep-Alive", "TE", "Trailer",
+    "Transfer-Encoding", "Upgrade",    NULL};
+// Request headers the proxy writes itself.
+static const char *const s_proxy_req_own[] = {
+    "Host", "Content-Length", "Expect", "X-Forwarded-For", NULL};
+// Reply headers the proxy writes itself (the length of a HEAD or 304
+// reply is kept).
+static const char *const s_proxy_rep_own[] = {"Content-Length", NULL};
+static const char *const s_proxy_none[] = {NULL};
+
+static int proxy_name_in(struct mg_str name, const char *const *list) {
+  for (; *list != NULL; list++) {
+    if (mg_vcasecmp(&name, *list) == 0) return 1;
+  }
+  return 0;
+}
+
+// Returns hm's header called name, or NULL (mg_get_http_header for a
+// const message).
+static const struct mg_str *proxy_header(const struct http_message *hm,
+                                         const char *name) {
+  size_t i;
+  for (i = 0; i < MG_MAX_HTTP_HEADERS && hm->header_names[i].len > 0; i++) {
+    if (mg_vcasecmp(&hm->header_names[i], name) == 0) {
+      return &hm->header_values[i];
+    }
+  }
+  return NULL;
+}
+
+// True if the header called name is not forwarded: hop-by-hop, listed in
+// "Connection:", or in own.
+static int proxy_drops(const struct http_message *hm, struct mg_str name,
+                       const char *const *own) {
+  const struct mg_str *conn = proxy_header(hm, "Connection");
+  struct mg_str list, v, eq;
+  if (proxy_name_in(name, s_proxy_hop) || proxy_name_in(name, own)) return 1;
+  if (name.len >= 6 && mg_ncasecmp(name.p, "Proxy-", 6) == 0) return 1;
+  list = conn != NULL ? *conn : mg_mk_str_n(NULL, 0);
+  while ((list = mg_next_comma_list_entry_n(list, &v, &eq)).p != NULL) {
+    if (mg_strcasecmp(mg_strstrip(v), name) == 0) return 1;
+  }
+  return 0;
+}
+
+// Sends hm's headers to nc, but those that proxy_drops().
+static void proxy_send_headers(struct mg_connection *nc,
+                               const struct http_message *hm,
+                               const char *const *own) {
+  size_t i;
+  for (i = 0; i < MG_MAX_HTTP_HEADERS && hm->header_names[i].len > 0; i++) {
+    if (proxy_drops(hm, hm->header_names[i], own)) continue;
+    mg_printf(nc, "%.*s: %.*s\r\n", (int) hm->header_names[i].len,
+              hm->header_names[i].p, (int) hm->header_values[i].len,
+              hm->header_values[i].p);
+  }
+}
+
+// True if the path segment s is "." or ".." (also %2e-encoded).
+static int proxy_is_dot_segment(struct mg_str s) {
+  size_t i = 0, dots = 0;
+  while (i < s.len) {
+    if (s.p[i] == '.') {
+      i++;
+    } else if (i + 3 <= s.len && mg_ncasecmp(s.p + i, "%2e", 3) == 0) {
+      i += 3;
+    } else {
+      return 0;
+    }
+    dots++;
+  }
+  return dots == 1 || dots == 2;
+}
+
+// True if path has a "." or ".." segment: upstream, it could climb out of
+// the base path.
+static int proxy_has_dot_segment(struct mg_str path) {
+  size_t i, start = 0;
+  for (i = 0; i <= path.len; i++) {
+    if (i < path.len && path.p[i] != '/') continue;
+    if (proxy_is_dot_segment(mg_mk_str_n(path.p + start, i - start))) {
+      return 1;
+    }
+    start = i + 1;
+  }
+  return 0;
+}
+
+// The request's path (an absolute-form target "http://h/x" gives "/x").
+static struct mg_str proxy_request_path(const struct http_message *hm) {
+  struct mg_str path = MG_NULL_STR;
+  if (hm->uri.len > 0 && hm->uri.p[0] == '/') return hm->uri;
+  mg_parse_uri(hm->uri, NULL, NULL, NULL, NULL, &path, NULL, NULL);
+  return path;
+}
+
+// Maps the request path to the upstream path: the mount prefix (a glob, as
+// url_rewrites patterns are, ending at a '/' boundary) is replaced by base.
+// Prints the result into *buf (size bytes, or MG_MALLOC'd if larger).
+// Returns its length, -1 if the path is not under mount or climbs (400),
+// -2 if out of memory.
+static int proxy_target(const struct http_message *hm, struct mg_str mount,
+                        struct mg_str base, char **buf, size_t size) {
+  struct mg_str path = proxy_request_path(hm), rest;
+  size_t n = 0;
+  int len;
+  if (mount.len > 0) {
+    n = mg_match_prefix_n(mount, path);
+    if (n == 0) return -1;
+    if (n < path.len && path.p[n] != '/') {
+      if (path.p[n - 1] != '/') return -1;
+      n--;  // "/api/" strips "/api" from "/api/x", leaving "/x"
+    }
+  }
+  rest = mg_mk_str_n(path.p + n, path.len - n);
+  if (rest.len > 0 && rest.p[0] != '/') return -1;
+  if (proxy_has_dot_segment(rest)) return -1;
+  while (base.len > 0 && base.p[base.len - 1] == '/') base.len--;
+  len =
+      mg_asprintf(buf, size, "%.*s%.*s%s", (int) base.len, base.p,
+                  (int) rest.len, rest.p, base.len + rest.len == 0 ? "/" : "");
+  return len < 0 ? -2 : len;
+}
+
+// Sends the forwarded request on up. nc is the client.
+static void proxy_send_request(struct mg_connection *up,
+                               struct mg_connection *nc,
+                               const struct http_message *hm,
+                               const struct cli_url *u, struct mg_str path) {
+  const struct mg_str *xff = proxy_header(hm, "X-Forwarded-For");
+  char ip[64];
+  mg_sock_addr_to_str(&nc->sa, ip, sizeof(ip), MG_SOCK_STRINGIFY_IP);
+  mg_printf(up, "%.*s %.*s%s%.*s HTTP/1.1\r\n", (int) hm->method.len,
+            hm->method.p, (int) path.len, path.p,
+            hm->query_string.len > 0 ? "?" : "", (int) hm->query_string.len,
+            hm->query_string.p);
+  cli_send_host(up, u);
+  proxy_send_headers(up, hm, s_proxy_req_own);
+  mg_printf(up, "X-Forwarded-For: %.*s%s%s\r\n",
+            (int) (xff != NULL ? xff->len : 0), xff != NULL ? xff->p : "",
+            xff != NULL ? ", " : "", ip);
+  if (hm->body.len > 0 || proxy_header(hm, "Content-Length") != NULL ||
+      proxy_header(hm, "Transfer-Encoding") != NULL) {
+    mg_printf(up, "Content-Length: %lu\r\n", (unsigned long) hm->body.len);
+  }
+  mg_printf(up, "%s", "Connection: close\r\n\r\n");
+  mg_send(up, hm->body.p, (int) hm->body.len);
+}
+
+// Returns up's client, or NULL if there is none. The client is looked up
+// among the live connections: if it closed first, the link is stale.
+static struct mg_connection *proxy_peer_of(struct mg_connection *up) {
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) up->proto_data;
+  struct mg_http_proto_data *ppd;
+  struct mg_connection *c;
+  if (pd == NULL || pd->proxy_peer == NULL) return NULL;
+  for (c = mg_next(up->mgr, NULL); c != NULL; c = mg_next(up->mgr, c)) {
+    if (c != pd->proxy_peer) continue;
+    ppd = (struct mg_http_proto_data *) c->proto_data;
+    if (ppd != NULL && ppd->proxy_peer == up) return c;
+    break;
+  }
+  pd->proxy_peer = NULL;
+  return NULL;
+}
+
+// Clears the links between up and its client nc (which may be NULL).
+static void proxy_unlink(struct mg_connection *up, struct mg_connection *nc) {
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) up->proto_data;
+  if (pd != NULL) pd->proxy_peer = NULL;
+  pd = nc != NULL ? (struct mg_http_proto_data *) nc->proto_data : NULL;
+  if (pd != NULL && pd->proxy_peer == up) pd->proxy_peer = NULL;
+}
+
+// Answers the client with an error (502, 504) and drops the upstream.
+static void proxy_fail(struct mg_connection *up, struct mg_connection *nc,
+                       int status) {
+  up->flags |= MG_F_CLOSE_IMMEDIATELY;
+  if (nc == NULL) return;
+  proxy_unlink(up, nc);
+  mg_http_send_error(nc, status, NULL);
+}
+
+// Sends the upstream's reply hm to the client nc with a fresh head.
+static void proxy_relay_reply(struct mg_connection *nc,
+                              const struct http_message *hm) {
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
+  int code = hm->resp_code, is_head = pd != NULL && pd->is_head;
+  int keep_length = is_head || code == 304;
+  int has_body = !keep_length && code != 204 && !(code >= 100 && code < 200);
+  mg_printf(nc, "HTTP/1.1 %d %.*s\r\n", code, (int) hm->resp_status_msg.len,
+            hm->resp_status_msg.p);
+  proxy_send_headers(nc, hm, keep_length ? s_proxy_none : s_proxy_rep_own);
+  // The client connection's own keep-alive rules, as mg_send_response_line.
+  if (pd != NULL && pd->must_close) {
+    mg_printf(nc, "%s", "Connection: close\r\n");
+  } else if (pd != NULL && pd->keep_alive_10) {
+    mg_printf(nc, "%s", "Connection: keep-alive\r\n");
+  }
+  if (has_body) {
+    mg_printf(nc, "Content-Length: %lu\r\n", (unsigned long) hm->body.len);
+  }
+  mg_send(nc, "\r\n", 2);
+  if (has_body) mg_send(nc, hm->body.p, (int) hm->body.len);
+}
+
+// The upstream closed. Before any reply byte came: 502; in the middle of
+// the reply: the client's connection is closed too (the reply is cut).
+static void proxy_upstream_closed(struct mg_connection *up,
+                                  struct mg_connection *nc) {
+  if (nc == NULL) return;
+  proxy_unlink(up, nc);
+  if (up->flags & PROXY_F_REPLIED) return;
+  if (up->flags & PROXY_F_GOT_BYTES) {
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+  } else {
+    mg_http_send_error(nc, 502, NULL);
+  }
+}
+
+// The handler of upstream connections.
+static void proxy_upstream_handler(struct mg_connection *up, int ev,
+                                   void *ev_data) {
+  struct mg_connection *nc;
+  if (ev == MG_EV_RECV) {
+    up->flags |= PROXY_F_GOT_BYTES;
+    mg_set_timer(up, mg_time() + MG_HTTP_IDLE_TIMEOUT);
+  }
+  // Only these events need the client (proxy_peer_of() walks the list).
+  if (ev != MG_EV_CONNECT && ev != MG_EV_TIMER && ev != MG_EV_HTTP_REPLY &&
+      ev != MG_EV_CLOSE) {
+    return;
+  }
+  nc = proxy_peer_of(up);
+  if (ev == MG_EV_CONNECT && *(int *) ev_data != 0) {
+    proxy_fail(up, nc, 502);
+  } else if (ev == MG_EV_TIMER) {
+    proxy_fail(up, nc, 504);
+  } else if (ev == MG_EV_HTTP_REPLY && nc != NULL) {
+    proxy_relay_reply(nc, (struct http_message *) ev_data);
+    up->flags |= PROXY_F_REPLIED | MG_F_CLOSE_IMMEDIATELY;
+    proxy_unlink(up, nc);
+  } else if (ev == MG_EV_CLOSE) {
+    proxy_upstream_closed(up, nc);
+  }
+  // The client is gone: nobody waits for this reply.
+  if (nc == NULL && ev != MG_EV_CLOSE) up->flags |= MG_F_CLOSE_IMMEDIATELY;
+}
+
+// Opens the upstream connection for the client nc and links the two.
+// Returns NULL if it cannot (502 is sent).
+static struct mg_connection *proxy_open(struct mg_connection *nc,
+                                        const struct cli_url *u) {
+  struct mg_http_proto_data *pd = mg_http_get_proto_data(nc), *upd = NULL;
+  struct mg_connection *up = NULL;
+  struct mg_connect_opts opts;
+  const char *err = "out of memory";
+  memset(&opts, 0, sizeof(opts));
+  opts.error_string = &err;
+  if (pd != NULL &&
+      (up = cli_open(nc->mgr, proxy_upstream_handler, opts, u)) != NULL &&
+      (upd = mg_http_get_proto_data(up)) != NULL) {
+    upd->proxy_peer = nc;
+    upd->is_head = pd->is_head;
+    pd->proxy_peer = up;
+    mg_set_timer(up, mg_time() + MG_HTTP_IDLE_TIMEOUT);
+    return up;
+  }
+  if (up != NULL) up->flags |= MG_F_CLOSE_IMMEDIATELY;
+  MG_ERROR(
+      ("%p upstream %.*s: %s", (void *) nc, (int) u->host.len, u->host.p, err));
+  mg_http_send_error(nc, 502, NULL);
+  return NULL;
+}
+
+void mg_http_reverse_proxy(struct mg_connection *nc,
+                           const struct http_message *hm, struct mg_str mount,
+                           struct mg_str upstream) {
+  struct cli_url *u = (struct cli_url *) MG_MALLOC(sizeof(*u));
+  struct mg_connection *up;
+  const char *err = NULL;
+  char mem[256], *path = mem;
+  int len;
+  if (u == NULL) {
+    mg_http_send_error(nc, 500, NULL);
+  } else if (cli_parse_url(upstream, u, &err) != 0) {
+    MG_ERROR(("%p upstream %.*s: %s", (void *) nc, (int) upstream.len,
+              upstream.p, err));
+    mg_http_send_error(nc, 502, NULL);
+  } else if ((len = proxy_target(hm, mount, u->path, &path, sizeof(mem))) < 0) {
+    mg_http_send_error(nc, len == -1 ? 400 : 500, NULL);
+  } else if ((up = proxy_open(nc, u)) != NULL) {
+    proxy_send_request(up, nc, hm, u, mg_mk_str_n(path, (size_t) len));
+  }
+  if (path != mem) MG_FREE(path);
+  MG_FREE(u);
+}
+
+void mg_http_proxy_rewrite(struct mg_connection *nc, struct http_message *hm,
+                           struct mg_str prefix, struct mg_str upstream) {
+  mg_http_reverse_proxy(nc, hm, prefix, upstream);
+}
+
+#endif  // MG_ENABLE_HTTP
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/http_serve.c"
+#endif
+
+// mg_serve_http(): a request mapped to the document root, answered with a
+// file (http_file.c), an index file, a listing (http_listing.c), a
+// redirect, an error, or handed to the reverse proxy (http_client.c).
+// Order: IP ACL, method, path decoding and safety (http_path.c), rewrites,
+// auth, the file.
+//
+// - extra_headers go into every response mg_serve_http() sends, except
+//   the 401 challenge (mg_http_send_digest_auth_request() takes none) and
+//   500s for lack of memory.
+// - Files that are neither regular nor directories (FIFOs, devices) and
+//   unreadable files are 403; what path safety refuses is 404.
+// - Per-directory auth: the auth file of the nearest directory, from the
+//   requested one up to the root, decides, so it protects a subtree. A
+//   global_auth_file that does not exist refuses every request.
+// - OPTIONS answers 200 with Allow for any path, existing or not.
+// - A FILE.gz sibling is used only when FILE itself exists.
+
+#if MG_ENABLE_HTTP && MG_ENABLE_FILESYSTEM
+
+// One mg_serve_http() call.
+struct static_req {
+  struct mg_connection *nc;
+  struct http_message *hm;
+  const struct mg_serve_http_opts *opts;
+  struct mg_str extra;            // opts->extra_headers
+  const char *root;               // The document root picked for this request
+  char *root_buf;                 // MG_MALLOC'd root from a rewrite, or NULL
+  char *uri_path;                 // Decoded, normalised URI path (MG_MALLOC'd)
+  const char *rel;                // The part of uri_path below root
+  char *local;                    // root + rel (MG_MALLOC'd)
+  size_t root_len;                // Length of the root part of local
+  struct mg_http_open_file file;  // local: st when exists, fd when regular
+  int exists;                     // mg_stat(local) succeeded
+};
+
+// Sends a text response with the extra headers; returns 0 for chaining.
+static int static_fail(struct static_req *r, int code, const char *text) {
+  mg_http_out_send_text(r->nc, r->hm, code, r->extra, NULL, text);
+  return 0;
+}
+
+// Returns 1 if the peer may be served. IPv4 peers, IPv4-mapped IPv6 peers
+// and ::1 (as 127.0.0.1) are checked against the ACL. Other IPv6 peers are
+// refused whenever an ACL is set: its grammar is IPv4 only, and refusing
+// is the safe reading. A malformed ACL refuses everyone.
+static int static_acl_allows(struct mg_connection *nc, const char *acl) {
+  const union socket_address *sa = &nc->sa;
+  uint32_t ip;
+  if (acl == NULL || *acl == '\0') return 1;
+  if (sa->sa.sa_family == AF_INET) {
+    ip = ntohl(sa->sin.sin_addr.s_addr);
+  } else if (sa->sa.sa_family == AF_INET6 &&
+             IN6_IS_ADDR_V4MAPPED(&sa->sin6.sin6_addr)) {
+    memcpy(&ip, sa->sin6.sin6_addr.s6_addr + 12, 4);
+    ip = ntohl(ip);
+  } else if (sa->sa.sa_family == AF_INET6 &&
+             IN6_IS_ADDR_LOOPBACK(&sa->sin6.sin6_addr)) {
+    ip = 0x7f000001;
+  } else {
+    return 0;
+  }
+  return mg_check_ip_acl(acl, ip) == 1;
+}
+
+// Decodes and normalises the request path into r->uri_path. Returns 0 if
+// it answered (400, 404, 500).
+static int static_decode_uri(struct static_req *r) {
+  int status = mg_http_path_decode(r->hm->uri, &r->uri_path);
+  if (status != 0) return static_fail(r, status, NULL);
+  r->rel = r->uri_path;
+  return 1;
+}
+
+// True if the Host header, without its port, equals host (any case).
+static int static_host_is(struct http_message *hm, struct mg_str host) {
+  struct mg_str *h = mg_get_http_header(hm, "Host"), v;
+  const char *colon;
+  if (h == NULL) return 0;
+  v = mg_strstrip(*h);
+  if (v.len > 0 && v.p[0] == '[') {
+    colon = mg_strchr(v, ']');
+    if (colon != NULL) v.len = (size_t) (colon + 1 - v.p);
+  } else if ((colon = mg_strchr(v, ':')) != NULL) {
+    v.len = (size_t) (colon - v.p);
+  }
+  return mg_strcasecmp(v, host) == 0;
+}
+
+// Length of the URI-path prefix that the glob pat matches, ending at a '/'
+// boundary ("/x" matches "/x" and "/x/y", not "/xy"; "/" matches all), and
+// not counting a final '/'; -1 if none.
+static long static_prefix_len(struct mg_str pat, const char *path) {
+  size_t n = mg_match_prefix_n(pat, mg_mk_str(path));
+  if (n == 0) return -1;
+  if (path[n] == '\0' || path[n] == '/') return (long) n;
+  return path[n - 1] == '/' ? (long) n - 1 : -1;
+}
+
+// Applies url_rewrites: the first matching entry picks the root; a prefix
+// entry also strips its prefix from the path. Returns 0 if it answered.
+static int static_rewrite(struct static_req *r) {
+  const char *list = r->opts->url_rewrites;
+  struct mg_str pat, target;
+  long n;
+  while ((list = mg_next_comma_list_entry(list, &pat, &target)) != NULL) {
+    pat = mg_strstrip(pat);
+    target = mg_strstrip(target);
+    if (target.p == NULL || pat.len == 0 || target.len == 0) continue;
+    if (pat.p[0] == '@') {
+      // A virtual host keeps the whole path under its own root.
+      n = static_host_is(r->hm, mg_mk_str_n(pat.p + 1, pat.len - 1)) ? 0 : -1;
+    } else {
+      n = static_prefix_len(pat, r->uri_path);
+    }
+    if (n < 0) continue;
+    if (mg_ncasecmp(target.p, "http://", 7) == 0 ||
+        mg_ncasecmp(target.p, "https://", 8) == 0) {
+      // A virtual host forwards its whole path: no mount prefix.
+      mg_http_proxy_rewrite(
+          r->nc, r->hm, pat.p[0] == '@' ? mg_mk_str_n(pat.p, 0) : pat, target);
+      return 0;
+    }
+    if ((r->root_buf = (char *) mg_strdup_nul(target).p) == NULL) {
+      return static_fail(r, 500, NULL);
+    }
+    r->root = r->root_buf;
+    r->rel = r->uri_path + n;
+    return 1;
+  }
+  return 1;
+}
+
+// Per-directory auth: the auth file in the nearest directory, from the
+// requested one up to the root, decides (so a file protects its subtree).
+static int static_dir_authorized(struct static_req *r, const char *domain) {
+  const char *name = r->opts->per_directory_auth_file;
+  size_t rootlen = r->root_len, len = strlen(r->local);
+  char *buf = (char *) MG_MALLOC(len + strlen(name) + 2);
+  int res = 1;
+  cs_stat_t st;
+  if (buf == NULL) return 0;
+  memcpy(buf, r->local, len + 1);
+  if (!(r->exists && S_ISDIR(r->file.st.st_mode))) {
+    while (len > rootlen && buf[len - 1] != '/') len--;
+  }
+  for (;;) {
+    while (len > 0 && buf[len - 1] == '/') len--;
+    snprintf(buf + len, strlen(name) + 2, "/%s", name);
+    if (mg_stat(buf, &st) == 0) {
+      buf[len] = '\0';
+      res = mg_http_is_authorized(r->hm, mg_mk_str(buf), domain, name,
+                                  MG_AUTH_FLAG_IS_DIRECTORY);
+      break;
+    }
+    if (len <= rootlen) break;
+    while (len > rootlen && buf[len - 1] != '/') len--;
+  }
+  MG_FREE(buf);
+  return res;
+}
+
+// The digest realm: auth_domain, or "mongoose".
+static const char *static_auth_domain(const struct mg_serve_http_opts *o) {
+  return o->auth_domain != NULL ? o->auth_domain : "mongoose";
+}
+
+// Checks global_auth_file (a missing file refuses: fail closed), then the
+// per-directory auth files.
+static int static_authorized(struct static_req *r) {
+  const struct mg_serve_http_opts *o = r->opts;
+  const char *domain = static_auth_domain(o);
+  int flags =
+      r->exists && S_ISDIR(r->file.st.st_mode) ? MG_AUTH_FLAG_IS_DIRECTORY : 0;
+  if (o->global_auth_file != NULL && *o->global_auth_file != '\0' &&
+      !mg_http_is_authorized(r->hm, mg_mk_str(r->local), domain,
+                             o->global_auth_file,
+                             flags | MG_AUTH_FLAG_IS_GLOBAL_PASS_FILE)) {
+    return 0;
+  }
+  if (o->per_directory_auth_file == NULL ||
+      *o->per_directory_auth_file == '\0') {
+    return 1;
+  }
+  return static_dir_authorized(r, domain);
+}
+
+// True if the parameters after a content coding (";q=0.5") give a q-value
+// other than zero; no q means 1.
+static int http_q_nonzero(struct mg_str params) {
+  size_t i = 0, j;
+  while (i < params.len) {
+    if (params.p[i++] != ';') continue;
+    while (i < params.len && (params.p[i] == ' ' || params.p[i] == '\t')) i++;
+    if (i + 1 < params.len && (params.p[i] == 'q' || params.p[i] == 'Q') &&
+        params.p[i + 1] == '=') {
+      for (j = i + 2; j < params.len && (isdigit((unsigned char) params.p[j]) ||
+                                         params.p[j] == '.');
+           j++) {
+        if (params.p[j] >= '1' && params.p[j] <= '9') return 1;
+      }
+      return 0;
+    }
+  }
+  return 1;
+}
+
+// Returns 1 if Accept-Encoding accepts gzip: "gzip" or "x-gzip" with a
+// non-zero q, or else "*" with a non-zero q.
+static int static_accepts_gzip(struct http_message *hm) {
+  struct mg_str *h = mg_get_http_header(hm, "Accept-Encoding");
+  struct mg_str list, item, coding, params;
+  const char *semi;
+  int star = 0;
+  if (h == NULL) return 0;
+  list = *h;
+  while ((list = mg_next_comma_list_entry_n(list, &item, NULL)).p != NULL) {
+    semi = mg_strchr(item, ';');
+    if (semi == NULL) semi = item.p + item.len;
+    coding = mg_strstrip(mg_mk_str_n(item.p, (size_t) (semi - item.p)));
+    params = mg_mk_str_n(semi, (size_t) (item.p + item.len - semi));
+    if (mg_vcasecmp(&coding, "gzip") == 0 ||
+        mg_vcasecmp(&coding, "x-gzip") == 0) {
+      return http_q_nonzero(params);
+    }
+    if (mg_vcmp(&coding, "*") == 0) star = http_q_nonzero(params);
+  }
+  return star;
+}
+
+static void static_close(int fd) {
+  if (fd >= 0) close(fd);
+}
+
+// Looks for the .gz sibling of path: a regular file inside the root.
+// Returns 1 (g filled in) if there is one, 0 if not, -1 if out of memory.
+static int static_gz_sibling(struct static_req *r, const char *path,
+                             struct mg_http_open_file *g) {
+  size_t n = strlen(path);
+  char *gz = (char *) MG_MALLOC(n + 4);
+  int has;
+  g->fd = -1;
+  if (gz == NULL) return -1;
+  memcpy(gz, path, n);
+  memcpy(gz + n, ".gz", 4);
+  has = mg_stat(gz, &g->st) == 0 && S_ISREG(g->st.st_mode) &&
+        mg_http_path_open_inside(r->root, gz, g);
+  MG_FREE(gz);
+  return has;
+}
+
+// Serves the regular file path, already found inside the root and opened
+// as f (taken over), with the MIME type of its name. A .gz sibling is
+// served instead (Content-Encoding: gzip) when the client accepts gzip;
+// any response for a file that has one says "Vary: Accept-Encoding".
+static void static_serve_regular(struct static_req *r, const char *path,
+                                 struct mg_http_open_file *f) {
+  struct mg_str mime = mg_http_mime_type(path, r->opts->custom_mime_types);
+  struct mg_http_open_file g, *use = f;
+  struct mg_http_out h;
+  int has_gz = static_gz_sibling(r, path, &g);
+  memset(&h, 0, sizeof(h));
+  if (has_gz > 0 && static_accepts_gzip(r->hm)) use = &g;
+  if (has_gz > 0) mg_http_out_hdr(&h, "Vary: Accept-Encoding");
+  if (use == &g) mg_http_out_hdr(&h, "Content-Encoding: gzip");
+  mg_http_out_hdr_block(&h, r->extra);
+  if (has_gz < 0 || mg_http_out_str(&h) == NULL) {
+    static_fail(r, 500, NULL);
+  } else {
+    mg_http_serve_fd(r->nc, r->hm, use->fd, use->err, &use->st, mime,
+                     mg_mk_str_n(h.m.buf, h.m.len));
+    use->fd = -1;
+  }
+  static_close(f->fd);
+  static_close(g.fd);
+  f->fd = -1;
+  mbuf_free(&h.m);
+}
+
+// 301 to the request URI with a '/' added, keeping the query string.
+static void static_redirect_slash(struct static_req *r) {
+  struct http_message *hm = r->hm;
+  struct mg_str extra = mg_strstrip(r->extra);
+  struct mg_http_out loc, h;
+  memset(&loc, 0, sizeof(loc));
+  memset(&h, 0, sizeof(h));
+  mg_http_out_printf(&loc, "%.*s/", (int) hm->uri.len, hm->uri.p);
+  if (hm->query_string.len > 0) {
+    mg_http_out_printf(&loc, "?%.*s", (int) hm->query_string.len,
+                       hm->query_string.p);
+  }
+  if (loc.failed) {
+    static_fail(r, 500, NULL);
+  } else if (mg_strchr(extra, '\n') == NULL) {
+    mg_http_send_redirect(r->nc, 301, mg_mk_str_n(loc.m.buf, loc.m.len), extra);
+  } else if (mg_strchr(mg_mk_str_n(loc.m.buf, loc.m.len), '\n') == NULL &&
+             mg_strchr(mg_mk_str_n(loc.m.buf, loc.m.len), '\r') == NULL) {
+    // mg_http_send_redirect() takes one extra header line, not a block.
+    mg_http_out_hdr(&h, "Location: %.*s", (int) loc.m.len, loc.m.buf);
+    mg_http_out_hdr_block(&h, extra);
+    mg_http_out_send(r->nc, hm, 301, &h, mg_mk_str(""));
+  } else {
+    static_fail(r, 500, NULL);
+  }
+  mbuf_free(&loc.m);
+  mbuf_free(&h.m);
+}
+
+// Serves the first index file of the directory that exists. Returns 0 if
+// there is none.
+static int static_try_index(struct static_req *r) {
+  const char *list = r->opts->index_files;
+  struct mg_str name;
+  struct mg_http_open_file f;
+  char *p;
+  if (list == NULL) list = "index.html,index.htm,index.shtml";
+  while ((list = mg_next_comma_list_entry(list, &name, NULL)) != NULL) {
+    name = mg_strstrip(name);
+    if (name.len == 0 || mg_strchr(name, '/') != NULL ||
+        mg_http_path_name_hidden(r->opts, name)) {
+      continue;
+    }
+    if ((p = mg_http_path_join_name(r->local, name)) == NULL) {
+      static_fail(r, 500, NULL);
+      return 1;
+    }
+    if (mg_stat(p, &f.st) == 0 && S_ISREG(f.st.st_mode)) {
+      if (mg_http_path_open_inside(r->root, p, &f)) {
+        static_serve_regular(r, p, &f);
+      } else {
+        static_fail(r, 404, NULL);
+      }
+      MG_FREE(p);
+      return 1;
+    }
+    MG_FREE(p);
+  }
+  return 0;
+}
+
+// A directory: 301 without the trailing '/', else an index file, else a
+// listing (unless enable_directory_listing is "no"), else 403.
+static void static_serve_dir(struct static_req *r) {
+  struct mg_str uri = r->hm->uri;
+  const char *listing = r->opts->enable_directory_listing;
+  if (uri.len == 0 || uri.p[uri.len - 1] != '/') {
+    static_redirect_slash(r);
+  } else if (!static_try_index(r)) {
+#if MG_ENABLE_DIRECTORY_LISTING
+    if (listing == NULL || strcmp(listing, "no") != 0) {
+      mg_http_list_dir(r->nc, r->hm, r->opts, r->local, r->uri_path, r->extra);
+      return;
+    }
+#endif
+    (void) listing;
+    static_fail(r, 403, NULL);
+  }
+}
+
+// Finds r->local: sets r->exists and r->file (st; fd for a regular file,
+// opened here so that the check is made on what was opened). Returns 0 if
+// it exists but resolves outside the root.
+static int static_lookup(struct static_req *r) {
+  struct mg_http_open_file *f = &r->file;
+  r->exists = 1;
+  if (mg_http_path_verified_open(r->root, r->local, f)) return 1;
+  if (!(r->exists = mg_stat(r->local, &f->st) == 0)) return 1;
+  if (S_ISREG(f->st.st_mode))
+    return mg_http_path_open_inside(r->root, r->local, f);
+  return mg_http_path_inside_root(r->root, r->local, -1);
+}
+
+// GET and HEAD: maps the path to a file and answers.
+static void static_serve(struct static_req *r) {
+  if (mg_http_path_hidden(r->opts, r->uri_path)) {
+    static_fail(r, 404, NULL);
+  } else if ((r->local = mg_http_path_join(r->root, r->rel, &r->root_len)) ==
+             NULL) {
+    static_fail(r, 500, NULL);
+  } else if (!static_lookup(r)) {
+    static_fail(r, 404, NULL);
+  } else if (!static_authorized(r)) {
+    mg_http_send_digest_auth_request(r->nc, static_auth_domain(r->opts));
+  } else if (!r->exists) {
+    static_fail(r, 404, NULL);
+  } else if (S_ISDIR(r->file.st.st_mode)) {
+    static_serve_dir(r);
+  } else if (S_ISREG(r->file.st.st_mode)) {
+    static_serve_regular(r, r->local, &r->file);
+  } else {
+    static_fail(r, 403, NULL);
+  }
+}
+
+// What mg_serve_http() does with a method; other tokens get 501.
+#define STATIC_M_NOT_ALLOWED 0  // 405 with Allow
+#define STATIC_M_SERVE 1        // GET, HEAD
+#define STATIC_M_OPTIONS 2      // 200 with Allow
+#define STATIC_ALLOW "Allow: GET, HEAD, OPTIONS"
+static const struct {
+  const char *name;
+  int what;
+} s_static_methods[] = {
+    {"GET", STATIC_M_SERVE},         {"HEAD", STATIC_M_SERVE},
+    {"OPTIONS", STATIC_M_OPTIONS},   {"POST", STATIC_M_NOT_ALLOWED},
+    {"PUT", STATIC_M_NOT_ALLOWED},   {"DELETE", STATIC_M_NOT_ALLOWED},
+    {"PATCH", STATIC_M_NOT_ALLOWED}, {"CONNECT", STATIC_M_NOT_ALLOWED},
+    {"TRACE", STATIC_M_NOT_ALLOWED},
+};
+
+static int static_method(struct mg_str method) {
+  size_t i;
+  for (i = 0; i < MG_ARRAY_SIZE(s_static_methods); i++) {
+    if (mg_vcmp(&method, s_static_methods[i].name) == 0) {
+      return s_static_methods[i].what;
+    }
+  }
+  return -1;
+}
+
+// 200 with Allow and an empty body.
+static void static_send_options(struct static_req *r) {
+  struct mg_http_out h;
+  memset(&h, 0, sizeof(h));
+  mg_http_out_hdr(&h, STATIC_ALLOW);
+  mg_http_out_hdr_block(&h, r->extra);
+  mg_http_out_send(r->nc, r->hm, 200, &h, mg_mk_str(""));
+}
+
+// Order: IP ACL (403), unknown method (501), OPTIONS *, path decoding
+// (400/404), rewrites (a reverse-proxy target goes to
+// mg_http_proxy_rewrite), OPTIONS (200) and other known methods (405), then
+// the file.
+void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
+                   struct mg_serve_http_opts opts) {
+  struct static_req r;
+  int m = static_method(hm->method);
+  memset(&r, 0, sizeof(r));
+  r.file.fd = -1;
+  r.nc = nc;
+  r.hm = hm;
+  r.opts = &opts;
+  r.extra = mg_mk_str(opts.extra_headers);
+  r.root = opts.document_root != NULL && *opts.document_root != '\0'
+               ? opts.document_root
+               : ".";
+  if (!static_acl_allows(nc, opts.ip_acl)) {
+    static_fail(&r, 403, NULL);
+  } else if (m < 0) {
+    static_fail(&r, 501, NULL);
+  } else if (m == STATIC_M_OPTIONS && mg_vcmp(&hm->uri, "*") == 0) {
+    static_send_options(&r);
+  } else if (static_decode_uri(&r) && static_rewrite(&r)) {
+    if (m == STATIC_M_OPTIONS) {
+      static_send_options(&r);
+    } else if (m == STATIC_M_NOT_ALLOWED) {
+      mg_http_out_send_text(nc, hm, 405, r.extra, STATIC_ALLOW, NULL);
+    } else {
+      static_serve(&r);
+    }
+  }
+  static_close(r.file.fd);
+  MG_FREE(r.root_buf);
+  MG_FREE(r.uri_path);
+  MG_FREE(r.local);
+}
+
+#endif  // MG_ENABLE_HTTP && MG_ENABLE_FILESYSTEM
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/http_server.c"
+#endif
+
+// The HTTP server protocol handler: requests parsed from recv_mbuf in
+// order (pipelining), bodies by Content-Length or chunked, Expect:
+// 100-continue, keep-alive, HEAD, timeouts, endpoint auth, multipart
+// streaming and the WebSocket upgrade (which hands the connection to the
+// WebSocket protocol handler). mg_set_protocol_http_websocket() picks this
+// handler or the client one (http_client.c).
+
+#if MG_ENABLE_HTTP
+
+// Answers a request that cannot be processed, and closes after it.
+static void srv_reply_error(struct mg_connection *nc, int status) {
+  struct mg_http_proto_data *pd = mg_http_get_proto_data(nc);
+  MG_DEBUG(("%p HTTP error %d", (void *) nc, status));
+  if (pd != NULL) {
+    pd->must_close = 1;
+    pd->is_head = 0;
+  }
+  mg_http_send_error(nc, status, NULL);
+  nc->flags |= MG_F_SEND_AND_CLOSE;
+  mbuf_clear(&nc->recv_mbuf);
+}
+
+// Per-request connection rules: keep-alive, HEAD, the endpoint (returned,
+// NULL if none matches).
+static struct mg_http_endpoint *srv_prepare_request(
+    struct mg_connection *nc, struct mg_http_proto_data *pd,
+    struct http_message *hm) {
+  struct mg_str *conn = mg_get_http_header(hm, "Connection");
+  struct mg_http_endpoint *ep = mg_http_find_endpoint(nc, hm->uri);
+  pd->is_head = mg_vcmp(&hm->method, "HEAD") == 0;
+  pd->keep_alive_10 = 0;
+  if (mg_vcmp(&hm->proto, "HTTP/1.0") == 0) {
+    pd->keep_alive_10 =
+        (unsigned char) mg_http_header_has_token(conn, "keep-alive");
+    if (!pd->keep_alive_10) pd->must_close = 1;
+  } else if (mg_http_header_has_token(conn, "close")) {
+    pd->must_close = 1;
+  }
+  pd->endpoint_handler = ep != NULL ? ep->handler : NULL;
+  pd->endpoint_user_data = ep != NULL ? ep->user_data : NULL;
+  return ep;
+}
+
+// Total bytes ever queued for sending on nc.
+static uint64_t srv_bytes_out(struct mg_connection *nc,
+                              struct mg_http_proto_data *pd) {
+  return pd->bytes_sent + nc->send_mbuf.len;
+}
+
+// After a request: decides whether its handler has answered, and whether
+// the connection must close once the answer is out.
+static void srv_check_answered(struct mg_connection *nc,
+                               struct mg_http_proto_data *pd) {
+  int busy;
+  if (pd->waiting && srv_bytes_out(nc, pd) > pd->out_at_dispatch) {
+    pd->waiting = 0;
+  }
+  busy = pd->waiting || pd->file.fp != NULL || pd->mp != NULL;
+  if (pd->waiting) {
+    nc->flags |= MG_F_HOLD_ON_EOF;
+  } else {
+    nc->flags &= ~(unsigned long) MG_F_HOLD_ON_EOF;
+  }
+  // A peer that half-closed gets its answer, then the connection closes.
+  if (!pd->waiting && (nc->flags & MG_F_PEER_EOF)) pd->must_close = 1;
+  if (pd->must_close && !busy) nc->flags |= MG_F_SEND_AND_CLOSE;
+}
+
+// A response to HEAD has no body, even if the handler wrote one: cut what
+// follows the first blank line of the response queued for this request.
+static void srv_strip_head_body(struct mg_connection *nc,
+                                struct mg_http_proto_data *pd) {
+  struct mbuf *io = &nc->send_mbuf;
+  size_t i, start;
+  if (pd->out_at_dispatch < pd->bytes_sent) return;
+  start = (size_t) (pd->out_at_dispatch - pd->bytes_sent);
+  for (i = start; i + 4 <= io->len; i++) {
+    if (memcmp(io->buf + i, "\r\n\r\n", 4) == 0) {
+      io->len = i + 4;
+      return;
+    }
+  }
+}
+
+static void srv_dispatch(struct mg_connection *nc,
+                         struct mg_http_proto_data *pd, struct http_message *hm,
+                         size_t total) {
+  hm->message.len = total;
+  pd->out_at_dispatch = srv_bytes_out(nc, pd);
+  pd->waiting = 1;
+  mg_http_call_endpoint_handler(nc, MG_EV_HTTP_REQUEST, hm);
+  if (pd->is_head) srv_strip_head_body(nc, pd);
+  mbuf_remove(&nc->recv_mbuf, total);
+  pd->request_start = 0;
+  pd->continue_sent = 0;
+  pd->body_decoded = pd->chunk_off = 0;
+  // Bytes after a request that ends the connection are ignored.
+  if (pd->must_close) mbuf_clear(&nc->recv_mbuf);
+  srv_check_answered(nc, pd);
+}
+
+// Checks the credentials a protected endpoint needs, as soon as the head
+// is in (before any body is read or streamed). On failure answers 401 with
+// a challenge, closes after it, and returns 0.
+static int srv_authorized(struct mg_connection *nc,
+                          struct mg_http_proto_data *pd,
+                          struct http_message *hm,
+                          struct mg_http_endpoint *ep) {
+#if MG_ENABLE_FILESYSTEM
+  if (ep == NULL || ep->auth_file == NULL ||
+      mg_http_is_authorized(hm, hm->uri, ep->auth_domain, ep->auth_file,
+                            MG_AUTH_FLAG_IS_GLOBAL_PASS_FILE)) {
+    return 1;
+  }
+  pd->must_close = 1;  // The body, if any, is not read
+  mg_http_send_digest_auth_request(nc, ep->auth_domain);
+  nc->flags |= MG_F_SEND_AND_CLOSE;
+  mbuf_clear(&nc->recv_mbuf);
+  return 0;
+#else
+  (void) nc, (void) pd, (void) hm, (void) ep;
+  return 1;
+#endif
+}
+
+// Checks "Expect:". Returns 1 if the client waits for "100 Continue", 0
+// if there is nothing to do, -1 if the request failed (417 is sent).
+static int srv_expect(struct mg_connection *nc, struct mg_http_proto_data *pd,
+                      struct http_message *hm) {
+  struct mg_str *expect = mg_get_http_header(hm, "Expect");
+  if (expect == NULL) return 0;
+  if (mg_vcasecmp(expect, "100-continue") != 0) {
+    return srv_reply_error(nc, 417), -1;
+  }
+  return !pd->continue_sent && mg_vcmp(&hm->proto, "HTTP/1.1") == 0;
+}
+
+static void srv_send_continue(struct mg_connection *nc,
+                              struct mg_http_proto_data *pd) {
+  mg_printf(nc, "%s", "HTTP/1.1 100 Continue\r\n\r\n");
+  pd->continue_sent = 1;
+}
+
+// Hands the frames that came right behind a handshake to the WebSocket
+// handler.
+static void srv_ws_leftover(struct mg_connection *nc) {
+  int n = (int) nc->recv_mbuf.len;
+  if (n > 0) mg_ws_handler(nc, MG_EV_RECV, &n);
+}
+
+// A WebSocket upgrade request: the handshake replaces the request event.
+// Returns 1 if the connection stays HTTP (the upgrade was refused).
+static int srv_upgrade(struct mg_connection *nc, struct mg_http_proto_data *pd,
+                       struct http_message *hm, size_t hlen) {
+  pd->out_at_dispatch = srv_bytes_out(nc, pd);
+  pd->waiting = 1;
+  mg_ws_handshake(nc, hm);
+  mbuf_remove(&nc->recv_mbuf, hlen);
+  pd->request_start = 0;
+  if (nc->flags & MG_F_IS_WEBSOCKET) {
+    pd->waiting = 0;
+    nc->flags &= ~(unsigned long) MG_F_HOLD_ON_EOF;
+    srv_ws_leftover(nc);
+    return 0;
+  }
+  srv_check_answered(nc, pd);
+  return 1;
+}
+
+// Processes the head at the start of recv_mbuf (hlen bytes). Returns 1 if
+// a request was dispatched or handed to a stream, 0 if more input is needed
+// or the connection failed.
+static int srv_serve_one(struct mg_connection *nc,
+                         struct mg_http_proto_data *pd, struct http_message *hm,
+                         size_t hlen) {
+  struct mbuf *io = &nc->recv_mbuf;
+  struct mg_http_endpoint *ep;
+  int expect, r;
+  if (pd->body_decoded == 0 && pd->chunk_off == 0) {
+    ep = srv_prepare_request(nc, pd, hm);
+    if (!srv_authorized(nc, pd, hm, ep)) return 0;
+    if (mg_ws_is_upgrade(hm) && hm->body.len == 0) {
+      return srv_upgrade(nc, pd, hm, hlen);
+    }
+  }
+  if ((expect = srv_expect(nc, pd, hm)) < 0) return 0;
+  if (hm->body.len == (size_t) -1) {  // Chunked
+    if (expect) srv_send_continue(nc, pd);
+    if ((r = mg_http_dechunk(nc, pd, hm, hlen)) <= 0) {
+      if (r < 0) srv_reply_error(nc, -r);
+      return 0;
+    }
+    srv_dispatch(nc, pd, hm, hlen + pd->body_decoded);
+    return 1;
+  }
+#if MG_ENABLE_HTTP_STREAMING_MULTIPART
+  // A multipart upload streams through events instead of being buffered.
+  if (hm->body.len > 0 && mg_http_multipart_begin(nc, hm, hlen)) {
+    if (expect) srv_send_continue(nc, pd);
+    pd->request_start = 0;
+    srv_check_answered(nc, pd);
+    return 1;
+  }
+#endif
+  if (hm->body.len > MG_MAX_HTTP_BODY_SIZE) return srv_reply_error(nc, 413), 0;
+  if (io->len - hlen < hm->body.len) {
+    if (expect) srv_send_continue(nc, pd);
+    return 0;
+  }
+  srv_dispatch(nc, pd, hm, hlen + hm->body.len);
+  return 1;
+}
+
+// True while the connection must not start on the next request.
+static int srv_busy(struct mg_connection *nc, struct mg_http_proto_data *pd) {
+  return pd->waiting || pd->file.fp != NULL || pd->mp != NULL ||
+         (nc->flags & (MG_F_CLOSE_IMMEDIATELY | MG_F_SEND_AND_CLOSE)) ||
+         pd->must_close;
+}
+
+// Serves the requests in recv_mbuf, in order, one at a time.
+static void srv_serve(struct mg_connection *nc, struct mg_http_proto_data *pd) {
+  struct mbuf *io = &nc->recv_mbuf;
+  struct http_message hm;
+  int n, status = 400;
+#if MG_ENABLE_HTTP_STREAMING_MULTIPART
+  if (pd->mp != NULL) {
+    if (mg_http_multipart_continue(nc)) return;
+    srv_check_answered(nc, pd);
+  }
+#endif
+  while (io->len > 0 && !srv_busy(nc, pd)) {
+    n = mg_http_parse(io->buf, io->len, &hm, 1, &status);
+    if (n < 0) {
+      srv_reply_error(nc, status);
+      return;
+    }
+    if (n == 0) {
+      if (pd->request_start == 0) pd->request_start = mg_time();
+      return;
+    }
+    if (pd->request_start == 0) pd->request_start = mg_time();
+    if (!srv_serve_one(nc, pd, &hm, (size_t) n)) return;
+  }
+}
+
+// Closes connections whose client stalls: a head not finished within
+// MG_HTTP_HEADER_TIMEOUT, or no traffic for MG_HTTP_IDLE_TIMEOUT.
+static void srv_check_timeouts(struct mg_connection *nc,
+                               struct mg_http_proto_data *pd, double now) {
+  if (pd->waiting || pd->file.fp != NULL) return;
+  if (pd->request_start > 0 && pd->mp == NULL && pd->body_decoded == 0 &&
+      now - pd->request_start > MG_HTTP_HEADER_TIMEOUT) {
+    srv_reply_error(nc, 408);
+  } else if (now - (double) nc->last_io_time > MG_HTTP_IDLE_TIMEOUT) {
+    MG_DEBUG(("%p idle timeout", (void *) nc));
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+  }
+}
+
+static void srv_handle_close(struct mg_connection *nc, void *ev_data) {
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
+#if MG_ENABLE_HTTP_STREAMING_MULTIPART
+  if (pd != NULL) mg_http_multipart_free(nc);
+#endif
+  mg_call(nc, nc->handler, MG_EV_CLOSE, ev_data);
+  // After the handler has seen the close: the peer must not point at us.
+  if (pd != NULL) mg_http_unlink_proxy(nc, pd);
+}
+
+// True for an accepted connection that has no HTTP state yet. It gets its
+// state with its first bytes: until then it costs only its struct, and the
+// idle timeout still applies.
+static int srv_still_idle(struct mg_connection *nc, int ev, void *ev_data) {
+  if (nc->proto_data != NULL || ev == MG_EV_RECV) return 0;
+  if (ev == MG_EV_POLL &&
+      (double) *(time_t *) ev_data - (double) nc->last_io_time >
+          MG_HTTP_IDLE_TIMEOUT) {
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+  }
+  return 1;
+}
+
+static void srv_handler(struct mg_connection *nc, int ev, void *ev_data) {
+  struct mg_http_proto_data *pd;
+  if (ev == MG_EV_CLOSE) {
+    srv_handle_close(nc, ev_data);
+    return;
+  }
+  // Every core event reaches the user handler first, as in 6.x.
+  mg_call(nc, nc->handler, ev, ev_data);
+  if ((nc->flags & MG_F_LISTENING) || srv_still_idle(nc, ev, ev_data)) return;
+  if ((pd = mg_http_get_proto_data(nc)) == NULL) {
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+    return;
+  }
+  if (ev == MG_EV_SEND) pd->bytes_sent += (uint64_t) * (int *) ev_data;
+#if MG_ENABLE_FILESYSTEM
+  if (pd->file.fp != NULL) mg_http_transfer_file_data(nc);
+#endif
+  if (ev != MG_EV_ACCEPT) srv_check_answered(nc, pd);
+  if (ev == MG_EV_RECV || ev == MG_EV_SEND || ev == MG_EV_POLL) {
+    srv_serve(nc, pd);
+  }
+  // The poll time comes with the event: no clock read per connection.
+  if (ev == MG_EV_POLL && !(nc->flags & MG_F_IS_WEBSOCKET)) {
+    srv_check_timeouts(nc, pd, (double) *(time_t *) ev_data);
+  }
+}
+
+// A listener and the connections it accepts serve requests; an outgoing
+// connection (mg_connect() then this, as 6.x programs do) reads replies.
+void mg_set_protocol_http_websocket(struct mg_connection *nc) {
+  int server = (nc->flags & MG_F_LISTENING) || nc->listener != NULL;
+  nc->proto_handler = server ? srv_handler : mg_http_client_handler;
 }
 
 #endif  // MG_ENABLE_HTTP

@@ -1,8 +1,7 @@
-#include "internal.h"
+#include "http_internal.h"
 
-// HTTP client requests (mg_connect_http) and the reverse proxy
-// (mg_http_reverse_proxy). Replies on client connections are parsed by the
-// protocol handler in http_server.c.
+// HTTP client requests (mg_connect_http), the client protocol handler that
+// parses replies, and the reverse proxy (mg_http_reverse_proxy).
 
 #if MG_ENABLE_HTTP
 
@@ -11,12 +10,12 @@
 
 // An http:// URL split for a request. The slices point into the URL.
 struct cli_url {
-  struct mg_str host;    // Without brackets for IPv6 literals
-  struct mg_str path;    // Empty: "/"
-  struct mg_str query;   // Without the '?'
-  unsigned int port;     // 80 when the URL has none
-  int has_auth;          // The URL has "user[:pass]@"
-  int has_pass;          // ... with a ':'
+  struct mg_str host;       // Without brackets for IPv6 literals
+  struct mg_str path;       // Empty: "/"
+  struct mg_str query;      // Without the '?'
+  unsigned int port;        // 80 when the URL has none
+  int has_auth;             // The URL has "user[:pass]@"
+  int has_pass;             // ... with a ':'
   char user[CLI_MAX_CRED];  // Decoded user, NUL-terminated
   char pass[CLI_MAX_CRED];  // Decoded password, NUL-terminated
 };
@@ -86,15 +85,15 @@ static struct mg_connection *cli_open(struct mg_mgr *mgr,
   snprintf(addr, sizeof(addr), "tcp://%s%.*s%s:%u", v6 ? "[" : "",
            (int) u->host.len, u->host.p, v6 ? "]" : "", u->port);
   if ((nc = mg_connect_opt(mgr, addr, handler, opts)) == NULL) return NULL;
-  mg_set_protocol_http_websocket(nc);
+  nc->proto_handler = mg_http_client_handler;
   return nc;
 }
 
 // Sends "Host: host[:port]"; the port only when it is not 80.
 static void cli_send_host(struct mg_connection *nc, const struct cli_url *u) {
   int v6 = mg_strchr(u->host, ':') != NULL;
-  mg_printf(nc, "Host: %s%.*s%s", v6 ? "[" : "", (int) u->host.len,
-            u->host.p, v6 ? "]" : "");
+  mg_printf(nc, "Host: %s%.*s%s", v6 ? "[" : "", (int) u->host.len, u->host.p,
+            v6 ? "]" : "");
   if (u->port != 80) mg_printf(nc, ":%u", u->port);
   mg_send(nc, "\r\n", 2);
 }
@@ -120,8 +119,7 @@ static void cli_send_auth(struct mg_connection *nc, const struct cli_url *u) {
 
 // Queues the request on nc: it goes out once the connection is made.
 static void cli_send_request(struct mg_connection *nc, const struct cli_url *u,
-                             const char *extra_headers,
-                             const char *post_data) {
+                             const char *extra_headers, const char *post_data) {
   size_t n;
   mg_printf(nc, "%s %.*s%s%.*s HTTP/1.1\r\n",
             post_data != NULL ? "POST" : "GET",
@@ -177,6 +175,102 @@ struct mg_connection *mg_connect_http(struct mg_mgr *mgr,
                              post_data);
 }
 
+// ---- Replies ---------------------------------------------------------------
+
+// Delivers the reply at the start of recv_mbuf (head hlen bytes, body
+// complete) and removes it.
+static void reply_deliver(struct mg_connection *nc, struct http_message *hm,
+                          size_t total) {
+  hm->message.len = total;
+  mg_http_call_endpoint_handler(nc, MG_EV_HTTP_REPLY, hm);
+  mbuf_remove(&nc->recv_mbuf, total);
+}
+
+// Processes one reply head. Returns 1 to go on with the next reply.
+static int reply_serve_one(struct mg_connection *nc,
+                           struct mg_http_proto_data *pd,
+                           struct http_message *hm, size_t hlen) {
+  struct mbuf *io = &nc->recv_mbuf;
+  int r;
+  if (hm->resp_code >= 100 && hm->resp_code < 200 && hm->resp_code != 101) {
+    mbuf_remove(io, hlen);  // Interim replies (100 Continue) are skipped
+    return 1;
+  }
+  if (pd->is_head) hm->body.len = 0;  // A reply to HEAD has no body
+  if (hm->body.len == (size_t) -1 &&
+      mg_get_http_header(hm, "Transfer-Encoding") == NULL) {
+    pd->reply_close_delimited = 1;  // Delivered when the server closes
+    return 0;
+  }
+  if (hm->body.len == (size_t) -1) {
+    if ((r = mg_http_dechunk(nc, pd, hm, hlen)) <= 0) {
+      if (r < 0) nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+      return 0;
+    }
+    reply_deliver(nc, hm, hlen + pd->body_decoded);
+    pd->body_decoded = pd->chunk_off = 0;
+    return 1;
+  }
+  if (hm->body.len > MG_MAX_HTTP_BODY_SIZE) {
+    MG_ERROR(("%p reply body too large", (void *) nc));
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+    return 0;
+  }
+  if (io->len - hlen < hm->body.len) return 0;
+  reply_deliver(nc, hm, hlen + hm->body.len);
+  return 1;
+}
+
+static void reply_serve(struct mg_connection *nc,
+                        struct mg_http_proto_data *pd) {
+  struct mbuf *io = &nc->recv_mbuf;
+  struct http_message hm;
+  int n, status;
+  while (io->len > 0 && !pd->reply_close_delimited &&
+         !(nc->flags & MG_F_CLOSE_IMMEDIATELY)) {
+    n = mg_http_parse(io->buf, io->len, &hm, 0, &status);
+    if (n < 0) {
+      MG_ERROR(("%p malformed HTTP reply", (void *) nc));
+      nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+      mbuf_clear(io);
+      return;
+    }
+    if (n == 0 || !reply_serve_one(nc, pd, &hm, (size_t) n)) return;
+  }
+}
+
+// The server closed: a reply whose body runs to close is complete now.
+static void reply_close(struct mg_connection *nc,
+                        struct mg_http_proto_data *pd) {
+  struct http_message hm;
+  int n, status;
+  if (pd == NULL || !pd->reply_close_delimited) return;
+  n = mg_http_parse(nc->recv_mbuf.buf, nc->recv_mbuf.len, &hm, 0, &status);
+  if (n <= 0) return;
+  hm.body = mg_mk_str_n(nc->recv_mbuf.buf + n, nc->recv_mbuf.len - (size_t) n);
+  pd->reply_close_delimited = 0;
+  reply_deliver(nc, &hm, nc->recv_mbuf.len);
+}
+
+void mg_http_client_handler(struct mg_connection *nc, int ev, void *ev_data) {
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
+  if (ev == MG_EV_CLOSE) {
+    if (pd != NULL) reply_close(nc, pd);
+    mg_call(nc, nc->handler, MG_EV_CLOSE, ev_data);
+    // After the handler has seen the close: the peer must not point at us.
+    if (pd != NULL) mg_http_unlink_proxy(nc, pd);
+    return;
+  }
+  // Every core event reaches the user handler first, as in 6.x.
+  mg_call(nc, nc->handler, ev, ev_data);
+  if (ev != MG_EV_RECV) return;
+  if ((pd = mg_http_get_proto_data(nc)) == NULL) {
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+    return;
+  }
+  reply_serve(nc, pd);
+}
+
 // ---- Reverse proxy ----------------------------------------------------------
 //
 // The request is forwarded on a new client connection to the upstream
@@ -193,8 +287,8 @@ struct mg_connection *mg_connect_http(struct mg_mgr *mgr,
 
 // Hop-by-hop headers (RFC 9110 7.6.1), never forwarded; "Proxy-*" too.
 static const char *const s_proxy_hop[] = {
-    "Connection", "Keep-Alive", "TE", "Trailer", "Transfer-Encoding",
-    "Upgrade", NULL};
+    "Connection",        "Keep-Alive", "TE", "Trailer",
+    "Transfer-Encoding", "Upgrade",    NULL};
 // Request headers the proxy writes itself.
 static const char *const s_proxy_req_own[] = {
     "Host", "Content-Length", "Expect", "X-Forwarded-For", NULL};
@@ -311,9 +405,9 @@ static int proxy_target(const struct http_message *hm, struct mg_str mount,
   if (rest.len > 0 && rest.p[0] != '/') return -1;
   if (proxy_has_dot_segment(rest)) return -1;
   while (base.len > 0 && base.p[base.len - 1] == '/') base.len--;
-  len = mg_asprintf(buf, size, "%.*s%.*s%s", (int) base.len, base.p,
-                    (int) rest.len, rest.p,
-                    base.len + rest.len == 0 ? "/" : "");
+  len =
+      mg_asprintf(buf, size, "%.*s%.*s%s", (int) base.len, base.p,
+                  (int) rest.len, rest.p, base.len + rest.len == 0 ? "/" : "");
   return len < 0 ? -2 : len;
 }
 
@@ -462,8 +556,8 @@ static struct mg_connection *proxy_open(struct mg_connection *nc,
     return up;
   }
   if (up != NULL) up->flags |= MG_F_CLOSE_IMMEDIATELY;
-  MG_ERROR(("%p upstream %.*s: %s", (void *) nc, (int) u->host.len, u->host.p,
-            err));
+  MG_ERROR(
+      ("%p upstream %.*s: %s", (void *) nc, (int) u->host.len, u->host.p, err));
   mg_http_send_error(nc, 502, NULL);
   return NULL;
 }
@@ -482,8 +576,7 @@ void mg_http_reverse_proxy(struct mg_connection *nc,
     MG_ERROR(("%p upstream %.*s: %s", (void *) nc, (int) upstream.len,
               upstream.p, err));
     mg_http_send_error(nc, 502, NULL);
-  } else if ((len = proxy_target(hm, mount, u->path, &path, sizeof(mem))) <
-             0) {
+  } else if ((len = proxy_target(hm, mount, u->path, &path, sizeof(mem))) < 0) {
     mg_http_send_error(nc, len == -1 ? 400 : 500, NULL);
   } else if ((up = proxy_open(nc, u)) != NULL) {
     proxy_send_request(up, nc, hm, u, mg_mk_str_n(path, (size_t) len));

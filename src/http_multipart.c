@@ -1,4 +1,4 @@
-#include "internal.h"
+#include "http_internal.h"
 
 #if MG_ENABLE_HTTP
 

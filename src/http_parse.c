@@ -1,4 +1,4 @@
-#include "internal.h"
+#include "http_internal.h"
 
 // HTTP/1.1 message parsing (RFC 9110, RFC 9112): the request/status line,
 // the header block, message framing (Content-Length, Transfer-Encoding),

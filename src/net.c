@@ -39,16 +39,20 @@ const char *mg_strerror(int err) {
 void mg_call(struct mg_connection *nc, mg_event_handler_t handler, int ev,
              void *ev_data) {
   unsigned long flags_before;
+  int is_proto;
   if (handler == NULL) {
     handler = nc->proto_handler != NULL ? nc->proto_handler : nc->handler;
     if (ev != MG_EV_POLL) nc->mgr->num_calls++;
   }
   if (handler == NULL) return;
   flags_before = nc->flags;
+  // Decided before the call: a protocol handler may hand the connection to
+  // another one (a WebSocket upgrade) and still own the flags it set.
+  is_proto = handler == nc->proto_handler;
   handler(nc, ev, ev_data);
   // A user handler (any but the protocol handler) may change only the
   // user-modifiable flags.
-  if (handler != nc->proto_handler && nc->flags != flags_before) {
+  if (!is_proto && nc->flags != flags_before) {
     nc->flags = (flags_before & ~(unsigned long) MG_F_USER_MODIFIABLE) |
                 (nc->flags & (unsigned long) MG_F_USER_MODIFIABLE);
   }

@@ -15,14 +15,13 @@
 
 #include "mongoose.h"
 
-// The hooks from src/internal.h (not part of mongoose.h).
+// The hooks from src/http_internal.h (not part of mongoose.h).
 struct mg_http_proto_data;
 struct mg_http_proto_data *mg_http_get_proto_data(struct mg_connection *nc);
 int mg_ws_is_upgrade(struct http_message *hm);
 void mg_ws_handshake(struct mg_connection *nc, struct http_message *hm);
-void mg_ws_client_handshake_done(struct mg_connection *nc,
-                                 struct http_message *hm);
 void mg_ws_handler(struct mg_connection *nc, int ev, void *ev_data);
+void mg_ws_proto_handler(struct mg_connection *nc, int ev, void *ev_data);
 
 // A connection without a socket, and what its handler saw.
 struct fake {
@@ -110,6 +109,7 @@ static void fake_server(struct fake *f) {
   fake_init(f, 1);
   fake_request(f, GOOD_REQUEST(""));
   assert_true(f->nc.flags & MG_F_IS_WEBSOCKET);
+  assert_true(f->nc.proto_handler == mg_ws_proto_handler);
   mbuf_clear(&f->nc.send_mbuf);
 }
 
@@ -912,12 +912,13 @@ static void expected_accept(struct fake *f, char *out) {
   mg_base64_encode(sha, 20, out);
 }
 
-// Feeds reply (a head) to the client handshake.
+// Feeds reply (a head) to the client connection's protocol handler, which
+// the handshake request installed, as one MG_EV_RECV.
 static void client_reply(struct fake *f, const char *reply) {
-  struct http_message hm;
-  int n = mg_parse_http(reply, (int) strlen(reply), &hm, 0);
-  assert_true(n > 0);
-  mg_ws_client_handshake_done(&f->nc, &hm);
+  int n = (int) strlen(reply);
+  assert_non_null(f->nc.proto_handler);
+  mbuf_append(&f->nc.recv_mbuf, reply, strlen(reply));
+  f->nc.proto_handler(&f->nc, MG_EV_RECV, &n);
 }
 
 static void client_reply_with(struct fake *f, const char *status,
@@ -937,6 +938,8 @@ static void fake_client(struct fake *f) {
   mg_send_websocket_handshake2(&f->nc, "/ws", "h", NULL, NULL);
   client_reply_with(f, "101 Switching Protocols", "", 1);
   assert_true(f->nc.flags & MG_F_IS_WEBSOCKET);
+  // The upgraded connection is handed to the WebSocket protocol handler.
+  assert_true(f->nc.proto_handler == mg_ws_proto_handler);
   assert_int_equal(f->done_code, 101);
   mbuf_clear(&f->nc.send_mbuf);
 }

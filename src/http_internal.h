@@ -1,0 +1,275 @@
+// HTTP internals shared by the http_*.c and ws*.c files: not public API.
+// This header goes into mongoose.c only, never into mongoose.h.
+//
+// The HTTP modules point one way. At the bottom, http_parse.c and
+// http_header.c (pure parsers) and http_conn.c (proto data, response
+// helpers, the header builder, endpoints). Above them the features:
+// http_file.c (serving one file), http_path.c (path safety), http_listing.c,
+// http_auth.c, http_multipart.c, ws.c and ws_handshake.c (WebSocket),
+// http_client.c (replies, reverse proxy). At the top http_serve.c
+// (mg_serve_http) and http_server.c (the server protocol handler and
+// mg_set_protocol_http_websocket, which picks the server or the client
+// handler). No module calls one above it.
+#pragma once
+#include "internal.h"
+
+#if MG_ENABLE_HTTP
+
+// ---- http_conn.c ------------------------------------------------------------
+
+// A registered endpoint (a list hangs off the listener's proto data).
+struct mg_http_endpoint {
+  struct mg_http_endpoint *next;
+  struct mg_str uri_pattern;  // MG_MALLOC'd prefix, e.g. "/api"
+  char *auth_domain;          // MG_MALLOC'd or NULL
+  char *auth_file;            // MG_MALLOC'd or NULL
+  mg_event_handler_t handler;
+  void *user_data;
+};
+
+// A file being streamed out by mg_http_serve_file(): send_mbuf is topped up
+// from fp in bounded pieces as the socket drains.
+struct mg_http_file_state {
+  FILE *fp;           // NULL when no file is being sent
+  int64_t remaining;  // Bytes of the file still to queue
+  int64_t offset;     // With sendfile: the next byte of the file to send
+  int mode;           // 0: undecided, 1: read into send_mbuf, 2: sendfile
+};
+
+struct mg_http_multipart_stream;  // Defined in http_multipart.c
+struct mg_ws_state;               // Defined below
+
+// Per-connection HTTP state: nc->proto_data.
+struct mg_http_proto_data {
+  struct mg_http_endpoint *endpoints;   // Listener: registered endpoints
+  mg_event_handler_t endpoint_handler;  // Handler of the current request
+  void *endpoint_user_data;             // Its endpoint's user_data
+  struct mg_http_file_state file;       // Static file being sent
+  struct mg_http_multipart_stream *mp;  // Streaming upload in progress
+  // Server request state (http_server.c).
+  double request_start;         // When the current request's first byte came
+  size_t body_decoded;          // Chunked: de-chunked body bytes after the head
+  size_t chunk_off;             // Chunked: input bytes consumed so far
+  uint64_t bytes_sent;          // Bytes written to the socket so far
+  uint64_t out_at_dispatch;     // bytes_sent + send_mbuf.len at dispatch
+  unsigned char waiting;        // Dispatched; the handler has not answered yet
+  unsigned char must_close;     // Close once the current response is out
+  unsigned char continue_sent;  // "100 Continue" already sent
+  unsigned char is_head;        // The current request is HEAD
+  unsigned char reply_close_delimited;  // Client: reply body runs to close
+  unsigned char keep_alive_10;       // HTTP/1.0 request asking for keep-alive
+  struct mg_connection *proxy_peer;  // Reverse proxy: the other side
+  struct mg_ws_state *ws;            // WebSocket state (ws.c)
+};
+
+// Returns the standard reason phrase for an HTTP status code.
+const char *mg_http_status_message(int code);
+// Returns nc's HTTP state, creating it (NULL if out of memory).
+struct mg_http_proto_data *mg_http_get_proto_data(struct mg_connection *nc);
+// True if the comma-separated header value list hdr (may be NULL) has
+// token, ignoring case ("Connection: keep-alive, Upgrade").
+int mg_http_header_has_token(const struct mg_str *hdr, const char *token);
+// Returns the endpoint of nc's listener whose pattern matches the longest
+// prefix of uri, or NULL.
+struct mg_http_endpoint *mg_http_find_endpoint(struct mg_connection *nc,
+                                               struct mg_str uri);
+// Calls the handler for the current request: the matching endpoint's, or
+// the connection's.
+void mg_http_call_endpoint_handler(struct mg_connection *nc, int ev,
+                                   void *ev_data);
+// De-chunks the body in place: decoded data follows the head (hlen bytes)
+// in recv_mbuf, and the chunk framing is cut out as it is consumed, sending
+// MG_EV_HTTP_CHUNK per chunk. Returns 1 when the last chunk is in, 0 if
+// more input is needed, or the negated status code that answers a
+// failure: -400 (bad framing), -413 (body too large).
+int mg_http_dechunk(struct mg_connection *nc, struct mg_http_proto_data *pd,
+                    struct http_message *hm, size_t hlen);
+// Drops the reverse-proxy link between nc and its peer, both ways.
+void mg_http_unlink_proxy(struct mg_connection *nc,
+                          struct mg_http_proto_data *pd);
+
+// A growing buffer that remembers whether any append failed: the builder
+// of response heads and small bodies.
+struct mg_http_out {
+  struct mbuf m;
+  int failed;
+};
+void mg_http_out_add(struct mg_http_out *o, const char *p, size_t n);
+void mg_http_out_vprintf(struct mg_http_out *o, const char *fmt, va_list ap);
+void mg_http_out_printf(struct mg_http_out *o, const char *fmt, ...)
+#ifdef __GNUC__
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+// Adds a header line to a header block: lines separated by CRLF, no CRLF at
+// the end, as mg_send_response_line() wants them.
+void mg_http_out_hdr(struct mg_http_out *o, const char *fmt, ...)
+#ifdef __GNUC__
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+// Adds a header block given as "K: V\r\n..." (trailing CRLF optional).
+void mg_http_out_hdr_block(struct mg_http_out *o, struct mg_str block);
+// NUL-terminates the buffer; returns it, or NULL if an append failed.
+const char *mg_http_out_str(struct mg_http_out *o);
+// Sends status, the headers in h (may be NULL) and body (may be NULL:
+// Content-Length 0). A HEAD request gets no body. Frees h.
+void mg_http_out_send(struct mg_connection *nc, struct http_message *hm,
+                      int code, struct mg_http_out *h, struct mg_str body);
+// Sends a short text/plain response with the extra headers (and more_hdr,
+// one more header line, if not NULL); text NULL: the reason phrase.
+void mg_http_out_send_text(struct mg_connection *nc, struct http_message *hm,
+                           int code, struct mg_str extra, const char *more_hdr,
+                           const char *text);
+
+// ---- ws.c, ws_handshake.c (WebSocket) -------------------------------------
+
+// Per-connection WebSocket state (pd->ws): one allocation, so a plain
+// MG_FREE releases it.
+struct mg_ws_state {
+  double last_io;            // Last frame received or sent (for pings)
+  double close_time;         // When we sent a close frame, 0 if not yet
+  size_t msg_len;            // Reassembled bytes at the start of recv_mbuf
+  unsigned long utf8;        // UTF-8 validator state of the text message
+  unsigned char msg_op;      // Opcode of the message in progress, 0: none
+  unsigned char msg_defrag;  // That message is being reassembled
+  unsigned char close_sent;  // We sent a close frame
+  unsigned char closing;     // No more input: failed, or peer's close seen
+  unsigned char seeded;      // seed holds random bytes
+  unsigned char pool_used;   // Bytes of pool already handed out
+  unsigned char seed[16];    // Random generator: key
+  unsigned char pool[20];    // Random generator: output block
+  uint64_t counter;          // Random generator: block counter
+  char key[28];              // Client: the Sec-WebSocket-Key we sent
+  char *protocols;           // Client: subprotocols offered (after struct)
+};
+
+// Server: true if hm asks for a WebSocket upgrade (Upgrade: websocket).
+int mg_ws_is_upgrade(struct http_message *hm);
+// Server: hm is an upgrade request whose head is at the start of recv_mbuf
+// (the caller removes it afterwards). Sends
+// MG_EV_WEBSOCKET_HANDSHAKE_REQUEST (the handler may refuse by answering
+// or closing), validates the request (400/426 on failure), sends 101 and
+// MG_EV_WEBSOCKET_HANDSHAKE_DONE, sets MG_F_IS_WEBSOCKET and makes
+// mg_ws_proto_handler the connection's protocol handler.
+void mg_ws_handshake(struct mg_connection *nc, struct http_message *hm);
+// The protocol handler of a WebSocket connection (both sides): every event
+// reaches the user handler first; then on MG_EV_RECV frames are parsed from
+// recv_mbuf (reassembly, control frames, close handshake, protocol errors),
+// on MG_EV_POLL pings go out every MG_WEBSOCKET_PING_INTERVAL, and on
+// MG_EV_CLOSE the state is freed.
+void mg_ws_proto_handler(struct mg_connection *nc, int ev, void *ev_data);
+// Allocates WebSocket state, with a copy of the offered subprotocols.
+struct mg_ws_state *mg_ws_state_new(struct mg_str protocols);
+// Fills out with n random bytes (masks, handshake nonces).
+void mg_ws_random(struct mg_ws_state *ws, unsigned char *out, size_t n);
+// For a connection with MG_F_IS_WEBSOCKET, without calling the user
+// handler: on MG_EV_RECV parses frames from recv_mbuf, on MG_EV_POLL sends
+// pings, on MG_EV_CLOSE frees the state.
+void mg_ws_handler(struct mg_connection *nc, int ev, void *ev_data);
+
+// ---- http_client.c ----------------------------------------------------------
+
+// The protocol handler of an HTTP client connection: parses replies
+// (Content-Length, chunked, close-delimited) into MG_EV_HTTP_REPLY.
+void mg_http_client_handler(struct mg_connection *nc, int ev, void *ev_data);
+// The reverse-proxy rewrite of mg_serve_http (a url_rewrites entry
+// "prefix=http://host:port").
+void mg_http_proxy_rewrite(struct mg_connection *nc, struct http_message *hm,
+                           struct mg_str prefix, struct mg_str upstream);
+
+#if MG_ENABLE_FILESYSTEM
+// ---- http_path.c: path safety ---------------------------------------------
+
+#ifdef PATH_MAX
+#define MG_HTTP_PATH_MAX PATH_MAX
+#else
+#define MG_HTTP_PATH_MAX 4096
+#endif
+
+// A file to serve: its stat() and the descriptor it is open as.
+struct mg_http_open_file {
+  cs_stat_t st;
+  int fd;   // -1 if not open
+  int err;  // errno of a failed open()
+};
+
+// Opens path for reading, non-blocking (a FIFO never blocks us).
+int mg_http_open_ro(const char *path);
+// Decodes and normalises the request target uri into *path (MG_MALLOC'd,
+// '+' stays '+'; absolute-form targets use their path). Returns 0, or the
+// status that refuses it: 400 (bad escape, bad target), 404 (NUL, '\',
+// encoded separator, '..' above the root), 500 (memory).
+int mg_http_path_decode(struct mg_str uri, char **path);
+// root + rel: the root without its trailing '/'s, rel as it is. Sets
+// *root_len to the length of the root part. MG_MALLOC'd, NULL if no memory.
+char *mg_http_path_join(const char *root, const char *rel, size_t *root_len);
+// dir + '/' + name (no second '/' if dir ends with one); MG_MALLOC'd.
+char *mg_http_path_join_name(const char *dir, struct mg_str name);
+// True if a file called name is never served nor listed: it matches
+// hidden_file_pattern, or is the per-directory auth file (any case).
+int mg_http_path_name_hidden(const struct mg_serve_http_opts *o,
+                             struct mg_str name);
+// True if any component of the URI path is hidden.
+int mg_http_path_hidden(const struct mg_serve_http_opts *o, const char *path);
+// True if path (fd >= 0: the file open as fd), all symlinks resolved, is
+// root or below it.
+int mg_http_path_inside_root(const char *root, const char *path, int fd);
+// Opens path if it was verified inside root within the TTL and is still
+// that very regular file: returns 1 with f (st from fstat(), fd) filled in.
+// Otherwise returns 0 and leaves nothing open.
+int mg_http_path_verified_open(const char *root, const char *path,
+                               struct mg_http_open_file *f);
+// Opens the regular file path (f->st: what stat() saw) and checks that
+// what was opened lies inside the root. Returns 1 if inside: f->fd is then
+// the open file (f->st now from fstat()), or -1 if it could not be opened
+// (f->err = errno; the path was checked instead). Returns 0 (nothing left
+// open) if outside.
+int mg_http_path_open_inside(const char *root, const char *path,
+                             struct mg_http_open_file *f);
+
+// ---- http_file.c: one file --------------------------------------------------
+
+// Queues the next piece of the file being sent, if any room is left under
+// the high-water mark. Closes the file at its end.
+void mg_http_transfer_file_data(struct mg_connection *nc);
+// Closes the file being sent, if any.
+void mg_http_free_file_state(struct mg_http_file_state *fs);
+// Serves the regular file st that is open as fd (taken over); fd < 0: the
+// open failed with errno err (404 for ENOENT, else 403).
+void mg_http_serve_fd(struct mg_connection *nc, struct http_message *hm, int fd,
+                      int err, const cs_stat_t *st, struct mg_str mime,
+                      struct mg_str extra);
+// The MIME type of path: custom_mime_types (".ext=type,...", suffix match)
+// first, then the built-in table ('.' + extension), else octet-stream.
+struct mg_str mg_http_mime_type(const char *path, const char *custom);
+
+#if MG_ENABLE_DIRECTORY_LISTING
+// ---- http_listing.c ---------------------------------------------------------
+
+// Sends the listing of the directory dir (its URI path uri_path) as one
+// response with a Content-Length (HEAD gets the same length and no body).
+// Hidden names (per o) are left out; extra goes into the head.
+void mg_http_list_dir(struct mg_connection *nc, struct http_message *hm,
+                      const struct mg_serve_http_opts *o, const char *dir,
+                      const char *uri_path, struct mg_str extra);
+#endif
+#endif  // MG_ENABLE_FILESYSTEM
+
+#if MG_ENABLE_HTTP_STREAMING_MULTIPART
+// ---- http_multipart.c -------------------------------------------------------
+
+// If hm (head only, body not yet read; head_len bytes at the start of
+// recv_mbuf) is a multipart/form-data request with a Content-Length,
+// switches nc to streaming: sends MG_EV_HTTP_MULTIPART_REQUEST, removes the
+// head from recv_mbuf and returns 1. Returns 0 for any other request.
+int mg_http_multipart_begin(struct mg_connection *nc, struct http_message *hm,
+                            size_t head_len);
+// Consumes body bytes from recv_mbuf: PART_BEGIN/DATA/END events, then
+// MULTIPART_REQUEST_END. Returns 1 while the upload goes on, 0 when it has
+// ended (normally or not; the state is then freed).
+int mg_http_multipart_continue(struct mg_connection *nc);
+// Frees the stream, telling the handler (status < 0) if it was cut short.
+void mg_http_multipart_free(struct mg_connection *nc);
+#endif
+#endif  // MG_ENABLE_HTTP
