@@ -60,6 +60,12 @@ const char *mg_http_status_message(int code) {
   return code >= 500 ? "Server Error" : code >= 400 ? "Client Error" : "OK";
 }
 
+void mg_http_free_file_state(struct mg_http_file_state *fs) {
+  if (fs == NULL) return;
+  if (fs->fp != NULL) fclose(fs->fp);
+  memset(fs, 0, sizeof(*fs));
+}
+
 static void conn_free_proto_data(void *p) {
   struct mg_http_proto_data *pd = (struct mg_http_proto_data *) p;
   struct mg_http_endpoint *ep = pd->endpoints, *next;

@@ -20,12 +20,6 @@
 
 // ---- Streaming the body ----------------------------------------------------
 
-void mg_http_free_file_state(struct mg_http_file_state *fs) {
-  if (fs == NULL) return;
-  if (fs->fp != NULL) fclose(fs->fp);
-  memset(fs, 0, sizeof(*fs));
-}
-
 // Reads up to want bytes of fp straight into the free end of send_mbuf.
 // Returns the number of bytes read (short on EOF, error or no memory).
 static size_t file_read_piece(struct mg_connection *nc, FILE *fp, size_t want) {

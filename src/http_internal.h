@@ -64,6 +64,8 @@ struct mg_http_proto_data {
 
 // Returns the standard reason phrase for an HTTP status code.
 const char *mg_http_status_message(int code);
+// Closes the file being sent, if any.
+void mg_http_free_file_state(struct mg_http_file_state *fs);
 // Returns nc's HTTP state, creating it (NULL if out of memory).
 struct mg_http_proto_data *mg_http_get_proto_data(struct mg_connection *nc);
 // True if the comma-separated header value list hdr (may be NULL) has
@@ -233,8 +235,6 @@ int mg_http_path_open_inside(const char *root, const char *path,
 // Queues the next piece of the file being sent, if any room is left under
 // the high-water mark. Closes the file at its end.
 void mg_http_transfer_file_data(struct mg_connection *nc);
-// Closes the file being sent, if any.
-void mg_http_free_file_state(struct mg_http_file_state *fs);
 // Serves the regular file st that is open as fd (taken over); fd < 0: the
 // open failed with errno err (404 for ENOENT, else 403).
 void mg_http_serve_fd(struct mg_connection *nc, struct http_message *hm, int fd,
