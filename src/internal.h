@@ -202,3 +202,9 @@ int mg_http_multipart_continue(struct mg_connection *nc);
 void mg_http_multipart_free(struct mg_connection *nc);
 #endif
 #endif  // MG_ENABLE_HTTP
+
+// http_parse.c / http_header.c
+#if MG_ENABLE_HTTP
+// Returns the value of the hex digit c, or -1 if c is not one.
+int mg_http_hex_value(char c);
+#endif
