@@ -9,10 +9,10 @@ cd "$(dirname "$0")/.."
 out=${1:-.}
 
 # Public headers in dependency order: a header may use only those above it.
-HDRS="arch.h config.h str.h mbuf.h log.h util.h md5.h sha1.h uri.h net.h
-iface.h http.h"
+HDRS="arch.h config.h str.h mbuf.h log.h util.h base64.h md5.h sha1.h uri.h
+net.h iface.h http.h"
 # Sources in the same order; internal.h goes first into mongoose.c only.
-SRCS="str.c mbuf.c log.c util.c md5.c sha1.c uri.c net.c iface.c
+SRCS="str.c mbuf.c log.c util.c base64.c md5.c sha1.c uri.c net.c iface.c
 sock_common.c sock_select.c sock_poll.c sock_epoll.c http_parse.c http_header.c
 http_server.c http_static.c http_auth.c http_multipart.c http_client.c ws.c"
 
