@@ -19,6 +19,7 @@
 
 
 
+
 #ifndef MG_ARRAY_SIZE
 #define MG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif
@@ -36,6 +37,12 @@
 // An error code that is not an errno: the descriptor is too high for
 // select(). Socket ifaces return it from listen and set it in nc->err.
 #define MG_EFDSETSIZE 100001
+
+// base64.c
+// Appends the n slices in parts to mbuf as one padded base64 string, as if
+// they were contiguous (for "user:pass" without copying it together).
+void mg_mbuf_append_base64_parts(struct mbuf *mbuf, const struct mg_str *parts,
+                                 size_t n);
 
 // net.c
 // Dispatches ev to handler (NULL: the protocol handler if set, else the
@@ -115,6 +122,11 @@ int mg_sa_equal(const union socket_address *a, const union socket_address *b);
 
 #if MG_ENABLE_HTTP
 
+// ---- http_parse.c, http_header.c --------------------------------------------
+
+// Returns the value of the hex digit c, or -1 if c is not one.
+int mg_http_hex_value(char c);
+
 // ---- http_conn.c ------------------------------------------------------------
 
 // A registered endpoint (a list hangs off the listener's proto data).
@@ -164,6 +176,8 @@ struct mg_http_proto_data {
 
 // Returns the standard reason phrase for an HTTP status code.
 const char *mg_http_status_message(int code);
+// Closes the file being sent, if any.
+void mg_http_free_file_state(struct mg_http_file_state *fs);
 // Returns nc's HTTP state, creating it (NULL if out of memory).
 struct mg_http_proto_data *mg_http_get_proto_data(struct mg_connection *nc);
 // True if the comma-separated header value list hdr (may be NULL) has
@@ -333,8 +347,6 @@ int mg_http_path_open_inside(const char *root, const char *path,
 // Queues the next piece of the file being sent, if any room is left under
 // the high-water mark. Closes the file at its end.
 void mg_http_transfer_file_data(struct mg_connection *nc);
-// Closes the file being sent, if any.
-void mg_http_free_file_state(struct mg_http_file_state *fs);
 // Serves the regular file st that is open as fd (taken over); fd < 0: the
 // open failed with errno err (404 for ENOENT, else 403).
 void mg_http_serve_fd(struct mg_connection *nc, struct http_message *hm, int fd,
@@ -824,294 +836,6 @@ const char *mg_skip(const char *s, const char *end, const char *delims,
   return s;
 }
 
-static const char util_b64_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-// Encodes n (1..3) bytes of in as four base64 characters, padding with '='.
-static void util_b64_quantum(const unsigned char *in, int n, char out[4]) {
-  unsigned long v = (unsigned long) in[0] << 16;
-  if (n > 1) v |= (unsigned long) in[1] << 8;
-  if (n > 2) v |= in[2];
-  out[0] = util_b64_alphabet[(v >> 18) & 63];
-  out[1] = util_b64_alphabet[(v >> 12) & 63];
-  out[2] = n > 1 ? util_b64_alphabet[(v >> 6) & 63] : '=';
-  out[3] = n > 2 ? util_b64_alphabet[v & 63] : '=';
-}
-
-void mg_base64_encode(const unsigned char *src, int src_len, char *dst) {
-  int i;
-  for (i = 0; i < src_len; i += 3) {
-    util_b64_quantum(src + i, src_len - i < 3 ? src_len - i : 3, dst);
-    dst += 4;
-  }
-  *dst = '\0';
-}
-
-// Returns the 6-bit value of a base64 character, 64 for '=', -1 otherwise.
-static int util_b64_value(unsigned char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return c == '=' ? 64 : -1;
-}
-
-// Decodes one 4-character quantum into dst. Returns the number of bytes
-// written (1..3), or -1 if the quantum is not valid base64.
-static int util_b64_decode_quantum(const unsigned char *s, char *dst) {
-  int a = util_b64_value(s[0]), b = util_b64_value(s[1]);
-  int c = util_b64_value(s[2]), d = util_b64_value(s[3]);
-  if (a < 0 || b < 0 || c < 0 || d < 0 || a == 64 || b == 64) return -1;
-  if (c == 64 && d != 64) return -1;  // "xx=x" is not valid padding
-  dst[0] = (char) ((a << 2) | (b >> 4));
-  if (c == 64) return 1;
-  dst[1] = (char) (((b & 15) << 4) | (c >> 2));
-  if (d == 64) return 2;
-  dst[2] = (char) (((c & 3) << 6) | d);
-  return 3;
-}
-
-int mg_base64_decode(const unsigned char *s, int len, char *dst) {
-  int consumed = 0, n;
-  while (len - consumed >= 4) {
-    if ((n = util_b64_decode_quantum(s + consumed, dst)) < 0) break;
-    consumed += 4;
-    dst += n;
-    if (n < 3) break;  // Padding ends the data.
-  }
-  *dst = '\0';
-  return consumed;
-}
-
-// Streaming base64 into an mbuf: up to two bytes wait for their quantum.
-struct util_b64_stream {
-  struct mbuf *mb;
-  unsigned char chunk[3];
-  int n;
-};
-
-static void util_b64_update(struct util_b64_stream *st, const void *data,
-                            size_t len) {
-  const unsigned char *p = (const unsigned char *) data;
-  char out[4];
-  size_t i;
-  for (i = 0; i < len; i++) {
-    st->chunk[st->n++] = p[i];
-    if (st->n == 3) {
-      util_b64_quantum(st->chunk, 3, out);
-      mbuf_append(st->mb, out, sizeof(out));
-      st->n = 0;
-    }
-  }
-}
-
-static void util_b64_finish(struct util_b64_stream *st) {
-  char out[4];
-  if (st->n == 0) return;
-  util_b64_quantum(st->chunk, st->n, out);
-  mbuf_append(st->mb, out, sizeof(out));
-  st->n = 0;
-}
-
-void mg_mbuf_append_base64_putc(char ch, void *user_data) {
-  mbuf_append((struct mbuf *) user_data, &ch, 1);
-}
-
-void mg_mbuf_append_base64(struct mbuf *mbuf, const void *data, size_t len) {
-  struct util_b64_stream st;
-  st.mb = mbuf;
-  st.n = 0;
-  util_b64_update(&st, data, len);
-  util_b64_finish(&st);
-}
-
-void mg_basic_auth_header(const struct mg_str user, const struct mg_str pass,
-                          struct mbuf *buf) {
-  static const char prefix[] = "Authorization: Basic ";
-  struct util_b64_stream st;
-  st.mb = buf;
-  st.n = 0;
-  mbuf_append(buf, prefix, sizeof(prefix) - 1);
-  util_b64_update(&st, user.p, user.len);
-  // RFC 7617 always has the colon; a NULL password (6.x: a bare token)
-  // encodes the user part alone.
-  if (pass.p != NULL) {
-    util_b64_update(&st, ":", 1);
-    util_b64_update(&st, pass.p, pass.len);
-  }
-  util_b64_finish(&st);
-  mbuf_append(buf, "\r\n", 2);
-}
-
-// Returns the value of a hex digit, or -1.
-static int util_hex_value(int c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-int mg_url_decode(const char *src, int src_len, char *dst, int dst_len,
-                  int is_form_url_encoded) {
-  int i, j, hi, lo;
-  if (src_len < 0 || dst == NULL || dst_len <= 0) return -1;
-  for (i = j = 0; i < src_len; i++, j++) {
-    if (j >= dst_len - 1) break;  // Keep room for the NUL.
-    if (src[i] == '%') {
-      if (src_len - i < 3) break;  // Truncated escape.
-      hi = util_hex_value((unsigned char) src[i + 1]);
-      lo = util_hex_value((unsigned char) src[i + 2]);
-      if (hi < 0 || lo < 0) break;
-      dst[j] = (char) ((hi << 4) | lo);
-      i += 2;
-    } else if (is_form_url_encoded && src[i] == '+') {
-      dst[j] = ' ';
-    } else {
-      dst[j] = src[i];
-    }
-  }
-  dst[j] = '\0';
-  return i < src_len ? -1 : j;
-}
-
-static int util_url_is_safe(unsigned char c, const struct mg_str safe) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-      (c >= '0' && c <= '9')) {
-    return 1;
-  }
-  return mg_strchr(safe, c) != NULL;
-}
-
-struct mg_str mg_url_encode_opt(const struct mg_str src,
-                                const struct mg_str safe, unsigned int flags) {
-  const char *hex = (flags & MG_URL_ENCODE_F_UPPERCASE_HEX)
-                        ? "0123456789ABCDEF"
-                        : "0123456789abcdef";
-  int plus = (flags & MG_URL_ENCODE_F_SPACE_AS_PLUS) != 0;
-  size_t i, n = 0;
-  char *out;
-  // Measure first, so the result is allocated exactly once.
-  for (i = 0; i < src.len; i++) {
-    unsigned char c = (unsigned char) src.p[i];
-    n += util_url_is_safe(c, safe) || (plus && c == ' ') ? 1 : 3;
-  }
-  if ((out = (char *) MG_MALLOC(n + 1)) == NULL) return mg_mk_str_n(NULL, 0);
-  for (i = n = 0; i < src.len; i++) {
-    unsigned char c = (unsigned char) src.p[i];
-    if (util_url_is_safe(c, safe)) {
-      out[n++] = (char) c;
-    } else if (plus && c == ' ') {
-      out[n++] = '+';
-    } else {
-      out[n++] = '%';
-      out[n++] = hex[c >> 4];
-      out[n++] = hex[c & 15];
-    }
-  }
-  out[n] = '\0';
-  return mg_mk_str_n(out, n);
-}
-
-struct mg_str mg_url_encode(const struct mg_str src) {
-  return mg_url_encode_opt(src, mg_mk_str("._-$,;~()/"), 0);
-}
-
-// Formats sa into out (large enough for any address). Returns 0 on success.
-static int util_format_addr(const union socket_address *sa, char *out,
-                            size_t out_len, int flags) {
-  int v6 = sa->sa.sa_family == AF_INET6, port;
-  const void *addr = v6 ? (const void *) &sa->sin6.sin6_addr
-                        : (const void *) &sa->sin.sin_addr;
-  char ip[INET6_ADDRSTRLEN];
-  if (sa->sa.sa_family != AF_INET && !v6) return -1;
-  port = ntohs(v6 ? sa->sin6.sin6_port : sa->sin.sin_port);
-  ip[0] = '\0';
-  if ((flags & MG_SOCK_STRINGIFY_IP) &&
-      inet_ntop(sa->sa.sa_family, addr, ip, sizeof(ip)) == NULL) {
-    return -1;
-  }
-  if (!(flags & MG_SOCK_STRINGIFY_PORT)) {
-    snprintf(out, out_len, "%s", ip);
-  } else if (!(flags & MG_SOCK_STRINGIFY_IP)) {
-    snprintf(out, out_len, "%d", port);
-  } else if (v6) {
-    snprintf(out, out_len, "[%s]:%d", ip, port);
-  } else {
-    snprintf(out, out_len, "%s:%d", ip, port);
-  }
-  return 0;
-}
-
-int mg_sock_addr_to_str(const union socket_address *sa, char *buf, size_t len,
-                        int flags) {
-  char tmp[INET6_ADDRSTRLEN + 16];
-  size_t n;
-  if (buf == NULL || len == 0) return 0;
-  buf[0] = '\0';
-  if (sa == NULL || util_format_addr(sa, tmp, sizeof(tmp), flags) != 0) {
-    return 0;
-  }
-  n = strlen(tmp);
-  if (n >= len) n = len - 1;  // Truncate, always NUL-terminated.
-  memcpy(buf, tmp, n);
-  buf[n] = '\0';
-  return (int) n;
-}
-
-// Parses a decimal number of 1..3 digits, at most max, from s. Returns the
-// number of bytes used, 0 if there is no valid number.
-static size_t util_parse_small_num(struct mg_str s, unsigned max,
-                                   unsigned *out) {
-  size_t i;
-  *out = 0;
-  for (i = 0; i < s.len && i < 4 && s.p[i] >= '0' && s.p[i] <= '9'; i++) {
-    *out = *out * 10 + (unsigned) (s.p[i] - '0');
-  }
-  return (i == 0 || i > 3 || *out > max) ? 0 : i;
-}
-
-// Parses "a.b.c.d" or "a.b.c.d/nn" (the whole slice). Returns 0 on success.
-static int util_parse_net(struct mg_str s, uint32_t *net, uint32_t *mask) {
-  unsigned v, bits = 32;
-  size_t n;
-  int i;
-  *net = 0;
-  for (i = 0; i < 4; i++) {
-    if ((n = util_parse_small_num(s, 255, &v)) == 0) return -1;
-    *net = (*net << 8) | v;
-    s.p += n, s.len -= n;
-    if (i < 3 && (s.len == 0 || s.p[0] != '.')) return -1;
-    if (i < 3) s.p++, s.len--;
-  }
-  if (s.len > 0 && s.p[0] == '/') {
-    s.p++, s.len--;
-    if ((n = util_parse_small_num(s, 32, &bits)) == 0) return -1;
-    s.p += n, s.len -= n;
-  }
-  if (s.len != 0) return -1;
-  // A shift by 32 is undefined, so /0 is special.
-  *mask = bits == 0 ? 0 : 0xffffffffU << (32 - bits);
-  *net &= *mask;
-  return 0;
-}
-
-int mg_check_ip_acl(const char *acl, uint32_t remote_ip) {
-  struct mg_str entry, addr;
-  uint32_t net, mask;
-  int allowed;
-  if (acl == NULL || *acl == '\0') return 1;
-  allowed = 0;  // An ACL denies whatever it does not allow.
-  while ((acl = mg_next_comma_list_entry(acl, &entry, NULL)) != NULL) {
-    entry = mg_strstrip(entry);
-    if (entry.len < 1 || (entry.p[0] != '+' && entry.p[0] != '-')) return -1;
-    addr = mg_mk_str_n(entry.p + 1, entry.len - 1);
-    if (util_parse_net(addr, &net, &mask) != 0) return -1;
-    if ((remote_ip & mask) == net) allowed = entry.p[0] == '+';
-  }
-  return allowed;
-}
-
 // Formats one hexdump line for n (1..16) bytes at offset. Returns its length.
 static int util_hexdump_line(const unsigned char *p, int n, int offset,
                              char line[80]) {
@@ -1199,6 +923,122 @@ void *mg_start_thread(void *(*thread_func)(void *), void *thread_func_param) {
   return rc == 0 ? (void *) (uintptr_t) tid : NULL;
 }
 #endif
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/base64.c"
+#endif
+
+// Base64 (RFC 4648 section 4: the standard alphabet, '=' padding).
+
+static const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+// Encodes n (1..3) bytes of in as four base64 characters, padding with '='.
+static void b64_quantum(const unsigned char *in, int n, char out[4]) {
+  unsigned long v = (unsigned long) in[0] << 16;
+  if (n > 1) v |= (unsigned long) in[1] << 8;
+  if (n > 2) v |= in[2];
+  out[0] = b64_alphabet[(v >> 18) & 63];
+  out[1] = b64_alphabet[(v >> 12) & 63];
+  out[2] = n > 1 ? b64_alphabet[(v >> 6) & 63] : '=';
+  out[3] = n > 2 ? b64_alphabet[v & 63] : '=';
+}
+
+void mg_base64_encode(const unsigned char *src, int src_len, char *dst) {
+  int i;
+  for (i = 0; i < src_len; i += 3) {
+    b64_quantum(src + i, src_len - i < 3 ? src_len - i : 3, dst);
+    dst += 4;
+  }
+  *dst = '\0';
+}
+
+// Returns the 6-bit value of a base64 character, 64 for '=', -1 otherwise.
+static int b64_value(unsigned char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return c == '=' ? 64 : -1;
+}
+
+// Decodes one 4-character quantum into dst. Returns the number of bytes
+// written (1..3), or -1 if the quantum is not valid base64.
+static int b64_decode_quantum(const unsigned char *s, char *dst) {
+  int a = b64_value(s[0]), b = b64_value(s[1]);
+  int c = b64_value(s[2]), d = b64_value(s[3]);
+  if (a < 0 || b < 0 || c < 0 || d < 0 || a == 64 || b == 64) return -1;
+  if (c == 64 && d != 64) return -1;  // "xx=x" is not valid padding
+  dst[0] = (char) ((a << 2) | (b >> 4));
+  if (c == 64) return 1;
+  dst[1] = (char) (((b & 15) << 4) | (c >> 2));
+  if (d == 64) return 2;
+  dst[2] = (char) (((c & 3) << 6) | d);
+  return 3;
+}
+
+int mg_base64_decode(const unsigned char *s, int len, char *dst) {
+  int consumed = 0, n;
+  while (len - consumed >= 4) {
+    if ((n = b64_decode_quantum(s + consumed, dst)) < 0) break;
+    consumed += 4;
+    dst += n;
+    if (n < 3) break;  // Padding ends the data.
+  }
+  *dst = '\0';
+  return consumed;
+}
+
+// Streaming base64 into an mbuf: up to two bytes wait for their quantum.
+struct b64_stream {
+  struct mbuf *mb;
+  unsigned char chunk[3];
+  int n;
+};
+
+static void b64_update(struct b64_stream *st, const void *data, size_t len) {
+  const unsigned char *p = (const unsigned char *) data;
+  char out[4];
+  size_t i;
+  for (i = 0; i < len; i++) {
+    st->chunk[st->n++] = p[i];
+    if (st->n == 3) {
+      b64_quantum(st->chunk, 3, out);
+      mbuf_append(st->mb, out, sizeof(out));
+      st->n = 0;
+    }
+  }
+}
+
+static void b64_finish(struct b64_stream *st) {
+  char out[4];
+  if (st->n == 0) return;
+  b64_quantum(st->chunk, st->n, out);
+  mbuf_append(st->mb, out, sizeof(out));
+  st->n = 0;
+}
+
+void mg_mbuf_append_base64_putc(char ch, void *user_data) {
+  mbuf_append((struct mbuf *) user_data, &ch, 1);
+}
+
+void mg_mbuf_append_base64(struct mbuf *mbuf, const void *data, size_t len) {
+  struct b64_stream st;
+  st.mb = mbuf;
+  st.n = 0;
+  b64_update(&st, data, len);
+  b64_finish(&st);
+}
+
+void mg_mbuf_append_base64_parts(struct mbuf *mbuf, const struct mg_str *parts,
+                                 size_t n) {
+  struct b64_stream st;
+  size_t i;
+  st.mb = mbuf;
+  st.n = 0;
+  for (i = 0; i < n; i++) b64_update(&st, parts[i].p, parts[i].len);
+  b64_finish(&st);
+}
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/md5.c"
 #endif
@@ -1453,14 +1293,6 @@ void mg_hash_sha1_v(size_t num_msgs, const uint8_t *msgs[],
 #line 1 "src/uri.c"
 #endif
 
-// A local slice constructor, so that this module needs no code from str.c.
-static struct mg_str uri_slice(const char *p, size_t len) {
-  struct mg_str s;
-  s.p = p;
-  s.len = len;
-  return s;
-}
-
 // Returns the index of the first byte of s[from, len) that is in set, or len.
 // The URI slice is not NUL-terminated, so strcspn() cannot be used; a NUL
 // byte in s is checked apart because strchr() finds the set's terminator.
@@ -1507,16 +1339,16 @@ static int uri_parse_authority(const char *s, size_t len, struct mg_str *ui,
     if (s[i] == '@') at = i;
   }
   h = at < len ? at + 1 : 0;
-  if (at < len) *ui = uri_slice(s, at);
+  if (at < len) *ui = mg_mk_str_n(s, at);
   if (h < len && s[h] == '[') {
     i = uri_find_any(s, h + 1, len, "[]");
     if (i == len || s[i] != ']') return -1;  // Unterminated IPv6 literal.
-    *host = uri_slice(s + h + 1, i - h - 1);
+    *host = mg_mk_str_n(s + h + 1, i - h - 1);
     i++;
     if (i < len && s[i] != ':') return -1;  // Junk after "]".
   } else {
     i = uri_find_any(s, h, len, ":");
-    *host = uri_slice(s + h, i - h);
+    *host = mg_mk_str_n(s + h, i - h);
   }
   if (i >= len) return 0;
   return uri_parse_port(s + i + 1, len - i - 1, port);
@@ -1543,14 +1375,14 @@ int mg_parse_uri(const struct mg_str uri, struct mg_str *scheme,
     i = end;
   }
   end = uri_find_any(s, i, len, "?#");
-  if (end > i) pth = uri_slice(s + i, end - i);
+  if (end > i) pth = mg_mk_str_n(s + i, end - i);
   i = end;
   if (i < len && s[i] == '?') {
     end = uri_find_any(s, i + 1, len, "#");
-    qry = uri_slice(s + i + 1, end - i - 1);
+    qry = mg_mk_str_n(s + i + 1, end - i - 1);
     i = end;
   }
-  if (i < len) frg = uri_slice(s + i + 1, len - i - 1);
+  if (i < len) frg = mg_mk_str_n(s + i + 1, len - i - 1);
 
   if (scheme != NULL) *scheme = sch;
   if (user_info != NULL) *user_info = ui;
@@ -1602,7 +1434,7 @@ static char *uri_put_path(char *d, const struct mg_str *path, int authority,
   if (authority && path->p[0] != '/' && !normalize) *d++ = '/';
   memcpy(d, path->p, n);
   if (!normalize) return d + n;
-  in = uri_slice(d, n);
+  in = mg_mk_str_n(d, n);
   out = in;
   if (!mg_normalize_uri_path(&in, &out)) return NULL;
   return d + out.len;
@@ -1676,6 +1508,79 @@ int mg_normalize_uri_path(const struct mg_str *in, struct mg_str *out) {
   }
   out->len = w;
   return 1;
+}
+
+// Returns the value of a hex digit, or -1.
+static int uri_hex_value(int c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+int mg_url_decode(const char *src, int src_len, char *dst, int dst_len,
+                  int is_form_url_encoded) {
+  int i, j, hi, lo;
+  if (src_len < 0 || dst == NULL || dst_len <= 0) return -1;
+  for (i = j = 0; i < src_len; i++, j++) {
+    if (j >= dst_len - 1) break;  // Keep room for the NUL.
+    if (src[i] == '%') {
+      if (src_len - i < 3) break;  // Truncated escape.
+      hi = uri_hex_value((unsigned char) src[i + 1]);
+      lo = uri_hex_value((unsigned char) src[i + 2]);
+      if (hi < 0 || lo < 0) break;
+      dst[j] = (char) ((hi << 4) | lo);
+      i += 2;
+    } else if (is_form_url_encoded && src[i] == '+') {
+      dst[j] = ' ';
+    } else {
+      dst[j] = src[i];
+    }
+  }
+  dst[j] = '\0';
+  return i < src_len ? -1 : j;
+}
+
+static int uri_is_url_safe(unsigned char c, const struct mg_str safe) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+      (c >= '0' && c <= '9')) {
+    return 1;
+  }
+  return mg_strchr(safe, c) != NULL;
+}
+
+struct mg_str mg_url_encode_opt(const struct mg_str src,
+                                const struct mg_str safe, unsigned int flags) {
+  const char *hex = (flags & MG_URL_ENCODE_F_UPPERCASE_HEX)
+                        ? "0123456789ABCDEF"
+                        : "0123456789abcdef";
+  int plus = (flags & MG_URL_ENCODE_F_SPACE_AS_PLUS) != 0;
+  size_t i, n = 0;
+  char *out;
+  // Measure first, so the result is allocated exactly once.
+  for (i = 0; i < src.len; i++) {
+    unsigned char c = (unsigned char) src.p[i];
+    n += uri_is_url_safe(c, safe) || (plus && c == ' ') ? 1 : 3;
+  }
+  if ((out = (char *) MG_MALLOC(n + 1)) == NULL) return mg_mk_str_n(NULL, 0);
+  for (i = n = 0; i < src.len; i++) {
+    unsigned char c = (unsigned char) src.p[i];
+    if (uri_is_url_safe(c, safe)) {
+      out[n++] = (char) c;
+    } else if (plus && c == ' ') {
+      out[n++] = '+';
+    } else {
+      out[n++] = '%';
+      out[n++] = hex[c >> 4];
+      out[n++] = hex[c & 15];
+    }
+  }
+  out[n] = '\0';
+  return mg_mk_str_n(out, n);
+}
+
+struct mg_str mg_url_encode(const struct mg_str src) {
+  return mg_url_encode_opt(src, mg_mk_str("._-$,;~()/"), 0);
 }
 
 // Parses "1*5DIGIT" up to the end of s into *port (0-65535).
@@ -1796,6 +1701,101 @@ int mg_parse_address(const char *str, union socket_address *sa, int *proto,
   // Leave no half-filled address behind for a caller that ignores rc.
   if (rc < 0) memset(sa, 0, sizeof(*sa));
   return rc;
+}
+
+// Formats sa into out (large enough for any address). Returns 0 on success.
+static int addr_format(const union socket_address *sa, char *out,
+                       size_t out_len, int flags) {
+  int v6 = sa->sa.sa_family == AF_INET6, port;
+  const void *addr = v6 ? (const void *) &sa->sin6.sin6_addr
+                        : (const void *) &sa->sin.sin_addr;
+  char ip[INET6_ADDRSTRLEN];
+  if (sa->sa.sa_family != AF_INET && !v6) return -1;
+  port = ntohs(v6 ? sa->sin6.sin6_port : sa->sin.sin_port);
+  ip[0] = '\0';
+  if ((flags & MG_SOCK_STRINGIFY_IP) &&
+      inet_ntop(sa->sa.sa_family, addr, ip, sizeof(ip)) == NULL) {
+    return -1;
+  }
+  if (!(flags & MG_SOCK_STRINGIFY_PORT)) {
+    snprintf(out, out_len, "%s", ip);
+  } else if (!(flags & MG_SOCK_STRINGIFY_IP)) {
+    snprintf(out, out_len, "%d", port);
+  } else if (v6) {
+    snprintf(out, out_len, "[%s]:%d", ip, port);
+  } else {
+    snprintf(out, out_len, "%s:%d", ip, port);
+  }
+  return 0;
+}
+
+int mg_sock_addr_to_str(const union socket_address *sa, char *buf, size_t len,
+                        int flags) {
+  char tmp[INET6_ADDRSTRLEN + 16];
+  size_t n;
+  if (buf == NULL || len == 0) return 0;
+  buf[0] = '\0';
+  if (sa == NULL || addr_format(sa, tmp, sizeof(tmp), flags) != 0) {
+    return 0;
+  }
+  n = strlen(tmp);
+  if (n >= len) n = len - 1;  // Truncate, always NUL-terminated.
+  memcpy(buf, tmp, n);
+  buf[n] = '\0';
+  return (int) n;
+}
+
+// Parses a decimal number of 1..3 digits, at most max, from s. Returns the
+// number of bytes used, 0 if there is no valid number.
+static size_t addr_parse_small_num(struct mg_str s, unsigned max,
+                                   unsigned *out) {
+  size_t i;
+  *out = 0;
+  for (i = 0; i < s.len && i < 4 && s.p[i] >= '0' && s.p[i] <= '9'; i++) {
+    *out = *out * 10 + (unsigned) (s.p[i] - '0');
+  }
+  return (i == 0 || i > 3 || *out > max) ? 0 : i;
+}
+
+// Parses "a.b.c.d" or "a.b.c.d/nn" (the whole slice). Returns 0 on success.
+static int addr_parse_net(struct mg_str s, uint32_t *net, uint32_t *mask) {
+  unsigned v, bits = 32;
+  size_t n;
+  int i;
+  *net = 0;
+  for (i = 0; i < 4; i++) {
+    if ((n = addr_parse_small_num(s, 255, &v)) == 0) return -1;
+    *net = (*net << 8) | v;
+    s.p += n, s.len -= n;
+    if (i < 3 && (s.len == 0 || s.p[0] != '.')) return -1;
+    if (i < 3) s.p++, s.len--;
+  }
+  if (s.len > 0 && s.p[0] == '/') {
+    s.p++, s.len--;
+    if ((n = addr_parse_small_num(s, 32, &bits)) == 0) return -1;
+    s.p += n, s.len -= n;
+  }
+  if (s.len != 0) return -1;
+  // A shift by 32 is undefined, so /0 is special.
+  *mask = bits == 0 ? 0 : 0xffffffffU << (32 - bits);
+  *net &= *mask;
+  return 0;
+}
+
+int mg_check_ip_acl(const char *acl, uint32_t remote_ip) {
+  struct mg_str entry, addr;
+  uint32_t net, mask;
+  int allowed;
+  if (acl == NULL || *acl == '\0') return 1;
+  allowed = 0;  // An ACL denies whatever it does not allow.
+  while ((acl = mg_next_comma_list_entry(acl, &entry, NULL)) != NULL) {
+    entry = mg_strstrip(entry);
+    if (entry.len < 1 || (entry.p[0] != '+' && entry.p[0] != '-')) return -1;
+    addr = mg_mk_str_n(entry.p + 1, entry.len - 1);
+    if (addr_parse_net(addr, &net, &mask) != 0) return -1;
+    if ((remote_ip & mask) == net) allowed = entry.p[0] == '+';
+  }
+  return allowed;
 }
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/net.c"
@@ -3360,35 +3360,35 @@ const struct mg_iface_vtable mg_epoll_iface_vtable = {
 #endif
 
 // HTTP/1.1 message parsing (RFC 9110, RFC 9112): the request/status line,
-// the header block, message framing (Content-Length, Transfer-Encoding),
-// chunked bodies, and helpers that read header parameters, Basic
-// credentials and form variables. Everything here is pure: no allocation
-// except in mg_http_parse_header2(), no I/O, results point into the input.
+// the header block, message framing (Content-Length, Transfer-Encoding) and
+// chunked bodies. Everything here is pure: no allocation, no I/O, results
+// point into the input. The helpers that read header fields once a message
+// is parsed are in http_header.c.
 
 #if MG_ENABLE_HTTP
 
 // Character classes, one bit each, indexed by byte value.
-#define HTTP_P_TCHAR 1  // token character (RFC 9110 5.6.2 tchar)
-#define HTTP_P_FIELD 2  // field value byte: HT, SP, VCHAR, obs-text
-#define HTTP_P_TARGET 4 // request-target byte: VCHAR, obs-text
+#define HTTP_P_TCHAR 1   // token character (RFC 9110 5.6.2 tchar)
+#define HTTP_P_FIELD 2   // field value byte: HT, SP, VCHAR, obs-text
+#define HTTP_P_TARGET 4  // request-target byte: VCHAR, obs-text
 
 static const unsigned char s_http_chars[256] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, // 00
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // 10
-    2, 7, 6, 7, 7, 7, 7, 7, 6, 6, 7, 7, 6, 7, 7, 6, // 20
-    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 6, 6, 6, 6, 6, // 30
-    6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, // 40
-    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 6, 6, 7, 7, // 50
-    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, // 60
-    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 7, 6, 7, 0, // 70
-    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, // 80
-    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, // 90
-    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, // a0
-    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, // b0
-    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, // c0
-    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, // d0
-    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, // e0
-    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, // f0
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0,  // 00
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  // 10
+    2, 7, 6, 7, 7, 7, 7, 7, 6, 6, 7, 7, 6, 7, 7, 6,  // 20
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 6, 6, 6, 6, 6,  // 30
+    6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,  // 40
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 6, 6, 7, 7,  // 50
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,  // 60
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 7, 6, 7, 0,  // 70
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,  // 80
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,  // 90
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,  // a0
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,  // b0
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,  // c0
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,  // d0
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,  // e0
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,  // f0
 };
 
 // Transfer codings we know (RFC 9112 7, with the x- aliases of 7.2). Any
@@ -3400,34 +3400,35 @@ static const char *const s_http_codings[] = {
 // The largest Content-Length accepted: SIZE_MAX / 2 (2^63 - 1 on 64-bit
 // systems), so that head + body lengths never wrap and (size_t) -1 stays
 // free to mean "unknown length".
-#define HTTP_P_MAX_BODY (((size_t)-1) / 2)
+#define HTTP_P_MAX_BODY (((size_t) -1) / 2)
 
 // State of one mg_http_parse() call.
 struct http_parser {
-  const char *s;           // Input
-  size_t n;                // Bytes looked at: min(n, head size limit)
-  size_t pos;              // Start of the next line
-  struct http_message *hm; // Output
-  int is_req;              // Parsing a request, not a response
-  int status;              // Status code answering an error
-  int num_headers;         // Headers stored so far
+  const char *s;            // Input
+  size_t n;                 // Bytes looked at: min(n, head size limit)
+  size_t pos;               // Start of the next line
+  struct http_message *hm;  // Output
+  int is_req;               // Parsing a request, not a response
+  int status;               // Status code answering an error
+  int num_headers;          // Headers stored so far
 };
 
 static int http_is(unsigned char c, int cls) {
   return (s_http_chars[c] & cls) != 0;
 }
 
-static int http_is_digit(char c) { return c >= '0' && c <= '9'; }
+static int http_is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
-static int http_is_ws(char c) { return c == ' ' || c == '\t'; }
+static int http_is_ws(char c) {
+  return c == ' ' || c == '\t';
+}
 
-static int http_hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
+int mg_http_hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
 
@@ -3452,17 +3453,13 @@ static int http_find_line(const char *s, size_t n, size_t pos, int lf_ok,
   size_t i;
   for (i = pos; i < n; i++) {
     if (s[i] == '\n') {
-      if (!lf_ok)
-        return -1;
+      if (!lf_ok) return -1;
       *end = i, *next = i + 1;
       return 1;
     }
-    if (s[i] != '\r')
-      continue;
-    if (i + 1 >= n)
-      break;
-    if (s[i + 1] != '\n')
-      return -1;
+    if (s[i] != '\r') continue;
+    if (i + 1 >= n) break;
+    if (s[i + 1] != '\n') return -1;
     *end = i, *next = i + 2;
     return 1;
   }
@@ -3474,8 +3471,7 @@ static int http_find_line(const char *s, size_t n, size_t pos, int lf_ok,
 // 505 for a well-formed "HTTP/" DIGIT ["." DIGIT] (HTTP/2, HTTP/2.0, HTTP/3,
 // HTTP/0.9), 400 for anything else; 0 for a supported version.
 static int http_version_status(struct mg_str v) {
-  if (http_eq(v, "HTTP/1.1") || http_eq(v, "HTTP/1.0"))
-    return 0;
+  if (http_eq(v, "HTTP/1.1") || http_eq(v, "HTTP/1.0")) return 0;
   if (v.len >= 6 && memcmp(v.p, "HTTP/", 5) == 0 && http_is_digit(v.p[5]) &&
       (v.len == 6 || (v.len == 8 && v.p[6] == '.' && http_is_digit(v.p[7])))) {
     return 505;
@@ -3492,8 +3488,7 @@ static int http_is_alpha(char c) {
 static int http_is_absolute_form(struct mg_str t) {
   size_t i = 1;
   char c;
-  if (!http_is_alpha(t.p[0]))
-    return 0;
+  if (!http_is_alpha(t.p[0])) return 0;
   for (; i < t.len; i++) {
     c = t.p[i];
     if (!http_is_alpha(c) && !http_is_digit(c) && c != '+' && c != '-' &&
@@ -3501,8 +3496,7 @@ static int http_is_absolute_form(struct mg_str t) {
       break;
     }
   }
-  if (t.len - i < 4 || memcmp(t.p + i, "://", 3) != 0)
-    return 0;
+  if (t.len - i < 4 || memcmp(t.p + i, "://", 3) != 0) return 0;
   c = t.p[i + 3];
   return c != '/' && c != '?' && c != '#';
 }
@@ -3514,37 +3508,31 @@ static int http_is_authority_form(struct mg_str t) {
     if (t.p[i] == '/' || t.p[i] == '?' || t.p[i] == '#' || t.p[i] == '@') {
       return 0;
     }
-    if (t.p[i] == ':')
-      colon = i;
+    if (t.p[i] == ':') colon = i;
   }
-  if (colon == 0 || colon + 1 == t.len)
-    return 0;
+  if (colon == 0 || colon + 1 == t.len) return 0;
   for (i = colon + 1; i < t.len; i++) {
-    if (!http_is_digit(t.p[i]))
-      return 0;
+    if (!http_is_digit(t.p[i])) return 0;
   }
   return 1;
 }
 
 // Checks the request-target form against the method (RFC 9112 3.2).
 static int http_target_ok(struct mg_str method, struct mg_str t) {
-  if (http_eq(method, "CONNECT"))
-    return http_is_authority_form(t);
-  if (t.p[0] == '/')
-    return 1;
-  if (t.len == 1 && t.p[0] == '*')
-    return http_eq(method, "OPTIONS");
+  if (http_eq(method, "CONNECT")) return http_is_authority_form(t);
+  if (t.p[0] == '/') return 1;
+  if (t.len == 1 && t.p[0] == '*') return http_eq(method, "OPTIONS");
   return http_is_absolute_form(t);
 }
 
 // Sets uri and query_string from the target, split at the first '?'.
 static void http_set_uri(struct http_message *hm, struct mg_str t) {
-  const char *q = (const char *)memchr(t.p, '?', t.len);
+  const char *q = (const char *) memchr(t.p, '?', t.len);
   hm->uri = t;
   if (q == NULL) {
     hm->query_string = mg_mk_str_n(t.p + t.len, 0);
   } else {
-    hm->uri.len = (size_t)(q - t.p);
+    hm->uri.len = (size_t) (q - t.p);
     hm->query_string = mg_mk_str_n(q + 1, t.len - hm->uri.len - 1);
   }
 }
@@ -3555,22 +3543,16 @@ static int http_parse_request_line(struct http_parser *p, size_t b, size_t e) {
   size_t i = b, t;
   struct mg_str target;
   int st;
-  while (i < e && http_is((unsigned char)s[i], HTTP_P_TCHAR))
-    i++;
-  if (i == b || i >= e || s[i] != ' ')
-    return http_fail(p, 400);
+  while (i < e && http_is((unsigned char) s[i], HTTP_P_TCHAR)) i++;
+  if (i == b || i >= e || s[i] != ' ') return http_fail(p, 400);
   p->hm->method = mg_mk_str_n(s + b, i - b);
   t = ++i;
-  while (i < e && http_is((unsigned char)s[i], HTTP_P_TARGET))
-    i++;
-  if (i == t || i >= e || s[i] != ' ')
-    return http_fail(p, 400);
+  while (i < e && http_is((unsigned char) s[i], HTTP_P_TARGET)) i++;
+  if (i == t || i >= e || s[i] != ' ') return http_fail(p, 400);
   target = mg_mk_str_n(s + t, i - t);
   p->hm->proto = mg_mk_str_n(s + i + 1, e - i - 1);
-  if ((st = http_version_status(p->hm->proto)) != 0)
-    return http_fail(p, st);
-  if (!http_target_ok(p->hm->method, target))
-    return http_fail(p, 400);
+  if ((st = http_version_status(p->hm->proto)) != 0) return http_fail(p, st);
+  if (!http_target_ok(p->hm->method, target)) return http_fail(p, 400);
   http_set_uri(p->hm, target);
   return 0;
 }
@@ -3581,11 +3563,9 @@ static int http_parse_status_line(struct http_parser *p, size_t b, size_t e) {
   const char *s = p->s;
   size_t i = b;
   int st;
-  while (i < e && s[i] != ' ')
-    i++;
+  while (i < e && s[i] != ' ') i++;
   p->hm->proto = mg_mk_str_n(s + b, i - b);
-  if ((st = http_version_status(p->hm->proto)) != 0)
-    return http_fail(p, st);
+  if ((st = http_version_status(p->hm->proto)) != 0) return http_fail(p, st);
   if (e - i < 4 || s[i + 1] < '1' || s[i + 1] > '9' ||
       !http_is_digit(s[i + 2]) || !http_is_digit(s[i + 3])) {
     return http_fail(p, 400);
@@ -3593,14 +3573,11 @@ static int http_parse_status_line(struct http_parser *p, size_t b, size_t e) {
   p->hm->resp_code =
       (s[i + 1] - '0') * 100 + (s[i + 2] - '0') * 10 + (s[i + 3] - '0');
   i += 4;
-  if (i < e && s[i] != ' ')
-    return http_fail(p, 400);
-  if (i < e)
-    i++;
+  if (i < e && s[i] != ' ') return http_fail(p, 400);
+  if (i < e) i++;
   p->hm->resp_status_msg = mg_mk_str_n(s + i, e - i);
   for (; i < e; i++) {
-    if (!http_is((unsigned char)s[i], HTTP_P_FIELD))
-      return http_fail(p, 400);
+    if (!http_is((unsigned char) s[i], HTTP_P_FIELD)) return http_fail(p, 400);
   }
   return 0;
 }
@@ -3611,19 +3588,14 @@ static int http_parse_status_line(struct http_parser *p, size_t b, size_t e) {
 static int http_parse_field_line(const char *s, size_t b, size_t e,
                                  struct mg_str *name, struct mg_str *value) {
   size_t i = b, ve = e;
-  while (i < e && http_is((unsigned char)s[i], HTTP_P_TCHAR))
-    i++;
-  if (i == b || i >= e || s[i] != ':')
-    return -1;
+  while (i < e && http_is((unsigned char) s[i], HTTP_P_TCHAR)) i++;
+  if (i == b || i >= e || s[i] != ':') return -1;
   *name = mg_mk_str_n(s + b, i - b);
-  for (i++; i < e && http_is_ws(s[i]);)
-    i++;
-  while (ve > i && http_is_ws(s[ve - 1]))
-    ve--;
+  for (i++; i < e && http_is_ws(s[i]);) i++;
+  while (ve > i && http_is_ws(s[ve - 1])) ve--;
   *value = mg_mk_str_n(s + i, ve - i);
   for (; i < ve; i++) {
-    if (!http_is((unsigned char)s[i], HTTP_P_FIELD))
-      return -1;
+    if (!http_is((unsigned char) s[i], HTTP_P_FIELD)) return -1;
   }
   return 0;
 }
@@ -3635,10 +3607,8 @@ static int http_skip_empty_lines(struct http_parser *p) {
   int r;
   while (p->pos < p->n && (p->s[p->pos] == '\r' || p->s[p->pos] == '\n')) {
     r = http_find_line(p->s, p->n, p->pos, 1, &end, &next);
-    if (r < 0)
-      return http_fail(p, 400);
-    if (r == 0)
-      return 0;
+    if (r < 0) return http_fail(p, 400);
+    if (r == 0) return 0;
     p->pos = next;
   }
   return p->pos < p->n ? 1 : 0;
@@ -3648,19 +3618,16 @@ static int http_skip_empty_lines(struct http_parser *p) {
 static int http_parse_start_line(struct http_parser *p) {
   size_t end, next;
   int r = http_find_line(p->s, p->n, p->pos, 1, &end, &next);
-  if (r < 0)
-    return http_fail(p, 400);
+  if (r < 0) return http_fail(p, 400);
   // end is also set when the line is incomplete: a long one fails early.
   if (end - p->pos > MG_MAX_HTTP_REQUEST_LINE) {
     return http_fail(p, p->is_req ? 414 : 400);
   }
-  if (r == 0)
-    return 0;
+  if (r == 0) return 0;
   p->hm->message.p = p->s + p->pos;
   r = p->is_req ? http_parse_request_line(p, p->pos, end)
                 : http_parse_status_line(p, p->pos, end);
-  if (r < 0)
-    return -1;
+  if (r < 0) return -1;
   p->pos = next;
   return 1;
 }
@@ -3674,15 +3641,12 @@ static int http_parse_headers(struct http_parser *p) {
   int r;
   for (;;) {
     r = http_find_line(p->s, p->n, p->pos, 1, &end, &next);
-    if (r <= 0)
-      return r < 0 ? http_fail(p, 400) : 0;
-    if (end == p->pos)
-      break;
+    if (r <= 0) return r < 0 ? http_fail(p, 400) : 0;
+    if (end == p->pos) break;
     if (http_parse_field_line(p->s, p->pos, end, &name, &value) < 0) {
       return http_fail(p, 400);
     }
-    if (p->num_headers >= MG_MAX_HTTP_HEADERS)
-      return http_fail(p, 431);
+    if (p->num_headers >= MG_MAX_HTTP_HEADERS) return http_fail(p, 431);
     hm->header_names[p->num_headers] = name;
     hm->header_values[p->num_headers++] = value;
     p->pos = next;
@@ -3694,14 +3658,11 @@ static int http_parse_headers(struct http_parser *p) {
 // Content-Length = 1*DIGIT, at most HTTP_P_MAX_BODY. Returns 0 or -1.
 static int http_parse_content_length(struct mg_str v, size_t *out) {
   size_t i, x = 0, d;
-  if (v.len == 0)
-    return -1;
+  if (v.len == 0) return -1;
   for (i = 0; i < v.len; i++) {
-    if (!http_is_digit(v.p[i]))
-      return -1;
-    d = (size_t)(v.p[i] - '0');
-    if (x > (HTTP_P_MAX_BODY - d) / 10)
-      return -1;
+    if (!http_is_digit(v.p[i])) return -1;
+    d = (size_t) (v.p[i] - '0');
+    if (x > (HTTP_P_MAX_BODY - d) / 10) return -1;
     x = x * 10 + d;
   }
   *out = x;
@@ -3714,12 +3675,9 @@ static int http_content_length(const struct http_message *hm, size_t *len) {
   int i, found = 0;
   size_t v;
   for (i = 0; i < MG_MAX_HTTP_HEADERS && hm->header_names[i].len > 0; i++) {
-    if (mg_vcasecmp(&hm->header_names[i], "Content-Length") != 0)
-      continue;
-    if (http_parse_content_length(hm->header_values[i], &v) < 0)
-      return -1;
-    if (found && v != *len)
-      return -1;
+    if (mg_vcasecmp(&hm->header_names[i], "Content-Length") != 0) continue;
+    if (http_parse_content_length(hm->header_values[i], &v) < 0) return -1;
+    if (found && v != *len) return -1;
     *len = v, found = 1;
   }
   return found;
@@ -3730,17 +3688,16 @@ static int http_content_length(const struct http_message *hm, size_t *len) {
 static int http_coding_kind(struct mg_str c) {
   size_t i;
   for (i = 0; i < MG_ARRAY_SIZE(s_http_codings); i++) {
-    if (mg_vcasecmp(&c, s_http_codings[i]) == 0)
-      return i == 0 ? 1 : 0;
+    if (mg_vcasecmp(&c, s_http_codings[i]) == 0) return i == 0 ? 1 : 0;
   }
   return -1;
 }
 
 // Counters kept over all Transfer-Encoding headers of a message.
 struct http_te {
-  int present;         // A Transfer-Encoding header was seen
-  int chunked;         // Times "chunked" appeared
-  int last_is_chunked; // The last coding seen is "chunked"
+  int present;          // A Transfer-Encoding header was seen
+  int chunked;          // Times "chunked" appeared
+  int last_is_chunked;  // The last coding seen is "chunked"
 };
 
 // Walks the coding list v ("gzip, chunked"; empty elements are skipped,
@@ -3751,21 +3708,15 @@ static int http_scan_codings(struct mg_str v, struct http_te *te) {
   const char *semi;
   int kind;
   while (i <= v.len) {
-    for (b = i; i < v.len && v.p[i] != ',';)
-      i++;
+    for (b = i; i < v.len && v.p[i] != ',';) i++;
     c = mg_mk_str_n(v.p + b, i - b);
     i++;
-    semi = (const char *)memchr(c.p, ';', c.len);
-    if (semi != NULL)
-      c.len = (size_t)(semi - c.p);
-    while (c.len > 0 && http_is_ws(c.p[0]))
-      c.p++, c.len--;
-    while (c.len > 0 && http_is_ws(c.p[c.len - 1]))
-      c.len--;
-    if (c.len == 0)
-      continue;
-    if ((kind = http_coding_kind(c)) < 0)
-      return 501;
+    semi = (const char *) memchr(c.p, ';', c.len);
+    if (semi != NULL) c.len = (size_t) (semi - c.p);
+    while (c.len > 0 && http_is_ws(c.p[0])) c.p++, c.len--;
+    while (c.len > 0 && http_is_ws(c.p[c.len - 1])) c.len--;
+    if (c.len == 0) continue;
+    if ((kind = http_coding_kind(c)) < 0) return 501;
     te->chunked += kind;
     te->last_is_chunked = kind;
   }
@@ -3778,11 +3729,9 @@ static int http_transfer_encoding(const struct http_message *hm,
   int i, st;
   memset(te, 0, sizeof(*te));
   for (i = 0; i < MG_MAX_HTTP_HEADERS && hm->header_names[i].len > 0; i++) {
-    if (mg_vcasecmp(&hm->header_names[i], "Transfer-Encoding") != 0)
-      continue;
+    if (mg_vcasecmp(&hm->header_names[i], "Transfer-Encoding") != 0) continue;
     te->present = 1;
-    if ((st = http_scan_codings(hm->header_values[i], te)) != 0)
-      return st;
+    if ((st = http_scan_codings(hm->header_values[i], te)) != 0) return st;
   }
   return te->chunked > 1 ? 400 : 0;
 }
@@ -3791,8 +3740,7 @@ static int http_transfer_encoding(const struct http_message *hm,
 static int http_host_ok(const struct http_message *hm) {
   int i, hosts = 0;
   for (i = 0; i < MG_MAX_HTTP_HEADERS && hm->header_names[i].len > 0; i++) {
-    if (mg_vcasecmp(&hm->header_names[i], "Host") == 0)
-      hosts++;
+    if (mg_vcasecmp(&hm->header_names[i], "Host") == 0) hosts++;
   }
   return hosts == 1 || (hosts == 0 && http_eq(hm->proto, "HTTP/1.0"));
 }
@@ -3803,13 +3751,12 @@ static int http_host_ok(const struct http_message *hm) {
 static int http_request_body(struct http_parser *p, const struct http_te *te,
                              int has_cl, size_t cl) {
   struct http_message *hm = p->hm;
-  if (!http_host_ok(hm))
-    return http_fail(p, 400);
+  if (!http_host_ok(hm)) return http_fail(p, 400);
   if (te->present) {
     if (has_cl || !te->last_is_chunked || http_eq(hm->proto, "HTTP/1.0")) {
       return http_fail(p, 400);
     }
-    hm->body.len = (size_t)-1;
+    hm->body.len = (size_t) -1;
   } else {
     hm->body.len = has_cl ? cl : 0;
   }
@@ -3826,7 +3773,7 @@ static void http_response_body(struct http_message *hm,
   if (code < 200 || code == 204 || code == 304) {
     hm->body.len = 0;
   } else if (te->present || !has_cl) {
-    hm->body.len = (size_t)-1;
+    hm->body.len = (size_t) -1;
   } else {
     hm->body.len = cl;
   }
@@ -3838,20 +3785,16 @@ static int http_set_body(struct http_parser *p) {
   struct http_te te;
   size_t cl = 0;
   int has_cl, st;
-  if ((has_cl = http_content_length(hm, &cl)) < 0)
-    return http_fail(p, 400);
-  if ((st = http_transfer_encoding(hm, &te)) != 0)
-    return http_fail(p, st);
+  if ((has_cl = http_content_length(hm, &cl)) < 0) return http_fail(p, 400);
+  if ((st = http_transfer_encoding(hm, &te)) != 0) return http_fail(p, st);
   if (p->is_req) {
-    if (http_request_body(p, &te, has_cl, cl) < 0)
-      return -1;
+    if (http_request_body(p, &te, has_cl, cl) < 0) return -1;
   } else {
     http_response_body(hm, &te, has_cl, cl);
   }
   hm->body.p = p->s + p->pos;
-  hm->message.len = (size_t)(hm->body.p - hm->message.p);
-  if (hm->body.len != (size_t)-1)
-    hm->message.len += hm->body.len;
+  hm->message.len = (size_t) (hm->body.p - hm->message.p);
+  if (hm->body.len != (size_t) -1) hm->message.len += hm->body.len;
   return 0;
 }
 
@@ -3870,12 +3813,10 @@ int mg_http_parse(const char *s, size_t n, struct http_message *hm, int is_req,
   p.n = n < MG_MAX_HTTP_REQUEST_SIZE ? n : MG_MAX_HTTP_REQUEST_SIZE;
   if ((r = http_skip_empty_lines(&p)) > 0 &&
       (r = http_parse_start_line(&p)) > 0 && (r = http_parse_headers(&p)) > 0) {
-    r = http_set_body(&p) < 0 ? -1 : (int)p.pos;
+    r = http_set_body(&p) < 0 ? -1 : (int) p.pos;
   }
-  if (r == 0 && n >= MG_MAX_HTTP_REQUEST_SIZE)
-    r = http_fail(&p, 431);
-  if (status != NULL)
-    *status = r < 0 ? p.status : 0;
+  if (r == 0 && n >= MG_MAX_HTTP_REQUEST_SIZE) r = http_fail(&p, 431);
+  if (status != NULL) *status = r < 0 ? p.status : 0;
   return r;
 }
 
@@ -3885,7 +3826,7 @@ int mg_parse_http(const char *s, int n, struct http_message *hm, int is_req) {
     memset(hm, 0, sizeof(*hm));
     return -1;
   }
-  return mg_http_parse(s, (size_t)n, hm, is_req, &status);
+  return mg_http_parse(s, (size_t) n, hm, is_req, &status);
 }
 
 // chunk-size [chunk-ext] CRLF: at most 16 hex digits, then optionally
@@ -3896,27 +3837,20 @@ static int http_chunk_size_line(const char *s, size_t n, size_t *size,
                                 size_t *off) {
   size_t i = 0, end;
   int d;
-  for (*size = 0; i < n && (d = http_hex_value(s[i])) >= 0; i++) {
-    if (i >= 16 || *size > ((size_t)-1) >> 4)
-      return -1;
-    *size = (*size << 4) | (size_t)d;
+  for (*size = 0; i < n && (d = mg_http_hex_value(s[i])) >= 0; i++) {
+    if (i >= 16 || *size > ((size_t) -1) >> 4) return -1;
+    *size = (*size << 4) | (size_t) d;
   }
-  if (i == n)
-    return 0;
-  if (i == 0)
-    return -1;
+  if (i == n) return 0;
+  if (i == 0) return -1;
   if (s[i] != '\r') {
-    while (i < n && http_is_ws(s[i]))
-      i++;
-    if (i < n && s[i] != ';')
-      return -1;
+    while (i < n && http_is_ws(s[i])) i++;
+    if (i < n && s[i] != ';') return -1;
     for (; i < n && s[i] != '\r'; i++) {
-      if (!http_is((unsigned char)s[i], HTTP_P_FIELD))
-        return -1;
+      if (!http_is((unsigned char) s[i], HTTP_P_FIELD)) return -1;
     }
   }
-  if (i > MG_MAX_HTTP_REQUEST_SIZE)
-    return -1;
+  if (i > MG_MAX_HTTP_REQUEST_SIZE) return -1;
   return http_find_line(s, n, i, 0, &end, off);
 }
 
@@ -3931,14 +3865,10 @@ static int http_chunk_trailers(const char *s, size_t n, size_t off) {
   int r;
   for (;;) {
     r = http_find_line(s, lim, pos, 0, &end, &next);
-    if (r < 0)
-      return -1;
-    if (r == 0)
-      return n - off >= MG_MAX_HTTP_REQUEST_SIZE ? -1 : 0;
-    if (end == pos)
-      return (int)next;
-    if (http_parse_field_line(s, pos, end, &name, &value) < 0)
-      return -1;
+    if (r < 0) return -1;
+    if (r == 0) return n - off >= MG_MAX_HTTP_REQUEST_SIZE ? -1 : 0;
+    if (end == pos) return (int) next;
+    if (http_parse_field_line(s, pos, end, &name, &value) < 0) return -1;
     pos = next;
   }
 }
@@ -3948,29 +3878,38 @@ int mg_http_parse_chunk(const char *s, size_t n, size_t *data_off,
   size_t size, off;
   int r;
   *data_off = *data_len = 0;
-  if ((r = http_chunk_size_line(s, n, &size, &off)) <= 0)
-    return r;
+  if ((r = http_chunk_size_line(s, n, &size, &off)) <= 0) return r;
   *data_off = off, *data_len = size;
-  if (size == 0)
-    return http_chunk_trailers(s, n, off);
+  if (size == 0) return http_chunk_trailers(s, n, off);
   // The return value is an int: a chunk that cannot be counted is refused.
-  if (size > (size_t)INT_MAX - off - 2)
-    return -1;
-  if (n <= off + size)
-    return 0;
-  if (s[off + size] != '\r')
-    return -1;
-  if (n == off + size + 1)
-    return 0;
-  if (s[off + size + 1] != '\n')
-    return -1;
-  return (int)(off + size + 2);
+  if (size > (size_t) INT_MAX - off - 2) return -1;
+  if (n <= off + size) return 0;
+  if (s[off + size] != '\r') return -1;
+  if (n == off + size + 1) return 0;
+  if (s[off + size + 1] != '\n') return -1;
+  return (int) (off + size + 2);
+}
+
+#endif  // MG_ENABLE_HTTP
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/http_header.c"
+#endif
+
+// Helpers that read the header fields of a parsed HTTP message: header
+// lookup, header parameters (`Digest a=1, b="x"`, `form-data; name="f"`),
+// Basic credentials and form variables. Results point into the input,
+// except that mg_http_parse_header2() and mg_parse_http_basic_auth()
+// allocate (a result buffer, a decode buffer); no I/O.
+
+#if MG_ENABLE_HTTP
+
+static int hdr_is_ws(char c) {
+  return c == ' ' || c == '\t';
 }
 
 struct mg_str *mg_get_http_header(struct http_message *hm, const char *name) {
   int i;
-  if (hm == NULL || name == NULL)
-    return NULL;
+  if (hm == NULL || name == NULL) return NULL;
   for (i = 0; i < MG_MAX_HTTP_HEADERS && hm->header_names[i].len > 0; i++) {
     if (mg_vcasecmp(&hm->header_names[i], name) == 0) {
       return &hm->header_values[i];
@@ -3979,7 +3918,7 @@ struct mg_str *mg_get_http_header(struct http_message *hm, const char *name) {
   return NULL;
 }
 
-static int http_is_param_sep(char c) {
+static int hdr_is_param_sep(char c) {
   return c == ' ' || c == '\t' || c == ',' || c == ';';
 }
 
@@ -3987,22 +3926,19 @@ static int http_is_param_sep(char c) {
 // backslash escapes, or bytes up to a separator. Returns 0 with *v (without
 // the quotes) and *quoted set and *pp moved past it, -1 if a quote is not
 // closed.
-static int http_param_value(const char **pp, const char *end, struct mg_str *v,
-                            int *quoted) {
+static int hdr_param_value(const char **pp, const char *end, struct mg_str *v,
+                           int *quoted) {
   const char *p = *pp, *b;
   if ((*quoted = (p < end && *p == '"')) != 0) {
     for (b = ++p; p < end && *p != '"'; p++) {
-      if (*p == '\\' && p + 1 < end)
-        p++;
+      if (*p == '\\' && p + 1 < end) p++;
     }
-    if (p >= end)
-      return -1;
-    *v = mg_mk_str_n(b, (size_t)(p - b));
+    if (p >= end) return -1;
+    *v = mg_mk_str_n(b, (size_t) (p - b));
     *pp = p + 1;
   } else {
-    for (b = p; p < end && !http_is_param_sep(*p);)
-      p++;
-    *v = mg_mk_str_n(b, (size_t)(p - b));
+    for (b = p; p < end && !hdr_is_param_sep(*p);) p++;
+    *v = mg_mk_str_n(b, (size_t) (p - b));
     *pp = p;
   }
   return 0;
@@ -4011,33 +3947,26 @@ static int http_param_value(const char **pp, const char *end, struct mg_str *v,
 // Finds parameter name (ignoring case) in a header value such as
 // `Digest a=1, b="x"` or `form-data; name="f"; filename="x.txt"`. Names
 // match whole: "name" never matches "filename". Returns 1 if found.
-static int http_find_param(struct mg_str hdr, const char *name,
-                           struct mg_str *v, int *quoted) {
+static int hdr_find_param(struct mg_str hdr, const char *name, struct mg_str *v,
+                          int *quoted) {
   const char *p = hdr.p, *end = hdr.p + hdr.len, *k;
   size_t klen, nlen = strlen(name);
   while (p < end) {
-    while (p < end && http_is_param_sep(*p))
-      p++;
-    for (k = p; p < end && !http_is_param_sep(*p) && *p != '=';)
-      p++;
-    klen = (size_t)(p - k);
-    while (p < end && http_is_ws(*p))
-      p++;
-    if (p >= end || *p != '=')
-      continue; // A word without a value
-    for (p++; p < end && http_is_ws(*p);)
-      p++;
-    if (http_param_value(&p, end, v, quoted) < 0)
-      return 0;
-    if (klen == nlen && klen > 0 && mg_ncasecmp(k, name, nlen) == 0)
-      return 1;
+    while (p < end && hdr_is_param_sep(*p)) p++;
+    for (k = p; p < end && !hdr_is_param_sep(*p) && *p != '=';) p++;
+    klen = (size_t) (p - k);
+    while (p < end && hdr_is_ws(*p)) p++;
+    if (p >= end || *p != '=') continue;  // A word without a value
+    for (p++; p < end && hdr_is_ws(*p);) p++;
+    if (hdr_param_value(&p, end, v, quoted) < 0) return 0;
+    if (klen == nlen && klen > 0 && mg_ncasecmp(k, name, nlen) == 0) return 1;
   }
   return 0;
 }
 
 // Copies v into dst (if not NULL) undoing backslash escapes when quoted,
 // and NUL-terminates. Returns the unescaped length.
-static size_t http_unquote(struct mg_str v, int quoted, char *dst) {
+static size_t hdr_unquote(struct mg_str v, int quoted, char *dst) {
   size_t i, n = 0;
   for (i = 0; i < v.len; i++, n++) {
     // Only \" and \\ are unescaped: browsers send a backslash in a file
@@ -4045,11 +3974,9 @@ static size_t http_unquote(struct mg_str v, int quoted, char *dst) {
     if (quoted && v.p[i] == '\\' && i + 1 < v.len &&
         (v.p[i + 1] == '"' || v.p[i + 1] == '\\'))
       i++;
-    if (dst != NULL)
-      dst[n] = v.p[i];
+    if (dst != NULL) dst[n] = v.p[i];
   }
-  if (dst != NULL)
-    dst[n] = '\0';
+  if (dst != NULL) dst[n] = '\0';
   return n;
 }
 
@@ -4059,23 +3986,19 @@ int mg_http_parse_header2(struct mg_str *hdr, const char *var_name, char **buf,
   int quoted;
   size_t len;
   char *dst;
-  if (buf == NULL)
-    return 0;
-  if (*buf != NULL && buf_size > 0)
-    (*buf)[0] = '\0';
+  if (buf == NULL) return 0;
+  if (*buf != NULL && buf_size > 0) (*buf)[0] = '\0';
   if (hdr == NULL || hdr->p == NULL || var_name == NULL ||
-      !http_find_param(*hdr, var_name, &v, &quoted)) {
+      !hdr_find_param(*hdr, var_name, &v, &quoted)) {
     return 0;
   }
-  if ((len = http_unquote(v, quoted, NULL)) >= (size_t)INT_MAX)
-    return 0;
+  if ((len = hdr_unquote(v, quoted, NULL)) >= (size_t) INT_MAX) return 0;
   if ((dst = *buf) == NULL || len >= buf_size) {
-    if ((dst = (char *)MG_MALLOC(len + 1)) == NULL)
-      return 0;
+    if ((dst = (char *) MG_MALLOC(len + 1)) == NULL) return 0;
     *buf = dst;
   }
-  http_unquote(v, quoted, dst);
-  return (int)len;
+  hdr_unquote(v, quoted, dst);
+  return (int) len;
 }
 
 int mg_http_parse_header(struct mg_str *hdr, const char *var_name, char *buf,
@@ -4083,44 +4006,36 @@ int mg_http_parse_header(struct mg_str *hdr, const char *var_name, char *buf,
   struct mg_str v;
   int quoted;
   size_t len;
-  if (buf == NULL || buf_size == 0)
-    return 0;
+  if (buf == NULL || buf_size == 0) return 0;
   buf[0] = '\0';
   if (hdr == NULL || hdr->p == NULL || var_name == NULL ||
-      !http_find_param(*hdr, var_name, &v, &quoted)) {
+      !hdr_find_param(*hdr, var_name, &v, &quoted)) {
     return 0;
   }
-  len = http_unquote(v, quoted, NULL);
-  if (len >= buf_size || len >= (size_t)INT_MAX)
-    return 0;
-  http_unquote(v, quoted, buf);
-  return (int)len;
+  len = hdr_unquote(v, quoted, NULL);
+  if (len >= buf_size || len >= (size_t) INT_MAX) return 0;
+  hdr_unquote(v, quoted, buf);
+  return (int) len;
 }
 
 int mg_get_http_basic_auth(struct http_message *hm, char *user, size_t user_len,
                            char *pass, size_t pass_len) {
   struct mg_str *hdr = mg_get_http_header(hm, "Authorization");
-  if (user != NULL && user_len > 0)
-    user[0] = '\0';
-  if (pass != NULL && pass_len > 0)
-    pass[0] = '\0';
-  if (hdr == NULL)
-    return -1;
+  if (user != NULL && user_len > 0) user[0] = '\0';
+  if (pass != NULL && pass_len > 0) pass[0] = '\0';
+  if (hdr == NULL) return -1;
   return mg_parse_http_basic_auth(hdr, user, user_len, pass, pass_len);
 }
 
 // Splits decoded "user:pass" (len bytes, no NUL inside) at the first ':'
 // into the buffers. Returns 0, or -1 if there is no ':' or it does not fit.
-static int http_split_credentials(const char *d, size_t len, char *user,
-                                  size_t user_len, char *pass,
-                                  size_t pass_len) {
-  const char *colon = (const char *)memchr(d, ':', len);
+static int hdr_split_credentials(const char *d, size_t len, char *user,
+                                 size_t user_len, char *pass, size_t pass_len) {
+  const char *colon = (const char *) memchr(d, ':', len);
   size_t ul, pl;
-  if (colon == NULL)
-    return -1;
-  ul = (size_t)(colon - d), pl = len - ul - 1;
-  if (ul >= user_len || pl >= pass_len)
-    return -1;
+  if (colon == NULL) return -1;
+  ul = (size_t) (colon - d), pl = len - ul - 1;
+  if (ul >= user_len || pl >= pass_len) return -1;
   memcpy(user, d, ul);
   user[ul] = '\0';
   memcpy(pass, colon + 1, pl);
@@ -4134,39 +4049,34 @@ int mg_parse_http_basic_auth(struct mg_str *hdr, char *user, size_t user_len,
   char *d;
   size_t len;
   int r = -1;
-  if (user == NULL || pass == NULL || user_len == 0 || pass_len == 0)
-    return -1;
+  if (user == NULL || pass == NULL || user_len == 0 || pass_len == 0) return -1;
   user[0] = pass[0] = '\0';
   if (hdr == NULL || hdr->p == NULL || hdr->len < 6 ||
       mg_ncasecmp(hdr->p, "Basic ", 6) != 0) {
     return -1;
   }
   t = mg_strstrip(mg_mk_str_n(hdr->p + 6, hdr->len - 6));
-  if (t.len == 0 || t.len % 4 != 0 || t.len > (size_t)INT_MAX)
-    return -1;
+  if (t.len == 0 || t.len % 4 != 0 || t.len > (size_t) INT_MAX) return -1;
   // Padded base64 only: every byte must be consumed.
   len = t.len / 4 * 3 - (t.p[t.len - 1] == '=') - (t.p[t.len - 2] == '=');
-  if ((d = (char *)MG_MALLOC(t.len / 4 * 3 + 1)) == NULL)
-    return -1;
-  if (mg_base64_decode((const unsigned char *)t.p, (int)t.len, d) ==
-          (int)t.len &&
+  if ((d = (char *) MG_MALLOC(t.len / 4 * 3 + 1)) == NULL) return -1;
+  if (mg_base64_decode((const unsigned char *) t.p, (int) t.len, d) ==
+          (int) t.len &&
       strlen(d) == len) {
-    r = http_split_credentials(d, len, user, user_len, pass, pass_len);
+    r = hdr_split_credentials(d, len, user, user_len, pass, pass_len);
   }
   MG_FREE(d);
-  if (r < 0)
-    user[0] = pass[0] = '\0';
+  if (r < 0) user[0] = pass[0] = '\0';
   return r;
 }
 
 // Returns 1 if every '%' in v starts a %XX escape.
-static int http_escapes_ok(struct mg_str v) {
+static int hdr_escapes_ok(struct mg_str v) {
   size_t i;
   for (i = 0; i < v.len; i++) {
-    if (v.p[i] != '%')
-      continue;
-    if (i + 2 >= v.len || http_hex_value(v.p[i + 1]) < 0 ||
-        http_hex_value(v.p[i + 2]) < 0) {
+    if (v.p[i] != '%') continue;
+    if (i + 2 >= v.len || mg_http_hex_value(v.p[i + 1]) < 0 ||
+        mg_http_hex_value(v.p[i + 2]) < 0) {
       return 0;
     }
     i += 2;
@@ -4175,21 +4085,18 @@ static int http_escapes_ok(struct mg_str v) {
 }
 
 // Finds "name=value" (name ignoring case, as 6.x) in a '&'-separated list.
-static int http_find_var(struct mg_str buf, const char *name,
-                         struct mg_str *v) {
+static int hdr_find_var(struct mg_str buf, const char *name, struct mg_str *v) {
   const char *p = buf.p, *end = buf.p + buf.len, *b, *eq;
   size_t nlen = strlen(name);
   while (p < end) {
-    for (b = p; p < end && *p != '&';)
-      p++;
-    eq = (const char *)memchr(b, '=', (size_t)(p - b));
-    if (eq != NULL && (size_t)(eq - b) == nlen &&
+    for (b = p; p < end && *p != '&';) p++;
+    eq = (const char *) memchr(b, '=', (size_t) (p - b));
+    if (eq != NULL && (size_t) (eq - b) == nlen &&
         mg_ncasecmp(b, name, nlen) == 0) {
-      *v = mg_mk_str_n(eq + 1, (size_t)(p - eq - 1));
+      *v = mg_mk_str_n(eq + 1, (size_t) (p - eq - 1));
       return 1;
     }
-    if (p < end)
-      p++;
+    if (p < end) p++;
   }
   return 0;
 }
@@ -4198,19 +4105,16 @@ int mg_get_http_var(const struct mg_str *buf, const char *name, char *dst,
                     size_t dst_len) {
   struct mg_str v;
   int r;
-  if (dst == NULL || dst_len == 0)
-    return -1;
+  if (dst == NULL || dst_len == 0) return -1;
   dst[0] = '\0';
   if (buf == NULL || buf->p == NULL || name == NULL || name[0] == '\0' ||
-      !http_find_var(*buf, name, &v)) {
+      !hdr_find_var(*buf, name, &v)) {
     return 0;
   }
-  if (!http_escapes_ok(v))
-    return -3;
-  if (v.len >= (size_t)INT_MAX)
-    return -2;
-  r = mg_url_decode(v.p, (int)v.len, dst,
-                    dst_len > (size_t)INT_MAX ? INT_MAX : (int)dst_len, 1);
+  if (!hdr_escapes_ok(v)) return -3;
+  if (v.len >= (size_t) INT_MAX) return -2;
+  r = mg_url_decode(v.p, (int) v.len, dst,
+                    dst_len > (size_t) INT_MAX ? INT_MAX : (int) dst_len, 1);
   if (r < 0) {
     dst[0] = '\0';
     return -2;
@@ -4218,7 +4122,7 @@ int mg_get_http_var(const struct mg_str *buf, const char *name, char *dst,
   return r;
 }
 
-#endif // MG_ENABLE_HTTP
+#endif  // MG_ENABLE_HTTP
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/http_conn.c"
 #endif
@@ -4281,6 +4185,12 @@ const char *mg_http_status_message(int code) {
     if (s_http_status[i].code == code) return s_http_status[i].msg;
   }
   return code >= 500 ? "Server Error" : code >= 400 ? "Client Error" : "OK";
+}
+
+void mg_http_free_file_state(struct mg_http_file_state *fs) {
+  if (fs == NULL) return;
+  if (fs->fp != NULL) fclose(fs->fp);
+  memset(fs, 0, sizeof(*fs));
 }
 
 static void conn_free_proto_data(void *p) {
@@ -5067,12 +4977,6 @@ char *mg_http_path_join_name(const char *dir, struct mg_str name) {
   (MG_MAX_HTTP_SEND_MBUF > 65536 ? MG_MAX_HTTP_SEND_MBUF : 65536)
 
 // ---- Streaming the body ----------------------------------------------------
-
-void mg_http_free_file_state(struct mg_http_file_state *fs) {
-  if (fs == NULL) return;
-  if (fs->fp != NULL) fclose(fs->fp);
-  memset(fs, 0, sizeof(*fs));
-}
 
 // Reads up to want bytes of fp straight into the free end of send_mbuf.
 // Returns the number of bytes read (short on EOF, error or no memory).
@@ -5940,6 +5844,21 @@ int mg_http_create_digest_auth_header(char *buf, size_t buf_len,
     return 0;
   }
   return n;
+}
+
+// Basic authentication (RFC 7617), client side.
+void mg_basic_auth_header(const struct mg_str user, const struct mg_str pass,
+                          struct mbuf *buf) {
+  static const char prefix[] = "Authorization: Basic ";
+  struct mg_str parts[3];
+  parts[0] = user;
+  parts[1] = mg_mk_str_n(":", 1);
+  parts[2] = pass;
+  mbuf_append(buf, prefix, sizeof(prefix) - 1);
+  // RFC 7617 always has the colon; a NULL password (6.x: a bare token)
+  // encodes the user part alone.
+  mg_mbuf_append_base64_parts(buf, parts, pass.p != NULL ? 3 : 1);
+  mbuf_append(buf, "\r\n", 2);
 }
 
 #if MG_ENABLE_FILESYSTEM

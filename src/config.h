@@ -1,6 +1,7 @@
-// Compile-time configuration. Every MG_ENABLE_* switch and MG_MAX_* limit
-// has its default here; override any of them with -DNAME=value. Switches are
-// positive: 1 builds the feature, 0 leaves it out.
+// Compile-time configuration. Every MG_ENABLE_* switch and MG_MAX_* limit,
+// and the allocator macros, have their default here; override any of them
+// with -DNAME=value. Switches are positive: 1 builds the feature, 0 leaves
+// it out.
 #pragma once
 
 #ifndef MG_ENABLE_IPV6
@@ -136,4 +137,19 @@
 
 #ifndef MG_MAX_LISTEN_BACKLOG
 #define MG_MAX_LISTEN_BACKLOG 128  // listen() backlog
+#endif
+
+// Memory: every allocation in the library goes through these, so that an
+// application (or a test) can substitute its own allocator.
+#ifndef MG_MALLOC
+#define MG_MALLOC malloc
+#endif
+#ifndef MG_CALLOC
+#define MG_CALLOC calloc
+#endif
+#ifndef MG_REALLOC
+#define MG_REALLOC realloc
+#endif
+#ifndef MG_FREE
+#define MG_FREE free
 #endif

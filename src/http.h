@@ -333,6 +333,10 @@ int mg_http_create_digest_auth_header(char *buf, size_t buf_len,
                                       const char *auth_domain,
                                       const char *user, const char *passwd,
                                       const char *nonce);
+// Appends "Authorization: Basic base64(user:pass)\r\n" to buf. With
+// pass.p == NULL only the user part is encoded, without the colon.
+void mg_basic_auth_header(const struct mg_str user, const struct mg_str pass,
+                          struct mbuf *buf);
 
 // Flags for mg_http_is_authorized().
 #define MG_AUTH_FLAG_IS_DIRECTORY (1 << 0)  // path is a directory

@@ -188,6 +188,21 @@ int mg_http_create_digest_auth_header(char *buf, size_t buf_len,
   return n;
 }
 
+// Basic authentication (RFC 7617), client side.
+void mg_basic_auth_header(const struct mg_str user, const struct mg_str pass,
+                          struct mbuf *buf) {
+  static const char prefix[] = "Authorization: Basic ";
+  struct mg_str parts[3];
+  parts[0] = user;
+  parts[1] = mg_mk_str_n(":", 1);
+  parts[2] = pass;
+  mbuf_append(buf, prefix, sizeof(prefix) - 1);
+  // RFC 7617 always has the colon; a NULL password (6.x: a bare token)
+  // encodes the user part alone.
+  mg_mbuf_append_base64_parts(buf, parts, pass.p != NULL ? 3 : 1);
+  mbuf_append(buf, "\r\n", 2);
+}
+
 #if MG_ENABLE_FILESYSTEM
 struct auth_nc_slot {
   char nonce[AUTH_NONCE_LEN];  // The nonce (valid when used != 0)

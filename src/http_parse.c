@@ -1,35 +1,35 @@
 #include "http_internal.h"
 
 // HTTP/1.1 message parsing (RFC 9110, RFC 9112): the request/status line,
-// the header block, message framing (Content-Length, Transfer-Encoding),
-// chunked bodies, and helpers that read header parameters, Basic
-// credentials and form variables. Everything here is pure: no allocation
-// except in mg_http_parse_header2(), no I/O, results point into the input.
+// the header block, message framing (Content-Length, Transfer-Encoding) and
+// chunked bodies. Everything here is pure: no allocation, no I/O, results
+// point into the input. The helpers that read header fields once a message
+// is parsed are in http_header.c.
 
 #if MG_ENABLE_HTTP
 
 // Character classes, one bit each, indexed by byte value.
-#define HTTP_P_TCHAR 1  // token character (RFC 9110 5.6.2 tchar)
-#define HTTP_P_FIELD 2  // field value byte: HT, SP, VCHAR, obs-text
-#define HTTP_P_TARGET 4 // request-target byte: VCHAR, obs-text
+#define HTTP_P_TCHAR 1   // token character (RFC 9110 5.6.2 tchar)
+#define HTTP_P_FIELD 2   // field value byte: HT, SP, VCHAR, obs-text
+#define HTTP_P_TARGET 4  // request-target byte: VCHAR, obs-text
 
 static const unsigned char s_http_chars[256] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, // 00
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // 10
-    2, 7, 6, 7, 7, 7, 7, 7, 6, 6, 7, 7, 6, 7, 7, 6, // 20
-    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 6, 6, 6, 6, 6, // 30
-    6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, // 40
-    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 6, 6, 7, 7, // 50
-    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, // 60
-    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 7, 6, 7, 0, // 70
-    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, // 80
-    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, // 90
-    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, // a0
-    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, // b0
-    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, // c0
-    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, // d0
-    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, // e0
-    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, // f0
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0,  // 00
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  // 10
+    2, 7, 6, 7, 7, 7, 7, 7, 6, 6, 7, 7, 6, 7, 7, 6,  // 20
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 6, 6, 6, 6, 6,  // 30
+    6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,  // 40
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 6, 6, 7, 7,  // 50
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,  // 60
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 7, 6, 7, 0,  // 70
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,  // 80
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,  // 90
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,  // a0
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,  // b0
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,  // c0
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,  // d0
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,  // e0
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,  // f0
 };
 
 // Transfer codings we know (RFC 9112 7, with the x- aliases of 7.2). Any
@@ -41,34 +41,35 @@ static const char *const s_http_codings[] = {
 // The largest Content-Length accepted: SIZE_MAX / 2 (2^63 - 1 on 64-bit
 // systems), so that head + body lengths never wrap and (size_t) -1 stays
 // free to mean "unknown length".
-#define HTTP_P_MAX_BODY (((size_t)-1) / 2)
+#define HTTP_P_MAX_BODY (((size_t) -1) / 2)
 
 // State of one mg_http_parse() call.
 struct http_parser {
-  const char *s;           // Input
-  size_t n;                // Bytes looked at: min(n, head size limit)
-  size_t pos;              // Start of the next line
-  struct http_message *hm; // Output
-  int is_req;              // Parsing a request, not a response
-  int status;              // Status code answering an error
-  int num_headers;         // Headers stored so far
+  const char *s;            // Input
+  size_t n;                 // Bytes looked at: min(n, head size limit)
+  size_t pos;               // Start of the next line
+  struct http_message *hm;  // Output
+  int is_req;               // Parsing a request, not a response
+  int status;               // Status code answering an error
+  int num_headers;          // Headers stored so far
 };
 
 static int http_is(unsigned char c, int cls) {
   return (s_http_chars[c] & cls) != 0;
 }
 
-static int http_is_digit(char c) { return c >= '0' && c <= '9'; }
+static int http_is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
-static int http_is_ws(char c) { return c == ' ' || c == '\t'; }
+static int http_is_ws(char c) {
+  return c == ' ' || c == '\t';
+}
 
-static int http_hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
+int mg_http_hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
 
@@ -93,17 +94,13 @@ static int http_find_line(const char *s, size_t n, size_t pos, int lf_ok,
   size_t i;
   for (i = pos; i < n; i++) {
     if (s[i] == '\n') {
-      if (!lf_ok)
-        return -1;
+      if (!lf_ok) return -1;
       *end = i, *next = i + 1;
       return 1;
     }
-    if (s[i] != '\r')
-      continue;
-    if (i + 1 >= n)
-      break;
-    if (s[i + 1] != '\n')
-      return -1;
+    if (s[i] != '\r') continue;
+    if (i + 1 >= n) break;
+    if (s[i + 1] != '\n') return -1;
     *end = i, *next = i + 2;
     return 1;
   }
@@ -115,8 +112,7 @@ static int http_find_line(const char *s, size_t n, size_t pos, int lf_ok,
 // 505 for a well-formed "HTTP/" DIGIT ["." DIGIT] (HTTP/2, HTTP/2.0, HTTP/3,
 // HTTP/0.9), 400 for anything else; 0 for a supported version.
 static int http_version_status(struct mg_str v) {
-  if (http_eq(v, "HTTP/1.1") || http_eq(v, "HTTP/1.0"))
-    return 0;
+  if (http_eq(v, "HTTP/1.1") || http_eq(v, "HTTP/1.0")) return 0;
   if (v.len >= 6 && memcmp(v.p, "HTTP/", 5) == 0 && http_is_digit(v.p[5]) &&
       (v.len == 6 || (v.len == 8 && v.p[6] == '.' && http_is_digit(v.p[7])))) {
     return 505;
@@ -133,8 +129,7 @@ static int http_is_alpha(char c) {
 static int http_is_absolute_form(struct mg_str t) {
   size_t i = 1;
   char c;
-  if (!http_is_alpha(t.p[0]))
-    return 0;
+  if (!http_is_alpha(t.p[0])) return 0;
   for (; i < t.len; i++) {
     c = t.p[i];
     if (!http_is_alpha(c) && !http_is_digit(c) && c != '+' && c != '-' &&
@@ -142,8 +137,7 @@ static int http_is_absolute_form(struct mg_str t) {
       break;
     }
   }
-  if (t.len - i < 4 || memcmp(t.p + i, "://", 3) != 0)
-    return 0;
+  if (t.len - i < 4 || memcmp(t.p + i, "://", 3) != 0) return 0;
   c = t.p[i + 3];
   return c != '/' && c != '?' && c != '#';
 }
@@ -155,37 +149,31 @@ static int http_is_authority_form(struct mg_str t) {
     if (t.p[i] == '/' || t.p[i] == '?' || t.p[i] == '#' || t.p[i] == '@') {
       return 0;
     }
-    if (t.p[i] == ':')
-      colon = i;
+    if (t.p[i] == ':') colon = i;
   }
-  if (colon == 0 || colon + 1 == t.len)
-    return 0;
+  if (colon == 0 || colon + 1 == t.len) return 0;
   for (i = colon + 1; i < t.len; i++) {
-    if (!http_is_digit(t.p[i]))
-      return 0;
+    if (!http_is_digit(t.p[i])) return 0;
   }
   return 1;
 }
 
 // Checks the request-target form against the method (RFC 9112 3.2).
 static int http_target_ok(struct mg_str method, struct mg_str t) {
-  if (http_eq(method, "CONNECT"))
-    return http_is_authority_form(t);
-  if (t.p[0] == '/')
-    return 1;
-  if (t.len == 1 && t.p[0] == '*')
-    return http_eq(method, "OPTIONS");
+  if (http_eq(method, "CONNECT")) return http_is_authority_form(t);
+  if (t.p[0] == '/') return 1;
+  if (t.len == 1 && t.p[0] == '*') return http_eq(method, "OPTIONS");
   return http_is_absolute_form(t);
 }
 
 // Sets uri and query_string from the target, split at the first '?'.
 static void http_set_uri(struct http_message *hm, struct mg_str t) {
-  const char *q = (const char *)memchr(t.p, '?', t.len);
+  const char *q = (const char *) memchr(t.p, '?', t.len);
   hm->uri = t;
   if (q == NULL) {
     hm->query_string = mg_mk_str_n(t.p + t.len, 0);
   } else {
-    hm->uri.len = (size_t)(q - t.p);
+    hm->uri.len = (size_t) (q - t.p);
     hm->query_string = mg_mk_str_n(q + 1, t.len - hm->uri.len - 1);
   }
 }
@@ -196,22 +184,16 @@ static int http_parse_request_line(struct http_parser *p, size_t b, size_t e) {
   size_t i = b, t;
   struct mg_str target;
   int st;
-  while (i < e && http_is((unsigned char)s[i], HTTP_P_TCHAR))
-    i++;
-  if (i == b || i >= e || s[i] != ' ')
-    return http_fail(p, 400);
+  while (i < e && http_is((unsigned char) s[i], HTTP_P_TCHAR)) i++;
+  if (i == b || i >= e || s[i] != ' ') return http_fail(p, 400);
   p->hm->method = mg_mk_str_n(s + b, i - b);
   t = ++i;
-  while (i < e && http_is((unsigned char)s[i], HTTP_P_TARGET))
-    i++;
-  if (i == t || i >= e || s[i] != ' ')
-    return http_fail(p, 400);
+  while (i < e && http_is((unsigned char) s[i], HTTP_P_TARGET)) i++;
+  if (i == t || i >= e || s[i] != ' ') return http_fail(p, 400);
   target = mg_mk_str_n(s + t, i - t);
   p->hm->proto = mg_mk_str_n(s + i + 1, e - i - 1);
-  if ((st = http_version_status(p->hm->proto)) != 0)
-    return http_fail(p, st);
-  if (!http_target_ok(p->hm->method, target))
-    return http_fail(p, 400);
+  if ((st = http_version_status(p->hm->proto)) != 0) return http_fail(p, st);
+  if (!http_target_ok(p->hm->method, target)) return http_fail(p, 400);
   http_set_uri(p->hm, target);
   return 0;
 }
@@ -222,11 +204,9 @@ static int http_parse_status_line(struct http_parser *p, size_t b, size_t e) {
   const char *s = p->s;
   size_t i = b;
   int st;
-  while (i < e && s[i] != ' ')
-    i++;
+  while (i < e && s[i] != ' ') i++;
   p->hm->proto = mg_mk_str_n(s + b, i - b);
-  if ((st = http_version_status(p->hm->proto)) != 0)
-    return http_fail(p, st);
+  if ((st = http_version_status(p->hm->proto)) != 0) return http_fail(p, st);
   if (e - i < 4 || s[i + 1] < '1' || s[i + 1] > '9' ||
       !http_is_digit(s[i + 2]) || !http_is_digit(s[i + 3])) {
     return http_fail(p, 400);
@@ -234,14 +214,11 @@ static int http_parse_status_line(struct http_parser *p, size_t b, size_t e) {
   p->hm->resp_code =
       (s[i + 1] - '0') * 100 + (s[i + 2] - '0') * 10 + (s[i + 3] - '0');
   i += 4;
-  if (i < e && s[i] != ' ')
-    return http_fail(p, 400);
-  if (i < e)
-    i++;
+  if (i < e && s[i] != ' ') return http_fail(p, 400);
+  if (i < e) i++;
   p->hm->resp_status_msg = mg_mk_str_n(s + i, e - i);
   for (; i < e; i++) {
-    if (!http_is((unsigned char)s[i], HTTP_P_FIELD))
-      return http_fail(p, 400);
+    if (!http_is((unsigned char) s[i], HTTP_P_FIELD)) return http_fail(p, 400);
   }
   return 0;
 }
@@ -252,19 +229,14 @@ static int http_parse_status_line(struct http_parser *p, size_t b, size_t e) {
 static int http_parse_field_line(const char *s, size_t b, size_t e,
                                  struct mg_str *name, struct mg_str *value) {
   size_t i = b, ve = e;
-  while (i < e && http_is((unsigned char)s[i], HTTP_P_TCHAR))
-    i++;
-  if (i == b || i >= e || s[i] != ':')
-    return -1;
+  while (i < e && http_is((unsigned char) s[i], HTTP_P_TCHAR)) i++;
+  if (i == b || i >= e || s[i] != ':') return -1;
   *name = mg_mk_str_n(s + b, i - b);
-  for (i++; i < e && http_is_ws(s[i]);)
-    i++;
-  while (ve > i && http_is_ws(s[ve - 1]))
-    ve--;
+  for (i++; i < e && http_is_ws(s[i]);) i++;
+  while (ve > i && http_is_ws(s[ve - 1])) ve--;
   *value = mg_mk_str_n(s + i, ve - i);
   for (; i < ve; i++) {
-    if (!http_is((unsigned char)s[i], HTTP_P_FIELD))
-      return -1;
+    if (!http_is((unsigned char) s[i], HTTP_P_FIELD)) return -1;
   }
   return 0;
 }
@@ -276,10 +248,8 @@ static int http_skip_empty_lines(struct http_parser *p) {
   int r;
   while (p->pos < p->n && (p->s[p->pos] == '\r' || p->s[p->pos] == '\n')) {
     r = http_find_line(p->s, p->n, p->pos, 1, &end, &next);
-    if (r < 0)
-      return http_fail(p, 400);
-    if (r == 0)
-      return 0;
+    if (r < 0) return http_fail(p, 400);
+    if (r == 0) return 0;
     p->pos = next;
   }
   return p->pos < p->n ? 1 : 0;
@@ -289,19 +259,16 @@ static int http_skip_empty_lines(struct http_parser *p) {
 static int http_parse_start_line(struct http_parser *p) {
   size_t end, next;
   int r = http_find_line(p->s, p->n, p->pos, 1, &end, &next);
-  if (r < 0)
-    return http_fail(p, 400);
+  if (r < 0) return http_fail(p, 400);
   // end is also set when the line is incomplete: a long one fails early.
   if (end - p->pos > MG_MAX_HTTP_REQUEST_LINE) {
     return http_fail(p, p->is_req ? 414 : 400);
   }
-  if (r == 0)
-    return 0;
+  if (r == 0) return 0;
   p->hm->message.p = p->s + p->pos;
   r = p->is_req ? http_parse_request_line(p, p->pos, end)
                 : http_parse_status_line(p, p->pos, end);
-  if (r < 0)
-    return -1;
+  if (r < 0) return -1;
   p->pos = next;
   return 1;
 }
@@ -315,15 +282,12 @@ static int http_parse_headers(struct http_parser *p) {
   int r;
   for (;;) {
     r = http_find_line(p->s, p->n, p->pos, 1, &end, &next);
-    if (r <= 0)
-      return r < 0 ? http_fail(p, 400) : 0;
-    if (end == p->pos)
-      break;
+    if (r <= 0) return r < 0 ? http_fail(p, 400) : 0;
+    if (end == p->pos) break;
     if (http_parse_field_line(p->s, p->pos, end, &name, &value) < 0) {
       return http_fail(p, 400);
     }
-    if (p->num_headers >= MG_MAX_HTTP_HEADERS)
-      return http_fail(p, 431);
+    if (p->num_headers >= MG_MAX_HTTP_HEADERS) return http_fail(p, 431);
     hm->header_names[p->num_headers] = name;
     hm->header_values[p->num_headers++] = value;
     p->pos = next;
@@ -335,14 +299,11 @@ static int http_parse_headers(struct http_parser *p) {
 // Content-Length = 1*DIGIT, at most HTTP_P_MAX_BODY. Returns 0 or -1.
 static int http_parse_content_length(struct mg_str v, size_t *out) {
   size_t i, x = 0, d;
-  if (v.len == 0)
-    return -1;
+  if (v.len == 0) return -1;
   for (i = 0; i < v.len; i++) {
-    if (!http_is_digit(v.p[i]))
-      return -1;
-    d = (size_t)(v.p[i] - '0');
-    if (x > (HTTP_P_MAX_BODY - d) / 10)
-      return -1;
+    if (!http_is_digit(v.p[i])) return -1;
+    d = (size_t) (v.p[i] - '0');
+    if (x > (HTTP_P_MAX_BODY - d) / 10) return -1;
     x = x * 10 + d;
   }
   *out = x;
@@ -355,12 +316,9 @@ static int http_content_length(const struct http_message *hm, size_t *len) {
   int i, found = 0;
   size_t v;
   for (i = 0; i < MG_MAX_HTTP_HEADERS && hm->header_names[i].len > 0; i++) {
-    if (mg_vcasecmp(&hm->header_names[i], "Content-Length") != 0)
-      continue;
-    if (http_parse_content_length(hm->header_values[i], &v) < 0)
-      return -1;
-    if (found && v != *len)
-      return -1;
+    if (mg_vcasecmp(&hm->header_names[i], "Content-Length") != 0) continue;
+    if (http_parse_content_length(hm->header_values[i], &v) < 0) return -1;
+    if (found && v != *len) return -1;
     *len = v, found = 1;
   }
   return found;
@@ -371,17 +329,16 @@ static int http_content_length(const struct http_message *hm, size_t *len) {
 static int http_coding_kind(struct mg_str c) {
   size_t i;
   for (i = 0; i < MG_ARRAY_SIZE(s_http_codings); i++) {
-    if (mg_vcasecmp(&c, s_http_codings[i]) == 0)
-      return i == 0 ? 1 : 0;
+    if (mg_vcasecmp(&c, s_http_codings[i]) == 0) return i == 0 ? 1 : 0;
   }
   return -1;
 }
 
 // Counters kept over all Transfer-Encoding headers of a message.
 struct http_te {
-  int present;         // A Transfer-Encoding header was seen
-  int chunked;         // Times "chunked" appeared
-  int last_is_chunked; // The last coding seen is "chunked"
+  int present;          // A Transfer-Encoding header was seen
+  int chunked;          // Times "chunked" appeared
+  int last_is_chunked;  // The last coding seen is "chunked"
 };
 
 // Walks the coding list v ("gzip, chunked"; empty elements are skipped,
@@ -392,21 +349,15 @@ static int http_scan_codings(struct mg_str v, struct http_te *te) {
   const char *semi;
   int kind;
   while (i <= v.len) {
-    for (b = i; i < v.len && v.p[i] != ',';)
-      i++;
+    for (b = i; i < v.len && v.p[i] != ',';) i++;
     c = mg_mk_str_n(v.p + b, i - b);
     i++;
-    semi = (const char *)memchr(c.p, ';', c.len);
-    if (semi != NULL)
-      c.len = (size_t)(semi - c.p);
-    while (c.len > 0 && http_is_ws(c.p[0]))
-      c.p++, c.len--;
-    while (c.len > 0 && http_is_ws(c.p[c.len - 1]))
-      c.len--;
-    if (c.len == 0)
-      continue;
-    if ((kind = http_coding_kind(c)) < 0)
-      return 501;
+    semi = (const char *) memchr(c.p, ';', c.len);
+    if (semi != NULL) c.len = (size_t) (semi - c.p);
+    while (c.len > 0 && http_is_ws(c.p[0])) c.p++, c.len--;
+    while (c.len > 0 && http_is_ws(c.p[c.len - 1])) c.len--;
+    if (c.len == 0) continue;
+    if ((kind = http_coding_kind(c)) < 0) return 501;
     te->chunked += kind;
     te->last_is_chunked = kind;
   }
@@ -419,11 +370,9 @@ static int http_transfer_encoding(const struct http_message *hm,
   int i, st;
   memset(te, 0, sizeof(*te));
   for (i = 0; i < MG_MAX_HTTP_HEADERS && hm->header_names[i].len > 0; i++) {
-    if (mg_vcasecmp(&hm->header_names[i], "Transfer-Encoding") != 0)
-      continue;
+    if (mg_vcasecmp(&hm->header_names[i], "Transfer-Encoding") != 0) continue;
     te->present = 1;
-    if ((st = http_scan_codings(hm->header_values[i], te)) != 0)
-      return st;
+    if ((st = http_scan_codings(hm->header_values[i], te)) != 0) return st;
   }
   return te->chunked > 1 ? 400 : 0;
 }
@@ -432,8 +381,7 @@ static int http_transfer_encoding(const struct http_message *hm,
 static int http_host_ok(const struct http_message *hm) {
   int i, hosts = 0;
   for (i = 0; i < MG_MAX_HTTP_HEADERS && hm->header_names[i].len > 0; i++) {
-    if (mg_vcasecmp(&hm->header_names[i], "Host") == 0)
-      hosts++;
+    if (mg_vcasecmp(&hm->header_names[i], "Host") == 0) hosts++;
   }
   return hosts == 1 || (hosts == 0 && http_eq(hm->proto, "HTTP/1.0"));
 }
@@ -444,13 +392,12 @@ static int http_host_ok(const struct http_message *hm) {
 static int http_request_body(struct http_parser *p, const struct http_te *te,
                              int has_cl, size_t cl) {
   struct http_message *hm = p->hm;
-  if (!http_host_ok(hm))
-    return http_fail(p, 400);
+  if (!http_host_ok(hm)) return http_fail(p, 400);
   if (te->present) {
     if (has_cl || !te->last_is_chunked || http_eq(hm->proto, "HTTP/1.0")) {
       return http_fail(p, 400);
     }
-    hm->body.len = (size_t)-1;
+    hm->body.len = (size_t) -1;
   } else {
     hm->body.len = has_cl ? cl : 0;
   }
@@ -467,7 +414,7 @@ static void http_response_body(struct http_message *hm,
   if (code < 200 || code == 204 || code == 304) {
     hm->body.len = 0;
   } else if (te->present || !has_cl) {
-    hm->body.len = (size_t)-1;
+    hm->body.len = (size_t) -1;
   } else {
     hm->body.len = cl;
   }
@@ -479,20 +426,16 @@ static int http_set_body(struct http_parser *p) {
   struct http_te te;
   size_t cl = 0;
   int has_cl, st;
-  if ((has_cl = http_content_length(hm, &cl)) < 0)
-    return http_fail(p, 400);
-  if ((st = http_transfer_encoding(hm, &te)) != 0)
-    return http_fail(p, st);
+  if ((has_cl = http_content_length(hm, &cl)) < 0) return http_fail(p, 400);
+  if ((st = http_transfer_encoding(hm, &te)) != 0) return http_fail(p, st);
   if (p->is_req) {
-    if (http_request_body(p, &te, has_cl, cl) < 0)
-      return -1;
+    if (http_request_body(p, &te, has_cl, cl) < 0) return -1;
   } else {
     http_response_body(hm, &te, has_cl, cl);
   }
   hm->body.p = p->s + p->pos;
-  hm->message.len = (size_t)(hm->body.p - hm->message.p);
-  if (hm->body.len != (size_t)-1)
-    hm->message.len += hm->body.len;
+  hm->message.len = (size_t) (hm->body.p - hm->message.p);
+  if (hm->body.len != (size_t) -1) hm->message.len += hm->body.len;
   return 0;
 }
 
@@ -511,12 +454,10 @@ int mg_http_parse(const char *s, size_t n, struct http_message *hm, int is_req,
   p.n = n < MG_MAX_HTTP_REQUEST_SIZE ? n : MG_MAX_HTTP_REQUEST_SIZE;
   if ((r = http_skip_empty_lines(&p)) > 0 &&
       (r = http_parse_start_line(&p)) > 0 && (r = http_parse_headers(&p)) > 0) {
-    r = http_set_body(&p) < 0 ? -1 : (int)p.pos;
+    r = http_set_body(&p) < 0 ? -1 : (int) p.pos;
   }
-  if (r == 0 && n >= MG_MAX_HTTP_REQUEST_SIZE)
-    r = http_fail(&p, 431);
-  if (status != NULL)
-    *status = r < 0 ? p.status : 0;
+  if (r == 0 && n >= MG_MAX_HTTP_REQUEST_SIZE) r = http_fail(&p, 431);
+  if (status != NULL) *status = r < 0 ? p.status : 0;
   return r;
 }
 
@@ -526,7 +467,7 @@ int mg_parse_http(const char *s, int n, struct http_message *hm, int is_req) {
     memset(hm, 0, sizeof(*hm));
     return -1;
   }
-  return mg_http_parse(s, (size_t)n, hm, is_req, &status);
+  return mg_http_parse(s, (size_t) n, hm, is_req, &status);
 }
 
 // chunk-size [chunk-ext] CRLF: at most 16 hex digits, then optionally
@@ -537,27 +478,20 @@ static int http_chunk_size_line(const char *s, size_t n, size_t *size,
                                 size_t *off) {
   size_t i = 0, end;
   int d;
-  for (*size = 0; i < n && (d = http_hex_value(s[i])) >= 0; i++) {
-    if (i >= 16 || *size > ((size_t)-1) >> 4)
-      return -1;
-    *size = (*size << 4) | (size_t)d;
+  for (*size = 0; i < n && (d = mg_http_hex_value(s[i])) >= 0; i++) {
+    if (i >= 16 || *size > ((size_t) -1) >> 4) return -1;
+    *size = (*size << 4) | (size_t) d;
   }
-  if (i == n)
-    return 0;
-  if (i == 0)
-    return -1;
+  if (i == n) return 0;
+  if (i == 0) return -1;
   if (s[i] != '\r') {
-    while (i < n && http_is_ws(s[i]))
-      i++;
-    if (i < n && s[i] != ';')
-      return -1;
+    while (i < n && http_is_ws(s[i])) i++;
+    if (i < n && s[i] != ';') return -1;
     for (; i < n && s[i] != '\r'; i++) {
-      if (!http_is((unsigned char)s[i], HTTP_P_FIELD))
-        return -1;
+      if (!http_is((unsigned char) s[i], HTTP_P_FIELD)) return -1;
     }
   }
-  if (i > MG_MAX_HTTP_REQUEST_SIZE)
-    return -1;
+  if (i > MG_MAX_HTTP_REQUEST_SIZE) return -1;
   return http_find_line(s, n, i, 0, &end, off);
 }
 
@@ -572,14 +506,10 @@ static int http_chunk_trailers(const char *s, size_t n, size_t off) {
   int r;
   for (;;) {
     r = http_find_line(s, lim, pos, 0, &end, &next);
-    if (r < 0)
-      return -1;
-    if (r == 0)
-      return n - off >= MG_MAX_HTTP_REQUEST_SIZE ? -1 : 0;
-    if (end == pos)
-      return (int)next;
-    if (http_parse_field_line(s, pos, end, &name, &value) < 0)
-      return -1;
+    if (r < 0) return -1;
+    if (r == 0) return n - off >= MG_MAX_HTTP_REQUEST_SIZE ? -1 : 0;
+    if (end == pos) return (int) next;
+    if (http_parse_field_line(s, pos, end, &name, &value) < 0) return -1;
     pos = next;
   }
 }
@@ -589,274 +519,16 @@ int mg_http_parse_chunk(const char *s, size_t n, size_t *data_off,
   size_t size, off;
   int r;
   *data_off = *data_len = 0;
-  if ((r = http_chunk_size_line(s, n, &size, &off)) <= 0)
-    return r;
+  if ((r = http_chunk_size_line(s, n, &size, &off)) <= 0) return r;
   *data_off = off, *data_len = size;
-  if (size == 0)
-    return http_chunk_trailers(s, n, off);
+  if (size == 0) return http_chunk_trailers(s, n, off);
   // The return value is an int: a chunk that cannot be counted is refused.
-  if (size > (size_t)INT_MAX - off - 2)
-    return -1;
-  if (n <= off + size)
-    return 0;
-  if (s[off + size] != '\r')
-    return -1;
-  if (n == off + size + 1)
-    return 0;
-  if (s[off + size + 1] != '\n')
-    return -1;
-  return (int)(off + size + 2);
+  if (size > (size_t) INT_MAX - off - 2) return -1;
+  if (n <= off + size) return 0;
+  if (s[off + size] != '\r') return -1;
+  if (n == off + size + 1) return 0;
+  if (s[off + size + 1] != '\n') return -1;
+  return (int) (off + size + 2);
 }
 
-struct mg_str *mg_get_http_header(struct http_message *hm, const char *name) {
-  int i;
-  if (hm == NULL || name == NULL)
-    return NULL;
-  for (i = 0; i < MG_MAX_HTTP_HEADERS && hm->header_names[i].len > 0; i++) {
-    if (mg_vcasecmp(&hm->header_names[i], name) == 0) {
-      return &hm->header_values[i];
-    }
-  }
-  return NULL;
-}
-
-static int http_is_param_sep(char c) {
-  return c == ' ' || c == '\t' || c == ',' || c == ';';
-}
-
-// Reads one parameter value at *pp (before end): a quoted-string with
-// backslash escapes, or bytes up to a separator. Returns 0 with *v (without
-// the quotes) and *quoted set and *pp moved past it, -1 if a quote is not
-// closed.
-static int http_param_value(const char **pp, const char *end, struct mg_str *v,
-                            int *quoted) {
-  const char *p = *pp, *b;
-  if ((*quoted = (p < end && *p == '"')) != 0) {
-    for (b = ++p; p < end && *p != '"'; p++) {
-      if (*p == '\\' && p + 1 < end)
-        p++;
-    }
-    if (p >= end)
-      return -1;
-    *v = mg_mk_str_n(b, (size_t)(p - b));
-    *pp = p + 1;
-  } else {
-    for (b = p; p < end && !http_is_param_sep(*p);)
-      p++;
-    *v = mg_mk_str_n(b, (size_t)(p - b));
-    *pp = p;
-  }
-  return 0;
-}
-
-// Finds parameter name (ignoring case) in a header value such as
-// `Digest a=1, b="x"` or `form-data; name="f"; filename="x.txt"`. Names
-// match whole: "name" never matches "filename". Returns 1 if found.
-static int http_find_param(struct mg_str hdr, const char *name,
-                           struct mg_str *v, int *quoted) {
-  const char *p = hdr.p, *end = hdr.p + hdr.len, *k;
-  size_t klen, nlen = strlen(name);
-  while (p < end) {
-    while (p < end && http_is_param_sep(*p))
-      p++;
-    for (k = p; p < end && !http_is_param_sep(*p) && *p != '=';)
-      p++;
-    klen = (size_t)(p - k);
-    while (p < end && http_is_ws(*p))
-      p++;
-    if (p >= end || *p != '=')
-      continue; // A word without a value
-    for (p++; p < end && http_is_ws(*p);)
-      p++;
-    if (http_param_value(&p, end, v, quoted) < 0)
-      return 0;
-    if (klen == nlen && klen > 0 && mg_ncasecmp(k, name, nlen) == 0)
-      return 1;
-  }
-  return 0;
-}
-
-// Copies v into dst (if not NULL) undoing backslash escapes when quoted,
-// and NUL-terminates. Returns the unescaped length.
-static size_t http_unquote(struct mg_str v, int quoted, char *dst) {
-  size_t i, n = 0;
-  for (i = 0; i < v.len; i++, n++) {
-    // Only \" and \\ are unescaped: browsers send a backslash in a file
-    // name as is, and "..\x" must reach the application unchanged.
-    if (quoted && v.p[i] == '\\' && i + 1 < v.len &&
-        (v.p[i + 1] == '"' || v.p[i + 1] == '\\'))
-      i++;
-    if (dst != NULL)
-      dst[n] = v.p[i];
-  }
-  if (dst != NULL)
-    dst[n] = '\0';
-  return n;
-}
-
-int mg_http_parse_header2(struct mg_str *hdr, const char *var_name, char **buf,
-                          size_t buf_size) {
-  struct mg_str v;
-  int quoted;
-  size_t len;
-  char *dst;
-  if (buf == NULL)
-    return 0;
-  if (*buf != NULL && buf_size > 0)
-    (*buf)[0] = '\0';
-  if (hdr == NULL || hdr->p == NULL || var_name == NULL ||
-      !http_find_param(*hdr, var_name, &v, &quoted)) {
-    return 0;
-  }
-  if ((len = http_unquote(v, quoted, NULL)) >= (size_t)INT_MAX)
-    return 0;
-  if ((dst = *buf) == NULL || len >= buf_size) {
-    if ((dst = (char *)MG_MALLOC(len + 1)) == NULL)
-      return 0;
-    *buf = dst;
-  }
-  http_unquote(v, quoted, dst);
-  return (int)len;
-}
-
-int mg_http_parse_header(struct mg_str *hdr, const char *var_name, char *buf,
-                         size_t buf_size) {
-  struct mg_str v;
-  int quoted;
-  size_t len;
-  if (buf == NULL || buf_size == 0)
-    return 0;
-  buf[0] = '\0';
-  if (hdr == NULL || hdr->p == NULL || var_name == NULL ||
-      !http_find_param(*hdr, var_name, &v, &quoted)) {
-    return 0;
-  }
-  len = http_unquote(v, quoted, NULL);
-  if (len >= buf_size || len >= (size_t)INT_MAX)
-    return 0;
-  http_unquote(v, quoted, buf);
-  return (int)len;
-}
-
-int mg_get_http_basic_auth(struct http_message *hm, char *user, size_t user_len,
-                           char *pass, size_t pass_len) {
-  struct mg_str *hdr = mg_get_http_header(hm, "Authorization");
-  if (user != NULL && user_len > 0)
-    user[0] = '\0';
-  if (pass != NULL && pass_len > 0)
-    pass[0] = '\0';
-  if (hdr == NULL)
-    return -1;
-  return mg_parse_http_basic_auth(hdr, user, user_len, pass, pass_len);
-}
-
-// Splits decoded "user:pass" (len bytes, no NUL inside) at the first ':'
-// into the buffers. Returns 0, or -1 if there is no ':' or it does not fit.
-static int http_split_credentials(const char *d, size_t len, char *user,
-                                  size_t user_len, char *pass,
-                                  size_t pass_len) {
-  const char *colon = (const char *)memchr(d, ':', len);
-  size_t ul, pl;
-  if (colon == NULL)
-    return -1;
-  ul = (size_t)(colon - d), pl = len - ul - 1;
-  if (ul >= user_len || pl >= pass_len)
-    return -1;
-  memcpy(user, d, ul);
-  user[ul] = '\0';
-  memcpy(pass, colon + 1, pl);
-  pass[pl] = '\0';
-  return 0;
-}
-
-int mg_parse_http_basic_auth(struct mg_str *hdr, char *user, size_t user_len,
-                             char *pass, size_t pass_len) {
-  struct mg_str t;
-  char *d;
-  size_t len;
-  int r = -1;
-  if (user == NULL || pass == NULL || user_len == 0 || pass_len == 0)
-    return -1;
-  user[0] = pass[0] = '\0';
-  if (hdr == NULL || hdr->p == NULL || hdr->len < 6 ||
-      mg_ncasecmp(hdr->p, "Basic ", 6) != 0) {
-    return -1;
-  }
-  t = mg_strstrip(mg_mk_str_n(hdr->p + 6, hdr->len - 6));
-  if (t.len == 0 || t.len % 4 != 0 || t.len > (size_t)INT_MAX)
-    return -1;
-  // Padded base64 only: every byte must be consumed.
-  len = t.len / 4 * 3 - (t.p[t.len - 1] == '=') - (t.p[t.len - 2] == '=');
-  if ((d = (char *)MG_MALLOC(t.len / 4 * 3 + 1)) == NULL)
-    return -1;
-  if (mg_base64_decode((const unsigned char *)t.p, (int)t.len, d) ==
-          (int)t.len &&
-      strlen(d) == len) {
-    r = http_split_credentials(d, len, user, user_len, pass, pass_len);
-  }
-  MG_FREE(d);
-  if (r < 0)
-    user[0] = pass[0] = '\0';
-  return r;
-}
-
-// Returns 1 if every '%' in v starts a %XX escape.
-static int http_escapes_ok(struct mg_str v) {
-  size_t i;
-  for (i = 0; i < v.len; i++) {
-    if (v.p[i] != '%')
-      continue;
-    if (i + 2 >= v.len || http_hex_value(v.p[i + 1]) < 0 ||
-        http_hex_value(v.p[i + 2]) < 0) {
-      return 0;
-    }
-    i += 2;
-  }
-  return 1;
-}
-
-// Finds "name=value" (name ignoring case, as 6.x) in a '&'-separated list.
-static int http_find_var(struct mg_str buf, const char *name,
-                         struct mg_str *v) {
-  const char *p = buf.p, *end = buf.p + buf.len, *b, *eq;
-  size_t nlen = strlen(name);
-  while (p < end) {
-    for (b = p; p < end && *p != '&';)
-      p++;
-    eq = (const char *)memchr(b, '=', (size_t)(p - b));
-    if (eq != NULL && (size_t)(eq - b) == nlen &&
-        mg_ncasecmp(b, name, nlen) == 0) {
-      *v = mg_mk_str_n(eq + 1, (size_t)(p - eq - 1));
-      return 1;
-    }
-    if (p < end)
-      p++;
-  }
-  return 0;
-}
-
-int mg_get_http_var(const struct mg_str *buf, const char *name, char *dst,
-                    size_t dst_len) {
-  struct mg_str v;
-  int r;
-  if (dst == NULL || dst_len == 0)
-    return -1;
-  dst[0] = '\0';
-  if (buf == NULL || buf->p == NULL || name == NULL || name[0] == '\0' ||
-      !http_find_var(*buf, name, &v)) {
-    return 0;
-  }
-  if (!http_escapes_ok(v))
-    return -3;
-  if (v.len >= (size_t)INT_MAX)
-    return -2;
-  r = mg_url_decode(v.p, (int)v.len, dst,
-                    dst_len > (size_t)INT_MAX ? INT_MAX : (int)dst_len, 1);
-  if (r < 0) {
-    dst[0] = '\0';
-    return -2;
-  }
-  return r;
-}
-
-#endif // MG_ENABLE_HTTP
+#endif  // MG_ENABLE_HTTP

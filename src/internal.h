@@ -7,6 +7,7 @@
 #include "mbuf.h"
 #include "log.h"
 #include "util.h"
+#include "base64.h"
 #include "md5.h"
 #include "sha1.h"
 #include "uri.h"
@@ -31,6 +32,12 @@
 // An error code that is not an errno: the descriptor is too high for
 // select(). Socket ifaces return it from listen and set it in nc->err.
 #define MG_EFDSETSIZE 100001
+
+// base64.c
+// Appends the n slices in parts to mbuf as one padded base64 string, as if
+// they were contiguous (for "user:pass" without copying it together).
+void mg_mbuf_append_base64_parts(struct mbuf *mbuf, const struct mg_str *parts,
+                                 size_t n);
 
 // net.c
 // Dispatches ev to handler (NULL: the protocol handler if set, else the

@@ -1,13 +1,5 @@
 #include "internal.h"
 
-// A local slice constructor, so that this module needs no code from str.c.
-static struct mg_str uri_slice(const char *p, size_t len) {
-  struct mg_str s;
-  s.p = p;
-  s.len = len;
-  return s;
-}
-
 // Returns the index of the first byte of s[from, len) that is in set, or len.
 // The URI slice is not NUL-terminated, so strcspn() cannot be used; a NUL
 // byte in s is checked apart because strchr() finds the set's terminator.
@@ -54,16 +46,16 @@ static int uri_parse_authority(const char *s, size_t len, struct mg_str *ui,
     if (s[i] == '@') at = i;
   }
   h = at < len ? at + 1 : 0;
-  if (at < len) *ui = uri_slice(s, at);
+  if (at < len) *ui = mg_mk_str_n(s, at);
   if (h < len && s[h] == '[') {
     i = uri_find_any(s, h + 1, len, "[]");
     if (i == len || s[i] != ']') return -1;  // Unterminated IPv6 literal.
-    *host = uri_slice(s + h + 1, i - h - 1);
+    *host = mg_mk_str_n(s + h + 1, i - h - 1);
     i++;
     if (i < len && s[i] != ':') return -1;  // Junk after "]".
   } else {
     i = uri_find_any(s, h, len, ":");
-    *host = uri_slice(s + h, i - h);
+    *host = mg_mk_str_n(s + h, i - h);
   }
   if (i >= len) return 0;
   return uri_parse_port(s + i + 1, len - i - 1, port);
@@ -90,14 +82,14 @@ int mg_parse_uri(const struct mg_str uri, struct mg_str *scheme,
     i = end;
   }
   end = uri_find_any(s, i, len, "?#");
-  if (end > i) pth = uri_slice(s + i, end - i);
+  if (end > i) pth = mg_mk_str_n(s + i, end - i);
   i = end;
   if (i < len && s[i] == '?') {
     end = uri_find_any(s, i + 1, len, "#");
-    qry = uri_slice(s + i + 1, end - i - 1);
+    qry = mg_mk_str_n(s + i + 1, end - i - 1);
     i = end;
   }
-  if (i < len) frg = uri_slice(s + i + 1, len - i - 1);
+  if (i < len) frg = mg_mk_str_n(s + i + 1, len - i - 1);
 
   if (scheme != NULL) *scheme = sch;
   if (user_info != NULL) *user_info = ui;
@@ -149,7 +141,7 @@ static char *uri_put_path(char *d, const struct mg_str *path, int authority,
   if (authority && path->p[0] != '/' && !normalize) *d++ = '/';
   memcpy(d, path->p, n);
   if (!normalize) return d + n;
-  in = uri_slice(d, n);
+  in = mg_mk_str_n(d, n);
   out = in;
   if (!mg_normalize_uri_path(&in, &out)) return NULL;
   return d + out.len;
@@ -223,6 +215,79 @@ int mg_normalize_uri_path(const struct mg_str *in, struct mg_str *out) {
   }
   out->len = w;
   return 1;
+}
+
+// Returns the value of a hex digit, or -1.
+static int uri_hex_value(int c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+int mg_url_decode(const char *src, int src_len, char *dst, int dst_len,
+                  int is_form_url_encoded) {
+  int i, j, hi, lo;
+  if (src_len < 0 || dst == NULL || dst_len <= 0) return -1;
+  for (i = j = 0; i < src_len; i++, j++) {
+    if (j >= dst_len - 1) break;  // Keep room for the NUL.
+    if (src[i] == '%') {
+      if (src_len - i < 3) break;  // Truncated escape.
+      hi = uri_hex_value((unsigned char) src[i + 1]);
+      lo = uri_hex_value((unsigned char) src[i + 2]);
+      if (hi < 0 || lo < 0) break;
+      dst[j] = (char) ((hi << 4) | lo);
+      i += 2;
+    } else if (is_form_url_encoded && src[i] == '+') {
+      dst[j] = ' ';
+    } else {
+      dst[j] = src[i];
+    }
+  }
+  dst[j] = '\0';
+  return i < src_len ? -1 : j;
+}
+
+static int uri_is_url_safe(unsigned char c, const struct mg_str safe) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+      (c >= '0' && c <= '9')) {
+    return 1;
+  }
+  return mg_strchr(safe, c) != NULL;
+}
+
+struct mg_str mg_url_encode_opt(const struct mg_str src,
+                                const struct mg_str safe, unsigned int flags) {
+  const char *hex = (flags & MG_URL_ENCODE_F_UPPERCASE_HEX)
+                        ? "0123456789ABCDEF"
+                        : "0123456789abcdef";
+  int plus = (flags & MG_URL_ENCODE_F_SPACE_AS_PLUS) != 0;
+  size_t i, n = 0;
+  char *out;
+  // Measure first, so the result is allocated exactly once.
+  for (i = 0; i < src.len; i++) {
+    unsigned char c = (unsigned char) src.p[i];
+    n += uri_is_url_safe(c, safe) || (plus && c == ' ') ? 1 : 3;
+  }
+  if ((out = (char *) MG_MALLOC(n + 1)) == NULL) return mg_mk_str_n(NULL, 0);
+  for (i = n = 0; i < src.len; i++) {
+    unsigned char c = (unsigned char) src.p[i];
+    if (uri_is_url_safe(c, safe)) {
+      out[n++] = (char) c;
+    } else if (plus && c == ' ') {
+      out[n++] = '+';
+    } else {
+      out[n++] = '%';
+      out[n++] = hex[c >> 4];
+      out[n++] = hex[c & 15];
+    }
+  }
+  out[n] = '\0';
+  return mg_mk_str_n(out, n);
+}
+
+struct mg_str mg_url_encode(const struct mg_str src) {
+  return mg_url_encode_opt(src, mg_mk_str("._-$,;~()/"), 0);
 }
 
 // Parses "1*5DIGIT" up to the end of s into *port (0-65535).
@@ -343,4 +408,99 @@ int mg_parse_address(const char *str, union socket_address *sa, int *proto,
   // Leave no half-filled address behind for a caller that ignores rc.
   if (rc < 0) memset(sa, 0, sizeof(*sa));
   return rc;
+}
+
+// Formats sa into out (large enough for any address). Returns 0 on success.
+static int addr_format(const union socket_address *sa, char *out,
+                       size_t out_len, int flags) {
+  int v6 = sa->sa.sa_family == AF_INET6, port;
+  const void *addr = v6 ? (const void *) &sa->sin6.sin6_addr
+                        : (const void *) &sa->sin.sin_addr;
+  char ip[INET6_ADDRSTRLEN];
+  if (sa->sa.sa_family != AF_INET && !v6) return -1;
+  port = ntohs(v6 ? sa->sin6.sin6_port : sa->sin.sin_port);
+  ip[0] = '\0';
+  if ((flags & MG_SOCK_STRINGIFY_IP) &&
+      inet_ntop(sa->sa.sa_family, addr, ip, sizeof(ip)) == NULL) {
+    return -1;
+  }
+  if (!(flags & MG_SOCK_STRINGIFY_PORT)) {
+    snprintf(out, out_len, "%s", ip);
+  } else if (!(flags & MG_SOCK_STRINGIFY_IP)) {
+    snprintf(out, out_len, "%d", port);
+  } else if (v6) {
+    snprintf(out, out_len, "[%s]:%d", ip, port);
+  } else {
+    snprintf(out, out_len, "%s:%d", ip, port);
+  }
+  return 0;
+}
+
+int mg_sock_addr_to_str(const union socket_address *sa, char *buf, size_t len,
+                        int flags) {
+  char tmp[INET6_ADDRSTRLEN + 16];
+  size_t n;
+  if (buf == NULL || len == 0) return 0;
+  buf[0] = '\0';
+  if (sa == NULL || addr_format(sa, tmp, sizeof(tmp), flags) != 0) {
+    return 0;
+  }
+  n = strlen(tmp);
+  if (n >= len) n = len - 1;  // Truncate, always NUL-terminated.
+  memcpy(buf, tmp, n);
+  buf[n] = '\0';
+  return (int) n;
+}
+
+// Parses a decimal number of 1..3 digits, at most max, from s. Returns the
+// number of bytes used, 0 if there is no valid number.
+static size_t addr_parse_small_num(struct mg_str s, unsigned max,
+                                   unsigned *out) {
+  size_t i;
+  *out = 0;
+  for (i = 0; i < s.len && i < 4 && s.p[i] >= '0' && s.p[i] <= '9'; i++) {
+    *out = *out * 10 + (unsigned) (s.p[i] - '0');
+  }
+  return (i == 0 || i > 3 || *out > max) ? 0 : i;
+}
+
+// Parses "a.b.c.d" or "a.b.c.d/nn" (the whole slice). Returns 0 on success.
+static int addr_parse_net(struct mg_str s, uint32_t *net, uint32_t *mask) {
+  unsigned v, bits = 32;
+  size_t n;
+  int i;
+  *net = 0;
+  for (i = 0; i < 4; i++) {
+    if ((n = addr_parse_small_num(s, 255, &v)) == 0) return -1;
+    *net = (*net << 8) | v;
+    s.p += n, s.len -= n;
+    if (i < 3 && (s.len == 0 || s.p[0] != '.')) return -1;
+    if (i < 3) s.p++, s.len--;
+  }
+  if (s.len > 0 && s.p[0] == '/') {
+    s.p++, s.len--;
+    if ((n = addr_parse_small_num(s, 32, &bits)) == 0) return -1;
+    s.p += n, s.len -= n;
+  }
+  if (s.len != 0) return -1;
+  // A shift by 32 is undefined, so /0 is special.
+  *mask = bits == 0 ? 0 : 0xffffffffU << (32 - bits);
+  *net &= *mask;
+  return 0;
+}
+
+int mg_check_ip_acl(const char *acl, uint32_t remote_ip) {
+  struct mg_str entry, addr;
+  uint32_t net, mask;
+  int allowed;
+  if (acl == NULL || *acl == '\0') return 1;
+  allowed = 0;  // An ACL denies whatever it does not allow.
+  while ((acl = mg_next_comma_list_entry(acl, &entry, NULL)) != NULL) {
+    entry = mg_strstrip(entry);
+    if (entry.len < 1 || (entry.p[0] != '+' && entry.p[0] != '-')) return -1;
+    addr = mg_mk_str_n(entry.p + 1, entry.len - 1);
+    if (addr_parse_net(addr, &net, &mask) != 0) return -1;
+    if ((remote_ip & mask) == net) allowed = entry.p[0] == '+';
+  }
+  return allowed;
 }

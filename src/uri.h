@@ -1,4 +1,5 @@
-// URI parsing and assembly, and the bind/connect address grammar.
+// URIs: parsing, assembly and percent-coding; the bind/connect address
+// grammar, address formatting and IP ACLs.
 #pragma once
 #include "str.h"
 
@@ -40,6 +41,24 @@ int mg_assemble_uri(const struct mg_str *scheme, const struct mg_str *user_info,
 // would climb above the root.
 int mg_normalize_uri_path(const struct mg_str *in, struct mg_str *out);
 
+// Flags for mg_url_encode_opt().
+#define MG_URL_ENCODE_F_SPACE_AS_PLUS (1 << 0)  // ' ' becomes '+'
+#define MG_URL_ENCODE_F_UPPERCASE_HEX (1 << 1)  // %2F rather than %2f
+
+// Decodes %XX escapes (and '+' as space when is_form_url_encoded) from src
+// into dst, NUL-terminated. Returns the decoded length, or -1 if dst is too
+// small or an escape is malformed.
+int mg_url_decode(const char *src, int src_len, char *dst, int dst_len,
+                  int is_form_url_encoded);
+// Percent-encodes every byte of src except ASCII alphanumerics and the bytes
+// in safe, per flags (MG_URL_ENCODE_F_*). Returns a MG_MALLOC'd,
+// NUL-terminated string ({NULL, 0} if memory ran out); free it with
+// mg_strfree().
+struct mg_str mg_url_encode_opt(const struct mg_str src,
+                                const struct mg_str safe, unsigned int flags);
+// mg_url_encode_opt() with safe = "._-$,;~()/" and no flags.
+struct mg_str mg_url_encode(const struct mg_str src);
+
 // Parses a bind/connect address: "[tcp://|udp://][host]:port", "[v6]:port",
 // ":port" or "port". An empty host means any address (0.0.0.0). "localhost"
 // is 127.0.0.1. Fills sa (family, address and port in network order) and
@@ -54,3 +73,21 @@ int mg_normalize_uri_path(const struct mg_str *in, struct mg_str *out);
 // scheme than tcp:// or udp:// is given (sa is then all zero).
 int mg_parse_address(const char *str, union socket_address *sa, int *proto,
                      char *host, size_t host_len);
+
+// Flags for mg_sock_addr_to_str(), mg_conn_addr_to_str(), mg_sock_to_str().
+#define MG_SOCK_STRINGIFY_IP 1      // Include the address
+#define MG_SOCK_STRINGIFY_PORT 2    // Include the port
+#define MG_SOCK_STRINGIFY_REMOTE 4  // The peer's address, not ours
+
+// Formats a socket address as "1.2.3.4", "1.2.3.4:80", "::1" or "[::1]:80"
+// per flags. Returns the length written (buf is always NUL-terminated).
+int mg_sock_addr_to_str(const union socket_address *sa, char *buf, size_t len,
+                        int flags);
+
+// Checks an IPv4 address (host byte order) against an ACL such as
+// "-0.0.0.0/0,+192.168.0.0/16": the last matching entry wins; with an empty
+// or NULL acl everything is allowed, otherwise what matches nothing is
+// denied. An entry is '+' or '-', a dotted quad and an optional /0../32
+// prefix (host bits are ignored); spaces around entries are allowed.
+// Returns 1 allowed, 0 denied, -1 if the ACL is malformed.
+int mg_check_ip_acl(const char *acl, uint32_t remote_ip);

@@ -1,0 +1,230 @@
+#include "http_internal.h"
+
+// Helpers that read the header fields of a parsed HTTP message: header
+// lookup, header parameters (`Digest a=1, b="x"`, `form-data; name="f"`),
+// Basic credentials and form variables. Results point into the input,
+// except that mg_http_parse_header2() and mg_parse_http_basic_auth()
+// allocate (a result buffer, a decode buffer); no I/O.
+
+#if MG_ENABLE_HTTP
+
+static int hdr_is_ws(char c) {
+  return c == ' ' || c == '\t';
+}
+
+struct mg_str *mg_get_http_header(struct http_message *hm, const char *name) {
+  int i;
+  if (hm == NULL || name == NULL) return NULL;
+  for (i = 0; i < MG_MAX_HTTP_HEADERS && hm->header_names[i].len > 0; i++) {
+    if (mg_vcasecmp(&hm->header_names[i], name) == 0) {
+      return &hm->header_values[i];
+    }
+  }
+  return NULL;
+}
+
+static int hdr_is_param_sep(char c) {
+  return c == ' ' || c == '\t' || c == ',' || c == ';';
+}
+
+// Reads one parameter value at *pp (before end): a quoted-string with
+// backslash escapes, or bytes up to a separator. Returns 0 with *v (without
+// the quotes) and *quoted set and *pp moved past it, -1 if a quote is not
+// closed.
+static int hdr_param_value(const char **pp, const char *end, struct mg_str *v,
+                           int *quoted) {
+  const char *p = *pp, *b;
+  if ((*quoted = (p < end && *p == '"')) != 0) {
+    for (b = ++p; p < end && *p != '"'; p++) {
+      if (*p == '\\' && p + 1 < end) p++;
+    }
+    if (p >= end) return -1;
+    *v = mg_mk_str_n(b, (size_t) (p - b));
+    *pp = p + 1;
+  } else {
+    for (b = p; p < end && !hdr_is_param_sep(*p);) p++;
+    *v = mg_mk_str_n(b, (size_t) (p - b));
+    *pp = p;
+  }
+  return 0;
+}
+
+// Finds parameter name (ignoring case) in a header value such as
+// `Digest a=1, b="x"` or `form-data; name="f"; filename="x.txt"`. Names
+// match whole: "name" never matches "filename". Returns 1 if found.
+static int hdr_find_param(struct mg_str hdr, const char *name, struct mg_str *v,
+                          int *quoted) {
+  const char *p = hdr.p, *end = hdr.p + hdr.len, *k;
+  size_t klen, nlen = strlen(name);
+  while (p < end) {
+    while (p < end && hdr_is_param_sep(*p)) p++;
+    for (k = p; p < end && !hdr_is_param_sep(*p) && *p != '=';) p++;
+    klen = (size_t) (p - k);
+    while (p < end && hdr_is_ws(*p)) p++;
+    if (p >= end || *p != '=') continue;  // A word without a value
+    for (p++; p < end && hdr_is_ws(*p);) p++;
+    if (hdr_param_value(&p, end, v, quoted) < 0) return 0;
+    if (klen == nlen && klen > 0 && mg_ncasecmp(k, name, nlen) == 0) return 1;
+  }
+  return 0;
+}
+
+// Copies v into dst (if not NULL) undoing backslash escapes when quoted,
+// and NUL-terminates. Returns the unescaped length.
+static size_t hdr_unquote(struct mg_str v, int quoted, char *dst) {
+  size_t i, n = 0;
+  for (i = 0; i < v.len; i++, n++) {
+    // Only \" and \\ are unescaped: browsers send a backslash in a file
+    // name as is, and "..\x" must reach the application unchanged.
+    if (quoted && v.p[i] == '\\' && i + 1 < v.len &&
+        (v.p[i + 1] == '"' || v.p[i + 1] == '\\'))
+      i++;
+    if (dst != NULL) dst[n] = v.p[i];
+  }
+  if (dst != NULL) dst[n] = '\0';
+  return n;
+}
+
+int mg_http_parse_header2(struct mg_str *hdr, const char *var_name, char **buf,
+                          size_t buf_size) {
+  struct mg_str v;
+  int quoted;
+  size_t len;
+  char *dst;
+  if (buf == NULL) return 0;
+  if (*buf != NULL && buf_size > 0) (*buf)[0] = '\0';
+  if (hdr == NULL || hdr->p == NULL || var_name == NULL ||
+      !hdr_find_param(*hdr, var_name, &v, &quoted)) {
+    return 0;
+  }
+  if ((len = hdr_unquote(v, quoted, NULL)) >= (size_t) INT_MAX) return 0;
+  if ((dst = *buf) == NULL || len >= buf_size) {
+    if ((dst = (char *) MG_MALLOC(len + 1)) == NULL) return 0;
+    *buf = dst;
+  }
+  hdr_unquote(v, quoted, dst);
+  return (int) len;
+}
+
+int mg_http_parse_header(struct mg_str *hdr, const char *var_name, char *buf,
+                         size_t buf_size) {
+  struct mg_str v;
+  int quoted;
+  size_t len;
+  if (buf == NULL || buf_size == 0) return 0;
+  buf[0] = '\0';
+  if (hdr == NULL || hdr->p == NULL || var_name == NULL ||
+      !hdr_find_param(*hdr, var_name, &v, &quoted)) {
+    return 0;
+  }
+  len = hdr_unquote(v, quoted, NULL);
+  if (len >= buf_size || len >= (size_t) INT_MAX) return 0;
+  hdr_unquote(v, quoted, buf);
+  return (int) len;
+}
+
+int mg_get_http_basic_auth(struct http_message *hm, char *user, size_t user_len,
+                           char *pass, size_t pass_len) {
+  struct mg_str *hdr = mg_get_http_header(hm, "Authorization");
+  if (user != NULL && user_len > 0) user[0] = '\0';
+  if (pass != NULL && pass_len > 0) pass[0] = '\0';
+  if (hdr == NULL) return -1;
+  return mg_parse_http_basic_auth(hdr, user, user_len, pass, pass_len);
+}
+
+// Splits decoded "user:pass" (len bytes, no NUL inside) at the first ':'
+// into the buffers. Returns 0, or -1 if there is no ':' or it does not fit.
+static int hdr_split_credentials(const char *d, size_t len, char *user,
+                                 size_t user_len, char *pass, size_t pass_len) {
+  const char *colon = (const char *) memchr(d, ':', len);
+  size_t ul, pl;
+  if (colon == NULL) return -1;
+  ul = (size_t) (colon - d), pl = len - ul - 1;
+  if (ul >= user_len || pl >= pass_len) return -1;
+  memcpy(user, d, ul);
+  user[ul] = '\0';
+  memcpy(pass, colon + 1, pl);
+  pass[pl] = '\0';
+  return 0;
+}
+
+int mg_parse_http_basic_auth(struct mg_str *hdr, char *user, size_t user_len,
+                             char *pass, size_t pass_len) {
+  struct mg_str t;
+  char *d;
+  size_t len;
+  int r = -1;
+  if (user == NULL || pass == NULL || user_len == 0 || pass_len == 0) return -1;
+  user[0] = pass[0] = '\0';
+  if (hdr == NULL || hdr->p == NULL || hdr->len < 6 ||
+      mg_ncasecmp(hdr->p, "Basic ", 6) != 0) {
+    return -1;
+  }
+  t = mg_strstrip(mg_mk_str_n(hdr->p + 6, hdr->len - 6));
+  if (t.len == 0 || t.len % 4 != 0 || t.len > (size_t) INT_MAX) return -1;
+  // Padded base64 only: every byte must be consumed.
+  len = t.len / 4 * 3 - (t.p[t.len - 1] == '=') - (t.p[t.len - 2] == '=');
+  if ((d = (char *) MG_MALLOC(t.len / 4 * 3 + 1)) == NULL) return -1;
+  if (mg_base64_decode((const unsigned char *) t.p, (int) t.len, d) ==
+          (int) t.len &&
+      strlen(d) == len) {
+    r = hdr_split_credentials(d, len, user, user_len, pass, pass_len);
+  }
+  MG_FREE(d);
+  if (r < 0) user[0] = pass[0] = '\0';
+  return r;
+}
+
+// Returns 1 if every '%' in v starts a %XX escape.
+static int hdr_escapes_ok(struct mg_str v) {
+  size_t i;
+  for (i = 0; i < v.len; i++) {
+    if (v.p[i] != '%') continue;
+    if (i + 2 >= v.len || mg_http_hex_value(v.p[i + 1]) < 0 ||
+        mg_http_hex_value(v.p[i + 2]) < 0) {
+      return 0;
+    }
+    i += 2;
+  }
+  return 1;
+}
+
+// Finds "name=value" (name ignoring case, as 6.x) in a '&'-separated list.
+static int hdr_find_var(struct mg_str buf, const char *name, struct mg_str *v) {
+  const char *p = buf.p, *end = buf.p + buf.len, *b, *eq;
+  size_t nlen = strlen(name);
+  while (p < end) {
+    for (b = p; p < end && *p != '&';) p++;
+    eq = (const char *) memchr(b, '=', (size_t) (p - b));
+    if (eq != NULL && (size_t) (eq - b) == nlen &&
+        mg_ncasecmp(b, name, nlen) == 0) {
+      *v = mg_mk_str_n(eq + 1, (size_t) (p - eq - 1));
+      return 1;
+    }
+    if (p < end) p++;
+  }
+  return 0;
+}
+
+int mg_get_http_var(const struct mg_str *buf, const char *name, char *dst,
+                    size_t dst_len) {
+  struct mg_str v;
+  int r;
+  if (dst == NULL || dst_len == 0) return -1;
+  dst[0] = '\0';
+  if (buf == NULL || buf->p == NULL || name == NULL || name[0] == '\0' ||
+      !hdr_find_var(*buf, name, &v)) {
+    return 0;
+  }
+  if (!hdr_escapes_ok(v)) return -3;
+  if (v.len >= (size_t) INT_MAX) return -2;
+  r = mg_url_decode(v.p, (int) v.len, dst,
+                    dst_len > (size_t) INT_MAX ? INT_MAX : (int) dst_len, 1);
+  if (r < 0) {
+    dst[0] = '\0';
+    return -2;
+  }
+  return r;
+}
+
+#endif  // MG_ENABLE_HTTP
