@@ -20,7 +20,7 @@ EXAMPLE_DIRS = $(patsubst %/main.c,%,$(wildcard examples/*/main.c))
 EXAMPLES = $(foreach d,$(EXAMPLE_DIRS),$(d)/$(notdir $(d)))
 
 .PHONY: all examples test fuzz-replay-build deps switches valgrind amalgamate check-amalgamation \
-  unamalgamated mg_prefix cxx fuzz fuzz-replay clean run bench
+  unamalgamated mg_prefix cxx format-check fuzz fuzz-replay clean run bench
 .SECONDEXPANSION:
 
 all: $(BUILD)/mongoose.o examples
@@ -74,6 +74,22 @@ cxx:
 	$(CXX) -x c++ -std=c++11 -W -Wall -Wextra -Werror -pedantic -I. examples/tcp_echo_server/main.c -x none \
 	  $(BUILD)/mongoose_cxx.o -o $(BUILD)/tcp_echo_server_cxx $(LIBS)
 	@echo "cxx: mongoose.c builds as C++"
+
+# src/ is formatted as .clang-format says (clang-format 14); lists the files
+# that are not.
+CLANG_FORMAT ?= clang-format
+format-check:
+	@command -v $(CLANG_FORMAT) >/dev/null || \
+	  { echo "format-check: $(CLANG_FORMAT) is missing. Run: apt-get install -y clang-format"; exit 1; }
+	@bad=""; for f in $(SRC_C) $(SRC_H); do \
+	  $(CLANG_FORMAT) --dry-run -Werror $$f >/dev/null 2>&1 || bad="$$bad $$f"; \
+	done; \
+	if [ -n "$$bad" ]; then \
+	  echo "format-check: not clang-formatted ($$($(CLANG_FORMAT) --version)):"; \
+	  for f in $$bad; do echo "  $$f"; done; \
+	  echo "See the changes with: $(CLANG_FORMAT) --dry-run FILE"; exit 1; \
+	fi
+	@echo "format-check: src/ is clang-formatted"
 
 # Every MG_ENABLE_* switch can be turned off (alone, and all at once) and the
 # library still compiles, as C and as C++.

@@ -149,7 +149,8 @@ static int teardown_group(void **state) {
 #define NEED_PYTHON()                                                  \
   do {                                                                 \
     if (s_pid <= 0) {                                                  \
-      print_message("SKIP: %s -m http.server is not available\n",      \
+      print_message("SKIP: %s -m http.server is not available; "       \
+                    "install it with: apt-get install -y python3\n",   \
                     PYTHON);                                           \
       skip();                                                          \
     }                                                                  \

@@ -367,7 +367,9 @@ static void test_client_ipv6_literal(void **state) {
   lc6 = mg_bind(&f.mgr, "tcp://[::1]:0", fix_handler);
   if (lc6 == NULL) {
     fix_stop(&f);
-    skip();  // No IPv6 loopback here
+    print_message("SKIP: no IPv6 loopback (::1) here; enable it with: "
+                  "sysctl -w net.ipv6.conf.lo.disable_ipv6=0\n");
+    skip();
   }
   mg_set_protocol_http_websocket(lc6);
   snprintf(url, sizeof(url), "http://[::1]:%d/hello", conn_port(lc6));

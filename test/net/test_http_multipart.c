@@ -1,6 +1,6 @@
-// Tests for multipart/form-data: the buffered parser mg_parse_multipart(),
-// streaming uploads (MG_EV_HTTP_PART_* events) over real sockets, and
-// mg_file_upload_handler().
+// Tests for multipart/form-data: streaming uploads (MG_EV_HTTP_PART_*
+// events) over real sockets, and mg_file_upload_handler(). The buffered
+// parser mg_parse_multipart() is tested in test/unit/test_multipart.c.
 #include "net_util.h"  // First: mongoose.h sets the feature macros
 
 #include <sys/stat.h>
@@ -152,99 +152,6 @@ static int upload(struct srv *s, const char *body, char *buf, size_t cap) {
   raw_recv(&s->mgr, fd, buf, cap, 1, &closed, 5);
   close(fd);
   return closed;
-}
-
-// ---- mg_parse_multipart ------------------------------------------------
-
-static const char s_body[] =
-    "--" BOUNDARY "\r\n" CD("a") "\r\nhello\r\n"
-    "--" BOUNDARY "\r\n" CDF("f", "x.txt") "Content-Type: text/plain\r\n"
-    "\r\nline1\r\nline2\r\n--" BOUNDARY "--\r\n";
-
-static void test_parse_multipart_loops_over_parts(void **state) {
-  char var[32], file[32];
-  const char *chunk, *p = s_body;
-  size_t chunk_len, n, left = sizeof(s_body) - 1;
-  (void) state;
-  n = mg_parse_multipart(p, left, var, sizeof(var), file, sizeof(file), &chunk,
-                         &chunk_len);
-  assert_true(n > 0);
-  assert_string_equal(var, "a");
-  assert_string_equal(file, "");
-  assert_int_equal(chunk_len, 5);
-  assert_memory_equal(chunk, "hello", 5);
-  assert_memory_equal(p + n, "--" BOUNDARY "\r\n", 7);
-  p += n, left -= n;
-  n = mg_parse_multipart(p, left, var, sizeof(var), file, sizeof(file), &chunk,
-                         &chunk_len);
-  assert_true(n > 0);
-  assert_string_equal(var, "f");
-  assert_string_equal(file, "x.txt");
-  assert_int_equal(chunk_len, 12);
-  assert_memory_equal(chunk, "line1\r\nline2", 12);
-  p += n, left -= n;
-  assert_int_equal(mg_parse_multipart(p, left, var, sizeof(var), file,
-                                      sizeof(file), &chunk, &chunk_len),
-                   0);
-}
-
-static void test_parse_multipart_incomplete_returns_0(void **state) {
-  char var[32], file[32];
-  const char *chunk;
-  size_t chunk_len, i, end;
-  (void) state;
-  end = mg_parse_multipart(s_body, sizeof(s_body) - 1, var, sizeof(var), file,
-                           sizeof(file), &chunk, &chunk_len);
-  // Every prefix too short to hold the next delimiter is incomplete; the
-  // copy is exactly as long as the prefix, so ASan sees any overread.
-  for (i = 0; i < end + 7; i++) {
-    char *copy = (char *) malloc(i + 1);
-    size_t n;
-    memcpy(copy, s_body, i);
-    n = mg_parse_multipart(copy, i, var, sizeof(var), file, sizeof(file),
-                           &chunk, &chunk_len);
-    assert_int_equal(n, i < end + 5 ? 0 : end);
-    free(copy);
-  }
-  assert_int_equal(mg_parse_multipart(NULL, 10, var, sizeof(var), file,
-                                      sizeof(file), &chunk, &chunk_len),
-                   0);
-  assert_int_equal(mg_parse_multipart("garbage\r\n\r\nx", 12, var, sizeof(var),
-                                      file, sizeof(file), &chunk, &chunk_len),
-                   0);
-}
-
-static void test_parse_multipart_names(void **state) {
-  static const char body[] =
-      "--b\r\nContent-Disposition: form-data; filename=\"f.txt\"; "
-      "name=\"field\"\r\n\r\nx\r\n--b--\r\n";
-  static const char unnamed[] = "--b\r\n\r\ndata\r\n--b--";
-  static const char longname[] =
-      "--b\r\ncontent-disposition: form-data; name=\"0123456789abcdef\"; "
-      "filename=\"a\\\"b\"\r\n\r\nx\r\n--b--";
-  char var[8], file[32];
-  const char *chunk;
-  size_t chunk_len;
-  (void) state;
-  assert_true(mg_parse_multipart(body, sizeof(body) - 1, var, sizeof(var), file,
-                                 sizeof(file), &chunk, &chunk_len) > 0);
-  assert_string_equal(var, "field");
-  assert_string_equal(file, "f.txt");
-  assert_true(mg_parse_multipart(unnamed, sizeof(unnamed) - 1, var, sizeof(var),
-                                 file, sizeof(file), &chunk, &chunk_len) > 0);
-  assert_string_equal(var, "");
-  assert_string_equal(file, "");
-  assert_int_equal(chunk_len, 4);
-  // Names that do not fit are truncated; escapes in quotes are undone.
-  assert_true(mg_parse_multipart(longname, sizeof(longname) - 1, var,
-                                 sizeof(var), file, sizeof(file), &chunk,
-                                 &chunk_len) > 0);
-  assert_string_equal(var, "0123456");
-  assert_string_equal(file, "a\"b");
-  assert_true(mg_parse_multipart(longname, sizeof(longname) - 1, var, 1, file,
-                                 2, &chunk, &chunk_len) > 0);
-  assert_string_equal(var, "");
-  assert_string_equal(file, "a");
 }
 
 // ---- Streaming ---------------------------------------------------------
@@ -647,9 +554,6 @@ static int teardown_dir(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_parse_multipart_loops_over_parts),
-      cmocka_unit_test(test_parse_multipart_incomplete_returns_0),
-      cmocka_unit_test(test_parse_multipart_names),
       cmocka_unit_test(test_stream_one_part),
       cmocka_unit_test(test_stream_two_parts_and_a_file),
       cmocka_unit_test(test_stream_delimiter_followed_by_junk_is_malformed),
