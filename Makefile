@@ -122,17 +122,17 @@ $(BUILD)/vg/mongoose.o: mongoose.c mongoose.h
 	@mkdir -p $(@D)
 	$(CC) $(VG_CFLAGS) -c mongoose.c -o $@
 
-$(BUILD)/test/%: test/unit/%.c $(BUILD)/san/mongoose.o | deps
+$(BUILD)/test/%: test/unit/%.c $(BUILD)/san/mongoose.o mongoose.c | deps
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) $< $(BUILD)/san/mongoose.o -o $@ -lcmocka $(LIBS)
+	$(CC) $(TEST_CFLAGS) $< $(call LIB_FOR,$<,$(BUILD)/san/mongoose.o) -o $@ -lcmocka $(LIBS)
 
 # A test that includes mongoose.c itself (to compile in other limits) does
 # not link the shared object.
 LIB_FOR = $$(grep -q '"../../mongoose.c"' $(1) || echo $(2))
 
-$(BUILD)/vg/%: test/unit/%.c $(BUILD)/vg/mongoose.o | deps
+$(BUILD)/vg/%: test/unit/%.c $(BUILD)/vg/mongoose.o mongoose.c | deps
 	@mkdir -p $(@D)
-	$(CC) $(VG_CFLAGS) $< $(BUILD)/vg/mongoose.o -o $@ -lcmocka $(LIBS)
+	$(CC) $(VG_CFLAGS) $< $(call LIB_FOR,$<,$(BUILD)/vg/mongoose.o) -o $@ -lcmocka $(LIBS)
 
 # Net and interop tests run against every iface: a test matrix. For each
 # iface the library is built with MG_DEFAULT_IFACE set to it, into

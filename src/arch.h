@@ -40,7 +40,7 @@
 #include <sys/sendfile.h>
 #endif
 
-typedef int sock_t;         // A socket descriptor.
+typedef int sock_t;             // A socket descriptor.
 typedef struct stat cs_stat_t;  // What mg_stat() fills.
 
 #ifndef INVALID_SOCKET

@@ -1,4 +1,4 @@
-#include "internal.h"
+#include "base64.h"
 
 // Base64 (RFC 4648 section 4: the standard alphabet, '=' padding).
 

@@ -1,7 +1,9 @@
 // Base64 (RFC 4648: the standard alphabet, '=' padding), into buffers and
 // mbufs.
 #pragma once
+#include "arch.h"
 #include "mbuf.h"
+#include "str.h"
 
 // Encodes src_len bytes to base64 in dst (NUL-terminated; dst must hold
 // 4 * ((src_len + 2) / 3) + 1 bytes).
@@ -15,3 +17,7 @@ int mg_base64_decode(const unsigned char *s, int len, char *dst);
 void mg_mbuf_append_base64_putc(char ch, void *user_data);
 // Appends len bytes of data to mbuf as padded base64.
 void mg_mbuf_append_base64(struct mbuf *mbuf, const void *data, size_t len);
+// Appends the n slices in parts to mbuf as one padded base64 string, as if
+// they were contiguous (for "user:pass" without copying it together).
+void mg_mbuf_append_base64_parts(struct mbuf *mbuf, const struct mg_str *parts,
+                                 size_t n);

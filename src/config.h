@@ -3,6 +3,7 @@
 // with -DNAME=value. Switches are positive: 1 builds the feature, 0 leaves
 // it out.
 #pragma once
+#include "arch.h"
 
 #ifndef MG_ENABLE_IPV6
 #define MG_ENABLE_IPV6 1  // IPv6 addresses in bind/connect ("[::1]:80")

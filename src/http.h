@@ -13,17 +13,18 @@
 #define MG_EV_SSI_CALL_CTX 106  // struct mg_ssi_call_ctx *
 
 // Streaming multipart/form-data uploads.
-#define MG_EV_HTTP_MULTIPART_REQUEST 121  // struct http_message *, no body
-#define MG_EV_HTTP_PART_BEGIN 122  // struct mg_http_multipart_part *
-#define MG_EV_HTTP_PART_DATA 123   // struct mg_http_multipart_part *
-#define MG_EV_HTTP_PART_END 124    // struct mg_http_multipart_part *
+#define MG_EV_HTTP_MULTIPART_REQUEST 121      // struct http_message *, no body
+#define MG_EV_HTTP_PART_BEGIN 122             // struct mg_http_multipart_part *
+#define MG_EV_HTTP_PART_DATA 123              // struct mg_http_multipart_part *
+#define MG_EV_HTTP_PART_END 124               // struct mg_http_multipart_part *
 #define MG_EV_HTTP_MULTIPART_REQUEST_END 125  // mg_http_multipart_part *
 
 // WebSocket events: ev_data is struct http_message * for the handshake
 // events, struct websocket_message * for frames.
 #define MG_EV_WEBSOCKET_HANDSHAKE_REQUEST 111  // Server: upgrade asked
-#define MG_EV_WEBSOCKET_HANDSHAKE_DONE 112     // Upgrade done (or refused:
-                                               // client, resp_code != 101)
+#define MG_EV_WEBSOCKET_HANDSHAKE_DONE \
+  112                                      // Upgrade done (or refused:
+                                           // client, resp_code != 101)
 #define MG_EV_WEBSOCKET_FRAME 113          // A data message (or fragment)
 #define MG_EV_WEBSOCKET_CONTROL_FRAME 114  // Ping, pong or close
 
@@ -56,7 +57,7 @@ struct http_message {
   struct mg_str proto;   // "HTTP/1.1"
 
   // Status line (replies)
-  int resp_code;                 // 200
+  int resp_code;                  // 200
   struct mg_str resp_status_msg;  // "OK"
 
   struct mg_str query_string;  // After '?', without it; empty when absent
@@ -71,9 +72,9 @@ struct mg_http_multipart_part {
   const char *file_name;  // "filename" of the part, "" if none
   const char *var_name;   // "name" of the part
   struct mg_str data;     // A piece of the part's data (PART_DATA)
-  int status;  // <0 on error: the upload was cut short or malformed
-  void *user_data;  // For the application, kept across all events of
-                    // the upload (clear it at PART_END if per part)
+  int status;             // <0 on error: the upload was cut short or malformed
+  void *user_data;        // For the application, kept across all events of
+                          // the upload (clear it at PART_END if per part)
   size_t num_data_consumed;  // Set by the handler in PART_DATA if it took
                              // less than data.len (0 = all)
 };
@@ -89,16 +90,16 @@ struct mg_ssi_call_ctx {
 struct mg_serve_http_opts {
   const char *document_root;  // Directory served; "." by default
   const char *index_files;    // "index.html,index.htm,..." tried in order
-  const char *per_directory_auth_file;  // htdigest file name looked up in
-                                        // each directory, e.g. ".htpasswd"
-  const char *auth_domain;       // Digest auth realm
-  const char *global_auth_file;  // htdigest file protecting everything
+  const char *per_directory_auth_file;   // htdigest file name looked up in
+                                         // each directory, e.g. ".htpasswd"
+  const char *auth_domain;               // Digest auth realm
+  const char *global_auth_file;          // htdigest file protecting everything
   const char *enable_directory_listing;  // "yes" (default) or "no"
   const char *ssi_pattern;               // Files processed for SSI
-  const char *ip_acl;  // "-0.0.0.0/0,+10.0.0.0/8": who may connect (403)
+  const char *ip_acl;        // "-0.0.0.0/0,+10.0.0.0/8": who may connect (403)
   const char *url_rewrites;  // "/prefix=/dir,@host=/root,/api=http://h:p"
-  const char *dav_document_root;  // WebDAV root (not built yet)
-  const char *dav_auth_file;      // WebDAV auth file (not built yet)
+  const char *dav_document_root;    // WebDAV root (not built yet)
+  const char *dav_auth_file;        // WebDAV auth file (not built yet)
   const char *hidden_file_pattern;  // Glob of names never served or listed
   const char *cgi_file_pattern;     // CGI scripts (not built yet)
   const char *cgi_interpreter;      // CGI interpreter (not built yet)
@@ -134,8 +135,8 @@ int mg_parse_http(const char *s, int n, struct http_message *hm, int is_req);
 // code that answers the error: 400, 414 (request line too long), 431 (head
 // too large or too many headers), 501 (unknown transfer coding), 505
 // (version).
-int mg_http_parse(const char *s, size_t n, struct http_message *hm,
-                  int is_req, int *status);
+int mg_http_parse(const char *s, size_t n, struct http_message *hm, int is_req,
+                  int *status);
 // Parses one chunk of a chunked body at s (n bytes). Returns the length of
 // the whole chunk (size line, data, CRLF; for the last chunk the trailer
 // section too), 0 if more bytes are needed, -1 if malformed (or a chunk
@@ -158,8 +159,8 @@ int mg_http_parse_header(struct mg_str *hdr, const char *var_name, char *buf,
                          size_t buf_size);
 // Decodes the Basic Authorization header into user and pass. Returns 0 on
 // success, -1 if absent, malformed or too long for the buffers.
-int mg_get_http_basic_auth(struct http_message *hm, char *user,
-                           size_t user_len, char *pass, size_t pass_len);
+int mg_get_http_basic_auth(struct http_message *hm, char *user, size_t user_len,
+                           char *pass, size_t pass_len);
 int mg_parse_http_basic_auth(struct mg_str *hdr, char *user, size_t user_len,
                              char *pass, size_t pass_len);
 // Reads variable name from a query string or form body (URL-decoded, NUL-
@@ -185,8 +186,7 @@ void mg_send_head(struct mg_connection *n, int status_code,
                   int64_t content_length, const char *extra_headers);
 // Sends a complete error response with a short text body (reason, or the
 // standard phrase when reason is NULL).
-void mg_http_send_error(struct mg_connection *nc, int code,
-                        const char *reason);
+void mg_http_send_error(struct mg_connection *nc, int code, const char *reason);
 // Sends a redirect to location. CR and LF in location or extra_headers are
 // never sent: a location carrying them is refused with 500.
 void mg_http_send_redirect(struct mg_connection *nc, int status_code,
@@ -315,8 +315,8 @@ int mg_http_is_authorized(struct http_message *hm, struct mg_str path,
                           int flags);
 // Checks the Authorization header of hm against the htdigest file fp.
 // Returns 1 if it is valid, 0 otherwise.
-int mg_http_check_digest_auth(struct http_message *hm,
-                              const char *auth_domain, FILE *fp);
+int mg_http_check_digest_auth(struct http_message *hm, const char *auth_domain,
+                              FILE *fp);
 int mg_check_digest_auth(struct mg_str method, struct mg_str uri,
                          struct mg_str username, struct mg_str cnonce,
                          struct mg_str response, struct mg_str qop,
@@ -330,17 +330,16 @@ void mg_http_send_digest_auth_request(struct mg_connection *c,
 // challenge. Returns its length, 0 if buf is too small.
 int mg_http_create_digest_auth_header(char *buf, size_t buf_len,
                                       const char *method, const char *uri,
-                                      const char *auth_domain,
-                                      const char *user, const char *passwd,
-                                      const char *nonce);
+                                      const char *auth_domain, const char *user,
+                                      const char *passwd, const char *nonce);
 // Appends "Authorization: Basic base64(user:pass)\r\n" to buf. With
 // pass.p == NULL only the user part is encoded, without the colon.
 void mg_basic_auth_header(const struct mg_str user, const struct mg_str pass,
                           struct mbuf *buf);
 
 // Flags for mg_http_is_authorized().
-#define MG_AUTH_FLAG_IS_DIRECTORY (1 << 0)  // path is a directory
+#define MG_AUTH_FLAG_IS_DIRECTORY (1 << 0)         // path is a directory
 #define MG_AUTH_FLAG_IS_GLOBAL_PASS_FILE (1 << 1)  // passwords_file is global
-#define MG_AUTH_FLAG_ALLOW_MISSING_FILE (1 << 2)  // No file: authorized
+#define MG_AUTH_FLAG_ALLOW_MISSING_FILE (1 << 2)   // No file: authorized
 
 #endif  // MG_ENABLE_HTTP

@@ -15,9 +15,6 @@
 #include "iface.h"
 #include "http.h"
 
-#ifndef MG_ARRAY_SIZE
-#define MG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#endif
 
 // Core flag set when the peer closed its side: stop watching for reads.
 #define MG_F_PEER_EOF (1 << 15)
@@ -32,12 +29,6 @@
 // An error code that is not an errno: the descriptor is too high for
 // select(). Socket ifaces return it from listen and set it in nc->err.
 #define MG_EFDSETSIZE 100001
-
-// base64.c
-// Appends the n slices in parts to mbuf as one padded base64 string, as if
-// they were contiguous (for "user:pass" without copying it together).
-void mg_mbuf_append_base64_parts(struct mbuf *mbuf, const struct mg_str *parts,
-                                 size_t n);
 
 // net.c
 // Dispatches ev to handler (NULL: the protocol handler if set, else the

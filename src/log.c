@@ -1,4 +1,5 @@
-#include "internal.h"
+#include "log.h"
+#include "util.h"
 
 static int s_log_level = MG_LL_ERROR;
 static FILE *s_log_file = NULL;  // NULL means stderr

@@ -1,5 +1,6 @@
 // Logging: MG_ERROR(("fmt", ...)), MG_INFO, MG_DEBUG, MG_VERBOSE.
 #pragma once
+#include "arch.h"
 #include "config.h"
 
 enum mg_log_level {
@@ -25,8 +26,8 @@ void mg_log(const char *fmt, ...)
     ;
 
 #if MG_ENABLE_LOG
-#define MG_LOG(level, args)                                   \
-  do {                                                        \
+#define MG_LOG(level, args)                                      \
+  do {                                                           \
     if (mg_log_prefix((level), __FILE__, __LINE__)) mg_log args; \
   } while (0)
 #else

@@ -1,4 +1,4 @@
-#include "internal.h"
+#include "mbuf.h"
 
 void mbuf_init(struct mbuf *mb, size_t initial_size) {
   mb->len = mb->size = 0;

@@ -1,5 +1,6 @@
 // struct mbuf: a growable byte buffer.
 #pragma once
+#include "arch.h"
 #include "config.h"
 
 struct mbuf {

@@ -1,4 +1,4 @@
-#include "internal.h"
+#include "md5.h"
 
 // MD5 as described in RFC 1321: 64-byte blocks, four rounds of sixteen
 // steps, little-endian words and length.

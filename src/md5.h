@@ -1,5 +1,6 @@
 // MD5 (RFC 1321), for Digest authentication.
 #pragma once
+#include "arch.h"
 #include "config.h"
 
 struct mg_md5_ctx {

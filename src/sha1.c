@@ -1,4 +1,4 @@
-#include "internal.h"
+#include "sha1.h"
 
 // SHA-1 as described in RFC 3174: 64-byte blocks, 80 steps, big-endian
 // words and length.

@@ -1,5 +1,6 @@
 // SHA-1 (RFC 3174), for the WebSocket handshake, and HMAC-SHA1.
 #pragma once
+#include "arch.h"
 #include "config.h"
 
 struct mg_sha1_ctx {

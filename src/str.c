@@ -1,4 +1,4 @@
-#include "internal.h"
+#include "str.h"
 
 // ASCII-only lower-casing: tolower() depends on the locale and is undefined
 // for negative char values.

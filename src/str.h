@@ -1,5 +1,6 @@
 // struct mg_str: a length-delimited slice of bytes, and string helpers.
 #pragma once
+#include "arch.h"
 #include "config.h"
 
 // A slice of bytes. p is not NUL-terminated unless a function says so.

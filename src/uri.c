@@ -1,4 +1,4 @@
-#include "internal.h"
+#include "uri.h"
 
 // Returns the index of the first byte of s[from, len) that is in set, or len.
 // The URI slice is not NUL-terminated, so strcspn() cannot be used; a NUL

@@ -1,6 +1,7 @@
 // URIs: parsing, assembly and percent-coding; the bind/connect address
 // grammar, address formatting and IP ACLs.
 #pragma once
+#include "arch.h"
 #include "str.h"
 
 // Splits uri into its parts. Any out pointer may be NULL; absent parts come

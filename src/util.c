@@ -1,4 +1,4 @@
-#include "internal.h"
+#include "util.h"
 
 double mg_time(void) {
   struct timeval tv;

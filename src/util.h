@@ -1,11 +1,18 @@
 // Utilities: time, token skipping, hexdumps, byte order, files and
 // threads.
 #pragma once
+#include "arch.h"
+#include "config.h"
 #include "str.h"
 
+// The number of elements of array a.
+#ifndef MG_ARRAY_SIZE
+#define MG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
 // Stores v into *pp when pp is not NULL (for opts.error_string).
-#define MG_SET_PTRPTR(pp, v) \
-  do {                       \
+#define MG_SET_PTRPTR(pp, v)       \
+  do {                             \
     if ((pp) != NULL) *(pp) = (v); \
   } while (0)
 
