@@ -23,7 +23,7 @@
 // Core flag: a protocol handler still owes the peer a response, so end of
 // stream must not close the connection yet (the handler closes it).
 #define MG_F_HOLD_ON_EOF (1 << 16)
-// Core flag: a protocol streams a file with mg_sock_sendfile(). The iface
+// Core flag: a protocol streams a file with mg_conn_sendfile(). The iface
 // watches for write even with an empty send_mbuf, and the core then sends
 // MG_EV_SEND with 0 bytes so the protocol can go on.
 #define MG_F_SENDFILE (1 << 17)
@@ -39,58 +39,16 @@ void mg_call(struct mg_connection *nc, mg_event_handler_t handler, int ev,
              void *ev_data);
 // Sends MG_EV_CLOSE, unlinks nc from its manager and frees it.
 void mg_close_conn(struct mg_connection *nc);
-// Reads queued mg_broadcast() messages from mgr->ctl[1] and delivers them.
-void mg_mgr_handle_ctl(struct mg_mgr *mgr);
 // Returns a readable message for an errno value (or MG_EFDSETSIZE).
 const char *mg_strerror(int err);
-
-// sock_common.c: POSIX socket primitives shared by the socket ifaces.
-// fd_limit is the first descriptor the iface cannot watch (FD_SETSIZE for
-// select()); sockets at or above it are closed and refused.
-int mg_sock_listen(struct mg_connection *nc, union socket_address *sa,
-                   int type, int fd_limit);
-void mg_sock_connect(struct mg_connection *nc, const union socket_address *sa,
-                     int type, int fd_limit);
-void mg_sock_accept_conns(struct mg_connection *lc, int fd_limit);
-int mg_sock_get_error(sock_t sock);
-// Readiness interest: read unless backpressured, connecting, at EOF or a
-// UDP per-peer connection (its listener reads); write while connecting or
-// while bytes are queued.
-int mg_sock_wants_read(const struct mg_connection *nc);
-int mg_sock_wants_write(const struct mg_connection *nc);
-// True if nc has work that must not wait for I/O (a failed connect to
-// report, a close to perform).
-int mg_sock_has_pending(const struct mg_connection *nc);
-// Performs the I/O the iface saw nc ready for: connect completion, accept,
-// receive, send.
-void mg_sock_handle_io(struct mg_connection *nc, int can_read, int can_write,
-                       int fd_limit);
-// The wait for this iteration: at most timeout_ms, cut short by the
-// nearest timer.
-int mg_sock_poll_timeout(struct mg_mgr *mgr, int timeout_ms);
-int mg_sock_set_non_blocking(sock_t sock);
-void mg_sock_close(sock_t sock);
-int mg_sock_recv_nb(sock_t sock, void *buf, size_t len);
-int mg_sock_send_all(sock_t sock, const void *buf, size_t len);
-// Sends up to len bytes of file fd from *offset straight to nc's socket
-// (Linux sendfile), advancing *offset. Returns the bytes sent, 0 if the
-// socket would block, -1 on error, -2 where sendfile is not available or
-// nc is not a plain socket of ours (then read and send instead).
-long mg_sock_sendfile(struct mg_connection *nc, int fd, int64_t *offset,
+// Sends up to len bytes of file fd from *offset to nc through its iface's
+// sendfile entry, advancing *offset. Returns the bytes sent, 0 if the socket
+// would block, -1 on error, -2 if the iface cannot (no sendfile entry, TLS,
+// or a traffic dump that must see the bytes): then read and send instead.
+long mg_conn_sendfile(struct mg_connection *nc, int fd, int64_t *offset,
                       size_t len);
-int mg_sock_tcp_send(struct mg_connection *nc, const void *buf, size_t len);
-int mg_sock_udp_send(struct mg_connection *nc, const void *buf, size_t len);
-int mg_sock_tcp_recv(struct mg_connection *nc, void *buf, size_t len);
-int mg_sock_udp_recv(struct mg_connection *nc, void *buf, size_t len,
-                     union socket_address *sa, size_t *sa_len);
-int mg_sock_create_conn(struct mg_connection *nc);
-void mg_sock_destroy_conn(struct mg_connection *nc);
-void mg_sock_get_conn_addr(struct mg_connection *nc, int remote,
-                           union socket_address *sa);
-// Returns the length of the address for its family.
-socklen_t mg_sa_len(const union socket_address *sa);
-// Returns 1 if a and b hold the same family, address and port.
-int mg_sa_equal(const union socket_address *a, const union socket_address *b);
+// Transitional: the old name, until every protocol calls mg_conn_sendfile().
+#define mg_sock_sendfile mg_conn_sendfile
 
 #if MG_ENABLE_HTTP
 // ---- HTTP internals shared by http_*.c -------------------------------------
@@ -108,10 +66,10 @@ struct mg_http_endpoint {
 // A file being streamed out by mg_http_serve_file(): send_mbuf is topped up
 // from fp in bounded pieces as the socket drains.
 struct mg_http_file_state {
-  FILE *fp;            // NULL when no file is being sent
-  int64_t remaining;   // Bytes of the file still to queue
-  int64_t offset;      // With sendfile: the next byte of the file to send
-  int mode;            // 0: undecided, 1: read into send_mbuf, 2: sendfile
+  FILE *fp;           // NULL when no file is being sent
+  int64_t remaining;  // Bytes of the file still to queue
+  int64_t offset;     // With sendfile: the next byte of the file to send
+  int mode;           // 0: undecided, 1: read into send_mbuf, 2: sendfile
 };
 
 struct mg_http_multipart_stream;  // Defined in http_multipart.c
@@ -124,13 +82,13 @@ struct mg_http_proto_data {
   struct mg_http_file_state file;       // Static file being sent
   struct mg_http_multipart_stream *mp;  // Streaming upload in progress
   // Server request state (http_server.c).
-  double request_start;    // When the current request's first byte came
-  size_t body_decoded;     // Chunked: de-chunked body bytes after the head
-  size_t chunk_off;        // Chunked: input bytes consumed so far
-  uint64_t bytes_sent;       // Bytes written to the socket so far
-  uint64_t out_at_dispatch;  // bytes_sent + send_mbuf.len at dispatch
-  unsigned char waiting;    // Dispatched; the handler has not answered yet
-  unsigned char must_close;  // Close once the current response is out
+  double request_start;         // When the current request's first byte came
+  size_t body_decoded;          // Chunked: de-chunked body bytes after the head
+  size_t chunk_off;             // Chunked: input bytes consumed so far
+  uint64_t bytes_sent;          // Bytes written to the socket so far
+  uint64_t out_at_dispatch;     // bytes_sent + send_mbuf.len at dispatch
+  unsigned char waiting;        // Dispatched; the handler has not answered yet
+  unsigned char must_close;     // Close once the current response is out
   unsigned char continue_sent;  // "100 Continue" already sent
   unsigned char is_head;        // The current request is HEAD
   unsigned char ws_client;      // Client waiting for a WebSocket upgrade

@@ -11,7 +11,9 @@ out=${1:-.}
 # Public headers in dependency order: a header may use only those above it.
 HDRS="arch.h config.h str.h mbuf.h log.h util.h md5.h sha1.h uri.h net.h
 iface.h http.h"
-# Sources in the same order; internal.h goes first into mongoose.c only.
+# Sources in the same order; internal.h goes first into mongoose.c only, and
+# sock_internal.h (the socket ifaces' own declarations) right before
+# sock_common.c.
 SRCS="str.c mbuf.c log.c util.c md5.c sha1.c uri.c net.c iface.c
 sock_common.c sock_select.c sock_poll.c sock_epoll.c http_parse.c http_server.c http_static.c
 http_auth.c http_multipart.c http_client.c ws.c"
@@ -53,7 +55,10 @@ LIC
   echo '// Copyright (c) 2026 The mongoose authors. MIT License: see LICENSE.'
   echo '#include "mongoose.h"'
   emit internal.h
-  for s in $SRCS; do emit "$s"; done
+  for s in $SRCS; do
+    if [ "$s" = sock_common.c ]; then emit sock_internal.h; fi
+    emit "$s"
+  done
 } > "$out/mongoose.c.tmp"
 
 mv "$out/mongoose.h.tmp" "$out/mongoose.h"
