@@ -19,7 +19,7 @@ FUZZ_NAMES = $(patsubst test/fuzz/fuzz_%.c,%,$(wildcard test/fuzz/fuzz_*.c))
 EXAMPLE_DIRS = $(patsubst %/main.c,%,$(wildcard examples/*/main.c))
 EXAMPLES = $(foreach d,$(EXAMPLE_DIRS),$(d)/$(notdir $(d)))
 
-.PHONY: all examples test fuzz-replay-build deps switches valgrind amalgamate check-amalgamation \
+.PHONY: headers all examples test fuzz-replay-build deps switches valgrind amalgamate check-amalgamation \
   unamalgamated mg_prefix cxx format-check fuzz fuzz-replay clean run bench
 .SECONDEXPANSION:
 
@@ -60,6 +60,12 @@ unamalgamated:
 	$(CC) $(WARN) -O1 -I$(BUILD)/unamal -Isrc examples/tcp_echo_server/main.c -x none \
 	  $(patsubst src/%.c,$(BUILD)/unamal/%.o,$(SRC_C)) -o $(BUILD)/unamal/tcp_echo_server $(LIBS)
 	@echo "unamalgamated: every src/*.c compiles alone and links"
+
+# The include graph is the architecture: every header compiles alone, and
+# includes and calls point down the layers (base -> core -> ifaces ->
+# protocols; inside HTTP: parsers and http_conn -> features -> server).
+headers: unamalgamated
+	tools/check_layers.sh $(BUILD)/unamal
 
 # Every exported symbol starts with mg_ or mbuf_.
 mg_prefix: $(BUILD)/mongoose.o

@@ -2,34 +2,21 @@
 // Copyright (c) 2026 The mongoose authors. MIT License: see LICENSE.
 #include "mongoose.h"
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
-#line 1 "src/internal.h"
+#line 1 "src/core_internal.h"
 #endif
-// This header goes into mongoose.c only, never into mongoose.h.
+// (the socket ifaces and the protocols), not public API. This header goes
+// into mongoose.c only, never into mongoose.h.
 
 
 
 
-
-
-
-
-
-
-
-
-
-
-
-#ifndef MG_ARRAY_SIZE
-#define MG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#endif
 
 // Core flag set when the peer closed its side: stop watching for reads.
 #define MG_F_PEER_EOF (1 << 15)
 // Core flag: a protocol handler still owes the peer a response, so end of
 // stream must not close the connection yet (the handler closes it).
 #define MG_F_HOLD_ON_EOF (1 << 16)
-// Core flag: a protocol streams a file with mg_sock_sendfile(). The iface
+// Core flag: a protocol streams a file with mg_conn_sendfile(). The iface
 // watches for write even with an empty send_mbuf, and the core then sends
 // MG_EV_SEND with 0 bytes so the protocol can go on.
 #define MG_F_SENDFILE (1 << 17)
@@ -38,12 +25,6 @@
 // select(). Socket ifaces return it from listen and set it in nc->err.
 #define MG_EFDSETSIZE 100001
 
-// base64.c
-// Appends the n slices in parts to mbuf as one padded base64 string, as if
-// they were contiguous (for "user:pass" without copying it together).
-void mg_mbuf_append_base64_parts(struct mbuf *mbuf, const struct mg_str *parts,
-                                 size_t n);
-
 // net.c
 // Dispatches ev to handler (NULL: the protocol handler if set, else the
 // user handler), then restores the flags a user handler may not change.
@@ -51,340 +32,14 @@ void mg_call(struct mg_connection *nc, mg_event_handler_t handler, int ev,
              void *ev_data);
 // Sends MG_EV_CLOSE, unlinks nc from its manager and frees it.
 void mg_close_conn(struct mg_connection *nc);
-// Reads queued mg_broadcast() messages from mgr->ctl[1] and delivers them.
-void mg_mgr_handle_ctl(struct mg_mgr *mgr);
 // Returns a readable message for an errno value (or MG_EFDSETSIZE).
 const char *mg_strerror(int err);
-
-// sock_common.c: POSIX socket primitives shared by the socket ifaces.
-// fd_limit is the first descriptor the iface cannot watch (FD_SETSIZE for
-// select()); sockets at or above it are closed and refused.
-int mg_sock_listen(struct mg_connection *nc, union socket_address *sa,
-                   int type, int fd_limit);
-void mg_sock_connect(struct mg_connection *nc, const union socket_address *sa,
-                     int type, int fd_limit);
-void mg_sock_accept_conns(struct mg_connection *lc, int fd_limit);
-int mg_sock_get_error(sock_t sock);
-// Readiness interest: read unless backpressured, connecting, at EOF or a
-// UDP per-peer connection (its listener reads); write while connecting or
-// while bytes are queued.
-int mg_sock_wants_read(const struct mg_connection *nc);
-int mg_sock_wants_write(const struct mg_connection *nc);
-// True if nc has work that must not wait for I/O (a failed connect to
-// report, a close to perform).
-int mg_sock_has_pending(const struct mg_connection *nc);
-// Performs the I/O the iface saw nc ready for: connect completion, accept,
-// receive, send.
-void mg_sock_handle_io(struct mg_connection *nc, int can_read, int can_write,
-                       int fd_limit);
-// The wait for this iteration: at most timeout_ms, cut short by the
-// nearest timer.
-int mg_sock_poll_timeout(struct mg_mgr *mgr, int timeout_ms);
-int mg_sock_set_non_blocking(sock_t sock);
-void mg_sock_close(sock_t sock);
-int mg_sock_recv_nb(sock_t sock, void *buf, size_t len);
-int mg_sock_send_all(sock_t sock, const void *buf, size_t len);
-// Sends up to len bytes of file fd from *offset straight to nc's socket
-// (Linux sendfile), advancing *offset. Returns the bytes sent, 0 if the
-// socket would block, -1 on error, -2 where sendfile is not available or
-// nc is not a plain socket of ours (then read and send instead).
-long mg_sock_sendfile(struct mg_connection *nc, int fd, int64_t *offset,
+// Sends up to len bytes of file fd from *offset to nc through its iface's
+// sendfile entry, advancing *offset. Returns the bytes sent, 0 if the socket
+// would block, -1 on error, -2 if the iface cannot (no sendfile entry, TLS,
+// or a traffic dump that must see the bytes): then read and send instead.
+long mg_conn_sendfile(struct mg_connection *nc, int fd, int64_t *offset,
                       size_t len);
-int mg_sock_tcp_send(struct mg_connection *nc, const void *buf, size_t len);
-int mg_sock_udp_send(struct mg_connection *nc, const void *buf, size_t len);
-int mg_sock_tcp_recv(struct mg_connection *nc, void *buf, size_t len);
-int mg_sock_udp_recv(struct mg_connection *nc, void *buf, size_t len,
-                     union socket_address *sa, size_t *sa_len);
-int mg_sock_create_conn(struct mg_connection *nc);
-void mg_sock_destroy_conn(struct mg_connection *nc);
-void mg_sock_get_conn_addr(struct mg_connection *nc, int remote,
-                           union socket_address *sa);
-// Returns the length of the address for its family.
-socklen_t mg_sa_len(const union socket_address *sa);
-// Returns 1 if a and b hold the same family, address and port.
-int mg_sa_equal(const union socket_address *a, const union socket_address *b);
-#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
-#line 1 "src/http_internal.h"
-#endif
-// This header goes into mongoose.c only, never into mongoose.h.
-//
-// The HTTP modules point one way. At the bottom, http_parse.c and
-// http_header.c (pure parsers) and http_conn.c (proto data, response
-// helpers, the header builder, endpoints). Above them the features:
-// http_file.c (serving one file), http_path.c (path safety), http_listing.c,
-// http_auth.c, http_multipart.c, ws.c and ws_handshake.c (WebSocket),
-// http_client.c (replies, reverse proxy). At the top http_serve.c
-// (mg_serve_http) and http_server.c (the server protocol handler and
-// mg_set_protocol_http_websocket, which picks the server or the client
-// handler). No module calls one above it.
-
-
-
-#if MG_ENABLE_HTTP
-
-// ---- http_parse.c, http_header.c --------------------------------------------
-
-// Returns the value of the hex digit c, or -1 if c is not one.
-int mg_http_hex_value(char c);
-
-// ---- http_conn.c ------------------------------------------------------------
-
-// A registered endpoint (a list hangs off the listener's proto data).
-struct mg_http_endpoint {
-  struct mg_http_endpoint *next;
-  struct mg_str uri_pattern;  // MG_MALLOC'd prefix, e.g. "/api"
-  char *auth_domain;          // MG_MALLOC'd or NULL
-  char *auth_file;            // MG_MALLOC'd or NULL
-  mg_event_handler_t handler;
-  void *user_data;
-};
-
-// A file being streamed out by mg_http_serve_file(): send_mbuf is topped up
-// from fp in bounded pieces as the socket drains.
-struct mg_http_file_state {
-  FILE *fp;           // NULL when no file is being sent
-  int64_t remaining;  // Bytes of the file still to queue
-  int64_t offset;     // With sendfile: the next byte of the file to send
-  int mode;           // 0: undecided, 1: read into send_mbuf, 2: sendfile
-};
-
-struct mg_http_multipart_stream;  // Defined in http_multipart.c
-struct mg_ws_state;               // Defined below
-
-// Per-connection HTTP state: nc->proto_data.
-struct mg_http_proto_data {
-  struct mg_http_endpoint *endpoints;   // Listener: registered endpoints
-  mg_event_handler_t endpoint_handler;  // Handler of the current request
-  void *endpoint_user_data;             // Its endpoint's user_data
-  struct mg_http_file_state file;       // Static file being sent
-  struct mg_http_multipart_stream *mp;  // Streaming upload in progress
-  // Server request state (http_server.c).
-  double request_start;         // When the current request's first byte came
-  size_t body_decoded;          // Chunked: de-chunked body bytes after the head
-  size_t chunk_off;             // Chunked: input bytes consumed so far
-  uint64_t bytes_sent;          // Bytes written to the socket so far
-  uint64_t out_at_dispatch;     // bytes_sent + send_mbuf.len at dispatch
-  unsigned char waiting;        // Dispatched; the handler has not answered yet
-  unsigned char must_close;     // Close once the current response is out
-  unsigned char continue_sent;  // "100 Continue" already sent
-  unsigned char is_head;        // The current request is HEAD
-  unsigned char reply_close_delimited;  // Client: reply body runs to close
-  unsigned char keep_alive_10;       // HTTP/1.0 request asking for keep-alive
-  struct mg_connection *proxy_peer;  // Reverse proxy: the other side
-  struct mg_ws_state *ws;            // WebSocket state (ws.c)
-};
-
-// Returns the standard reason phrase for an HTTP status code.
-const char *mg_http_status_message(int code);
-// Closes the file being sent, if any.
-void mg_http_free_file_state(struct mg_http_file_state *fs);
-// Returns nc's HTTP state, creating it (NULL if out of memory).
-struct mg_http_proto_data *mg_http_get_proto_data(struct mg_connection *nc);
-// True if the comma-separated header value list hdr (may be NULL) has
-// token, ignoring case ("Connection: keep-alive, Upgrade").
-int mg_http_header_has_token(const struct mg_str *hdr, const char *token);
-// Returns the endpoint of nc's listener whose pattern matches the longest
-// prefix of uri, or NULL.
-struct mg_http_endpoint *mg_http_find_endpoint(struct mg_connection *nc,
-                                               struct mg_str uri);
-// Calls the handler for the current request: the matching endpoint's, or
-// the connection's.
-void mg_http_call_endpoint_handler(struct mg_connection *nc, int ev,
-                                   void *ev_data);
-// De-chunks the body in place: decoded data follows the head (hlen bytes)
-// in recv_mbuf, and the chunk framing is cut out as it is consumed, sending
-// MG_EV_HTTP_CHUNK per chunk. Returns 1 when the last chunk is in, 0 if
-// more input is needed, or the negated status code that answers a
-// failure: -400 (bad framing), -413 (body too large).
-int mg_http_dechunk(struct mg_connection *nc, struct mg_http_proto_data *pd,
-                    struct http_message *hm, size_t hlen);
-// Drops the reverse-proxy link between nc and its peer, both ways.
-void mg_http_unlink_proxy(struct mg_connection *nc,
-                          struct mg_http_proto_data *pd);
-
-// A growing buffer that remembers whether any append failed: the builder
-// of response heads and small bodies.
-struct mg_http_out {
-  struct mbuf m;
-  int failed;
-};
-void mg_http_out_add(struct mg_http_out *o, const char *p, size_t n);
-void mg_http_out_vprintf(struct mg_http_out *o, const char *fmt, va_list ap);
-void mg_http_out_printf(struct mg_http_out *o, const char *fmt, ...)
-#ifdef __GNUC__
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-// Adds a header line to a header block: lines separated by CRLF, no CRLF at
-// the end, as mg_send_response_line() wants them.
-void mg_http_out_hdr(struct mg_http_out *o, const char *fmt, ...)
-#ifdef __GNUC__
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-// Adds a header block given as "K: V\r\n..." (trailing CRLF optional).
-void mg_http_out_hdr_block(struct mg_http_out *o, struct mg_str block);
-// NUL-terminates the buffer; returns it, or NULL if an append failed.
-const char *mg_http_out_str(struct mg_http_out *o);
-// Sends status, the headers in h (may be NULL) and body (may be NULL:
-// Content-Length 0). A HEAD request gets no body. Frees h.
-void mg_http_out_send(struct mg_connection *nc, struct http_message *hm,
-                      int code, struct mg_http_out *h, struct mg_str body);
-// Sends a short text/plain response with the extra headers (and more_hdr,
-// one more header line, if not NULL); text NULL: the reason phrase.
-void mg_http_out_send_text(struct mg_connection *nc, struct http_message *hm,
-                           int code, struct mg_str extra, const char *more_hdr,
-                           const char *text);
-
-// ---- ws.c, ws_handshake.c (WebSocket) -------------------------------------
-
-// Per-connection WebSocket state (pd->ws): one allocation, so a plain
-// MG_FREE releases it.
-struct mg_ws_state {
-  double last_io;            // Last frame received or sent (for pings)
-  double close_time;         // When we sent a close frame, 0 if not yet
-  size_t msg_len;            // Reassembled bytes at the start of recv_mbuf
-  unsigned long utf8;        // UTF-8 validator state of the text message
-  unsigned char msg_op;      // Opcode of the message in progress, 0: none
-  unsigned char msg_defrag;  // That message is being reassembled
-  unsigned char close_sent;  // We sent a close frame
-  unsigned char closing;     // No more input: failed, or peer's close seen
-  unsigned char seeded;      // seed holds random bytes
-  unsigned char pool_used;   // Bytes of pool already handed out
-  unsigned char seed[16];    // Random generator: key
-  unsigned char pool[20];    // Random generator: output block
-  uint64_t counter;          // Random generator: block counter
-  char key[28];              // Client: the Sec-WebSocket-Key we sent
-  char *protocols;           // Client: subprotocols offered (after struct)
-};
-
-// Server: true if hm asks for a WebSocket upgrade (Upgrade: websocket).
-int mg_ws_is_upgrade(struct http_message *hm);
-// Server: hm is an upgrade request whose head is at the start of recv_mbuf
-// (the caller removes it afterwards). Sends
-// MG_EV_WEBSOCKET_HANDSHAKE_REQUEST (the handler may refuse by answering
-// or closing), validates the request (400/426 on failure), sends 101 and
-// MG_EV_WEBSOCKET_HANDSHAKE_DONE, sets MG_F_IS_WEBSOCKET and makes
-// mg_ws_proto_handler the connection's protocol handler.
-void mg_ws_handshake(struct mg_connection *nc, struct http_message *hm);
-// The protocol handler of a WebSocket connection (both sides): every event
-// reaches the user handler first; then on MG_EV_RECV frames are parsed from
-// recv_mbuf (reassembly, control frames, close handshake, protocol errors),
-// on MG_EV_POLL pings go out every MG_WEBSOCKET_PING_INTERVAL, and on
-// MG_EV_CLOSE the state is freed.
-void mg_ws_proto_handler(struct mg_connection *nc, int ev, void *ev_data);
-// Allocates WebSocket state, with a copy of the offered subprotocols.
-struct mg_ws_state *mg_ws_state_new(struct mg_str protocols);
-// Fills out with n random bytes (masks, handshake nonces).
-void mg_ws_random(struct mg_ws_state *ws, unsigned char *out, size_t n);
-// For a connection with MG_F_IS_WEBSOCKET, without calling the user
-// handler: on MG_EV_RECV parses frames from recv_mbuf, on MG_EV_POLL sends
-// pings, on MG_EV_CLOSE frees the state.
-void mg_ws_handler(struct mg_connection *nc, int ev, void *ev_data);
-
-// ---- http_client.c ----------------------------------------------------------
-
-// The protocol handler of an HTTP client connection: parses replies
-// (Content-Length, chunked, close-delimited) into MG_EV_HTTP_REPLY.
-void mg_http_client_handler(struct mg_connection *nc, int ev, void *ev_data);
-// The reverse-proxy rewrite of mg_serve_http (a url_rewrites entry
-// "prefix=http://host:port").
-void mg_http_proxy_rewrite(struct mg_connection *nc, struct http_message *hm,
-                           struct mg_str prefix, struct mg_str upstream);
-
-#if MG_ENABLE_FILESYSTEM
-// ---- http_path.c: path safety ---------------------------------------------
-
-#ifdef PATH_MAX
-#define MG_HTTP_PATH_MAX PATH_MAX
-#else
-#define MG_HTTP_PATH_MAX 4096
-#endif
-
-// A file to serve: its stat() and the descriptor it is open as.
-struct mg_http_open_file {
-  cs_stat_t st;
-  int fd;   // -1 if not open
-  int err;  // errno of a failed open()
-};
-
-// Opens path for reading, non-blocking (a FIFO never blocks us).
-int mg_http_open_ro(const char *path);
-// Decodes and normalises the request target uri into *path (MG_MALLOC'd,
-// '+' stays '+'; absolute-form targets use their path). Returns 0, or the
-// status that refuses it: 400 (bad escape, bad target), 404 (NUL, '\',
-// encoded separator, '..' above the root), 500 (memory).
-int mg_http_path_decode(struct mg_str uri, char **path);
-// root + rel: the root without its trailing '/'s, rel as it is. Sets
-// *root_len to the length of the root part. MG_MALLOC'd, NULL if no memory.
-char *mg_http_path_join(const char *root, const char *rel, size_t *root_len);
-// dir + '/' + name (no second '/' if dir ends with one); MG_MALLOC'd.
-char *mg_http_path_join_name(const char *dir, struct mg_str name);
-// True if a file called name is never served nor listed: it matches
-// hidden_file_pattern, or is the per-directory auth file (any case).
-int mg_http_path_name_hidden(const struct mg_serve_http_opts *o,
-                             struct mg_str name);
-// True if any component of the URI path is hidden.
-int mg_http_path_hidden(const struct mg_serve_http_opts *o, const char *path);
-// True if path (fd >= 0: the file open as fd), all symlinks resolved, is
-// root or below it.
-int mg_http_path_inside_root(const char *root, const char *path, int fd);
-// Opens path if it was verified inside root within the TTL and is still
-// that very regular file: returns 1 with f (st from fstat(), fd) filled in.
-// Otherwise returns 0 and leaves nothing open.
-int mg_http_path_verified_open(const char *root, const char *path,
-                               struct mg_http_open_file *f);
-// Opens the regular file path (f->st: what stat() saw) and checks that
-// what was opened lies inside the root. Returns 1 if inside: f->fd is then
-// the open file (f->st now from fstat()), or -1 if it could not be opened
-// (f->err = errno; the path was checked instead). Returns 0 (nothing left
-// open) if outside.
-int mg_http_path_open_inside(const char *root, const char *path,
-                             struct mg_http_open_file *f);
-
-// ---- http_file.c: one file --------------------------------------------------
-
-// Queues the next piece of the file being sent, if any room is left under
-// the high-water mark. Closes the file at its end.
-void mg_http_transfer_file_data(struct mg_connection *nc);
-// Serves the regular file st that is open as fd (taken over); fd < 0: the
-// open failed with errno err (404 for ENOENT, else 403).
-void mg_http_serve_fd(struct mg_connection *nc, struct http_message *hm, int fd,
-                      int err, const cs_stat_t *st, struct mg_str mime,
-                      struct mg_str extra);
-// The MIME type of path: custom_mime_types (".ext=type,...", suffix match)
-// first, then the built-in table ('.' + extension), else octet-stream.
-struct mg_str mg_http_mime_type(const char *path, const char *custom);
-
-#if MG_ENABLE_DIRECTORY_LISTING
-// ---- http_listing.c ---------------------------------------------------------
-
-// Sends the listing of the directory dir (its URI path uri_path) as one
-// response with a Content-Length (HEAD gets the same length and no body).
-// Hidden names (per o) are left out; extra goes into the head.
-void mg_http_list_dir(struct mg_connection *nc, struct http_message *hm,
-                      const struct mg_serve_http_opts *o, const char *dir,
-                      const char *uri_path, struct mg_str extra);
-#endif
-#endif  // MG_ENABLE_FILESYSTEM
-
-#if MG_ENABLE_HTTP_STREAMING_MULTIPART
-// ---- http_multipart.c -------------------------------------------------------
-
-// If hm (head only, body not yet read; head_len bytes at the start of
-// recv_mbuf) is a multipart/form-data request with a Content-Length,
-// switches nc to streaming: sends MG_EV_HTTP_MULTIPART_REQUEST, removes the
-// head from recv_mbuf and returns 1. Returns 0 for any other request.
-int mg_http_multipart_begin(struct mg_connection *nc, struct http_message *hm,
-                            size_t head_len);
-// Consumes body bytes from recv_mbuf: PART_BEGIN/DATA/END events, then
-// MULTIPART_REQUEST_END. Returns 1 while the upload goes on, 0 when it has
-// ended (normally or not; the state is then freed).
-int mg_http_multipart_continue(struct mg_connection *nc);
-// Frees the stream, telling the handler (status < 0) if it was cut short.
-void mg_http_multipart_free(struct mg_connection *nc);
-#endif
-#endif  // MG_ENABLE_HTTP
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/str.c"
 #endif
@@ -782,6 +437,7 @@ void mbuf_move(struct mbuf *from, struct mbuf *to) {
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/log.c"
 #endif
+
 
 static int s_log_level = MG_LL_ERROR;
 static FILE *s_log_file = NULL;  // NULL means stderr
@@ -1801,6 +1457,7 @@ int mg_check_ip_acl(const char *acl, uint32_t remote_ip) {
 #line 1 "src/net.c"
 #endif
 
+
 // A broadcast message as it travels through mgr->ctl: the callback and a
 // copy of the caller's data.
 struct mg_ctl_msg {
@@ -1857,6 +1514,13 @@ void mg_call(struct mg_connection *nc, mg_event_handler_t handler, int ev,
     nc->flags = (flags_before & ~(unsigned long) MG_F_USER_MODIFIABLE) |
                 (nc->flags & (unsigned long) MG_F_USER_MODIFIABLE);
   }
+}
+
+// The main iface's vtable (it carries the wakeup channel), or NULL while
+// the manager has no ifaces.
+static const struct mg_iface_vtable *mg_mgr_main_vtable(
+    const struct mg_mgr *mgr) {
+  return mgr->num_ifaces > 0 ? mgr->ifaces[0]->vtable : NULL;
 }
 
 static void mg_add_conn(struct mg_mgr *mgr, struct mg_connection *c) {
@@ -1934,6 +1598,20 @@ void mg_close_conn(struct mg_connection *c) {
   mg_destroy_conn(c);
 }
 
+#if MG_ENABLE_BROADCAST
+// Opens the wakeup channel for mg_broadcast(), if the main iface has one.
+static void mg_mgr_open_ctl(struct mg_mgr *m) {
+  const struct mg_iface_vtable *vt = mg_mgr_main_vtable(m);
+  if (vt != NULL && vt->ctl_open != NULL && !vt->ctl_open(m)) {
+    MG_ERROR(("cannot open the broadcast channel"));
+  }
+}
+#else
+static void mg_mgr_open_ctl(struct mg_mgr *m) {
+  (void) m;
+}
+#endif
+
 void mg_mgr_init(struct mg_mgr *mgr, void *user_data) {
   struct mg_mgr_init_opts opts;
   memset(&opts, 0, sizeof(opts));
@@ -1968,12 +1646,7 @@ void mg_mgr_init_opt(struct mg_mgr *m, void *user_data,
     }
     vt->init(m->ifaces[m->num_ifaces++]);
   }
-#if MG_ENABLE_BROADCAST
-  if (!mg_socketpair(m->ctl, SOCK_DGRAM)) {
-    MG_ERROR(("cannot create the broadcast socketpair"));
-    m->ctl[0] = m->ctl[1] = INVALID_SOCKET;
-  }
-#endif
+  mg_mgr_open_ctl(m);
 }
 
 void mg_mgr_free(struct mg_mgr *m) {
@@ -1982,9 +1655,8 @@ void mg_mgr_free(struct mg_mgr *m) {
   // connections, so the loop below ends.
   m->num_ifaces = 0;
   while (m->active_connections != NULL) mg_close_conn(m->active_connections);
-  for (i = 0; i < 2; i++) {
-    if (m->ctl[i] != INVALID_SOCKET) mg_sock_close(m->ctl[i]);
-    m->ctl[i] = INVALID_SOCKET;
+  if (n > 0 && m->ifaces[0]->vtable->ctl_close != NULL) {
+    m->ifaces[0]->vtable->ctl_close(m);
   }
   for (i = 0; i < n; i++) {
     m->ifaces[i]->vtable->free(m->ifaces[i]);
@@ -2061,9 +1733,10 @@ struct mg_connection *mg_next(struct mg_mgr *mgr, struct mg_connection *c) {
 
 void mg_broadcast(struct mg_mgr *mgr, mg_event_handler_t cb, void *data,
                   size_t len) {
+  const struct mg_iface_vtable *vt = mg_mgr_main_vtable(mgr);
   struct mg_ctl_msg msg;
-  if (mgr->ctl[0] == INVALID_SOCKET) {
-    MG_ERROR(("mg_broadcast: no broadcast socket (MG_ENABLE_BROADCAST=0?)"));
+  if (vt == NULL || vt->ctl_send == NULL) {
+    MG_ERROR(("mg_broadcast: the main iface has no wakeup channel"));
     return;
   }
   if (len > sizeof(msg.message)) {
@@ -2074,21 +1747,19 @@ void mg_broadcast(struct mg_mgr *mgr, mg_event_handler_t cb, void *data,
   memset(&msg, 0, offsetof(struct mg_ctl_msg, message));
   msg.callback = cb;
   if (len > 0) memcpy(msg.message, data, len);
-  // One datagram per message: concurrent writers never interleave, and a
-  // full queue blocks the writer until the poll thread drains it.
-  if (!mg_sock_send_all(mgr->ctl[0], &msg,
-                        offsetof(struct mg_ctl_msg, message) + len)) {
-    MG_ERROR(("mg_broadcast: send failed, errno %d", errno));
-  }
+  // The iface queues the message whole, or logs why it could not.
+  vt->ctl_send(mgr, &msg, offsetof(struct mg_ctl_msg, message) + len);
 }
 
 void mg_mgr_handle_ctl(struct mg_mgr *mgr) {
+  const struct mg_iface_vtable *vt = mg_mgr_main_vtable(mgr);
   struct mg_ctl_msg msg;
   struct mg_connection *c;
   int i, n;
+  if (vt == NULL || vt->ctl_recv == NULL) return;
   // Bounded, so a flood of broadcasts cannot starve socket I/O.
   for (i = 0; i < 256; i++) {
-    n = mg_sock_recv_nb(mgr->ctl[1], &msg, sizeof(msg));
+    n = vt->ctl_recv(mgr, &msg, sizeof(msg));
     if (n < (int) offsetof(struct mg_ctl_msg, message)) break;
     for (c = mg_next(mgr, NULL); c != NULL; c = mg_next(mgr, c)) {
       if (msg.callback != NULL) msg.callback(c, MG_EV_POLL, msg.message);
@@ -2379,6 +2050,21 @@ void mg_if_can_recv_cb(struct mg_connection *nc) {
   }
 }
 
+// Returns 1 if a and b hold the same family, address and port.
+static int mg_sa_equal(const union socket_address *a,
+                       const union socket_address *b) {
+  if (a->sa.sa_family != b->sa.sa_family) return 0;
+#if MG_ENABLE_IPV6
+  if (a->sa.sa_family == AF_INET6) {
+    return a->sin6.sin6_port == b->sin6.sin6_port &&
+           memcmp(&a->sin6.sin6_addr, &b->sin6.sin6_addr,
+                  sizeof(a->sin6.sin6_addr)) == 0;
+  }
+#endif
+  return a->sin.sin_port == b->sin.sin_port &&
+         a->sin.sin_addr.s_addr == b->sin.sin_addr.s_addr;
+}
+
 // Finds (or creates) the per-peer connection of UDP listener lc for sa.
 static struct mg_connection *mg_udp_peer_conn(struct mg_connection *lc,
                                               union socket_address *sa) {
@@ -2450,6 +2136,17 @@ void mg_if_can_send_cb(struct mg_connection *nc) {
   }
 }
 
+long mg_conn_sendfile(struct mg_connection *nc, int fd, int64_t *offset,
+                      size_t len) {
+  // TLS must encrypt the bytes and a traffic dump must see them: both need
+  // them to pass through send_mbuf.
+  if (nc->iface->vtable->sendfile == NULL || (nc->flags & MG_F_SSL) ||
+      nc->mgr->hexdump_file != NULL) {
+    return -2;
+  }
+  return nc->iface->vtable->sendfile(nc, fd, offset, len);
+}
+
 int mg_conn_addr_to_str(struct mg_connection *c, char *buf, size_t len,
                         int flags) {
   union socket_address sa;
@@ -2515,9 +2212,64 @@ struct mg_iface *mg_find_iface(struct mg_mgr *mgr,
   return NULL;
 }
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/sock_internal.h"
+#endif
+// POSIX socket primitives of sock_common.c and the vtable entries that
+// the select(), poll() and epoll ifaces have in common.
+
+
+
+// Returns the first descriptor iface cannot watch: FD_SETSIZE for select(),
+// INT_MAX for poll() and epoll. Sockets at or above it are closed and
+// refused (listen and connect fail with MG_EFDSETSIZE).
+int mg_sock_fd_limit(const struct mg_iface *iface);
+// Readiness interest: read unless backpressured, connecting, at EOF or a
+// UDP per-peer connection (its listener reads); write while connecting,
+// while bytes are queued, or while a file goes out with sendfile.
+int mg_sock_wants_read(const struct mg_connection *nc);
+int mg_sock_wants_write(const struct mg_connection *nc);
+// True if nc has work that must not wait for I/O (a failed connect to
+// report, a close to perform).
+int mg_sock_has_pending(const struct mg_connection *nc);
+// Performs the I/O the iface saw nc ready for: connect completion, accept,
+// receive, send.
+void mg_sock_handle_io(struct mg_connection *nc, int can_read, int can_write);
+// The wait for this iteration: at most timeout_ms, cut short by the
+// nearest timer.
+int mg_sock_poll_timeout(struct mg_mgr *mgr, int timeout_ms);
+
+// Vtable entries shared by the socket ifaces (see struct mg_iface_vtable
+// for their contracts). Descriptors are checked against mg_sock_fd_limit().
+int mg_sock_listen_tcp(struct mg_connection *nc, union socket_address *sa);
+int mg_sock_listen_udp(struct mg_connection *nc, union socket_address *sa);
+void mg_sock_connect_tcp(struct mg_connection *nc,
+                         const union socket_address *sa);
+void mg_sock_connect_udp(struct mg_connection *nc);
+int mg_sock_tcp_send(struct mg_connection *nc, const void *buf, size_t len);
+int mg_sock_udp_send(struct mg_connection *nc, const void *buf, size_t len);
+int mg_sock_tcp_recv(struct mg_connection *nc, void *buf, size_t len);
+int mg_sock_udp_recv(struct mg_connection *nc, void *buf, size_t len,
+                     union socket_address *sa, size_t *sa_len);
+int mg_sock_create_conn(struct mg_connection *nc);
+void mg_sock_destroy_conn(struct mg_connection *nc);
+void mg_sock_sock_set(struct mg_connection *nc, sock_t sock);
+void mg_sock_get_conn_addr(struct mg_connection *nc, int remote,
+                           union socket_address *sa);
+// Linux sendfile() for our own plain sockets; -2 elsewhere.
+long mg_sock_tcp_sendfile(struct mg_connection *nc, int fd, int64_t *offset,
+                          size_t len);
+// The wakeup channel: a datagram socketpair in mgr->ctl (the ifaces watch
+// ctl[1] for reading; mg_broadcast() writes to ctl[0]).
+int mg_sock_ctl_open(struct mg_mgr *mgr);
+int mg_sock_ctl_send(struct mg_mgr *mgr, const void *msg, size_t len);
+int mg_sock_ctl_recv(struct mg_mgr *mgr, void *buf, size_t len);
+void mg_sock_ctl_close(struct mg_mgr *mgr);
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/sock_common.c"
 #endif
-// sock_* iface files, this is the only place that calls the socket API.
+// poll() and epoll ifaces, which add only their own wait loop. Together with
+// the sock_* iface files, this is the only place that calls the socket API.
+
 
 
 #ifdef MSG_NOSIGNAL
@@ -2531,24 +2283,11 @@ static int sock_would_block(int err) {
          err == EINPROGRESS;
 }
 
-socklen_t mg_sa_len(const union socket_address *sa) {
+static socklen_t sock_sa_len(const union socket_address *sa) {
 #if MG_ENABLE_IPV6
   if (sa->sa.sa_family == AF_INET6) return sizeof(sa->sin6);
 #endif
   return sizeof(sa->sin);
-}
-
-int mg_sa_equal(const union socket_address *a, const union socket_address *b) {
-  if (a->sa.sa_family != b->sa.sa_family) return 0;
-#if MG_ENABLE_IPV6
-  if (a->sa.sa_family == AF_INET6) {
-    return a->sin6.sin6_port == b->sin6.sin6_port &&
-           memcmp(&a->sin6.sin6_addr, &b->sin6.sin6_addr,
-                  sizeof(a->sin6.sin6_addr)) == 0;
-  }
-#endif
-  return a->sin.sin_port == b->sin.sin_port &&
-         a->sin.sin_addr.s_addr == b->sin.sin_addr.s_addr;
 }
 
 void mg_set_close_on_exec(sock_t sock) {
@@ -2556,22 +2295,24 @@ void mg_set_close_on_exec(sock_t sock) {
   if (flags >= 0) fcntl(sock, F_SETFD, flags | FD_CLOEXEC);
 }
 
-int mg_sock_set_non_blocking(sock_t sock) {
+static int sock_set_non_blocking(sock_t sock) {
   int flags = fcntl(sock, F_GETFL, 0);
   return flags >= 0 && fcntl(sock, F_SETFL, flags | O_NONBLOCK) == 0;
 }
 
-void mg_sock_close(sock_t sock) {
-  if (sock != INVALID_SOCKET) close(sock);
-}
-
-int mg_sock_get_error(sock_t sock) {
+static int sock_get_error(sock_t sock) {
   int err = 0;
   socklen_t len = sizeof(err);
   if (getsockopt(sock, SOL_SOCKET, SO_ERROR, (char *) &err, &len) != 0) {
     err = errno;
   }
   return err;
+}
+
+// select() cannot watch a descriptor >= FD_SETSIZE; poll() and epoll
+// have no limit of their own.
+int mg_sock_fd_limit(const struct mg_iface *iface) {
+  return iface->vtable == &mg_socket_iface_vtable ? FD_SETSIZE : INT_MAX;
 }
 
 // Opens a non-blocking, close-on-exec socket below fd_limit. Returns the
@@ -2583,7 +2324,7 @@ static sock_t sock_open(int family, int type, int fd_limit, int *err) {
 #else
   s = socket(family, type, 0);
   if (s != INVALID_SOCKET) {
-    mg_sock_set_non_blocking(s);
+    sock_set_non_blocking(s);
     mg_set_close_on_exec(s);
   }
 #endif
@@ -2598,11 +2339,13 @@ static sock_t sock_open(int family, int type, int fd_limit, int *err) {
   return s;
 }
 
-int mg_sock_listen(struct mg_connection *nc, union socket_address *sa, int type,
-                   int fd_limit) {
+// Opens a listener on sa for iface nc->iface.
+static int sock_listen(struct mg_connection *nc, union socket_address *sa,
+                       int type) {
   int err = 0, on = 1;
-  socklen_t len = mg_sa_len(sa);
-  sock_t s = sock_open(sa->sa.sa_family, type, fd_limit, &err);
+  socklen_t len = sock_sa_len(sa);
+  sock_t s =
+      sock_open(sa->sa.sa_family, type, mg_sock_fd_limit(nc->iface), &err);
   if (s == INVALID_SOCKET) return err;
   // SO_REUSEADDR only for TCP: on UDP it would let two listeners share a
   // port and hide "address in use".
@@ -2623,10 +2366,11 @@ int mg_sock_listen(struct mg_connection *nc, union socket_address *sa, int type,
   return 0;
 }
 
-void mg_sock_connect(struct mg_connection *nc, const union socket_address *sa,
-                     int type, int fd_limit) {
+static void sock_connect(struct mg_connection *nc,
+                         const union socket_address *sa, int type) {
   int err = 0, on = 1;
-  sock_t s = sock_open(sa->sa.sa_family, type, fd_limit, &err);
+  sock_t s =
+      sock_open(sa->sa.sa_family, type, mg_sock_fd_limit(nc->iface), &err);
   nc->err = err;
   if (s == INVALID_SOCKET) return;
   nc->sock = s;
@@ -2636,13 +2380,30 @@ void mg_sock_connect(struct mg_connection *nc, const union socket_address *sa,
     }
     return;  // Datagrams go out with sendto(); nothing to wait for.
   }
-  if (connect(s, &sa->sa, mg_sa_len(sa)) != 0 && !sock_would_block(errno)) {
+  if (connect(s, &sa->sa, sock_sa_len(sa)) != 0 && !sock_would_block(errno)) {
     nc->err = errno;  // Reported through MG_EV_CONNECT by the iface
   }
 }
 
-void mg_sock_accept_conns(struct mg_connection *lc, int fd_limit) {
-  int i;
+int mg_sock_listen_tcp(struct mg_connection *nc, union socket_address *sa) {
+  return sock_listen(nc, sa, SOCK_STREAM);
+}
+
+int mg_sock_listen_udp(struct mg_connection *nc, union socket_address *sa) {
+  return sock_listen(nc, sa, SOCK_DGRAM);
+}
+
+void mg_sock_connect_tcp(struct mg_connection *nc,
+                         const union socket_address *sa) {
+  sock_connect(nc, sa, SOCK_STREAM);
+}
+
+void mg_sock_connect_udp(struct mg_connection *nc) {
+  sock_connect(nc, &nc->sa, SOCK_DGRAM);
+}
+
+static void sock_accept_conns(struct mg_connection *lc) {
+  int i, fd_limit = mg_sock_fd_limit(lc->iface);
   for (i = 0; i < MG_MAX_ACCEPTS_PER_POLL; i++) {
     union socket_address sa;
     socklen_t len = sizeof(sa);
@@ -2653,7 +2414,7 @@ void mg_sock_accept_conns(struct mg_connection *lc, int fd_limit) {
 #else
     s = accept(lc->sock, &sa.sa, &len);
     if (s != INVALID_SOCKET) {
-      mg_sock_set_non_blocking(s);
+      sock_set_non_blocking(s);
       mg_set_close_on_exec(s);
     }
 #endif
@@ -2699,21 +2460,19 @@ int mg_sock_has_pending(const struct mg_connection *nc) {
          ((nc->flags & MG_F_SEND_AND_CLOSE) && nc->send_mbuf.len == 0);
 }
 
-void mg_sock_handle_io(struct mg_connection *nc, int can_read, int can_write,
-                       int fd_limit) {
+void mg_sock_handle_io(struct mg_connection *nc, int can_read, int can_write) {
   if (nc->flags & MG_F_CONNECTING) {
     if (nc->err != 0) {
       mg_if_connect_cb(nc, nc->err);
       return;
     }
     if (!can_read && !can_write) return;
-    mg_if_connect_cb(nc,
-                     (nc->flags & MG_F_UDP) ? 0 : mg_sock_get_error(nc->sock));
+    mg_if_connect_cb(nc, (nc->flags & MG_F_UDP) ? 0 : sock_get_error(nc->sock));
     if (nc->err != 0) return;
   }
   if (can_read) {
     if ((nc->flags & MG_F_LISTENING) && !(nc->flags & MG_F_UDP)) {
-      mg_sock_accept_conns(nc, fd_limit);
+      sock_accept_conns(nc);
     } else {
       mg_if_can_recv_cb(nc);
     }
@@ -2732,17 +2491,14 @@ int mg_sock_poll_timeout(struct mg_mgr *mgr, int timeout_ms) {
   return timeout_ms < 0 ? 0 : timeout_ms;
 }
 
-long mg_sock_sendfile(struct mg_connection *nc, int fd, int64_t *offset,
-                      size_t len) {
+long mg_sock_tcp_sendfile(struct mg_connection *nc, int fd, int64_t *offset,
+                          size_t len) {
 #if defined(__linux__)
   off_t off = (off_t) *offset;
   ssize_t n;
-  // Only for our own plain sockets: a TLS or custom iface must see the
-  // bytes, and so must a traffic dump.
-  if (nc->iface->vtable->tcp_send != mg_sock_tcp_send ||
-      (nc->flags & MG_F_SSL) || nc->mgr->hexdump_file != NULL) {
-    return -2;
-  }
+  // Only for our own plain sockets: an iface that wraps our entries with
+  // its own tcp_send (to encrypt or record, say) must see the bytes.
+  if (nc->iface->vtable->tcp_send != mg_sock_tcp_send) return -2;
   n = sendfile(nc->sock, fd, &off, len);
   if (n >= 0) {
     *offset = (int64_t) off;
@@ -2757,16 +2513,39 @@ long mg_sock_sendfile(struct mg_connection *nc, int fd, int64_t *offset,
 #endif
 }
 
-int mg_sock_recv_nb(sock_t sock, void *buf, size_t len) {
-  return (int) recv(sock, buf, len, MSG_DONTWAIT);
+int mg_sock_ctl_open(struct mg_mgr *mgr) {
+  return mg_socketpair(mgr->ctl, SOCK_DGRAM);
 }
 
-int mg_sock_send_all(sock_t sock, const void *buf, size_t len) {
+// One datagram per message: concurrent writers never interleave, and a
+// full queue blocks the writer until the poll thread drains it.
+int mg_sock_ctl_send(struct mg_mgr *mgr, const void *msg, size_t len) {
   ssize_t n;
+  if (mgr->ctl[0] == INVALID_SOCKET) {
+    MG_ERROR(("mg_broadcast: no broadcast socket (MG_ENABLE_BROADCAST=0?)"));
+    return 0;
+  }
   do {
-    n = send(sock, buf, len, MG_SEND_FLAGS);
+    n = send(mgr->ctl[0], msg, len, MG_SEND_FLAGS);
   } while (n < 0 && errno == EINTR);
-  return n == (ssize_t) len;
+  if (n != (ssize_t) len) {
+    MG_ERROR(("mg_broadcast: send failed, errno %d", errno));
+    return 0;
+  }
+  return 1;
+}
+
+int mg_sock_ctl_recv(struct mg_mgr *mgr, void *buf, size_t len) {
+  if (mgr->ctl[1] == INVALID_SOCKET) return -1;
+  return (int) recv(mgr->ctl[1], buf, len, MSG_DONTWAIT);
+}
+
+void mg_sock_ctl_close(struct mg_mgr *mgr) {
+  int i;
+  for (i = 0; i < 2; i++) {
+    if (mgr->ctl[i] != INVALID_SOCKET) close(mgr->ctl[i]);
+    mgr->ctl[i] = INVALID_SOCKET;
+  }
 }
 
 int mg_sock_tcp_send(struct mg_connection *nc, const void *buf, size_t len) {
@@ -2778,8 +2557,8 @@ int mg_sock_tcp_send(struct mg_connection *nc, const void *buf, size_t len) {
 }
 
 int mg_sock_udp_send(struct mg_connection *nc, const void *buf, size_t len) {
-  ssize_t n =
-      sendto(nc->sock, buf, len, MG_SEND_FLAGS, &nc->sa.sa, mg_sa_len(&nc->sa));
+  ssize_t n = sendto(nc->sock, buf, len, MG_SEND_FLAGS, &nc->sa.sa,
+                     sock_sa_len(&nc->sa));
   if (n >= 0) return (int) n;
   if (sock_would_block(errno)) return 0;
   nc->err = errno;
@@ -2821,6 +2600,19 @@ void mg_sock_destroy_conn(struct mg_connection *nc) {
   nc->sock = INVALID_SOCKET;
 }
 
+void mg_sock_sock_set(struct mg_connection *nc, sock_t sock) {
+  int fd_limit = mg_sock_fd_limit(nc->iface);
+  if (sock == INVALID_SOCKET) return;
+  if (sock >= fd_limit) {
+    MG_ERROR(("socket %d is above the iface's limit %d: refused", (int) sock,
+              fd_limit));
+    return;
+  }
+  sock_set_non_blocking(sock);
+  mg_set_close_on_exec(sock);
+  nc->sock = sock;
+}
+
 void mg_sock_get_conn_addr(struct mg_connection *nc, int remote,
                            union socket_address *sa) {
   socklen_t len = sizeof(*sa);
@@ -2858,7 +2650,7 @@ int mg_socketpair(sock_t sp[2], int sock_type) {
   }
   mg_set_close_on_exec(sp[0]);
   mg_set_close_on_exec(sp[1]);
-  mg_sock_set_non_blocking(sp[1]);  // The reading end, polled by the iface
+  sock_set_non_blocking(sp[1]);  // The reading end, polled by the iface
   return 1;
 }
 
@@ -2897,35 +2689,6 @@ static void select_if_add_conn(struct mg_connection *nc) {
 
 static void select_if_remove_conn(struct mg_connection *nc) {
   (void) nc;
-}
-
-static int select_if_listen_tcp(struct mg_connection *nc,
-                                union socket_address *sa) {
-  return mg_sock_listen(nc, sa, SOCK_STREAM, FD_SETSIZE);
-}
-
-static int select_if_listen_udp(struct mg_connection *nc,
-                                union socket_address *sa) {
-  return mg_sock_listen(nc, sa, SOCK_DGRAM, FD_SETSIZE);
-}
-
-static void select_if_connect_tcp(struct mg_connection *nc,
-                                  const union socket_address *sa) {
-  mg_sock_connect(nc, sa, SOCK_STREAM, FD_SETSIZE);
-}
-
-static void select_if_connect_udp(struct mg_connection *nc) {
-  mg_sock_connect(nc, &nc->sa, SOCK_DGRAM, FD_SETSIZE);
-}
-
-static void select_if_sock_set(struct mg_connection *nc, sock_t sock) {
-  if (sock == INVALID_SOCKET || sock >= FD_SETSIZE) {
-    MG_ERROR(("socket %d cannot be watched by select()", (int) sock));
-    return;
-  }
-  mg_sock_set_non_blocking(sock);
-  mg_set_close_on_exec(sock);
-  nc->sock = sock;
 }
 
 // Fills the sets; returns the highest descriptor, or -1. Sets *pending if a
@@ -2984,19 +2747,35 @@ static time_t select_if_poll(struct mg_iface *iface, int timeout_ms) {
       w = FD_ISSET(nc->sock, &wr) && mg_sock_wants_write(nc);
     }
     if (r || w || ((nc->flags & MG_F_CONNECTING) && nc->err != 0)) {
-      mg_sock_handle_io(nc, r, w, FD_SETSIZE);
+      mg_sock_handle_io(nc, r, w);
     }
   }
   return (time_t) mg_time();
 }
 
 const struct mg_iface_vtable mg_socket_iface_vtable = {
-    select_if_init,        select_if_free,        select_if_add_conn,
-    select_if_remove_conn, select_if_poll,        select_if_listen_tcp,
-    select_if_listen_udp,  select_if_connect_tcp, select_if_connect_udp,
-    mg_sock_tcp_send,      mg_sock_udp_send,      mg_sock_tcp_recv,
-    mg_sock_udp_recv,      mg_sock_create_conn,   mg_sock_destroy_conn,
-    select_if_sock_set,    mg_sock_get_conn_addr,
+    select_if_init,         // init
+    select_if_free,         // free
+    select_if_add_conn,     // add_conn
+    select_if_remove_conn,  // remove_conn
+    select_if_poll,         // poll
+    mg_sock_listen_tcp,     // listen_tcp
+    mg_sock_listen_udp,     // listen_udp
+    mg_sock_connect_tcp,    // connect_tcp
+    mg_sock_connect_udp,    // connect_udp
+    mg_sock_tcp_send,       // tcp_send
+    mg_sock_udp_send,       // udp_send
+    mg_sock_tcp_recv,       // tcp_recv
+    mg_sock_udp_recv,       // udp_recv
+    mg_sock_create_conn,    // create_conn
+    mg_sock_destroy_conn,   // destroy_conn
+    mg_sock_sock_set,       // sock_set
+    mg_sock_get_conn_addr,  // get_conn_addr
+    mg_sock_tcp_sendfile,   // sendfile
+    mg_sock_ctl_open,       // ctl_open
+    mg_sock_ctl_send,       // ctl_send
+    mg_sock_ctl_recv,       // ctl_recv
+    mg_sock_ctl_close,      // ctl_close
 };
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/sock_poll.c"
@@ -3032,32 +2811,6 @@ static void poll_if_add_conn(struct mg_connection *nc) {
 
 static void poll_if_remove_conn(struct mg_connection *nc) {
   (void) nc;
-}
-
-static int poll_if_listen_tcp(struct mg_connection *nc,
-                              union socket_address *sa) {
-  return mg_sock_listen(nc, sa, SOCK_STREAM, INT_MAX);
-}
-
-static int poll_if_listen_udp(struct mg_connection *nc,
-                              union socket_address *sa) {
-  return mg_sock_listen(nc, sa, SOCK_DGRAM, INT_MAX);
-}
-
-static void poll_if_connect_tcp(struct mg_connection *nc,
-                                const union socket_address *sa) {
-  mg_sock_connect(nc, sa, SOCK_STREAM, INT_MAX);
-}
-
-static void poll_if_connect_udp(struct mg_connection *nc) {
-  mg_sock_connect(nc, &nc->sa, SOCK_DGRAM, INT_MAX);
-}
-
-static void poll_if_sock_set(struct mg_connection *nc, sock_t sock) {
-  if (sock == INVALID_SOCKET) return;
-  mg_sock_set_non_blocking(sock);
-  mg_set_close_on_exec(sock);
-  nc->sock = sock;
 }
 
 // Makes room for n entries. Returns 0 if memory ran out.
@@ -3124,7 +2877,7 @@ static void poll_if_dispatch(struct mg_iface *iface, struct poll_if_data *d,
     // Errors and hang-ups are seen by the read or write that follows.
     r = (re & (POLLIN | POLLHUP | POLLERR)) && mg_sock_wants_read(nc);
     w = (re & (POLLOUT | POLLHUP | POLLERR)) && mg_sock_wants_write(nc);
-    if (r || w) mg_sock_handle_io(nc, r, w, INT_MAX);
+    if (r || w) mg_sock_handle_io(nc, r, w);
   }
 }
 
@@ -3142,19 +2895,35 @@ static time_t poll_if_poll(struct mg_iface *iface, int timeout_ms) {
   for (nc = iface->mgr->active_connections; nc != NULL; nc = next) {
     next = nc->next;
     if (nc->iface == iface && (nc->flags & MG_F_CONNECTING) && nc->err != 0) {
-      mg_sock_handle_io(nc, 0, 0, INT_MAX);
+      mg_sock_handle_io(nc, 0, 0);
     }
   }
   return (time_t) mg_time();
 }
 
 const struct mg_iface_vtable mg_poll_iface_vtable = {
-    poll_if_init,        poll_if_free,          poll_if_add_conn,
-    poll_if_remove_conn, poll_if_poll,          poll_if_listen_tcp,
-    poll_if_listen_udp,  poll_if_connect_tcp,   poll_if_connect_udp,
-    mg_sock_tcp_send,    mg_sock_udp_send,      mg_sock_tcp_recv,
-    mg_sock_udp_recv,    mg_sock_create_conn,   mg_sock_destroy_conn,
-    poll_if_sock_set,    mg_sock_get_conn_addr,
+    poll_if_init,           // init
+    poll_if_free,           // free
+    poll_if_add_conn,       // add_conn
+    poll_if_remove_conn,    // remove_conn
+    poll_if_poll,           // poll
+    mg_sock_listen_tcp,     // listen_tcp
+    mg_sock_listen_udp,     // listen_udp
+    mg_sock_connect_tcp,    // connect_tcp
+    mg_sock_connect_udp,    // connect_udp
+    mg_sock_tcp_send,       // tcp_send
+    mg_sock_udp_send,       // udp_send
+    mg_sock_tcp_recv,       // tcp_recv
+    mg_sock_udp_recv,       // udp_recv
+    mg_sock_create_conn,    // create_conn
+    mg_sock_destroy_conn,   // destroy_conn
+    mg_sock_sock_set,       // sock_set
+    mg_sock_get_conn_addr,  // get_conn_addr
+    mg_sock_tcp_sendfile,   // sendfile
+    mg_sock_ctl_open,       // ctl_open
+    mg_sock_ctl_send,       // ctl_send
+    mg_sock_ctl_recv,       // ctl_recv
+    mg_sock_ctl_close,      // ctl_close
 };
 
 #endif  // MG_ENABLE_POLL
@@ -3218,32 +2987,6 @@ static void epoll_if_remove_conn(struct mg_connection *nc) {
   nc->mgr_data = NULL;
 }
 
-static int epoll_if_listen_tcp(struct mg_connection *nc,
-                               union socket_address *sa) {
-  return mg_sock_listen(nc, sa, SOCK_STREAM, INT_MAX);
-}
-
-static int epoll_if_listen_udp(struct mg_connection *nc,
-                               union socket_address *sa) {
-  return mg_sock_listen(nc, sa, SOCK_DGRAM, INT_MAX);
-}
-
-static void epoll_if_connect_tcp(struct mg_connection *nc,
-                                 const union socket_address *sa) {
-  mg_sock_connect(nc, sa, SOCK_STREAM, INT_MAX);
-}
-
-static void epoll_if_connect_udp(struct mg_connection *nc) {
-  mg_sock_connect(nc, &nc->sa, SOCK_DGRAM, INT_MAX);
-}
-
-static void epoll_if_sock_set(struct mg_connection *nc, sock_t sock) {
-  if (sock == INVALID_SOCKET) return;
-  mg_sock_set_non_blocking(sock);
-  mg_set_close_on_exec(sock);
-  nc->sock = sock;
-}
-
 // Brings nc's registration in line with what it wants now. A connection
 // that wants nothing is not registered at all, so a peer's hang-up cannot
 // wake us while it is backpressured.
@@ -3284,7 +3027,7 @@ static int epoll_if_sync_all(struct mg_iface *iface, struct epoll_if_data *d) {
     if ((nc->flags & MG_F_UDP) && nc->listener != NULL) {
       // A UDP per-peer connection shares its listener's socket, which can
       // be registered once only: send its datagrams directly.
-      if (nc->send_mbuf.len > 0) mg_sock_handle_io(nc, 0, 1, INT_MAX);
+      if (nc->send_mbuf.len > 0) mg_sock_handle_io(nc, 0, 1);
       continue;
     }
     epoll_if_sync(d, nc);
@@ -3321,7 +3064,7 @@ static void epoll_if_dispatch(struct mg_iface *iface, struct epoll_if_data *d,
     nc = (struct mg_connection *) d->events[i].data.ptr;
     r = (re & (EPOLLIN | EPOLLHUP | EPOLLERR)) && mg_sock_wants_read(nc);
     w = (re & (EPOLLOUT | EPOLLHUP | EPOLLERR)) && mg_sock_wants_write(nc);
-    if (r || w) mg_sock_handle_io(nc, r, w, INT_MAX);
+    if (r || w) mg_sock_handle_io(nc, r, w);
   }
 }
 
@@ -3339,22 +3082,321 @@ static time_t epoll_if_poll(struct mg_iface *iface, int timeout_ms) {
   for (nc = iface->mgr->active_connections; nc != NULL; nc = next) {
     next = nc->next;
     if (nc->iface == iface && (nc->flags & MG_F_CONNECTING) && nc->err != 0) {
-      mg_sock_handle_io(nc, 0, 0, INT_MAX);
+      mg_sock_handle_io(nc, 0, 0);
     }
   }
   return (time_t) mg_time();
 }
 
 const struct mg_iface_vtable mg_epoll_iface_vtable = {
-    epoll_if_init,        epoll_if_free,         epoll_if_add_conn,
-    epoll_if_remove_conn, epoll_if_poll,         epoll_if_listen_tcp,
-    epoll_if_listen_udp,  epoll_if_connect_tcp,  epoll_if_connect_udp,
-    mg_sock_tcp_send,     mg_sock_udp_send,      mg_sock_tcp_recv,
-    mg_sock_udp_recv,     mg_sock_create_conn,   mg_sock_destroy_conn,
-    epoll_if_sock_set,    mg_sock_get_conn_addr,
+    epoll_if_init,          // init
+    epoll_if_free,          // free
+    epoll_if_add_conn,      // add_conn
+    epoll_if_remove_conn,   // remove_conn
+    epoll_if_poll,          // poll
+    mg_sock_listen_tcp,     // listen_tcp
+    mg_sock_listen_udp,     // listen_udp
+    mg_sock_connect_tcp,    // connect_tcp
+    mg_sock_connect_udp,    // connect_udp
+    mg_sock_tcp_send,       // tcp_send
+    mg_sock_udp_send,       // udp_send
+    mg_sock_tcp_recv,       // tcp_recv
+    mg_sock_udp_recv,       // udp_recv
+    mg_sock_create_conn,    // create_conn
+    mg_sock_destroy_conn,   // destroy_conn
+    mg_sock_sock_set,       // sock_set
+    mg_sock_get_conn_addr,  // get_conn_addr
+    mg_sock_tcp_sendfile,   // sendfile
+    mg_sock_ctl_open,       // ctl_open
+    mg_sock_ctl_send,       // ctl_send
+    mg_sock_ctl_recv,       // ctl_recv
+    mg_sock_ctl_close,      // ctl_close
 };
 
 #endif  // MG_ENABLE_EPOLL
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/http_internal.h"
+#endif
+// This header goes into mongoose.c only, never into mongoose.h.
+//
+// The HTTP modules point one way. At the bottom, http_parse.c and
+// http_header.c (pure parsers) and http_conn.c (proto data, response
+// helpers, the header builder, endpoints). Above them the features:
+// http_file.c (serving one file), http_path.c (path safety), http_listing.c,
+// http_auth.c, http_multipart.c, ws.c and ws_handshake.c (WebSocket),
+// http_client.c (replies, reverse proxy). At the top http_serve.c
+// (mg_serve_http) and http_server.c (the server protocol handler and
+// mg_set_protocol_http_websocket, which picks the server or the client
+// handler). No module calls one above it.
+
+
+
+
+#if MG_ENABLE_HTTP
+
+// ---- http_parse.c, http_header.c --------------------------------------------
+
+// Returns the value of the hex digit c, or -1 if c is not one.
+int mg_http_hex_value(char c);
+
+// ---- http_conn.c ------------------------------------------------------------
+
+// A registered endpoint (a list hangs off the listener's proto data).
+struct mg_http_endpoint {
+  struct mg_http_endpoint *next;
+  struct mg_str uri_pattern;  // MG_MALLOC'd prefix, e.g. "/api"
+  char *auth_domain;          // MG_MALLOC'd or NULL
+  char *auth_file;            // MG_MALLOC'd or NULL
+  mg_event_handler_t handler;
+  void *user_data;
+};
+
+// A file being streamed out by mg_http_serve_file(): send_mbuf is topped up
+// from fp in bounded pieces as the socket drains.
+struct mg_http_file_state {
+  FILE *fp;           // NULL when no file is being sent
+  int64_t remaining;  // Bytes of the file still to queue
+  int64_t offset;     // With sendfile: the next byte of the file to send
+  int mode;           // 0: undecided, 1: read into send_mbuf, 2: sendfile
+};
+
+struct mg_http_multipart_stream;  // Defined in http_multipart.c
+struct mg_ws_state;               // Defined below
+
+// Per-connection HTTP state: nc->proto_data.
+struct mg_http_proto_data {
+  struct mg_http_endpoint *endpoints;   // Listener: registered endpoints
+  mg_event_handler_t endpoint_handler;  // Handler of the current request
+  void *endpoint_user_data;             // Its endpoint's user_data
+  struct mg_http_file_state file;       // Static file being sent
+  struct mg_http_multipart_stream *mp;  // Streaming upload in progress
+  // Server request state (http_server.c).
+  double request_start;         // When the current request's first byte came
+  size_t body_decoded;          // Chunked: de-chunked body bytes after the head
+  size_t chunk_off;             // Chunked: input bytes consumed so far
+  uint64_t bytes_sent;          // Bytes written to the socket so far
+  uint64_t out_at_dispatch;     // bytes_sent + send_mbuf.len at dispatch
+  unsigned char waiting;        // Dispatched; the handler has not answered yet
+  unsigned char must_close;     // Close once the current response is out
+  unsigned char continue_sent;  // "100 Continue" already sent
+  unsigned char is_head;        // The current request is HEAD
+  unsigned char reply_close_delimited;  // Client: reply body runs to close
+  unsigned char keep_alive_10;       // HTTP/1.0 request asking for keep-alive
+  struct mg_connection *proxy_peer;  // Reverse proxy: the other side
+  struct mg_ws_state *ws;            // WebSocket state (ws.c)
+};
+
+// Returns the standard reason phrase for an HTTP status code.
+const char *mg_http_status_message(int code);
+// Closes the file being sent, if any.
+void mg_http_free_file_state(struct mg_http_file_state *fs);
+// Returns nc's HTTP state, creating it (NULL if out of memory).
+struct mg_http_proto_data *mg_http_get_proto_data(struct mg_connection *nc);
+// True if the comma-separated header value list hdr (may be NULL) has
+// token, ignoring case ("Connection: keep-alive, Upgrade").
+int mg_http_header_has_token(const struct mg_str *hdr, const char *token);
+// Returns the endpoint of nc's listener whose pattern matches the longest
+// prefix of uri, or NULL.
+struct mg_http_endpoint *mg_http_find_endpoint(struct mg_connection *nc,
+                                               struct mg_str uri);
+// Calls the handler for the current request: the matching endpoint's, or
+// the connection's.
+void mg_http_call_endpoint_handler(struct mg_connection *nc, int ev,
+                                   void *ev_data);
+// De-chunks the body in place: decoded data follows the head (hlen bytes)
+// in recv_mbuf, and the chunk framing is cut out as it is consumed, sending
+// MG_EV_HTTP_CHUNK per chunk. Returns 1 when the last chunk is in, 0 if
+// more input is needed, or the negated status code that answers a
+// failure: -400 (bad framing), -413 (body too large).
+int mg_http_dechunk(struct mg_connection *nc, struct mg_http_proto_data *pd,
+                    struct http_message *hm, size_t hlen);
+// Drops the reverse-proxy link between nc and its peer, both ways.
+void mg_http_unlink_proxy(struct mg_connection *nc,
+                          struct mg_http_proto_data *pd);
+
+// A growing buffer that remembers whether any append failed: the builder
+// of response heads and small bodies.
+struct mg_http_out {
+  struct mbuf m;
+  int failed;
+};
+void mg_http_out_add(struct mg_http_out *o, const char *p, size_t n);
+void mg_http_out_vprintf(struct mg_http_out *o, const char *fmt, va_list ap);
+void mg_http_out_printf(struct mg_http_out *o, const char *fmt, ...)
+#ifdef __GNUC__
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+// Adds a header line to a header block: lines separated by CRLF, no CRLF at
+// the end, as mg_send_response_line() wants them.
+void mg_http_out_hdr(struct mg_http_out *o, const char *fmt, ...)
+#ifdef __GNUC__
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+// Adds a header block given as "K: V\r\n..." (trailing CRLF optional).
+void mg_http_out_hdr_block(struct mg_http_out *o, struct mg_str block);
+// NUL-terminates the buffer; returns it, or NULL if an append failed.
+const char *mg_http_out_str(struct mg_http_out *o);
+// Sends status, the headers in h (may be NULL) and body (may be NULL:
+// Content-Length 0). A HEAD request gets no body. Frees h.
+void mg_http_out_send(struct mg_connection *nc, struct http_message *hm,
+                      int code, struct mg_http_out *h, struct mg_str body);
+// Sends a short text/plain response with the extra headers (and more_hdr,
+// one more header line, if not NULL); text NULL: the reason phrase.
+void mg_http_out_send_text(struct mg_connection *nc, struct http_message *hm,
+                           int code, struct mg_str extra, const char *more_hdr,
+                           const char *text);
+
+// ---- ws.c, ws_handshake.c (WebSocket) -------------------------------------
+
+// Per-connection WebSocket state (pd->ws): one allocation, so a plain
+// MG_FREE releases it.
+struct mg_ws_state {
+  double last_io;            // Last frame received or sent (for pings)
+  double close_time;         // When we sent a close frame, 0 if not yet
+  size_t msg_len;            // Reassembled bytes at the start of recv_mbuf
+  unsigned long utf8;        // UTF-8 validator state of the text message
+  unsigned char msg_op;      // Opcode of the message in progress, 0: none
+  unsigned char msg_defrag;  // That message is being reassembled
+  unsigned char close_sent;  // We sent a close frame
+  unsigned char closing;     // No more input: failed, or peer's close seen
+  unsigned char seeded;      // seed holds random bytes
+  unsigned char pool_used;   // Bytes of pool already handed out
+  unsigned char seed[16];    // Random generator: key
+  unsigned char pool[20];    // Random generator: output block
+  uint64_t counter;          // Random generator: block counter
+  char key[28];              // Client: the Sec-WebSocket-Key we sent
+  char *protocols;           // Client: subprotocols offered (after struct)
+};
+
+// Server: true if hm asks for a WebSocket upgrade (Upgrade: websocket).
+int mg_ws_is_upgrade(struct http_message *hm);
+// Server: hm is an upgrade request whose head is at the start of recv_mbuf
+// (the caller removes it afterwards). Sends
+// MG_EV_WEBSOCKET_HANDSHAKE_REQUEST (the handler may refuse by answering
+// or closing), validates the request (400/426 on failure), sends 101 and
+// MG_EV_WEBSOCKET_HANDSHAKE_DONE, sets MG_F_IS_WEBSOCKET and makes
+// mg_ws_proto_handler the connection's protocol handler.
+void mg_ws_handshake(struct mg_connection *nc, struct http_message *hm);
+// The protocol handler of a WebSocket connection (both sides): every event
+// reaches the user handler first; then on MG_EV_RECV frames are parsed from
+// recv_mbuf (reassembly, control frames, close handshake, protocol errors),
+// on MG_EV_POLL pings go out every MG_WEBSOCKET_PING_INTERVAL, and on
+// MG_EV_CLOSE the state is freed.
+void mg_ws_proto_handler(struct mg_connection *nc, int ev, void *ev_data);
+// Allocates WebSocket state, with a copy of the offered subprotocols.
+struct mg_ws_state *mg_ws_state_new(struct mg_str protocols);
+// Fills out with n random bytes (masks, handshake nonces).
+void mg_ws_random(struct mg_ws_state *ws, unsigned char *out, size_t n);
+// For a connection with MG_F_IS_WEBSOCKET, without calling the user
+// handler: on MG_EV_RECV parses frames from recv_mbuf, on MG_EV_POLL sends
+// pings, on MG_EV_CLOSE frees the state.
+void mg_ws_handler(struct mg_connection *nc, int ev, void *ev_data);
+
+// ---- http_client.c ----------------------------------------------------------
+
+// The protocol handler of an HTTP client connection: parses replies
+// (Content-Length, chunked, close-delimited) into MG_EV_HTTP_REPLY.
+void mg_http_client_handler(struct mg_connection *nc, int ev, void *ev_data);
+// The reverse-proxy rewrite of mg_serve_http (a url_rewrites entry
+// "prefix=http://host:port").
+void mg_http_proxy_rewrite(struct mg_connection *nc, struct http_message *hm,
+                           struct mg_str prefix, struct mg_str upstream);
+
+#if MG_ENABLE_FILESYSTEM
+// ---- http_path.c: path safety ---------------------------------------------
+
+#ifdef PATH_MAX
+#define MG_HTTP_PATH_MAX PATH_MAX
+#else
+#define MG_HTTP_PATH_MAX 4096
+#endif
+
+// A file to serve: its stat() and the descriptor it is open as.
+struct mg_http_open_file {
+  cs_stat_t st;
+  int fd;   // -1 if not open
+  int err;  // errno of a failed open()
+};
+
+// Opens path for reading, non-blocking (a FIFO never blocks us).
+int mg_http_open_ro(const char *path);
+// Decodes and normalises the request target uri into *path (MG_MALLOC'd,
+// '+' stays '+'; absolute-form targets use their path). Returns 0, or the
+// status that refuses it: 400 (bad escape, bad target), 404 (NUL, '\',
+// encoded separator, '..' above the root), 500 (memory).
+int mg_http_path_decode(struct mg_str uri, char **path);
+// root + rel: the root without its trailing '/'s, rel as it is. Sets
+// *root_len to the length of the root part. MG_MALLOC'd, NULL if no memory.
+char *mg_http_path_join(const char *root, const char *rel, size_t *root_len);
+// dir + '/' + name (no second '/' if dir ends with one); MG_MALLOC'd.
+char *mg_http_path_join_name(const char *dir, struct mg_str name);
+// True if a file called name is never served nor listed: it matches
+// hidden_file_pattern, or is the per-directory auth file (any case).
+int mg_http_path_name_hidden(const struct mg_serve_http_opts *o,
+                             struct mg_str name);
+// True if any component of the URI path is hidden.
+int mg_http_path_hidden(const struct mg_serve_http_opts *o, const char *path);
+// True if path (fd >= 0: the file open as fd), all symlinks resolved, is
+// root or below it.
+int mg_http_path_inside_root(const char *root, const char *path, int fd);
+// Opens path if it was verified inside root within the TTL and is still
+// that very regular file: returns 1 with f (st from fstat(), fd) filled in.
+// Otherwise returns 0 and leaves nothing open.
+int mg_http_path_verified_open(const char *root, const char *path,
+                               struct mg_http_open_file *f);
+// Opens the regular file path (f->st: what stat() saw) and checks that
+// what was opened lies inside the root. Returns 1 if inside: f->fd is then
+// the open file (f->st now from fstat()), or -1 if it could not be opened
+// (f->err = errno; the path was checked instead). Returns 0 (nothing left
+// open) if outside.
+int mg_http_path_open_inside(const char *root, const char *path,
+                             struct mg_http_open_file *f);
+
+// ---- http_file.c: one file --------------------------------------------------
+
+// Queues the next piece of the file being sent, if any room is left under
+// the high-water mark. Closes the file at its end.
+void mg_http_transfer_file_data(struct mg_connection *nc);
+// Serves the regular file st that is open as fd (taken over); fd < 0: the
+// open failed with errno err (404 for ENOENT, else 403).
+void mg_http_serve_fd(struct mg_connection *nc, struct http_message *hm, int fd,
+                      int err, const cs_stat_t *st, struct mg_str mime,
+                      struct mg_str extra);
+// The MIME type of path: custom_mime_types (".ext=type,...", suffix match)
+// first, then the built-in table ('.' + extension), else octet-stream.
+struct mg_str mg_http_mime_type(const char *path, const char *custom);
+
+#if MG_ENABLE_DIRECTORY_LISTING
+// ---- http_listing.c ---------------------------------------------------------
+
+// Sends the listing of the directory dir (its URI path uri_path) as one
+// response with a Content-Length (HEAD gets the same length and no body).
+// Hidden names (per o) are left out; extra goes into the head.
+void mg_http_list_dir(struct mg_connection *nc, struct http_message *hm,
+                      const struct mg_serve_http_opts *o, const char *dir,
+                      const char *uri_path, struct mg_str extra);
+#endif
+#endif  // MG_ENABLE_FILESYSTEM
+
+#if MG_ENABLE_HTTP_STREAMING_MULTIPART
+// ---- http_multipart.c -------------------------------------------------------
+
+// If hm (head only, body not yet read; head_len bytes at the start of
+// recv_mbuf) is a multipart/form-data request with a Content-Length,
+// switches nc to streaming: sends MG_EV_HTTP_MULTIPART_REQUEST, removes the
+// head from recv_mbuf and returns 1. Returns 0 for any other request.
+int mg_http_multipart_begin(struct mg_connection *nc, struct http_message *hm,
+                            size_t head_len);
+// Consumes body bytes from recv_mbuf: PART_BEGIN/DATA/END events, then
+// MULTIPART_REQUEST_END. Returns 1 while the upload goes on, 0 when it has
+// ended (normally or not; the state is then freed).
+int mg_http_multipart_continue(struct mg_connection *nc);
+// Frees the stream, telling the handler (status < 0) if it was cut short.
+void mg_http_multipart_free(struct mg_connection *nc);
+#endif
+#endif  // MG_ENABLE_HTTP
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/http_parse.c"
 #endif
@@ -3894,6 +3936,8 @@ int mg_http_parse_chunk(const char *s, size_t n, size_t *data_off,
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/http_header.c"
 #endif
+
+
 
 // Helpers that read the header fields of a parsed HTTP message: header
 // lookup, header parameters (`Digest a=1, b="x"`, `form-data; name="f"`),
@@ -4559,6 +4603,7 @@ void mg_http_out_send_text(struct mg_connection *nc, struct http_message *hm,
 #line 1 "src/http_path.c"
 #endif
 
+
 // Path safety for mg_serve_http(): decoding and normalising the request
 // path, joining it to the document root, hidden names, and the check that
 // what is opened really lies under the root.
@@ -5009,7 +5054,7 @@ static int file_sendfile(struct mg_connection *nc,
   if (fs->mode != 2) return 0;
   nc->flags |= MG_F_SENDFILE;
   if (nc->send_mbuf.len > 0) return 1;  // The head goes first
-  n = mg_sock_sendfile(nc, fileno(fs->fp), &fs->offset, (size_t) fs->remaining);
+  n = mg_conn_sendfile(nc, fileno(fs->fp), &fs->offset, (size_t) fs->remaining);
   if (n == -2) {
     // Not a plain socket: read from where sendfile would have started.
     nc->flags &= ~(unsigned long) MG_F_SENDFILE;
@@ -5485,6 +5530,7 @@ struct mg_str mg_http_mime_type(const char *path, const char *custom) {
 #line 1 "src/http_listing.c"
 #endif
 
+
 // Directory listings for mg_serve_http(): directories first, then names in
 // byte order; hidden names left out; sent in one piece with a
 // Content-Length (HEAD gets the same length).
@@ -5657,6 +5703,9 @@ void mg_http_list_dir(struct mg_connection *nc, struct http_message *hm,
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/http_auth.c"
 #endif
+
+
+
 
 #if MG_ENABLE_HTTP
 
@@ -6588,6 +6637,7 @@ void mg_file_upload_handler(struct mg_connection *nc, int ev, void *ev_data,
 #line 1 "src/ws.c"
 #endif
 
+
 // WebSocket (RFC 6455): the frame codec, reassembly, control frames, the
 // closing handshake and the protocol handler of an upgraded connection.
 // The handshakes are in ws_handshake.c.
@@ -7095,6 +7145,9 @@ void mg_ws_proto_handler(struct mg_connection *nc, int ev, void *ev_data) {
 #line 1 "src/ws_handshake.c"
 #endif
 
+
+
+
 // WebSocket (RFC 6455) handshakes: the server's answer to an upgrade
 // request, the client's request and its check of the reply, and
 // mg_connect_ws(). A connection that completes either handshake gets
@@ -7527,6 +7580,7 @@ struct mg_connection *mg_connect_ws(struct mg_mgr *mgr,
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/http_client.c"
 #endif
+
 
 // HTTP client requests (mg_connect_http), the client protocol handler that
 // parses replies, and the reverse proxy (mg_http_reverse_proxy).
@@ -8122,6 +8176,7 @@ void mg_http_proxy_rewrite(struct mg_connection *nc, struct http_message *hm,
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/http_serve.c"
 #endif
+
 
 // mg_serve_http(): a request mapped to the document root, answered with a
 // file (http_file.c), an index file, a listing (http_listing.c), a

@@ -49,7 +49,7 @@
 #include <sys/sendfile.h>
 #endif
 
-typedef int sock_t;         // A socket descriptor.
+typedef int sock_t;             // A socket descriptor.
 typedef struct stat cs_stat_t;  // What mg_stat() fills.
 
 #ifndef INVALID_SOCKET
@@ -68,6 +68,7 @@ union socket_address {
 // and the allocator macros, have their default here; override any of them
 // with -DNAME=value. Switches are positive: 1 builds the feature, 0 leaves
 // it out.
+
 
 
 #ifndef MG_ENABLE_IPV6
@@ -228,6 +229,7 @@ extern "C" {
 
 
 
+
 // A slice of bytes. p is not NUL-terminated unless a function says so.
 struct mg_str {
   const char *p;  // First byte
@@ -313,6 +315,7 @@ size_t mg_match_prefix_n(const struct mg_str pattern, const struct mg_str str);
 
 
 
+
 struct mbuf {
   char *buf;    // Data; NULL when size is 0
   size_t len;   // Bytes in use
@@ -346,6 +349,7 @@ void mbuf_trim(struct mbuf *);
 
 
 
+
 enum mg_log_level {
   MG_LL_NONE = -1,
   MG_LL_ERROR = 0,
@@ -369,8 +373,8 @@ void mg_log(const char *fmt, ...)
     ;
 
 #if MG_ENABLE_LOG
-#define MG_LOG(level, args)                                   \
-  do {                                                        \
+#define MG_LOG(level, args)                                      \
+  do {                                                           \
     if (mg_log_prefix((level), __FILE__, __LINE__)) mg_log args; \
   } while (0)
 #else
@@ -405,9 +409,16 @@ void mg_log(const char *fmt, ...)
 
 
 
+
+
+// The number of elements of array a.
+#ifndef MG_ARRAY_SIZE
+#define MG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
 // Stores v into *pp when pp is not NULL (for opts.error_string).
-#define MG_SET_PTRPTR(pp, v) \
-  do {                       \
+#define MG_SET_PTRPTR(pp, v)       \
+  do {                             \
     if ((pp) != NULL) *(pp) = (v); \
   } while (0)
 
@@ -451,6 +462,8 @@ void *mg_start_thread(void *(*thread_func)(void *), void *thread_func_param);
 
 
 
+
+
 // Encodes src_len bytes to base64 in dst (NUL-terminated; dst must hold
 // 4 * ((src_len + 2) / 3) + 1 bytes).
 void mg_base64_encode(const unsigned char *src, int src_len, char *dst);
@@ -463,9 +476,14 @@ int mg_base64_decode(const unsigned char *s, int len, char *dst);
 void mg_mbuf_append_base64_putc(char ch, void *user_data);
 // Appends len bytes of data to mbuf as padded base64.
 void mg_mbuf_append_base64(struct mbuf *mbuf, const void *data, size_t len);
+// Appends the n slices in parts to mbuf as one padded base64 string, as if
+// they were contiguous (for "user:pass" without copying it together).
+void mg_mbuf_append_base64_parts(struct mbuf *mbuf, const struct mg_str *parts,
+                                 size_t n);
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/md5.h"
 #endif
+
 
 
 
@@ -486,6 +504,7 @@ void mg_hash_md5_v(size_t num_msgs, const uint8_t *msgs[],
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/sha1.h"
 #endif
+
 
 
 
@@ -511,6 +530,7 @@ void mg_hash_sha1_v(size_t num_msgs, const uint8_t *msgs[],
 #line 1 "src/uri.h"
 #endif
 // grammar, address formatting and IP ACLs.
+
 
 
 
@@ -629,20 +649,20 @@ typedef void (*mg_event_handler_t)(struct mg_connection *nc, int ev,
 #define MG_EV_TIMER 6    // double *deadline: the mg_set_timer() time came
 
 // Connection flags (nc->flags).
-#define MG_F_LISTENING (1 << 0)          // Listening socket
-#define MG_F_UDP (1 << 1)                // UDP socket
-#define MG_F_RESOLVING (1 << 2)          // Waiting for a DNS answer
-#define MG_F_CONNECTING (1 << 3)         // connect() in progress
-#define MG_F_SSL (1 << 4)                // TLS connection
-#define MG_F_SSL_HANDSHAKE_DONE (1 << 5)  // TLS handshake finished
-#define MG_F_WANT_READ (1 << 6)          // TLS wants to read
-#define MG_F_WANT_WRITE (1 << 7)         // TLS wants to write
-#define MG_F_IS_WEBSOCKET (1 << 8)       // WebSocket connection
-#define MG_F_RECV_AND_CLOSE (1 << 9)     // Drain receive data, then close
-#define MG_F_SEND_AND_CLOSE (1 << 10)    // Send send_mbuf, then close
-#define MG_F_CLOSE_IMMEDIATELY (1 << 11)  // Close now, dropping send_mbuf
-#define MG_F_PROTO_1 (1 << 12)           // Protocol-specific flag
-#define MG_F_PROTO_2 (1 << 13)           // Protocol-specific flag
+#define MG_F_LISTENING (1 << 0)                // Listening socket
+#define MG_F_UDP (1 << 1)                      // UDP socket
+#define MG_F_RESOLVING (1 << 2)                // Waiting for a DNS answer
+#define MG_F_CONNECTING (1 << 3)               // connect() in progress
+#define MG_F_SSL (1 << 4)                      // TLS connection
+#define MG_F_SSL_HANDSHAKE_DONE (1 << 5)       // TLS handshake finished
+#define MG_F_WANT_READ (1 << 6)                // TLS wants to read
+#define MG_F_WANT_WRITE (1 << 7)               // TLS wants to write
+#define MG_F_IS_WEBSOCKET (1 << 8)             // WebSocket connection
+#define MG_F_RECV_AND_CLOSE (1 << 9)           // Drain receive data, then close
+#define MG_F_SEND_AND_CLOSE (1 << 10)          // Send send_mbuf, then close
+#define MG_F_CLOSE_IMMEDIATELY (1 << 11)       // Close now, dropping send_mbuf
+#define MG_F_PROTO_1 (1 << 12)                 // Protocol-specific flag
+#define MG_F_PROTO_2 (1 << 13)                 // Protocol-specific flag
 #define MG_F_WEBSOCKET_NO_DEFRAG MG_F_PROTO_1  // Deliver WS fragments as is
 #define MG_F_DELETE_CHUNK MG_F_PROTO_2   // Drop HTTP chunks after the event
 #define MG_F_ENABLE_BROADCAST (1 << 14)  // SO_BROADCAST on a UDP socket
@@ -654,7 +674,7 @@ typedef void (*mg_event_handler_t)(struct mg_connection *nc, int ev,
 #define MG_F_USER_6 (1 << 25)
 
 // The flags a user handler may change; the core restores the others.
-#define MG_F_USER_MODIFIABLE                                              \
+#define MG_F_USER_MODIFIABLE                                             \
   (MG_F_USER_1 | MG_F_USER_2 | MG_F_USER_3 | MG_F_USER_4 | MG_F_USER_5 | \
    MG_F_USER_6 | MG_F_SEND_AND_CLOSE | MG_F_CLOSE_IMMEDIATELY |          \
    MG_F_WEBSOCKET_NO_DEFRAG | MG_F_DELETE_CHUNK | MG_F_IS_WEBSOCKET)
@@ -679,11 +699,11 @@ struct mg_connection {
   sock_t sock;                        // Socket, INVALID_SOCKET if none
   int err;                            // Last error (an errno value)
   union socket_address sa;            // Peer (or bound) address
-  size_t recv_mbuf_limit;  // Stop reading while recv_mbuf.len >= this
-  struct mbuf recv_mbuf;   // Received bytes
-  struct mbuf send_mbuf;   // Bytes waiting to be sent
-  time_t last_io_time;     // Time of the last read or write
-  double ev_timer_time;    // When MG_EV_TIMER fires; 0 = no timer
+  size_t recv_mbuf_limit;            // Stop reading while recv_mbuf.len >= this
+  struct mbuf recv_mbuf;             // Received bytes
+  struct mbuf send_mbuf;             // Bytes waiting to be sent
+  time_t last_io_time;               // Time of the last read or write
+  double ev_timer_time;              // When MG_EV_TIMER fires; 0 = no timer
   mg_event_handler_t proto_handler;  // Protocol handler, sees events first
   void *proto_data;                  // Protocol handler's state
   void (*proto_data_destructor)(void *proto_data);  // Frees proto_data
@@ -692,9 +712,9 @@ struct mg_connection {
   union {
     void *v;
     mg_event_handler_t f;
-  } priv_1;        // Used by protocol handlers
-  void *priv_2;    // Used by protocol handlers
-  void *mgr_data;  // Used by the manager
+  } priv_1;                // Used by protocol handlers
+  void *priv_2;            // Used by protocol handlers
+  void *mgr_data;          // Used by the manager
   struct mg_iface *iface;  // The iface doing this connection's I/O
   unsigned long flags;     // MG_F_*
   void *ssl_if_data;       // TLS state
@@ -822,8 +842,8 @@ struct mg_iface {
 };
 
 struct mg_iface_vtable {
-  void (*init)(struct mg_iface *iface);  // Called by mg_mgr_init
-  void (*free)(struct mg_iface *iface);  // Called by mg_mgr_free
+  void (*init)(struct mg_iface *iface);           // Called by mg_mgr_init
+  void (*free)(struct mg_iface *iface);           // Called by mg_mgr_free
   void (*add_conn)(struct mg_connection *nc);     // nc joined the manager
   void (*remove_conn)(struct mg_connection *nc);  // nc leaves the manager
   // Waits up to timeout_ms for I/O and calls the mg_if_* callbacks.
@@ -844,12 +864,36 @@ struct mg_iface_vtable {
   int (*tcp_recv)(struct mg_connection *nc, void *buf, size_t len);
   int (*udp_recv)(struct mg_connection *nc, void *buf, size_t len,
                   union socket_address *sa, size_t *sa_len);
-  int (*create_conn)(struct mg_connection *nc);   // Return 1 on success
+  int (*create_conn)(struct mg_connection *nc);    // Return 1 on success
   void (*destroy_conn)(struct mg_connection *nc);  // Close the socket
   void (*sock_set)(struct mg_connection *nc, sock_t sock);  // Adopt sock
   // Fill sa with the local or (remote != 0) peer address of nc.
   void (*get_conn_addr)(struct mg_connection *nc, int remote,
                         union socket_address *sa);
+
+  // Entries beyond 6.x, all optional: a NULL entry means "not supported",
+  // so a 6.x vtable that ends at get_conn_addr keeps working.
+  // Sends up to len bytes of file fd from *offset straight to nc, advancing
+  // *offset. Returns the bytes sent, 0 if the socket would block, -1 on
+  // error (nc->err set), -2 if it cannot be done for nc (the caller then
+  // reads the file and sends it). Protocols call mg_conn_sendfile().
+  long (*sendfile)(struct mg_connection *nc, int fd, int64_t *offset,
+                   size_t len);
+  // The manager's wakeup channel, which carries mg_broadcast() messages to
+  // the poll thread; used on the main iface (mgr->ifaces[0]) only. Without
+  // it mg_broadcast() logs an error and does nothing.
+  // Opens the channel. Returns 1 on success, 0 on failure.
+  int (*ctl_open)(struct mg_mgr *mgr);
+  // Queues one message of len bytes, whole, from any thread; may block
+  // while the channel is full. Returns 1 if queued, 0 if not (the iface
+  // logs why).
+  int (*ctl_send)(struct mg_mgr *mgr, const void *msg, size_t len);
+  // Takes one queued message into buf without blocking. Returns its
+  // length, or a value <= 0 if none is queued. The iface's poll calls
+  // mg_mgr_handle_ctl() when the channel has messages.
+  int (*ctl_recv)(struct mg_mgr *mgr, void *buf, size_t len);
+  // Closes the channel; does nothing if it is not open.
+  void (*ctl_close)(struct mg_mgr *mgr);
 };
 
 // The ifaces compiled in; mg_ifaces[0] is the default.
@@ -897,6 +941,9 @@ void mg_if_recv_udp_cb(struct mg_connection *nc, void *buf, int len,
 // Fires nc's timer and MG_EV_POLL, and closes nc if it must close.
 // Returns 0 if nc was closed (and freed), 1 otherwise.
 int mg_if_poll(struct mg_connection *nc, double now);
+// The wakeup channel of mgr has messages: the core takes them with
+// ctl_recv and runs their mg_broadcast() callbacks.
+void mg_mgr_handle_ctl(struct mg_mgr *mgr);
 // Returns the earliest timer of all connections, 0 if none is set.
 double mg_mgr_min_timer(const struct mg_mgr *mgr);
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
@@ -916,17 +963,18 @@ double mg_mgr_min_timer(const struct mg_mgr *mgr);
 #define MG_EV_SSI_CALL_CTX 106  // struct mg_ssi_call_ctx *
 
 // Streaming multipart/form-data uploads.
-#define MG_EV_HTTP_MULTIPART_REQUEST 121  // struct http_message *, no body
-#define MG_EV_HTTP_PART_BEGIN 122  // struct mg_http_multipart_part *
-#define MG_EV_HTTP_PART_DATA 123   // struct mg_http_multipart_part *
-#define MG_EV_HTTP_PART_END 124    // struct mg_http_multipart_part *
+#define MG_EV_HTTP_MULTIPART_REQUEST 121      // struct http_message *, no body
+#define MG_EV_HTTP_PART_BEGIN 122             // struct mg_http_multipart_part *
+#define MG_EV_HTTP_PART_DATA 123              // struct mg_http_multipart_part *
+#define MG_EV_HTTP_PART_END 124               // struct mg_http_multipart_part *
 #define MG_EV_HTTP_MULTIPART_REQUEST_END 125  // mg_http_multipart_part *
 
 // WebSocket events: ev_data is struct http_message * for the handshake
 // events, struct websocket_message * for frames.
 #define MG_EV_WEBSOCKET_HANDSHAKE_REQUEST 111  // Server: upgrade asked
-#define MG_EV_WEBSOCKET_HANDSHAKE_DONE 112     // Upgrade done (or refused:
-                                               // client, resp_code != 101)
+#define MG_EV_WEBSOCKET_HANDSHAKE_DONE \
+  112                                      // Upgrade done (or refused:
+                                           // client, resp_code != 101)
 #define MG_EV_WEBSOCKET_FRAME 113          // A data message (or fragment)
 #define MG_EV_WEBSOCKET_CONTROL_FRAME 114  // Ping, pong or close
 
@@ -959,7 +1007,7 @@ struct http_message {
   struct mg_str proto;   // "HTTP/1.1"
 
   // Status line (replies)
-  int resp_code;                 // 200
+  int resp_code;                  // 200
   struct mg_str resp_status_msg;  // "OK"
 
   struct mg_str query_string;  // After '?', without it; empty when absent
@@ -974,9 +1022,9 @@ struct mg_http_multipart_part {
   const char *file_name;  // "filename" of the part, "" if none
   const char *var_name;   // "name" of the part
   struct mg_str data;     // A piece of the part's data (PART_DATA)
-  int status;  // <0 on error: the upload was cut short or malformed
-  void *user_data;  // For the application, kept across all events of
-                    // the upload (clear it at PART_END if per part)
+  int status;             // <0 on error: the upload was cut short or malformed
+  void *user_data;        // For the application, kept across all events of
+                          // the upload (clear it at PART_END if per part)
   size_t num_data_consumed;  // Set by the handler in PART_DATA if it took
                              // less than data.len (0 = all)
 };
@@ -992,16 +1040,16 @@ struct mg_ssi_call_ctx {
 struct mg_serve_http_opts {
   const char *document_root;  // Directory served; "." by default
   const char *index_files;    // "index.html,index.htm,..." tried in order
-  const char *per_directory_auth_file;  // htdigest file name looked up in
-                                        // each directory, e.g. ".htpasswd"
-  const char *auth_domain;       // Digest auth realm
-  const char *global_auth_file;  // htdigest file protecting everything
+  const char *per_directory_auth_file;   // htdigest file name looked up in
+                                         // each directory, e.g. ".htpasswd"
+  const char *auth_domain;               // Digest auth realm
+  const char *global_auth_file;          // htdigest file protecting everything
   const char *enable_directory_listing;  // "yes" (default) or "no"
   const char *ssi_pattern;               // Files processed for SSI
-  const char *ip_acl;  // "-0.0.0.0/0,+10.0.0.0/8": who may connect (403)
+  const char *ip_acl;        // "-0.0.0.0/0,+10.0.0.0/8": who may connect (403)
   const char *url_rewrites;  // "/prefix=/dir,@host=/root,/api=http://h:p"
-  const char *dav_document_root;  // WebDAV root (not built yet)
-  const char *dav_auth_file;      // WebDAV auth file (not built yet)
+  const char *dav_document_root;    // WebDAV root (not built yet)
+  const char *dav_auth_file;        // WebDAV auth file (not built yet)
   const char *hidden_file_pattern;  // Glob of names never served or listed
   const char *cgi_file_pattern;     // CGI scripts (not built yet)
   const char *cgi_interpreter;      // CGI interpreter (not built yet)
@@ -1037,8 +1085,8 @@ int mg_parse_http(const char *s, int n, struct http_message *hm, int is_req);
 // code that answers the error: 400, 414 (request line too long), 431 (head
 // too large or too many headers), 501 (unknown transfer coding), 505
 // (version).
-int mg_http_parse(const char *s, size_t n, struct http_message *hm,
-                  int is_req, int *status);
+int mg_http_parse(const char *s, size_t n, struct http_message *hm, int is_req,
+                  int *status);
 // Parses one chunk of a chunked body at s (n bytes). Returns the length of
 // the whole chunk (size line, data, CRLF; for the last chunk the trailer
 // section too), 0 if more bytes are needed, -1 if malformed (or a chunk
@@ -1061,8 +1109,8 @@ int mg_http_parse_header(struct mg_str *hdr, const char *var_name, char *buf,
                          size_t buf_size);
 // Decodes the Basic Authorization header into user and pass. Returns 0 on
 // success, -1 if absent, malformed or too long for the buffers.
-int mg_get_http_basic_auth(struct http_message *hm, char *user,
-                           size_t user_len, char *pass, size_t pass_len);
+int mg_get_http_basic_auth(struct http_message *hm, char *user, size_t user_len,
+                           char *pass, size_t pass_len);
 int mg_parse_http_basic_auth(struct mg_str *hdr, char *user, size_t user_len,
                              char *pass, size_t pass_len);
 // Reads variable name from a query string or form body (URL-decoded, NUL-
@@ -1088,8 +1136,7 @@ void mg_send_head(struct mg_connection *n, int status_code,
                   int64_t content_length, const char *extra_headers);
 // Sends a complete error response with a short text body (reason, or the
 // standard phrase when reason is NULL).
-void mg_http_send_error(struct mg_connection *nc, int code,
-                        const char *reason);
+void mg_http_send_error(struct mg_connection *nc, int code, const char *reason);
 // Sends a redirect to location. CR and LF in location or extra_headers are
 // never sent: a location carrying them is refused with 500.
 void mg_http_send_redirect(struct mg_connection *nc, int status_code,
@@ -1218,8 +1265,8 @@ int mg_http_is_authorized(struct http_message *hm, struct mg_str path,
                           int flags);
 // Checks the Authorization header of hm against the htdigest file fp.
 // Returns 1 if it is valid, 0 otherwise.
-int mg_http_check_digest_auth(struct http_message *hm,
-                              const char *auth_domain, FILE *fp);
+int mg_http_check_digest_auth(struct http_message *hm, const char *auth_domain,
+                              FILE *fp);
 int mg_check_digest_auth(struct mg_str method, struct mg_str uri,
                          struct mg_str username, struct mg_str cnonce,
                          struct mg_str response, struct mg_str qop,
@@ -1233,18 +1280,17 @@ void mg_http_send_digest_auth_request(struct mg_connection *c,
 // challenge. Returns its length, 0 if buf is too small.
 int mg_http_create_digest_auth_header(char *buf, size_t buf_len,
                                       const char *method, const char *uri,
-                                      const char *auth_domain,
-                                      const char *user, const char *passwd,
-                                      const char *nonce);
+                                      const char *auth_domain, const char *user,
+                                      const char *passwd, const char *nonce);
 // Appends "Authorization: Basic base64(user:pass)\r\n" to buf. With
 // pass.p == NULL only the user part is encoded, without the colon.
 void mg_basic_auth_header(const struct mg_str user, const struct mg_str pass,
                           struct mbuf *buf);
 
 // Flags for mg_http_is_authorized().
-#define MG_AUTH_FLAG_IS_DIRECTORY (1 << 0)  // path is a directory
+#define MG_AUTH_FLAG_IS_DIRECTORY (1 << 0)         // path is a directory
 #define MG_AUTH_FLAG_IS_GLOBAL_PASS_FILE (1 << 1)  // passwords_file is global
-#define MG_AUTH_FLAG_ALLOW_MISSING_FILE (1 << 2)  // No file: authorized
+#define MG_AUTH_FLAG_ALLOW_MISSING_FILE (1 << 2)   // No file: authorized
 
 #endif  // MG_ENABLE_HTTP
 #ifdef __cplusplus

@@ -1,4 +1,7 @@
 #include "http_internal.h"
+#include "base64.h"
+#include "md5.h"
+#include "sha1.h"
 
 #if MG_ENABLE_HTTP
 

@@ -1,4 +1,5 @@
 #include "http_internal.h"
+#include "uri.h"
 
 // HTTP client requests (mg_connect_http), the client protocol handler that
 // parses replies, and the reverse proxy (mg_http_reverse_proxy).

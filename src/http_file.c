@@ -51,7 +51,7 @@ static int file_sendfile(struct mg_connection *nc,
   if (fs->mode != 2) return 0;
   nc->flags |= MG_F_SENDFILE;
   if (nc->send_mbuf.len > 0) return 1;  // The head goes first
-  n = mg_sock_sendfile(nc, fileno(fs->fp), &fs->offset, (size_t) fs->remaining);
+  n = mg_conn_sendfile(nc, fileno(fs->fp), &fs->offset, (size_t) fs->remaining);
   if (n == -2) {
     // Not a plain socket: read from where sendfile would have started.
     nc->flags &= ~(unsigned long) MG_F_SENDFILE;

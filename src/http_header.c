@@ -1,4 +1,6 @@
 #include "http_internal.h"
+#include "base64.h"
+#include "uri.h"
 
 // Helpers that read the header fields of a parsed HTTP message: header
 // lookup, header parameters (`Digest a=1, b="x"`, `form-data; name="f"`),

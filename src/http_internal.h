@@ -11,7 +11,8 @@
 // mg_set_protocol_http_websocket, which picks the server or the client
 // handler). No module calls one above it.
 #pragma once
-#include "internal.h"
+#include "core_internal.h"
+#include "http.h"
 
 #if MG_ENABLE_HTTP
 

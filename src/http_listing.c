@@ -1,4 +1,5 @@
 #include "http_internal.h"
+#include "uri.h"
 
 // Directory listings for mg_serve_http(): directories first, then names in
 // byte order; hidden names left out; sent in one piece with a

@@ -1,4 +1,5 @@
 #include "http_internal.h"
+#include "uri.h"
 
 // Path safety for mg_serve_http(): decoding and normalising the request
 // path, joining it to the document root, hidden names, and the check that

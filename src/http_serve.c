@@ -1,4 +1,5 @@
 #include "http_internal.h"
+#include "uri.h"
 
 // mg_serve_http(): a request mapped to the document root, answered with a
 // file (http_file.c), an index file, a listing (http_listing.c), a

@@ -1,4 +1,4 @@
-#include "internal.h"
+#include "core_internal.h"
 
 // Only the default: every manager creates (and polls) each iface listed
 // here. The others are chosen with mg_mgr_init_opt(): opts.main_iface.

@@ -10,8 +10,8 @@ struct mg_iface {
 };
 
 struct mg_iface_vtable {
-  void (*init)(struct mg_iface *iface);  // Called by mg_mgr_init
-  void (*free)(struct mg_iface *iface);  // Called by mg_mgr_free
+  void (*init)(struct mg_iface *iface);           // Called by mg_mgr_init
+  void (*free)(struct mg_iface *iface);           // Called by mg_mgr_free
   void (*add_conn)(struct mg_connection *nc);     // nc joined the manager
   void (*remove_conn)(struct mg_connection *nc);  // nc leaves the manager
   // Waits up to timeout_ms for I/O and calls the mg_if_* callbacks.
@@ -32,12 +32,36 @@ struct mg_iface_vtable {
   int (*tcp_recv)(struct mg_connection *nc, void *buf, size_t len);
   int (*udp_recv)(struct mg_connection *nc, void *buf, size_t len,
                   union socket_address *sa, size_t *sa_len);
-  int (*create_conn)(struct mg_connection *nc);   // Return 1 on success
+  int (*create_conn)(struct mg_connection *nc);    // Return 1 on success
   void (*destroy_conn)(struct mg_connection *nc);  // Close the socket
   void (*sock_set)(struct mg_connection *nc, sock_t sock);  // Adopt sock
   // Fill sa with the local or (remote != 0) peer address of nc.
   void (*get_conn_addr)(struct mg_connection *nc, int remote,
                         union socket_address *sa);
+
+  // Entries beyond 6.x, all optional: a NULL entry means "not supported",
+  // so a 6.x vtable that ends at get_conn_addr keeps working.
+  // Sends up to len bytes of file fd from *offset straight to nc, advancing
+  // *offset. Returns the bytes sent, 0 if the socket would block, -1 on
+  // error (nc->err set), -2 if it cannot be done for nc (the caller then
+  // reads the file and sends it). Protocols call mg_conn_sendfile().
+  long (*sendfile)(struct mg_connection *nc, int fd, int64_t *offset,
+                   size_t len);
+  // The manager's wakeup channel, which carries mg_broadcast() messages to
+  // the poll thread; used on the main iface (mgr->ifaces[0]) only. Without
+  // it mg_broadcast() logs an error and does nothing.
+  // Opens the channel. Returns 1 on success, 0 on failure.
+  int (*ctl_open)(struct mg_mgr *mgr);
+  // Queues one message of len bytes, whole, from any thread; may block
+  // while the channel is full. Returns 1 if queued, 0 if not (the iface
+  // logs why).
+  int (*ctl_send)(struct mg_mgr *mgr, const void *msg, size_t len);
+  // Takes one queued message into buf without blocking. Returns its
+  // length, or a value <= 0 if none is queued. The iface's poll calls
+  // mg_mgr_handle_ctl() when the channel has messages.
+  int (*ctl_recv)(struct mg_mgr *mgr, void *buf, size_t len);
+  // Closes the channel; does nothing if it is not open.
+  void (*ctl_close)(struct mg_mgr *mgr);
 };
 
 // The ifaces compiled in; mg_ifaces[0] is the default.
@@ -85,5 +109,8 @@ void mg_if_recv_udp_cb(struct mg_connection *nc, void *buf, int len,
 // Fires nc's timer and MG_EV_POLL, and closes nc if it must close.
 // Returns 0 if nc was closed (and freed), 1 otherwise.
 int mg_if_poll(struct mg_connection *nc, double now);
+// The wakeup channel of mgr has messages: the core takes them with
+// ctl_recv and runs their mg_broadcast() callbacks.
+void mg_mgr_handle_ctl(struct mg_mgr *mgr);
 // Returns the earliest timer of all connections, 0 if none is set.
 double mg_mgr_min_timer(const struct mg_mgr *mgr);

@@ -1,4 +1,5 @@
-#include "internal.h"
+#include "core_internal.h"
+#include "uri.h"
 
 // A broadcast message as it travels through mgr->ctl: the callback and a
 // copy of the caller's data.
@@ -56,6 +57,13 @@ void mg_call(struct mg_connection *nc, mg_event_handler_t handler, int ev,
     nc->flags = (flags_before & ~(unsigned long) MG_F_USER_MODIFIABLE) |
                 (nc->flags & (unsigned long) MG_F_USER_MODIFIABLE);
   }
+}
+
+// The main iface's vtable (it carries the wakeup channel), or NULL while
+// the manager has no ifaces.
+static const struct mg_iface_vtable *mg_mgr_main_vtable(
+    const struct mg_mgr *mgr) {
+  return mgr->num_ifaces > 0 ? mgr->ifaces[0]->vtable : NULL;
 }
 
 static void mg_add_conn(struct mg_mgr *mgr, struct mg_connection *c) {
@@ -133,6 +141,20 @@ void mg_close_conn(struct mg_connection *c) {
   mg_destroy_conn(c);
 }
 
+#if MG_ENABLE_BROADCAST
+// Opens the wakeup channel for mg_broadcast(), if the main iface has one.
+static void mg_mgr_open_ctl(struct mg_mgr *m) {
+  const struct mg_iface_vtable *vt = mg_mgr_main_vtable(m);
+  if (vt != NULL && vt->ctl_open != NULL && !vt->ctl_open(m)) {
+    MG_ERROR(("cannot open the broadcast channel"));
+  }
+}
+#else
+static void mg_mgr_open_ctl(struct mg_mgr *m) {
+  (void) m;
+}
+#endif
+
 void mg_mgr_init(struct mg_mgr *mgr, void *user_data) {
   struct mg_mgr_init_opts opts;
   memset(&opts, 0, sizeof(opts));
@@ -167,12 +189,7 @@ void mg_mgr_init_opt(struct mg_mgr *m, void *user_data,
     }
     vt->init(m->ifaces[m->num_ifaces++]);
   }
-#if MG_ENABLE_BROADCAST
-  if (!mg_socketpair(m->ctl, SOCK_DGRAM)) {
-    MG_ERROR(("cannot create the broadcast socketpair"));
-    m->ctl[0] = m->ctl[1] = INVALID_SOCKET;
-  }
-#endif
+  mg_mgr_open_ctl(m);
 }
 
 void mg_mgr_free(struct mg_mgr *m) {
@@ -181,9 +198,8 @@ void mg_mgr_free(struct mg_mgr *m) {
   // connections, so the loop below ends.
   m->num_ifaces = 0;
   while (m->active_connections != NULL) mg_close_conn(m->active_connections);
-  for (i = 0; i < 2; i++) {
-    if (m->ctl[i] != INVALID_SOCKET) mg_sock_close(m->ctl[i]);
-    m->ctl[i] = INVALID_SOCKET;
+  if (n > 0 && m->ifaces[0]->vtable->ctl_close != NULL) {
+    m->ifaces[0]->vtable->ctl_close(m);
   }
   for (i = 0; i < n; i++) {
     m->ifaces[i]->vtable->free(m->ifaces[i]);
@@ -260,9 +276,10 @@ struct mg_connection *mg_next(struct mg_mgr *mgr, struct mg_connection *c) {
 
 void mg_broadcast(struct mg_mgr *mgr, mg_event_handler_t cb, void *data,
                   size_t len) {
+  const struct mg_iface_vtable *vt = mg_mgr_main_vtable(mgr);
   struct mg_ctl_msg msg;
-  if (mgr->ctl[0] == INVALID_SOCKET) {
-    MG_ERROR(("mg_broadcast: no broadcast socket (MG_ENABLE_BROADCAST=0?)"));
+  if (vt == NULL || vt->ctl_send == NULL) {
+    MG_ERROR(("mg_broadcast: the main iface has no wakeup channel"));
     return;
   }
   if (len > sizeof(msg.message)) {
@@ -273,21 +290,19 @@ void mg_broadcast(struct mg_mgr *mgr, mg_event_handler_t cb, void *data,
   memset(&msg, 0, offsetof(struct mg_ctl_msg, message));
   msg.callback = cb;
   if (len > 0) memcpy(msg.message, data, len);
-  // One datagram per message: concurrent writers never interleave, and a
-  // full queue blocks the writer until the poll thread drains it.
-  if (!mg_sock_send_all(mgr->ctl[0], &msg,
-                        offsetof(struct mg_ctl_msg, message) + len)) {
-    MG_ERROR(("mg_broadcast: send failed, errno %d", errno));
-  }
+  // The iface queues the message whole, or logs why it could not.
+  vt->ctl_send(mgr, &msg, offsetof(struct mg_ctl_msg, message) + len);
 }
 
 void mg_mgr_handle_ctl(struct mg_mgr *mgr) {
+  const struct mg_iface_vtable *vt = mg_mgr_main_vtable(mgr);
   struct mg_ctl_msg msg;
   struct mg_connection *c;
   int i, n;
+  if (vt == NULL || vt->ctl_recv == NULL) return;
   // Bounded, so a flood of broadcasts cannot starve socket I/O.
   for (i = 0; i < 256; i++) {
-    n = mg_sock_recv_nb(mgr->ctl[1], &msg, sizeof(msg));
+    n = vt->ctl_recv(mgr, &msg, sizeof(msg));
     if (n < (int) offsetof(struct mg_ctl_msg, message)) break;
     for (c = mg_next(mgr, NULL); c != NULL; c = mg_next(mgr, c)) {
       if (msg.callback != NULL) msg.callback(c, MG_EV_POLL, msg.message);
@@ -578,6 +593,21 @@ void mg_if_can_recv_cb(struct mg_connection *nc) {
   }
 }
 
+// Returns 1 if a and b hold the same family, address and port.
+static int mg_sa_equal(const union socket_address *a,
+                       const union socket_address *b) {
+  if (a->sa.sa_family != b->sa.sa_family) return 0;
+#if MG_ENABLE_IPV6
+  if (a->sa.sa_family == AF_INET6) {
+    return a->sin6.sin6_port == b->sin6.sin6_port &&
+           memcmp(&a->sin6.sin6_addr, &b->sin6.sin6_addr,
+                  sizeof(a->sin6.sin6_addr)) == 0;
+  }
+#endif
+  return a->sin.sin_port == b->sin.sin_port &&
+         a->sin.sin_addr.s_addr == b->sin.sin_addr.s_addr;
+}
+
 // Finds (or creates) the per-peer connection of UDP listener lc for sa.
 static struct mg_connection *mg_udp_peer_conn(struct mg_connection *lc,
                                               union socket_address *sa) {
@@ -647,6 +677,17 @@ void mg_if_can_send_cb(struct mg_connection *nc) {
   } else if (n < 0) {
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;
   }
+}
+
+long mg_conn_sendfile(struct mg_connection *nc, int fd, int64_t *offset,
+                      size_t len) {
+  // TLS must encrypt the bytes and a traffic dump must see them: both need
+  // them to pass through send_mbuf.
+  if (nc->iface->vtable->sendfile == NULL || (nc->flags & MG_F_SSL) ||
+      nc->mgr->hexdump_file != NULL) {
+    return -2;
+  }
+  return nc->iface->vtable->sendfile(nc, fd, offset, len);
 }
 
 int mg_conn_addr_to_str(struct mg_connection *c, char *buf, size_t len,

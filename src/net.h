@@ -23,20 +23,20 @@ typedef void (*mg_event_handler_t)(struct mg_connection *nc, int ev,
 #define MG_EV_TIMER 6    // double *deadline: the mg_set_timer() time came
 
 // Connection flags (nc->flags).
-#define MG_F_LISTENING (1 << 0)          // Listening socket
-#define MG_F_UDP (1 << 1)                // UDP socket
-#define MG_F_RESOLVING (1 << 2)          // Waiting for a DNS answer
-#define MG_F_CONNECTING (1 << 3)         // connect() in progress
-#define MG_F_SSL (1 << 4)                // TLS connection
-#define MG_F_SSL_HANDSHAKE_DONE (1 << 5)  // TLS handshake finished
-#define MG_F_WANT_READ (1 << 6)          // TLS wants to read
-#define MG_F_WANT_WRITE (1 << 7)         // TLS wants to write
-#define MG_F_IS_WEBSOCKET (1 << 8)       // WebSocket connection
-#define MG_F_RECV_AND_CLOSE (1 << 9)     // Drain receive data, then close
-#define MG_F_SEND_AND_CLOSE (1 << 10)    // Send send_mbuf, then close
-#define MG_F_CLOSE_IMMEDIATELY (1 << 11)  // Close now, dropping send_mbuf
-#define MG_F_PROTO_1 (1 << 12)           // Protocol-specific flag
-#define MG_F_PROTO_2 (1 << 13)           // Protocol-specific flag
+#define MG_F_LISTENING (1 << 0)                // Listening socket
+#define MG_F_UDP (1 << 1)                      // UDP socket
+#define MG_F_RESOLVING (1 << 2)                // Waiting for a DNS answer
+#define MG_F_CONNECTING (1 << 3)               // connect() in progress
+#define MG_F_SSL (1 << 4)                      // TLS connection
+#define MG_F_SSL_HANDSHAKE_DONE (1 << 5)       // TLS handshake finished
+#define MG_F_WANT_READ (1 << 6)                // TLS wants to read
+#define MG_F_WANT_WRITE (1 << 7)               // TLS wants to write
+#define MG_F_IS_WEBSOCKET (1 << 8)             // WebSocket connection
+#define MG_F_RECV_AND_CLOSE (1 << 9)           // Drain receive data, then close
+#define MG_F_SEND_AND_CLOSE (1 << 10)          // Send send_mbuf, then close
+#define MG_F_CLOSE_IMMEDIATELY (1 << 11)       // Close now, dropping send_mbuf
+#define MG_F_PROTO_1 (1 << 12)                 // Protocol-specific flag
+#define MG_F_PROTO_2 (1 << 13)                 // Protocol-specific flag
 #define MG_F_WEBSOCKET_NO_DEFRAG MG_F_PROTO_1  // Deliver WS fragments as is
 #define MG_F_DELETE_CHUNK MG_F_PROTO_2   // Drop HTTP chunks after the event
 #define MG_F_ENABLE_BROADCAST (1 << 14)  // SO_BROADCAST on a UDP socket
@@ -48,7 +48,7 @@ typedef void (*mg_event_handler_t)(struct mg_connection *nc, int ev,
 #define MG_F_USER_6 (1 << 25)
 
 // The flags a user handler may change; the core restores the others.
-#define MG_F_USER_MODIFIABLE                                              \
+#define MG_F_USER_MODIFIABLE                                             \
   (MG_F_USER_1 | MG_F_USER_2 | MG_F_USER_3 | MG_F_USER_4 | MG_F_USER_5 | \
    MG_F_USER_6 | MG_F_SEND_AND_CLOSE | MG_F_CLOSE_IMMEDIATELY |          \
    MG_F_WEBSOCKET_NO_DEFRAG | MG_F_DELETE_CHUNK | MG_F_IS_WEBSOCKET)
@@ -73,11 +73,11 @@ struct mg_connection {
   sock_t sock;                        // Socket, INVALID_SOCKET if none
   int err;                            // Last error (an errno value)
   union socket_address sa;            // Peer (or bound) address
-  size_t recv_mbuf_limit;  // Stop reading while recv_mbuf.len >= this
-  struct mbuf recv_mbuf;   // Received bytes
-  struct mbuf send_mbuf;   // Bytes waiting to be sent
-  time_t last_io_time;     // Time of the last read or write
-  double ev_timer_time;    // When MG_EV_TIMER fires; 0 = no timer
+  size_t recv_mbuf_limit;            // Stop reading while recv_mbuf.len >= this
+  struct mbuf recv_mbuf;             // Received bytes
+  struct mbuf send_mbuf;             // Bytes waiting to be sent
+  time_t last_io_time;               // Time of the last read or write
+  double ev_timer_time;              // When MG_EV_TIMER fires; 0 = no timer
   mg_event_handler_t proto_handler;  // Protocol handler, sees events first
   void *proto_data;                  // Protocol handler's state
   void (*proto_data_destructor)(void *proto_data);  // Frees proto_data
@@ -86,9 +86,9 @@ struct mg_connection {
   union {
     void *v;
     mg_event_handler_t f;
-  } priv_1;        // Used by protocol handlers
-  void *priv_2;    // Used by protocol handlers
-  void *mgr_data;  // Used by the manager
+  } priv_1;                // Used by protocol handlers
+  void *priv_2;            // Used by protocol handlers
+  void *mgr_data;          // Used by the manager
   struct mg_iface *iface;  // The iface doing this connection's I/O
   unsigned long flags;     // MG_F_*
   void *ssl_if_data;       // TLS state

@@ -1,6 +1,8 @@
-// POSIX socket primitives shared by the socket ifaces. Together with the
-// sock_* iface files, this is the only place that calls the socket API.
-#include "internal.h"
+// POSIX socket primitives and the vtable entries shared by the select(),
+// poll() and epoll ifaces, which add only their own wait loop. Together with
+// the sock_* iface files, this is the only place that calls the socket API.
+#include "sock_internal.h"
+#include "uri.h"
 
 #ifdef MSG_NOSIGNAL
 #define MG_SEND_FLAGS MSG_NOSIGNAL
@@ -13,24 +15,11 @@ static int sock_would_block(int err) {
          err == EINPROGRESS;
 }
 
-socklen_t mg_sa_len(const union socket_address *sa) {
+static socklen_t sock_sa_len(const union socket_address *sa) {
 #if MG_ENABLE_IPV6
   if (sa->sa.sa_family == AF_INET6) return sizeof(sa->sin6);
 #endif
   return sizeof(sa->sin);
-}
-
-int mg_sa_equal(const union socket_address *a, const union socket_address *b) {
-  if (a->sa.sa_family != b->sa.sa_family) return 0;
-#if MG_ENABLE_IPV6
-  if (a->sa.sa_family == AF_INET6) {
-    return a->sin6.sin6_port == b->sin6.sin6_port &&
-           memcmp(&a->sin6.sin6_addr, &b->sin6.sin6_addr,
-                  sizeof(a->sin6.sin6_addr)) == 0;
-  }
-#endif
-  return a->sin.sin_port == b->sin.sin_port &&
-         a->sin.sin_addr.s_addr == b->sin.sin_addr.s_addr;
 }
 
 void mg_set_close_on_exec(sock_t sock) {
@@ -38,22 +27,24 @@ void mg_set_close_on_exec(sock_t sock) {
   if (flags >= 0) fcntl(sock, F_SETFD, flags | FD_CLOEXEC);
 }
 
-int mg_sock_set_non_blocking(sock_t sock) {
+static int sock_set_non_blocking(sock_t sock) {
   int flags = fcntl(sock, F_GETFL, 0);
   return flags >= 0 && fcntl(sock, F_SETFL, flags | O_NONBLOCK) == 0;
 }
 
-void mg_sock_close(sock_t sock) {
-  if (sock != INVALID_SOCKET) close(sock);
-}
-
-int mg_sock_get_error(sock_t sock) {
+static int sock_get_error(sock_t sock) {
   int err = 0;
   socklen_t len = sizeof(err);
   if (getsockopt(sock, SOL_SOCKET, SO_ERROR, (char *) &err, &len) != 0) {
     err = errno;
   }
   return err;
+}
+
+// select() cannot watch a descriptor >= FD_SETSIZE; poll() and epoll
+// have no limit of their own.
+int mg_sock_fd_limit(const struct mg_iface *iface) {
+  return iface->vtable == &mg_socket_iface_vtable ? FD_SETSIZE : INT_MAX;
 }
 
 // Opens a non-blocking, close-on-exec socket below fd_limit. Returns the
@@ -65,7 +56,7 @@ static sock_t sock_open(int family, int type, int fd_limit, int *err) {
 #else
   s = socket(family, type, 0);
   if (s != INVALID_SOCKET) {
-    mg_sock_set_non_blocking(s);
+    sock_set_non_blocking(s);
     mg_set_close_on_exec(s);
   }
 #endif
@@ -80,11 +71,13 @@ static sock_t sock_open(int family, int type, int fd_limit, int *err) {
   return s;
 }
 
-int mg_sock_listen(struct mg_connection *nc, union socket_address *sa, int type,
-                   int fd_limit) {
+// Opens a listener on sa for iface nc->iface.
+static int sock_listen(struct mg_connection *nc, union socket_address *sa,
+                       int type) {
   int err = 0, on = 1;
-  socklen_t len = mg_sa_len(sa);
-  sock_t s = sock_open(sa->sa.sa_family, type, fd_limit, &err);
+  socklen_t len = sock_sa_len(sa);
+  sock_t s =
+      sock_open(sa->sa.sa_family, type, mg_sock_fd_limit(nc->iface), &err);
   if (s == INVALID_SOCKET) return err;
   // SO_REUSEADDR only for TCP: on UDP it would let two listeners share a
   // port and hide "address in use".
@@ -105,10 +98,11 @@ int mg_sock_listen(struct mg_connection *nc, union socket_address *sa, int type,
   return 0;
 }
 
-void mg_sock_connect(struct mg_connection *nc, const union socket_address *sa,
-                     int type, int fd_limit) {
+static void sock_connect(struct mg_connection *nc,
+                         const union socket_address *sa, int type) {
   int err = 0, on = 1;
-  sock_t s = sock_open(sa->sa.sa_family, type, fd_limit, &err);
+  sock_t s =
+      sock_open(sa->sa.sa_family, type, mg_sock_fd_limit(nc->iface), &err);
   nc->err = err;
   if (s == INVALID_SOCKET) return;
   nc->sock = s;
@@ -118,13 +112,30 @@ void mg_sock_connect(struct mg_connection *nc, const union socket_address *sa,
     }
     return;  // Datagrams go out with sendto(); nothing to wait for.
   }
-  if (connect(s, &sa->sa, mg_sa_len(sa)) != 0 && !sock_would_block(errno)) {
+  if (connect(s, &sa->sa, sock_sa_len(sa)) != 0 && !sock_would_block(errno)) {
     nc->err = errno;  // Reported through MG_EV_CONNECT by the iface
   }
 }
 
-void mg_sock_accept_conns(struct mg_connection *lc, int fd_limit) {
-  int i;
+int mg_sock_listen_tcp(struct mg_connection *nc, union socket_address *sa) {
+  return sock_listen(nc, sa, SOCK_STREAM);
+}
+
+int mg_sock_listen_udp(struct mg_connection *nc, union socket_address *sa) {
+  return sock_listen(nc, sa, SOCK_DGRAM);
+}
+
+void mg_sock_connect_tcp(struct mg_connection *nc,
+                         const union socket_address *sa) {
+  sock_connect(nc, sa, SOCK_STREAM);
+}
+
+void mg_sock_connect_udp(struct mg_connection *nc) {
+  sock_connect(nc, &nc->sa, SOCK_DGRAM);
+}
+
+static void sock_accept_conns(struct mg_connection *lc) {
+  int i, fd_limit = mg_sock_fd_limit(lc->iface);
   for (i = 0; i < MG_MAX_ACCEPTS_PER_POLL; i++) {
     union socket_address sa;
     socklen_t len = sizeof(sa);
@@ -135,7 +146,7 @@ void mg_sock_accept_conns(struct mg_connection *lc, int fd_limit) {
 #else
     s = accept(lc->sock, &sa.sa, &len);
     if (s != INVALID_SOCKET) {
-      mg_sock_set_non_blocking(s);
+      sock_set_non_blocking(s);
       mg_set_close_on_exec(s);
     }
 #endif
@@ -181,21 +192,19 @@ int mg_sock_has_pending(const struct mg_connection *nc) {
          ((nc->flags & MG_F_SEND_AND_CLOSE) && nc->send_mbuf.len == 0);
 }
 
-void mg_sock_handle_io(struct mg_connection *nc, int can_read, int can_write,
-                       int fd_limit) {
+void mg_sock_handle_io(struct mg_connection *nc, int can_read, int can_write) {
   if (nc->flags & MG_F_CONNECTING) {
     if (nc->err != 0) {
       mg_if_connect_cb(nc, nc->err);
       return;
     }
     if (!can_read && !can_write) return;
-    mg_if_connect_cb(nc,
-                     (nc->flags & MG_F_UDP) ? 0 : mg_sock_get_error(nc->sock));
+    mg_if_connect_cb(nc, (nc->flags & MG_F_UDP) ? 0 : sock_get_error(nc->sock));
     if (nc->err != 0) return;
   }
   if (can_read) {
     if ((nc->flags & MG_F_LISTENING) && !(nc->flags & MG_F_UDP)) {
-      mg_sock_accept_conns(nc, fd_limit);
+      sock_accept_conns(nc);
     } else {
       mg_if_can_recv_cb(nc);
     }
@@ -214,17 +223,14 @@ int mg_sock_poll_timeout(struct mg_mgr *mgr, int timeout_ms) {
   return timeout_ms < 0 ? 0 : timeout_ms;
 }
 
-long mg_sock_sendfile(struct mg_connection *nc, int fd, int64_t *offset,
-                      size_t len) {
+long mg_sock_tcp_sendfile(struct mg_connection *nc, int fd, int64_t *offset,
+                          size_t len) {
 #if defined(__linux__)
   off_t off = (off_t) *offset;
   ssize_t n;
-  // Only for our own plain sockets: a TLS or custom iface must see the
-  // bytes, and so must a traffic dump.
-  if (nc->iface->vtable->tcp_send != mg_sock_tcp_send ||
-      (nc->flags & MG_F_SSL) || nc->mgr->hexdump_file != NULL) {
-    return -2;
-  }
+  // Only for our own plain sockets: an iface that wraps our entries with
+  // its own tcp_send (to encrypt or record, say) must see the bytes.
+  if (nc->iface->vtable->tcp_send != mg_sock_tcp_send) return -2;
   n = sendfile(nc->sock, fd, &off, len);
   if (n >= 0) {
     *offset = (int64_t) off;
@@ -239,16 +245,39 @@ long mg_sock_sendfile(struct mg_connection *nc, int fd, int64_t *offset,
 #endif
 }
 
-int mg_sock_recv_nb(sock_t sock, void *buf, size_t len) {
-  return (int) recv(sock, buf, len, MSG_DONTWAIT);
+int mg_sock_ctl_open(struct mg_mgr *mgr) {
+  return mg_socketpair(mgr->ctl, SOCK_DGRAM);
 }
 
-int mg_sock_send_all(sock_t sock, const void *buf, size_t len) {
+// One datagram per message: concurrent writers never interleave, and a
+// full queue blocks the writer until the poll thread drains it.
+int mg_sock_ctl_send(struct mg_mgr *mgr, const void *msg, size_t len) {
   ssize_t n;
+  if (mgr->ctl[0] == INVALID_SOCKET) {
+    MG_ERROR(("mg_broadcast: no broadcast socket (MG_ENABLE_BROADCAST=0?)"));
+    return 0;
+  }
   do {
-    n = send(sock, buf, len, MG_SEND_FLAGS);
+    n = send(mgr->ctl[0], msg, len, MG_SEND_FLAGS);
   } while (n < 0 && errno == EINTR);
-  return n == (ssize_t) len;
+  if (n != (ssize_t) len) {
+    MG_ERROR(("mg_broadcast: send failed, errno %d", errno));
+    return 0;
+  }
+  return 1;
+}
+
+int mg_sock_ctl_recv(struct mg_mgr *mgr, void *buf, size_t len) {
+  if (mgr->ctl[1] == INVALID_SOCKET) return -1;
+  return (int) recv(mgr->ctl[1], buf, len, MSG_DONTWAIT);
+}
+
+void mg_sock_ctl_close(struct mg_mgr *mgr) {
+  int i;
+  for (i = 0; i < 2; i++) {
+    if (mgr->ctl[i] != INVALID_SOCKET) close(mgr->ctl[i]);
+    mgr->ctl[i] = INVALID_SOCKET;
+  }
 }
 
 int mg_sock_tcp_send(struct mg_connection *nc, const void *buf, size_t len) {
@@ -260,8 +289,8 @@ int mg_sock_tcp_send(struct mg_connection *nc, const void *buf, size_t len) {
 }
 
 int mg_sock_udp_send(struct mg_connection *nc, const void *buf, size_t len) {
-  ssize_t n =
-      sendto(nc->sock, buf, len, MG_SEND_FLAGS, &nc->sa.sa, mg_sa_len(&nc->sa));
+  ssize_t n = sendto(nc->sock, buf, len, MG_SEND_FLAGS, &nc->sa.sa,
+                     sock_sa_len(&nc->sa));
   if (n >= 0) return (int) n;
   if (sock_would_block(errno)) return 0;
   nc->err = errno;
@@ -303,6 +332,19 @@ void mg_sock_destroy_conn(struct mg_connection *nc) {
   nc->sock = INVALID_SOCKET;
 }
 
+void mg_sock_sock_set(struct mg_connection *nc, sock_t sock) {
+  int fd_limit = mg_sock_fd_limit(nc->iface);
+  if (sock == INVALID_SOCKET) return;
+  if (sock >= fd_limit) {
+    MG_ERROR(("socket %d is above the iface's limit %d: refused", (int) sock,
+              fd_limit));
+    return;
+  }
+  sock_set_non_blocking(sock);
+  mg_set_close_on_exec(sock);
+  nc->sock = sock;
+}
+
 void mg_sock_get_conn_addr(struct mg_connection *nc, int remote,
                            union socket_address *sa) {
   socklen_t len = sizeof(*sa);
@@ -340,7 +382,7 @@ int mg_socketpair(sock_t sp[2], int sock_type) {
   }
   mg_set_close_on_exec(sp[0]);
   mg_set_close_on_exec(sp[1]);
-  mg_sock_set_non_blocking(sp[1]);  // The reading end, polled by the iface
+  sock_set_non_blocking(sp[1]);  // The reading end, polled by the iface
   return 1;
 }
 

@@ -2,7 +2,7 @@
 // connections cost no system calls. Level-triggered; a connection's
 // registration changes only when what it wants changes (rare on the
 // request path: read, answer, read again).
-#include "internal.h"
+#include "sock_internal.h"
 
 #if MG_ENABLE_EPOLL
 
@@ -56,32 +56,6 @@ static void epoll_if_remove_conn(struct mg_connection *nc) {
   nc->mgr_data = NULL;
 }
 
-static int epoll_if_listen_tcp(struct mg_connection *nc,
-                               union socket_address *sa) {
-  return mg_sock_listen(nc, sa, SOCK_STREAM, INT_MAX);
-}
-
-static int epoll_if_listen_udp(struct mg_connection *nc,
-                               union socket_address *sa) {
-  return mg_sock_listen(nc, sa, SOCK_DGRAM, INT_MAX);
-}
-
-static void epoll_if_connect_tcp(struct mg_connection *nc,
-                                 const union socket_address *sa) {
-  mg_sock_connect(nc, sa, SOCK_STREAM, INT_MAX);
-}
-
-static void epoll_if_connect_udp(struct mg_connection *nc) {
-  mg_sock_connect(nc, &nc->sa, SOCK_DGRAM, INT_MAX);
-}
-
-static void epoll_if_sock_set(struct mg_connection *nc, sock_t sock) {
-  if (sock == INVALID_SOCKET) return;
-  mg_sock_set_non_blocking(sock);
-  mg_set_close_on_exec(sock);
-  nc->sock = sock;
-}
-
 // Brings nc's registration in line with what it wants now. A connection
 // that wants nothing is not registered at all, so a peer's hang-up cannot
 // wake us while it is backpressured.
@@ -122,7 +96,7 @@ static int epoll_if_sync_all(struct mg_iface *iface, struct epoll_if_data *d) {
     if ((nc->flags & MG_F_UDP) && nc->listener != NULL) {
       // A UDP per-peer connection shares its listener's socket, which can
       // be registered once only: send its datagrams directly.
-      if (nc->send_mbuf.len > 0) mg_sock_handle_io(nc, 0, 1, INT_MAX);
+      if (nc->send_mbuf.len > 0) mg_sock_handle_io(nc, 0, 1);
       continue;
     }
     epoll_if_sync(d, nc);
@@ -159,7 +133,7 @@ static void epoll_if_dispatch(struct mg_iface *iface, struct epoll_if_data *d,
     nc = (struct mg_connection *) d->events[i].data.ptr;
     r = (re & (EPOLLIN | EPOLLHUP | EPOLLERR)) && mg_sock_wants_read(nc);
     w = (re & (EPOLLOUT | EPOLLHUP | EPOLLERR)) && mg_sock_wants_write(nc);
-    if (r || w) mg_sock_handle_io(nc, r, w, INT_MAX);
+    if (r || w) mg_sock_handle_io(nc, r, w);
   }
 }
 
@@ -177,19 +151,35 @@ static time_t epoll_if_poll(struct mg_iface *iface, int timeout_ms) {
   for (nc = iface->mgr->active_connections; nc != NULL; nc = next) {
     next = nc->next;
     if (nc->iface == iface && (nc->flags & MG_F_CONNECTING) && nc->err != 0) {
-      mg_sock_handle_io(nc, 0, 0, INT_MAX);
+      mg_sock_handle_io(nc, 0, 0);
     }
   }
   return (time_t) mg_time();
 }
 
 const struct mg_iface_vtable mg_epoll_iface_vtable = {
-    epoll_if_init,        epoll_if_free,         epoll_if_add_conn,
-    epoll_if_remove_conn, epoll_if_poll,         epoll_if_listen_tcp,
-    epoll_if_listen_udp,  epoll_if_connect_tcp,  epoll_if_connect_udp,
-    mg_sock_tcp_send,     mg_sock_udp_send,      mg_sock_tcp_recv,
-    mg_sock_udp_recv,     mg_sock_create_conn,   mg_sock_destroy_conn,
-    epoll_if_sock_set,    mg_sock_get_conn_addr,
+    epoll_if_init,          // init
+    epoll_if_free,          // free
+    epoll_if_add_conn,      // add_conn
+    epoll_if_remove_conn,   // remove_conn
+    epoll_if_poll,          // poll
+    mg_sock_listen_tcp,     // listen_tcp
+    mg_sock_listen_udp,     // listen_udp
+    mg_sock_connect_tcp,    // connect_tcp
+    mg_sock_connect_udp,    // connect_udp
+    mg_sock_tcp_send,       // tcp_send
+    mg_sock_udp_send,       // udp_send
+    mg_sock_tcp_recv,       // tcp_recv
+    mg_sock_udp_recv,       // udp_recv
+    mg_sock_create_conn,    // create_conn
+    mg_sock_destroy_conn,   // destroy_conn
+    mg_sock_sock_set,       // sock_set
+    mg_sock_get_conn_addr,  // get_conn_addr
+    mg_sock_tcp_sendfile,   // sendfile
+    mg_sock_ctl_open,       // ctl_open
+    mg_sock_ctl_send,       // ctl_send
+    mg_sock_ctl_recv,       // ctl_recv
+    mg_sock_ctl_close,      // ctl_close
 };
 
 #endif  // MG_ENABLE_EPOLL

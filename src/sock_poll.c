@@ -1,6 +1,6 @@
 // The poll() iface: like the select() iface, without the FD_SETSIZE limit.
 // Each iteration builds a pollfd array of the connections that want I/O.
-#include "internal.h"
+#include "sock_internal.h"
 
 #if MG_ENABLE_POLL
 
@@ -30,32 +30,6 @@ static void poll_if_add_conn(struct mg_connection *nc) {
 
 static void poll_if_remove_conn(struct mg_connection *nc) {
   (void) nc;
-}
-
-static int poll_if_listen_tcp(struct mg_connection *nc,
-                              union socket_address *sa) {
-  return mg_sock_listen(nc, sa, SOCK_STREAM, INT_MAX);
-}
-
-static int poll_if_listen_udp(struct mg_connection *nc,
-                              union socket_address *sa) {
-  return mg_sock_listen(nc, sa, SOCK_DGRAM, INT_MAX);
-}
-
-static void poll_if_connect_tcp(struct mg_connection *nc,
-                                const union socket_address *sa) {
-  mg_sock_connect(nc, sa, SOCK_STREAM, INT_MAX);
-}
-
-static void poll_if_connect_udp(struct mg_connection *nc) {
-  mg_sock_connect(nc, &nc->sa, SOCK_DGRAM, INT_MAX);
-}
-
-static void poll_if_sock_set(struct mg_connection *nc, sock_t sock) {
-  if (sock == INVALID_SOCKET) return;
-  mg_sock_set_non_blocking(sock);
-  mg_set_close_on_exec(sock);
-  nc->sock = sock;
 }
 
 // Makes room for n entries. Returns 0 if memory ran out.
@@ -122,7 +96,7 @@ static void poll_if_dispatch(struct mg_iface *iface, struct poll_if_data *d,
     // Errors and hang-ups are seen by the read or write that follows.
     r = (re & (POLLIN | POLLHUP | POLLERR)) && mg_sock_wants_read(nc);
     w = (re & (POLLOUT | POLLHUP | POLLERR)) && mg_sock_wants_write(nc);
-    if (r || w) mg_sock_handle_io(nc, r, w, INT_MAX);
+    if (r || w) mg_sock_handle_io(nc, r, w);
   }
 }
 
@@ -140,19 +114,35 @@ static time_t poll_if_poll(struct mg_iface *iface, int timeout_ms) {
   for (nc = iface->mgr->active_connections; nc != NULL; nc = next) {
     next = nc->next;
     if (nc->iface == iface && (nc->flags & MG_F_CONNECTING) && nc->err != 0) {
-      mg_sock_handle_io(nc, 0, 0, INT_MAX);
+      mg_sock_handle_io(nc, 0, 0);
     }
   }
   return (time_t) mg_time();
 }
 
 const struct mg_iface_vtable mg_poll_iface_vtable = {
-    poll_if_init,        poll_if_free,          poll_if_add_conn,
-    poll_if_remove_conn, poll_if_poll,          poll_if_listen_tcp,
-    poll_if_listen_udp,  poll_if_connect_tcp,   poll_if_connect_udp,
-    mg_sock_tcp_send,    mg_sock_udp_send,      mg_sock_tcp_recv,
-    mg_sock_udp_recv,    mg_sock_create_conn,   mg_sock_destroy_conn,
-    poll_if_sock_set,    mg_sock_get_conn_addr,
+    poll_if_init,           // init
+    poll_if_free,           // free
+    poll_if_add_conn,       // add_conn
+    poll_if_remove_conn,    // remove_conn
+    poll_if_poll,           // poll
+    mg_sock_listen_tcp,     // listen_tcp
+    mg_sock_listen_udp,     // listen_udp
+    mg_sock_connect_tcp,    // connect_tcp
+    mg_sock_connect_udp,    // connect_udp
+    mg_sock_tcp_send,       // tcp_send
+    mg_sock_udp_send,       // udp_send
+    mg_sock_tcp_recv,       // tcp_recv
+    mg_sock_udp_recv,       // udp_recv
+    mg_sock_create_conn,    // create_conn
+    mg_sock_destroy_conn,   // destroy_conn
+    mg_sock_sock_set,       // sock_set
+    mg_sock_get_conn_addr,  // get_conn_addr
+    mg_sock_tcp_sendfile,   // sendfile
+    mg_sock_ctl_open,       // ctl_open
+    mg_sock_ctl_send,       // ctl_send
+    mg_sock_ctl_recv,       // ctl_recv
+    mg_sock_ctl_close,      // ctl_close
 };
 
 #endif  // MG_ENABLE_POLL

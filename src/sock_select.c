@@ -1,7 +1,7 @@
 // The default iface: non-blocking BSD sockets watched with select().
 // select() cannot watch a descriptor >= FD_SETSIZE: such sockets are refused
 // (never put in an fd_set) and the other connections keep working.
-#include "internal.h"
+#include "sock_internal.h"
 
 static void select_if_init(struct mg_iface *iface) {
   (void) iface;
@@ -17,35 +17,6 @@ static void select_if_add_conn(struct mg_connection *nc) {
 
 static void select_if_remove_conn(struct mg_connection *nc) {
   (void) nc;
-}
-
-static int select_if_listen_tcp(struct mg_connection *nc,
-                                union socket_address *sa) {
-  return mg_sock_listen(nc, sa, SOCK_STREAM, FD_SETSIZE);
-}
-
-static int select_if_listen_udp(struct mg_connection *nc,
-                                union socket_address *sa) {
-  return mg_sock_listen(nc, sa, SOCK_DGRAM, FD_SETSIZE);
-}
-
-static void select_if_connect_tcp(struct mg_connection *nc,
-                                  const union socket_address *sa) {
-  mg_sock_connect(nc, sa, SOCK_STREAM, FD_SETSIZE);
-}
-
-static void select_if_connect_udp(struct mg_connection *nc) {
-  mg_sock_connect(nc, &nc->sa, SOCK_DGRAM, FD_SETSIZE);
-}
-
-static void select_if_sock_set(struct mg_connection *nc, sock_t sock) {
-  if (sock == INVALID_SOCKET || sock >= FD_SETSIZE) {
-    MG_ERROR(("socket %d cannot be watched by select()", (int) sock));
-    return;
-  }
-  mg_sock_set_non_blocking(sock);
-  mg_set_close_on_exec(sock);
-  nc->sock = sock;
 }
 
 // Fills the sets; returns the highest descriptor, or -1. Sets *pending if a
@@ -104,17 +75,33 @@ static time_t select_if_poll(struct mg_iface *iface, int timeout_ms) {
       w = FD_ISSET(nc->sock, &wr) && mg_sock_wants_write(nc);
     }
     if (r || w || ((nc->flags & MG_F_CONNECTING) && nc->err != 0)) {
-      mg_sock_handle_io(nc, r, w, FD_SETSIZE);
+      mg_sock_handle_io(nc, r, w);
     }
   }
   return (time_t) mg_time();
 }
 
 const struct mg_iface_vtable mg_socket_iface_vtable = {
-    select_if_init,        select_if_free,        select_if_add_conn,
-    select_if_remove_conn, select_if_poll,        select_if_listen_tcp,
-    select_if_listen_udp,  select_if_connect_tcp, select_if_connect_udp,
-    mg_sock_tcp_send,      mg_sock_udp_send,      mg_sock_tcp_recv,
-    mg_sock_udp_recv,      mg_sock_create_conn,   mg_sock_destroy_conn,
-    select_if_sock_set,    mg_sock_get_conn_addr,
+    select_if_init,         // init
+    select_if_free,         // free
+    select_if_add_conn,     // add_conn
+    select_if_remove_conn,  // remove_conn
+    select_if_poll,         // poll
+    mg_sock_listen_tcp,     // listen_tcp
+    mg_sock_listen_udp,     // listen_udp
+    mg_sock_connect_tcp,    // connect_tcp
+    mg_sock_connect_udp,    // connect_udp
+    mg_sock_tcp_send,       // tcp_send
+    mg_sock_udp_send,       // udp_send
+    mg_sock_tcp_recv,       // tcp_recv
+    mg_sock_udp_recv,       // udp_recv
+    mg_sock_create_conn,    // create_conn
+    mg_sock_destroy_conn,   // destroy_conn
+    mg_sock_sock_set,       // sock_set
+    mg_sock_get_conn_addr,  // get_conn_addr
+    mg_sock_tcp_sendfile,   // sendfile
+    mg_sock_ctl_open,       // ctl_open
+    mg_sock_ctl_send,       // ctl_send
+    mg_sock_ctl_recv,       // ctl_recv
+    mg_sock_ctl_close,      // ctl_close
 };

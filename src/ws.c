@@ -1,4 +1,5 @@
 #include "http_internal.h"
+#include "sha1.h"
 
 // WebSocket (RFC 6455): the frame codec, reassembly, control frames, the
 // closing handshake and the protocol handler of an upgraded connection.

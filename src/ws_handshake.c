@@ -1,4 +1,7 @@
 #include "http_internal.h"
+#include "base64.h"
+#include "sha1.h"
+#include "uri.h"
 
 // WebSocket (RFC 6455) handshakes: the server's answer to an upgrade
 // request, the client's request and its check of the reply, and

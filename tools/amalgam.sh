@@ -11,7 +11,6 @@ out=${1:-.}
 # Public headers in dependency order: a header may use only those above it.
 HDRS="arch.h config.h str.h mbuf.h log.h util.h base64.h md5.h sha1.h uri.h
 net.h iface.h http.h"
-# Sources in the same order; internal.h goes first into mongoose.c only.
 SRCS="str.c mbuf.c log.c util.c base64.c md5.c sha1.c uri.c net.c iface.c
 sock_common.c sock_select.c sock_poll.c sock_epoll.c http_parse.c http_header.c
 http_conn.c http_path.c http_file.c http_listing.c http_auth.c http_multipart.c
@@ -53,9 +52,12 @@ LIC
   echo "$banner"
   echo '// Copyright (c) 2026 The mongoose authors. MIT License: see LICENSE.'
   echo '#include "mongoose.h"'
-  emit internal.h
-  emit http_internal.h
-  for s in $SRCS; do emit "$s"; done
+  emit core_internal.h
+  for s in $SRCS; do
+    if [ "$s" = sock_common.c ]; then emit sock_internal.h; fi
+    if [ "$s" = http_parse.c ]; then emit http_internal.h; fi
+    emit "$s"
+  done
 } > "$out/mongoose.c.tmp"
 
 mv "$out/mongoose.h.tmp" "$out/mongoose.h"

@@ -1,0 +1,37 @@
+// Core internals: what net.c and iface.c share with the layers above them
+// (the socket ifaces and the protocols), not public API. This header goes
+// into mongoose.c only, never into mongoose.h.
+#pragma once
+#include "arch.h"
+#include "net.h"
+#include "iface.h"
+
+// Core flag set when the peer closed its side: stop watching for reads.
+#define MG_F_PEER_EOF (1 << 15)
+// Core flag: a protocol handler still owes the peer a response, so end of
+// stream must not close the connection yet (the handler closes it).
+#define MG_F_HOLD_ON_EOF (1 << 16)
+// Core flag: a protocol streams a file with mg_conn_sendfile(). The iface
+// watches for write even with an empty send_mbuf, and the core then sends
+// MG_EV_SEND with 0 bytes so the protocol can go on.
+#define MG_F_SENDFILE (1 << 17)
+
+// An error code that is not an errno: the descriptor is too high for
+// select(). Socket ifaces return it from listen and set it in nc->err.
+#define MG_EFDSETSIZE 100001
+
+// net.c
+// Dispatches ev to handler (NULL: the protocol handler if set, else the
+// user handler), then restores the flags a user handler may not change.
+void mg_call(struct mg_connection *nc, mg_event_handler_t handler, int ev,
+             void *ev_data);
+// Sends MG_EV_CLOSE, unlinks nc from its manager and frees it.
+void mg_close_conn(struct mg_connection *nc);
+// Returns a readable message for an errno value (or MG_EFDSETSIZE).
+const char *mg_strerror(int err);
+// Sends up to len bytes of file fd from *offset to nc through its iface's
+// sendfile entry, advancing *offset. Returns the bytes sent, 0 if the socket
+// would block, -1 on error, -2 if the iface cannot (no sendfile entry, TLS,
+// or a traffic dump that must see the bytes): then read and send instead.
+long mg_conn_sendfile(struct mg_connection *nc, int fd, int64_t *offset,
+                      size_t len);
