@@ -8,9 +8,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-.}
 
+# The modules, by layer (see README.md "Layout"; tools/check_layers.sh
+# enforces it):
+#   base       arch config str mbuf log util base64 md5 sha1 uri
+#   core       net iface (core_internal.h)
+#   transport  sock_common sock_select sock_poll sock_epoll (sock_internal.h)
+#   protocols  http_parse http_header http_conn; http_path http_file
+#              http_listing http_auth http_multipart ws ws_handshake
+#              http_client; http_serve http_server (http_internal.h)
 # Public headers in dependency order: a header may use only those above it.
 HDRS="arch.h config.h str.h mbuf.h log.h util.h base64.h md5.h sha1.h uri.h
 net.h iface.h http.h"
+# Sources in the same order. The internal headers go into mongoose.c only:
+# core_internal.h first, sock_internal.h right before sock_common.c,
+# http_internal.h right before http_parse.c.
 SRCS="str.c mbuf.c log.c util.c base64.c md5.c sha1.c uri.c net.c iface.c
 sock_common.c sock_select.c sock_poll.c sock_epoll.c http_parse.c http_header.c
 http_conn.c http_path.c http_file.c http_listing.c http_auth.c http_multipart.c
