@@ -25,14 +25,32 @@
 // select(). Socket ifaces return it from listen and set it in nc->err.
 #define MG_EFDSETSIZE 100001
 
+// Internal handlers are written for both callback modes: their parameter
+// list ends with MG_UD_ARG(void *user_data), and MG_UD_UNUSED marks it
+// used.
+#if MG_ENABLE_CALLBACK_USERDATA
+#define MG_UD_UNUSED (void) user_data
+// Copies the user_data argument of an MG_CB() call into opts.
+#define MG_UD_TO_OPTS(opts) (opts).user_data = user_data
+#else
+#define MG_UD_UNUSED (void) 0
+#define MG_UD_TO_OPTS(opts) (void) 0
+#endif
+
 // net.c
 // Dispatches ev to handler (NULL: the protocol handler if set, else the
 // user handler), then restores the flags a user handler may not change.
+// With MG_ENABLE_CALLBACK_USERDATA the handler gets nc->user_data.
 void mg_call(struct mg_connection *nc, mg_event_handler_t handler, int ev,
              void *ev_data);
+// Calls the connection's user handler, if it has one: what protocol
+// handlers use (mg_call() with a NULL handler would mean the protocol
+// handler itself).
+void mg_call_user(struct mg_connection *nc, int ev, void *ev_data);
 // Sends MG_EV_CLOSE, unlinks nc from its manager and frees it.
 void mg_close_conn(struct mg_connection *nc);
-// Returns a readable message for an errno value (or MG_EFDSETSIZE).
+// Returns a readable message for an errno value (or MG_EFDSETSIZE,
+// MG_ENORESOLVER).
 const char *mg_strerror(int err);
 // Sends up to len bytes of file fd from *offset to nc through its iface's
 // sendfile entry, advancing *offset. Returns the bytes sent, 0 if the socket
@@ -1458,12 +1476,32 @@ int mg_check_ip_acl(const char *acl, uint32_t remote_ip) {
 #endif
 
 
-// A broadcast message as it travels through mgr->ctl: the callback and a
-// copy of the caller's data.
+// A broadcast message as it travels through mgr->ctl: the callback, the
+// number its sender waits for (0: nobody waits) and a copy of the data.
 struct mg_ctl_msg {
   mg_event_handler_t callback;
+  unsigned long seq;
   char message[MG_MAX_BROADCAST_SIZE];
 };
+
+// A thread waiting in mg_broadcast() until the poll thread has run the
+// callbacks of its message. The waiters are a list of nodes on their
+// threads' stacks; a node leaves the list (under the lock) before its
+// thread returns, so the poll thread never touches a dead one.
+struct mg_bcast_wait {
+  struct mg_bcast_wait *next;
+  unsigned long seq;
+  int done;
+};
+
+static pthread_mutex_t s_bcast_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t s_bcast_cond = PTHREAD_COND_INITIALIZER;
+static struct mg_bcast_wait *s_bcast_waits;
+static unsigned long s_bcast_seq;
+// The manager this thread is polling, if any: a broadcast from inside its
+// own poll loop cannot wait for itself.
+static pthread_key_t s_poll_key;
+static pthread_once_t s_poll_once = PTHREAD_ONCE_INIT;
 
 // Flags an application may pass in opts.flags when creating a connection.
 #define MG_F_OPTS_ALLOWED                                                \
@@ -1484,6 +1522,7 @@ static const struct {
     {ECONNREFUSED, "connection refused"},
     {ENETUNREACH, "network unreachable"},
     {MG_EFDSETSIZE, "descriptor above FD_SETSIZE: select() cannot watch it"},
+    {MG_ENORESOLVER, "cannot resolve host name: the DNS resolver is not built"},
 };
 
 const char *mg_strerror(int err) {
@@ -1507,13 +1546,17 @@ void mg_call(struct mg_connection *nc, mg_event_handler_t handler, int ev,
   // Decided before the call: a protocol handler may hand the connection to
   // another one (a WebSocket upgrade) and still own the flags it set.
   is_proto = handler == nc->proto_handler;
-  handler(nc, ev, ev_data);
+  handler(nc, ev, ev_data MG_UD_ARG(nc->user_data));
   // A user handler (any but the protocol handler) may change only the
   // user-modifiable flags.
   if (!is_proto && nc->flags != flags_before) {
     nc->flags = (flags_before & ~(unsigned long) MG_F_USER_MODIFIABLE) |
                 (nc->flags & (unsigned long) MG_F_USER_MODIFIABLE);
   }
+}
+
+void mg_call_user(struct mg_connection *nc, int ev, void *ev_data) {
+  if (nc->handler != NULL) mg_call(nc, nc->handler, ev, ev_data);
 }
 
 // The main iface's vtable (it carries the wakeup channel), or NULL while
@@ -1692,11 +1735,19 @@ int mg_if_poll(struct mg_connection *nc, double now) {
   return 1;
 }
 
+static void mg_poll_key_init(void) {
+  pthread_key_create(&s_poll_key, NULL);
+}
+
 int mg_mgr_poll(struct mg_mgr *m, int milli) {
   int i, before = m->num_calls;
   struct mg_connection *c, *next;
+  void *outer;
   double now;
   if (m->num_ifaces == 0) return 0;
+  pthread_once(&s_poll_once, mg_poll_key_init);
+  outer = pthread_getspecific(s_poll_key);
+  pthread_setspecific(s_poll_key, m);
   // Only the main iface waits; the others are polled without blocking.
   for (i = 0; i < m->num_ifaces; i++) {
     m->ifaces[i]->vtable->poll(m->ifaces[i], i == 0 ? milli : 0);
@@ -1708,6 +1759,7 @@ int mg_mgr_poll(struct mg_mgr *m, int milli) {
     next = c->next;
     mg_if_poll(c, now);
   }
+  pthread_setspecific(s_poll_key, outer);
   return m->num_calls - before;
 }
 
@@ -1731,10 +1783,72 @@ struct mg_connection *mg_next(struct mg_mgr *mgr, struct mg_connection *c) {
   return c == NULL ? mgr->active_connections : c->next;
 }
 
+// Adds w to the waiters under a fresh number (never 0).
+static void mg_bcast_enlist(struct mg_bcast_wait *w) {
+  pthread_mutex_lock(&s_bcast_lock);
+  if (++s_bcast_seq == 0) s_bcast_seq = 1;
+  w->seq = s_bcast_seq;
+  w->done = 0;
+  w->next = s_bcast_waits;
+  s_bcast_waits = w;
+  pthread_mutex_unlock(&s_bcast_lock);
+}
+
+// Takes w off the list. The caller holds the lock.
+static void mg_bcast_unlist(struct mg_bcast_wait *w) {
+  struct mg_bcast_wait **p;
+  for (p = &s_bcast_waits; *p != NULL; p = &(*p)->next) {
+    if (*p == w) {
+      *p = w->next;
+      return;
+    }
+  }
+}
+
+// Waits until the poll thread has delivered w's message, at most
+// MG_BROADCAST_TIMEOUT_MS; then takes w off the list.
+static void mg_bcast_wait(struct mg_bcast_wait *w) {
+  struct timespec deadline;
+  int rc = 0;
+  clock_gettime(CLOCK_REALTIME, &deadline);
+  deadline.tv_sec += MG_BROADCAST_TIMEOUT_MS / 1000;
+  deadline.tv_nsec += (long) (MG_BROADCAST_TIMEOUT_MS % 1000) * 1000000L;
+  if (deadline.tv_nsec >= 1000000000L) {
+    deadline.tv_sec++;
+    deadline.tv_nsec -= 1000000000L;
+  }
+  pthread_mutex_lock(&s_bcast_lock);
+  while (!w->done && rc != ETIMEDOUT) {
+    rc = pthread_cond_timedwait(&s_bcast_cond, &s_bcast_lock, &deadline);
+  }
+  mg_bcast_unlist(w);
+  pthread_mutex_unlock(&s_bcast_lock);
+  if (!w->done) {
+    MG_ERROR(
+        ("mg_broadcast: not delivered within %d ms (is the poll loop "
+         "running?)",
+         MG_BROADCAST_TIMEOUT_MS));
+  }
+}
+
+// The poll thread has run message seq's callbacks: wake its sender.
+static void mg_bcast_done(unsigned long seq) {
+  struct mg_bcast_wait *w;
+  if (seq == 0) return;
+  pthread_mutex_lock(&s_bcast_lock);
+  for (w = s_bcast_waits; w != NULL; w = w->next) {
+    if (w->seq == seq) w->done = 1;
+  }
+  pthread_cond_broadcast(&s_bcast_cond);
+  pthread_mutex_unlock(&s_bcast_lock);
+}
+
 void mg_broadcast(struct mg_mgr *mgr, mg_event_handler_t cb, void *data,
                   size_t len) {
   const struct mg_iface_vtable *vt = mg_mgr_main_vtable(mgr);
   struct mg_ctl_msg msg;
+  struct mg_bcast_wait w;
+  int wait;
   if (vt == NULL || vt->ctl_send == NULL) {
     MG_ERROR(("mg_broadcast: the main iface has no wakeup channel"));
     return;
@@ -1744,11 +1858,22 @@ void mg_broadcast(struct mg_mgr *mgr, mg_event_handler_t cb, void *data,
               (unsigned long) len));
     return;
   }
+  memset(&w, 0, sizeof(w));
+  pthread_once(&s_poll_once, mg_poll_key_init);
+  wait = pthread_getspecific(s_poll_key) != (void *) mgr;
   memset(&msg, 0, offsetof(struct mg_ctl_msg, message));
   msg.callback = cb;
+  if (wait) mg_bcast_enlist(&w);
+  msg.seq = wait ? w.seq : 0;
   if (len > 0) memcpy(msg.message, data, len);
   // The iface queues the message whole, or logs why it could not.
-  vt->ctl_send(mgr, &msg, offsetof(struct mg_ctl_msg, message) + len);
+  if (!vt->ctl_send(mgr, &msg, offsetof(struct mg_ctl_msg, message) + len)) {
+    wait = 0;
+    pthread_mutex_lock(&s_bcast_lock);
+    mg_bcast_unlist(&w);
+    pthread_mutex_unlock(&s_bcast_lock);
+  }
+  if (wait) mg_bcast_wait(&w);
 }
 
 void mg_mgr_handle_ctl(struct mg_mgr *mgr) {
@@ -1762,8 +1887,10 @@ void mg_mgr_handle_ctl(struct mg_mgr *mgr) {
     n = vt->ctl_recv(mgr, &msg, sizeof(msg));
     if (n < (int) offsetof(struct mg_ctl_msg, message)) break;
     for (c = mg_next(mgr, NULL); c != NULL; c = mg_next(mgr, c)) {
-      if (msg.callback != NULL) msg.callback(c, MG_EV_POLL, msg.message);
+      if (msg.callback != NULL)
+        mg_call(c, msg.callback, MG_EV_POLL, msg.message);
     }
+    mg_bcast_done(msg.seq);
   }
 }
 
@@ -1778,68 +1905,74 @@ static void mg_copy_add_opts(struct mg_add_sock_opts *dst, void *user_data,
 }
 
 struct mg_connection *mg_add_sock(struct mg_mgr *mgr, sock_t sock,
-                                  mg_event_handler_t handler) {
+                                  MG_CB(mg_event_handler_t handler,
+                                        void *user_data)) {
   struct mg_add_sock_opts opts;
   memset(&opts, 0, sizeof(opts));
-  return mg_add_sock_opt(mgr, sock, handler, opts);
+  return mg_add_sock_opt(mgr, sock, MG_CB(handler, user_data), opts);
 }
 
 struct mg_connection *mg_add_sock_opt(struct mg_mgr *mgr, sock_t sock,
-                                      mg_event_handler_t handler,
+                                      MG_CB(mg_event_handler_t handler,
+                                            void *user_data),
                                       struct mg_add_sock_opts opts) {
-  struct mg_connection *c = mg_create_conn(mgr, handler, opts);
-  if (c == NULL) {
+  struct mg_connection *c;
+  MG_UD_TO_OPTS(opts);
+  if ((c = mg_create_conn(mgr, handler, opts)) == NULL) {
     MG_SET_PTRPTR(opts.error_string, "cannot create connection");
     return NULL;
   }
-  c->iface->vtable->sock_set(c, sock);
-  if (c->sock == INVALID_SOCKET) {
-    // The iface refused the descriptor; the caller still owns it.
-    MG_SET_PTRPTR(opts.error_string, mg_strerror(MG_EFDSETSIZE));
-    mg_destroy_conn(c);
-    return NULL;
+  // No socket: a connection that lives on timers and MG_EV_POLL.
+  if (sock != INVALID_SOCKET) {
+    c->iface->vtable->sock_set(c, sock);
+    if (c->sock == INVALID_SOCKET) {
+      // The iface refused the descriptor; the caller still owns it.
+      MG_SET_PTRPTR(opts.error_string, mg_strerror(MG_EFDSETSIZE));
+      mg_destroy_conn(c);
+      return NULL;
+    }
   }
   mg_add_conn(mgr, c);
   return c;
 }
 
-// Parses an address for bind/connect. Returns the socket type, or -1 with
-// *error_string set.
+// Parses an address for bind/connect. Returns the socket type, 0 for a
+// host name that needs the resolver, or -1 with *error_string set.
 static int mg_resolve_address(const char *address, union socket_address *sa,
-                              const char **error_string) {
+                              int *proto, const char **error_string) {
   char host[MG_MAX_HOST_LEN];
-  int proto = SOCK_STREAM, rc;
-  rc = mg_parse_address(address, sa, &proto, host, sizeof(host));
+  int rc;
+  *proto = SOCK_STREAM;
+  rc = mg_parse_address(address, sa, proto, host, sizeof(host));
   if (rc < 0) {
     MG_SET_PTRPTR(error_string, "cannot parse address");
     return -1;
   }
-  if (rc == 0) {
-    // Asynchronous name resolution arrives with the DNS resolver.
-    MG_SET_PTRPTR(error_string,
-                  "cannot resolve host name: use a numeric address");
-    return -1;
-  }
-  return proto;
+  return rc == 0 ? 0 : 1;
 }
 
 struct mg_connection *mg_bind(struct mg_mgr *mgr, const char *address,
-                              mg_event_handler_t handler) {
+                              MG_CB(mg_event_handler_t handler,
+                                    void *user_data)) {
   struct mg_bind_opts opts;
   memset(&opts, 0, sizeof(opts));
-  return mg_bind_opt(mgr, address, handler, opts);
+  return mg_bind_opt(mgr, address, MG_CB(handler, user_data), opts);
 }
 
 struct mg_connection *mg_bind_opt(struct mg_mgr *mgr, const char *address,
-                                  mg_event_handler_t handler,
+                                  MG_CB(mg_event_handler_t handler,
+                                        void *user_data),
                                   struct mg_bind_opts opts) {
   union socket_address sa;
   struct mg_add_sock_opts add;
   struct mg_connection *c;
-  int proto, err;
+  int proto, rc, err;
+  MG_UD_TO_OPTS(opts);
   mg_copy_add_opts(&add, opts.user_data, opts.flags, opts.error_string,
                    opts.iface);
-  if ((proto = mg_resolve_address(address, &sa, opts.error_string)) < 0) {
+  if ((rc = mg_resolve_address(address, &sa, &proto, opts.error_string)) <= 0) {
+    // Listening on a name would need it resolved before the call returns.
+    if (rc == 0) MG_SET_PTRPTR(opts.error_string, mg_strerror(MG_ENORESOLVER));
     return NULL;
   }
   if ((c = mg_create_conn(mgr, handler, add)) == NULL) {
@@ -1861,24 +1994,47 @@ struct mg_connection *mg_bind_opt(struct mg_mgr *mgr, const char *address,
 }
 
 struct mg_connection *mg_connect(struct mg_mgr *mgr, const char *address,
-                                 mg_event_handler_t handler) {
+                                 MG_CB(mg_event_handler_t handler,
+                                       void *user_data)) {
   struct mg_connect_opts opts;
   memset(&opts, 0, sizeof(opts));
-  return mg_connect_opt(mgr, address, handler, opts);
+  return mg_connect_opt(mgr, address, MG_CB(handler, user_data), opts);
+}
+
+// A connect to a host name while no resolver is built: a connection
+// without a socket whose MG_EV_CONNECT reports MG_ENORESOLVER on the first
+// poll, as a failed lookup does in 6.x.
+static struct mg_connection *mg_connect_unresolved(struct mg_mgr *mgr,
+                                                   mg_event_handler_t handler,
+                                                   struct mg_add_sock_opts add,
+                                                   const char *address) {
+  struct mg_connection *c = mg_create_conn(mgr, handler, add);
+  if (c == NULL) {
+    MG_SET_PTRPTR(add.error_string, "cannot create connection");
+    return NULL;
+  }
+  MG_DEBUG(("%p %s: %s", (void *) c, address, mg_strerror(MG_ENORESOLVER)));
+  c->flags |= MG_F_CONNECTING;
+  c->err = MG_ENORESOLVER;
+  mg_add_conn(mgr, c);
+  return c;
 }
 
 struct mg_connection *mg_connect_opt(struct mg_mgr *mgr, const char *address,
-                                     mg_event_handler_t handler,
+                                     MG_CB(mg_event_handler_t handler,
+                                           void *user_data),
                                      struct mg_connect_opts opts) {
   union socket_address sa;
   struct mg_add_sock_opts add;
   struct mg_connection *c;
-  int proto;
+  int proto, rc;
+  MG_UD_TO_OPTS(opts);
   mg_copy_add_opts(&add, opts.user_data, opts.flags, opts.error_string,
                    opts.iface);
-  if ((proto = mg_resolve_address(address, &sa, opts.error_string)) < 0) {
+  if ((rc = mg_resolve_address(address, &sa, &proto, opts.error_string)) < 0) {
     return NULL;
   }
+  if (rc == 0) return mg_connect_unresolved(mgr, handler, add, address);
   if (sa.sin.sin_port == 0) {
     MG_SET_PTRPTR(opts.error_string, "cannot connect to port 0");
     return NULL;
@@ -3203,6 +3359,9 @@ struct mg_http_endpoint *mg_http_find_endpoint(struct mg_connection *nc,
 // the connection's.
 void mg_http_call_endpoint_handler(struct mg_connection *nc, int ev,
                                    void *ev_data);
+// MG_EV_CLOSE for an HTTP connection: to the user handler (if any), then to
+// the handler of the endpoint that served its last request (as 6.x).
+void mg_http_call_close(struct mg_connection *nc, void *ev_data);
 // De-chunks the body in place: decoded data follows the head (hlen bytes)
 // in recv_mbuf, and the chunk framing is cut out as it is consumed, sending
 // MG_EV_HTTP_CHUNK per chunk. Returns 1 when the last chunk is in, 0 if
@@ -3284,7 +3443,8 @@ void mg_ws_handshake(struct mg_connection *nc, struct http_message *hm);
 // recv_mbuf (reassembly, control frames, close handshake, protocol errors),
 // on MG_EV_POLL pings go out every MG_WEBSOCKET_PING_INTERVAL, and on
 // MG_EV_CLOSE the state is freed.
-void mg_ws_proto_handler(struct mg_connection *nc, int ev, void *ev_data);
+void mg_ws_proto_handler(struct mg_connection *nc, int ev,
+                         void *ev_data MG_UD_ARG(void *user_data));
 // Allocates WebSocket state, with a copy of the offered subprotocols.
 struct mg_ws_state *mg_ws_state_new(struct mg_str protocols);
 // Fills out with n random bytes (masks, handshake nonces).
@@ -3298,7 +3458,8 @@ void mg_ws_handler(struct mg_connection *nc, int ev, void *ev_data);
 
 // The protocol handler of an HTTP client connection: parses replies
 // (Content-Length, chunked, close-delimited) into MG_EV_HTTP_REPLY.
-void mg_http_client_handler(struct mg_connection *nc, int ev, void *ev_data);
+void mg_http_client_handler(struct mg_connection *nc, int ev,
+                            void *ev_data MG_UD_ARG(void *user_data));
 // The reverse-proxy rewrite of mg_serve_http (a url_rewrites entry
 // "prefix=http://host:port").
 void mg_http_proxy_rewrite(struct mg_connection *nc, struct http_message *hm,
@@ -4423,9 +4584,11 @@ void mg_register_http_endpoint_opt(struct mg_connection *nc,
 }
 
 void mg_register_http_endpoint(struct mg_connection *nc, const char *uri_path,
-                               mg_event_handler_t handler) {
+                               MG_CB(mg_event_handler_t handler,
+                                     void *user_data)) {
   struct mg_http_endpoint_opts opts;
   memset(&opts, 0, sizeof(opts));
+  MG_UD_TO_OPTS(opts);
   mg_register_http_endpoint_opt(nc, uri_path, handler, opts);
 }
 
@@ -4454,7 +4617,7 @@ void mg_http_call_endpoint_handler(struct mg_connection *nc, int ev,
   struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
   void *saved = nc->user_data;
   if (pd == NULL || pd->endpoint_handler == NULL) {
-    mg_call(nc, nc->handler, ev, ev_data);
+    mg_call_user(nc, ev, ev_data);
     return;
   }
   // The endpoint's user_data is what its handler sees as nc->user_data.
@@ -4463,6 +4626,15 @@ void mg_http_call_endpoint_handler(struct mg_connection *nc, int ev,
   if (pd->endpoint_user_data != NULL &&
       nc->user_data == pd->endpoint_user_data) {
     nc->user_data = saved;
+  }
+}
+
+void mg_http_call_close(struct mg_connection *nc, void *ev_data) {
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
+  mg_call_user(nc, MG_EV_CLOSE, ev_data);
+  if (pd != NULL && pd->endpoint_handler != NULL &&
+      pd->endpoint_handler != nc->handler) {
+    mg_http_call_endpoint_handler(nc, MG_EV_CLOSE, ev_data);
   }
 }
 
@@ -6596,9 +6768,11 @@ static void mp_upload_answer(struct mg_connection *nc, struct mp_upload *u,
 }
 
 void mg_file_upload_handler(struct mg_connection *nc, int ev, void *ev_data,
-                            mg_fu_fname_fn local_name_fn) {
+                            mg_fu_fname_fn local_name_fn
+                                MG_UD_ARG(void *user_data)) {
   struct mg_http_multipart_part *mp = (struct mg_http_multipart_part *) ev_data;
   struct mp_upload *u;
+  MG_UD_UNUSED;
   if (ev < MG_EV_HTTP_PART_BEGIN || ev > MG_EV_HTTP_MULTIPART_REQUEST_END) {
     return;
   }
@@ -7134,9 +7308,16 @@ void mg_ws_handler(struct mg_connection *nc, int ev, void *ev_data) {
   }
 }
 
-void mg_ws_proto_handler(struct mg_connection *nc, int ev, void *ev_data) {
-  // Every core event reaches the user handler first, as in 6.x.
-  mg_call(nc, nc->handler, ev, ev_data);
+void mg_ws_proto_handler(struct mg_connection *nc, int ev,
+                         void *ev_data MG_UD_ARG(void *user_data)) {
+  MG_UD_UNUSED;
+  // Every core event reaches the user handler first, as in 6.x; the close
+  // also reaches the endpoint that took the upgrade.
+  if (ev == MG_EV_CLOSE) {
+    mg_http_call_close(nc, ev_data);
+  } else {
+    mg_call_user(nc, ev, ev_data);
+  }
   mg_ws_handler(nc, ev, ev_data);
 }
 
@@ -7357,14 +7538,18 @@ static void ws_client_handshake_done(struct mg_connection *nc,
 // The protocol handler of a client connection waiting for the reply to its
 // upgrade request. Frames that came right behind the reply go to the
 // WebSocket handler at once.
-static void ws_client_handler(struct mg_connection *nc, int ev, void *ev_data) {
+static void ws_client_handler(struct mg_connection *nc, int ev,
+                              void *ev_data MG_UD_ARG(void *user_data)) {
   struct http_message hm;
   int n, status;
+  MG_UD_UNUSED;
   if (ev == MG_EV_CLOSE) {
-    mg_ws_proto_handler(nc, ev, ev_data);  // The user's close, then cleanup
+    mg_ws_proto_handler(
+        nc, ev,
+        ev_data MG_UD_ARG(user_data));  // The user's close, then cleanup
     return;
   }
-  mg_call(nc, nc->handler, ev, ev_data);
+  mg_call_user(nc, ev, ev_data);
   if (ev != MG_EV_RECV || (nc->flags & MG_F_CLOSE_IMMEDIATELY)) return;
   n = mg_http_parse(nc->recv_mbuf.buf, nc->recv_mbuf.len, &hm, 0, &status);
   if (n < 0) {
@@ -7536,16 +7721,16 @@ static const char *ws_parse_url(const char *url, struct ws_url *u) {
   return NULL;
 }
 
-struct mg_connection *mg_connect_ws_opt(struct mg_mgr *mgr,
-                                        mg_event_handler_t ev_handler,
-                                        struct mg_connect_opts opts,
-                                        const char *url, const char *protocol,
-                                        const char *extra_headers) {
+struct mg_connection *mg_connect_ws_opt(
+    struct mg_mgr *mgr, MG_CB(mg_event_handler_t ev_handler, void *user_data),
+    struct mg_connect_opts opts, const char *url, const char *protocol,
+    const char *extra_headers) {
   struct ws_url u;
   struct mg_connection *nc;
   const char *err = ws_parse_url(url, &u);
   int v6 = err == NULL && mg_strchr(u.host, ':') != NULL;
   char addr[300], host[300];
+  MG_UD_TO_OPTS(opts);
   if (err == NULL && u.host.len > 250) err = "host name too long";
   if (err != NULL) {
     MG_SET_PTRPTR(opts.error_string, err);
@@ -7559,7 +7744,10 @@ struct mg_connection *mg_connect_ws_opt(struct mg_mgr *mgr,
   if (u.port != 80) {
     snprintf(host + strlen(host), sizeof(host) - strlen(host), ":%u", u.port);
   }
-  if ((nc = mg_connect_opt(mgr, addr, ev_handler, opts)) == NULL) return NULL;
+  if ((nc = mg_connect_opt(mgr, addr, MG_CB(ev_handler, opts.user_data),
+                           opts)) == NULL) {
+    return NULL;
+  }
   mg_send_websocket_handshake3v(nc, u.path, mg_mk_str(host),
                                 mg_mk_str(protocol), mg_mk_str(extra_headers),
                                 u.user, u.pass);
@@ -7567,13 +7755,14 @@ struct mg_connection *mg_connect_ws_opt(struct mg_mgr *mgr,
 }
 
 struct mg_connection *mg_connect_ws(struct mg_mgr *mgr,
-                                    mg_event_handler_t event_handler,
+                                    MG_CB(mg_event_handler_t event_handler,
+                                          void *user_data),
                                     const char *url, const char *protocol,
                                     const char *extra_headers) {
   struct mg_connect_opts opts;
   memset(&opts, 0, sizeof(opts));
-  return mg_connect_ws_opt(mgr, event_handler, opts, url, protocol,
-                           extra_headers);
+  return mg_connect_ws_opt(mgr, MG_CB(event_handler, user_data), opts, url,
+                           protocol, extra_headers);
 }
 
 #endif  // MG_ENABLE_HTTP
@@ -7666,7 +7855,10 @@ static struct mg_connection *cli_open(struct mg_mgr *mgr,
   struct mg_connection *nc;
   snprintf(addr, sizeof(addr), "tcp://%s%.*s%s:%u", v6 ? "[" : "",
            (int) u->host.len, u->host.p, v6 ? "]" : "", u->port);
-  if ((nc = mg_connect_opt(mgr, addr, handler, opts)) == NULL) return NULL;
+  if ((nc = mg_connect_opt(mgr, addr, MG_CB(handler, opts.user_data), opts)) ==
+      NULL) {
+    return NULL;
+  }
   nc->proto_handler = mg_http_client_handler;
   return nc;
 }
@@ -7721,15 +7913,14 @@ static void cli_send_request(struct mg_connection *nc, const struct cli_url *u,
   if (post_data != NULL) mg_send(nc, post_data, (int) strlen(post_data));
 }
 
-struct mg_connection *mg_connect_http_opt(struct mg_mgr *mgr,
-                                          mg_event_handler_t ev_handler,
-                                          struct mg_connect_opts opts,
-                                          const char *url,
-                                          const char *extra_headers,
-                                          const char *post_data) {
+struct mg_connection *mg_connect_http_opt(
+    struct mg_mgr *mgr, MG_CB(mg_event_handler_t ev_handler, void *user_data),
+    struct mg_connect_opts opts, const char *url, const char *extra_headers,
+    const char *post_data) {
   struct cli_url *u;
   struct mg_connection *nc = NULL;
   const char *err = NULL;
+  MG_UD_TO_OPTS(opts);
   // struct cli_url holds the credentials: too big for some stacks.
   if ((u = (struct cli_url *) MG_MALLOC(sizeof(*u))) == NULL) {
     MG_SET_PTRPTR(opts.error_string, "out of memory");
@@ -7746,15 +7937,13 @@ struct mg_connection *mg_connect_http_opt(struct mg_mgr *mgr,
   return nc;
 }
 
-struct mg_connection *mg_connect_http(struct mg_mgr *mgr,
-                                      mg_event_handler_t ev_handler,
-                                      const char *url,
-                                      const char *extra_headers,
-                                      const char *post_data) {
+struct mg_connection *mg_connect_http(
+    struct mg_mgr *mgr, MG_CB(mg_event_handler_t ev_handler, void *user_data),
+    const char *url, const char *extra_headers, const char *post_data) {
   struct mg_connect_opts opts;
   memset(&opts, 0, sizeof(opts));
-  return mg_connect_http_opt(mgr, ev_handler, opts, url, extra_headers,
-                             post_data);
+  return mg_connect_http_opt(mgr, MG_CB(ev_handler, user_data), opts, url,
+                             extra_headers, post_data);
 }
 
 // ---- Replies ---------------------------------------------------------------
@@ -7834,17 +8023,19 @@ static void reply_close(struct mg_connection *nc,
   reply_deliver(nc, &hm, nc->recv_mbuf.len);
 }
 
-void mg_http_client_handler(struct mg_connection *nc, int ev, void *ev_data) {
+void mg_http_client_handler(struct mg_connection *nc, int ev,
+                            void *ev_data MG_UD_ARG(void *user_data)) {
   struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
+  MG_UD_UNUSED;
   if (ev == MG_EV_CLOSE) {
     if (pd != NULL) reply_close(nc, pd);
-    mg_call(nc, nc->handler, MG_EV_CLOSE, ev_data);
+    mg_call_user(nc, MG_EV_CLOSE, ev_data);
     // After the handler has seen the close: the peer must not point at us.
     if (pd != NULL) mg_http_unlink_proxy(nc, pd);
     return;
   }
   // Every core event reaches the user handler first, as in 6.x.
-  mg_call(nc, nc->handler, ev, ev_data);
+  mg_call_user(nc, ev, ev_data);
   if (ev != MG_EV_RECV) return;
   if ((pd = mg_http_get_proto_data(nc)) == NULL) {
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;
@@ -8091,8 +8282,9 @@ static void proxy_upstream_closed(struct mg_connection *up,
 
 // The handler of upstream connections.
 static void proxy_upstream_handler(struct mg_connection *up, int ev,
-                                   void *ev_data) {
+                                   void *ev_data MG_UD_ARG(void *user_data)) {
   struct mg_connection *nc;
+  MG_UD_UNUSED;
   if (ev == MG_EV_RECV) {
     up->flags |= PROXY_F_GOT_BYTES;
     mg_set_timer(up, mg_time() + MG_HTTP_IDLE_TIMEOUT);
@@ -8914,7 +9106,7 @@ static void srv_handle_close(struct mg_connection *nc, void *ev_data) {
 #if MG_ENABLE_HTTP_STREAMING_MULTIPART
   if (pd != NULL) mg_http_multipart_free(nc);
 #endif
-  mg_call(nc, nc->handler, MG_EV_CLOSE, ev_data);
+  mg_http_call_close(nc, ev_data);
   // After the handler has seen the close: the peer must not point at us.
   if (pd != NULL) mg_http_unlink_proxy(nc, pd);
 }
@@ -8932,14 +9124,16 @@ static int srv_still_idle(struct mg_connection *nc, int ev, void *ev_data) {
   return 1;
 }
 
-static void srv_handler(struct mg_connection *nc, int ev, void *ev_data) {
+static void srv_handler(struct mg_connection *nc, int ev,
+                        void *ev_data MG_UD_ARG(void *user_data)) {
   struct mg_http_proto_data *pd;
+  MG_UD_UNUSED;
   if (ev == MG_EV_CLOSE) {
     srv_handle_close(nc, ev_data);
     return;
   }
   // Every core event reaches the user handler first, as in 6.x.
-  mg_call(nc, nc->handler, ev, ev_data);
+  mg_call_user(nc, ev, ev_data);
   if ((nc->flags & MG_F_LISTENING) || srv_still_idle(nc, ev, ev_data)) return;
   if ((pd = mg_http_get_proto_data(nc)) == NULL) {
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;

@@ -75,6 +75,10 @@ union socket_address {
 #define MG_ENABLE_IPV6 1  // IPv6 addresses in bind/connect ("[::1]:80")
 #endif
 
+#ifndef MG_ENABLE_CALLBACK_USERDATA
+#define MG_ENABLE_CALLBACK_USERDATA 0  // 6.x mode: handlers get user_data
+#endif
+
 #ifndef MG_ENABLE_BROADCAST
 #define MG_ENABLE_BROADCAST 1  // mg_broadcast() through a socketpair
 #endif
@@ -196,6 +200,10 @@ union socket_address {
 
 #ifndef MG_MAX_BROADCAST_SIZE
 #define MG_MAX_BROADCAST_SIZE 8192  // Largest mg_broadcast() payload
+#endif
+
+#ifndef MG_BROADCAST_TIMEOUT_MS
+#define MG_BROADCAST_TIMEOUT_MS 5000  // mg_broadcast() waits at most this
 #endif
 
 #ifndef MG_MAX_HOST_LEN
@@ -635,9 +643,30 @@ struct mg_connection;
 struct mg_iface;
 struct mg_iface_vtable;
 
+// 6.x callback modes. With MG_ENABLE_CALLBACK_USERDATA=1 (set it when
+// compiling mongoose.c and the application alike) every handler gets a
+// fourth argument, user_data, and the calls that take a handler take it as
+// well. Write code for both modes with MG_CB(handler, user_data) and
+// MG_UD_ARG(void *user_data):
+//   static void cb(struct mg_connection *nc, int ev, void *ev_data
+//                  MG_UD_ARG(void *user_data)) { ... }
+//   mg_bind(&mgr, "8000", MG_CB(cb, my_data));
+// The handler's user_data is nc->user_data (an endpoint's own user_data for
+// an endpoint handler).
+#if MG_ENABLE_CALLBACK_USERDATA
+#define MG_UD_ARG(ud) , ud
+#define MG_CB(cb, ud) cb, ud
+#else
+#define MG_UD_ARG(ud)
+#define MG_CB(cb, ud) cb
+#endif
+
 // An event handler. ev is one of MG_EV_*; ev_data depends on ev.
 typedef void (*mg_event_handler_t)(struct mg_connection *nc, int ev,
-                                   void *ev_data);
+                                   void *ev_data MG_UD_ARG(void *user_data));
+
+// The MG_EV_CONNECT error for a host name while no DNS resolver is built.
+#define MG_ENORESOLVER 100002
 
 // Core events: what ev_data points to is in the comment.
 #define MG_EV_POLL 0     // time_t *now: every poll iteration
@@ -765,35 +794,52 @@ void mg_mgr_free(struct mg_mgr *mgr);
 // Returns the number of non-POLL events dispatched.
 int mg_mgr_poll(struct mg_mgr *mgr, int milli);
 // Calls cb(nc, MG_EV_POLL, copy of data) for every connection, from the
-// thread that runs mg_mgr_poll(). Safe to call from any thread, including
-// many at once. len is at most MG_MAX_BROADCAST_SIZE; larger is refused.
+// thread that runs mg_mgr_poll(), and returns once that is done (as 6.x:
+// what the caller does next cannot overtake the callbacks). Safe to call
+// from any thread, including many at once (each waits for its own
+// message). The wait is bounded: after MG_BROADCAST_TIMEOUT_MS without a
+// poll the call logs and returns (the message is still delivered by the
+// next poll). Called from inside a handler of mgr's poll thread it does
+// not wait. len is at most MG_MAX_BROADCAST_SIZE; larger is refused.
 void mg_broadcast(struct mg_mgr *mgr, mg_event_handler_t cb, void *data,
                   size_t len);
 // Iterates connections: mg_next(mgr, NULL) is the first, NULL ends.
 struct mg_connection *mg_next(struct mg_mgr *mgr, struct mg_connection *c);
 
-// Wraps an existing socket (made non-blocking) in a connection.
+// Wraps an existing socket (made non-blocking) in a connection. With
+// sock == INVALID_SOCKET the connection has no socket (the 6.x way to make
+// a timer-only connection): it gets MG_EV_POLL and MG_EV_TIMER and closes
+// like any other.
 struct mg_connection *mg_add_sock(struct mg_mgr *mgr, sock_t sock,
-                                  mg_event_handler_t handler);
+                                  MG_CB(mg_event_handler_t handler,
+                                        void *user_data));
 struct mg_connection *mg_add_sock_opt(struct mg_mgr *mgr, sock_t sock,
-                                      mg_event_handler_t handler,
+                                      MG_CB(mg_event_handler_t handler,
+                                            void *user_data),
                                       struct mg_add_sock_opts opts);
 // Opens a listener on address ("8000", ":8000", "udp://:53",
 // "tcp://[::1]:8000"). Port 0 picks a free port: read it back with
 // mg_conn_addr_to_str(). Returns NULL (and sets *opts.error_string) on
 // failure.
 struct mg_connection *mg_bind(struct mg_mgr *mgr, const char *address,
-                              mg_event_handler_t handler);
+                              MG_CB(mg_event_handler_t handler,
+                                    void *user_data));
 struct mg_connection *mg_bind_opt(struct mg_mgr *mgr, const char *address,
-                                  mg_event_handler_t handler,
+                                  MG_CB(mg_event_handler_t handler,
+                                        void *user_data),
                                   struct mg_bind_opts opts);
 // Starts a non-blocking connect. The handler gets MG_EV_CONNECT with 0 or
 // the errno. Returns NULL (and sets *opts.error_string) if the address is
-// malformed or no socket can be created.
+// malformed or no socket can be created. A host name other than localhost
+// is not an error here: until the DNS resolver is built, the connection's
+// handler gets MG_EV_CONNECT with MG_ENORESOLVER and it closes (as a 6.x
+// connect fails when the name cannot be resolved).
 struct mg_connection *mg_connect(struct mg_mgr *mgr, const char *address,
-                                 mg_event_handler_t handler);
+                                 MG_CB(mg_event_handler_t handler,
+                                       void *user_data));
 struct mg_connection *mg_connect_opt(struct mg_mgr *mgr, const char *address,
-                                     mg_event_handler_t handler,
+                                     MG_CB(mg_event_handler_t handler,
+                                           void *user_data),
                                      struct mg_connect_opts opts);
 
 // Appends to send_mbuf; the bytes go out as the socket drains. For UDP,
@@ -1160,8 +1206,12 @@ void mg_printf_html_escape(struct mg_connection *nc, const char *fmt, ...)
 // prefix (mg_match_prefix: "/api" matches "/api/x"; the longest match
 // wins). Call on the listener. The handler gets MG_EV_HTTP_REQUEST,
 // MG_EV_HTTP_CHUNK and the multipart events of those requests.
+// The endpoint's handler also gets MG_EV_CLOSE of a connection whose last
+// request it served. With MG_ENABLE_CALLBACK_USERDATA, user_data is what
+// the handler gets (in the _opt form: opts.user_data).
 void mg_register_http_endpoint(struct mg_connection *nc, const char *uri_path,
-                               mg_event_handler_t handler);
+                               MG_CB(mg_event_handler_t handler,
+                                     void *user_data));
 void mg_register_http_endpoint_opt(struct mg_connection *nc,
                                    const char *uri_path,
                                    mg_event_handler_t handler,
@@ -1192,14 +1242,14 @@ void mg_send_websocket_handshake3v(struct mg_connection *nc,
 // Connects to a ws:// URL and performs the handshake. The handler gets
 // MG_EV_WEBSOCKET_HANDSHAKE_DONE, then frames. NULL on a bad URL.
 struct mg_connection *mg_connect_ws(struct mg_mgr *mgr,
-                                    mg_event_handler_t event_handler,
+                                    MG_CB(mg_event_handler_t event_handler,
+                                          void *user_data),
                                     const char *url, const char *protocol,
                                     const char *extra_headers);
-struct mg_connection *mg_connect_ws_opt(struct mg_mgr *mgr,
-                                        mg_event_handler_t ev_handler,
-                                        struct mg_connect_opts opts,
-                                        const char *url, const char *protocol,
-                                        const char *extra_headers);
+struct mg_connection *mg_connect_ws_opt(
+    struct mg_mgr *mgr, MG_CB(mg_event_handler_t ev_handler, void *user_data),
+    struct mg_connect_opts opts, const char *url, const char *protocol,
+    const char *extra_headers);
 // Sends one frame: op_and_flags is an opcode, or'ed with WEBSOCKET_DONT_FIN
 // for a fragment. Clients mask with a fresh random key.
 void mg_send_websocket_frame(struct mg_connection *nc, int op_and_flags,
@@ -1223,17 +1273,14 @@ void mg_printf_websocket_frame(struct mg_connection *nc, int op_and_flags,
 // then MG_EV_HTTP_CHUNK per chunk of a chunked reply and one
 // MG_EV_HTTP_REPLY with the whole reply. NULL (and *opts.error_string) on a
 // bad URL or address.
-struct mg_connection *mg_connect_http(struct mg_mgr *mgr,
-                                      mg_event_handler_t event_handler,
-                                      const char *url,
-                                      const char *extra_headers,
-                                      const char *post_data);
-struct mg_connection *mg_connect_http_opt(struct mg_mgr *mgr,
-                                          mg_event_handler_t ev_handler,
-                                          struct mg_connect_opts opts,
-                                          const char *url,
-                                          const char *extra_headers,
-                                          const char *post_data);
+struct mg_connection *mg_connect_http(
+    struct mg_mgr *mgr,
+    MG_CB(mg_event_handler_t event_handler, void *user_data), const char *url,
+    const char *extra_headers, const char *post_data);
+struct mg_connection *mg_connect_http_opt(
+    struct mg_mgr *mgr, MG_CB(mg_event_handler_t ev_handler, void *user_data),
+    struct mg_connect_opts opts, const char *url, const char *extra_headers,
+    const char *post_data);
 // Forwards the request hm (received on nc) to upstream ("http://host:port"),
 // replacing the mount prefix of its URI, and relays the reply back to nc.
 void mg_http_reverse_proxy(struct mg_connection *nc,
@@ -1256,7 +1303,8 @@ void mg_http_serve_file(struct mg_connection *nc, struct http_message *hm,
 // local_name_fn may return a MG_MALLOC'd name (freed here with MG_FREE when
 // it differs from the one passed in). Answers 200 with a summary.
 void mg_file_upload_handler(struct mg_connection *nc, int ev, void *ev_data,
-                            mg_fu_fname_fn local_name_fn);
+                            mg_fu_fname_fn local_name_fn
+                                MG_UD_ARG(void *user_data));
 
 // Digest authentication (RFC 7616, MD5, qop=auth) against htdigest files
 // ("user:realm:HA1" lines). Returns 1 if the request is authorized.

@@ -9,6 +9,10 @@
 #define MG_ENABLE_IPV6 1  // IPv6 addresses in bind/connect ("[::1]:80")
 #endif
 
+#ifndef MG_ENABLE_CALLBACK_USERDATA
+#define MG_ENABLE_CALLBACK_USERDATA 0  // 6.x mode: handlers get user_data
+#endif
+
 #ifndef MG_ENABLE_BROADCAST
 #define MG_ENABLE_BROADCAST 1  // mg_broadcast() through a socketpair
 #endif
@@ -130,6 +134,10 @@
 
 #ifndef MG_MAX_BROADCAST_SIZE
 #define MG_MAX_BROADCAST_SIZE 8192  // Largest mg_broadcast() payload
+#endif
+
+#ifndef MG_BROADCAST_TIMEOUT_MS
+#define MG_BROADCAST_TIMEOUT_MS 5000  // mg_broadcast() waits at most this
 #endif
 
 #ifndef MG_MAX_HOST_LEN

@@ -20,14 +20,32 @@
 // select(). Socket ifaces return it from listen and set it in nc->err.
 #define MG_EFDSETSIZE 100001
 
+// Internal handlers are written for both callback modes: their parameter
+// list ends with MG_UD_ARG(void *user_data), and MG_UD_UNUSED marks it
+// used.
+#if MG_ENABLE_CALLBACK_USERDATA
+#define MG_UD_UNUSED (void) user_data
+// Copies the user_data argument of an MG_CB() call into opts.
+#define MG_UD_TO_OPTS(opts) (opts).user_data = user_data
+#else
+#define MG_UD_UNUSED (void) 0
+#define MG_UD_TO_OPTS(opts) (void) 0
+#endif
+
 // net.c
 // Dispatches ev to handler (NULL: the protocol handler if set, else the
 // user handler), then restores the flags a user handler may not change.
+// With MG_ENABLE_CALLBACK_USERDATA the handler gets nc->user_data.
 void mg_call(struct mg_connection *nc, mg_event_handler_t handler, int ev,
              void *ev_data);
+// Calls the connection's user handler, if it has one: what protocol
+// handlers use (mg_call() with a NULL handler would mean the protocol
+// handler itself).
+void mg_call_user(struct mg_connection *nc, int ev, void *ev_data);
 // Sends MG_EV_CLOSE, unlinks nc from its manager and frees it.
 void mg_close_conn(struct mg_connection *nc);
-// Returns a readable message for an errno value (or MG_EFDSETSIZE).
+// Returns a readable message for an errno value (or MG_EFDSETSIZE,
+// MG_ENORESOLVER).
 const char *mg_strerror(int err);
 // Sends up to len bytes of file fd from *offset to nc through its iface's
 // sendfile entry, advancing *offset. Returns the bytes sent, 0 if the socket

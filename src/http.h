@@ -210,8 +210,12 @@ void mg_printf_html_escape(struct mg_connection *nc, const char *fmt, ...)
 // prefix (mg_match_prefix: "/api" matches "/api/x"; the longest match
 // wins). Call on the listener. The handler gets MG_EV_HTTP_REQUEST,
 // MG_EV_HTTP_CHUNK and the multipart events of those requests.
+// The endpoint's handler also gets MG_EV_CLOSE of a connection whose last
+// request it served. With MG_ENABLE_CALLBACK_USERDATA, user_data is what
+// the handler gets (in the _opt form: opts.user_data).
 void mg_register_http_endpoint(struct mg_connection *nc, const char *uri_path,
-                               mg_event_handler_t handler);
+                               MG_CB(mg_event_handler_t handler,
+                                     void *user_data));
 void mg_register_http_endpoint_opt(struct mg_connection *nc,
                                    const char *uri_path,
                                    mg_event_handler_t handler,
@@ -242,14 +246,14 @@ void mg_send_websocket_handshake3v(struct mg_connection *nc,
 // Connects to a ws:// URL and performs the handshake. The handler gets
 // MG_EV_WEBSOCKET_HANDSHAKE_DONE, then frames. NULL on a bad URL.
 struct mg_connection *mg_connect_ws(struct mg_mgr *mgr,
-                                    mg_event_handler_t event_handler,
+                                    MG_CB(mg_event_handler_t event_handler,
+                                          void *user_data),
                                     const char *url, const char *protocol,
                                     const char *extra_headers);
-struct mg_connection *mg_connect_ws_opt(struct mg_mgr *mgr,
-                                        mg_event_handler_t ev_handler,
-                                        struct mg_connect_opts opts,
-                                        const char *url, const char *protocol,
-                                        const char *extra_headers);
+struct mg_connection *mg_connect_ws_opt(
+    struct mg_mgr *mgr, MG_CB(mg_event_handler_t ev_handler, void *user_data),
+    struct mg_connect_opts opts, const char *url, const char *protocol,
+    const char *extra_headers);
 // Sends one frame: op_and_flags is an opcode, or'ed with WEBSOCKET_DONT_FIN
 // for a fragment. Clients mask with a fresh random key.
 void mg_send_websocket_frame(struct mg_connection *nc, int op_and_flags,
@@ -273,17 +277,14 @@ void mg_printf_websocket_frame(struct mg_connection *nc, int op_and_flags,
 // then MG_EV_HTTP_CHUNK per chunk of a chunked reply and one
 // MG_EV_HTTP_REPLY with the whole reply. NULL (and *opts.error_string) on a
 // bad URL or address.
-struct mg_connection *mg_connect_http(struct mg_mgr *mgr,
-                                      mg_event_handler_t event_handler,
-                                      const char *url,
-                                      const char *extra_headers,
-                                      const char *post_data);
-struct mg_connection *mg_connect_http_opt(struct mg_mgr *mgr,
-                                          mg_event_handler_t ev_handler,
-                                          struct mg_connect_opts opts,
-                                          const char *url,
-                                          const char *extra_headers,
-                                          const char *post_data);
+struct mg_connection *mg_connect_http(
+    struct mg_mgr *mgr,
+    MG_CB(mg_event_handler_t event_handler, void *user_data), const char *url,
+    const char *extra_headers, const char *post_data);
+struct mg_connection *mg_connect_http_opt(
+    struct mg_mgr *mgr, MG_CB(mg_event_handler_t ev_handler, void *user_data),
+    struct mg_connect_opts opts, const char *url, const char *extra_headers,
+    const char *post_data);
 // Forwards the request hm (received on nc) to upstream ("http://host:port"),
 // replacing the mount prefix of its URI, and relays the reply back to nc.
 void mg_http_reverse_proxy(struct mg_connection *nc,
@@ -306,7 +307,8 @@ void mg_http_serve_file(struct mg_connection *nc, struct http_message *hm,
 // local_name_fn may return a MG_MALLOC'd name (freed here with MG_FREE when
 // it differs from the one passed in). Answers 200 with a summary.
 void mg_file_upload_handler(struct mg_connection *nc, int ev, void *ev_data,
-                            mg_fu_fname_fn local_name_fn);
+                            mg_fu_fname_fn local_name_fn
+                                MG_UD_ARG(void *user_data));
 
 // Digest authentication (RFC 7616, MD5, qop=auth) against htdigest files
 // ("user:realm:HA1" lines). Returns 1 if the request is authorized.

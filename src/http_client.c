@@ -85,7 +85,10 @@ static struct mg_connection *cli_open(struct mg_mgr *mgr,
   struct mg_connection *nc;
   snprintf(addr, sizeof(addr), "tcp://%s%.*s%s:%u", v6 ? "[" : "",
            (int) u->host.len, u->host.p, v6 ? "]" : "", u->port);
-  if ((nc = mg_connect_opt(mgr, addr, handler, opts)) == NULL) return NULL;
+  if ((nc = mg_connect_opt(mgr, addr, MG_CB(handler, opts.user_data), opts)) ==
+      NULL) {
+    return NULL;
+  }
   nc->proto_handler = mg_http_client_handler;
   return nc;
 }
@@ -140,15 +143,14 @@ static void cli_send_request(struct mg_connection *nc, const struct cli_url *u,
   if (post_data != NULL) mg_send(nc, post_data, (int) strlen(post_data));
 }
 
-struct mg_connection *mg_connect_http_opt(struct mg_mgr *mgr,
-                                          mg_event_handler_t ev_handler,
-                                          struct mg_connect_opts opts,
-                                          const char *url,
-                                          const char *extra_headers,
-                                          const char *post_data) {
+struct mg_connection *mg_connect_http_opt(
+    struct mg_mgr *mgr, MG_CB(mg_event_handler_t ev_handler, void *user_data),
+    struct mg_connect_opts opts, const char *url, const char *extra_headers,
+    const char *post_data) {
   struct cli_url *u;
   struct mg_connection *nc = NULL;
   const char *err = NULL;
+  MG_UD_TO_OPTS(opts);
   // struct cli_url holds the credentials: too big for some stacks.
   if ((u = (struct cli_url *) MG_MALLOC(sizeof(*u))) == NULL) {
     MG_SET_PTRPTR(opts.error_string, "out of memory");
@@ -165,15 +167,13 @@ struct mg_connection *mg_connect_http_opt(struct mg_mgr *mgr,
   return nc;
 }
 
-struct mg_connection *mg_connect_http(struct mg_mgr *mgr,
-                                      mg_event_handler_t ev_handler,
-                                      const char *url,
-                                      const char *extra_headers,
-                                      const char *post_data) {
+struct mg_connection *mg_connect_http(
+    struct mg_mgr *mgr, MG_CB(mg_event_handler_t ev_handler, void *user_data),
+    const char *url, const char *extra_headers, const char *post_data) {
   struct mg_connect_opts opts;
   memset(&opts, 0, sizeof(opts));
-  return mg_connect_http_opt(mgr, ev_handler, opts, url, extra_headers,
-                             post_data);
+  return mg_connect_http_opt(mgr, MG_CB(ev_handler, user_data), opts, url,
+                             extra_headers, post_data);
 }
 
 // ---- Replies ---------------------------------------------------------------
@@ -253,17 +253,19 @@ static void reply_close(struct mg_connection *nc,
   reply_deliver(nc, &hm, nc->recv_mbuf.len);
 }
 
-void mg_http_client_handler(struct mg_connection *nc, int ev, void *ev_data) {
+void mg_http_client_handler(struct mg_connection *nc, int ev,
+                            void *ev_data MG_UD_ARG(void *user_data)) {
   struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
+  MG_UD_UNUSED;
   if (ev == MG_EV_CLOSE) {
     if (pd != NULL) reply_close(nc, pd);
-    mg_call(nc, nc->handler, MG_EV_CLOSE, ev_data);
+    mg_call_user(nc, MG_EV_CLOSE, ev_data);
     // After the handler has seen the close: the peer must not point at us.
     if (pd != NULL) mg_http_unlink_proxy(nc, pd);
     return;
   }
   // Every core event reaches the user handler first, as in 6.x.
-  mg_call(nc, nc->handler, ev, ev_data);
+  mg_call_user(nc, ev, ev_data);
   if (ev != MG_EV_RECV) return;
   if ((pd = mg_http_get_proto_data(nc)) == NULL) {
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;
@@ -510,8 +512,9 @@ static void proxy_upstream_closed(struct mg_connection *up,
 
 // The handler of upstream connections.
 static void proxy_upstream_handler(struct mg_connection *up, int ev,
-                                   void *ev_data) {
+                                   void *ev_data MG_UD_ARG(void *user_data)) {
   struct mg_connection *nc;
+  MG_UD_UNUSED;
   if (ev == MG_EV_RECV) {
     up->flags |= PROXY_F_GOT_BYTES;
     mg_set_timer(up, mg_time() + MG_HTTP_IDLE_TIMEOUT);

@@ -252,9 +252,11 @@ void mg_register_http_endpoint_opt(struct mg_connection *nc,
 }
 
 void mg_register_http_endpoint(struct mg_connection *nc, const char *uri_path,
-                               mg_event_handler_t handler) {
+                               MG_CB(mg_event_handler_t handler,
+                                     void *user_data)) {
   struct mg_http_endpoint_opts opts;
   memset(&opts, 0, sizeof(opts));
+  MG_UD_TO_OPTS(opts);
   mg_register_http_endpoint_opt(nc, uri_path, handler, opts);
 }
 
@@ -283,7 +285,7 @@ void mg_http_call_endpoint_handler(struct mg_connection *nc, int ev,
   struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
   void *saved = nc->user_data;
   if (pd == NULL || pd->endpoint_handler == NULL) {
-    mg_call(nc, nc->handler, ev, ev_data);
+    mg_call_user(nc, ev, ev_data);
     return;
   }
   // The endpoint's user_data is what its handler sees as nc->user_data.
@@ -292,6 +294,15 @@ void mg_http_call_endpoint_handler(struct mg_connection *nc, int ev,
   if (pd->endpoint_user_data != NULL &&
       nc->user_data == pd->endpoint_user_data) {
     nc->user_data = saved;
+  }
+}
+
+void mg_http_call_close(struct mg_connection *nc, void *ev_data) {
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
+  mg_call_user(nc, MG_EV_CLOSE, ev_data);
+  if (pd != NULL && pd->endpoint_handler != NULL &&
+      pd->endpoint_handler != nc->handler) {
+    mg_http_call_endpoint_handler(nc, MG_EV_CLOSE, ev_data);
   }
 }
 

@@ -85,6 +85,9 @@ struct mg_http_endpoint *mg_http_find_endpoint(struct mg_connection *nc,
 // the connection's.
 void mg_http_call_endpoint_handler(struct mg_connection *nc, int ev,
                                    void *ev_data);
+// MG_EV_CLOSE for an HTTP connection: to the user handler (if any), then to
+// the handler of the endpoint that served its last request (as 6.x).
+void mg_http_call_close(struct mg_connection *nc, void *ev_data);
 // De-chunks the body in place: decoded data follows the head (hlen bytes)
 // in recv_mbuf, and the chunk framing is cut out as it is consumed, sending
 // MG_EV_HTTP_CHUNK per chunk. Returns 1 when the last chunk is in, 0 if
@@ -166,7 +169,8 @@ void mg_ws_handshake(struct mg_connection *nc, struct http_message *hm);
 // recv_mbuf (reassembly, control frames, close handshake, protocol errors),
 // on MG_EV_POLL pings go out every MG_WEBSOCKET_PING_INTERVAL, and on
 // MG_EV_CLOSE the state is freed.
-void mg_ws_proto_handler(struct mg_connection *nc, int ev, void *ev_data);
+void mg_ws_proto_handler(struct mg_connection *nc, int ev,
+                         void *ev_data MG_UD_ARG(void *user_data));
 // Allocates WebSocket state, with a copy of the offered subprotocols.
 struct mg_ws_state *mg_ws_state_new(struct mg_str protocols);
 // Fills out with n random bytes (masks, handshake nonces).
@@ -180,7 +184,8 @@ void mg_ws_handler(struct mg_connection *nc, int ev, void *ev_data);
 
 // The protocol handler of an HTTP client connection: parses replies
 // (Content-Length, chunked, close-delimited) into MG_EV_HTTP_REPLY.
-void mg_http_client_handler(struct mg_connection *nc, int ev, void *ev_data);
+void mg_http_client_handler(struct mg_connection *nc, int ev,
+                            void *ev_data MG_UD_ARG(void *user_data));
 // The reverse-proxy rewrite of mg_serve_http (a url_rewrites entry
 // "prefix=http://host:port").
 void mg_http_proxy_rewrite(struct mg_connection *nc, struct http_message *hm,

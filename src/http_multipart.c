@@ -449,9 +449,11 @@ static void mp_upload_answer(struct mg_connection *nc, struct mp_upload *u,
 }
 
 void mg_file_upload_handler(struct mg_connection *nc, int ev, void *ev_data,
-                            mg_fu_fname_fn local_name_fn) {
+                            mg_fu_fname_fn local_name_fn
+                                MG_UD_ARG(void *user_data)) {
   struct mg_http_multipart_part *mp = (struct mg_http_multipart_part *) ev_data;
   struct mp_upload *u;
+  MG_UD_UNUSED;
   if (ev < MG_EV_HTTP_PART_BEGIN || ev > MG_EV_HTTP_MULTIPART_REQUEST_END) {
     return;
   }

@@ -265,7 +265,7 @@ static void srv_handle_close(struct mg_connection *nc, void *ev_data) {
 #if MG_ENABLE_HTTP_STREAMING_MULTIPART
   if (pd != NULL) mg_http_multipart_free(nc);
 #endif
-  mg_call(nc, nc->handler, MG_EV_CLOSE, ev_data);
+  mg_http_call_close(nc, ev_data);
   // After the handler has seen the close: the peer must not point at us.
   if (pd != NULL) mg_http_unlink_proxy(nc, pd);
 }
@@ -283,14 +283,16 @@ static int srv_still_idle(struct mg_connection *nc, int ev, void *ev_data) {
   return 1;
 }
 
-static void srv_handler(struct mg_connection *nc, int ev, void *ev_data) {
+static void srv_handler(struct mg_connection *nc, int ev,
+                        void *ev_data MG_UD_ARG(void *user_data)) {
   struct mg_http_proto_data *pd;
+  MG_UD_UNUSED;
   if (ev == MG_EV_CLOSE) {
     srv_handle_close(nc, ev_data);
     return;
   }
   // Every core event reaches the user handler first, as in 6.x.
-  mg_call(nc, nc->handler, ev, ev_data);
+  mg_call_user(nc, ev, ev_data);
   if ((nc->flags & MG_F_LISTENING) || srv_still_idle(nc, ev, ev_data)) return;
   if ((pd = mg_http_get_proto_data(nc)) == NULL) {
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;

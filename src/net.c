@@ -1,12 +1,32 @@
 #include "core_internal.h"
 #include "uri.h"
 
-// A broadcast message as it travels through mgr->ctl: the callback and a
-// copy of the caller's data.
+// A broadcast message as it travels through mgr->ctl: the callback, the
+// number its sender waits for (0: nobody waits) and a copy of the data.
 struct mg_ctl_msg {
   mg_event_handler_t callback;
+  unsigned long seq;
   char message[MG_MAX_BROADCAST_SIZE];
 };
+
+// A thread waiting in mg_broadcast() until the poll thread has run the
+// callbacks of its message. The waiters are a list of nodes on their
+// threads' stacks; a node leaves the list (under the lock) before its
+// thread returns, so the poll thread never touches a dead one.
+struct mg_bcast_wait {
+  struct mg_bcast_wait *next;
+  unsigned long seq;
+  int done;
+};
+
+static pthread_mutex_t s_bcast_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t s_bcast_cond = PTHREAD_COND_INITIALIZER;
+static struct mg_bcast_wait *s_bcast_waits;
+static unsigned long s_bcast_seq;
+// The manager this thread is polling, if any: a broadcast from inside its
+// own poll loop cannot wait for itself.
+static pthread_key_t s_poll_key;
+static pthread_once_t s_poll_once = PTHREAD_ONCE_INIT;
 
 // Flags an application may pass in opts.flags when creating a connection.
 #define MG_F_OPTS_ALLOWED                                                \
@@ -27,6 +47,7 @@ static const struct {
     {ECONNREFUSED, "connection refused"},
     {ENETUNREACH, "network unreachable"},
     {MG_EFDSETSIZE, "descriptor above FD_SETSIZE: select() cannot watch it"},
+    {MG_ENORESOLVER, "cannot resolve host name: the DNS resolver is not built"},
 };
 
 const char *mg_strerror(int err) {
@@ -50,13 +71,17 @@ void mg_call(struct mg_connection *nc, mg_event_handler_t handler, int ev,
   // Decided before the call: a protocol handler may hand the connection to
   // another one (a WebSocket upgrade) and still own the flags it set.
   is_proto = handler == nc->proto_handler;
-  handler(nc, ev, ev_data);
+  handler(nc, ev, ev_data MG_UD_ARG(nc->user_data));
   // A user handler (any but the protocol handler) may change only the
   // user-modifiable flags.
   if (!is_proto && nc->flags != flags_before) {
     nc->flags = (flags_before & ~(unsigned long) MG_F_USER_MODIFIABLE) |
                 (nc->flags & (unsigned long) MG_F_USER_MODIFIABLE);
   }
+}
+
+void mg_call_user(struct mg_connection *nc, int ev, void *ev_data) {
+  if (nc->handler != NULL) mg_call(nc, nc->handler, ev, ev_data);
 }
 
 // The main iface's vtable (it carries the wakeup channel), or NULL while
@@ -235,11 +260,19 @@ int mg_if_poll(struct mg_connection *nc, double now) {
   return 1;
 }
 
+static void mg_poll_key_init(void) {
+  pthread_key_create(&s_poll_key, NULL);
+}
+
 int mg_mgr_poll(struct mg_mgr *m, int milli) {
   int i, before = m->num_calls;
   struct mg_connection *c, *next;
+  void *outer;
   double now;
   if (m->num_ifaces == 0) return 0;
+  pthread_once(&s_poll_once, mg_poll_key_init);
+  outer = pthread_getspecific(s_poll_key);
+  pthread_setspecific(s_poll_key, m);
   // Only the main iface waits; the others are polled without blocking.
   for (i = 0; i < m->num_ifaces; i++) {
     m->ifaces[i]->vtable->poll(m->ifaces[i], i == 0 ? milli : 0);
@@ -251,6 +284,7 @@ int mg_mgr_poll(struct mg_mgr *m, int milli) {
     next = c->next;
     mg_if_poll(c, now);
   }
+  pthread_setspecific(s_poll_key, outer);
   return m->num_calls - before;
 }
 
@@ -274,10 +308,72 @@ struct mg_connection *mg_next(struct mg_mgr *mgr, struct mg_connection *c) {
   return c == NULL ? mgr->active_connections : c->next;
 }
 
+// Adds w to the waiters under a fresh number (never 0).
+static void mg_bcast_enlist(struct mg_bcast_wait *w) {
+  pthread_mutex_lock(&s_bcast_lock);
+  if (++s_bcast_seq == 0) s_bcast_seq = 1;
+  w->seq = s_bcast_seq;
+  w->done = 0;
+  w->next = s_bcast_waits;
+  s_bcast_waits = w;
+  pthread_mutex_unlock(&s_bcast_lock);
+}
+
+// Takes w off the list. The caller holds the lock.
+static void mg_bcast_unlist(struct mg_bcast_wait *w) {
+  struct mg_bcast_wait **p;
+  for (p = &s_bcast_waits; *p != NULL; p = &(*p)->next) {
+    if (*p == w) {
+      *p = w->next;
+      return;
+    }
+  }
+}
+
+// Waits until the poll thread has delivered w's message, at most
+// MG_BROADCAST_TIMEOUT_MS; then takes w off the list.
+static void mg_bcast_wait(struct mg_bcast_wait *w) {
+  struct timespec deadline;
+  int rc = 0;
+  clock_gettime(CLOCK_REALTIME, &deadline);
+  deadline.tv_sec += MG_BROADCAST_TIMEOUT_MS / 1000;
+  deadline.tv_nsec += (long) (MG_BROADCAST_TIMEOUT_MS % 1000) * 1000000L;
+  if (deadline.tv_nsec >= 1000000000L) {
+    deadline.tv_sec++;
+    deadline.tv_nsec -= 1000000000L;
+  }
+  pthread_mutex_lock(&s_bcast_lock);
+  while (!w->done && rc != ETIMEDOUT) {
+    rc = pthread_cond_timedwait(&s_bcast_cond, &s_bcast_lock, &deadline);
+  }
+  mg_bcast_unlist(w);
+  pthread_mutex_unlock(&s_bcast_lock);
+  if (!w->done) {
+    MG_ERROR(
+        ("mg_broadcast: not delivered within %d ms (is the poll loop "
+         "running?)",
+         MG_BROADCAST_TIMEOUT_MS));
+  }
+}
+
+// The poll thread has run message seq's callbacks: wake its sender.
+static void mg_bcast_done(unsigned long seq) {
+  struct mg_bcast_wait *w;
+  if (seq == 0) return;
+  pthread_mutex_lock(&s_bcast_lock);
+  for (w = s_bcast_waits; w != NULL; w = w->next) {
+    if (w->seq == seq) w->done = 1;
+  }
+  pthread_cond_broadcast(&s_bcast_cond);
+  pthread_mutex_unlock(&s_bcast_lock);
+}
+
 void mg_broadcast(struct mg_mgr *mgr, mg_event_handler_t cb, void *data,
                   size_t len) {
   const struct mg_iface_vtable *vt = mg_mgr_main_vtable(mgr);
   struct mg_ctl_msg msg;
+  struct mg_bcast_wait w;
+  int wait;
   if (vt == NULL || vt->ctl_send == NULL) {
     MG_ERROR(("mg_broadcast: the main iface has no wakeup channel"));
     return;
@@ -287,11 +383,22 @@ void mg_broadcast(struct mg_mgr *mgr, mg_event_handler_t cb, void *data,
               (unsigned long) len));
     return;
   }
+  memset(&w, 0, sizeof(w));
+  pthread_once(&s_poll_once, mg_poll_key_init);
+  wait = pthread_getspecific(s_poll_key) != (void *) mgr;
   memset(&msg, 0, offsetof(struct mg_ctl_msg, message));
   msg.callback = cb;
+  if (wait) mg_bcast_enlist(&w);
+  msg.seq = wait ? w.seq : 0;
   if (len > 0) memcpy(msg.message, data, len);
   // The iface queues the message whole, or logs why it could not.
-  vt->ctl_send(mgr, &msg, offsetof(struct mg_ctl_msg, message) + len);
+  if (!vt->ctl_send(mgr, &msg, offsetof(struct mg_ctl_msg, message) + len)) {
+    wait = 0;
+    pthread_mutex_lock(&s_bcast_lock);
+    mg_bcast_unlist(&w);
+    pthread_mutex_unlock(&s_bcast_lock);
+  }
+  if (wait) mg_bcast_wait(&w);
 }
 
 void mg_mgr_handle_ctl(struct mg_mgr *mgr) {
@@ -305,8 +412,10 @@ void mg_mgr_handle_ctl(struct mg_mgr *mgr) {
     n = vt->ctl_recv(mgr, &msg, sizeof(msg));
     if (n < (int) offsetof(struct mg_ctl_msg, message)) break;
     for (c = mg_next(mgr, NULL); c != NULL; c = mg_next(mgr, c)) {
-      if (msg.callback != NULL) msg.callback(c, MG_EV_POLL, msg.message);
+      if (msg.callback != NULL)
+        mg_call(c, msg.callback, MG_EV_POLL, msg.message);
     }
+    mg_bcast_done(msg.seq);
   }
 }
 
@@ -321,68 +430,74 @@ static void mg_copy_add_opts(struct mg_add_sock_opts *dst, void *user_data,
 }
 
 struct mg_connection *mg_add_sock(struct mg_mgr *mgr, sock_t sock,
-                                  mg_event_handler_t handler) {
+                                  MG_CB(mg_event_handler_t handler,
+                                        void *user_data)) {
   struct mg_add_sock_opts opts;
   memset(&opts, 0, sizeof(opts));
-  return mg_add_sock_opt(mgr, sock, handler, opts);
+  return mg_add_sock_opt(mgr, sock, MG_CB(handler, user_data), opts);
 }
 
 struct mg_connection *mg_add_sock_opt(struct mg_mgr *mgr, sock_t sock,
-                                      mg_event_handler_t handler,
+                                      MG_CB(mg_event_handler_t handler,
+                                            void *user_data),
                                       struct mg_add_sock_opts opts) {
-  struct mg_connection *c = mg_create_conn(mgr, handler, opts);
-  if (c == NULL) {
+  struct mg_connection *c;
+  MG_UD_TO_OPTS(opts);
+  if ((c = mg_create_conn(mgr, handler, opts)) == NULL) {
     MG_SET_PTRPTR(opts.error_string, "cannot create connection");
     return NULL;
   }
-  c->iface->vtable->sock_set(c, sock);
-  if (c->sock == INVALID_SOCKET) {
-    // The iface refused the descriptor; the caller still owns it.
-    MG_SET_PTRPTR(opts.error_string, mg_strerror(MG_EFDSETSIZE));
-    mg_destroy_conn(c);
-    return NULL;
+  // No socket: a connection that lives on timers and MG_EV_POLL.
+  if (sock != INVALID_SOCKET) {
+    c->iface->vtable->sock_set(c, sock);
+    if (c->sock == INVALID_SOCKET) {
+      // The iface refused the descriptor; the caller still owns it.
+      MG_SET_PTRPTR(opts.error_string, mg_strerror(MG_EFDSETSIZE));
+      mg_destroy_conn(c);
+      return NULL;
+    }
   }
   mg_add_conn(mgr, c);
   return c;
 }
 
-// Parses an address for bind/connect. Returns the socket type, or -1 with
-// *error_string set.
+// Parses an address for bind/connect. Returns the socket type, 0 for a
+// host name that needs the resolver, or -1 with *error_string set.
 static int mg_resolve_address(const char *address, union socket_address *sa,
-                              const char **error_string) {
+                              int *proto, const char **error_string) {
   char host[MG_MAX_HOST_LEN];
-  int proto = SOCK_STREAM, rc;
-  rc = mg_parse_address(address, sa, &proto, host, sizeof(host));
+  int rc;
+  *proto = SOCK_STREAM;
+  rc = mg_parse_address(address, sa, proto, host, sizeof(host));
   if (rc < 0) {
     MG_SET_PTRPTR(error_string, "cannot parse address");
     return -1;
   }
-  if (rc == 0) {
-    // Asynchronous name resolution arrives with the DNS resolver.
-    MG_SET_PTRPTR(error_string,
-                  "cannot resolve host name: use a numeric address");
-    return -1;
-  }
-  return proto;
+  return rc == 0 ? 0 : 1;
 }
 
 struct mg_connection *mg_bind(struct mg_mgr *mgr, const char *address,
-                              mg_event_handler_t handler) {
+                              MG_CB(mg_event_handler_t handler,
+                                    void *user_data)) {
   struct mg_bind_opts opts;
   memset(&opts, 0, sizeof(opts));
-  return mg_bind_opt(mgr, address, handler, opts);
+  return mg_bind_opt(mgr, address, MG_CB(handler, user_data), opts);
 }
 
 struct mg_connection *mg_bind_opt(struct mg_mgr *mgr, const char *address,
-                                  mg_event_handler_t handler,
+                                  MG_CB(mg_event_handler_t handler,
+                                        void *user_data),
                                   struct mg_bind_opts opts) {
   union socket_address sa;
   struct mg_add_sock_opts add;
   struct mg_connection *c;
-  int proto, err;
+  int proto, rc, err;
+  MG_UD_TO_OPTS(opts);
   mg_copy_add_opts(&add, opts.user_data, opts.flags, opts.error_string,
                    opts.iface);
-  if ((proto = mg_resolve_address(address, &sa, opts.error_string)) < 0) {
+  if ((rc = mg_resolve_address(address, &sa, &proto, opts.error_string)) <= 0) {
+    // Listening on a name would need it resolved before the call returns.
+    if (rc == 0) MG_SET_PTRPTR(opts.error_string, mg_strerror(MG_ENORESOLVER));
     return NULL;
   }
   if ((c = mg_create_conn(mgr, handler, add)) == NULL) {
@@ -404,24 +519,47 @@ struct mg_connection *mg_bind_opt(struct mg_mgr *mgr, const char *address,
 }
 
 struct mg_connection *mg_connect(struct mg_mgr *mgr, const char *address,
-                                 mg_event_handler_t handler) {
+                                 MG_CB(mg_event_handler_t handler,
+                                       void *user_data)) {
   struct mg_connect_opts opts;
   memset(&opts, 0, sizeof(opts));
-  return mg_connect_opt(mgr, address, handler, opts);
+  return mg_connect_opt(mgr, address, MG_CB(handler, user_data), opts);
+}
+
+// A connect to a host name while no resolver is built: a connection
+// without a socket whose MG_EV_CONNECT reports MG_ENORESOLVER on the first
+// poll, as a failed lookup does in 6.x.
+static struct mg_connection *mg_connect_unresolved(struct mg_mgr *mgr,
+                                                   mg_event_handler_t handler,
+                                                   struct mg_add_sock_opts add,
+                                                   const char *address) {
+  struct mg_connection *c = mg_create_conn(mgr, handler, add);
+  if (c == NULL) {
+    MG_SET_PTRPTR(add.error_string, "cannot create connection");
+    return NULL;
+  }
+  MG_DEBUG(("%p %s: %s", (void *) c, address, mg_strerror(MG_ENORESOLVER)));
+  c->flags |= MG_F_CONNECTING;
+  c->err = MG_ENORESOLVER;
+  mg_add_conn(mgr, c);
+  return c;
 }
 
 struct mg_connection *mg_connect_opt(struct mg_mgr *mgr, const char *address,
-                                     mg_event_handler_t handler,
+                                     MG_CB(mg_event_handler_t handler,
+                                           void *user_data),
                                      struct mg_connect_opts opts) {
   union socket_address sa;
   struct mg_add_sock_opts add;
   struct mg_connection *c;
-  int proto;
+  int proto, rc;
+  MG_UD_TO_OPTS(opts);
   mg_copy_add_opts(&add, opts.user_data, opts.flags, opts.error_string,
                    opts.iface);
-  if ((proto = mg_resolve_address(address, &sa, opts.error_string)) < 0) {
+  if ((rc = mg_resolve_address(address, &sa, &proto, opts.error_string)) < 0) {
     return NULL;
   }
+  if (rc == 0) return mg_connect_unresolved(mgr, handler, add, address);
   if (sa.sin.sin_port == 0) {
     MG_SET_PTRPTR(opts.error_string, "cannot connect to port 0");
     return NULL;

@@ -497,9 +497,16 @@ void mg_ws_handler(struct mg_connection *nc, int ev, void *ev_data) {
   }
 }
 
-void mg_ws_proto_handler(struct mg_connection *nc, int ev, void *ev_data) {
-  // Every core event reaches the user handler first, as in 6.x.
-  mg_call(nc, nc->handler, ev, ev_data);
+void mg_ws_proto_handler(struct mg_connection *nc, int ev,
+                         void *ev_data MG_UD_ARG(void *user_data)) {
+  MG_UD_UNUSED;
+  // Every core event reaches the user handler first, as in 6.x; the close
+  // also reaches the endpoint that took the upgrade.
+  if (ev == MG_EV_CLOSE) {
+    mg_http_call_close(nc, ev_data);
+  } else {
+    mg_call_user(nc, ev, ev_data);
+  }
   mg_ws_handler(nc, ev, ev_data);
 }
 

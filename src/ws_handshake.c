@@ -212,14 +212,18 @@ static void ws_client_handshake_done(struct mg_connection *nc,
 // The protocol handler of a client connection waiting for the reply to its
 // upgrade request. Frames that came right behind the reply go to the
 // WebSocket handler at once.
-static void ws_client_handler(struct mg_connection *nc, int ev, void *ev_data) {
+static void ws_client_handler(struct mg_connection *nc, int ev,
+                              void *ev_data MG_UD_ARG(void *user_data)) {
   struct http_message hm;
   int n, status;
+  MG_UD_UNUSED;
   if (ev == MG_EV_CLOSE) {
-    mg_ws_proto_handler(nc, ev, ev_data);  // The user's close, then cleanup
+    mg_ws_proto_handler(
+        nc, ev,
+        ev_data MG_UD_ARG(user_data));  // The user's close, then cleanup
     return;
   }
-  mg_call(nc, nc->handler, ev, ev_data);
+  mg_call_user(nc, ev, ev_data);
   if (ev != MG_EV_RECV || (nc->flags & MG_F_CLOSE_IMMEDIATELY)) return;
   n = mg_http_parse(nc->recv_mbuf.buf, nc->recv_mbuf.len, &hm, 0, &status);
   if (n < 0) {
@@ -391,16 +395,16 @@ static const char *ws_parse_url(const char *url, struct ws_url *u) {
   return NULL;
 }
 
-struct mg_connection *mg_connect_ws_opt(struct mg_mgr *mgr,
-                                        mg_event_handler_t ev_handler,
-                                        struct mg_connect_opts opts,
-                                        const char *url, const char *protocol,
-                                        const char *extra_headers) {
+struct mg_connection *mg_connect_ws_opt(
+    struct mg_mgr *mgr, MG_CB(mg_event_handler_t ev_handler, void *user_data),
+    struct mg_connect_opts opts, const char *url, const char *protocol,
+    const char *extra_headers) {
   struct ws_url u;
   struct mg_connection *nc;
   const char *err = ws_parse_url(url, &u);
   int v6 = err == NULL && mg_strchr(u.host, ':') != NULL;
   char addr[300], host[300];
+  MG_UD_TO_OPTS(opts);
   if (err == NULL && u.host.len > 250) err = "host name too long";
   if (err != NULL) {
     MG_SET_PTRPTR(opts.error_string, err);
@@ -414,7 +418,10 @@ struct mg_connection *mg_connect_ws_opt(struct mg_mgr *mgr,
   if (u.port != 80) {
     snprintf(host + strlen(host), sizeof(host) - strlen(host), ":%u", u.port);
   }
-  if ((nc = mg_connect_opt(mgr, addr, ev_handler, opts)) == NULL) return NULL;
+  if ((nc = mg_connect_opt(mgr, addr, MG_CB(ev_handler, opts.user_data),
+                           opts)) == NULL) {
+    return NULL;
+  }
   mg_send_websocket_handshake3v(nc, u.path, mg_mk_str(host),
                                 mg_mk_str(protocol), mg_mk_str(extra_headers),
                                 u.user, u.pass);
@@ -422,13 +429,14 @@ struct mg_connection *mg_connect_ws_opt(struct mg_mgr *mgr,
 }
 
 struct mg_connection *mg_connect_ws(struct mg_mgr *mgr,
-                                    mg_event_handler_t event_handler,
+                                    MG_CB(mg_event_handler_t event_handler,
+                                          void *user_data),
                                     const char *url, const char *protocol,
                                     const char *extra_headers) {
   struct mg_connect_opts opts;
   memset(&opts, 0, sizeof(opts));
-  return mg_connect_ws_opt(mgr, event_handler, opts, url, protocol,
-                           extra_headers);
+  return mg_connect_ws_opt(mgr, MG_CB(event_handler, user_data), opts, url,
+                           protocol, extra_headers);
 }
 
 #endif  // MG_ENABLE_HTTP

@@ -190,9 +190,10 @@ static void test_connect_refused_reports_error(void **state) {
 }
 
 static void test_connect_bad_addresses_fail_synchronously(void **state) {
-  static const char *bad[] = {"127.0.0.1",   "127.0.0.1:70000", "tcp://",
-                              "1.2.3.4:80x", "http://1.2.3.4:80", ":0",
-                              "example.invalid:80"};
+  // A host name is not among them: it fails through MG_EV_CONNECT
+  // (test_compat_core.c).
+  static const char *bad[] = {"127.0.0.1",   "127.0.0.1:70000",   "tcp://",
+                              "1.2.3.4:80x", "http://1.2.3.4:80", ":0"};
   struct mg_mgr mgr;
   struct mg_connect_opts opts;
   const char *err;
