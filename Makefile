@@ -19,7 +19,7 @@ FUZZ_NAMES = $(patsubst test/fuzz/fuzz_%.c,%,$(wildcard test/fuzz/fuzz_*.c))
 EXAMPLE_DIRS = $(patsubst %/main.c,%,$(wildcard examples/*/main.c))
 EXAMPLES = $(foreach d,$(EXAMPLE_DIRS),$(d)/$(notdir $(d)))
 
-.PHONY: headers all examples test fuzz-replay-build deps switches valgrind amalgamate check-amalgamation \
+.PHONY: compat headers all examples test fuzz-replay-build deps switches valgrind amalgamate check-amalgamation \
   unamalgamated mg_prefix cxx format-check fuzz fuzz-replay clean run bench
 .SECONDEXPANSION:
 
@@ -164,14 +164,44 @@ endef
 $(foreach i,$(IFACES),$(eval $(call IFACE_RULES,$(i),san,$(TEST_CFLAGS))))
 $(foreach i,$(IFACES),$(eval $(call IFACE_RULES,$(i),vg,$(VG_CFLAGS))))
 
+# The compat tier (test/compat): 6.x-style programs that use the 6.x names
+# and behaviours as 6.x programs do, compiled with the warnings such
+# programs use, as C and as C++, in both callback modes
+# (MG_ENABLE_CALLBACK_USERDATA 0 and 1; the library is built to match).
+# build/compat/<name>-<c|cxx>-ud<0|1>, sanitizers on; the C ones also
+# under valgrind (build/compat-vg/).
+COMPAT_NAMES = $(patsubst test/compat/%.c,%,$(wildcard test/compat/compat_*.c))
+COMPAT_WARN = -W -Wall -Wextra -Werror -pedantic
+COMPAT_SAN = $(foreach n,$(COMPAT_NAMES),$(foreach l,c cxx,$(foreach u,0 1,$(BUILD)/compat/$(n)-$(l)-ud$(u))))
+COMPAT_VG = $(foreach n,$(COMPAT_NAMES),$(foreach u,0 1,$(BUILD)/compat-vg/$(n)-c-ud$(u)))
+$(BUILD)/compat/mongoose-ud%.o: mongoose.c mongoose.h
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -DMG_ENABLE_CALLBACK_USERDATA=$* -c mongoose.c -o $@
+$(BUILD)/compat-vg/mongoose-ud%.o: mongoose.c mongoose.h
+	@mkdir -p $(@D)
+	$(CC) $(VG_CFLAGS) -DMG_ENABLE_CALLBACK_USERDATA=$* -c mongoose.c -o $@
+define COMPAT_RULES
+$(BUILD)/compat/$(1)-c-ud$(2): test/compat/$(1).c test/compat/compat.h $(BUILD)/compat/mongoose-ud$(2).o | deps
+	$$(CC) $(COMPAT_WARN) -std=c99 -g -O1 $(SAN) -I. -DMG_ENABLE_CALLBACK_USERDATA=$(2) $$< $(BUILD)/compat/mongoose-ud$(2).o -o $$@ -lcmocka $$(LIBS)
+$(BUILD)/compat/$(1)-cxx-ud$(2): test/compat/$(1).c test/compat/compat.h $(BUILD)/compat/mongoose-ud$(2).o | deps
+	$$(CXX) -x c++ -std=c++11 $(COMPAT_WARN) -g -O1 $(SAN) -I. -DMG_ENABLE_CALLBACK_USERDATA=$(2) $$< -x none $(BUILD)/compat/mongoose-ud$(2).o -o $$@ -lcmocka $$(LIBS)
+$(BUILD)/compat-vg/$(1)-c-ud$(2): test/compat/$(1).c test/compat/compat.h $(BUILD)/compat-vg/mongoose-ud$(2).o | deps
+	$$(CC) $(COMPAT_WARN) -std=c99 -g -O0 -I. -DMG_ENABLE_CALLBACK_USERDATA=$(2) $$< $(BUILD)/compat-vg/mongoose-ud$(2).o -o $$@ -lcmocka $$(LIBS)
+endef
+$(foreach n,$(COMPAT_NAMES),$(foreach u,0 1,$(eval $(call COMPAT_RULES,$(n),$(u)))))
+
 # Sanitizers: ASan and UBSan abort on the first report, so a report fails
 # the binary and so the run.
-test: deps switches $(UNIT_TESTS) $(MATRIX_SAN) fuzz-replay-build
+test: deps switches $(UNIT_TESTS) $(MATRIX_SAN) $(COMPAT_SAN) fuzz-replay-build
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  tools/run_tests.sh $(UNIT_TESTS) $(MATRIX_SAN) -- $(foreach n,$(FUZZ_NAMES),$(BUILD)/fuzz/replay_$(n):test/fuzz/corpus/$(n))
+	  tools/run_tests.sh $(UNIT_TESTS) $(MATRIX_SAN) $(COMPAT_SAN) -- $(foreach n,$(FUZZ_NAMES),$(BUILD)/fuzz/replay_$(n):test/fuzz/corpus/$(n))
 
-valgrind: deps $(patsubst $(BUILD)/test/%,$(BUILD)/vg/%,$(UNIT_TESTS)) $(MATRIX_VG)
-	VALGRIND=1 tools/run_tests.sh $(patsubst $(BUILD)/test/%,$(BUILD)/vg/%,$(UNIT_TESTS)) $(MATRIX_VG)
+valgrind: deps $(patsubst $(BUILD)/test/%,$(BUILD)/vg/%,$(UNIT_TESTS)) $(MATRIX_VG) $(COMPAT_VG)
+	VALGRIND=1 tools/run_tests.sh $(patsubst $(BUILD)/test/%,$(BUILD)/vg/%,$(UNIT_TESTS)) $(MATRIX_VG) $(COMPAT_VG)
+
+# Only the compat tier (sanitizers), e.g. while porting a 6.x program.
+compat: $(COMPAT_SAN)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 tools/run_tests.sh $(COMPAT_SAN)
 
 # Fuzzing: libFuzzer targets (clang) for a set time each; the seed corpora
 # are replayed with gcc and the sanitizers inside `make test`.
