@@ -8,7 +8,10 @@
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/arch.h"
 #endif
-// library includes a system header.
+// library includes a system header. It also defines the platform names of
+// Mongoose 6.x (CS_PLATFORM, MG_NET_IF, DIRSEP, INT64_FMT, to64, WEAK...)
+// with the values 6.18 gives them on POSIX, and brings in the system headers
+// a 6.x program got through mongoose.h.
 
 
 #if !defined(_DEFAULT_SOURCE)
@@ -18,9 +21,19 @@
 #define _GNU_SOURCE 1  // accept4(), SOCK_NONBLOCK, SOCK_CLOEXEC
 #endif
 
+#ifndef __STDC_FORMAT_MACROS
+#define __STDC_FORMAT_MACROS  // PRId64 and friends in older C++ libraries
+#endif
+#ifndef __STDC_LIMIT_MACROS
+#define __STDC_LIMIT_MACROS  // INT64_MAX and friends in older C++ libraries
+#endif
+
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,6 +42,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifndef __cplusplus
+#include <stdbool.h>  // C++ has bool built in
+#endif
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -38,6 +54,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/param.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -47,6 +64,16 @@
 #ifdef __linux__
 #include <sys/epoll.h>
 #include <sys/sendfile.h>
+#endif
+
+// The BSD list macros (SLIST_*, STAILQ_*, LIST_*, TAILQ_*), from the system
+// where it has <sys/queue.h> (glibc, the BSDs, macOS; musl has none).
+#if defined(__has_include)
+#if __has_include(<sys/queue.h>)
+#include <sys/queue.h>
+#endif
+#elif defined(__GLIBC__) || defined(__APPLE__) || defined(BSD)
+#include <sys/queue.h>
 #endif
 
 typedef int sock_t;             // A socket descriptor.
@@ -62,6 +89,154 @@ union socket_address {
   struct sockaddr_in sin;
   struct sockaddr_in6 sin6;
 };
+
+// The iterators that may free the current element, where <sys/queue.h>
+// lacks them (glibc does): tvar holds the next element.
+#if defined(SLIST_FIRST) && !defined(SLIST_FOREACH_SAFE)
+#define SLIST_FOREACH_SAFE(var, head, field, tvar)              \
+  for ((var) = SLIST_FIRST(head);                               \
+       (var) != NULL && ((tvar) = SLIST_NEXT((var), field), 1); \
+       (var) = (tvar))
+#endif
+#if defined(LIST_FIRST) && !defined(LIST_FOREACH_SAFE)
+#define LIST_FOREACH_SAFE(var, head, field, tvar) \
+  for ((var) = LIST_FIRST(head);                  \
+       (var) != NULL && ((tvar) = LIST_NEXT((var), field), 1); (var) = (tvar))
+#endif
+#if defined(STAILQ_FIRST) && !defined(STAILQ_FOREACH_SAFE)
+#define STAILQ_FOREACH_SAFE(var, head, field, tvar)              \
+  for ((var) = STAILQ_FIRST(head);                               \
+       (var) != NULL && ((tvar) = STAILQ_NEXT((var), field), 1); \
+       (var) = (tvar))
+#endif
+#if defined(TAILQ_FIRST) && !defined(TAILQ_FOREACH_SAFE)
+#define TAILQ_FOREACH_SAFE(var, head, field, tvar)              \
+  for ((var) = TAILQ_FIRST(head);                               \
+       (var) != NULL && ((tvar) = TAILQ_NEXT((var), field), 1); \
+       (var) = (tvar))
+#endif
+
+// 6.x platform numbers. This library builds the POSIX platform only.
+#define CS_P_CUSTOM 0
+#define CS_P_UNIX 1
+#define CS_P_WINDOWS 2
+#define CS_P_ESP8266 3
+#define CS_P_CC3200 4
+#define CS_P_MSP432 5
+#define CS_P_CC3100 6
+#define CS_P_MBED 7
+#define CS_P_WINCE 8
+#define CS_P_NXP_KINETIS 9
+#define CS_P_NRF52 10
+#define CS_P_PIC32 11
+#define CS_P_NRF51 12
+#define CS_P_NXP_LPC 13
+#define CS_P_TM4C129 14
+#define CS_P_ESP32 15
+#define CS_P_STM32 16
+#define CS_P_CC3220 17
+#define CS_P_RS14100 18
+#ifndef CS_PLATFORM
+#define CS_PLATFORM CS_P_UNIX
+#elif CS_PLATFORM != CS_P_UNIX
+#error "CS_PLATFORM: only CS_P_UNIX (POSIX) is built"
+#endif
+
+// 6.x network interface kinds: MG_NET_IF is the one built (BSD sockets:
+// the select(), poll() and epoll ifaces).
+#define MG_NET_IF_SOCKET 1
+#define MG_NET_IF_SIMPLELINK 2
+#define MG_NET_IF_LWIP_LOW_LEVEL 3
+#define MG_NET_IF_PIC32 4
+#define MG_NET_IF_NULL 5
+#ifndef MG_NET_IF
+#define MG_NET_IF MG_NET_IF_SOCKET
+#elif MG_NET_IF != MG_NET_IF_SOCKET
+#error "MG_NET_IF: only MG_NET_IF_SOCKET is built"
+#endif
+
+// 6.x TLS library kinds: MG_SSL_IF is the one MG_ENABLE_SSL would use.
+#define MG_SSL_IF_OPENSSL 1
+#define MG_SSL_IF_MBEDTLS 2
+#define MG_SSL_IF_SIMPLELINK 3
+#ifndef MG_SSL_IF
+#define MG_SSL_IF MG_SSL_IF_OPENSSL
+#elif MG_SSL_IF != MG_SSL_IF_OPENSSL && MG_SSL_IF != MG_SSL_IF_MBEDTLS
+#error "MG_SSL_IF: MG_SSL_IF_OPENSSL or MG_SSL_IF_MBEDTLS"
+#endif
+
+#ifndef CS_ENABLE_STDIO
+#define CS_ENABLE_STDIO 1  // 6.x: stdio is available
+#endif
+
+// 6.x portability names, with their POSIX values.
+#ifndef DIRSEP
+#define DIRSEP '/'  // Path separator
+#endif
+#ifndef closesocket
+#define closesocket(x) close(x)
+#endif
+#ifndef INT64_FMT
+#define INT64_FMT PRId64  // printf("%" INT64_FMT, (int64_t) v)
+#endif
+#ifndef INT64_X_FMT
+#define INT64_X_FMT PRIx64  // The same in lowercase hex
+#endif
+#ifndef SIZE_T_FMT
+#define SIZE_T_FMT "zu"  // printf("%" SIZE_T_FMT, (size_t) n)
+#endif
+#ifndef to64
+#define to64(x) strtoll((x), NULL, 10)  // Decimal string to int64
+#endif
+
+// 6.x compiler attributes (empty where the compiler has none).
+#ifndef PRINTF_LIKE
+#if defined(__GNUC__) || defined(__clang__)
+#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+#else
+#define PRINTF_LIKE(f, a)
+#endif
+#endif
+#ifndef WEAK
+#if defined(__GNUC__) || defined(__clang__)
+#define WEAK __attribute__((weak))
+#else
+#define WEAK
+#endif
+#endif
+#ifdef __GNUC__
+#ifndef NORETURN
+#define NORETURN __attribute__((noreturn))
+#endif
+#ifndef NOINLINE
+#define NOINLINE __attribute__((noinline))
+#endif
+#ifndef WARN_UNUSED_RESULT
+#define WARN_UNUSED_RESULT __attribute__((warn_unused_result))
+#endif
+#ifndef NOINSTR
+#define NOINSTR __attribute__((no_instrument_function))
+#endif
+#ifndef DO_NOT_WARN_UNUSED
+#define DO_NOT_WARN_UNUSED __attribute__((unused))
+#endif
+#else
+#ifndef NORETURN
+#define NORETURN
+#endif
+#ifndef NOINLINE
+#define NOINLINE
+#endif
+#ifndef WARN_UNUSED_RESULT
+#define WARN_UNUSED_RESULT
+#endif
+#ifndef NOINSTR
+#define NOINSTR
+#endif
+#ifndef DO_NOT_WARN_UNUSED
+#define DO_NOT_WARN_UNUSED
+#endif
+#endif
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/config.h"
 #endif
@@ -132,6 +307,29 @@ union socket_address {
 
 #ifndef MG_ENABLE_DIRECTORY_LISTING
 #define MG_ENABLE_DIRECTORY_LISTING 1  // mg_serve_http directory listings
+#endif
+
+// WebSocket is part of HTTP (src/ws*.c): it is built when HTTP is. Setting
+// it to 0 is accepted, but the WebSocket code stays in for now.
+#ifndef MG_ENABLE_HTTP_WEBSOCKET
+#if MG_ENABLE_HTTP
+#define MG_ENABLE_HTTP_WEBSOCKET 1  // WebSocket server and client
+#else
+#define MG_ENABLE_HTTP_WEBSOCKET 0
+#endif
+#elif MG_ENABLE_HTTP_WEBSOCKET && !MG_ENABLE_HTTP
+#error "MG_ENABLE_HTTP_WEBSOCKET=1 needs MG_ENABLE_HTTP=1"
+#endif
+
+// url_rewrites and mg_http_reverse_proxy(), likewise part of HTTP.
+#ifndef MG_ENABLE_HTTP_URL_REWRITES
+#if MG_ENABLE_HTTP
+#define MG_ENABLE_HTTP_URL_REWRITES 1  // mg_serve_http_opts.url_rewrites
+#else
+#define MG_ENABLE_HTTP_URL_REWRITES 0
+#endif
+#elif MG_ENABLE_HTTP_URL_REWRITES && !MG_ENABLE_HTTP
+#error "MG_ENABLE_HTTP_URL_REWRITES=1 needs MG_ENABLE_HTTP=1"
 #endif
 
 #ifndef MG_MAX_WEBSOCKET_MESSAGE
@@ -212,6 +410,133 @@ union socket_address {
 
 #ifndef MG_MAX_LISTEN_BACKLOG
 #define MG_MAX_LISTEN_BACKLOG 128  // listen() backlog
+#endif
+
+#ifndef MG_MAX_PATH
+#ifdef PATH_MAX
+#define MG_MAX_PATH PATH_MAX  // Longest file path (6.x name)
+#else
+#define MG_MAX_PATH 256
+#endif
+#endif
+
+// The other Mongoose 6.18 switches, each set to what this build contains so
+// that a 6.x program's #if sees the truth. Those for code that is always
+// built may be set to 0 (the code stays in); those for features not built
+// yet are 0, and setting one to 1 stops the build.
+#ifndef MG_ENABLE_SYNC_RESOLVER
+#define MG_ENABLE_SYNC_RESOLVER 1  // mg_resolve(), a blocking lookup
+#endif
+
+#ifndef MG_ENABLE_GETADDRINFO
+#define MG_ENABLE_GETADDRINFO 1  // mg_resolve() calls getaddrinfo()
+#endif
+
+#ifndef MG_ENABLE_STDIO
+#define MG_ENABLE_STDIO 1  // Logs, hexdumps and files use stdio
+#endif
+
+#ifndef MG_ENABLE_EXTRA_ERRORS_DESC
+#define MG_ENABLE_EXTRA_ERRORS_DESC 1  // A reason phrase for every status
+#endif
+
+// Debug messages (MG_DEBUG, 6.x's DBG) are built with the log.
+#ifndef MG_ENABLE_DEBUG
+#define MG_ENABLE_DEBUG MG_ENABLE_LOG
+#elif MG_ENABLE_DEBUG && !MG_ENABLE_LOG
+#error "MG_ENABLE_DEBUG=1 needs MG_ENABLE_LOG=1"
+#endif
+
+#ifndef MG_ENABLE_ASYNC_RESOLVER
+#define MG_ENABLE_ASYNC_RESOLVER 0  // mg_resolve_async(): not built yet
+#elif MG_ENABLE_ASYNC_RESOLVER
+#error "MG_ENABLE_ASYNC_RESOLVER=1: the async resolver is not built yet"
+#endif
+
+#ifndef MG_ENABLE_DNS
+#define MG_ENABLE_DNS 0  // DNS messages (mg_parse_dns...): not built yet
+#elif MG_ENABLE_DNS
+#error "MG_ENABLE_DNS=1: DNS is not built yet"
+#endif
+
+#ifndef MG_ENABLE_DNS_SERVER
+#define MG_ENABLE_DNS_SERVER 0  // mg_dns_create_reply...: not built yet
+#elif MG_ENABLE_DNS_SERVER
+#error "MG_ENABLE_DNS_SERVER=1: the DNS server is not built yet"
+#endif
+
+#ifndef MG_ENABLE_MQTT
+#define MG_ENABLE_MQTT 0  // MQTT client: not built yet
+#elif MG_ENABLE_MQTT
+#error "MG_ENABLE_MQTT=1: MQTT is not built yet"
+#endif
+
+#ifndef MG_ENABLE_MQTT_BROKER
+#define MG_ENABLE_MQTT_BROKER 0  // MQTT broker: not built yet
+#elif MG_ENABLE_MQTT_BROKER
+#error "MG_ENABLE_MQTT_BROKER=1: the MQTT broker is not built yet"
+#endif
+
+#ifndef MG_ENABLE_SNTP
+#define MG_ENABLE_SNTP 0  // SNTP client: not built yet
+#elif MG_ENABLE_SNTP
+#error "MG_ENABLE_SNTP=1: SNTP is not built yet"
+#endif
+
+#ifndef MG_ENABLE_SSL
+#define MG_ENABLE_SSL 0  // TLS: not built yet
+#elif MG_ENABLE_SSL
+#error "MG_ENABLE_SSL=1: TLS is not built yet"
+#endif
+
+#ifndef MG_ENABLE_HTTP_SSI
+#define MG_ENABLE_HTTP_SSI 0  // Server-side includes: not built yet
+#elif MG_ENABLE_HTTP_SSI
+#error "MG_ENABLE_HTTP_SSI=1: SSI is not built yet"
+#endif
+
+#ifndef MG_ENABLE_HTTP_SSI_EXEC
+#define MG_ENABLE_HTTP_SSI_EXEC 0  // SSI "exec": not built yet
+#elif MG_ENABLE_HTTP_SSI_EXEC
+#error "MG_ENABLE_HTTP_SSI_EXEC=1: SSI is not built yet"
+#endif
+
+#ifndef MG_ENABLE_HTTP_CGI
+#define MG_ENABLE_HTTP_CGI 0  // CGI: not built yet
+#elif MG_ENABLE_HTTP_CGI
+#error "MG_ENABLE_HTTP_CGI=1: CGI is not built yet"
+#endif
+
+#ifndef MG_ENABLE_HTTP_WEBDAV
+#define MG_ENABLE_HTTP_WEBDAV 0  // WebDAV: not built yet
+#elif MG_ENABLE_HTTP_WEBDAV
+#error "MG_ENABLE_HTTP_WEBDAV=1: WebDAV is not built yet"
+#endif
+
+#ifndef MG_ENABLE_FAKE_DAVLOCK
+#define MG_ENABLE_FAKE_DAVLOCK 0  // WebDAV LOCK answers: not built yet
+#elif MG_ENABLE_FAKE_DAVLOCK
+#error "MG_ENABLE_FAKE_DAVLOCK=1: WebDAV is not built yet"
+#endif
+
+#ifndef MG_ENABLE_COAP
+#define MG_ENABLE_COAP 0  // CoAP: not built yet
+#elif MG_ENABLE_COAP
+#error "MG_ENABLE_COAP=1: CoAP is not built yet"
+#endif
+
+#ifndef MG_ENABLE_SOCKS
+#define MG_ENABLE_SOCKS 0  // SOCKS5 proxy: not built yet
+#elif MG_ENABLE_SOCKS
+#error "MG_ENABLE_SOCKS=1: SOCKS is not built yet"
+#endif
+
+// Handlers take (nc, ev, ev_data); 6.x's optional fourth argument, user_data,
+// is not built.
+#ifndef MG_ENABLE_CALLBACK_USERDATA
+#define MG_ENABLE_CALLBACK_USERDATA 0
+#elif MG_ENABLE_CALLBACK_USERDATA
+#error "MG_ENABLE_CALLBACK_USERDATA=1: handlers with user_data are not built"
 #endif
 
 // Memory: every allocation in the library goes through these, so that an
@@ -1341,6 +1666,247 @@ void mg_basic_auth_header(const struct mg_str user, const struct mg_str pass,
 #define MG_AUTH_FLAG_ALLOW_MISSING_FILE (1 << 2)   // No file: authorized
 
 #endif  // MG_ENABLE_HTTP
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/compat.h"
+#endif
+// handler user-data macros, and the cs_/c_ helpers of 6.x's common library.
+// The helpers are macros and static inline wrappers over the mg_ functions
+// (they add no symbol to the library), with 6.18's signatures and behaviour.
+// The 6.x switches are in config.h, the platform names in arch.h.
+
+
+
+
+
+
+
+
+
+// The version: the 6.x API this library implements, then '+' and this
+// implementation's own release. "6.18+0.1.0" reads as 6.18 to a 6.x
+// program's strncmp(MG_VERSION, "6.18", 4), atof(), sscanf("%d.%d") and
+// ordered strcmp() checks, and to semver (where '+' starts build metadata).
+// Only an exact strcmp(MG_VERSION, "6.18") == 0 fails: compare
+// MG_API_VERSION for that.
+#define MG_API_VERSION "6.18"
+#define MG_IMPL_VERSION "0.1.0"
+#define MG_VERSION MG_API_VERSION "+" MG_IMPL_VERSION
+
+// Index of the main iface in mgr->ifaces (6.x: mgr->ifaces[MG_MAIN_IFACE]).
+// Its vtable is mg_ifaces[MG_MAIN_IFACE], the default iface
+// (MG_DEFAULT_IFACE), unless mg_mgr_init_opt() names another.
+#define MG_MAIN_IFACE 0
+
+// 6.x handler user-data macros as MG_ENABLE_CALLBACK_USERDATA=0 defines
+// them: handlers take (nc, ev, ev_data), so the extra argument is dropped.
+//   void cb(struct mg_connection *c, int ev, void *p MG_UD_ARG(void *u));
+//   mg_register_http_endpoint(nc, "/x", MG_CB(cb, NULL));
+#define MG_UD_ARG(ud)
+#define MG_CB(cb, ud) cb
+
+// CS_STRINGIFY_LIT(5) is "5"; CS_STRINGIFY_MACRO(X) stringifies X's value.
+#define CS_STRINGIFY_LIT(...) #__VA_ARGS__
+#define CS_STRINGIFY_MACRO(x) CS_STRINGIFY_LIT(x)
+
+// The number of elements of array a.
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) MG_ARRAY_SIZE(a)
+#endif
+
+// MD5: cs_md5_ctx is struct mg_md5_ctx; final writes 16 bytes to md.
+typedef struct mg_md5_ctx cs_md5_ctx;
+static inline void cs_md5_init(cs_md5_ctx *c) {
+  mg_md5_init(c);
+}
+static inline void cs_md5_update(cs_md5_ctx *c, const unsigned char *data,
+                                 size_t len) {
+  mg_md5_update(c, data, len);
+}
+static inline void cs_md5_final(unsigned char *md, cs_md5_ctx *c) {
+  mg_md5_final(md, c);
+}
+
+// SHA-1 and HMAC-SHA1: cs_sha1_ctx is struct mg_sha1_ctx.
+typedef struct mg_sha1_ctx cs_sha1_ctx;
+static inline void cs_sha1_init(cs_sha1_ctx *ctx) {
+  mg_sha1_init(ctx);
+}
+static inline void cs_sha1_update(cs_sha1_ctx *ctx, const unsigned char *data,
+                                  uint32_t len) {
+  mg_sha1_update(ctx, data, (size_t) len);
+}
+static inline void cs_sha1_final(unsigned char digest[20], cs_sha1_ctx *ctx) {
+  mg_sha1_final(digest, ctx);
+}
+static inline void cs_hmac_sha1(const unsigned char *key, size_t key_len,
+                                const unsigned char *text, size_t text_len,
+                                unsigned char out[20]) {
+  mg_hmac_sha1(key, key_len, text, text_len, out);
+}
+
+// Streaming base64: cs_base64_update() feeds bytes, cs_base64_finish()
+// pads the last quantum; b64_putc gets each character (for an mbuf:
+// mg_mbuf_append_base64_putc with the struct mbuf * as user_data).
+typedef void (*cs_base64_putc_t)(char ch, void *user_data);
+struct cs_base64_ctx {
+  cs_base64_putc_t b64_putc;  // Gets each output character
+  unsigned char chunk[3];     // Bytes waiting for a whole quantum
+  int chunk_size;             // How many bytes of chunk are waiting
+  void *user_data;            // Second argument of b64_putc
+};
+
+static inline void cs_base64_init(struct cs_base64_ctx *ctx,
+                                  cs_base64_putc_t b64_putc, void *user_data) {
+  memset(ctx, 0, sizeof(*ctx));
+  ctx->b64_putc = b64_putc;
+  ctx->user_data = user_data;
+}
+
+// Encodes the waiting bytes (1 to 3) as one quantum and hands it out.
+static inline void mg_compat_base64_emit(struct cs_base64_ctx *ctx) {
+  char out[5];
+  int i;
+  mg_base64_encode(ctx->chunk, ctx->chunk_size, out);
+  for (i = 0; i < 4; i++) ctx->b64_putc(out[i], ctx->user_data);
+  ctx->chunk_size = 0;
+}
+
+static inline void cs_base64_update(struct cs_base64_ctx *ctx, const char *str,
+                                    size_t len) {
+  size_t i;
+  for (i = 0; i < len; i++) {
+    ctx->chunk[ctx->chunk_size++] = (unsigned char) str[i];
+    if (ctx->chunk_size == 3) mg_compat_base64_emit(ctx);
+  }
+}
+
+static inline void cs_base64_finish(struct cs_base64_ctx *ctx) {
+  if (ctx->chunk_size > 0) mg_compat_base64_emit(ctx);
+}
+
+// Encodes src_len bytes into dst, NUL-terminated (4 * ((src_len + 2) / 3)
+// + 1 bytes).
+static inline void cs_base64_encode(const unsigned char *src, int src_len,
+                                    char *dst) {
+  mg_base64_encode(src, src_len, dst);
+}
+
+static inline void mg_compat_base64_fputc(char ch, void *fp) {
+  fputc(ch, (FILE *) fp);
+}
+
+// Writes src_len bytes of src to f as padded base64.
+static inline void cs_fprint_base64(FILE *f, const unsigned char *src,
+                                    int src_len) {
+  struct cs_base64_ctx ctx;
+  cs_base64_init(&ctx, mg_compat_base64_fputc, f);
+  if (src_len > 0) cs_base64_update(&ctx, (const char *) src, (size_t) src_len);
+  cs_base64_finish(&ctx);
+}
+
+// Decodes base64 from s (at most len bytes) into dst, NUL-terminated.
+// Returns the number of bytes of s consumed (len when all of s is valid)
+// and stores the number of bytes decoded into *dec_len (dec_len may be
+// NULL). Decoding goes by whole 4-byte groups and stops at the first group
+// that is not valid base64, or after a group with '=' padding.
+static inline int cs_base64_decode(const unsigned char *s, int len, char *dst,
+                                   int *dec_len) {
+  int n = mg_base64_decode(s, len, dst), out = n / 4 * 3;
+  if (n >= 4 && s[n - 1] == '=') out--;
+  if (n >= 4 && s[n - 2] == '=') out--;
+  if (dec_len != NULL) *dec_len = out;
+  return n;
+}
+
+// Wall-clock time in seconds, with sub-second precision.
+static inline double cs_time(void) {
+  return mg_time();
+}
+
+// a / b rounded down, for b > 0.
+static inline long mg_compat_floor_div(long a, long b) {
+  return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+// Days from 1970-01-01 to the 1st of month mon (0..11) of year, in the
+// proleptic Gregorian calendar. A year's leap day counts from March on;
+// 477 leap days come before 1970.
+static inline long mg_compat_days_to_month(long year, int mon) {
+  static const short before[12] = {0,   31,  59,  90,  120, 151,
+                                   181, 212, 243, 273, 304, 334};
+  long y = mon < 2 ? year - 1 : year;
+  long leaps = mg_compat_floor_div(y, 4) - mg_compat_floor_div(y, 100) +
+               mg_compat_floor_div(y, 400) - 477;
+  return (year - 1970) * 365 + before[mon] + leaps;
+}
+
+// timegm(): the broken-down UTC time tm as seconds since the Unix epoch.
+// tm_mon may lie outside 0..11 and the other fields outside their ranges
+// (they add up linearly). Returns -1 for a time before the epoch.
+static inline double cs_timegm(const struct tm *tm) {
+  long year = tm->tm_year + 1900L + tm->tm_mon / 12;
+  int mon = tm->tm_mon % 12;
+  double t;
+  if (mon < 0) {
+    mon += 12;
+    year--;
+  }
+  t = (double) (mg_compat_days_to_month(year, mon) + tm->tm_mday - 1);
+  t = ((t * 24 + tm->tm_hour) * 60 + tm->tm_min) * 60 + tm->tm_sec;
+  return t < 0 ? -1 : t;
+}
+
+// snprintf() and vsnprintf() (C99: they return the length the whole output
+// would have, and NUL-terminate whenever buf_size > 0).
+#define c_snprintf snprintf
+#define c_vsnprintf vsnprintf
+
+// strnlen(): the length of s, at most maxlen.
+static inline size_t c_strnlen(const char *s, size_t maxlen) {
+  size_t n = 0;
+  while (n < maxlen && s[n] != '\0') n++;
+  return n;
+}
+
+// The first occurrence of the NUL-terminated find in the first slen bytes
+// of s, or NULL. An empty find is found at s, unless slen is 0.
+static inline const char *c_strnstr(const char *s, const char *find,
+                                    size_t slen) {
+  if (slen == 0) return NULL;
+  return mg_strstr(mg_mk_str_n(s, slen), mg_mk_str(find));
+}
+
+// Writes len bytes of p as lowercase hex into to, NUL-terminated (2 * len
+// + 1 bytes).
+static inline void cs_to_hex(char *to, const unsigned char *p, size_t len) {
+  static const char digits[] = "0123456789abcdef";
+  size_t i;
+  for (i = 0; i < len; i++) {
+    *to++ = digits[p[i] >> 4];
+    *to++ = digits[p[i] & 15];
+  }
+  *to = '\0';
+}
+
+// The value of hex digit c (either case); 0 for anything else.
+static inline int mg_compat_hex_value(int c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return 0;
+}
+
+// Decodes len hex digits of p into (len + 1) / 2 bytes at to, then a NUL.
+// A non-hex digit counts as 0; an odd last digit is a high nibble.
+static inline void cs_from_hex(char *to, const char *p, size_t len) {
+  size_t i;
+  for (i = 0; i < len; i += 2) {
+    int hi = mg_compat_hex_value((unsigned char) p[i]);
+    int lo = i + 1 < len ? mg_compat_hex_value((unsigned char) p[i + 1]) : 0;
+    *to++ = (char) ((hi << 4) | lo);
+  }
+  *to = '\0';
+}
 #ifdef __cplusplus
 }
 #endif

@@ -68,6 +68,29 @@
 #define MG_ENABLE_DIRECTORY_LISTING 1  // mg_serve_http directory listings
 #endif
 
+// WebSocket is part of HTTP (src/ws*.c): it is built when HTTP is. Setting
+// it to 0 is accepted, but the WebSocket code stays in for now.
+#ifndef MG_ENABLE_HTTP_WEBSOCKET
+#if MG_ENABLE_HTTP
+#define MG_ENABLE_HTTP_WEBSOCKET 1  // WebSocket server and client
+#else
+#define MG_ENABLE_HTTP_WEBSOCKET 0
+#endif
+#elif MG_ENABLE_HTTP_WEBSOCKET && !MG_ENABLE_HTTP
+#error "MG_ENABLE_HTTP_WEBSOCKET=1 needs MG_ENABLE_HTTP=1"
+#endif
+
+// url_rewrites and mg_http_reverse_proxy(), likewise part of HTTP.
+#ifndef MG_ENABLE_HTTP_URL_REWRITES
+#if MG_ENABLE_HTTP
+#define MG_ENABLE_HTTP_URL_REWRITES 1  // mg_serve_http_opts.url_rewrites
+#else
+#define MG_ENABLE_HTTP_URL_REWRITES 0
+#endif
+#elif MG_ENABLE_HTTP_URL_REWRITES && !MG_ENABLE_HTTP
+#error "MG_ENABLE_HTTP_URL_REWRITES=1 needs MG_ENABLE_HTTP=1"
+#endif
+
 #ifndef MG_MAX_WEBSOCKET_MESSAGE
 #define MG_MAX_WEBSOCKET_MESSAGE (16 * 1024 * 1024)  // Larger: close 1009
 #endif
@@ -146,6 +169,133 @@
 
 #ifndef MG_MAX_LISTEN_BACKLOG
 #define MG_MAX_LISTEN_BACKLOG 128  // listen() backlog
+#endif
+
+#ifndef MG_MAX_PATH
+#ifdef PATH_MAX
+#define MG_MAX_PATH PATH_MAX  // Longest file path (6.x name)
+#else
+#define MG_MAX_PATH 256
+#endif
+#endif
+
+// The other Mongoose 6.18 switches, each set to what this build contains so
+// that a 6.x program's #if sees the truth. Those for code that is always
+// built may be set to 0 (the code stays in); those for features not built
+// yet are 0, and setting one to 1 stops the build.
+#ifndef MG_ENABLE_SYNC_RESOLVER
+#define MG_ENABLE_SYNC_RESOLVER 1  // mg_resolve(), a blocking lookup
+#endif
+
+#ifndef MG_ENABLE_GETADDRINFO
+#define MG_ENABLE_GETADDRINFO 1  // mg_resolve() calls getaddrinfo()
+#endif
+
+#ifndef MG_ENABLE_STDIO
+#define MG_ENABLE_STDIO 1  // Logs, hexdumps and files use stdio
+#endif
+
+#ifndef MG_ENABLE_EXTRA_ERRORS_DESC
+#define MG_ENABLE_EXTRA_ERRORS_DESC 1  // A reason phrase for every status
+#endif
+
+// Debug messages (MG_DEBUG, 6.x's DBG) are built with the log.
+#ifndef MG_ENABLE_DEBUG
+#define MG_ENABLE_DEBUG MG_ENABLE_LOG
+#elif MG_ENABLE_DEBUG && !MG_ENABLE_LOG
+#error "MG_ENABLE_DEBUG=1 needs MG_ENABLE_LOG=1"
+#endif
+
+#ifndef MG_ENABLE_ASYNC_RESOLVER
+#define MG_ENABLE_ASYNC_RESOLVER 0  // mg_resolve_async(): not built yet
+#elif MG_ENABLE_ASYNC_RESOLVER
+#error "MG_ENABLE_ASYNC_RESOLVER=1: the async resolver is not built yet"
+#endif
+
+#ifndef MG_ENABLE_DNS
+#define MG_ENABLE_DNS 0  // DNS messages (mg_parse_dns...): not built yet
+#elif MG_ENABLE_DNS
+#error "MG_ENABLE_DNS=1: DNS is not built yet"
+#endif
+
+#ifndef MG_ENABLE_DNS_SERVER
+#define MG_ENABLE_DNS_SERVER 0  // mg_dns_create_reply...: not built yet
+#elif MG_ENABLE_DNS_SERVER
+#error "MG_ENABLE_DNS_SERVER=1: the DNS server is not built yet"
+#endif
+
+#ifndef MG_ENABLE_MQTT
+#define MG_ENABLE_MQTT 0  // MQTT client: not built yet
+#elif MG_ENABLE_MQTT
+#error "MG_ENABLE_MQTT=1: MQTT is not built yet"
+#endif
+
+#ifndef MG_ENABLE_MQTT_BROKER
+#define MG_ENABLE_MQTT_BROKER 0  // MQTT broker: not built yet
+#elif MG_ENABLE_MQTT_BROKER
+#error "MG_ENABLE_MQTT_BROKER=1: the MQTT broker is not built yet"
+#endif
+
+#ifndef MG_ENABLE_SNTP
+#define MG_ENABLE_SNTP 0  // SNTP client: not built yet
+#elif MG_ENABLE_SNTP
+#error "MG_ENABLE_SNTP=1: SNTP is not built yet"
+#endif
+
+#ifndef MG_ENABLE_SSL
+#define MG_ENABLE_SSL 0  // TLS: not built yet
+#elif MG_ENABLE_SSL
+#error "MG_ENABLE_SSL=1: TLS is not built yet"
+#endif
+
+#ifndef MG_ENABLE_HTTP_SSI
+#define MG_ENABLE_HTTP_SSI 0  // Server-side includes: not built yet
+#elif MG_ENABLE_HTTP_SSI
+#error "MG_ENABLE_HTTP_SSI=1: SSI is not built yet"
+#endif
+
+#ifndef MG_ENABLE_HTTP_SSI_EXEC
+#define MG_ENABLE_HTTP_SSI_EXEC 0  // SSI "exec": not built yet
+#elif MG_ENABLE_HTTP_SSI_EXEC
+#error "MG_ENABLE_HTTP_SSI_EXEC=1: SSI is not built yet"
+#endif
+
+#ifndef MG_ENABLE_HTTP_CGI
+#define MG_ENABLE_HTTP_CGI 0  // CGI: not built yet
+#elif MG_ENABLE_HTTP_CGI
+#error "MG_ENABLE_HTTP_CGI=1: CGI is not built yet"
+#endif
+
+#ifndef MG_ENABLE_HTTP_WEBDAV
+#define MG_ENABLE_HTTP_WEBDAV 0  // WebDAV: not built yet
+#elif MG_ENABLE_HTTP_WEBDAV
+#error "MG_ENABLE_HTTP_WEBDAV=1: WebDAV is not built yet"
+#endif
+
+#ifndef MG_ENABLE_FAKE_DAVLOCK
+#define MG_ENABLE_FAKE_DAVLOCK 0  // WebDAV LOCK answers: not built yet
+#elif MG_ENABLE_FAKE_DAVLOCK
+#error "MG_ENABLE_FAKE_DAVLOCK=1: WebDAV is not built yet"
+#endif
+
+#ifndef MG_ENABLE_COAP
+#define MG_ENABLE_COAP 0  // CoAP: not built yet
+#elif MG_ENABLE_COAP
+#error "MG_ENABLE_COAP=1: CoAP is not built yet"
+#endif
+
+#ifndef MG_ENABLE_SOCKS
+#define MG_ENABLE_SOCKS 0  // SOCKS5 proxy: not built yet
+#elif MG_ENABLE_SOCKS
+#error "MG_ENABLE_SOCKS=1: SOCKS is not built yet"
+#endif
+
+// Handlers take (nc, ev, ev_data); 6.x's optional fourth argument, user_data,
+// is not built.
+#ifndef MG_ENABLE_CALLBACK_USERDATA
+#define MG_ENABLE_CALLBACK_USERDATA 0
+#elif MG_ENABLE_CALLBACK_USERDATA
+#error "MG_ENABLE_CALLBACK_USERDATA=1: handlers with user_data are not built"
 #endif
 
 // Memory: every allocation in the library goes through these, so that an

@@ -10,7 +10,8 @@ out=${1:-.}
 
 # The modules, by layer (see README.md "Layout"; tools/check_layers.sh
 # enforces it):
-#   base       arch config str mbuf log util base64 md5 sha1 uri
+#   base       arch config str mbuf log util base64 md5 sha1 uri (compat.h:
+#              the 6.x aliases, header only, placed last)
 #   core       net iface (core_internal.h)
 #   transport  sock_common sock_select sock_poll sock_epoll (sock_internal.h)
 #   protocols  http_parse http_header http_conn; http_path http_file
@@ -18,7 +19,7 @@ out=${1:-.}
 #              http_client; http_serve http_server (http_internal.h)
 # Public headers in dependency order: a header may use only those above it.
 HDRS="arch.h config.h str.h mbuf.h log.h util.h base64.h md5.h sha1.h uri.h
-net.h iface.h http.h"
+net.h iface.h http.h compat.h"
 # Sources in the same order. The internal headers go into mongoose.c only:
 # core_internal.h first, sock_internal.h right before sock_common.c,
 # http_internal.h right before http_parse.c.

@@ -19,7 +19,8 @@ trap 'rm -rf "$tmp"' EXIT
 
 # Layers, lowest first: the headers each adds and the sources it holds.
 LAYERS="base core transport protocols"
-H_base="arch.h config.h str.h mbuf.h log.h util.h base64.h md5.h sha1.h uri.h"
+H_base="arch.h config.h str.h mbuf.h log.h util.h base64.h md5.h sha1.h uri.h
+compat.h"
 C_base="str.c mbuf.c log.c util.c base64.c md5.c sha1.c uri.c"
 H_core="net.h iface.h core_internal.h"
 C_core="net.c iface.c"
