@@ -2013,6 +2013,7 @@ static struct mg_connection *mg_connect_unresolved(struct mg_mgr *mgr,
     MG_SET_PTRPTR(add.error_string, "cannot create connection");
     return NULL;
   }
+  (void) address;  // Unused when logging is compiled out
   MG_DEBUG(("%p %s: %s", (void *) c, address, mg_strerror(MG_ENORESOLVER)));
   c->flags |= MG_F_CONNECTING;
   c->err = MG_ENORESOLVER;
@@ -3409,6 +3410,7 @@ void mg_http_out_send_text(struct mg_connection *nc, struct http_message *hm,
 
 // ---- ws.c, ws_handshake.c (WebSocket) -------------------------------------
 
+#if MG_ENABLE_HTTP_WEBSOCKET
 // Per-connection WebSocket state (pd->ws): one allocation, so a plain
 // MG_FREE releases it.
 struct mg_ws_state {
@@ -3453,6 +3455,7 @@ void mg_ws_random(struct mg_ws_state *ws, unsigned char *out, size_t n);
 // handler: on MG_EV_RECV parses frames from recv_mbuf, on MG_EV_POLL sends
 // pings, on MG_EV_CLOSE frees the state.
 void mg_ws_handler(struct mg_connection *nc, int ev, void *ev_data);
+#endif  // MG_ENABLE_HTTP_WEBSOCKET
 
 // ---- http_client.c ----------------------------------------------------------
 
@@ -6836,7 +6839,7 @@ void mg_file_upload_handler(struct mg_connection *nc, int ev, void *ev_data,
 // - After sending a close frame we wait MG_WEBSOCKET_CLOSE_WAIT seconds for
 //   the peer's, then close the TCP connection anyway.
 
-#if MG_ENABLE_HTTP
+#if MG_ENABLE_HTTP && MG_ENABLE_HTTP_WEBSOCKET
 
 #define WS_CLOSE_PROTOCOL_ERROR 1002
 #define WS_CLOSE_INVALID_DATA 1007
@@ -7321,7 +7324,7 @@ void mg_ws_proto_handler(struct mg_connection *nc, int ev,
   mg_ws_handler(nc, ev, ev_data);
 }
 
-#endif  // MG_ENABLE_HTTP
+#endif  // MG_ENABLE_HTTP && MG_ENABLE_HTTP_WEBSOCKET
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/ws_handshake.c"
 #endif
@@ -7341,7 +7344,7 @@ void mg_ws_proto_handler(struct mg_connection *nc, int ev,
 //   if it offered none. Extensions (permessage-deflate) are declined by
 //   leaving Sec-WebSocket-Extensions out.
 
-#if MG_ENABLE_HTTP
+#if MG_ENABLE_HTTP && MG_ENABLE_HTTP_WEBSOCKET
 
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
@@ -7765,7 +7768,7 @@ struct mg_connection *mg_connect_ws(struct mg_mgr *mgr,
                            protocol, extra_headers);
 }
 
-#endif  // MG_ENABLE_HTTP
+#endif  // MG_ENABLE_HTTP && MG_ENABLE_HTTP_WEBSOCKET
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/http_client.c"
 #endif
@@ -8984,6 +8987,7 @@ static void srv_send_continue(struct mg_connection *nc,
   pd->continue_sent = 1;
 }
 
+#if MG_ENABLE_HTTP_WEBSOCKET
 // Hands the frames that came right behind a handshake to the WebSocket
 // handler.
 static void srv_ws_leftover(struct mg_connection *nc) {
@@ -9009,6 +9013,7 @@ static int srv_upgrade(struct mg_connection *nc, struct mg_http_proto_data *pd,
   srv_check_answered(nc, pd);
   return 1;
 }
+#endif
 
 // Processes the head at the start of recv_mbuf (hlen bytes). Returns 1 if
 // a request was dispatched or handed to a stream, 0 if more input is needed
@@ -9022,9 +9027,11 @@ static int srv_serve_one(struct mg_connection *nc,
   if (pd->body_decoded == 0 && pd->chunk_off == 0) {
     ep = srv_prepare_request(nc, pd, hm);
     if (!srv_authorized(nc, pd, hm, ep)) return 0;
+#if MG_ENABLE_HTTP_WEBSOCKET
     if (mg_ws_is_upgrade(hm) && hm->body.len == 0) {
       return srv_upgrade(nc, pd, hm, hlen);
     }
+#endif
   }
   if ((expect = srv_expect(nc, pd, hm)) < 0) return 0;
   if (hm->body.len == (size_t) -1) {  // Chunked

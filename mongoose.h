@@ -531,14 +531,6 @@ union socket_address {
 #error "MG_ENABLE_SOCKS=1: SOCKS is not built yet"
 #endif
 
-// Handlers take (nc, ev, ev_data); 6.x's optional fourth argument, user_data,
-// is not built.
-#ifndef MG_ENABLE_CALLBACK_USERDATA
-#define MG_ENABLE_CALLBACK_USERDATA 0
-#elif MG_ENABLE_CALLBACK_USERDATA
-#error "MG_ENABLE_CALLBACK_USERDATA=1: handlers with user_data are not built"
-#endif
-
 // Memory: every allocation in the library goes through these, so that an
 // application (or a test) can substitute its own allocator.
 #ifndef MG_MALLOC
@@ -1544,6 +1536,7 @@ void mg_register_http_endpoint_opt(struct mg_connection *nc,
 
 // ---- WebSocket ------------------------------------------------------------
 
+#if MG_ENABLE_HTTP_WEBSOCKET
 // Client: sends an upgrade request for uri with extra_headers ("K: V\r\n"...,
 // may be NULL) on nc (which has the HTTP protocol handler).
 void mg_send_websocket_handshake(struct mg_connection *nc, const char *uri,
@@ -1588,6 +1581,7 @@ void mg_printf_websocket_frame(struct mg_connection *nc, int op_and_flags,
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+#endif  // MG_ENABLE_HTTP_WEBSOCKET
 
 // ---- HTTP client -----------------------------------------------------------
 
@@ -1696,13 +1690,6 @@ void mg_basic_auth_header(const struct mg_str user, const struct mg_str pass,
 // Its vtable is mg_ifaces[MG_MAIN_IFACE], the default iface
 // (MG_DEFAULT_IFACE), unless mg_mgr_init_opt() names another.
 #define MG_MAIN_IFACE 0
-
-// 6.x handler user-data macros as MG_ENABLE_CALLBACK_USERDATA=0 defines
-// them: handlers take (nc, ev, ev_data), so the extra argument is dropped.
-//   void cb(struct mg_connection *c, int ev, void *p MG_UD_ARG(void *u));
-//   mg_register_http_endpoint(nc, "/x", MG_CB(cb, NULL));
-#define MG_UD_ARG(ud)
-#define MG_CB(cb, ud) cb
 
 // CS_STRINGIFY_LIT(5) is "5"; CS_STRINGIFY_MACRO(X) stringifies X's value.
 #define CS_STRINGIFY_LIT(...) #__VA_ARGS__

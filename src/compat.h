@@ -27,13 +27,6 @@
 // (MG_DEFAULT_IFACE), unless mg_mgr_init_opt() names another.
 #define MG_MAIN_IFACE 0
 
-// 6.x handler user-data macros as MG_ENABLE_CALLBACK_USERDATA=0 defines
-// them: handlers take (nc, ev, ev_data), so the extra argument is dropped.
-//   void cb(struct mg_connection *c, int ev, void *p MG_UD_ARG(void *u));
-//   mg_register_http_endpoint(nc, "/x", MG_CB(cb, NULL));
-#define MG_UD_ARG(ud)
-#define MG_CB(cb, ud) cb
-
 // CS_STRINGIFY_LIT(5) is "5"; CS_STRINGIFY_MACRO(X) stringifies X's value.
 #define CS_STRINGIFY_LIT(...) #__VA_ARGS__
 #define CS_STRINGIFY_MACRO(x) CS_STRINGIFY_LIT(x)

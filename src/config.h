@@ -290,14 +290,6 @@
 #error "MG_ENABLE_SOCKS=1: SOCKS is not built yet"
 #endif
 
-// Handlers take (nc, ev, ev_data); 6.x's optional fourth argument, user_data,
-// is not built.
-#ifndef MG_ENABLE_CALLBACK_USERDATA
-#define MG_ENABLE_CALLBACK_USERDATA 0
-#elif MG_ENABLE_CALLBACK_USERDATA
-#error "MG_ENABLE_CALLBACK_USERDATA=1: handlers with user_data are not built"
-#endif
-
 // Memory: every allocation in the library goes through these, so that an
 // application (or a test) can substitute its own allocator.
 #ifndef MG_MALLOC

@@ -223,6 +223,7 @@ void mg_register_http_endpoint_opt(struct mg_connection *nc,
 
 // ---- WebSocket ------------------------------------------------------------
 
+#if MG_ENABLE_HTTP_WEBSOCKET
 // Client: sends an upgrade request for uri with extra_headers ("K: V\r\n"...,
 // may be NULL) on nc (which has the HTTP protocol handler).
 void mg_send_websocket_handshake(struct mg_connection *nc, const char *uri,
@@ -267,6 +268,7 @@ void mg_printf_websocket_frame(struct mg_connection *nc, int op_and_flags,
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+#endif  // MG_ENABLE_HTTP_WEBSOCKET
 
 // ---- HTTP client -----------------------------------------------------------
 

@@ -135,6 +135,7 @@ void mg_http_out_send_text(struct mg_connection *nc, struct http_message *hm,
 
 // ---- ws.c, ws_handshake.c (WebSocket) -------------------------------------
 
+#if MG_ENABLE_HTTP_WEBSOCKET
 // Per-connection WebSocket state (pd->ws): one allocation, so a plain
 // MG_FREE releases it.
 struct mg_ws_state {
@@ -179,6 +180,7 @@ void mg_ws_random(struct mg_ws_state *ws, unsigned char *out, size_t n);
 // handler: on MG_EV_RECV parses frames from recv_mbuf, on MG_EV_POLL sends
 // pings, on MG_EV_CLOSE frees the state.
 void mg_ws_handler(struct mg_connection *nc, int ev, void *ev_data);
+#endif  // MG_ENABLE_HTTP_WEBSOCKET
 
 // ---- http_client.c ----------------------------------------------------------
 

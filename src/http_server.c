@@ -143,6 +143,7 @@ static void srv_send_continue(struct mg_connection *nc,
   pd->continue_sent = 1;
 }
 
+#if MG_ENABLE_HTTP_WEBSOCKET
 // Hands the frames that came right behind a handshake to the WebSocket
 // handler.
 static void srv_ws_leftover(struct mg_connection *nc) {
@@ -168,6 +169,7 @@ static int srv_upgrade(struct mg_connection *nc, struct mg_http_proto_data *pd,
   srv_check_answered(nc, pd);
   return 1;
 }
+#endif
 
 // Processes the head at the start of recv_mbuf (hlen bytes). Returns 1 if
 // a request was dispatched or handed to a stream, 0 if more input is needed
@@ -181,9 +183,11 @@ static int srv_serve_one(struct mg_connection *nc,
   if (pd->body_decoded == 0 && pd->chunk_off == 0) {
     ep = srv_prepare_request(nc, pd, hm);
     if (!srv_authorized(nc, pd, hm, ep)) return 0;
+#if MG_ENABLE_HTTP_WEBSOCKET
     if (mg_ws_is_upgrade(hm) && hm->body.len == 0) {
       return srv_upgrade(nc, pd, hm, hlen);
     }
+#endif
   }
   if ((expect = srv_expect(nc, pd, hm)) < 0) return 0;
   if (hm->body.len == (size_t) -1) {  // Chunked

@@ -538,6 +538,7 @@ static struct mg_connection *mg_connect_unresolved(struct mg_mgr *mgr,
     MG_SET_PTRPTR(add.error_string, "cannot create connection");
     return NULL;
   }
+  (void) address;  // Unused when logging is compiled out
   MG_DEBUG(("%p %s: %s", (void *) c, address, mg_strerror(MG_ENORESOLVER)));
   c->flags |= MG_F_CONNECTING;
   c->err = MG_ENORESOLVER;

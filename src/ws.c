@@ -25,7 +25,7 @@
 // - After sending a close frame we wait MG_WEBSOCKET_CLOSE_WAIT seconds for
 //   the peer's, then close the TCP connection anyway.
 
-#if MG_ENABLE_HTTP
+#if MG_ENABLE_HTTP && MG_ENABLE_HTTP_WEBSOCKET
 
 #define WS_CLOSE_PROTOCOL_ERROR 1002
 #define WS_CLOSE_INVALID_DATA 1007
@@ -510,4 +510,4 @@ void mg_ws_proto_handler(struct mg_connection *nc, int ev,
   mg_ws_handler(nc, ev, ev_data);
 }
 
-#endif  // MG_ENABLE_HTTP
+#endif  // MG_ENABLE_HTTP && MG_ENABLE_HTTP_WEBSOCKET

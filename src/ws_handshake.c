@@ -15,7 +15,7 @@
 //   if it offered none. Extensions (permessage-deflate) are declined by
 //   leaving Sec-WebSocket-Extensions out.
 
-#if MG_ENABLE_HTTP
+#if MG_ENABLE_HTTP && MG_ENABLE_HTTP_WEBSOCKET
 
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
@@ -439,4 +439,4 @@ struct mg_connection *mg_connect_ws(struct mg_mgr *mgr,
                            protocol, extra_headers);
 }
 
-#endif  // MG_ENABLE_HTTP
+#endif  // MG_ENABLE_HTTP && MG_ENABLE_HTTP_WEBSOCKET

@@ -26,7 +26,7 @@ extern "C" {
 #endif
 
 // Polls mgr until *flag is non-zero or seconds pass; returns *flag.
-static int compat_poll(struct mg_mgr *mgr, const volatile int *flag,
+static inline int compat_poll(struct mg_mgr *mgr, const volatile int *flag,
                        double seconds) {
   double deadline = mg_time() + seconds;
   while (*flag == 0 && mg_time() < deadline) mg_mgr_poll(mgr, 10);
@@ -34,7 +34,7 @@ static int compat_poll(struct mg_mgr *mgr, const volatile int *flag,
 }
 
 // The port a listener bound to port 0 got.
-static int compat_port(struct mg_connection *nc) {
+static inline int compat_port(struct mg_connection *nc) {
   char buf[32];
   mg_conn_addr_to_str(nc, buf, sizeof(buf), MG_SOCK_STRINGIFY_PORT);
   return atoi(buf);
