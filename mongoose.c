@@ -379,8 +379,8 @@ void mbuf_free(struct mbuf *mb) {
 
 void mbuf_resize(struct mbuf *mb, size_t new_size) {
   char *p;
-  if (new_size < mb->len) new_size = mb->len;
-  if (new_size == mb->size) return;
+  // As in 6.x, a size that would not hold the data is ignored.
+  if (new_size < mb->len || new_size == mb->size) return;
   if (new_size == 0) {
     mbuf_free(mb);
     return;
@@ -1017,8 +1017,8 @@ static int uri_parse_authority(const char *s, size_t len, struct mg_str *ui,
   if (h < len && s[h] == '[') {
     i = uri_find_any(s, h + 1, len, "[]");
     if (i == len || s[i] != ']') return -1;  // Unterminated IPv6 literal.
-    *host = mg_mk_str_n(s + h + 1, i - h - 1);
-    i++;
+    i++;  // Past ']': the host keeps its brackets, as in 6.x.
+    *host = mg_mk_str_n(s + h, i - h);
     if (i < len && s[i] != ':') return -1;  // Junk after "]".
   } else {
     i = uri_find_any(s, h, len, ":");
@@ -1086,11 +1086,12 @@ static char *uri_put(char *d, const char *before, const struct mg_str *s,
   return d + strlen(after);
 }
 
-// Writes "host[:port]", putting brackets back around an IPv6 literal.
+// Writes "host[:port]". An IPv6 literal given without its brackets ("::1")
+// gets them; one with them ("[::1]", as mg_parse_uri() gives it) is copied.
 static char *uri_put_host_port(char *d, const struct mg_str *host,
                                unsigned int port) {
   size_t n = uri_part_len(host);
-  int v6 = n > 0 && memchr(host->p, ':', n) != NULL;
+  int v6 = n > 0 && host->p[0] != '[' && memchr(host->p, ':', n) != NULL;
   d = uri_put(d, v6 ? "[" : "", host, v6 ? "]" : "");
   // The caller reserved 7 bytes for ":65535" and its NUL.
   if (port != 0) d += snprintf(d, 7, ":%u", port);
@@ -1295,7 +1296,8 @@ static int addr_parse_v6(const char *s, union socket_address *sa) {
 }
 #endif
 
-// Returns 1 if name looks like a DNS host name: letters, digits, '-', '.'.
+// Returns 1 if name looks like a DNS host name: letters, digits, '-', '.'
+// and '_', which real names carry (SRV labels, some hosts and resolvers).
 // A name of only digits and dots is a mistyped IPv4 address ("1.2.3.256"),
 // never a host name (top-level domains are not all-numeric, RFC 3696), so
 // it is refused here instead of being sent to the resolver.
@@ -1304,7 +1306,7 @@ static int addr_is_hostname(const char *name, size_t n) {
   int letters = 0;
   for (i = 0; i < n; i++) {
     unsigned char c = (unsigned char) name[i];
-    if (!isalnum(c) && c != '-' && c != '.') return 0;
+    if (!isalnum(c) && c != '-' && c != '.' && c != '_') return 0;
     if (!isdigit(c) && c != '.') letters = 1;
   }
   return letters;
@@ -3807,7 +3809,10 @@ static int http_parse_field_line(const char *s, size_t b, size_t e,
 }
 
 // Skips empty lines before the start line (RFC 9112 2.2). Returns 1 when a
-// start line begins at p->pos, 0 if more bytes are needed, -1 on a bare CR.
+// start line begins at p->pos, 0 if more bytes are needed, -1 on a bare CR
+// or when the start line's first byte is not a token character: both a
+// method and "HTTP/" start with one, so that is known at once, without
+// waiting for the line to end (6.x, too, fails on a control byte at once).
 static int http_skip_empty_lines(struct http_parser *p) {
   size_t end, next;
   int r;
@@ -3817,7 +3822,11 @@ static int http_skip_empty_lines(struct http_parser *p) {
     if (r == 0) return 0;
     p->pos = next;
   }
-  return p->pos < p->n ? 1 : 0;
+  if (p->pos >= p->n) return 0;
+  if (!http_is((unsigned char) p->s[p->pos], HTTP_P_TCHAR)) {
+    return http_fail(p, 400);
+  }
+  return 1;
 }
 
 // Parses the start line. Returns 1 when done, 0 if more bytes are needed.
@@ -4131,14 +4140,16 @@ static int hdr_is_param_sep(char c) {
 }
 
 // Reads one parameter value at *pp (before end): a quoted-string with
-// backslash escapes, or bytes up to a separator. Returns 0 with *v (without
-// the quotes) and *quoted set and *pp moved past it, -1 if a quote is not
-// closed.
+// backslash escapes, in double or (as 6.x accepts) single quotes, or bytes
+// up to a separator. Returns 0 with *v (without the quotes), *quote (the
+// quote character, 0 for a bare value) and *pp moved past it, -1 if a quote
+// is not closed.
 static int hdr_param_value(const char **pp, const char *end, struct mg_str *v,
-                           int *quoted) {
+                           char *quote) {
   const char *p = *pp, *b;
-  if ((*quoted = (p < end && *p == '"')) != 0) {
-    for (b = ++p; p < end && *p != '"'; p++) {
+  *quote = p < end && (*p == '"' || *p == '\'') ? *p : 0;
+  if (*quote != 0) {
+    for (b = ++p; p < end && *p != *quote; p++) {
       if (*p == '\\' && p + 1 < end) p++;
     }
     if (p >= end) return -1;
@@ -4156,7 +4167,7 @@ static int hdr_param_value(const char **pp, const char *end, struct mg_str *v,
 // `Digest a=1, b="x"` or `form-data; name="f"; filename="x.txt"`. Names
 // match whole: "name" never matches "filename". Returns 1 if found.
 static int hdr_find_param(struct mg_str hdr, const char *name, struct mg_str *v,
-                          int *quoted) {
+                          char *quote) {
   const char *p = hdr.p, *end = hdr.p + hdr.len, *k;
   size_t klen, nlen = strlen(name);
   while (p < end) {
@@ -4166,21 +4177,22 @@ static int hdr_find_param(struct mg_str hdr, const char *name, struct mg_str *v,
     while (p < end && hdr_is_ws(*p)) p++;
     if (p >= end || *p != '=') continue;  // A word without a value
     for (p++; p < end && hdr_is_ws(*p);) p++;
-    if (hdr_param_value(&p, end, v, quoted) < 0) return 0;
+    if (hdr_param_value(&p, end, v, quote) < 0) return 0;
     if (klen == nlen && klen > 0 && mg_ncasecmp(k, name, nlen) == 0) return 1;
   }
   return 0;
 }
 
-// Copies v into dst (if not NULL) undoing backslash escapes when quoted,
-// and NUL-terminates. Returns the unescaped length.
-static size_t hdr_unquote(struct mg_str v, int quoted, char *dst) {
+// Copies v into dst (if not NULL) undoing backslash escapes when it was in
+// quotes (quote is the quote character, 0 if none), and NUL-terminates.
+// Returns the unescaped length.
+static size_t hdr_unquote(struct mg_str v, char quote, char *dst) {
   size_t i, n = 0;
   for (i = 0; i < v.len; i++, n++) {
-    // Only \" and \\ are unescaped: browsers send a backslash in a file
-    // name as is, and "..\x" must reach the application unchanged.
-    if (quoted && v.p[i] == '\\' && i + 1 < v.len &&
-        (v.p[i + 1] == '"' || v.p[i + 1] == '\\'))
+    // Only the quote and \\ are unescaped: browsers send a backslash in a
+    // file name as is, and "..\x" must reach the application unchanged.
+    if (quote != 0 && v.p[i] == '\\' && i + 1 < v.len &&
+        (v.p[i + 1] == quote || v.p[i + 1] == '\\'))
       i++;
     if (dst != NULL) dst[n] = v.p[i];
   }
@@ -4191,38 +4203,38 @@ static size_t hdr_unquote(struct mg_str v, int quoted, char *dst) {
 int mg_http_parse_header2(struct mg_str *hdr, const char *var_name, char **buf,
                           size_t buf_size) {
   struct mg_str v;
-  int quoted;
+  char quote;
   size_t len;
   char *dst;
   if (buf == NULL) return 0;
   if (*buf != NULL && buf_size > 0) (*buf)[0] = '\0';
   if (hdr == NULL || hdr->p == NULL || var_name == NULL ||
-      !hdr_find_param(*hdr, var_name, &v, &quoted)) {
+      !hdr_find_param(*hdr, var_name, &v, &quote)) {
     return 0;
   }
-  if ((len = hdr_unquote(v, quoted, NULL)) >= (size_t) INT_MAX) return 0;
+  if ((len = hdr_unquote(v, quote, NULL)) >= (size_t) INT_MAX) return 0;
   if ((dst = *buf) == NULL || len >= buf_size) {
     if ((dst = (char *) MG_MALLOC(len + 1)) == NULL) return 0;
     *buf = dst;
   }
-  hdr_unquote(v, quoted, dst);
+  hdr_unquote(v, quote, dst);
   return (int) len;
 }
 
 int mg_http_parse_header(struct mg_str *hdr, const char *var_name, char *buf,
                          size_t buf_size) {
   struct mg_str v;
-  int quoted;
+  char quote;
   size_t len;
   if (buf == NULL || buf_size == 0) return 0;
   buf[0] = '\0';
   if (hdr == NULL || hdr->p == NULL || var_name == NULL ||
-      !hdr_find_param(*hdr, var_name, &v, &quoted)) {
+      !hdr_find_param(*hdr, var_name, &v, &quote)) {
     return 0;
   }
-  len = hdr_unquote(v, quoted, NULL);
+  len = hdr_unquote(v, quote, NULL);
   if (len >= buf_size || len >= (size_t) INT_MAX) return 0;
-  hdr_unquote(v, quoted, buf);
+  hdr_unquote(v, quote, buf);
   return (int) len;
 }
 
@@ -4236,17 +4248,18 @@ int mg_get_http_basic_auth(struct http_message *hm, char *user, size_t user_len,
 }
 
 // Splits decoded "user:pass" (len bytes, no NUL inside) at the first ':'
-// into the buffers. Returns 0, or -1 if there is no ':' or it does not fit.
+// into the buffers. As in 6.x, credentials without a ':' are a user with an
+// empty password, and an empty user is refused. Returns 0, or -1 if the
+// user is empty or a part does not fit.
 static int hdr_split_credentials(const char *d, size_t len, char *user,
                                  size_t user_len, char *pass, size_t pass_len) {
   const char *colon = (const char *) memchr(d, ':', len);
-  size_t ul, pl;
-  if (colon == NULL) return -1;
-  ul = (size_t) (colon - d), pl = len - ul - 1;
-  if (ul >= user_len || pl >= pass_len) return -1;
+  size_t ul = colon == NULL ? len : (size_t) (colon - d);
+  size_t pl = colon == NULL ? 0 : len - ul - 1;
+  if (ul == 0 || ul >= user_len || pl >= pass_len) return -1;
   memcpy(user, d, ul);
   user[ul] = '\0';
-  memcpy(pass, colon + 1, pl);
+  if (pl > 0) memcpy(pass, colon + 1, pl);
   pass[pl] = '\0';
   return 0;
 }
@@ -4309,23 +4322,25 @@ static int hdr_find_var(struct mg_str buf, const char *name, struct mg_str *v) {
   return 0;
 }
 
+// 6.x's codes: -2 (no usable dst) is checked first, as nothing can be
+// written then; every other failure leaves dst "".
 int mg_get_http_var(const struct mg_str *buf, const char *name, char *dst,
                     size_t dst_len) {
   struct mg_str v;
   int r;
-  if (dst == NULL || dst_len == 0) return -1;
+  if (dst == NULL || dst_len == 0) return -2;
   dst[0] = '\0';
-  if (buf == NULL || buf->p == NULL || name == NULL || name[0] == '\0' ||
-      !hdr_find_var(*buf, name, &v)) {
-    return 0;
+  if (buf == NULL || buf->p == NULL || buf->len == 0 || name == NULL ||
+      name[0] == '\0') {
+    return -1;
   }
-  if (!hdr_escapes_ok(v)) return -3;
-  if (v.len >= (size_t) INT_MAX) return -2;
+  if (!hdr_find_var(*buf, name, &v)) return -4;
+  if (!hdr_escapes_ok(v) || v.len >= (size_t) INT_MAX) return -3;
   r = mg_url_decode(v.p, (int) v.len, dst,
                     dst_len > (size_t) INT_MAX ? INT_MAX : (int) dst_len, 1);
   if (r < 0) {
     dst[0] = '\0';
-    return -2;
+    return -3;
   }
   return r;
 }
@@ -5889,11 +5904,15 @@ void mg_http_list_dir(struct mg_connection *nc, struct http_message *hm,
 // which has no cnonce and no nonce count) is refused: accepting it would
 // give up the replay protection that nc provides.
 //
-// Nonces are "<time:8 hex><counter:8 hex><HMAC-SHA1 of both, 32 hex>" keyed
-// with a per-process random secret: the server can tell that it issued a
-// nonce without remembering it, and refuses nonces older than an hour
-// (AUTH_NONCE_TTL). A restart makes old nonces invalid: clients simply get
-// a new challenge.
+// Nonces are "<time:8 hex><counter:4 hex><MAC:20 hex>", 32 characters so
+// that they fit the buffers of 6.x clients. The MAC is HMAC-SHA1 of the
+// first 12 characters keyed with a per-process random secret, truncated to
+// 80 bits, the least RFC 2104 (section 5) recommends; forging one takes
+// about 2^79 tries, each a request. So the server can tell that it issued a
+// nonce without remembering it, and it refuses nonces older than an hour
+// (AUTH_NONCE_TTL). The counter keeps the nonces of one second apart (up to
+// 65536 of them), as the replay table below needs. A restart makes old
+// nonces invalid: clients simply get a new challenge.
 //
 // Replays: the nonce count of the last AUTH_NC_SLOTS nonces used (least
 // recently used evicted) is kept in a fixed table, and a request whose nc is
@@ -5903,8 +5922,9 @@ void mg_http_list_dir(struct mg_connection *nc, struct http_message *hm,
 
 #define AUTH_NONCE_TTL 3600  // Seconds a nonce stays valid
 #define AUTH_NONCE_SKEW 60   // Seconds a nonce may come from the future
-#define AUTH_NONCE_LEN 48    // Characters in a nonce
-#define AUTH_NONCE_STAMP 16  // Of which time and counter
+#define AUTH_NONCE_LEN 32    // Characters in a nonce
+#define AUTH_NONCE_STAMP 12  // Of which time and counter
+#define AUTH_MAC_BYTES 10    // Bytes of the HMAC kept (20 hex characters)
 #define AUTH_NC_SLOTS 64     // Nonces whose count is remembered
 #define AUTH_LINE_MAX 512    // Longest htdigest line considered
 
@@ -5991,15 +6011,16 @@ static void auth_response(const char ha1[33], struct mg_str method,
   auth_md5_join(out, p, 6);
 }
 
-// Signs the first AUTH_NONCE_STAMP characters of nonce: out gets 32 hex.
-static void auth_sign(const char *nonce, char out[33]) {
+// Signs the first AUTH_NONCE_STAMP characters of nonce: out gets
+// 2 * AUTH_MAC_BYTES hex digits and a NUL.
+static void auth_sign(const char *nonce, char out[2 * AUTH_MAC_BYTES + 1]) {
   unsigned char mac[20];
   auth_lock();
   auth_init_key();
   auth_unlock();
   mg_hmac_sha1(s_auth_key, sizeof(s_auth_key), (const unsigned char *) nonce,
                AUTH_NONCE_STAMP, mac);
-  auth_hex(mac, 16, out);
+  auth_hex(mac, AUTH_MAC_BYTES, out);
 }
 
 static void auth_make_nonce(char out[AUTH_NONCE_LEN + 1]) {
@@ -6007,16 +6028,17 @@ static void auth_make_nonce(char out[AUTH_NONCE_LEN + 1]) {
   auth_lock();
   ctr = ++s_auth_counter;
   auth_unlock();
-  snprintf(out, AUTH_NONCE_STAMP + 1, "%08lx%08lx", (unsigned long) now,
-           (unsigned long) ctr);
+  snprintf(out, AUTH_NONCE_STAMP + 1, "%08lx%04lx", (unsigned long) now,
+           (unsigned long) (ctr & 0xffff));
   auth_sign(out, out + AUTH_NONCE_STAMP);
 }
 
-// Random lowercase hex (2 * n characters) for a client nonce.
+// Random lowercase hex (2 * n characters, n <= AUTH_MAC_BYTES) for a
+// client nonce.
 static void auth_random_hex(char *out, size_t n) {
   char stamp[AUTH_NONCE_LEN + 1];
   auth_make_nonce(stamp);  // Unique and unpredictable: reuse its MAC.
-  if (n > 16) n = 16;
+  if (n > AUTH_MAC_BYTES) n = AUTH_MAC_BYTES;
   memcpy(out, stamp + AUTH_NONCE_STAMP, 2 * n);
   out[2 * n] = '\0';
 }
@@ -6126,15 +6148,17 @@ static int auth_hex_equal(const char *a, const char *b, size_t n) {
 
 // True if we issued nonce and it has not expired.
 static int auth_nonce_ok(struct mg_str nonce) {
-  char mac[33];
+  char mac[2 * AUTH_MAC_BYTES + 1];
   uint32_t stamp, ctr, now = (uint32_t) (unsigned long) mg_time();
   if (nonce.len != AUTH_NONCE_LEN) return 0;
   if (!auth_parse_hex32(nonce.p, 8, &stamp) ||
-      !auth_parse_hex32(nonce.p + 8, 8, &ctr)) {
+      !auth_parse_hex32(nonce.p + 8, 4, &ctr)) {
     return 0;
   }
   auth_sign(nonce.p, mac);
-  if (!auth_hex_equal(mac, nonce.p + AUTH_NONCE_STAMP, 32)) return 0;
+  if (!auth_hex_equal(mac, nonce.p + AUTH_NONCE_STAMP, 2 * AUTH_MAC_BYTES)) {
+    return 0;
+  }
   // Unsigned differences: correct across the 32-bit wrap of the clock.
   return (uint32_t) (now - stamp) <= AUTH_NONCE_TTL ||
          (uint32_t) (stamp - now) <= AUTH_NONCE_SKEW;
@@ -6327,8 +6351,11 @@ int mg_http_is_authorized(struct http_message *hm, struct mg_str path,
 // multipart/form-data (RFC 7578 over RFC 2046): a body is
 //   [preamble CRLF] "--" boundary CRLF headers CRLF CRLF data
 //   CRLF "--" boundary CRLF headers ... CRLF "--" boundary "--" [epilogue]
-// Both parsers here look for the delimiter CRLF "--" boundary, which the
-// sender guarantees never occurs inside a part.
+// Blanks may follow the boundary on a delimiter line (transport padding).
+// As in 6.x, bare LF line endings are accepted too, by both parsers here:
+// a part's data ends at LF "--" boundary, and a CR just before that LF
+// belongs to the delimiter. The sender guarantees that the delimiter never
+// occurs inside a part.
 
 #define MP_MAX_BOUNDARY 70  // RFC 2046 section 5.1.1
 
@@ -6343,6 +6370,47 @@ static size_t mp_find(const char *s, size_t len, const char *needle, size_t n) {
     p++;
   }
   return len;
+}
+
+// Finds the end of the line that starts at s + off (s has len bytes): sets
+// *eol (before its CR LF or LF) and *next (the next line). Returns 1, or 0
+// if the line has no LF yet.
+static int mp_line(const char *s, size_t len, size_t off, size_t *eol,
+                   size_t *next) {
+  const char *lf = (const char *) memchr(s + off, '\n', len - off);
+  if (lf == NULL) return 0;
+  *next = (size_t) (lf - s) + 1;
+  *eol = *next - 1;
+  if (*eol > off && s[*eol - 1] == '\r') (*eol)--;
+  return 1;
+}
+
+// Length of the data before a delimiter found at lf (the offset of its LF)
+// in data starting at ds: the LF and a CR before it are not data.
+static size_t mp_data_len(const char *s, size_t ds, size_t lf) {
+  return lf - ds - (lf > ds && s[lf - 1] == '\r');
+}
+
+// Finds the end of a part's header block at s (len bytes): the first empty
+// line. dash is "--" boundary (dash_len bytes): a line starting with it is
+// the next delimiter, so the block has no empty line and is malformed.
+// Returns 1 with *he (the length of the header lines, each with its line
+// end) and *ds (the data's start), 0 if the empty line is not there yet,
+// -1 if malformed.
+static int mp_header_block(const char *s, size_t len, const char *dash,
+                           size_t dash_len, size_t *he, size_t *ds) {
+  size_t off = 0, eol, next;
+  while (mp_line(s, len, off, &eol, &next)) {
+    if (eol == off) {
+      *he = off, *ds = next;
+      return 1;
+    }
+    if (eol - off >= dash_len && memcmp(s + off, dash, dash_len) == 0) {
+      return -1;
+    }
+    off = next;
+  }
+  return 0;
 }
 
 // Copies parameter name of the Content-Disposition value hdr into dst (of
@@ -6361,61 +6429,75 @@ static void mp_copy_param(struct mg_str *hdr, const char *name, char *dst,
   }
 }
 
-// Finds the Content-Disposition value in a header block (lines ending in
-// CRLF). Returns 1 and fills *cd if there is one.
+// Finds the Content-Disposition value in a header block (len bytes of
+// lines, each ending in CRLF or LF). Returns 1 and fills *cd if found.
 static int mp_find_disposition(const char *s, size_t len, struct mg_str *cd) {
   static const char name[] = "Content-Disposition:";
-  size_t n = sizeof(name) - 1, off = 0, eol;
+  size_t n = sizeof(name) - 1, off = 0, eol, next;
   while (off < len) {
-    eol = off + mp_find(s + off, len - off, "\r\n", 2);
+    if (!mp_line(s, len, off, &eol, &next)) eol = next = len;
     if (eol - off > n && mg_ncasecmp(s + off, name, n) == 0) {
       *cd = mg_strstrip(mg_mk_str_n(s + off + n, eol - off - n));
       return 1;
     }
-    off = eol + 2;
+    off = next;
   }
   return 0;
+}
+
+// Reads the first line of a buffered body, "--" boundary [blanks] (CR)LF:
+// sets *dash_len (the length of "--" boundary) and *hs (the next line).
+// Returns 1, 0 if the line is incomplete, the close delimiter or not a
+// delimiter line.
+static int mp_first_line(const char *buf, size_t len, size_t *dash_len,
+                         size_t *hs) {
+  size_t eol;
+  if (len < 2 || buf[0] != '-' || buf[1] != '-') return 0;
+  if (!mp_line(buf, len, 0, &eol, hs)) return 0;
+  while (eol > 2 && (buf[eol - 1] == ' ' || buf[eol - 1] == '\t')) eol--;
+  if (eol < 3 || eol > MP_MAX_BOUNDARY + 2) return 0;
+  if (buf[eol - 1] == '-' && buf[eol - 2] == '-') return 0;  // Final one
+  *dash_len = eol;
+  return 1;
+}
+
+// Fills the names (when their buffers are usable) from the header block
+// hdrs (len bytes); they stay "" without a Content-Disposition.
+static void mp_fill_names(const char *hdrs, size_t len, char *var_name,
+                          size_t var_name_len, char *file_name,
+                          size_t file_name_len) {
+  struct mg_str cd;
+  if (!mp_find_disposition(hdrs, len, &cd)) return;
+  if (var_name != NULL && var_name_len > 0) {
+    mp_copy_param(&cd, "name", var_name, var_name_len);
+  }
+  if (file_name != NULL && file_name_len > 0) {
+    mp_copy_param(&cd, "filename", file_name, file_name_len);
+  }
 }
 
 size_t mg_parse_multipart(const char *buf, size_t buf_len, char *var_name,
                           size_t var_name_len, char *file_name,
                           size_t file_name_len, const char **chunk,
                           size_t *chunk_len) {
-  char delim[MP_MAX_BOUNDARY + 5];
-  size_t n, bl, hs, he, ds, end;
-  struct mg_str cd;
+  char delim[MP_MAX_BOUNDARY + 3];  // LF "--" boundary
+  size_t dl, hs, he, ds, lf;
   if (var_name != NULL && var_name_len > 0) var_name[0] = '\0';
   if (file_name != NULL && file_name_len > 0) file_name[0] = '\0';
-  if (buf == NULL || buf_len < 4 || buf[0] != '-' || buf[1] != '-') return 0;
-  // The first line is the delimiter: "--boundary".
-  n = buf_len < MP_MAX_BOUNDARY + 4 ? buf_len : MP_MAX_BOUNDARY + 4;
-  bl = mp_find(buf, n, "\r\n", 2);
-  if (bl >= n || bl < 3 || bl > MP_MAX_BOUNDARY + 2) return 0;
-  if (buf[bl - 1] == '-' && buf[bl - 2] == '-') return 0;  // Final one
-  hs = bl + 2;
-  if (buf_len - hs >= 2 && buf[hs] == '\r' && buf[hs + 1] == '\n') {
-    he = hs, ds = hs + 2;  // No headers
-  } else {
-    he = hs + mp_find(buf + hs, buf_len - hs, "\r\n\r\n", 4);
-    if (he >= buf_len) return 0;
-    ds = he + 4;
-    he += 2;  // Keep the CRLF of the last header line
+  if (buf == NULL || !mp_first_line(buf, buf_len, &dl, &hs)) return 0;
+  if (mp_header_block(buf + hs, buf_len - hs, buf, dl, &he, &ds) <= 0) {
+    return 0;
   }
-  if (mp_find_disposition(buf + hs, he - hs, &cd)) {
-    if (var_name != NULL && var_name_len > 0) {
-      mp_copy_param(&cd, "name", var_name, var_name_len);
-    }
-    if (file_name != NULL && file_name_len > 0) {
-      mp_copy_param(&cd, "filename", file_name, file_name_len);
-    }
-  }
-  memcpy(delim, "\r\n", 2);
-  memcpy(delim + 2, buf, bl);
-  end = ds + mp_find(buf + ds, buf_len - ds, delim, bl + 2);
-  if (end >= buf_len) return 0;
+  he += hs, ds += hs;
+  delim[0] = '\n';
+  memcpy(delim + 1, buf, dl);
+  lf = ds + mp_find(buf + ds, buf_len - ds, delim, dl + 1);
+  if (lf >= buf_len) return 0;
+  mp_fill_names(buf + hs, he - hs, var_name, var_name_len, file_name,
+                file_name_len);
   if (chunk != NULL) *chunk = buf + ds;
-  if (chunk_len != NULL) *chunk_len = end - ds;
-  return end + 2;  // The next part starts at its delimiter line.
+  if (chunk_len != NULL) *chunk_len = mp_data_len(buf, ds, lf);
+  return lf + 1;  // The next part starts at its delimiter line.
 }
 
 #if MG_ENABLE_HTTP_STREAMING_MULTIPART
@@ -6433,7 +6515,7 @@ enum {
 enum { MP_WAIT, MP_PROGRESS, MP_ERROR };
 
 struct mg_http_multipart_stream {
-  char delim[MP_MAX_BOUNDARY + 5];  // CRLF "--" boundary
+  char delim[MP_MAX_BOUNDARY + 3];  // LF "--" boundary
   size_t delim_len;                 // Bytes in delim
   int state;                        // MP_*
   int in_part;                      // PART_BEGIN sent and PART_END not yet
@@ -6487,13 +6569,15 @@ static void mp_finish(struct mg_connection *nc, int status) {
 }
 
 // Length of the longest suffix of s (len bytes) that is a proper prefix of
-// the delimiter: those bytes may start a delimiter, so they are held back.
+// the delimiter, with the CR before it if there is one (or a lone CR at the
+// end): those bytes may start a delimiter, so they are held back.
 static size_t mp_partial_delim(const struct mg_http_multipart_stream *s,
                                const char *p, size_t len) {
   size_t k = len < s->delim_len - 1 ? len : s->delim_len - 1;
   for (; k > 0; k--) {
     if (memcmp(p + len - k, s->delim, k) == 0) break;
   }
+  if (k < len && p[len - k - 1] == '\r') k++;
   return k;
 }
 
@@ -6512,12 +6596,12 @@ static char *mp_dup_param(struct mg_str *cd, const char *name) {
   return out;
 }
 
-// MP_BEGIN: the body should start with the delimiter minus its CRLF;
+// MP_BEGIN: the body should start with the delimiter minus its LF;
 // anything else is a preamble.
 static int mp_step_begin(struct mg_http_multipart_stream *s, const char *p,
                          size_t n, size_t *used) {
-  size_t dl = s->delim_len - 2, k = n < dl ? n : dl;
-  if (memcmp(p, s->delim + 2, k) != 0) {
+  size_t dl = s->delim_len - 1, k = n < dl ? n : dl;
+  if (memcmp(p, s->delim + 1, k) != 0) {
     s->state = MP_PREAMBLE;
     return MP_PROGRESS;
   }
@@ -6527,12 +6611,18 @@ static int mp_step_begin(struct mg_http_multipart_stream *s, const char *p,
   return MP_PROGRESS;
 }
 
-// MP_WAIT_BOUNDARY: optional blanks (transport padding), then CRLF or "--".
+// MP_WAIT_BOUNDARY: optional blanks (transport padding), then CRLF, LF or
+// "--".
 static int mp_step_after_delim(struct mg_http_multipart_stream *s,
                                const char *p, size_t n, size_t *used) {
   size_t i = 0;
   while (i < n && (p[i] == ' ' || p[i] == '\t')) i++;
   *used = i;
+  if (i < n && p[i] == '\n') {
+    s->state = MP_HEADERS;
+    *used = i + 1;
+    return MP_PROGRESS;
+  }
   if (n - i < 2) return i > 0 ? MP_PROGRESS : MP_WAIT;
   if (p[i] == '-' && p[i + 1] == '-') {
     s->state = MP_FINALIZE;
@@ -6545,26 +6635,24 @@ static int mp_step_after_delim(struct mg_http_multipart_stream *s,
   return MP_PROGRESS;
 }
 
-// MP_HEADERS: waits for the whole header block, then sends PART_BEGIN.
+// MP_HEADERS: waits for the whole header block, then sends PART_BEGIN. A
+// block that runs into the next delimiter line, or past
+// MG_MAX_HTTP_REQUEST_SIZE, is an error.
 static int mp_step_headers(struct mg_connection *nc,
                            struct mg_http_multipart_stream *s, const char *p,
                            size_t n, size_t *used) {
-  size_t he;
+  size_t lim = n < MG_MAX_HTTP_REQUEST_SIZE ? n : MG_MAX_HTTP_REQUEST_SIZE;
+  size_t he, ds;
   struct mg_str cd;
-  int has_cd;
-  if (n >= 2 && p[0] == '\r' && p[1] == '\n') {
-    he = 0;  // No headers at all
-  } else if ((he = mp_find(p, n, "\r\n\r\n", 4)) < n) {
-    he += 2;
-  } else {
-    return n >= MG_MAX_HTTP_REQUEST_SIZE ? MP_ERROR : MP_WAIT;
-  }
-  if (he + 2 > MG_MAX_HTTP_REQUEST_SIZE) return MP_ERROR;
+  int has_cd, r;
+  r = mp_header_block(p, lim, s->delim + 1, s->delim_len - 1, &he, &ds);
+  if (r < 0 || (r == 0 && n >= MG_MAX_HTTP_REQUEST_SIZE)) return MP_ERROR;
+  if (r == 0) return MP_WAIT;
   has_cd = mp_find_disposition(p, he, &cd);
   s->var_name = mp_dup_param(has_cd ? &cd : NULL, "name");
   s->file_name = mp_dup_param(has_cd ? &cd : NULL, "filename");
   if (s->var_name == NULL || s->file_name == NULL) return MP_ERROR;
-  *used = he + 2;
+  *used = ds;
   s->state = MP_DATA;
   s->in_part = 1;
   mp_call(nc, s, MG_EV_HTTP_PART_BEGIN, NULL, 0, 0);
@@ -6578,7 +6666,7 @@ static int mp_step_data(struct mg_connection *nc,
                         size_t n, size_t *used) {
   size_t at = mp_find(p, n, s->delim, s->delim_len), len, took;
   int in_data = s->state == MP_DATA;
-  len = at < n ? at : n - mp_partial_delim(s, p, n);
+  len = at < n ? mp_data_len(p, 0, at) : n - mp_partial_delim(s, p, n);
   took = len;
   if (len > 0 && in_data) {
     took = mp_call(nc, s, MG_EV_HTTP_PART_DATA, p, len, 0);
@@ -6674,9 +6762,9 @@ int mg_http_multipart_begin(struct mg_connection *nc, struct http_message *hm,
       NULL) {
     return 0;
   }
-  memcpy(s->delim, "\r\n--", 4);
-  memcpy(s->delim + 4, boundary, bl);
-  s->delim_len = bl + 4;
+  memcpy(s->delim, "\n--", 3);
+  memcpy(s->delim + 3, boundary, bl);
+  s->delim_len = bl + 3;
   s->state = MP_BEGIN;
   s->body_left = hm->body.len;
   pd->mp = s;

@@ -125,7 +125,9 @@ void mg_set_protocol_http_websocket(struct mg_connection *nc);
 // Parses an HTTP request (is_req = 1) or reply head from s (n bytes).
 // Returns the length of the head (through the blank line, including any
 // empty lines skipped before the request line), 0 if more bytes are needed,
-// -1 if the message is malformed. Fills hm; hm->body.len is the
+// -1 if the message is malformed: at once, without waiting for the line's
+// end, when the start line's first byte is not a token character (a lone
+// CR or LF first is a possible empty line: 0). Fills hm; hm->body.len is the
 // Content-Length, 0 for a request with neither Content-Length nor
 // Transfer-Encoding, or (size_t) -1 when the body is chunked or runs to
 // close. hm->message starts at the start line and spans head and body when
@@ -148,28 +150,39 @@ int mg_http_parse_chunk(const char *s, size_t n, size_t *data_off,
 
 // Returns the value of header name (case-insensitive), or NULL.
 struct mg_str *mg_get_http_header(struct http_message *hm, const char *name);
-// Extracts var_name's value from a header like `Digest a=1, b="x"`. *buf
-// (buf_size bytes) is used if large enough, else a MG_MALLOC'd buffer is
-// stored in *buf (the caller frees it if it changed). Returns the length,
-// 0 if not found.
+// Extracts var_name's value from a header like `Digest a=1, b="x"`. A value
+// is a bare token or in double or single quotes (`b='x'`), where a
+// backslash escapes the quote and itself. *buf (buf_size bytes) is used if
+// large enough, else a MG_MALLOC'd buffer is stored in *buf (the caller
+// frees it if it changed). Returns the length, 0 if not found.
 int mg_http_parse_header2(struct mg_str *hdr, const char *var_name, char **buf,
                           size_t buf_size);
 // Same with a fixed buffer; returns 0 if not found or it does not fit.
 int mg_http_parse_header(struct mg_str *hdr, const char *var_name, char *buf,
                          size_t buf_size);
-// Decodes the Basic Authorization header into user and pass. Returns 0 on
-// success, -1 if absent, malformed or too long for the buffers.
+// Decodes the Basic Authorization header into user and pass. Credentials
+// without a ':' give the user and an empty password. Returns 0 on success,
+// -1 if absent, malformed, the user is empty, or a part is too long for its
+// buffer (both buffers are "" then).
 int mg_get_http_basic_auth(struct http_message *hm, char *user, size_t user_len,
                            char *pass, size_t pass_len);
 int mg_parse_http_basic_auth(struct mg_str *hdr, char *user, size_t user_len,
                              char *pass, size_t pass_len);
-// Reads variable name from a query string or form body (URL-decoded, NUL-
-// terminated into dst). Returns the length; 0 if absent (dst is ""); -1 if
-// dst is NULL or dst_len is 0; -2 if dst is too small; -3 on a bad escape.
+// Reads variable name (case-insensitive) from a query string or form body,
+// URL-decoded and NUL-terminated into dst. Returns the decoded length (0 for
+// an empty value), or as 6.x: -2 if dst is NULL or dst_len is 0 (checked
+// first); -1 if buf, buf->p or name is NULL, or buf or name is empty; -3
+// on a bad %-escape or if dst is too small; -4 if name is not there. On
+// every failure but -2, dst is "".
 int mg_get_http_var(const struct mg_str *buf, const char *name, char *dst,
                     size_t dst_len);
-// Parses one part of a multipart body in buf. Returns the number of bytes
-// consumed, 0 if there is no complete part. Fills the names and the chunk.
+// Parses one part of a multipart body in buf, which starts at the part's
+// delimiter line ("--boundary", optional blanks, CRLF or LF). Lines may end
+// in CRLF or in a bare LF. Returns the number of bytes consumed (the next
+// part's delimiter line starts there), 0 if there is no complete part: the
+// buffer is incomplete, it is the close delimiter, or the part is malformed
+// (a delimiter line inside its header block). Fills the names and the
+// chunk; the names are "" when 0 is returned.
 size_t mg_parse_multipart(const char *buf, size_t buf_len, char *var_name,
                           size_t var_name_len, char *file_name,
                           size_t file_name_len, const char **chunk,

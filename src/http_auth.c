@@ -10,11 +10,15 @@
 // which has no cnonce and no nonce count) is refused: accepting it would
 // give up the replay protection that nc provides.
 //
-// Nonces are "<time:8 hex><counter:8 hex><HMAC-SHA1 of both, 32 hex>" keyed
-// with a per-process random secret: the server can tell that it issued a
-// nonce without remembering it, and refuses nonces older than an hour
-// (AUTH_NONCE_TTL). A restart makes old nonces invalid: clients simply get
-// a new challenge.
+// Nonces are "<time:8 hex><counter:4 hex><MAC:20 hex>", 32 characters so
+// that they fit the buffers of 6.x clients. The MAC is HMAC-SHA1 of the
+// first 12 characters keyed with a per-process random secret, truncated to
+// 80 bits, the least RFC 2104 (section 5) recommends; forging one takes
+// about 2^79 tries, each a request. So the server can tell that it issued a
+// nonce without remembering it, and it refuses nonces older than an hour
+// (AUTH_NONCE_TTL). The counter keeps the nonces of one second apart (up to
+// 65536 of them), as the replay table below needs. A restart makes old
+// nonces invalid: clients simply get a new challenge.
 //
 // Replays: the nonce count of the last AUTH_NC_SLOTS nonces used (least
 // recently used evicted) is kept in a fixed table, and a request whose nc is
@@ -24,8 +28,9 @@
 
 #define AUTH_NONCE_TTL 3600  // Seconds a nonce stays valid
 #define AUTH_NONCE_SKEW 60   // Seconds a nonce may come from the future
-#define AUTH_NONCE_LEN 48    // Characters in a nonce
-#define AUTH_NONCE_STAMP 16  // Of which time and counter
+#define AUTH_NONCE_LEN 32    // Characters in a nonce
+#define AUTH_NONCE_STAMP 12  // Of which time and counter
+#define AUTH_MAC_BYTES 10    // Bytes of the HMAC kept (20 hex characters)
 #define AUTH_NC_SLOTS 64     // Nonces whose count is remembered
 #define AUTH_LINE_MAX 512    // Longest htdigest line considered
 
@@ -112,15 +117,16 @@ static void auth_response(const char ha1[33], struct mg_str method,
   auth_md5_join(out, p, 6);
 }
 
-// Signs the first AUTH_NONCE_STAMP characters of nonce: out gets 32 hex.
-static void auth_sign(const char *nonce, char out[33]) {
+// Signs the first AUTH_NONCE_STAMP characters of nonce: out gets
+// 2 * AUTH_MAC_BYTES hex digits and a NUL.
+static void auth_sign(const char *nonce, char out[2 * AUTH_MAC_BYTES + 1]) {
   unsigned char mac[20];
   auth_lock();
   auth_init_key();
   auth_unlock();
   mg_hmac_sha1(s_auth_key, sizeof(s_auth_key), (const unsigned char *) nonce,
                AUTH_NONCE_STAMP, mac);
-  auth_hex(mac, 16, out);
+  auth_hex(mac, AUTH_MAC_BYTES, out);
 }
 
 static void auth_make_nonce(char out[AUTH_NONCE_LEN + 1]) {
@@ -128,16 +134,17 @@ static void auth_make_nonce(char out[AUTH_NONCE_LEN + 1]) {
   auth_lock();
   ctr = ++s_auth_counter;
   auth_unlock();
-  snprintf(out, AUTH_NONCE_STAMP + 1, "%08lx%08lx", (unsigned long) now,
-           (unsigned long) ctr);
+  snprintf(out, AUTH_NONCE_STAMP + 1, "%08lx%04lx", (unsigned long) now,
+           (unsigned long) (ctr & 0xffff));
   auth_sign(out, out + AUTH_NONCE_STAMP);
 }
 
-// Random lowercase hex (2 * n characters) for a client nonce.
+// Random lowercase hex (2 * n characters, n <= AUTH_MAC_BYTES) for a
+// client nonce.
 static void auth_random_hex(char *out, size_t n) {
   char stamp[AUTH_NONCE_LEN + 1];
   auth_make_nonce(stamp);  // Unique and unpredictable: reuse its MAC.
-  if (n > 16) n = 16;
+  if (n > AUTH_MAC_BYTES) n = AUTH_MAC_BYTES;
   memcpy(out, stamp + AUTH_NONCE_STAMP, 2 * n);
   out[2 * n] = '\0';
 }
@@ -247,15 +254,17 @@ static int auth_hex_equal(const char *a, const char *b, size_t n) {
 
 // True if we issued nonce and it has not expired.
 static int auth_nonce_ok(struct mg_str nonce) {
-  char mac[33];
+  char mac[2 * AUTH_MAC_BYTES + 1];
   uint32_t stamp, ctr, now = (uint32_t) (unsigned long) mg_time();
   if (nonce.len != AUTH_NONCE_LEN) return 0;
   if (!auth_parse_hex32(nonce.p, 8, &stamp) ||
-      !auth_parse_hex32(nonce.p + 8, 8, &ctr)) {
+      !auth_parse_hex32(nonce.p + 8, 4, &ctr)) {
     return 0;
   }
   auth_sign(nonce.p, mac);
-  if (!auth_hex_equal(mac, nonce.p + AUTH_NONCE_STAMP, 32)) return 0;
+  if (!auth_hex_equal(mac, nonce.p + AUTH_NONCE_STAMP, 2 * AUTH_MAC_BYTES)) {
+    return 0;
+  }
   // Unsigned differences: correct across the 32-bit wrap of the clock.
   return (uint32_t) (now - stamp) <= AUTH_NONCE_TTL ||
          (uint32_t) (stamp - now) <= AUTH_NONCE_SKEW;

@@ -30,14 +30,16 @@ static int hdr_is_param_sep(char c) {
 }
 
 // Reads one parameter value at *pp (before end): a quoted-string with
-// backslash escapes, or bytes up to a separator. Returns 0 with *v (without
-// the quotes) and *quoted set and *pp moved past it, -1 if a quote is not
-// closed.
+// backslash escapes, in double or (as 6.x accepts) single quotes, or bytes
+// up to a separator. Returns 0 with *v (without the quotes), *quote (the
+// quote character, 0 for a bare value) and *pp moved past it, -1 if a quote
+// is not closed.
 static int hdr_param_value(const char **pp, const char *end, struct mg_str *v,
-                           int *quoted) {
+                           char *quote) {
   const char *p = *pp, *b;
-  if ((*quoted = (p < end && *p == '"')) != 0) {
-    for (b = ++p; p < end && *p != '"'; p++) {
+  *quote = p < end && (*p == '"' || *p == '\'') ? *p : 0;
+  if (*quote != 0) {
+    for (b = ++p; p < end && *p != *quote; p++) {
       if (*p == '\\' && p + 1 < end) p++;
     }
     if (p >= end) return -1;
@@ -55,7 +57,7 @@ static int hdr_param_value(const char **pp, const char *end, struct mg_str *v,
 // `Digest a=1, b="x"` or `form-data; name="f"; filename="x.txt"`. Names
 // match whole: "name" never matches "filename". Returns 1 if found.
 static int hdr_find_param(struct mg_str hdr, const char *name, struct mg_str *v,
-                          int *quoted) {
+                          char *quote) {
   const char *p = hdr.p, *end = hdr.p + hdr.len, *k;
   size_t klen, nlen = strlen(name);
   while (p < end) {
@@ -65,21 +67,22 @@ static int hdr_find_param(struct mg_str hdr, const char *name, struct mg_str *v,
     while (p < end && hdr_is_ws(*p)) p++;
     if (p >= end || *p != '=') continue;  // A word without a value
     for (p++; p < end && hdr_is_ws(*p);) p++;
-    if (hdr_param_value(&p, end, v, quoted) < 0) return 0;
+    if (hdr_param_value(&p, end, v, quote) < 0) return 0;
     if (klen == nlen && klen > 0 && mg_ncasecmp(k, name, nlen) == 0) return 1;
   }
   return 0;
 }
 
-// Copies v into dst (if not NULL) undoing backslash escapes when quoted,
-// and NUL-terminates. Returns the unescaped length.
-static size_t hdr_unquote(struct mg_str v, int quoted, char *dst) {
+// Copies v into dst (if not NULL) undoing backslash escapes when it was in
+// quotes (quote is the quote character, 0 if none), and NUL-terminates.
+// Returns the unescaped length.
+static size_t hdr_unquote(struct mg_str v, char quote, char *dst) {
   size_t i, n = 0;
   for (i = 0; i < v.len; i++, n++) {
-    // Only \" and \\ are unescaped: browsers send a backslash in a file
-    // name as is, and "..\x" must reach the application unchanged.
-    if (quoted && v.p[i] == '\\' && i + 1 < v.len &&
-        (v.p[i + 1] == '"' || v.p[i + 1] == '\\'))
+    // Only the quote and \\ are unescaped: browsers send a backslash in a
+    // file name as is, and "..\x" must reach the application unchanged.
+    if (quote != 0 && v.p[i] == '\\' && i + 1 < v.len &&
+        (v.p[i + 1] == quote || v.p[i + 1] == '\\'))
       i++;
     if (dst != NULL) dst[n] = v.p[i];
   }
@@ -90,38 +93,38 @@ static size_t hdr_unquote(struct mg_str v, int quoted, char *dst) {
 int mg_http_parse_header2(struct mg_str *hdr, const char *var_name, char **buf,
                           size_t buf_size) {
   struct mg_str v;
-  int quoted;
+  char quote;
   size_t len;
   char *dst;
   if (buf == NULL) return 0;
   if (*buf != NULL && buf_size > 0) (*buf)[0] = '\0';
   if (hdr == NULL || hdr->p == NULL || var_name == NULL ||
-      !hdr_find_param(*hdr, var_name, &v, &quoted)) {
+      !hdr_find_param(*hdr, var_name, &v, &quote)) {
     return 0;
   }
-  if ((len = hdr_unquote(v, quoted, NULL)) >= (size_t) INT_MAX) return 0;
+  if ((len = hdr_unquote(v, quote, NULL)) >= (size_t) INT_MAX) return 0;
   if ((dst = *buf) == NULL || len >= buf_size) {
     if ((dst = (char *) MG_MALLOC(len + 1)) == NULL) return 0;
     *buf = dst;
   }
-  hdr_unquote(v, quoted, dst);
+  hdr_unquote(v, quote, dst);
   return (int) len;
 }
 
 int mg_http_parse_header(struct mg_str *hdr, const char *var_name, char *buf,
                          size_t buf_size) {
   struct mg_str v;
-  int quoted;
+  char quote;
   size_t len;
   if (buf == NULL || buf_size == 0) return 0;
   buf[0] = '\0';
   if (hdr == NULL || hdr->p == NULL || var_name == NULL ||
-      !hdr_find_param(*hdr, var_name, &v, &quoted)) {
+      !hdr_find_param(*hdr, var_name, &v, &quote)) {
     return 0;
   }
-  len = hdr_unquote(v, quoted, NULL);
+  len = hdr_unquote(v, quote, NULL);
   if (len >= buf_size || len >= (size_t) INT_MAX) return 0;
-  hdr_unquote(v, quoted, buf);
+  hdr_unquote(v, quote, buf);
   return (int) len;
 }
 
@@ -135,17 +138,18 @@ int mg_get_http_basic_auth(struct http_message *hm, char *user, size_t user_len,
 }
 
 // Splits decoded "user:pass" (len bytes, no NUL inside) at the first ':'
-// into the buffers. Returns 0, or -1 if there is no ':' or it does not fit.
+// into the buffers. As in 6.x, credentials without a ':' are a user with an
+// empty password, and an empty user is refused. Returns 0, or -1 if the
+// user is empty or a part does not fit.
 static int hdr_split_credentials(const char *d, size_t len, char *user,
                                  size_t user_len, char *pass, size_t pass_len) {
   const char *colon = (const char *) memchr(d, ':', len);
-  size_t ul, pl;
-  if (colon == NULL) return -1;
-  ul = (size_t) (colon - d), pl = len - ul - 1;
-  if (ul >= user_len || pl >= pass_len) return -1;
+  size_t ul = colon == NULL ? len : (size_t) (colon - d);
+  size_t pl = colon == NULL ? 0 : len - ul - 1;
+  if (ul == 0 || ul >= user_len || pl >= pass_len) return -1;
   memcpy(user, d, ul);
   user[ul] = '\0';
-  memcpy(pass, colon + 1, pl);
+  if (pl > 0) memcpy(pass, colon + 1, pl);
   pass[pl] = '\0';
   return 0;
 }
@@ -208,23 +212,25 @@ static int hdr_find_var(struct mg_str buf, const char *name, struct mg_str *v) {
   return 0;
 }
 
+// 6.x's codes: -2 (no usable dst) is checked first, as nothing can be
+// written then; every other failure leaves dst "".
 int mg_get_http_var(const struct mg_str *buf, const char *name, char *dst,
                     size_t dst_len) {
   struct mg_str v;
   int r;
-  if (dst == NULL || dst_len == 0) return -1;
+  if (dst == NULL || dst_len == 0) return -2;
   dst[0] = '\0';
-  if (buf == NULL || buf->p == NULL || name == NULL || name[0] == '\0' ||
-      !hdr_find_var(*buf, name, &v)) {
-    return 0;
+  if (buf == NULL || buf->p == NULL || buf->len == 0 || name == NULL ||
+      name[0] == '\0') {
+    return -1;
   }
-  if (!hdr_escapes_ok(v)) return -3;
-  if (v.len >= (size_t) INT_MAX) return -2;
+  if (!hdr_find_var(*buf, name, &v)) return -4;
+  if (!hdr_escapes_ok(v) || v.len >= (size_t) INT_MAX) return -3;
   r = mg_url_decode(v.p, (int) v.len, dst,
                     dst_len > (size_t) INT_MAX ? INT_MAX : (int) dst_len, 1);
   if (r < 0) {
     dst[0] = '\0';
-    return -2;
+    return -3;
   }
   return r;
 }

@@ -5,8 +5,11 @@
 // multipart/form-data (RFC 7578 over RFC 2046): a body is
 //   [preamble CRLF] "--" boundary CRLF headers CRLF CRLF data
 //   CRLF "--" boundary CRLF headers ... CRLF "--" boundary "--" [epilogue]
-// Both parsers here look for the delimiter CRLF "--" boundary, which the
-// sender guarantees never occurs inside a part.
+// Blanks may follow the boundary on a delimiter line (transport padding).
+// As in 6.x, bare LF line endings are accepted too, by both parsers here:
+// a part's data ends at LF "--" boundary, and a CR just before that LF
+// belongs to the delimiter. The sender guarantees that the delimiter never
+// occurs inside a part.
 
 #define MP_MAX_BOUNDARY 70  // RFC 2046 section 5.1.1
 
@@ -21,6 +24,47 @@ static size_t mp_find(const char *s, size_t len, const char *needle, size_t n) {
     p++;
   }
   return len;
+}
+
+// Finds the end of the line that starts at s + off (s has len bytes): sets
+// *eol (before its CR LF or LF) and *next (the next line). Returns 1, or 0
+// if the line has no LF yet.
+static int mp_line(const char *s, size_t len, size_t off, size_t *eol,
+                   size_t *next) {
+  const char *lf = (const char *) memchr(s + off, '\n', len - off);
+  if (lf == NULL) return 0;
+  *next = (size_t) (lf - s) + 1;
+  *eol = *next - 1;
+  if (*eol > off && s[*eol - 1] == '\r') (*eol)--;
+  return 1;
+}
+
+// Length of the data before a delimiter found at lf (the offset of its LF)
+// in data starting at ds: the LF and a CR before it are not data.
+static size_t mp_data_len(const char *s, size_t ds, size_t lf) {
+  return lf - ds - (lf > ds && s[lf - 1] == '\r');
+}
+
+// Finds the end of a part's header block at s (len bytes): the first empty
+// line. dash is "--" boundary (dash_len bytes): a line starting with it is
+// the next delimiter, so the block has no empty line and is malformed.
+// Returns 1 with *he (the length of the header lines, each with its line
+// end) and *ds (the data's start), 0 if the empty line is not there yet,
+// -1 if malformed.
+static int mp_header_block(const char *s, size_t len, const char *dash,
+                           size_t dash_len, size_t *he, size_t *ds) {
+  size_t off = 0, eol, next;
+  while (mp_line(s, len, off, &eol, &next)) {
+    if (eol == off) {
+      *he = off, *ds = next;
+      return 1;
+    }
+    if (eol - off >= dash_len && memcmp(s + off, dash, dash_len) == 0) {
+      return -1;
+    }
+    off = next;
+  }
+  return 0;
 }
 
 // Copies parameter name of the Content-Disposition value hdr into dst (of
@@ -39,61 +83,75 @@ static void mp_copy_param(struct mg_str *hdr, const char *name, char *dst,
   }
 }
 
-// Finds the Content-Disposition value in a header block (lines ending in
-// CRLF). Returns 1 and fills *cd if there is one.
+// Finds the Content-Disposition value in a header block (len bytes of
+// lines, each ending in CRLF or LF). Returns 1 and fills *cd if found.
 static int mp_find_disposition(const char *s, size_t len, struct mg_str *cd) {
   static const char name[] = "Content-Disposition:";
-  size_t n = sizeof(name) - 1, off = 0, eol;
+  size_t n = sizeof(name) - 1, off = 0, eol, next;
   while (off < len) {
-    eol = off + mp_find(s + off, len - off, "\r\n", 2);
+    if (!mp_line(s, len, off, &eol, &next)) eol = next = len;
     if (eol - off > n && mg_ncasecmp(s + off, name, n) == 0) {
       *cd = mg_strstrip(mg_mk_str_n(s + off + n, eol - off - n));
       return 1;
     }
-    off = eol + 2;
+    off = next;
   }
   return 0;
+}
+
+// Reads the first line of a buffered body, "--" boundary [blanks] (CR)LF:
+// sets *dash_len (the length of "--" boundary) and *hs (the next line).
+// Returns 1, 0 if the line is incomplete, the close delimiter or not a
+// delimiter line.
+static int mp_first_line(const char *buf, size_t len, size_t *dash_len,
+                         size_t *hs) {
+  size_t eol;
+  if (len < 2 || buf[0] != '-' || buf[1] != '-') return 0;
+  if (!mp_line(buf, len, 0, &eol, hs)) return 0;
+  while (eol > 2 && (buf[eol - 1] == ' ' || buf[eol - 1] == '\t')) eol--;
+  if (eol < 3 || eol > MP_MAX_BOUNDARY + 2) return 0;
+  if (buf[eol - 1] == '-' && buf[eol - 2] == '-') return 0;  // Final one
+  *dash_len = eol;
+  return 1;
+}
+
+// Fills the names (when their buffers are usable) from the header block
+// hdrs (len bytes); they stay "" without a Content-Disposition.
+static void mp_fill_names(const char *hdrs, size_t len, char *var_name,
+                          size_t var_name_len, char *file_name,
+                          size_t file_name_len) {
+  struct mg_str cd;
+  if (!mp_find_disposition(hdrs, len, &cd)) return;
+  if (var_name != NULL && var_name_len > 0) {
+    mp_copy_param(&cd, "name", var_name, var_name_len);
+  }
+  if (file_name != NULL && file_name_len > 0) {
+    mp_copy_param(&cd, "filename", file_name, file_name_len);
+  }
 }
 
 size_t mg_parse_multipart(const char *buf, size_t buf_len, char *var_name,
                           size_t var_name_len, char *file_name,
                           size_t file_name_len, const char **chunk,
                           size_t *chunk_len) {
-  char delim[MP_MAX_BOUNDARY + 5];
-  size_t n, bl, hs, he, ds, end;
-  struct mg_str cd;
+  char delim[MP_MAX_BOUNDARY + 3];  // LF "--" boundary
+  size_t dl, hs, he, ds, lf;
   if (var_name != NULL && var_name_len > 0) var_name[0] = '\0';
   if (file_name != NULL && file_name_len > 0) file_name[0] = '\0';
-  if (buf == NULL || buf_len < 4 || buf[0] != '-' || buf[1] != '-') return 0;
-  // The first line is the delimiter: "--boundary".
-  n = buf_len < MP_MAX_BOUNDARY + 4 ? buf_len : MP_MAX_BOUNDARY + 4;
-  bl = mp_find(buf, n, "\r\n", 2);
-  if (bl >= n || bl < 3 || bl > MP_MAX_BOUNDARY + 2) return 0;
-  if (buf[bl - 1] == '-' && buf[bl - 2] == '-') return 0;  // Final one
-  hs = bl + 2;
-  if (buf_len - hs >= 2 && buf[hs] == '\r' && buf[hs + 1] == '\n') {
-    he = hs, ds = hs + 2;  // No headers
-  } else {
-    he = hs + mp_find(buf + hs, buf_len - hs, "\r\n\r\n", 4);
-    if (he >= buf_len) return 0;
-    ds = he + 4;
-    he += 2;  // Keep the CRLF of the last header line
+  if (buf == NULL || !mp_first_line(buf, buf_len, &dl, &hs)) return 0;
+  if (mp_header_block(buf + hs, buf_len - hs, buf, dl, &he, &ds) <= 0) {
+    return 0;
   }
-  if (mp_find_disposition(buf + hs, he - hs, &cd)) {
-    if (var_name != NULL && var_name_len > 0) {
-      mp_copy_param(&cd, "name", var_name, var_name_len);
-    }
-    if (file_name != NULL && file_name_len > 0) {
-      mp_copy_param(&cd, "filename", file_name, file_name_len);
-    }
-  }
-  memcpy(delim, "\r\n", 2);
-  memcpy(delim + 2, buf, bl);
-  end = ds + mp_find(buf + ds, buf_len - ds, delim, bl + 2);
-  if (end >= buf_len) return 0;
+  he += hs, ds += hs;
+  delim[0] = '\n';
+  memcpy(delim + 1, buf, dl);
+  lf = ds + mp_find(buf + ds, buf_len - ds, delim, dl + 1);
+  if (lf >= buf_len) return 0;
+  mp_fill_names(buf + hs, he - hs, var_name, var_name_len, file_name,
+                file_name_len);
   if (chunk != NULL) *chunk = buf + ds;
-  if (chunk_len != NULL) *chunk_len = end - ds;
-  return end + 2;  // The next part starts at its delimiter line.
+  if (chunk_len != NULL) *chunk_len = mp_data_len(buf, ds, lf);
+  return lf + 1;  // The next part starts at its delimiter line.
 }
 
 #if MG_ENABLE_HTTP_STREAMING_MULTIPART
@@ -111,7 +169,7 @@ enum {
 enum { MP_WAIT, MP_PROGRESS, MP_ERROR };
 
 struct mg_http_multipart_stream {
-  char delim[MP_MAX_BOUNDARY + 5];  // CRLF "--" boundary
+  char delim[MP_MAX_BOUNDARY + 3];  // LF "--" boundary
   size_t delim_len;                 // Bytes in delim
   int state;                        // MP_*
   int in_part;                      // PART_BEGIN sent and PART_END not yet
@@ -165,13 +223,15 @@ static void mp_finish(struct mg_connection *nc, int status) {
 }
 
 // Length of the longest suffix of s (len bytes) that is a proper prefix of
-// the delimiter: those bytes may start a delimiter, so they are held back.
+// the delimiter, with the CR before it if there is one (or a lone CR at the
+// end): those bytes may start a delimiter, so they are held back.
 static size_t mp_partial_delim(const struct mg_http_multipart_stream *s,
                                const char *p, size_t len) {
   size_t k = len < s->delim_len - 1 ? len : s->delim_len - 1;
   for (; k > 0; k--) {
     if (memcmp(p + len - k, s->delim, k) == 0) break;
   }
+  if (k < len && p[len - k - 1] == '\r') k++;
   return k;
 }
 
@@ -190,12 +250,12 @@ static char *mp_dup_param(struct mg_str *cd, const char *name) {
   return out;
 }
 
-// MP_BEGIN: the body should start with the delimiter minus its CRLF;
+// MP_BEGIN: the body should start with the delimiter minus its LF;
 // anything else is a preamble.
 static int mp_step_begin(struct mg_http_multipart_stream *s, const char *p,
                          size_t n, size_t *used) {
-  size_t dl = s->delim_len - 2, k = n < dl ? n : dl;
-  if (memcmp(p, s->delim + 2, k) != 0) {
+  size_t dl = s->delim_len - 1, k = n < dl ? n : dl;
+  if (memcmp(p, s->delim + 1, k) != 0) {
     s->state = MP_PREAMBLE;
     return MP_PROGRESS;
   }
@@ -205,12 +265,18 @@ static int mp_step_begin(struct mg_http_multipart_stream *s, const char *p,
   return MP_PROGRESS;
 }
 
-// MP_WAIT_BOUNDARY: optional blanks (transport padding), then CRLF or "--".
+// MP_WAIT_BOUNDARY: optional blanks (transport padding), then CRLF, LF or
+// "--".
 static int mp_step_after_delim(struct mg_http_multipart_stream *s,
                                const char *p, size_t n, size_t *used) {
   size_t i = 0;
   while (i < n && (p[i] == ' ' || p[i] == '\t')) i++;
   *used = i;
+  if (i < n && p[i] == '\n') {
+    s->state = MP_HEADERS;
+    *used = i + 1;
+    return MP_PROGRESS;
+  }
   if (n - i < 2) return i > 0 ? MP_PROGRESS : MP_WAIT;
   if (p[i] == '-' && p[i + 1] == '-') {
     s->state = MP_FINALIZE;
@@ -223,26 +289,24 @@ static int mp_step_after_delim(struct mg_http_multipart_stream *s,
   return MP_PROGRESS;
 }
 
-// MP_HEADERS: waits for the whole header block, then sends PART_BEGIN.
+// MP_HEADERS: waits for the whole header block, then sends PART_BEGIN. A
+// block that runs into the next delimiter line, or past
+// MG_MAX_HTTP_REQUEST_SIZE, is an error.
 static int mp_step_headers(struct mg_connection *nc,
                            struct mg_http_multipart_stream *s, const char *p,
                            size_t n, size_t *used) {
-  size_t he;
+  size_t lim = n < MG_MAX_HTTP_REQUEST_SIZE ? n : MG_MAX_HTTP_REQUEST_SIZE;
+  size_t he, ds;
   struct mg_str cd;
-  int has_cd;
-  if (n >= 2 && p[0] == '\r' && p[1] == '\n') {
-    he = 0;  // No headers at all
-  } else if ((he = mp_find(p, n, "\r\n\r\n", 4)) < n) {
-    he += 2;
-  } else {
-    return n >= MG_MAX_HTTP_REQUEST_SIZE ? MP_ERROR : MP_WAIT;
-  }
-  if (he + 2 > MG_MAX_HTTP_REQUEST_SIZE) return MP_ERROR;
+  int has_cd, r;
+  r = mp_header_block(p, lim, s->delim + 1, s->delim_len - 1, &he, &ds);
+  if (r < 0 || (r == 0 && n >= MG_MAX_HTTP_REQUEST_SIZE)) return MP_ERROR;
+  if (r == 0) return MP_WAIT;
   has_cd = mp_find_disposition(p, he, &cd);
   s->var_name = mp_dup_param(has_cd ? &cd : NULL, "name");
   s->file_name = mp_dup_param(has_cd ? &cd : NULL, "filename");
   if (s->var_name == NULL || s->file_name == NULL) return MP_ERROR;
-  *used = he + 2;
+  *used = ds;
   s->state = MP_DATA;
   s->in_part = 1;
   mp_call(nc, s, MG_EV_HTTP_PART_BEGIN, NULL, 0, 0);
@@ -256,7 +320,7 @@ static int mp_step_data(struct mg_connection *nc,
                         size_t n, size_t *used) {
   size_t at = mp_find(p, n, s->delim, s->delim_len), len, took;
   int in_data = s->state == MP_DATA;
-  len = at < n ? at : n - mp_partial_delim(s, p, n);
+  len = at < n ? mp_data_len(p, 0, at) : n - mp_partial_delim(s, p, n);
   took = len;
   if (len > 0 && in_data) {
     took = mp_call(nc, s, MG_EV_HTTP_PART_DATA, p, len, 0);
@@ -352,9 +416,9 @@ int mg_http_multipart_begin(struct mg_connection *nc, struct http_message *hm,
       NULL) {
     return 0;
   }
-  memcpy(s->delim, "\r\n--", 4);
-  memcpy(s->delim + 4, boundary, bl);
-  s->delim_len = bl + 4;
+  memcpy(s->delim, "\n--", 3);
+  memcpy(s->delim + 3, boundary, bl);
+  s->delim_len = bl + 3;
   s->state = MP_BEGIN;
   s->body_left = hm->body.len;
   pd->mp = s;

@@ -242,7 +242,10 @@ static int http_parse_field_line(const char *s, size_t b, size_t e,
 }
 
 // Skips empty lines before the start line (RFC 9112 2.2). Returns 1 when a
-// start line begins at p->pos, 0 if more bytes are needed, -1 on a bare CR.
+// start line begins at p->pos, 0 if more bytes are needed, -1 on a bare CR
+// or when the start line's first byte is not a token character: both a
+// method and "HTTP/" start with one, so that is known at once, without
+// waiting for the line to end (6.x, too, fails on a control byte at once).
 static int http_skip_empty_lines(struct http_parser *p) {
   size_t end, next;
   int r;
@@ -252,7 +255,11 @@ static int http_skip_empty_lines(struct http_parser *p) {
     if (r == 0) return 0;
     p->pos = next;
   }
-  return p->pos < p->n ? 1 : 0;
+  if (p->pos >= p->n) return 0;
+  if (!http_is((unsigned char) p->s[p->pos], HTTP_P_TCHAR)) {
+    return http_fail(p, 400);
+  }
+  return 1;
 }
 
 // Parses the start line. Returns 1 when done, 0 if more bytes are needed.

@@ -14,8 +14,8 @@ void mbuf_free(struct mbuf *mb) {
 
 void mbuf_resize(struct mbuf *mb, size_t new_size) {
   char *p;
-  if (new_size < mb->len) new_size = mb->len;
-  if (new_size == mb->size) return;
+  // As in 6.x, a size that would not hold the data is ignored.
+  if (new_size < mb->len || new_size == mb->size) return;
   if (new_size == 0) {
     mbuf_free(mb);
     return;

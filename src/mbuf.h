@@ -22,7 +22,8 @@ size_t mbuf_append_and_free(struct mbuf *, void *data, size_t data_size);
 size_t mbuf_insert(struct mbuf *, size_t off, const void *data, size_t len);
 // Removes data_size bytes from the start. Does nothing if data_size > len.
 void mbuf_remove(struct mbuf *, size_t data_size);
-// Sets capacity to new_size; never below len.
+// Sets capacity to new_size. Does nothing if new_size < len (or memory
+// runs out: the buffer is then unchanged).
 void mbuf_resize(struct mbuf *, size_t new_size);
 // Moves the contents of from into to (to is freed first); from is emptied.
 void mbuf_move(struct mbuf *from, struct mbuf *to);

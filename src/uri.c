@@ -50,8 +50,8 @@ static int uri_parse_authority(const char *s, size_t len, struct mg_str *ui,
   if (h < len && s[h] == '[') {
     i = uri_find_any(s, h + 1, len, "[]");
     if (i == len || s[i] != ']') return -1;  // Unterminated IPv6 literal.
-    *host = mg_mk_str_n(s + h + 1, i - h - 1);
-    i++;
+    i++;  // Past ']': the host keeps its brackets, as in 6.x.
+    *host = mg_mk_str_n(s + h, i - h);
     if (i < len && s[i] != ':') return -1;  // Junk after "]".
   } else {
     i = uri_find_any(s, h, len, ":");
@@ -119,11 +119,12 @@ static char *uri_put(char *d, const char *before, const struct mg_str *s,
   return d + strlen(after);
 }
 
-// Writes "host[:port]", putting brackets back around an IPv6 literal.
+// Writes "host[:port]". An IPv6 literal given without its brackets ("::1")
+// gets them; one with them ("[::1]", as mg_parse_uri() gives it) is copied.
 static char *uri_put_host_port(char *d, const struct mg_str *host,
                                unsigned int port) {
   size_t n = uri_part_len(host);
-  int v6 = n > 0 && memchr(host->p, ':', n) != NULL;
+  int v6 = n > 0 && host->p[0] != '[' && memchr(host->p, ':', n) != NULL;
   d = uri_put(d, v6 ? "[" : "", host, v6 ? "]" : "");
   // The caller reserved 7 bytes for ":65535" and its NUL.
   if (port != 0) d += snprintf(d, 7, ":%u", port);
@@ -328,7 +329,8 @@ static int addr_parse_v6(const char *s, union socket_address *sa) {
 }
 #endif
 
-// Returns 1 if name looks like a DNS host name: letters, digits, '-', '.'.
+// Returns 1 if name looks like a DNS host name: letters, digits, '-', '.'
+// and '_', which real names carry (SRV labels, some hosts and resolvers).
 // A name of only digits and dots is a mistyped IPv4 address ("1.2.3.256"),
 // never a host name (top-level domains are not all-numeric, RFC 3696), so
 // it is refused here instead of being sent to the resolver.
@@ -337,7 +339,7 @@ static int addr_is_hostname(const char *name, size_t n) {
   int letters = 0;
   for (i = 0; i < n; i++) {
     unsigned char c = (unsigned char) name[i];
-    if (!isalnum(c) && c != '-' && c != '.') return 0;
+    if (!isalnum(c) && c != '-' && c != '.' && c != '_') return 0;
     if (!isdigit(c) && c != '.') letters = 1;
   }
   return letters;

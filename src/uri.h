@@ -7,7 +7,8 @@
 // Splits uri into its parts. Any out pointer may be NULL; absent parts come
 // back empty and *port as 0 when the URI has none. Accepts
 // "[scheme://][user_info@]host[:port][/path][?query][#fragment]" and a bare
-// "/path...". IPv6 hosts are written "[::1]"; host excludes the brackets.
+// "/path...". IPv6 hosts are written "[::1]"; as in 6.x, host keeps the
+// brackets ("tcp://[::1]:234" gives host "[::1]", port 234).
 // The parts are slices into uri.p; no byte past uri.len is read. The last
 // '@' before the path ends user_info; an empty port ("h:/") reads as 0; a
 // path, when present, starts with '/'; query and fragment exclude their '?'
@@ -21,10 +22,12 @@ int mg_parse_uri(const struct mg_str uri, struct mg_str *scheme,
                  struct mg_str *fragment);
 
 // Assembles a URI from parts (NULL or empty parts are left out; port 0 is
-// left out). A host containing ':' gets its brackets back. Without a scheme
-// no "//" is written ("host:80/p"), which mg_parse_uri() reads back as
-// given. With normalize_path the path goes through mg_normalize_uri_path()
-// and must be absolute; otherwise a relative path after a host gets a '/'.
+// left out). A host containing ':' and not starting with '[' gets
+// brackets; a bracketed one (as mg_parse_uri() gives it) is copied as is.
+// Without a scheme no "//" is written ("host:80/p"), which mg_parse_uri()
+// reads back as given. With normalize_path the path goes through
+// mg_normalize_uri_path() and must be absolute; otherwise a relative path
+// after a host gets a '/'.
 // uri->p is MG_MALLOC'd and NUL-terminated: free it with MG_FREE.
 // Returns 0 on success, -1 on failure (bad path, port above 65535, out of
 // memory; uri->p is then NULL).
@@ -65,9 +68,9 @@ struct mg_str mg_url_encode(const struct mg_str src);
 // is 127.0.0.1. Fills sa (family, address and port in network order) and
 // *proto (SOCK_STREAM or SOCK_DGRAM; proto may be NULL). The port is 1 to 5
 // digits ending the string; ports 0-65535 are accepted: connect refuses 0.
-// A host name that is not a numeric address (letters, digits, '-' and '.',
-// shorter than MG_MAX_HOST_LEN, not all digits and dots) is copied into host
-// (at most host_len - 1 bytes, NUL-terminated) for the caller to resolve,
+// A host name that is not a numeric address (letters, digits, '-', '.' and
+// '_', shorter than MG_MAX_HOST_LEN, not all digits and dots) is copied into
+// host (at most host_len - 1 bytes, NUL-terminated) for the caller to resolve,
 // with family AF_INET and the port already in sa. Bracketed IPv6 literals
 // need MG_ENABLE_IPV6 and are never resolved. Returns 1 when sa is complete,
 // 0 when host needs resolving, -1 when the address is malformed or another

@@ -38,6 +38,7 @@ static void check_basic(struct mg_str *hdr, size_t ul, size_t pl) {
     return;
   }
   if (r == 0 && (strlen(user) >= ul || strlen(pass) >= pl)) abort();
+  if (r == 0 && user[0] == '\0') abort();  // An empty user is refused
   if (r == -1 && (user[0] != '\0' || pass[0] != '\0')) abort();
 }
 

@@ -14,11 +14,11 @@ static int get_var(const struct mg_str *b, const char *name, size_t dst_len,
   if (dst == NULL) abort();
   r = mg_get_http_var(b, name, dst_len > 0 ? dst : NULL, dst_len);
   if (dst_len == 0) {
-    if (r != -1) abort();
+    if (r != -2) abort();
   } else if (r >= 0) {
     if ((size_t) r >= dst_len || (size_t) r > b->len || dst[r] != '\0') abort();
     if (out != NULL) memcpy(out, dst, (size_t) r + 1);
-  } else if ((r != -2 && r != -3) || dst[0] != '\0') {
+  } else if ((r != -1 && r != -3 && r != -4) || dst[0] != '\0') {
     abort();
   }
   free(dst);
@@ -27,8 +27,8 @@ static int get_var(const struct mg_str *b, const char *name, size_t dst_len,
 
 // What a dst of dst_len bytes gets, given the result with a large dst.
 static int expected(int big, size_t dst_len) {
-  if (big < 0) return big;  // A bad escape fails whatever the size
-  return (size_t) big < dst_len ? big : -2;
+  if (big < 0) return big;  // Not found, bad escape: whatever the size
+  return (size_t) big < dst_len ? big : -3;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -47,9 +47,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   name[name_len] = '\0';
   memcpy(buf, nl + 1, size - name_len - 1);
   b = mg_mk_str_n(buf, size - name_len - 1);
-  // A destination as large as the input always fits the decoded value.
+  // A destination as large as the input always fits the decoded value, so
+  // -3 then means a bad escape; -1 only comes from an empty name or input.
   big = get_var(&b, name, b.len + 1, full);
-  if (big == -2) abort();
+  if (big == -1 && name[0] != '\0' && b.len > 0) abort();
   for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
     r = get_var(&b, name, sizes[i], NULL);
     if (r != expected(big, sizes[i])) abort();

@@ -252,6 +252,77 @@ static void test_stream_one_byte_at_a_time(void **state) {
   srv_stop(&s);
 }
 
+// Uploads body one byte per poll on a new connection, until the upload
+// ends (a malformed one ends early, and the server then closes).
+static void upload_bytewise(struct srv *s, const char *body) {
+  char buf[1024];
+  size_t i, len = strlen(body);
+  int fd = raw_connect(s->port), closed;
+  send_upload(s, fd, "", 0, len);
+  for (i = 0; i < len && !s_rec.ended; i++) {
+    raw_send(&s->mgr, fd, body + i, 1);
+    mg_mgr_poll(&s->mgr, 1);
+    mg_mgr_poll(&s->mgr, 1);
+  }
+  raw_recv(&s->mgr, fd, buf, sizeof(buf), 1, &closed, 5);
+  close(fd);
+}
+
+// As in 6.x, bare LF line endings work, whole or one byte at a time. A CR
+// just before the LF of a delimiter belongs to the delimiter.
+static const char s_lf_body[] =
+    "--" BOUNDARY
+    "\nContent-Disposition: form-data; name=\"a\"\n\n"
+    "hello\nworld\n--XyQ\n--" BOUNDARY
+    " \n"
+    "Content-Disposition: form-data; name=\"f\"; filename=\"t\"\n"
+    "Content-Type: text/plain\n\nab\r\r\n--" BOUNDARY "--\n";
+static const char s_lf_log[] =
+    "REQ /u body=0;B(a,);E(0):hello\nworld\n--XyQ|B(f,t);E(0):ab\r|R(0)";
+
+static void test_stream_lf_line_endings(void **state) {
+  struct srv s;
+  char buf[1024];
+  (void) state;
+  srv_start(&s, handler);
+  upload(&s, s_lf_body, buf, sizeof(buf));
+  assert_string_equal(rec_log(), s_lf_log);
+  assert_non_null(strstr(buf, "upload 0"));
+  srv_stop(&s);
+  srv_start(&s, handler);
+  upload_bytewise(&s, s_lf_body);
+  assert_string_equal(rec_log(), s_lf_log);
+  srv_stop(&s);
+}
+
+// Headers that run into the next delimiter line (no empty line after them)
+// make the upload malformed: the next part's name and data are never
+// reported for this one.
+static void test_stream_headers_without_blank_line_rejected(void **state) {
+  static const char *const bodies[] = {
+      "--" BOUNDARY "\r\n" CD("a") "AAA\r\n--" BOUNDARY
+                                   "\r\n" CD("b") "\r\nBBB\r\n--" BOUNDARY
+                                                  "--\r\n",
+      "--" BOUNDARY "\n" CD("a") "--" BOUNDARY "\n" CD("b") "\nBBB\n--" BOUNDARY
+                                                            "--\n",
+      "--" BOUNDARY "\r\n" CD("a") "--" BOUNDARY "--\r\n"};
+  struct srv s;
+  char buf[1024];
+  size_t i;
+  (void) state;
+  for (i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+    srv_start(&s, handler);
+    upload(&s, bodies[i], buf, sizeof(buf));
+    assert_string_equal(rec_log(), "REQ /u body=0;R(-1)");
+    assert_non_null(strstr(buf, "upload -1"));
+    srv_stop(&s);
+    srv_start(&s, handler);
+    upload_bytewise(&s, bodies[i]);
+    assert_string_equal(rec_log(), "REQ /u body=0;R(-1)");
+    srv_stop(&s);
+  }
+}
+
 static void test_stream_large_part_keeps_memory_bounded(void **state) {
   const size_t total = 5 * 1024 * 1024, piece = 64 * 1024;
   struct srv s;
@@ -559,6 +630,8 @@ int main(void) {
       cmocka_unit_test(test_stream_delimiter_followed_by_junk_is_malformed),
       cmocka_unit_test(test_stream_boundary_like_data_preamble_epilogue),
       cmocka_unit_test(test_stream_one_byte_at_a_time),
+      cmocka_unit_test(test_stream_lf_line_endings),
+      cmocka_unit_test(test_stream_headers_without_blank_line_rejected),
       cmocka_unit_test(test_stream_large_part_keeps_memory_bounded),
       cmocka_unit_test(test_stream_handler_may_take_less_data),
       cmocka_unit_test(test_stream_cut_short_by_close),

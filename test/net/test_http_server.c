@@ -325,6 +325,28 @@ static void test_http_malformed_requests_get_error_and_close(void **state) {
   mg_mgr_free(&s.mgr);
 }
 
+// A first byte that cannot start a request is answered at once, without
+// waiting for a line end (a TLS ClientHello on the plain port, say).
+static void test_http_non_token_first_byte_gets_400_at_once(void **state) {
+  static const char *const reqs[] = {"\x16\x03\x01\x02", " GET / HTTP/1.1",
+                                     "\x01GET /", "\r\n\x7f"};
+  struct srv s;
+  char buf[1024];
+  size_t i;
+  int closed;
+  (void) state;
+  srv_start(&s);
+  for (i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+    exchange(&s, reqs[i], buf, sizeof(buf), 0, &closed);
+    if (strncmp(buf, "HTTP/1.1 400 ", 13) != 0) {
+      fail_msg("case %d: got %.40s", (int) i, buf);
+    }
+    assert_int_equal(closed, 1);
+  }
+  assert_int_equal(s.requests, 0);
+  mg_mgr_free(&s.mgr);
+}
+
 static void test_http_oversized_head_gets_431_and_long_line_414(void **state) {
   struct srv s;
   static char req[MG_MAX_HTTP_REQUEST_SIZE + 512];
@@ -577,6 +599,7 @@ int main(void) {
       cmocka_unit_test(test_http_chunked_body_dechunked_with_chunk_events),
       cmocka_unit_test(test_http_delete_chunk_streams_large_body),
       cmocka_unit_test(test_http_malformed_requests_get_error_and_close),
+      cmocka_unit_test(test_http_non_token_first_byte_gets_400_at_once),
       cmocka_unit_test(test_http_oversized_head_gets_431_and_long_line_414),
       cmocka_unit_test(test_http_one_byte_at_a_time),
       cmocka_unit_test(test_http_half_close_still_gets_response),

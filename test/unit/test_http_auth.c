@@ -1,8 +1,9 @@
 // Unit tests for Digest authentication (src/http_auth.c): the RFC 7616
 // known answer, the server's checks (password, realm, user, nonce origin,
 // nonce count replay), header parsing, the client header and the
-// per-directory / global password file rules.
-#include "mongoose.h"  // First: it sets the feature-test macros
+// per-directory / global password file rules. The nonce helpers are
+// static, so the test includes the amalgamation to make nonces of any age.
+#include "../../mongoose.c"  // First: it sets the feature-test macros
 
 #include <setjmp.h>
 
@@ -138,6 +139,65 @@ static void test_each_challenge_has_a_new_nonce(void **state) {
   get_nonce(REALM, a, sizeof(a));
   get_nonce(REALM, b, sizeof(b));
   assert_string_not_equal(a, b);
+}
+
+// The nonce fits a 6.x client's buffer: at most 32 characters (here
+// exactly 32 lowercase hex digits: time, counter and MAC).
+static void test_nonce_is_32_hex_chars(void **state) {
+  char nonce[100];
+  size_t i;
+  (void) state;
+  get_nonce(REALM, nonce, sizeof(nonce));
+  assert_int_equal(strlen(nonce), 32);
+  for (i = 0; i < 32; i++) {
+    assert_non_null(strchr("0123456789abcdef", nonce[i]));
+  }
+}
+
+// A nonce the server would have issued at time stamp with counter ctr.
+// Tests use counters near 0xffff, which the real counter does not reach in
+// a test run, so that these nonces never equal one the server issues.
+static void nonce_at(uint32_t stamp, unsigned ctr, char *out) {
+  snprintf(out, AUTH_NONCE_STAMP + 1, "%08lx%04x", (unsigned long) stamp,
+           ctr & 0xffffU);
+  auth_sign(out, out + AUTH_NONCE_STAMP);
+}
+
+// Nonces live an hour (AUTH_NONCE_TTL); clocks may differ by a minute.
+static void test_nonce_older_than_an_hour_rejected(void **state) {
+  FILE *fp = htdigest(s_users);
+  uint32_t now = (uint32_t) mg_time();
+  char nonce[AUTH_NONCE_LEN + 1];
+  (void) state;
+  nonce_at(now - AUTH_NONCE_TTL + 60, 0xfff1, nonce);
+  assert_int_equal(strlen(nonce), 32);
+  assert_int_equal(check(fp, "alice", "secret", REALM, nonce, "00000001"), 1);
+  nonce_at(now - AUTH_NONCE_TTL - 60, 0xfff2, nonce);
+  assert_int_equal(check(fp, "alice", "secret", REALM, nonce, "00000001"), 0);
+  nonce_at(now + AUTH_NONCE_SKEW / 2, 0xfff3, nonce);
+  assert_int_equal(check(fp, "alice", "secret", REALM, nonce, "00000001"), 1);
+  nonce_at(now + AUTH_NONCE_SKEW * 10, 0xfff4, nonce);
+  assert_int_equal(check(fp, "alice", "secret", REALM, nonce, "00000001"), 0);
+  fclose(fp);
+}
+
+// The MAC is keyed: a well-formed nonce with any other MAC is refused,
+// and so is one whose MAC digits are cut or padded.
+static void test_nonce_with_forged_mac_rejected(void **state) {
+  FILE *fp = htdigest(s_users);
+  char nonce[AUTH_NONCE_LEN + 1], forged[AUTH_NONCE_LEN + 2];
+  (void) state;
+  nonce_at((uint32_t) mg_time(), 0xfff5, nonce);
+  memcpy(forged, nonce, AUTH_NONCE_STAMP);
+  memset(forged + AUTH_NONCE_STAMP, '0', 2 * AUTH_MAC_BYTES);
+  forged[AUTH_NONCE_LEN] = '\0';
+  assert_int_equal(check(fp, "alice", "secret", REALM, forged, "00000001"), 0);
+  memcpy(forged, nonce, AUTH_NONCE_LEN);
+  forged[AUTH_NONCE_LEN] = '0';
+  forged[AUTH_NONCE_LEN + 1] = '\0';
+  assert_int_equal(check(fp, "alice", "secret", REALM, forged, "00000001"), 0);
+  assert_int_equal(check(fp, "alice", "secret", REALM, nonce, "00000001"), 1);
+  fclose(fp);
 }
 
 static void test_valid_response_accepted(void **state) {
@@ -588,6 +648,9 @@ int main(void) {
       cmocka_unit_test(test_challenge_is_401_with_qop_realm_nonce),
       cmocka_unit_test(test_challenge_escapes_realm),
       cmocka_unit_test(test_each_challenge_has_a_new_nonce),
+      cmocka_unit_test(test_nonce_is_32_hex_chars),
+      cmocka_unit_test(test_nonce_older_than_an_hour_rejected),
+      cmocka_unit_test(test_nonce_with_forged_mac_rejected),
       cmocka_unit_test(test_valid_response_accepted),
       cmocka_unit_test(test_wrong_password_rejected),
       cmocka_unit_test(test_unknown_user_and_realm_mismatch_rejected),

@@ -155,6 +155,42 @@ static void test_http_parse_header_backslash_escapes(void **state) {
   assert_int_equal(mg_http_parse_header(&h, "w", buf, sizeof(buf)), 1);
 }
 
+// As in 6.x, a value may be in single quotes; inside them a backslash
+// escapes the single quote, and a double quote is an ordinary byte.
+static void test_http_parse_header_single_quoted_value(void **state) {
+  struct mg_str h =
+      mg_mk_str("form-data; name='a \"b\" c'; filename='it\\'s, x.txt', z=1");
+  char buf[32], *p = buf;
+  (void) state;
+  assert_int_equal(mg_http_parse_header(&h, "name", buf, sizeof(buf)), 7);
+  assert_string_equal(buf, "a \"b\" c");
+  assert_int_equal(mg_http_parse_header(&h, "filename", buf, sizeof(buf)), 11);
+  assert_string_equal(buf, "it's, x.txt");
+  assert_int_equal(mg_http_parse_header(&h, "z", buf, sizeof(buf)), 1);
+  assert_string_equal(buf, "1");
+  assert_int_equal(mg_http_parse_header2(&h, "name", &p, sizeof(buf)), 7);
+  assert_ptr_equal(p, buf);
+  assert_string_equal(buf, "a \"b\" c");
+}
+
+// A single quote inside a bare value is data; an unclosed one hides the
+// value, like an unclosed double quote.
+static void test_http_parse_header_single_quote_edge_cases(void **state) {
+  struct mg_str bare = mg_mk_str("a=O'Brien, b=2");
+  struct mg_str open = mg_mk_str("a='xyz, b=2");
+  struct mg_str mixed = mg_mk_str("a=\"it's\", b='say \"hi\"'");
+  char buf[16];
+  (void) state;
+  assert_int_equal(mg_http_parse_header(&bare, "a", buf, sizeof(buf)), 7);
+  assert_string_equal(buf, "O'Brien");
+  assert_int_equal(mg_http_parse_header(&open, "a", buf, sizeof(buf)), 0);
+  assert_int_equal(mg_http_parse_header(&open, "b", buf, sizeof(buf)), 0);
+  assert_int_equal(mg_http_parse_header(&mixed, "a", buf, sizeof(buf)), 4);
+  assert_string_equal(buf, "it's");
+  assert_int_equal(mg_http_parse_header(&mixed, "b", buf, sizeof(buf)), 8);
+  assert_string_equal(buf, "say \"hi\"");
+}
+
 static void test_http_parse_header_unterminated_quote_not_found(void **s) {
   struct mg_str h = mg_mk_str("x; v=\"abc");
   char buf[32];
@@ -345,7 +381,7 @@ static int basic(const char *hdr, char *u, size_t ul, char *p, size_t pl) {
 }
 
 static void test_basic_auth_decoded(void **state) {
-  // "user:pass", "a:b:c" (split at the first ':'), ":" (both empty).
+  // "user:pass", "a:b:c" (split at the first ':').
   char u[16], p[16];
   (void) state;
   assert_int_equal(basic("Basic dXNlcjpwYXNz", u, 16, p, 16), 0);
@@ -354,9 +390,33 @@ static void test_basic_auth_decoded(void **state) {
   assert_int_equal(basic("bAsIc  YTpiOmM= ", u, 16, p, 16), 0);
   assert_string_equal(u, "a");
   assert_string_equal(p, "b:c");
-  assert_int_equal(basic("Basic Og==", u, 16, p, 16), 0);
+}
+
+// As in 6.x: "user" alone is that user with an empty password.
+static void test_basic_auth_without_colon_gives_user_and_empty_password(
+    void **state) {
+  char u[16], p[16] = "junk";
+  (void) state;
+  assert_int_equal(basic("Basic dXNlcg==", u, 16, p, 16), 0);  // "user"
+  assert_string_equal(u, "user");
+  assert_string_equal(p, "");
+  assert_int_equal(basic("Basic YQ==", u, 16, p, 16), 0);  // "a"
+  assert_string_equal(u, "a");
+  assert_string_equal(p, "");
+  // The user alone must still fit its buffer.
+  assert_int_equal(basic("Basic dXNlcg==", u, 4, p, 16), -1);
+  assert_string_equal(u, "");
+}
+
+// As in 6.x: an empty user name (":pw", ":" or "") is refused.
+static void test_basic_auth_empty_user_refused(void **state) {
+  char u[16] = "junk", p[16] = "junk";
+  (void) state;
+  assert_int_equal(basic("Basic OnB3", u, 16, p, 16), -1);  // ":pw"
   assert_string_equal(u, "");
   assert_string_equal(p, "");
+  assert_int_equal(basic("Basic Og==", u, 16, p, 16), -1);      // ":"
+  assert_int_equal(basic("Basic OjpiYw==", u, 16, p, 16), -1);  // "::bc"
 }
 
 static void test_basic_auth_from_request(void **state) {
@@ -385,7 +445,6 @@ static void test_basic_auth_malformed_rejected(void **state) {
   assert_int_equal(basic("BasicdXNlcjpwYXNz", u, 16, p, 16), -1);
   assert_int_equal(basic("Basic dXNlcjpwYXN", u, 16, p, 16), -1);   // length
   assert_int_equal(basic("Basic dXNl*jpwYXNz", u, 16, p, 16), -1);  // char
-  assert_int_equal(basic("Basic dXNlcg==", u, 16, p, 16), -1);      // "user"
   assert_int_equal(basic("Basic YQ==YQ==", u, 16, p, 16), -1);  // pad inside
   assert_int_equal(basic("Basic YQA6Yg==", u, 16, p, 16), -1);  // "a\0:b"
   assert_string_equal(u, "");
@@ -416,9 +475,6 @@ static void test_basic_auth_padding_variants_decoded(void **state) {
   assert_int_equal(basic("Basic dXNlcjo=", u, 16, p, 16), 0);  // "user:"
   assert_string_equal(u, "user");
   assert_string_equal(p, "");
-  assert_int_equal(basic("Basic OnB3", u, 16, p, 16), 0);  // ":pw"
-  assert_string_equal(u, "");
-  assert_string_equal(p, "pw");
 }
 
 static void test_basic_auth_utf8_bytes_kept(void **state) {
@@ -473,32 +529,65 @@ static void test_get_http_var_matches_whole_names(void **state) {
   (void) state;
   assert_int_equal(var("xa=1&a=2", "a", dst, 32), 1);
   assert_string_equal(dst, "2");
-  assert_int_equal(var("ab=1", "a", dst, 32), 0);
-  assert_int_equal(var("a", "a", dst, 32), 0);
-  assert_int_equal(var("b=a=1", "a", dst, 32), 0);
+  assert_int_equal(var("ab=1", "a", dst, 32), -4);
+  assert_int_equal(var("a", "a", dst, 32), -4);
+  assert_int_equal(var("b=a=1", "a", dst, 32), -4);
 }
 
-static void test_get_http_var_not_found(void **state) {
+// 6.x's codes, each with dst emptied: -4 when the name is not there.
+static void test_get_http_var_not_found_returns_minus_4_and_empties_dst(
+    void **state) {
   char dst[8] = "junk";
-  struct mg_str empty = {NULL, 0};
   (void) state;
-  assert_int_equal(var("a=1", "b", dst, sizeof(dst)), 0);
+  assert_int_equal(var("a=1", "b", dst, sizeof(dst)), -4);
   assert_string_equal(dst, "");
   strcpy(dst, "junk");
-  assert_int_equal(mg_get_http_var(&empty, "a", dst, sizeof(dst)), 0);
+  assert_int_equal(var("a=1&bb=2", "b", dst, sizeof(dst)), -4);
   assert_string_equal(dst, "");
-  assert_int_equal(var("a=1", "", dst, sizeof(dst)), 0);
 }
 
-static void test_get_http_var_errors(void **state) {
+// -1: no buffer, no name, or either is empty.
+static void test_get_http_var_bad_buf_or_name_returns_minus_1_and_empties_dst(
+    void **state) {
+  char dst[8] = "junk";
+  struct mg_str null_p = {NULL, 3}, empty = MG_MK_STR(""), b = MG_MK_STR("a=1");
+  (void) state;
+  assert_int_equal(mg_get_http_var(&null_p, "a", dst, sizeof(dst)), -1);
+  assert_string_equal(dst, "");
+  strcpy(dst, "junk");
+  assert_int_equal(mg_get_http_var(NULL, "a", dst, sizeof(dst)), -1);
+  assert_string_equal(dst, "");
+  strcpy(dst, "junk");
+  assert_int_equal(mg_get_http_var(&empty, "a", dst, sizeof(dst)), -1);
+  assert_string_equal(dst, "");
+  strcpy(dst, "junk");
+  assert_int_equal(mg_get_http_var(&b, NULL, dst, sizeof(dst)), -1);
+  assert_string_equal(dst, "");
+  strcpy(dst, "junk");
+  assert_int_equal(mg_get_http_var(&b, "", dst, sizeof(dst)), -1);
+  assert_string_equal(dst, "");
+}
+
+// -2: no usable dst. It is checked first: nothing can be written.
+static void test_get_http_var_no_dst_returns_minus_2(void **state) {
+  char dst[4] = "xyz";
+  (void) state;
+  assert_int_equal(var("a=1", "a", NULL, 4), -2);
+  assert_int_equal(var("a=1", "a", dst, 0), -2);
+  assert_string_equal(dst, "xyz");  // Size 0: not written
+  assert_int_equal(mg_get_http_var(NULL, NULL, NULL, 0), -2);
+}
+
+// -3: dst too small or a bad %-escape.
+static void test_get_http_var_too_small_or_bad_escape_returns_minus_3(
+    void **state) {
   char dst[4];
   (void) state;
-  assert_int_equal(var("a=1", "a", NULL, 4), -1);
-  assert_int_equal(var("a=1", "a", dst, 0), -1);
-  assert_int_equal(var("a=1234", "a", dst, sizeof(dst)), -2);
+  assert_int_equal(var("a=1234", "a", dst, sizeof(dst)), -3);
   assert_string_equal(dst, "");
   assert_int_equal(var("a=123", "a", dst, sizeof(dst)), 3);
   assert_int_equal(var("a=%4", "a", dst, sizeof(dst)), -3);
+  assert_string_equal(dst, "");
   assert_int_equal(var("a=%zz", "a", dst, sizeof(dst)), -3);
   assert_string_equal(dst, "");
   assert_int_equal(var("a=%41%42%43", "a", dst, sizeof(dst)), 3);
@@ -552,7 +641,7 @@ static void test_get_http_var_one_byte_buffer(void **state) {
   assert_int_equal(var("a=&b=1", "a", dst, 1), 0);
   assert_int_equal(dst[0], '\0');
   dst[0] = 'z';
-  assert_int_equal(var("a=&b=1", "b", dst, 1), -2);
+  assert_int_equal(var("a=&b=1", "b", dst, 1), -3);
   assert_int_equal(dst[0], '\0');
 }
 
@@ -567,6 +656,8 @@ int main(void) {
       cmocka_unit_test(test_http_parse_header_whole_names_only),
       cmocka_unit_test(test_http_parse_header_ignores_text_inside_quotes),
       cmocka_unit_test(test_http_parse_header_backslash_escapes),
+      cmocka_unit_test(test_http_parse_header_single_quoted_value),
+      cmocka_unit_test(test_http_parse_header_single_quote_edge_cases),
       cmocka_unit_test(test_http_parse_header_unterminated_quote_not_found),
       cmocka_unit_test(test_http_parse_header_spaces_around_equals),
       cmocka_unit_test(test_http_parse_header_small_buffer),
@@ -583,6 +674,9 @@ int main(void) {
       cmocka_unit_test(test_http_parse_header2_allocates_past_exact_fit),
       cmocka_unit_test(test_http_parse_header2_zero_size_always_allocates),
       cmocka_unit_test(test_basic_auth_decoded),
+      cmocka_unit_test(
+          test_basic_auth_without_colon_gives_user_and_empty_password),
+      cmocka_unit_test(test_basic_auth_empty_user_refused),
       cmocka_unit_test(test_basic_auth_from_request),
       cmocka_unit_test(test_basic_auth_malformed_rejected),
       cmocka_unit_test(test_basic_auth_too_long_rejected),
@@ -591,8 +685,13 @@ int main(void) {
       cmocka_unit_test(test_basic_auth_needs_basic_space),
       cmocka_unit_test(test_get_http_var_found_and_decoded),
       cmocka_unit_test(test_get_http_var_matches_whole_names),
-      cmocka_unit_test(test_get_http_var_not_found),
-      cmocka_unit_test(test_get_http_var_errors),
+      cmocka_unit_test(
+          test_get_http_var_not_found_returns_minus_4_and_empties_dst),
+      cmocka_unit_test(
+          test_get_http_var_bad_buf_or_name_returns_minus_1_and_empties_dst),
+      cmocka_unit_test(test_get_http_var_no_dst_returns_minus_2),
+      cmocka_unit_test(
+          test_get_http_var_too_small_or_bad_escape_returns_minus_3),
       cmocka_unit_test(test_get_http_var_plus_and_escapes),
       cmocka_unit_test(test_get_http_var_nul_escape_counts_in_length),
       cmocka_unit_test(test_get_http_var_empty_segments_skipped),

@@ -117,6 +117,48 @@ static void test_http_parse_bare_cr_before_request_line_rejected(void **s) {
   assert_req_status("\rGET / HTTP/1.1\r\nHost: x\r\n\r\n", 400);
 }
 
+// As in 6.x, a first byte that cannot start a method (or "HTTP/") fails
+// at once: the parser does not wait for the end of the line.
+static void test_http_parse_non_token_first_byte_rejected_at_once(void **s) {
+  static const char *const bad[] = {
+      "\x01GET / HTTP/1.1", "\x01", " GET",  " ",         "\tGET",
+      "\x16\x03\x01",       "\x80", "\r\n ", "\r\n\r\n(", "\n\x7f"};
+  size_t i;
+  int status;
+  (void) s;
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    assert_int_equal(parse_n(bad[i], strlen(bad[i]), 1, &status), -1);
+    assert_int_equal(status, 400);
+    assert_int_equal(parse_n(bad[i], strlen(bad[i]), 0, &status), -1);
+    assert_int_equal(status, 400);
+  }
+}
+
+// The same through the 6.x entry point.
+static void test_mg_parse_http_non_token_first_byte_returns_minus_1(void **s) {
+  struct http_message hm;
+  (void) s;
+  assert_int_equal(mg_parse_http("\x01GET / HTTP/1.1", 16, &hm, 1), -1);
+  assert_int_equal(mg_parse_http(" GET", 4, &hm, 1), -1);
+  assert_int_equal(mg_parse_http("\x01", 1, &hm, 0), -1);
+  assert_int_equal(mg_parse_http("G", 1, &hm, 1), 0);
+}
+
+// A lone CR or LF may start an empty line before the request line: more
+// bytes are needed, and the empty lines are still skipped.
+static void test_http_parse_leading_cr_or_lf_needs_more(void **state) {
+  static const char *const partial[] = {"\r",     "\n",    "\r\n", "\n\n",
+                                        "\r\n\r", "\r\nG", "GET"};
+  size_t i;
+  int status;
+  (void) state;
+  for (i = 0; i < sizeof(partial) / sizeof(partial[0]); i++) {
+    assert_int_equal(parse_n(partial[i], strlen(partial[i]), 1, &status), 0);
+    assert_int_equal(status, 0);
+  }
+  assert_req_ok("\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
+}
+
 static void test_http_parse_one_byte_at_a_time(void **state) {
   const char *s =
       "\r\nPOST /upload?x=1 HTTP/1.1\r\nHost: example.com\r\n"
@@ -900,6 +942,9 @@ int main(void) {
       cmocka_unit_test(test_http_parse_simple_get),
       cmocka_unit_test(test_http_parse_query_string_split),
       cmocka_unit_test(test_http_parse_leading_empty_lines_ignored),
+      cmocka_unit_test(test_http_parse_non_token_first_byte_rejected_at_once),
+      cmocka_unit_test(test_mg_parse_http_non_token_first_byte_returns_minus_1),
+      cmocka_unit_test(test_http_parse_leading_cr_or_lf_needs_more),
       cmocka_unit_test(test_http_parse_bare_cr_before_request_line_rejected),
       cmocka_unit_test(test_http_parse_one_byte_at_a_time),
       cmocka_unit_test(test_http_parse_lf_line_endings_accepted),

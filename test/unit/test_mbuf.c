@@ -111,17 +111,45 @@ static void test_mbuf_remove_more_than_len_is_noop(void **state) {
   mbuf_free(&m);
 }
 
-static void test_mbuf_resize_never_below_len(void **state) {
+// As in 6.x, a size below len is ignored: the capacity is not even
+// shrunk to len.
+static void test_mbuf_resize_below_len_is_noop(void **state) {
+  struct mbuf m;
+  char *buf;
+  (void) state;
+  mbuf_init(&m, 16);
+  mbuf_append(&m, "abcdef", 6);
+  buf = m.buf;
+  mbuf_resize(&m, 2);
+  assert_int_equal(m.size, 16);
+  assert_int_equal(m.len, 6);
+  assert_ptr_equal(m.buf, buf);
+  assert_memory_equal(m.buf, "abcdef", 6);
+  mbuf_resize(&m, 5);
+  assert_int_equal(m.size, 16);
+  mbuf_resize(&m, 0);
+  assert_int_equal(m.size, 16);
+  assert_int_equal(m.len, 6);
+  mbuf_free(&m);
+}
+
+// Any size from len up is taken, shrinking or growing.
+static void test_mbuf_resize_to_len_or_more_applies(void **state) {
   struct mbuf m;
   (void) state;
-  mbuf_init(&m, 0);
+  mbuf_init(&m, 16);
   mbuf_append(&m, "abcdef", 6);
-  mbuf_resize(&m, 2);
+  mbuf_resize(&m, 6);
   assert_int_equal(m.size, 6);
   assert_memory_equal(m.buf, "abcdef", 6);
   mbuf_resize(&m, 64);
   assert_int_equal(m.size, 64);
   assert_int_equal(m.len, 6);
+  assert_memory_equal(m.buf, "abcdef", 6);
+  mbuf_clear(&m);
+  mbuf_resize(&m, 0);  // len 0: size 0 frees the buffer
+  assert_null(m.buf);
+  assert_int_equal(m.size, 0);
   mbuf_free(&m);
 }
 
@@ -214,7 +242,8 @@ int main(void) {
       cmocka_unit_test(test_mbuf_insert_past_end_is_refused),
       cmocka_unit_test(test_mbuf_remove_from_front),
       cmocka_unit_test(test_mbuf_remove_more_than_len_is_noop),
-      cmocka_unit_test(test_mbuf_resize_never_below_len),
+      cmocka_unit_test(test_mbuf_resize_below_len_is_noop),
+      cmocka_unit_test(test_mbuf_resize_to_len_or_more_applies),
       cmocka_unit_test(test_mbuf_trim_shrinks_to_len),
       cmocka_unit_test(test_mbuf_clear_keeps_allocation),
       cmocka_unit_test(test_mbuf_move_transfers_contents),

@@ -279,15 +279,96 @@ static void test_multipart_truncated_long_boundary_body(void **state) {
   free(s);
 }
 
-// Lines end in CRLF; bare LF line endings are not a multipart body.
-static void test_multipart_lf_only_line_endings_not_parsed(void **state) {
+// As in 6.x, lines may end in a bare LF: the delimiter line, the headers,
+// the empty line and the line end before the next delimiter.
+static void test_multipart_lf_line_endings_parsed(void **state) {
+  static const char body[] =
+      "--b\nContent-Disposition: form-data; name=\"a\"\n\nx\ny\n"
+      "--b\nContent-Disposition: form-data; name=\"f\"; filename=\"t\"\n"
+      "Content-Type: text/plain\n\n\n--b--\n";
+  char seen[128];
   (void) state;
-  assert_int_equal(parse_s("--b\n" CD("a") "\nx\n--b--\n").n, 0);
-  assert_int_equal(
-      parse_s("--b\r\nContent-Disposition: form-data\n\nx\r\n--b--").n, 0);
-  // The data must end in CRLF before the delimiter.
-  assert_int_equal(parse_s("--b\r\n\r\nx\n--b--").n, 0);
+  assert_int_equal(parse_all(body, seen, sizeof(seen)),
+                   offset_of(body, "--b--"));
+  assert_string_equal(seen, "a||x\ny;f|t|;");
+}
+
+// Line ends may be mixed: a CR before the LF ending a line is dropped, and
+// a bare LF before the delimiter ends the data too.
+static void test_multipart_mixed_line_endings_parsed(void **state) {
+  struct part r;
+  (void) state;
+  r = parse_s("--b\r\n" CD("a") "\nx\n--b--");
+  assert_string_equal(r.var, "a");
+  assert_int_equal(r.chunk_len, 1);
+  assert_int_equal(r.data[0], 'x');
+  r = parse_s("--b\n" CD("a") "\r\nx\r\n--b--");
+  assert_string_equal(r.var, "a");
+  assert_int_equal(r.chunk_len, 1);
+  r = parse_s("--b\r\n\r\nx\n--b--");
+  assert_int_equal(r.chunk_len, 1);
+  assert_int_equal(r.n, offset_of("--b\r\n\r\nx\n--b--", "--b--"));
+  // Without a line end before it, "--b" is data.
   assert_int_equal(parse_s("--b\r\n\r\nx--b--").n, 0);
+  assert_int_equal(parse_s("--b\n\nx--b--").n, 0);
+}
+
+// RFC 2046 transport padding: blanks may follow the boundary on any
+// delimiter line, the close delimiter's included.
+static void test_multipart_blanks_after_boundary_accepted(void **state) {
+  static const char body[] =
+      "--b  \r\n" CD("a") "\r\nx\r\n"
+      "--b\t \r\n" CD("c") "\r\ny\r\n"
+      "--b \n" CD("d") "\nz\n"
+      "--b-- \t\r\n";
+  char seen[64];
+  (void) state;
+  assert_int_equal(parse_all(body, seen, sizeof(seen)),
+                   offset_of(body, "--b-- "));
+  assert_string_equal(seen, "a||x;c||y;d||z;");
+  assert_int_equal(parse_s("--b-- \r\n").n, 0);
+  assert_int_equal(parse_s("--  \r\n\r\nx\r\n--  --").n, 0);
+}
+
+// A part whose headers run into the next delimiter line has no empty line
+// after them: it is malformed, and the next part's headers and data are
+// never taken for its own. Every prefix gives 0 too.
+static void test_multipart_headers_without_blank_line_rejected(void **state) {
+  static const char crlf[] =
+      "--b\r\n" CD("a") "AAA\r\n--b\r\n" CD("b") "\r\nBBB\r\n--b--\r\n";
+  static const char lf[] = "--b\n" CD("a") "--b\n" CD("b") "\nBBB\n--b--\n";
+  size_t i;
+  struct part r;
+  (void) state;
+  for (i = 0; i <= strlen(crlf); i++) {
+    r = parse_n(crlf, i);
+    assert_int_equal(r.n, 0);
+    assert_string_equal(r.var, "");
+    assert_false(r.has_chunk);
+  }
+  r = parse_s(lf);
+  assert_int_equal(r.n, 0);
+  assert_string_equal(r.var, "");
+  // The close delimiter, too, ends a header block that never ended.
+  assert_int_equal(parse_s("--b\r\n" CD("a") "--b--\r\n").n, 0);
+}
+
+// The names are only filled in for a complete part: "" while the data's
+// end is not there yet.
+static void test_multipart_names_empty_until_part_complete(void **state) {
+  static const char body[] = "--b\r\n" CDF("v", "f") "\r\ndata\r\n--b--";
+  size_t i, len = sizeof(body) - 1;
+  struct part r;
+  (void) state;
+  for (i = 0; i < len - 2; i++) {
+    r = parse_n(body, i);
+    assert_int_equal(r.n, 0);
+    assert_string_equal(r.var, "");
+    assert_string_equal(r.file, "");
+  }
+  r = parse_n(body, len);
+  assert_string_equal(r.var, "v");
+  assert_string_equal(r.file, "f");
 }
 
 // Only CRLF "--" boundary ends a part's data: look-alikes are data.
@@ -412,7 +493,11 @@ int main(void) {
       cmocka_unit_test(test_multipart_missing_boundary_returns_zero),
       cmocka_unit_test(test_multipart_boundary_of_70_chars_accepted_71_not),
       cmocka_unit_test(test_multipart_truncated_long_boundary_body),
-      cmocka_unit_test(test_multipart_lf_only_line_endings_not_parsed),
+      cmocka_unit_test(test_multipart_lf_line_endings_parsed),
+      cmocka_unit_test(test_multipart_mixed_line_endings_parsed),
+      cmocka_unit_test(test_multipart_blanks_after_boundary_accepted),
+      cmocka_unit_test(test_multipart_headers_without_blank_line_rejected),
+      cmocka_unit_test(test_multipart_names_empty_until_part_complete),
       cmocka_unit_test(test_multipart_data_keeps_crlf_and_lookalikes),
       cmocka_unit_test(test_multipart_binary_data_with_nul_bytes),
       cmocka_unit_test(test_multipart_empty_data),

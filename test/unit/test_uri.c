@@ -93,16 +93,26 @@ static void test_parse_uri_empty_input_gives_empty_parts(void **state) {
   assert_slice(u.fragment, "");
 }
 
-static void test_parse_uri_ipv6_host_strips_brackets(void **state) {
+// As in 6.x, an IPv6 host keeps its brackets.
+static void test_parse_uri_ipv6_host_keeps_brackets(void **state) {
   struct uri_parts u;
   (void) state;
+  assert_int_equal(parse("tcp://[::1]:234", &u), 0);
+  assert_slice(u.scheme, "tcp");
+  assert_slice(u.host, "[::1]");
+  assert_int_equal(u.port, 234);
+  assert_slice(u.path, "");
   assert_int_equal(parse("http://[::1]:8080/x", &u), 0);
-  assert_slice(u.host, "::1");
+  assert_slice(u.host, "[::1]");
   assert_int_equal(u.port, 8080);
   assert_slice(u.path, "/x");
+  assert_int_equal(parse("[2001:db8::7]/p", &u), 0);
+  assert_slice(u.host, "[2001:db8::7]");
+  assert_int_equal(u.port, 0);
+  assert_slice(u.path, "/p");
   assert_int_equal(parse("ws://u@[fe80::1]?q", &u), 0);
   assert_slice(u.user_info, "u");
-  assert_slice(u.host, "fe80::1");
+  assert_slice(u.host, "[fe80::1]");
   assert_int_equal(u.port, 0);
   assert_slice(u.path, "");
   assert_slice(u.query, "q");
@@ -245,11 +255,19 @@ static void test_assemble_uri_omits_absent_parts_and_port_zero(void **state) {
   free((void *) out.p);
 }
 
-static void test_assemble_uri_ipv6_host_gets_brackets(void **state) {
+// A bare IPv6 host gets brackets; one that has them (as mg_parse_uri()
+// gives it) is not bracketed twice.
+static void test_assemble_uri_ipv6_host_gets_brackets_once(void **state) {
   struct mg_str scheme = MG_MK_STR("http"), host = MG_MK_STR("::1"), out;
+  struct mg_str bracketed = MG_MK_STR("[::1]");
   (void) state;
   assert_int_equal(
       mg_assemble_uri(&scheme, NULL, &host, 80, NULL, NULL, NULL, 0, &out), 0);
+  assert_slice(out, "http://[::1]:80");
+  free((void *) out.p);
+  assert_int_equal(
+      mg_assemble_uri(&scheme, NULL, &bracketed, 80, NULL, NULL, NULL, 0, &out),
+      0);
   assert_slice(out, "http://[::1]:80");
   free((void *) out.p);
 }
@@ -306,6 +324,9 @@ static void test_assemble_uri_port_over_65535_rejected(void **state) {
 static void test_assemble_uri_round_trips_parse(void **state) {
   static const char *uris[] = {"https://u:p@example.com:8443/a/b?x=1#f",
                                "http://[::1]:8080/x",
+                               "tcp://[::1]:234",
+                               "ws://u@[fe80::1]?q#f",
+                               "[2001:db8::7]/p",
                                "/only/path?q",
                                "h:1",
                                "file:///etc/hosts",
@@ -519,12 +540,32 @@ static void test_parse_address_hostname_over_max_host_len(void **state) {
   assert_int_equal(parse_addr(str, &sa, &proto, host, sizeof(host)), -1);
 }
 
+// Real DNS names carry '_' (SRV labels, some host names): accepted.
+static void test_parse_address_hostname_with_underscore_accepted(void **s) {
+  union socket_address sa;
+  char host[64];
+  int proto;
+  (void) s;
+  assert_int_equal(parse_addr("tcp://my_host:80", &sa, &proto, host, 64), 0);
+  assert_string_equal(host, "my_host");
+  assert_int_equal(ntohs(sa.sin.sin_port), 80);
+  assert_int_equal(proto, SOCK_STREAM);
+  assert_int_equal(parse_addr("udp://a_b.local:53", &sa, &proto, host, 64), 0);
+  assert_string_equal(host, "a_b.local");
+  assert_int_equal(ntohs(sa.sin.sin_port), 53);
+  assert_int_equal(proto, SOCK_DGRAM);
+  assert_int_equal(parse_addr("_srv._tcp.x:1", &sa, &proto, host, 64), 0);
+  assert_string_equal(host, "_srv._tcp.x");
+  assert_int_equal(parse_addr("ex_ample:80", &sa, &proto, host, 64), 0);
+  assert_string_equal(host, "ex_ample");
+}
+
 static void test_parse_address_bad_hostname_chars_rejected(void **state) {
   union socket_address sa;
   char host[64];
   int proto;
   (void) state;
-  assert_int_equal(parse_addr("ex_ample:80", &sa, &proto, host, 64), -1);
+  assert_int_equal(parse_addr("ex~ample:80", &sa, &proto, host, 64), -1);
   assert_int_equal(parse_addr("a/b:80", &sa, &proto, host, 64), -1);
   assert_int_equal(parse_addr("*:80", &sa, &proto, host, 64), -1);
   assert_int_equal(parse_addr("a b:80", &sa, &proto, host, 64), -1);
@@ -656,7 +697,7 @@ int main(void) {
     cmocka_unit_test(test_parse_uri_host_only_has_no_path),
     cmocka_unit_test(test_parse_uri_empty_host_with_scheme),
     cmocka_unit_test(test_parse_uri_empty_input_gives_empty_parts),
-    cmocka_unit_test(test_parse_uri_ipv6_host_strips_brackets),
+    cmocka_unit_test(test_parse_uri_ipv6_host_keeps_brackets),
     cmocka_unit_test(test_parse_uri_unterminated_bracket_rejected),
     cmocka_unit_test(test_parse_uri_junk_after_bracket_rejected),
     cmocka_unit_test(test_parse_uri_port_over_65535_rejected),
@@ -669,7 +710,7 @@ int main(void) {
     cmocka_unit_test(test_parse_uri_stops_at_slice_length),
     cmocka_unit_test(test_assemble_uri_full),
     cmocka_unit_test(test_assemble_uri_omits_absent_parts_and_port_zero),
-    cmocka_unit_test(test_assemble_uri_ipv6_host_gets_brackets),
+    cmocka_unit_test(test_assemble_uri_ipv6_host_gets_brackets_once),
     cmocka_unit_test(test_assemble_uri_normalizes_path),
     cmocka_unit_test(test_assemble_uri_normalize_refuses_climb),
     cmocka_unit_test(test_assemble_uri_relative_path_gets_slash),
@@ -690,6 +731,7 @@ int main(void) {
     cmocka_unit_test(test_parse_address_hostname_needs_resolving),
     cmocka_unit_test(test_parse_address_hostname_too_long_for_buffer),
     cmocka_unit_test(test_parse_address_hostname_over_max_host_len),
+    cmocka_unit_test(test_parse_address_hostname_with_underscore_accepted),
     cmocka_unit_test(test_parse_address_bad_hostname_chars_rejected),
     cmocka_unit_test(test_parse_address_bad_ipv4_not_resolved),
     cmocka_unit_test(test_parse_address_trailing_garbage_rejected),
