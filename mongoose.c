@@ -3957,7 +3957,10 @@ static int http_host_ok(const struct http_message *hm) {
   for (i = 0; i < MG_MAX_HTTP_HEADERS && hm->header_names[i].len > 0; i++) {
     if (mg_vcasecmp(&hm->header_names[i], "Host") == 0) hosts++;
   }
-  return hosts == 1 || (hosts == 0 && http_eq(hm->proto, "HTTP/1.0"));
+  // RFC 9112 3.2: an HTTP/1.1 request needs exactly one Host. 6.18 served
+  // requests without one; MG_ENABLE_HTTP_NO_HOST=1 does too.
+  return hosts == 1 || (hosts == 0 && (MG_ENABLE_HTTP_NO_HOST ||
+                                       http_eq(hm->proto, "HTTP/1.0")));
 }
 
 // Request framing (RFC 9112 6.3): chunked, Content-Length or no body. A
@@ -7795,6 +7798,9 @@ static const char *ws_parse_url(const char *url, struct ws_url *u) {
                                   &u->port, &u->path, &query, &frag) != 0) {
     return "cannot parse URL";
   }
+  // mg_parse_uri() keeps an IPv6 literal's brackets (as 6.x); the address
+  // and the Host header are built from the bare host.
+  if (u->host.len >= 2 && u->host.p[0] == '[') u->host.p++, u->host.len -= 2;
   if (mg_vcasecmp(&scheme, "wss") == 0) return "TLS not built";
   if (scheme.len > 0 && mg_vcasecmp(&scheme, "ws") != 0) {
     return "not a ws:// URL";
@@ -7922,6 +7928,9 @@ static int cli_parse_url(struct mg_str url, struct cli_url *u,
                    &u->query, &fragment) != 0) {
     return *err = "malformed URL", -1;
   }
+  // mg_parse_uri() keeps an IPv6 literal's brackets (as 6.x); the address
+  // and the Host header are built from the bare host.
+  if (u->host.len >= 2 && u->host.p[0] == '[') u->host.p++, u->host.len -= 2;
   if (mg_vcasecmp(&scheme, "https") == 0) return *err = "TLS not built", -1;
   if (scheme.len > 0 && mg_vcasecmp(&scheme, "http") != 0) {
     return *err = "unsupported URL scheme", -1;

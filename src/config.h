@@ -60,6 +60,10 @@
 #define MG_ENABLE_HTTP 1  // HTTP server and client (src/http*.c)
 #endif
 
+#ifndef MG_ENABLE_HTTP_NO_HOST
+#define MG_ENABLE_HTTP_NO_HOST 0  // 1: serve HTTP/1.1 without Host (as 6.18)
+#endif
+
 #ifndef MG_ENABLE_HTTP_STREAMING_MULTIPART
 #define MG_ENABLE_HTTP_STREAMING_MULTIPART 1  // MG_EV_HTTP_PART_* uploads
 #endif

@@ -61,6 +61,9 @@ static int cli_parse_url(struct mg_str url, struct cli_url *u,
                    &u->query, &fragment) != 0) {
     return *err = "malformed URL", -1;
   }
+  // mg_parse_uri() keeps an IPv6 literal's brackets (as 6.x); the address
+  // and the Host header are built from the bare host.
+  if (u->host.len >= 2 && u->host.p[0] == '[') u->host.p++, u->host.len -= 2;
   if (mg_vcasecmp(&scheme, "https") == 0) return *err = "TLS not built", -1;
   if (scheme.len > 0 && mg_vcasecmp(&scheme, "http") != 0) {
     return *err = "unsupported URL scheme", -1;

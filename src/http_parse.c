@@ -390,7 +390,10 @@ static int http_host_ok(const struct http_message *hm) {
   for (i = 0; i < MG_MAX_HTTP_HEADERS && hm->header_names[i].len > 0; i++) {
     if (mg_vcasecmp(&hm->header_names[i], "Host") == 0) hosts++;
   }
-  return hosts == 1 || (hosts == 0 && http_eq(hm->proto, "HTTP/1.0"));
+  // RFC 9112 3.2: an HTTP/1.1 request needs exactly one Host. 6.18 served
+  // requests without one; MG_ENABLE_HTTP_NO_HOST=1 does too.
+  return hosts == 1 || (hosts == 0 && (MG_ENABLE_HTTP_NO_HOST ||
+                                       http_eq(hm->proto, "HTTP/1.0")));
 }
 
 // Request framing (RFC 9112 6.3): chunked, Content-Length or no body. A

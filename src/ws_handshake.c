@@ -378,6 +378,9 @@ static const char *ws_parse_url(const char *url, struct ws_url *u) {
                                   &u->port, &u->path, &query, &frag) != 0) {
     return "cannot parse URL";
   }
+  // mg_parse_uri() keeps an IPv6 literal's brackets (as 6.x); the address
+  // and the Host header are built from the bare host.
+  if (u->host.len >= 2 && u->host.p[0] == '[') u->host.p++, u->host.len -= 2;
   if (mg_vcasecmp(&scheme, "wss") == 0) return "TLS not built";
   if (scheme.len > 0 && mg_vcasecmp(&scheme, "ws") != 0) {
     return "not a ws:// URL";

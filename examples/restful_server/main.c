@@ -60,7 +60,7 @@ static const char *read_number(const struct mg_str *src, const char *name,
                                double *v) {
   char buf[64], *end;
   int n = mg_get_http_var(src, name, buf, sizeof(buf));
-  if (n == 0) return " is missing";
+  if (n == 0 || n == -4) return " is missing";  // -4: not in the request
   if (n < 0) return " is malformed";
   *v = strtod(buf, &end);
   if (end == buf || *end != '\0' || !is_finite(*v)) {

@@ -139,6 +139,30 @@ static void test_ws_echo_text_and_binary(void **state) {
   ctx_free(c);
 }
 
+// ws://[::1]:port/ connects to the IPv6 loopback (the brackets are not part
+// of the address) and sends "Host: [::1]:port".
+static void test_ws_client_ipv6_literal(void **state) {
+  struct ctx *c = ctx_new();
+  struct mg_connection *lc6, *nc;
+  char url[128];
+  (void) state;
+  lc6 = mg_bind(&c->mgr, "tcp://[::1]:0", srv_ev);
+  if (lc6 == NULL) {
+    ctx_free(c);
+    print_message("SKIP: no IPv6 loopback (::1) here; enable it with: "
+                  "sysctl -w net.ipv6.conf.lo.disable_ipv6=0\n");
+    skip();
+  }
+  mg_set_protocol_http_websocket(lc6);
+  snprintf(url, sizeof(url), "ws://[::1]:%d/echo", conn_port(lc6));
+  nc = mg_connect_ws(&c->mgr, cli_ev, url, NULL, NULL);
+  assert_non_null(nc);
+  assert_true(poll_flag(&c->mgr, &c->cli_done, 5));
+  assert_int_equal(c->cli_code, 101);
+  assert_true(nc->flags & MG_F_IS_WEBSOCKET);
+  ctx_free(c);
+}
+
 static void test_ws_echo_large_message(void **state) {
   struct ctx *c = ctx_new();
   struct mg_connection *nc = ws_open(c, "/echo", NULL);
@@ -600,6 +624,7 @@ static void test_ws_frames_right_behind_handshake(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_ws_echo_text_and_binary),
+      cmocka_unit_test(test_ws_client_ipv6_literal),
       cmocka_unit_test(test_ws_echo_large_message),
       cmocka_unit_test(test_ws_dont_fin_fragments_reassembled),
       cmocka_unit_test(test_ws_no_defrag_delivers_fragments),
