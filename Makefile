@@ -19,7 +19,7 @@ FUZZ_NAMES = $(patsubst test/fuzz/fuzz_%.c,%,$(wildcard test/fuzz/fuzz_*.c))
 EXAMPLE_DIRS = $(patsubst %/main.c,%,$(wildcard examples/*/main.c))
 EXAMPLES = $(foreach d,$(EXAMPLE_DIRS),$(d)/$(notdir $(d)))
 
-.PHONY: compat headers all examples test fuzz-replay-build deps switches valgrind amalgamate check-amalgamation \
+.PHONY: compat headers all examples test fuzz-replay-build deps deps-sqlite switches valgrind amalgamate check-amalgamation \
   unamalgamated mg_prefix cxx format-check fuzz fuzz-replay clean run bench
 .SECONDEXPANSION:
 
@@ -27,8 +27,14 @@ all: $(BUILD)/mongoose.o examples
 
 examples: $(EXAMPLES)
 
+# An example that needs more libraries names them in LIBS_<name>.
+LIBS_api_server = -lsqlite3
+
 $(EXAMPLES): $$(@D)/main.c mongoose.c mongoose.h
-	$(CC) $(WARN) $(CFLAGS) -I. $(@D)/main.c mongoose.c -o $@ $(LIBS)
+	$(CC) $(WARN) $(CFLAGS) -I. $(@D)/main.c mongoose.c -o $@ $(LIBS_$(notdir $(@D))) $(LIBS)
+
+# api_server needs the system sqlite3 (libsqlite3-dev).
+examples/api_server/api_server: | deps-sqlite
 
 $(BUILD)/mongoose.o: mongoose.c mongoose.h
 	@mkdir -p $(@D)
@@ -120,6 +126,15 @@ deps:
 	  fi; \
 	fi
 
+deps-sqlite:
+	@if ! printf '#include <sqlite3.h>\n' | $(CC) -E -x c - >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update && apt-get install -y libsqlite3-dev) || exit 1; \
+	  else \
+	    echo "sqlite3 is missing (examples/api_server). Run: sudo apt-get install -y libsqlite3-dev"; exit 1; \
+	  fi; \
+	fi
+
 $(BUILD)/san/mongoose.o: mongoose.c mongoose.h
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -c mongoose.c -o $@
@@ -161,6 +176,8 @@ $(BUILD)/$(1)-$(2)/%: test/net/%.c test/net/net_util.h $(BUILD)/$(1)-$(2)/mongoo
 $(BUILD)/$(1)-$(2)/%: test/interop/%.c test/net/net_util.h $(BUILD)/$(1)-$(2)/mongoose.o | deps
 	$$(CC) $(3) -DMG_DEFAULT_IFACE=$$(VT_$(1)) -Itest/net $$< $(BUILD)/$(1)-$(2)/mongoose.o -o $$@ -lcmocka $$(LIBS)
 endef
+# test_examples starts the example binaries: they are built first.
+$(foreach i,$(IFACES),$(BUILD)/$(i)-san/test_examples $(BUILD)/$(i)-vg/test_examples): $(EXAMPLES)
 $(foreach i,$(IFACES),$(eval $(call IFACE_RULES,$(i),san,$(TEST_CFLAGS))))
 $(foreach i,$(IFACES),$(eval $(call IFACE_RULES,$(i),vg,$(VG_CFLAGS))))
 
