@@ -12,7 +12,7 @@ out=${1:-.}
 # enforces it):
 #   base       arch config str mbuf log util base64 md5 sha1 uri (compat.h:
 #              the 6.x aliases, header only, placed last)
-#   core       net iface (core_internal.h)
+#   core       net broadcast iface (core_internal.h)
 #   transport  sock_common sock_select sock_poll sock_epoll (sock_internal.h)
 #   protocols  http_parse http_header http_conn; http_path http_file
 #              http_listing http_auth http_multipart ws ws_handshake
@@ -23,7 +23,7 @@ net.h iface.h http.h compat.h"
 # Sources in the same order. The internal headers go into mongoose.c only:
 # core_internal.h first, sock_internal.h right before sock_common.c,
 # http_internal.h right before http_parse.c.
-SRCS="str.c mbuf.c log.c util.c base64.c md5.c sha1.c uri.c net.c iface.c
+SRCS="str.c mbuf.c log.c util.c base64.c md5.c sha1.c uri.c net.c broadcast.c iface.c
 sock_common.c sock_select.c sock_poll.c sock_epoll.c http_parse.c http_header.c
 http_conn.c http_path.c http_file.c http_listing.c http_auth.c http_multipart.c
 ws.c ws_handshake.c http_client.c http_serve.c http_server.c"
