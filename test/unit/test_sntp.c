@@ -44,8 +44,8 @@ static void reply(unsigned char *p, int li, int vn, int mode, int stratum,
   put64(p + 40, xmit);
 }
 
-static int parse(const unsigned char *p, size_t len,
-                 struct mg_sntp_message *m, char *kiss) {
+static int parse(const unsigned char *p, size_t len, struct mg_sntp_message *m,
+                 char *kiss) {
   return mg_sntp_parse_reply(p, len, ORIG, m, kiss);
 }
 
