@@ -7,6 +7,8 @@
 // keeps root (-u root) instead of switching to the _chrony user. It is
 // started once for the group and ended by its PID. Without chronyd the
 // tests skip and say how to install it. MG_KEEP_TMP=1 keeps its log.
+// The last test runs examples/sntp_client (make builds it first) against
+// the same chronyd.
 #include "net_util.h"  // First: mongoose.h sets the feature macros
 
 #include <sys/wait.h>
@@ -14,6 +16,7 @@
 #ifndef CHRONYD
 #define CHRONYD "/usr/sbin/chronyd"
 #endif
+#define EXAMPLE "examples/sntp_client/sntp_client"
 #define START_SECONDS 10.0  // Longest chronyd may take to bind its port
 
 static char s_dir[64];   // Scratch directory: config, pid, drift, log
@@ -153,7 +156,7 @@ static int group_setup(void **state) {
 
 static void remove_dir(void) {
   const char *names[] = {"chrony.conf", "chronyd.pid", "chrony.drift",
-                         "chronyd.log"};
+                         "chronyd.log", "example.out"};
   char path[128];
   size_t i;
   if (s_dir[0] == '\0' || getenv("MG_KEEP_TMP") != NULL) return;
@@ -256,10 +259,66 @@ static void test_chronyd_udp_url_by_hand_twice(void **state) {
   mg_mgr_free(&mgr);
 }
 
+// Runs examples/sntp_client -s ADDR; returns its exit code (-1: killed
+// after 20 s) and its output in out.
+static int run_example(char *out, size_t len) {
+  const char *argv[] = {EXAMPLE, "-s", s_addr, NULL};
+  char path[128];
+  double deadline = mg_time() + 20;
+  struct timespec ts = {0, 10000000};
+  int st = 0, code, fd;
+  size_t n = 0;
+  FILE *fp;
+  pid_t pid;
+  snprintf(path, sizeof(path), "%s/example.out", s_dir);
+  fflush(NULL);
+  if ((pid = fork()) == 0) {
+    if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0) _exit(126);
+    dup2(fd, 1), dup2(fd, 2);
+    for (fd = 3; fd < 1024; fd++) close(fd);  // Our sockets stay ours
+    execv(argv[0], (char *const *) argv);
+    _exit(127);
+  }
+  assert_true(pid > 0);
+  while (waitpid(pid, &st, WNOHANG) == 0) {
+    if (mg_time() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &st, 0);
+      break;
+    }
+    nanosleep(&ts, NULL);
+  }
+  code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  if ((fp = fopen(path, "r")) != NULL) {
+    n = fread(out, 1, len - 1, fp);
+    fclose(fp);
+  }
+  out[n] = '\0';
+  return code;
+}
+
+static void test_chronyd_answers_the_sntp_client_example(void **state) {
+  char out[1024], want[96];
+  int code;
+  (void) state;
+  need_chronyd();
+  if (access(EXAMPLE, X_OK) != 0) {
+    fail_msg("%s is not built: make %s", EXAMPLE, EXAMPLE);
+  }
+  code = run_example(out, sizeof(out));
+  print_message("%s", out);
+  assert_int_equal(code, 0);
+  snprintf(want, sizeof(want), "%s 20", s_addr);  // "ADDR 2026-..."
+  assert_non_null(strstr(out, want));
+  assert_non_null(strstr(out, "Local time"));
+  assert_non_null(strstr(out, "Offset"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_chronyd_get_time_is_now),
       cmocka_unit_test(test_chronyd_udp_url_by_hand_twice),
+      cmocka_unit_test(test_chronyd_answers_the_sntp_client_example),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
