@@ -26,10 +26,10 @@ H_core="net.h iface.h core_internal.h"
 C_core="net.c broadcast.c iface.c"
 H_transport="sock_internal.h"
 C_transport="sock_common.c sock_select.c sock_poll.c sock_epoll.c"
-H_protocols="http.h http_internal.h"
+H_protocols="http.h http_internal.h sntp.h"
 C_protocols="http_parse.c http_header.c http_conn.c http_path.c http_file.c
 http_listing.c http_auth.c http_multipart.c ws.c ws_handshake.c
-http_client.c http_serve.c http_server.c"
+http_client.c http_serve.c http_server.c sntp.c"
 
 # Ranks for the call check: a module may call modules of its rank or below.
 # The HTTP modules have sub-ranks: parsers and http_conn at the bottom, the
@@ -40,6 +40,7 @@ rank() {
     net|broadcast|iface) echo 1 ;;
     sock_*) echo 2 ;;
     http_parse|http_header|http_conn) echo 3 ;;
+    sntp) echo 3 ;;
     http_path|http_file|http_listing|http_auth|http_multipart|ws|ws_handshake|http_client) echo 4 ;;
     http_serve|http_server) echo 5 ;;
     *) echo "check_layers: no rank for $1" >&2; echo 99 ;;
