@@ -9417,18 +9417,19 @@ static int dns_put_label(char *dst, size_t dst_len, size_t *out,
 // Walks the name at offset off of p[0..len): checks it and, when dst is not
 // NULL, writes it dotted and NUL-terminated into dst (dst_len bytes). *next
 // gets the offset after the name's in-place part. A compression pointer
-// must point into the body (past the header) and strictly before the
-// labels read so far, so positions only go down and no loop can form; at
-// most MG_MAX_DNS_POINTER_HOPS are followed. Returns the dotted length,
-// DNS_NAME_TRUNCATED if the message ends inside the in-place part, or
-// DNS_NAME_BAD (also when the name does not fit in dst).
+// must point into the body (past the header) and before the labels read so
+// far, and what it points to must end before them too (an earlier name
+// does): each jump confines the walk to a smaller prefix of the message,
+// so no loop can form and a copied section means the same thing. At most
+// MG_MAX_DNS_POINTER_HOPS pointers are followed. Returns the dotted
+// length, DNS_NAME_TRUNCATED if the message ends inside the in-place part,
+// or DNS_NAME_BAD (also when the name does not fit in dst).
 static int dns_walk_name(const unsigned char *p, size_t len, size_t off,
                          char *dst, size_t dst_len, size_t *next) {
-  size_t pos = off, run = off, out = 0, wire = 1;
+  size_t pos = off, run = off, end = len, out = 0, wire = 1, c;
   int hops = 0, cut = DNS_NAME_TRUNCATED;
   for (;;) {
-    size_t c;
-    if (pos >= len || ((p[pos] & 0xc0) == 0xc0 && pos + 1 >= len)) return cut;
+    if (pos >= end || ((p[pos] & 0xc0) == 0xc0 && pos + 1 >= end)) return cut;
     c = p[pos];
     if ((c & 0xc0) == 0xc0) {
       size_t target = (c & 0x3f) << 8 | p[pos + 1];
@@ -9438,12 +9439,12 @@ static int dns_walk_name(const unsigned char *p, size_t len, size_t off,
           ++hops > MG_MAX_DNS_POINTER_HOPS) {
         return DNS_NAME_BAD;
       }
-      pos = run = target;
+      end = run, pos = run = target;
       continue;
     }
     if (c > DNS_MAX_LABEL) return DNS_NAME_BAD;  // 0x40, 0x80: no such type
     if (c == 0) break;
-    if (pos + 1 + c > len) return cut;
+    if (pos + 1 + c > end) return cut;
     wire += c + 1;
     if (wire > DNS_MAX_NAME_WIRE) return DNS_NAME_BAD;
     if (!dns_put_label(dst, dst_len, &out, p + pos + 1, c)) return DNS_NAME_BAD;

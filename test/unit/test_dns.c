@@ -243,6 +243,21 @@ static void test_dns_parse_forward_pointer_rejected(void **state) {
   assert_int_equal(parse(&p, &s_msg), -1);
 }
 
+static void test_dns_parse_pointer_target_past_own_start_rejected(void **s) {
+  struct pkt p;
+  (void) s;
+  // Question 1: the root, type 6. Question 2: a pointer to the 0x06 byte,
+  // read as a 6-byte label that runs over question 2's own bytes.
+  header(&p, 1, 0, 2, 0, 0, 0);
+  put(&p, "\x00\x00\x06\x00\x01", 5);
+  ptr(&p, 14), put16(&p, 1), put16(&p, 1);
+  assert_int_equal(parse(&p, &s_msg), -1);
+  // The same pointer to a label that ends in time is fine.
+  p.b[14] = 1, p.b[16] = 0;  // A 1-byte label, then the root
+  assert_int_equal(parse(&p, &s_msg), 0);
+  assert_int_equal(s_msg.num_questions, 2);
+}
+
 static void test_dns_parse_pointer_into_header_rejected(void **state) {
   struct pkt p;
   (void) state;
@@ -996,6 +1011,7 @@ int main(void) {
       cmocka_unit_test(test_dns_parse_pointer_to_itself_rejected),
       cmocka_unit_test(test_dns_parse_pointer_loop_rejected),
       cmocka_unit_test(test_dns_parse_forward_pointer_rejected),
+      cmocka_unit_test(test_dns_parse_pointer_target_past_own_start_rejected),
       cmocka_unit_test(test_dns_parse_pointer_into_header_rejected),
       cmocka_unit_test(test_dns_parse_reserved_label_types_rejected),
       cmocka_unit_test(test_dns_parse_label_64_rejected),
