@@ -178,6 +178,8 @@ $(BUILD)/$(1)-$(2)/%: test/interop/%.c test/net/net_util.h $(BUILD)/$(1)-$(2)/mo
 endef
 # test_examples starts the example binaries: they are built first.
 $(foreach i,$(IFACES),$(BUILD)/$(i)-san/test_examples $(BUILD)/$(i)-vg/test_examples): $(EXAMPLES)
+# test_dns_interop starts examples/captive_dns_server.
+$(foreach i,$(IFACES),$(BUILD)/$(i)-san/test_dns_interop $(BUILD)/$(i)-vg/test_dns_interop): examples/captive_dns_server/captive_dns_server
 $(foreach i,$(IFACES),$(eval $(call IFACE_RULES,$(i),san,$(TEST_CFLAGS))))
 $(foreach i,$(IFACES),$(eval $(call IFACE_RULES,$(i),vg,$(VG_CFLAGS))))
 

@@ -427,32 +427,41 @@ void mg_send_dns_query(struct mg_connection *nc, const char *name,
 // ---- The protocol handler -----------------------------------------------
 
 #if MG_ENABLE_DNS_SERVER
-// Answers the malformed query q (at least a header) with FORMERR: its id,
-// opcode and RD bit, no sections (RFC 1035 4.1.1).
-static void dns_send_formerr(struct mg_connection *nc, const char *q) {
+// Answers the malformed message m[0..n) with FORMERR if it is a query with
+// a readable header that reached a server connection (never a response:
+// no error ping-pong). The reply has its id, opcode and RD bit and no
+// sections (RFC 1035 4.1.1). Returns 1 if it answered.
+static int dns_answer_formerr(struct mg_connection *nc, const char *m,
+                              size_t n) {
   unsigned char b[2 + MG_DNS_HEADER_SIZE];
   size_t pre = (nc->flags & MG_F_UDP) ? 0 : 2;  // TCP: the length first
-  uint16_t flags = mg_dns_get16(q + 2) & (MG_DNS_FLAG_OPCODE | MG_DNS_FLAG_RD);
+  uint16_t flags;
+  if (nc->listener == NULL || n < MG_DNS_HEADER_SIZE ||
+      (mg_dns_get16(m + 2) & MG_DNS_FLAG_QR)) {
+    return 0;
+  }
+  flags = mg_dns_get16(m + 2) & (MG_DNS_FLAG_OPCODE | MG_DNS_FLAG_RD);
   dns_set16(b, MG_DNS_HEADER_SIZE);
-  dns_header(b + pre, mg_dns_get16(q),
+  dns_header(b + pre, mg_dns_get16(m),
              (uint16_t) (flags | MG_DNS_FLAG_QR | MG_DNS_RCODE_FORMERR), 0, 0);
   mg_send(nc, b, (int) (pre + MG_DNS_HEADER_SIZE));
+  return 1;
+}
+#else
+static int dns_answer_formerr(struct mg_connection *nc, const char *m,
+                              size_t n) {
+  (void) nc, (void) m, (void) n;
+  return 0;
 }
 #endif
 
-// Drops the malformed message m[0..n): logged; a query reaching a server
-// connection is answered with FORMERR; a TCP connection closes.
+// Drops the malformed message m[0..n): logged, maybe answered with
+// FORMERR; a TCP connection closes (once the FORMERR is out).
 static void dns_reject(struct mg_connection *nc, const char *m, size_t n) {
-  int answered = 0;
+  int answered;
   MG_INFO(("%p malformed DNS message (%lu bytes) dropped", (void *) nc,
            (unsigned long) n));
-#if MG_ENABLE_DNS_SERVER
-  if (nc->listener != NULL && n >= MG_DNS_HEADER_SIZE &&
-      !(mg_dns_get16(m + 2) & MG_DNS_FLAG_QR)) {
-    dns_send_formerr(nc, m);
-    answered = 1;
-  }
-#endif
+  answered = dns_answer_formerr(nc, m, n);
   if (!(nc->flags & MG_F_UDP)) {
     nc->flags |= answered ? MG_F_SEND_AND_CLOSE : MG_F_CLOSE_IMMEDIATELY;
   }
