@@ -180,6 +180,8 @@ endef
 $(foreach i,$(IFACES),$(BUILD)/$(i)-san/test_examples $(BUILD)/$(i)-vg/test_examples): $(EXAMPLES)
 # test_sntp_interop runs examples/sntp_client against chronyd.
 $(foreach i,$(IFACES),$(BUILD)/$(i)-san/test_sntp_interop $(BUILD)/$(i)-vg/test_sntp_interop): examples/sntp_client/sntp_client
+# test_dns_interop starts examples/captive_dns_server.
+$(foreach i,$(IFACES),$(BUILD)/$(i)-san/test_dns_interop $(BUILD)/$(i)-vg/test_dns_interop): examples/captive_dns_server/captive_dns_server
 $(foreach i,$(IFACES),$(eval $(call IFACE_RULES,$(i),san,$(TEST_CFLAGS))))
 $(foreach i,$(IFACES),$(eval $(call IFACE_RULES,$(i),vg,$(VG_CFLAGS))))
 

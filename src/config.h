@@ -139,6 +139,14 @@
 #define MG_MAX_DNS_ANSWERS 32  // Answers kept per DNS message
 #endif
 
+#ifndef MG_MAX_DNS_POINTER_HOPS
+#define MG_MAX_DNS_POINTER_HOPS 16  // Compression pointers followed per name
+#endif
+
+#ifndef MG_DNS_EDNS_UDP_SIZE
+#define MG_DNS_EDNS_UDP_SIZE 1232  // Largest UDP reply of the DNS server
+#endif
+
 #ifndef MBUF_SIZE_MULTIPLIER
 #define MBUF_SIZE_MULTIPLIER 1.5  // mbuf growth factor
 #endif
@@ -217,15 +225,17 @@
 #endif
 
 #ifndef MG_ENABLE_DNS
-#define MG_ENABLE_DNS 0  // DNS messages (mg_parse_dns...): not built yet
-#elif MG_ENABLE_DNS
-#error "MG_ENABLE_DNS=1: DNS is not built yet"
+#define MG_ENABLE_DNS 1  // DNS messages: mg_parse_dns(), mg_set_protocol_dns()
 #endif
 
 #ifndef MG_ENABLE_DNS_SERVER
-#define MG_ENABLE_DNS_SERVER 0  // mg_dns_create_reply...: not built yet
-#elif MG_ENABLE_DNS_SERVER
-#error "MG_ENABLE_DNS_SERVER=1: the DNS server is not built yet"
+#if MG_ENABLE_DNS
+#define MG_ENABLE_DNS_SERVER 1  // mg_dns_create_reply(), mg_dns_send_reply()
+#else
+#define MG_ENABLE_DNS_SERVER 0
+#endif
+#elif MG_ENABLE_DNS_SERVER && !MG_ENABLE_DNS
+#error "MG_ENABLE_DNS_SERVER=1 needs MG_ENABLE_DNS=1"
 #endif
 
 #ifndef MG_ENABLE_MQTT

@@ -26,14 +26,15 @@ H_core="net.h iface.h core_internal.h"
 C_core="net.c broadcast.c iface.c"
 H_transport="sock_internal.h"
 C_transport="sock_common.c sock_select.c sock_poll.c sock_epoll.c"
-H_protocols="http.h http_internal.h sntp.h"
+H_protocols="http.h http_internal.h dns.h dns_internal.h dns_server.h sntp.h"
 C_protocols="http_parse.c http_header.c http_conn.c http_path.c http_file.c
 http_listing.c http_auth.c http_multipart.c ws.c ws_handshake.c
-http_client.c http_serve.c http_server.c sntp.c"
+http_client.c http_serve.c http_server.c dns.c dns_server.c sntp.c"
 
 # Ranks for the call check: a module may call modules of its rank or below.
 # The HTTP modules have sub-ranks: parsers and http_conn at the bottom, the
 # features above them, mg_serve_http and the server dispatcher on top.
+# DNS: the codec (dns) beside the HTTP parsers, the server above it.
 rank() {
   case "$1" in
     str|mbuf|log|util|base64|md5|sha1|uri) echo 0 ;;
@@ -43,6 +44,8 @@ rank() {
     sntp) echo 3 ;;
     http_path|http_file|http_listing|http_auth|http_multipart|ws|ws_handshake|http_client) echo 4 ;;
     http_serve|http_server) echo 5 ;;
+    dns) echo 3 ;;          # The DNS codec and protocol handler
+    dns_server) echo 4 ;;   # Replies, on top of the codec
     *) echo "check_layers: no rank for $1" >&2; echo 99 ;;
   esac
 }
