@@ -178,6 +178,8 @@ $(BUILD)/$(1)-$(2)/%: test/interop/%.c test/net/net_util.h $(BUILD)/$(1)-$(2)/mo
 endef
 # test_examples starts the example binaries: they are built first.
 $(foreach i,$(IFACES),$(BUILD)/$(i)-san/test_examples $(BUILD)/$(i)-vg/test_examples): $(EXAMPLES)
+# test_sntp_interop runs examples/sntp_client against chronyd.
+$(foreach i,$(IFACES),$(BUILD)/$(i)-san/test_sntp_interop $(BUILD)/$(i)-vg/test_sntp_interop): examples/sntp_client/sntp_client
 $(foreach i,$(IFACES),$(eval $(call IFACE_RULES,$(i),san,$(TEST_CFLAGS))))
 $(foreach i,$(IFACES),$(eval $(call IFACE_RULES,$(i),vg,$(VG_CFLAGS))))
 

@@ -251,9 +251,19 @@
 #endif
 
 #ifndef MG_ENABLE_SNTP
-#define MG_ENABLE_SNTP 0  // SNTP client: not built yet
-#elif MG_ENABLE_SNTP
-#error "MG_ENABLE_SNTP=1: SNTP is not built yet"
+#define MG_ENABLE_SNTP 1  // SNTP client (src/sntp.c): mg_sntp_get_time()
+#endif
+
+#ifndef MG_SNTP_TIMEOUT
+#define MG_SNTP_TIMEOUT 10  // Seconds mg_sntp_get_time() waits per request
+#endif
+
+#ifndef MG_SNTP_ATTEMPTS
+#define MG_SNTP_ATTEMPTS 3  // Requests mg_sntp_get_time() sends in all
+#endif
+
+#ifndef MG_SNTP_KOD_BACKOFF
+#define MG_SNTP_KOD_BACKOFF 60  // Seconds without requests after a KoD
 #endif
 
 #ifndef MG_ENABLE_SSL

@@ -53,3 +53,15 @@ const char *mg_strerror(int err);
 // or a traffic dump that must see the bytes): then read and send instead.
 long mg_conn_sendfile(struct mg_connection *nc, int fd, int64_t *offset,
                       size_t len);
+
+// broadcast.c
+// The main iface's vtable (it carries the wakeup channel), or NULL while
+// the manager has no ifaces.
+const struct mg_iface_vtable *mg_mgr_main_vtable(const struct mg_mgr *m);
+// Opens the wakeup channel for mg_broadcast(), if the main iface has one.
+void mg_mgr_open_ctl(struct mg_mgr *m);
+// mg_mgr_poll() marks this thread as polling m (a broadcast from its
+// handlers does not wait); returns what it was polling before, for
+// mg_mgr_poll_leave().
+void *mg_mgr_poll_enter(struct mg_mgr *m);
+void mg_mgr_poll_leave(void *outer);

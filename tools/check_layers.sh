@@ -23,13 +23,13 @@ H_base="arch.h config.h str.h mbuf.h log.h util.h base64.h md5.h sha1.h uri.h
 compat.h"
 C_base="str.c mbuf.c log.c util.c base64.c md5.c sha1.c uri.c"
 H_core="net.h iface.h core_internal.h"
-C_core="net.c iface.c"
+C_core="net.c broadcast.c iface.c"
 H_transport="sock_internal.h"
 C_transport="sock_common.c sock_select.c sock_poll.c sock_epoll.c"
-H_protocols="http.h http_internal.h dns.h dns_internal.h dns_server.h"
+H_protocols="http.h http_internal.h dns.h dns_internal.h dns_server.h sntp.h"
 C_protocols="http_parse.c http_header.c http_conn.c http_path.c http_file.c
 http_listing.c http_auth.c http_multipart.c ws.c ws_handshake.c
-http_client.c http_serve.c http_server.c dns.c dns_server.c"
+http_client.c http_serve.c http_server.c dns.c dns_server.c sntp.c"
 
 # Ranks for the call check: a module may call modules of its rank or below.
 # The HTTP modules have sub-ranks: parsers and http_conn at the bottom, the
@@ -38,9 +38,10 @@ http_client.c http_serve.c http_server.c dns.c dns_server.c"
 rank() {
   case "$1" in
     str|mbuf|log|util|base64|md5|sha1|uri) echo 0 ;;
-    net|iface) echo 1 ;;
+    net|broadcast|iface) echo 1 ;;
     sock_*) echo 2 ;;
     http_parse|http_header|http_conn) echo 3 ;;
+    sntp) echo 3 ;;
     http_path|http_file|http_listing|http_auth|http_multipart|ws|ws_handshake|http_client) echo 4 ;;
     http_serve|http_server) echo 5 ;;
     dns) echo 3 ;;          # The DNS codec and protocol handler

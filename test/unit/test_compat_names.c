@@ -62,13 +62,15 @@ static void test_switches_of_built_features_are_1(void **state) {
   assert_non_null(&mg_send_websocket_frame);
   assert_non_null(&mg_http_reverse_proxy);
   assert_non_null(&mg_resolve);
+  assert_int_equal(MG_ENABLE_SNTP, 1);
+  assert_non_null(&mg_sntp_get_time);
 }
 
 static void test_switches_of_features_not_built_are_0(void **state) {
   (void) state;
 #if MG_ENABLE_MQTT || MG_ENABLE_MQTT_BROKER || MG_ENABLE_DNS || \
-    MG_ENABLE_DNS_SERVER || MG_ENABLE_ASYNC_RESOLVER || MG_ENABLE_SNTP
-  fail_msg("MQTT, DNS and SNTP are not built");
+    MG_ENABLE_DNS_SERVER || MG_ENABLE_ASYNC_RESOLVER
+  fail_msg("MQTT and DNS are not built");
 #endif
 #if MG_ENABLE_SSL || MG_ENABLE_COAP || MG_ENABLE_SOCKS
   fail_msg("TLS, CoAP and SOCKS are not built");
@@ -79,7 +81,7 @@ static void test_switches_of_features_not_built_are_0(void **state) {
 #endif
   assert_int_equal(MG_ENABLE_MQTT + MG_ENABLE_MQTT_BROKER, 0);
   assert_int_equal(MG_ENABLE_DNS + MG_ENABLE_DNS_SERVER, 0);
-  assert_int_equal(MG_ENABLE_ASYNC_RESOLVER + MG_ENABLE_SNTP, 0);
+  assert_int_equal(MG_ENABLE_ASYNC_RESOLVER, 0);
   assert_int_equal(MG_ENABLE_SSL + MG_ENABLE_COAP + MG_ENABLE_SOCKS, 0);
   assert_int_equal(MG_ENABLE_HTTP_SSI + MG_ENABLE_HTTP_SSI_EXEC, 0);
   assert_int_equal(MG_ENABLE_HTTP_CGI + MG_ENABLE_HTTP_WEBDAV, 0);
