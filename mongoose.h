@@ -1980,8 +1980,9 @@ typedef void (*mg_resolve_callback_t)(struct mg_dns_message *dns_message,
 // Options for mg_resolve_async_opt(); zero means default.
 struct mg_resolve_async_opts {
   const char *nameserver;  // "1.2.3.4", "[::1]:5353", "udp://h:p",
-                           // "tcp://h:p" (TCP only). NULL: mgr's, else
-                           // every nameserver of resolv.conf
+                           // "tcp://h:p" (TCP only), or several of these
+                           // separated by ',' (tried in turn). NULL: mgr's,
+                           // else every nameserver of resolv.conf
   int max_retries;   // Sends per nameserver after the first (0: default
                      // MG_RESOLV_RETRIES; capped at MG_RESOLV_MAX_RETRIES)
   int timeout;       // Seconds to wait per send (0: MG_RESOLV_TIMEOUT)

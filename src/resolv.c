@@ -577,12 +577,28 @@ static void resolv_owner_handler(struct mg_connection *c, int ev,
 
 // ---- Starting a query -------------------------------------------------------
 
+// Parses the comma-separated nameserver list s into q (at most
+// MG_RESOLV_MAX_NAMESERVERS; bad entries are logged and skipped).
+static void resolv_parse_ns_list(struct resolv_query *q, const char *s) {
+  char one[MG_MAX_HOST_LEN];
+  int tcp;
+  while (*s != '\0' && q->num_ns < MG_RESOLV_MAX_NAMESERVERS) {
+    size_t n = strcspn(s, ",");
+    snprintf(one, sizeof(one), "%.*s", (int) n, s);
+    if (resolv_parse_ns(one, &q->ns[q->num_ns], &tcp) == 0) {
+      q->ns_tcp[q->num_ns++] = (unsigned char) tcp;
+    } else {
+      MG_ERROR(("resolve %s: bad nameserver \"%s\"", q->name, one));
+    }
+    s += n + (s[n] == ',');
+  }
+}
+
 // Fills q's nameservers: opts' (given), else the manager's, else every one
 // of resolv.conf, else MG_RESOLV_FALLBACK_NAMESERVER.
 static void resolv_load_ns(struct resolv_query *q, const char *given) {
   size_t len = 0;
   char *buf;
-  int tcp = 0;
   if (given == NULL) given = q->mgr->nameserver;
   if (given == NULL &&
       (buf = resolv_read_file(mg_resolv_conf_file, &len)) != NULL) {
@@ -590,11 +606,7 @@ static void resolv_load_ns(struct resolv_query *q, const char *given) {
     MG_FREE(buf);
   }
   if (q->num_ns == 0 && given == NULL) given = MG_RESOLV_FALLBACK_NAMESERVER;
-  if (q->num_ns == 0 && resolv_parse_ns(given, &q->ns[0], &tcp) == 0) {
-    q->num_ns = 1;
-    q->ns_tcp[0] = (unsigned char) tcp;
-  }
-  if (q->num_ns == 0) MG_ERROR(("bad nameserver %s", given));
+  if (q->num_ns == 0) resolv_parse_ns_list(q, given);
 }
 
 // Looks q->name up for q->qtype: hosts file, cache, then the nameservers.
