@@ -1887,9 +1887,11 @@ static void mg_resolve_and_connect(struct mg_connection *c, const char *host,
 // A connect to a host name: a connection without a socket that waits for
 // the resolver (mg_resolve_and_connect(), the core's one hook into it),
 // which connects it or fails it through MG_EV_CONNECT.
-static struct mg_connection *mg_connect_unresolved(
-    struct mg_mgr *mgr, mg_event_handler_t handler, struct mg_add_sock_opts add,
-    const char *address, const char *nameserver) {
+static struct mg_connection *mg_connect_unresolved(struct mg_mgr *mgr,
+                                                   mg_event_handler_t handler,
+                                                   struct mg_add_sock_opts add,
+                                                   const char *address,
+                                                   const char *nameserver) {
   union socket_address sa;
   char host[MG_MAX_HOST_LEN];
   int proto = SOCK_STREAM;
@@ -10076,10 +10078,11 @@ void mg_dns_send_reply(struct mg_connection *nc, struct mg_dns_reply *r) {
 
 
 
+
 #if MG_ENABLE_ASYNC_RESOLVER
 
-#define RESOLV_MAX_ADDRS 4          // Addresses kept per answer and entry
-#define RESOLV_MAX_FILE (1 << 16)   // Bytes of hosts / resolv.conf read
+#define RESOLV_MAX_ADDRS 4            // Addresses kept per answer and entry
+#define RESOLV_MAX_FILE (1 << 16)     // Bytes of hosts / resolv.conf read
 #define RESOLV_TCP_LIMIT (2 + 65535)  // A length prefix and one message
 #define RESOLV_RCODE_SERVFAIL 2
 #define RESOLV_RCODE_NXDOMAIN 3
@@ -10105,9 +10108,8 @@ struct resolv_cache_entry {
 // The manager's resolver state (mgr->resolver): flat, freed by the core.
 struct resolv_state {
   char nameserver[MG_MAX_HOST_LEN];  // From mg_set_nameserver()
-  struct resolv_cache_entry cache[MG_RESOLV_CACHE_SIZE > 0
-                                      ? MG_RESOLV_CACHE_SIZE
-                                      : 1];
+  struct resolv_cache_entry
+      cache[MG_RESOLV_CACHE_SIZE > 0 ? MG_RESOLV_CACHE_SIZE : 1];
 };
 
 // One pending query: a fixed size, whatever the name or the replies.
@@ -10124,13 +10126,13 @@ struct resolv_query {
   uint16_t txid;               // Random, per nameserver
   union socket_address ns[MG_RESOLV_MAX_NAMESERVERS];
   unsigned char ns_tcp[MG_RESOLV_MAX_NAMESERVERS];  // tcp:// given
-  int num_ns, ns_index;     // Nameservers, and the one being asked
-  int sends;                // Queries sent to it
-  int max_retries, timeout;  // Resends per nameserver, seconds per send
+  int num_ns, ns_index;          // Nameservers, and the one being asked
+  int sends;                     // Queries sent to it
+  int max_retries, timeout;      // Resends per nameserver, seconds per send
   int silent, servfail, failed;  // Nameservers that ended each way
-  int local;                // addrs came from hosts / cache / a literal
-  int done;                 // The result was delivered
-  struct resolv_addrs addrs;  // The answer
+  int local;                     // addrs came from hosts / cache / a literal
+  int done;                      // The result was delivered
+  struct resolv_addrs addrs;     // The answer
 };
 
 // ---- Pure parts: files, nameserver strings --------------------------------
@@ -10237,7 +10239,8 @@ static int resolv_hosts_lookup(const char *host, int family,
                                union socket_address *usa) {
   size_t len = 0;
   char *buf = resolv_read_file(mg_resolv_hosts_file, &len);
-  int rc = buf == NULL ? -1 : mg_resolv_parse_hosts(buf, len, host, family, usa);
+  int rc =
+      buf == NULL ? -1 : mg_resolv_parse_hosts(buf, len, host, family, usa);
   MG_FREE(buf);
   return rc;
 }
@@ -10281,8 +10284,8 @@ static void resolv_lower(char *dst, const char *src) {
 // Finds name's fresh entry of type qtype (or with insert, the slot to
 // reuse: a free or stale one, else the one that expires first).
 static struct resolv_cache_entry *resolv_cache_find(struct mg_mgr *mgr,
-                                                    const char *name,
-                                                    int qtype, int insert) {
+                                                    const char *name, int qtype,
+                                                    int insert) {
   struct resolv_state *st = resolv_state(mgr);
   struct resolv_cache_entry *e, *victim = NULL;
   char key[MG_MAX_HOST_LEN];
@@ -10415,8 +10418,8 @@ static int resolv_fake_reply(struct resolv_query *q, struct mbuf *io,
 // ---- Delivering a result ----------------------------------------------------
 
 static const char *resolv_err_str(enum mg_resolve_err e) {
-  static const char *s[] = {"ok", "no such record", "nameservers failed",
-                            "timeout", "NXDOMAIN", "SERVFAIL"};
+  static const char *s[] = {"ok",      "no such record", "nameservers failed",
+                            "timeout", "NXDOMAIN",       "SERVFAIL"};
   return (size_t) e < MG_ARRAY_SIZE(s) ? s[e] : "?";
 }
 
@@ -10436,8 +10439,11 @@ static int resolv_target_alive(struct resolv_query *q) {
 // with the MG_EDNS_* code for e (the iface delivers MG_EV_CONNECT).
 static void resolv_connect_target(struct resolv_query *q,
                                   enum mg_resolve_err e) {
-  static const int codes[] = {0, MG_EDNS_NODATA, MG_EDNS_FAILED,
-                              MG_EDNS_TIMEOUT, MG_EDNS_NXDOMAIN,
+  static const int codes[] = {0,
+                              MG_EDNS_NODATA,
+                              MG_EDNS_FAILED,
+                              MG_EDNS_TIMEOUT,
+                              MG_EDNS_NXDOMAIN,
                               MG_EDNS_SERVFAIL};
   struct mg_connection *c = q->target;
   uint16_t port = c->sa.sin.sin_port;
@@ -10446,8 +10452,8 @@ static void resolv_connect_target(struct resolv_query *q,
   c->priv_2 = NULL;
   if (e != MG_RESOLVE_OK) {
     c->err = codes[e];
-    MG_ERROR(("%p cannot resolve %s: %s", (void *) c, q->name,
-              mg_strerror(c->err)));
+    MG_ERROR(
+        ("%p cannot resolve %s: %s", (void *) c, q->name, mg_strerror(c->err)));
     return;
   }
   memset(&c->sa, 0, sizeof(c->sa));
@@ -10500,7 +10506,8 @@ static void resolv_finish(struct resolv_query *q, enum mg_resolve_err e,
   q->done = 1;
   q->owner->flags |= MG_F_CLOSE_IMMEDIATELY;
   resolv_drop_ns(q);
-  if (e == MG_RESOLVE_OK && !q->local) resolv_cache_put(q->mgr, q->name, &q->addrs);
+  if (e == MG_RESOLVE_OK && !q->local)
+    resolv_cache_put(q->mgr, q->name, &q->addrs);
   MG_DEBUG(("resolve %s type %d: %s", q->name, q->qtype, resolv_err_str(e)));
   if (q->target != NULL) {
     if (resolv_target_alive(q)) resolv_connect_target(q, e);
@@ -10527,14 +10534,16 @@ static void resolv_next_ns(struct resolv_query *q) {
     q->txid = mg_dns_random_id();
     resolv_start_ns(q);
   } else {
-    resolv_finish(q, q->servfail > 0 ? MG_RESOLVE_SERVFAIL
-                     : q->silent > 0 ? MG_RESOLVE_TIMEOUT
-                                     : MG_RESOLVE_EXCEEDED_RETRY_COUNT,
+    resolv_finish(q,
+                  q->servfail > 0 ? MG_RESOLVE_SERVFAIL
+                  : q->silent > 0 ? MG_RESOLVE_TIMEOUT
+                                  : MG_RESOLVE_EXCEEDED_RETRY_COUNT,
                   NULL);
   }
 }
 
-static void resolv_on_reply(struct resolv_query *q, struct mg_dns_message *msg) {
+static void resolv_on_reply(struct resolv_query *q,
+                            struct mg_dns_message *msg) {
   int rcode = msg->flags & MG_DNS_RCODE_MASK;
   if (!resolv_is_reply(q, msg)) {
     MG_INFO(("DNS reply for %s ignored: another id or question", q->name));
@@ -10596,7 +10605,8 @@ static void resolv_start_ns(struct resolv_query *q) {
     snprintf(addr, sizeof(addr), "%s://%s", q->tcp ? "tcp" : "udp", ip);
     memset(&opts, 0, sizeof(opts));
     opts.user_data = q;
-    q->ns_conn = mg_connect_opt(q->mgr, addr, MG_CB(resolv_ns_handler, q), opts);
+    q->ns_conn =
+        mg_connect_opt(q->mgr, addr, MG_CB(resolv_ns_handler, q), opts);
     if (q->ns_conn == NULL) {
       MG_ERROR(("resolve %s: cannot reach nameserver %s", q->name, addr));
       q->failed++;
@@ -10672,7 +10682,8 @@ static void resolv_load_ns(struct resolv_query *q, const char *given) {
   if (given == NULL) given = q->mgr->nameserver;
   if (given == NULL &&
       (buf = resolv_read_file(mg_resolv_conf_file, &len)) != NULL) {
-    q->num_ns = mg_resolv_parse_conf(buf, len, q->ns, MG_RESOLV_MAX_NAMESERVERS);
+    q->num_ns =
+        mg_resolv_parse_conf(buf, len, q->ns, MG_RESOLV_MAX_NAMESERVERS);
     MG_FREE(buf);
   }
   if (q->num_ns == 0 && given == NULL) given = MG_RESOLV_FALLBACK_NAMESERVER;
@@ -10752,8 +10763,8 @@ static struct resolv_query *resolv_new(struct mg_mgr *mgr, const char *name,
   q->timeout = o->timeout > 0 ? o->timeout : MG_RESOLV_TIMEOUT;
   memset(&ao, 0, sizeof(ao));
   ao.user_data = q;
-  q->owner = mg_add_sock_opt(mgr, INVALID_SOCKET,
-                             MG_CB(resolv_owner_handler, q), ao);
+  q->owner =
+      mg_add_sock_opt(mgr, INVALID_SOCKET, MG_CB(resolv_owner_handler, q), ao);
   if (q->owner == NULL) {
     MG_FREE(q);
     return NULL;
@@ -10802,8 +10813,8 @@ void mg_resolve_and_connect(struct mg_connection *c, const char *host,
     c->flags &= ~(unsigned long) MG_F_RESOLVING;
     c->flags |= MG_F_CONNECTING;
     c->err = MG_EDNS_FAILED;
-    MG_ERROR(("%p cannot resolve %s: bad name or out of memory", (void *) c,
-              host));
+    MG_ERROR(
+        ("%p cannot resolve %s: bad name or out of memory", (void *) c, host));
     return;
   }
   q->target = c;

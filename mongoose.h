@@ -1059,11 +1059,11 @@ typedef void (*mg_event_handler_t)(struct mg_connection *nc, int ev,
 // errno values; mg_strerror() has a text for each). MG_ENORESOLVER: no DNS
 // resolver is built (MG_ENABLE_ASYNC_RESOLVER 0).
 #define MG_ENORESOLVER 100002
-#define MG_EDNS_NXDOMAIN 100003   // The name does not exist
-#define MG_EDNS_NODATA 100004     // The name has no A or AAAA record
-#define MG_EDNS_SERVFAIL 100005   // The nameservers answered SERVFAIL
-#define MG_EDNS_TIMEOUT 100006    // No nameserver answered in time
-#define MG_EDNS_FAILED 100007     // The nameservers could not be queried
+#define MG_EDNS_NXDOMAIN 100003  // The name does not exist
+#define MG_EDNS_NODATA 100004    // The name has no A or AAAA record
+#define MG_EDNS_SERVFAIL 100005  // The nameservers answered SERVFAIL
+#define MG_EDNS_TIMEOUT 100006   // No nameserver answered in time
+#define MG_EDNS_FAILED 100007    // The nameservers could not be queried
 
 // Core events: what ev_data points to is in the comment.
 #define MG_EV_POLL 0     // time_t *now: every poll iteration
@@ -1965,10 +1965,10 @@ enum mg_resolve_err {
   MG_RESOLVE_NO_ANSWERS = 1,  // The name exists but has no such record
   MG_RESOLVE_EXCEEDED_RETRY_COUNT = 2,  // Every nameserver failed (refused,
                                         // unreachable, bad replies)
-  MG_RESOLVE_TIMEOUT = 3,    // Every nameserver stayed silent, or the query
-                             // was closed before a result
-  MG_RESOLVE_NXDOMAIN = 4,   // The name does not exist (rcode 3)
-  MG_RESOLVE_SERVFAIL = 5    // Every nameserver answered SERVFAIL/REFUSED
+  MG_RESOLVE_TIMEOUT = 3,   // Every nameserver stayed silent, or the query
+                            // was closed before a result
+  MG_RESOLVE_NXDOMAIN = 4,  // The name does not exist (rcode 3)
+  MG_RESOLVE_SERVFAIL = 5   // Every nameserver answered SERVFAIL/REFUSED
 };
 
 // Called once per query. dns_message is the reply (for hosts file, cache
@@ -1983,9 +1983,9 @@ struct mg_resolve_async_opts {
                            // "tcp://h:p" (TCP only), or several of these
                            // separated by ',' (tried in turn). NULL: mgr's,
                            // else every nameserver of resolv.conf
-  int max_retries;   // Sends per nameserver after the first (0: default
-                     // MG_RESOLV_RETRIES; capped at MG_RESOLV_MAX_RETRIES)
-  int timeout;       // Seconds to wait per send (0: MG_RESOLV_TIMEOUT)
+  int max_retries;         // Sends per nameserver after the first (0: default
+                    // MG_RESOLV_RETRIES; capped at MG_RESOLV_MAX_RETRIES)
+  int timeout;         // Seconds to wait per send (0: MG_RESOLV_TIMEOUT)
   int accept_literal;  // A dotted IPv4 / IPv6 literal answers itself
   int only_literal;    // Only literals: a name fails (returns -1)
   struct mg_connection **dns_conn;  // Gets the query's connection: closing

@@ -385,9 +385,11 @@ static void mg_resolve_and_connect(struct mg_connection *c, const char *host,
 // A connect to a host name: a connection without a socket that waits for
 // the resolver (mg_resolve_and_connect(), the core's one hook into it),
 // which connects it or fails it through MG_EV_CONNECT.
-static struct mg_connection *mg_connect_unresolved(
-    struct mg_mgr *mgr, mg_event_handler_t handler, struct mg_add_sock_opts add,
-    const char *address, const char *nameserver) {
+static struct mg_connection *mg_connect_unresolved(struct mg_mgr *mgr,
+                                                   mg_event_handler_t handler,
+                                                   struct mg_add_sock_opts add,
+                                                   const char *address,
+                                                   const char *nameserver) {
   union socket_address sa;
   char host[MG_MAX_HOST_LEN];
   int proto = SOCK_STREAM;

@@ -35,11 +35,11 @@ typedef void (*mg_event_handler_t)(struct mg_connection *nc, int ev,
 // errno values; mg_strerror() has a text for each). MG_ENORESOLVER: no DNS
 // resolver is built (MG_ENABLE_ASYNC_RESOLVER 0).
 #define MG_ENORESOLVER 100002
-#define MG_EDNS_NXDOMAIN 100003   // The name does not exist
-#define MG_EDNS_NODATA 100004     // The name has no A or AAAA record
-#define MG_EDNS_SERVFAIL 100005   // The nameservers answered SERVFAIL
-#define MG_EDNS_TIMEOUT 100006    // No nameserver answered in time
-#define MG_EDNS_FAILED 100007     // The nameservers could not be queried
+#define MG_EDNS_NXDOMAIN 100003  // The name does not exist
+#define MG_EDNS_NODATA 100004    // The name has no A or AAAA record
+#define MG_EDNS_SERVFAIL 100005  // The nameservers answered SERVFAIL
+#define MG_EDNS_TIMEOUT 100006   // No nameserver answered in time
+#define MG_EDNS_FAILED 100007    // The nameservers could not be queried
 
 // Core events: what ev_data points to is in the comment.
 #define MG_EV_POLL 0     // time_t *now: every poll iteration

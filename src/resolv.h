@@ -16,10 +16,10 @@ enum mg_resolve_err {
   MG_RESOLVE_NO_ANSWERS = 1,  // The name exists but has no such record
   MG_RESOLVE_EXCEEDED_RETRY_COUNT = 2,  // Every nameserver failed (refused,
                                         // unreachable, bad replies)
-  MG_RESOLVE_TIMEOUT = 3,    // Every nameserver stayed silent, or the query
-                             // was closed before a result
-  MG_RESOLVE_NXDOMAIN = 4,   // The name does not exist (rcode 3)
-  MG_RESOLVE_SERVFAIL = 5    // Every nameserver answered SERVFAIL/REFUSED
+  MG_RESOLVE_TIMEOUT = 3,   // Every nameserver stayed silent, or the query
+                            // was closed before a result
+  MG_RESOLVE_NXDOMAIN = 4,  // The name does not exist (rcode 3)
+  MG_RESOLVE_SERVFAIL = 5   // Every nameserver answered SERVFAIL/REFUSED
 };
 
 // Called once per query. dns_message is the reply (for hosts file, cache
@@ -34,9 +34,9 @@ struct mg_resolve_async_opts {
                            // "tcp://h:p" (TCP only), or several of these
                            // separated by ',' (tried in turn). NULL: mgr's,
                            // else every nameserver of resolv.conf
-  int max_retries;   // Sends per nameserver after the first (0: default
-                     // MG_RESOLV_RETRIES; capped at MG_RESOLV_MAX_RETRIES)
-  int timeout;       // Seconds to wait per send (0: MG_RESOLV_TIMEOUT)
+  int max_retries;         // Sends per nameserver after the first (0: default
+                    // MG_RESOLV_RETRIES; capped at MG_RESOLV_MAX_RETRIES)
+  int timeout;         // Seconds to wait per send (0: MG_RESOLV_TIMEOUT)
   int accept_literal;  // A dotted IPv4 / IPv6 literal answers itself
   int only_literal;    // Only literals: a name fails (returns -1)
   struct mg_connection **dns_conn;  // Gets the query's connection: closing
