@@ -10508,8 +10508,8 @@ static void resolv_finish(struct resolv_query *q, enum mg_resolve_err e,
   resolv_drop_ns(q);
   if (e == MG_RESOLVE_OK && !q->local)
     resolv_cache_put(q->mgr, q->name, &q->addrs);
-(void) resolv_err_str;  // Unused when logging is compiled out
-    MG_DEBUG(("resolve %s type %d: %s", q->name, q->qtype, resolv_err_str(e)));
+  (void) resolv_err_str;  // Unused when logging is compiled out
+  MG_DEBUG(("resolve %s type %d: %s", q->name, q->qtype, resolv_err_str(e)));
   if (q->target != NULL) {
     if (resolv_target_alive(q)) resolv_connect_target(q, e);
     return;
