@@ -459,14 +459,59 @@ union socket_address {
 #error "MG_ENABLE_DEBUG=1 needs MG_ENABLE_LOG=1"
 #endif
 
-#ifndef MG_ENABLE_ASYNC_RESOLVER
-#define MG_ENABLE_ASYNC_RESOLVER 0  // mg_resolve_async(): not built yet
-#elif MG_ENABLE_ASYNC_RESOLVER
-#error "MG_ENABLE_ASYNC_RESOLVER=1: the async resolver is not built yet"
-#endif
-
 #ifndef MG_ENABLE_DNS
 #define MG_ENABLE_DNS 1  // DNS messages: mg_parse_dns(), mg_set_protocol_dns()
+#endif
+
+#ifndef MG_ENABLE_ASYNC_RESOLVER
+#if MG_ENABLE_DNS
+#define MG_ENABLE_ASYNC_RESOLVER 1  // mg_resolve_async(); names in mg_connect()
+#else
+#define MG_ENABLE_ASYNC_RESOLVER 0
+#endif
+#elif MG_ENABLE_ASYNC_RESOLVER && !MG_ENABLE_DNS
+#error "MG_ENABLE_ASYNC_RESOLVER=1 needs MG_ENABLE_DNS=1"
+#endif
+
+// Resolver limits (src/resolv.c).
+#ifndef MG_HOSTS_FILE
+#define MG_HOSTS_FILE "/etc/hosts"  // Read before any nameserver
+#endif
+
+#ifndef MG_RESOLV_CONF
+#define MG_RESOLV_CONF "/etc/resolv.conf"  // Its "nameserver" lines
+#endif
+
+#ifndef MG_RESOLV_FALLBACK_NAMESERVER
+#define MG_RESOLV_FALLBACK_NAMESERVER "udp://127.0.0.1:53"  // No resolv.conf
+#endif
+
+#ifndef MG_RESOLV_MAX_NAMESERVERS
+#define MG_RESOLV_MAX_NAMESERVERS 4  // Nameservers tried per query
+#endif
+
+#ifndef MG_RESOLV_TIMEOUT
+#define MG_RESOLV_TIMEOUT 2  // Default seconds to wait per query sent
+#endif
+
+#ifndef MG_RESOLV_RETRIES
+#define MG_RESOLV_RETRIES 1  // Default resends per nameserver
+#endif
+
+#ifndef MG_RESOLV_MAX_RETRIES
+#define MG_RESOLV_MAX_RETRIES 5  // Most resends per nameserver allowed
+#endif
+
+#ifndef MG_RESOLV_MAX_CNAMES
+#define MG_RESOLV_MAX_CNAMES 8  // CNAMEs followed inside one answer
+#endif
+
+#ifndef MG_RESOLV_CACHE_SIZE
+#define MG_RESOLV_CACHE_SIZE 16  // Cached answers per manager (0: no cache)
+#endif
+
+#ifndef MG_RESOLV_CACHE_MAX_TTL
+#define MG_RESOLV_CACHE_MAX_TTL 3600  // Longest a cached answer is kept (s)
 #endif
 
 #ifndef MG_ENABLE_DNS_SERVER
@@ -1010,8 +1055,15 @@ struct mg_iface_vtable;
 typedef void (*mg_event_handler_t)(struct mg_connection *nc, int ev,
                                    void *ev_data MG_UD_ARG(void *user_data));
 
-// The MG_EV_CONNECT error for a host name while no DNS resolver is built.
+// MG_EV_CONNECT errors for a host name that could not be resolved (not
+// errno values; mg_strerror() has a text for each). MG_ENORESOLVER: no DNS
+// resolver is built (MG_ENABLE_ASYNC_RESOLVER 0).
 #define MG_ENORESOLVER 100002
+#define MG_EDNS_NXDOMAIN 100003  // The name does not exist
+#define MG_EDNS_NODATA 100004    // The name has no A or AAAA record
+#define MG_EDNS_SERVFAIL 100005  // The nameservers answered SERVFAIL
+#define MG_EDNS_TIMEOUT 100006   // No nameserver answered in time
+#define MG_EDNS_FAILED 100007    // The nameservers could not be queried
 
 // Core events: what ev_data points to is in the comment.
 #define MG_EV_POLL 0     // time_t *now: every poll iteration
@@ -1063,6 +1115,8 @@ struct mg_mgr {
   int num_calls;             // Non-POLL events dispatched so far
   struct mg_iface **ifaces;  // ifaces[0] is the main iface
   const char *nameserver;    // DNS server for the resolver
+  void *resolver;            // The resolver's state (cache): one flat block
+                             // that mg_mgr_free() frees
 };
 
 // A connection: a socket, its buffers and its handlers.
@@ -1176,9 +1230,12 @@ struct mg_connection *mg_bind_opt(struct mg_mgr *mgr, const char *address,
 // Starts a non-blocking connect. The handler gets MG_EV_CONNECT with 0 or
 // the errno. Returns NULL (and sets *opts.error_string) if the address is
 // malformed or no socket can be created. A host name other than localhost
-// is not an error here: until the DNS resolver is built, the connection's
-// handler gets MG_EV_CONNECT with MG_ENORESOLVER and it closes (as a 6.x
-// connect fails when the name cannot be resolved).
+// is not an error here: the connection waits with MG_F_RESOLVING while the
+// resolver (src/resolv.h; opts.nameserver, else the manager's, else
+// resolv.conf) looks it up, A first, then AAAA, and then connects. If the
+// name cannot be resolved the handler gets MG_EV_CONNECT with an
+// MG_EDNS_* error (MG_ENORESOLVER when the resolver is not built) and the
+// connection closes. Closing the connection while it resolves is safe.
 struct mg_connection *mg_connect(struct mg_mgr *mgr, const char *address,
                                  MG_CB(mg_event_handler_t handler,
                                        void *user_data));
@@ -1888,6 +1945,91 @@ int mg_dns_reply_record(struct mg_dns_reply *reply,
 void mg_dns_send_reply(struct mg_connection *nc, struct mg_dns_reply *r);
 
 #endif  // MG_ENABLE_DNS_SERVER
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/resolv.h"
+#endif
+// file, a small per-manager cache, then the nameservers, without ever
+// blocking the poll loop. mg_connect() and everything built on it use it
+// for host names.
+
+
+
+#if MG_ENABLE_ASYNC_RESOLVER
+
+// Results. The first four are 6.x's values; the others are new, and a 6.x
+// program that tests only for MG_RESOLVE_OK sees them as failures (6.x
+// itself reported NXDOMAIN and SERVFAIL as MG_RESOLVE_OK with no usable
+// answer, and an answer without the wanted record as MG_RESOLVE_OK too).
+enum mg_resolve_err {
+  MG_RESOLVE_OK = 0,          // msg holds the answer (CNAMEs followed)
+  MG_RESOLVE_NO_ANSWERS = 1,  // The name exists but has no such record
+  MG_RESOLVE_EXCEEDED_RETRY_COUNT = 2,  // Every nameserver failed (refused,
+                                        // unreachable, bad replies)
+  MG_RESOLVE_TIMEOUT = 3,   // Every nameserver stayed silent, or the query
+                            // was closed before a result
+  MG_RESOLVE_NXDOMAIN = 4,  // The name does not exist (rcode 3)
+  MG_RESOLVE_SERVFAIL = 5   // Every nameserver answered SERVFAIL/REFUSED
+};
+
+// Called once per query. dns_message is the reply (for hosts file, cache
+// and literal hits a message built to look like one), valid during the
+// call only; NULL for MG_RESOLVE_TIMEOUT and _EXCEEDED_RETRY_COUNT.
+typedef void (*mg_resolve_callback_t)(struct mg_dns_message *dns_message,
+                                      void *user_data, enum mg_resolve_err);
+
+// Options for mg_resolve_async_opt(); zero means default.
+struct mg_resolve_async_opts {
+  const char *nameserver;  // "1.2.3.4", "[::1]:5353", "udp://h:p",
+                           // "tcp://h:p" (TCP only), or several of these
+                           // separated by ',' (tried in turn). NULL: mgr's,
+                           // else every nameserver of resolv.conf
+  int max_retries;         // Sends per nameserver after the first (0: default
+                    // MG_RESOLV_RETRIES; capped at MG_RESOLV_MAX_RETRIES)
+  int timeout;         // Seconds to wait per send (0: MG_RESOLV_TIMEOUT)
+  int accept_literal;  // A dotted IPv4 / IPv6 literal answers itself
+  int only_literal;    // Only literals: a name fails (returns -1)
+  struct mg_connection **dns_conn;  // Gets the query's connection: closing
+                                    // it cancels (cb gets _TIMEOUT)
+};
+
+// Resolves name (query: MG_DNS_A_RECORD or MG_DNS_AAAA_RECORD) and calls cb
+// from a later mg_mgr_poll(), never from inside this call. Order: the
+// hosts file (mg_resolv_hosts_file), the manager's cache, then the
+// nameservers in turn (the next one when one is silent after its retries
+// or answers SERVFAIL/REFUSED; TC=1 repeats the query over TCP). Returns 0
+// if the query started, -1 (cb never called) if the name cannot be encoded,
+// memory ran out or only_literal refused a name.
+int mg_resolve_async(struct mg_mgr *mgr, const char *name, int query,
+                     mg_resolve_callback_t cb, void *data);
+int mg_resolve_async_opt(struct mg_mgr *mgr, const char *name, int query,
+                         mg_resolve_callback_t cb, void *data,
+                         struct mg_resolve_async_opts opts);
+
+// Sets the manager's nameserver (copied; NULL: back to resolv.conf), used
+// when a query names none.
+void mg_set_nameserver(struct mg_mgr *mgr, const char *nameserver);
+
+// Looks host up in the hosts file (mg_resolv_hosts_file), case-insensitive,
+// the first line naming it. Fills usa (port 0; IPv6 entries with
+// MG_ENABLE_IPV6). Returns 0 if found, -1 otherwise.
+int mg_resolve_from_hosts_file(const char *host, union socket_address *usa);
+
+// The files read, overridable (tests point them at their own): default
+// MG_HOSTS_FILE and MG_RESOLV_CONF. Read at each query.
+extern const char *mg_resolv_hosts_file;
+extern const char *mg_resolv_conf_file;
+
+// Pure helpers, for tests. mg_resolv_parse_conf() fills out[0..max) with
+// the addresses (port 53) of every "nameserver" line of the resolv.conf
+// text buf[0..len); returns how many. mg_resolv_parse_hosts() finds host in
+// the hosts-file text buf[0..len) for family (AF_INET, AF_INET6, or 0 for
+// either) and returns 0 with *usa filled, -1 if it is not there.
+int mg_resolv_parse_conf(const char *buf, size_t len, union socket_address *out,
+                         int max);
+int mg_resolv_parse_hosts(const char *buf, size_t len, const char *host,
+                          int family, union socket_address *usa);
+
+#endif  // MG_ENABLE_ASYNC_RESOLVER
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/sntp.h"
 #endif

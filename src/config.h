@@ -218,14 +218,59 @@
 #error "MG_ENABLE_DEBUG=1 needs MG_ENABLE_LOG=1"
 #endif
 
-#ifndef MG_ENABLE_ASYNC_RESOLVER
-#define MG_ENABLE_ASYNC_RESOLVER 0  // mg_resolve_async(): not built yet
-#elif MG_ENABLE_ASYNC_RESOLVER
-#error "MG_ENABLE_ASYNC_RESOLVER=1: the async resolver is not built yet"
-#endif
-
 #ifndef MG_ENABLE_DNS
 #define MG_ENABLE_DNS 1  // DNS messages: mg_parse_dns(), mg_set_protocol_dns()
+#endif
+
+#ifndef MG_ENABLE_ASYNC_RESOLVER
+#if MG_ENABLE_DNS
+#define MG_ENABLE_ASYNC_RESOLVER 1  // mg_resolve_async(); names in mg_connect()
+#else
+#define MG_ENABLE_ASYNC_RESOLVER 0
+#endif
+#elif MG_ENABLE_ASYNC_RESOLVER && !MG_ENABLE_DNS
+#error "MG_ENABLE_ASYNC_RESOLVER=1 needs MG_ENABLE_DNS=1"
+#endif
+
+// Resolver limits (src/resolv.c).
+#ifndef MG_HOSTS_FILE
+#define MG_HOSTS_FILE "/etc/hosts"  // Read before any nameserver
+#endif
+
+#ifndef MG_RESOLV_CONF
+#define MG_RESOLV_CONF "/etc/resolv.conf"  // Its "nameserver" lines
+#endif
+
+#ifndef MG_RESOLV_FALLBACK_NAMESERVER
+#define MG_RESOLV_FALLBACK_NAMESERVER "udp://127.0.0.1:53"  // No resolv.conf
+#endif
+
+#ifndef MG_RESOLV_MAX_NAMESERVERS
+#define MG_RESOLV_MAX_NAMESERVERS 4  // Nameservers tried per query
+#endif
+
+#ifndef MG_RESOLV_TIMEOUT
+#define MG_RESOLV_TIMEOUT 2  // Default seconds to wait per query sent
+#endif
+
+#ifndef MG_RESOLV_RETRIES
+#define MG_RESOLV_RETRIES 1  // Default resends per nameserver
+#endif
+
+#ifndef MG_RESOLV_MAX_RETRIES
+#define MG_RESOLV_MAX_RETRIES 5  // Most resends per nameserver allowed
+#endif
+
+#ifndef MG_RESOLV_MAX_CNAMES
+#define MG_RESOLV_MAX_CNAMES 8  // CNAMEs followed inside one answer
+#endif
+
+#ifndef MG_RESOLV_CACHE_SIZE
+#define MG_RESOLV_CACHE_SIZE 16  // Cached answers per manager (0: no cache)
+#endif
+
+#ifndef MG_RESOLV_CACHE_MAX_TTL
+#define MG_RESOLV_CACHE_MAX_TTL 3600  // Longest a cached answer is kept (s)
 #endif
 
 #ifndef MG_ENABLE_DNS_SERVER

@@ -54,6 +54,19 @@ const char *mg_strerror(int err);
 long mg_conn_sendfile(struct mg_connection *nc, int fd, int64_t *offset,
                       size_t len);
 
+#if MG_ENABLE_ASYNC_RESOLVER
+// resolv.c: the one call from the core up into a protocol (an exception
+// in tools/check_layers.sh). c (just added, no socket, its port in c->sa,
+// MG_F_UDP for udp://) needs host resolved: sets MG_F_RESOLVING, and once
+// the address is known clears it and connects c; if the name cannot be
+// resolved, sets c->err to an MG_EDNS_* code so that the iface delivers
+// MG_EV_CONNECT with it. nameserver (NULL: the manager's) as in
+// mg_resolve_async_opts. Closing c meanwhile is safe. Without the resolver
+// net.c has a static fallback that fails with MG_ENORESOLVER.
+void mg_resolve_and_connect(struct mg_connection *c, const char *host,
+                            int proto, const char *nameserver);
+#endif
+
 // broadcast.c
 // The main iface's vtable (it carries the wakeup channel), or NULL while
 // the manager has no ifaces.

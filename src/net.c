@@ -21,6 +21,11 @@ static const struct {
     {ENETUNREACH, "network unreachable"},
     {MG_EFDSETSIZE, "descriptor above FD_SETSIZE: select() cannot watch it"},
     {MG_ENORESOLVER, "cannot resolve host name: the DNS resolver is not built"},
+    {MG_EDNS_NXDOMAIN, "cannot resolve host name: no such name (NXDOMAIN)"},
+    {MG_EDNS_NODATA, "cannot resolve host name: it has no address record"},
+    {MG_EDNS_SERVFAIL, "cannot resolve host name: nameserver failure"},
+    {MG_EDNS_TIMEOUT, "cannot resolve host name: no nameserver answered"},
+    {MG_EDNS_FAILED, "cannot resolve host name: nameservers unreachable"},
 };
 
 const char *mg_strerror(int err) {
@@ -184,6 +189,10 @@ void mg_mgr_free(struct mg_mgr *m) {
   }
   MG_FREE(m->ifaces);
   m->ifaces = NULL;
+  // A flat block (no pointers inside): freed here without calling up into
+  // the resolver.
+  MG_FREE(m->resolver);
+  m->resolver = NULL;
 }
 
 static int mg_must_close(const struct mg_connection *c) {
@@ -361,23 +370,43 @@ struct mg_connection *mg_connect(struct mg_mgr *mgr, const char *address,
   return mg_connect_opt(mgr, address, MG_CB(handler, user_data), opts);
 }
 
-// A connect to a host name while no resolver is built: a connection
-// without a socket whose MG_EV_CONNECT reports MG_ENORESOLVER on the first
-// poll, as a failed lookup does in 6.x.
+#if !MG_ENABLE_ASYNC_RESOLVER
+// Without a resolver a host name fails: MG_EV_CONNECT reports
+// MG_ENORESOLVER on the first poll, as a failed lookup does in 6.x.
+static void mg_resolve_and_connect(struct mg_connection *c, const char *host,
+                                   int proto, const char *nameserver) {
+  (void) host, (void) proto, (void) nameserver;
+  MG_ERROR(("%p %s: %s", (void *) c, host, mg_strerror(MG_ENORESOLVER)));
+  c->flags |= MG_F_CONNECTING;
+  c->err = MG_ENORESOLVER;
+}
+#endif
+
+// A connect to a host name: a connection without a socket that waits for
+// the resolver (mg_resolve_and_connect(), the core's one hook into it),
+// which connects it or fails it through MG_EV_CONNECT.
 static struct mg_connection *mg_connect_unresolved(struct mg_mgr *mgr,
                                                    mg_event_handler_t handler,
                                                    struct mg_add_sock_opts add,
-                                                   const char *address) {
-  struct mg_connection *c = mg_create_conn(mgr, handler, add);
-  if (c == NULL) {
+                                                   const char *address,
+                                                   const char *nameserver) {
+  union socket_address sa;
+  char host[MG_MAX_HOST_LEN];
+  int proto = SOCK_STREAM;
+  struct mg_connection *c;
+  mg_parse_address(address, &sa, &proto, host, sizeof(host));
+  if (sa.sin.sin_port == 0) {
+    MG_SET_PTRPTR(add.error_string, "cannot connect to port 0");
+    return NULL;
+  }
+  if ((c = mg_create_conn(mgr, handler, add)) == NULL) {
     MG_SET_PTRPTR(add.error_string, "cannot create connection");
     return NULL;
   }
-  (void) address;  // Unused when logging is compiled out
-  MG_DEBUG(("%p %s: %s", (void *) c, address, mg_strerror(MG_ENORESOLVER)));
-  c->flags |= MG_F_CONNECTING;
-  c->err = MG_ENORESOLVER;
+  c->sa = sa;  // The port; the address comes from the resolver
+  if (proto == SOCK_DGRAM) c->flags |= MG_F_UDP;
   mg_add_conn(mgr, c);
+  mg_resolve_and_connect(c, host, proto, nameserver);
   return c;
 }
 
@@ -395,7 +424,9 @@ struct mg_connection *mg_connect_opt(struct mg_mgr *mgr, const char *address,
   if ((rc = mg_resolve_address(address, &sa, &proto, opts.error_string)) < 0) {
     return NULL;
   }
-  if (rc == 0) return mg_connect_unresolved(mgr, handler, add, address);
+  if (rc == 0) {
+    return mg_connect_unresolved(mgr, handler, add, address, opts.nameserver);
+  }
   if (sa.sin.sin_port == 0) {
     MG_SET_PTRPTR(opts.error_string, "cannot connect to port 0");
     return NULL;

@@ -31,8 +31,15 @@ struct mg_iface_vtable;
 typedef void (*mg_event_handler_t)(struct mg_connection *nc, int ev,
                                    void *ev_data MG_UD_ARG(void *user_data));
 
-// The MG_EV_CONNECT error for a host name while no DNS resolver is built.
+// MG_EV_CONNECT errors for a host name that could not be resolved (not
+// errno values; mg_strerror() has a text for each). MG_ENORESOLVER: no DNS
+// resolver is built (MG_ENABLE_ASYNC_RESOLVER 0).
 #define MG_ENORESOLVER 100002
+#define MG_EDNS_NXDOMAIN 100003  // The name does not exist
+#define MG_EDNS_NODATA 100004    // The name has no A or AAAA record
+#define MG_EDNS_SERVFAIL 100005  // The nameservers answered SERVFAIL
+#define MG_EDNS_TIMEOUT 100006   // No nameserver answered in time
+#define MG_EDNS_FAILED 100007    // The nameservers could not be queried
 
 // Core events: what ev_data points to is in the comment.
 #define MG_EV_POLL 0     // time_t *now: every poll iteration
@@ -84,6 +91,8 @@ struct mg_mgr {
   int num_calls;             // Non-POLL events dispatched so far
   struct mg_iface **ifaces;  // ifaces[0] is the main iface
   const char *nameserver;    // DNS server for the resolver
+  void *resolver;            // The resolver's state (cache): one flat block
+                             // that mg_mgr_free() frees
 };
 
 // A connection: a socket, its buffers and its handlers.
@@ -197,9 +206,12 @@ struct mg_connection *mg_bind_opt(struct mg_mgr *mgr, const char *address,
 // Starts a non-blocking connect. The handler gets MG_EV_CONNECT with 0 or
 // the errno. Returns NULL (and sets *opts.error_string) if the address is
 // malformed or no socket can be created. A host name other than localhost
-// is not an error here: until the DNS resolver is built, the connection's
-// handler gets MG_EV_CONNECT with MG_ENORESOLVER and it closes (as a 6.x
-// connect fails when the name cannot be resolved).
+// is not an error here: the connection waits with MG_F_RESOLVING while the
+// resolver (src/resolv.h; opts.nameserver, else the manager's, else
+// resolv.conf) looks it up, A first, then AAAA, and then connects. If the
+// name cannot be resolved the handler gets MG_EV_CONNECT with an
+// MG_EDNS_* error (MG_ENORESOLVER when the resolver is not built) and the
+// connection closes. Closing the connection while it resolves is safe.
 struct mg_connection *mg_connect(struct mg_mgr *mgr, const char *address,
                                  MG_CB(mg_event_handler_t handler,
                                        void *user_data));

@@ -142,3 +142,27 @@ static inline size_t raw_recv(struct mg_mgr *mgr, int fd, char *buf,
 
 // raw_send() of a NUL-terminated string.
 #define raw_sends(mgr, fd, s) raw_send((mgr), (fd), (s), strlen(s))
+
+// ---- A DNS responder that answers every query with NXDOMAIN ----------------
+
+#if MG_ENABLE_DNS_SERVER
+static inline void nxdomain_handler(struct mg_connection *nc, int ev,
+                                    void *ev_data) {
+  struct mg_dns_message *msg = (struct mg_dns_message *) ev_data;
+  struct mg_dns_reply r;
+  if (ev != MG_DNS_MESSAGE) return;
+  r = mg_dns_create_reply(&nc->send_mbuf, msg);
+  msg->flags |= 3;  // NXDOMAIN
+  mg_dns_send_reply(nc, &r);
+}
+
+// Starts it on a free UDP port of 127.0.0.1 and makes it mgr's nameserver.
+static inline void use_nxdomain_nameserver(struct mg_mgr *mgr) {
+  char ns[64];
+  struct mg_connection *c = mg_bind(mgr, "udp://127.0.0.1:0", nxdomain_handler);
+  assert_non_null(c);
+  mg_set_protocol_dns(c);
+  snprintf(ns, sizeof(ns), "udp://127.0.0.1:%d", conn_port(c));
+  mg_set_nameserver(mgr, ns);
+}
+#endif
