@@ -250,8 +250,10 @@ run: examples/http_server/http_server
 clean:
 	rm -rf $(BUILD) $(EXAMPLES)
 
-# Speed and memory beside nginx and civetweb, measured in the same run (not
-# a test: nothing is asserted). Installs nginx, civetweb, wrk and strace when
-# root. See bench/README.md.
+# Speed and memory beside nginx and civetweb, and the DNS server beside
+# dnsmasq, measured in the same run (not a test: nothing is asserted).
+# Installs nginx, civetweb, wrk, strace, dnsperf, dnsmasq and dig when root.
+# `BENCH_ONLY=dns make bench`: the DNS row alone (under a minute);
+# BENCH_ONLY=http: the HTTP part alone. See bench/README.md.
 bench: mongoose.c mongoose.h
 	bench/run.sh

@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # `make bench`: mongoose (bench/bench_server.c) beside nginx and civetweb,
-# measured in the same run with wrk. See bench/README.md for what the
-# numbers mean and their caveats. Progress goes to stderr, the tables to
-# stdout.
+# measured in the same run with wrk, and mongoose's DNS server
+# (examples/captive_dns_server) beside dnsmasq with dnsperf (bench/dns.sh).
+# See bench/README.md for what the numbers mean and their caveats. Progress
+# goes to stderr, the tables to stdout.
 #
 # mongoose runs as one bench_server process per iface (-i select|poll|epoll),
 # named mg-select, mg-poll, mg-epoll in the logs.
 #
 # Environment:
+#   BENCH_ONLY      http or dns: only that part (default: both; dns takes
+#                   about 2 x ROUNDS x BENCH_DNS_DURATION seconds)
 #   BENCH_DURATION  seconds per wrk run (default 5)
+#   BENCH_DNS_DURATION  seconds per dnsperf run (BENCH_DURATION)
+#   BENCH_DNS_OUTSTANDING  dnsperf -q, queries in flight (100)
 #   BENCH_ROUNDS    runs per server and scenario; the median is kept (3)
 #   BENCH_WARMUP    seconds of unmeasured load before each scenario (1)
 #   BENCH_STRACE_DURATION  seconds of each run under strace (3)
@@ -33,6 +38,12 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 DUR=${BENCH_DURATION:-5}
+case ${BENCH_ONLY:-} in
+  "" | all) DO_HTTP=1 DO_DNS=1 ;;
+  http) DO_HTTP=1 DO_DNS=0 ;;
+  dns) DO_HTTP=0 DO_DNS=1 ;;
+  *) echo "bench: BENCH_ONLY is http or dns, not '$BENCH_ONLY'" >&2; exit 2 ;;
+esac
 ROUNDS=${BENCH_ROUNDS:-3}
 WARMUP=${BENCH_WARMUP:-1}
 STRACE_DUR=${BENCH_STRACE_DURATION:-3}
@@ -69,15 +80,23 @@ die() { log "bench: $*"; exit 1; }
 # ---- 1. Dependencies ---------------------------------------------------------
 
 need_pkgs=()
-command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_pkgs+=(nginx)
-command -v civetweb >/dev/null 2>&1 || need_pkgs+=(civetweb)
-command -v wrk >/dev/null 2>&1 || need_pkgs+=(wrk)
-command -v strace >/dev/null 2>&1 || need_pkgs+=(strace)
+if [ "$DO_HTTP" = 1 ]; then
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_pkgs+=(nginx)
+  command -v civetweb >/dev/null 2>&1 || need_pkgs+=(civetweb)
+  command -v wrk >/dev/null 2>&1 || need_pkgs+=(wrk)
+  command -v strace >/dev/null 2>&1 || need_pkgs+=(strace)
+fi
+if [ "$DO_DNS" = 1 ]; then
+  command -v dnsperf >/dev/null 2>&1 || need_pkgs+=(dnsperf)
+  # dnsmasq-base: the binary without the service (which would take port 53).
+  command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || need_pkgs+=(dnsmasq-base)
+  command -v dig >/dev/null 2>&1 || need_pkgs+=(dig)
+fi
 command -v taskset >/dev/null 2>&1 || need_pkgs+=(util-linux)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     # nginx-light is the smallest flavour; plain nginx where it is absent.
-    pk=$(printf '%s ' "${need_pkgs[@]}" | sed 's/\bnginx\b/nginx-light/')
+    pk=$(printf '%s ' "${need_pkgs[@]}" | sed -e 's/\bnginx\b/nginx-light/' -e 's/\bdig\b/bind9-dnsutils/')
     log "bench: missing packages. Run:"
     log "  sudo apt-get update && sudo apt-get install -y ${pk% }"
     exit 1
@@ -92,6 +111,13 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
         pkgs+=(nginx-light)
       else
         pkgs+=(nginx)
+      fi
+    elif [ "$p" = dig ]; then
+      # bind9-dnsutils since Debian 11 / Ubuntu 20.10, dnsutils before.
+      if apt-cache policy bind9-dnsutils 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+        pkgs+=(bind9-dnsutils)
+      else
+        pkgs+=(dnsutils)
       fi
     else
       pkgs+=("$p")
@@ -111,6 +137,7 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   [ $rc = 0 ] || die "apt-get install ${pkgs[*]} failed"
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+command -v dnsmasq >/dev/null 2>&1 || PATH=$PATH:/usr/sbin
 [ "$(nproc)" -ge 2 ] || log "bench: warning: $(nproc) CPU(s); server and wrk share a core"
 
 # Descriptors for the idle connection scenarios: the servers and the helper
@@ -206,6 +233,63 @@ pick_port() {
   echo "$p"
 }
 
+# ---- CPU time, medians (HTTP and DNS) ---------------------------------------
+
+# PIDs whose CPU time counts for a server: nginx's master and workers,
+# the process (all its threads) otherwise.
+server_pids() {
+  local pid=${SPID[$1]}
+  echo "$pid"
+  if [ "${1#idle-}" = nginx ]; then
+    cat /proc/"$pid"/task/*/children 2>/dev/null | tr ' ' '\n' | grep -E '^[0-9]+$' || true
+  fi
+}
+# utime+stime in clock ticks, summed over the server's processes.
+cpu_ticks() {
+  local t=0 p v
+  for p in $(server_pids "$1"); do
+    v=$(sed 's/^.*) //' /proc/"$p"/stat 2>/dev/null | awk '{print $12 + $13}') || v=0
+    t=$((t + ${v:-0}))
+  done
+  echo "$t"
+}
+HZ=$(getconf CLK_TCK)
+# "busy total" ticks of one CPU, from /proc/stat.
+cpu_stat() {
+  awk -v c="cpu$1" '$1 == c { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat
+}
+declare -A OTHER0 BUSY1 WRKT TOT  # per server: CPU 0 ticks not the server's; CPU 1 busy; elapsed
+# CPU time (ticks) of this shell's waited-for children so far: wrk's, mostly.
+# (`times` runs in this shell, not in a command substitution's subshell.)
+child_ticks() {
+  times >"$TMP/times"
+  CHILD_TICKS=$(awk -v hz="$HZ" 'NR == 2 { t = 0
+    for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] }
+    printf "%d", t * hz }' "$TMP/times")
+}
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "";
+  else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+min_of() { if [ -z "${1:-}" ] || [ "$2" -lt "$1" ]; then echo "$2"; else echo "$1"; fi; }
+fmt_int() { [ -n "${1:-}" ] && printf '%.0f' "$1" || printf 'n/a'; }
+ratio() {  # ratio A B
+  if [ -n "${1:-}" ] && [ -n "${2:-}" ]; then
+    awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }'
+  else
+    printf 'n/a'
+  fi
+}
+
+BUILD_DIR=$ROOT/build/bench
+# The DNS row: examples/captive_dns_server beside dnsmasq, with dnsperf.
+. "$ROOT/bench/dns.sh"
+if [ "$DO_HTTP" = 0 ]; then  # BENCH_ONLY=dns: the DNS row alone
+  dns_bench
+  echo
+  echo "## make bench, DNS only (BENCH_ONLY=dns): $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -r), $(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo))"
+  dns_table
+  exit 0
+fi
+
 # ---- 2. Document root, builds, servers -------------------------------------
 
 DOC=$TMP/www
@@ -215,7 +299,6 @@ head -c 1024 /dev/urandom >"$DOC/1k.bin"
 head -c 1048576 /dev/urandom >"$DOC/1m.bin"
 chmod -R a+rX "$DOC"
 
-BUILD_DIR=$ROOT/build/bench
 mkdir -p "$BUILD_DIR"
 MG_BUILD_ERR=
 if printf '%s\n' "${NAMES[@]}" | grep -q '^mg-'; then
@@ -325,39 +408,6 @@ for s in "${NAMES[@]}"; do
 done
 [ ${#ACTIVE[@]} -gt 0 ] || die "no server works"
 
-# PIDs whose CPU time counts for a server: nginx's master and workers,
-# the process (all its threads) otherwise.
-server_pids() {
-  local pid=${SPID[$1]}
-  echo "$pid"
-  if [ "${1#idle-}" = nginx ]; then
-    cat /proc/"$pid"/task/*/children 2>/dev/null | tr ' ' '\n' | grep -E '^[0-9]+$' || true
-  fi
-}
-# utime+stime in clock ticks, summed over the server's processes.
-cpu_ticks() {
-  local t=0 p v
-  for p in $(server_pids "$1"); do
-    v=$(sed 's/^.*) //' /proc/"$p"/stat 2>/dev/null | awk '{print $12 + $13}') || v=0
-    t=$((t + ${v:-0}))
-  done
-  echo "$t"
-}
-HZ=$(getconf CLK_TCK)
-# "busy total" ticks of one CPU, from /proc/stat.
-cpu_stat() {
-  awk -v c="cpu$1" '$1 == c { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat
-}
-declare -A OTHER0 BUSY1 WRKT TOT  # per server: CPU 0 ticks not the server's; CPU 1 busy; elapsed
-# CPU time (ticks) of this shell's waited-for children so far: wrk's, mostly.
-# (`times` runs in this shell, not in a command substitution's subshell.)
-child_ticks() {
-  times >"$TMP/times"
-  CHILD_TICKS=$(awk -v hz="$HZ" 'NR == 2 { t = 0
-    for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] }
-    printf "%d", t * hz }' "$TMP/times")
-}
-
 # ---- 3. wrk runs -------------------------------------------------------------
 
 # Scenario: name|path|connections|extra|ifaces. extra: close (Connection:
@@ -465,10 +515,6 @@ parse_wrk() {
     END { printf "%d %.2f %d %d %s\n", req, rps, se, non2xx, (sd == "" ? "-" : sd) }
   ' "$1"
 }
-
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "";
-  else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-min_of() { if [ -z "${1:-}" ] || [ "$2" -lt "$1" ]; then echo "$2"; else echo "$1"; fi; }
 
 declare -A RPS CPURATE CPUSHARE ERRS ERRDETAIL RAN IDLE_C IDLE_A IDLE_L
 NSC=${#SCENARIOS[@]}
@@ -647,16 +693,15 @@ done
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 T_END=$(date +%s)
 
+if [ "$DO_DNS" = 1 ]; then
+  # The HTTP servers are done with: stopped, so that CPU 0 is the DNS
+  # servers' alone.
+  for s in "${NAMES[@]}"; do [ -z "${SPID[$s]:-}" ] || stop_pid "${SPID[$s]}"; done
+  dns_bench
+fi
+
 # ---- 4. Tables -----------------------------------------------------------------
 
-fmt_int() { [ -n "${1:-}" ] && printf '%.0f' "$1" || printf 'n/a'; }
-ratio() {  # ratio A B
-  if [ -n "${1:-}" ] && [ -n "${2:-}" ]; then
-    awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }'
-  else
-    printf 'n/a'
-  fi
-}
 MGS=()  # the mongoose servers, in order
 for s in "${NAMES[@]}"; do case $s in mg-*) MGS+=("$s") ;; esac; done
 label() { case $1 in mg-*) echo "mongoose ${1#mg-}" ;; *) echo "$1" ;; esac; }
@@ -791,4 +836,5 @@ for s in mg-select mg-poll mg-epoll nginx civetweb; do
     echo "- $(label "$s"): not run (BENCH_SERVERS, BENCH_MG_IFACES)"
   fi
 done
+[ "$DO_DNS" = 0 ] || dns_table
 exit 0

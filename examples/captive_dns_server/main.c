@@ -8,11 +8,12 @@
 //   dig @127.0.0.1 -p 5533 anything.example          (UDP, with EDNS)
 //   dig @127.0.0.1 -p 5533 anything.example +tcp     (TCP)
 //
-// Usage: captive_dns_server [-l [ADDR:]PORT] [-a IPV4]
+// Usage: captive_dns_server [-l [ADDR:]PORT] [-a IPV4] [-q]
 //   -l  listening address for both UDP and TCP, default 127.0.0.1:5533
 //       ("[::1]:5533" for IPv6). Port 0 picks a free port (the same one
 //       for UDP and TCP); the address is printed.
 //   -a  the address every A answer carries, default 127.0.0.1
+//   -q  quiet: no line per question (the listening line is still printed)
 //
 // mg_set_protocol_dns() on both listeners delivers each query as
 // MG_DNS_MESSAGE; the reply is built with mg_dns_create_reply(),
@@ -20,10 +21,11 @@
 // and questions, echoes EDNS and frames it for TCP. Malformed queries get
 // FORMERR from the protocol handler; queries with an opcode other than
 // QUERY get NOTIMP; responses are ignored. One line per question goes to
-// stdout: "PEER TYPE NAME".
+// stdout: "PEER TYPE NAME" (unless -q).
 #include "mongoose.h"
 
 static volatile sig_atomic_t s_stop = 0;
+static int s_quiet = 0;
 static struct in_addr s_answer;
 
 static void on_signal(int sig) {
@@ -53,7 +55,7 @@ static void answer(struct mg_connection *nc, struct mg_dns_message *msg) {
   } else {
     for (i = 0; i < msg->num_questions; i++) {
       struct mg_dns_resource_record *rr = &msg->questions[i];
-      log_question(nc, msg, rr);
+      if (!s_quiet) log_question(nc, msg, rr);
       if (rr->rtype == MG_DNS_A_RECORD || rr->rtype == MG_DNS_ANY_RECORD) {
         mg_dns_reply_record(&reply, rr, NULL, MG_DNS_A_RECORD, 3600,
                             &s_answer, 4);
@@ -111,8 +113,10 @@ int main(int argc, char *argv[]) {
       addr = argv[++i];
     } else if (strcmp(argv[i], "-a") == 0 && i + 1 < argc) {
       ip = argv[++i];
+    } else if (strcmp(argv[i], "-q") == 0) {
+      s_quiet = 1;
     } else {
-      fprintf(stderr, "Usage: %s [-l [ADDR:]PORT] [-a IPV4]\n", argv[0]);
+      fprintf(stderr, "Usage: %s [-l [ADDR:]PORT] [-a IPV4] [-q]\n", argv[0]);
       return EXIT_FAILURE;
     }
   }
