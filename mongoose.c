@@ -10175,12 +10175,13 @@ static struct mg_str resolv_token(struct mg_str *s) {
 }
 
 // Parses the literal address tok (IPv6 maybe with a %scope, cut) into sa
-// with port. family 0 accepts either. Returns 0, or -1 if it is not one.
+// with port. family 0 accepts either. Returns 0, or -1 if it is not one (a
+// NUL byte inside would make inet_pton() see only a prefix of tok).
 static int resolv_literal(struct mg_str tok, int family, uint16_t port,
                           union socket_address *sa) {
   char s[64];
   size_t n = tok.len;
-  if (n == 0 || n >= sizeof(s)) return -1;
+  if (n == 0 || n >= sizeof(s) || memchr(tok.p, '\0', n) != NULL) return -1;
   memcpy(s, tok.p, n);
   s[n] = '\0';
   if (strchr(s, '%') != NULL) *strchr(s, '%') = '\0';

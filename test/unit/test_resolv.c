@@ -118,6 +118,23 @@ static void test_nameserver_string_forms(void **state) {
   assert_int_equal(resolv_parse_ns("udp://not a server", &sa, &tcp), -1);
 }
 
+// Found by test/fuzz/fuzz_resolv.c: a token with a NUL byte inside was
+// taken for the address before the NUL.
+static void test_nul_inside_a_token_is_no_address(void **state) {
+  const char conf[] = "nameserver 1.2.3.4\0junk\nnameserver 10.0.0.1\n";
+  const char hosts[] = "10.0.0.7\0x web\n10.0.0.8 web\n";
+  union socket_address sa[2];
+  char buf[64];
+  (void) state;
+  assert_int_equal(mg_resolv_parse_conf(conf, sizeof(conf) - 1, sa, 2), 1);
+  mg_sock_addr_to_str(&sa[0], buf, sizeof(buf), MG_SOCK_STRINGIFY_IP);
+  assert_string_equal(buf, "10.0.0.1");
+  assert_int_equal(
+      mg_resolv_parse_hosts(hosts, sizeof(hosts) - 1, "web", AF_INET, sa), 0);
+  mg_sock_addr_to_str(&sa[0], buf, sizeof(buf), MG_SOCK_STRINGIFY_IP);
+  assert_string_equal(buf, "10.0.0.8");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_resolv_conf_every_nameserver_v4_and_v6),
@@ -125,6 +142,7 @@ int main(void) {
       cmocka_unit_test(test_hosts_file_first_match_case_insensitive),
       cmocka_unit_test(test_cache_honours_ttl_and_is_bounded),
       cmocka_unit_test(test_nameserver_string_forms),
+      cmocka_unit_test(test_nul_inside_a_token_is_no_address),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
