@@ -754,7 +754,8 @@ enum mg_log_level {
   MG_LL_VERBOSE = 4
 };
 
-// Sets the level below which messages are printed (default MG_LL_ERROR).
+// Sets the log level: messages at this level or a more severe one are
+// printed (default MG_LL_ERROR).
 void mg_log_set_level(int level);
 // Sets the stream messages go to (default stderr).
 void mg_log_set_file(FILE *fp);
