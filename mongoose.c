@@ -1807,14 +1807,16 @@ struct mg_connection *mg_add_sock_opt(struct mg_mgr *mgr, sock_t sock,
   return c;
 }
 
-// Parses an address for bind/connect. Returns the socket type, 0 for a
-// host name that needs the resolver, or -1 with *error_string set.
+// Parses an address for bind/connect: sets *proto (SOCK_STREAM or
+// SOCK_DGRAM), the port in sa and, for a name, host (MG_MAX_HOST_LEN
+// bytes). Returns 1 for a numeric address (all of sa set), 0 for a host
+// name that needs the resolver, -1 with *error_string set.
 static int mg_resolve_address(const char *address, union socket_address *sa,
-                              int *proto, const char **error_string) {
-  char host[MG_MAX_HOST_LEN];
+                              int *proto, char *host,
+                              const char **error_string) {
   int rc;
   *proto = SOCK_STREAM;
-  rc = mg_parse_address(address, sa, proto, host, sizeof(host));
+  rc = mg_parse_address(address, sa, proto, host, MG_MAX_HOST_LEN);
   if (rc < 0) {
     MG_SET_PTRPTR(error_string, "cannot parse address");
     return -1;
@@ -1837,13 +1839,18 @@ struct mg_connection *mg_bind_opt(struct mg_mgr *mgr, const char *address,
   union socket_address sa;
   struct mg_add_sock_opts add;
   struct mg_connection *c;
+  char host[MG_MAX_HOST_LEN];
   int proto, rc, err;
   MG_UD_TO_OPTS(opts);
   mg_copy_add_opts(&add, opts.user_data, opts.flags, opts.error_string,
                    opts.iface);
-  if ((rc = mg_resolve_address(address, &sa, &proto, opts.error_string)) <= 0) {
+  rc = mg_resolve_address(address, &sa, &proto, host, opts.error_string);
+  if (rc <= 0) {
     // Listening on a name would need it resolved before the call returns.
-    if (rc == 0) MG_SET_PTRPTR(opts.error_string, mg_strerror(MG_ENORESOLVER));
+    if (rc == 0) {
+      MG_SET_PTRPTR(opts.error_string,
+                    "cannot bind to a host name: use a numeric address");
+    }
     return NULL;
   }
   if ((c = mg_create_conn(mgr, handler, add)) == NULL) {
@@ -1887,25 +1894,16 @@ static void mg_resolve_and_connect(struct mg_connection *c, const char *host,
 // A connect to a host name: a connection without a socket that waits for
 // the resolver (mg_resolve_and_connect(), the core's one hook into it),
 // which connects it or fails it through MG_EV_CONNECT.
-static struct mg_connection *mg_connect_unresolved(struct mg_mgr *mgr,
-                                                   mg_event_handler_t handler,
-                                                   struct mg_add_sock_opts add,
-                                                   const char *address,
-                                                   const char *nameserver) {
-  union socket_address sa;
-  char host[MG_MAX_HOST_LEN];
-  int proto = SOCK_STREAM;
+static struct mg_connection *mg_connect_unresolved(
+    struct mg_mgr *mgr, mg_event_handler_t handler, struct mg_add_sock_opts add,
+    const union socket_address *sa, int proto, const char *host,
+    const char *nameserver) {
   struct mg_connection *c;
-  mg_parse_address(address, &sa, &proto, host, sizeof(host));
-  if (sa.sin.sin_port == 0) {
-    MG_SET_PTRPTR(add.error_string, "cannot connect to port 0");
-    return NULL;
-  }
   if ((c = mg_create_conn(mgr, handler, add)) == NULL) {
     MG_SET_PTRPTR(add.error_string, "cannot create connection");
     return NULL;
   }
-  c->sa = sa;  // The port; the address comes from the resolver
+  c->sa = *sa;  // The port; the address comes from the resolver
   if (proto == SOCK_DGRAM) c->flags |= MG_F_UDP;
   mg_add_conn(mgr, c);
   mg_resolve_and_connect(c, host, proto, nameserver);
@@ -1919,19 +1917,20 @@ struct mg_connection *mg_connect_opt(struct mg_mgr *mgr, const char *address,
   union socket_address sa;
   struct mg_add_sock_opts add;
   struct mg_connection *c;
+  char host[MG_MAX_HOST_LEN];
   int proto, rc;
   MG_UD_TO_OPTS(opts);
   mg_copy_add_opts(&add, opts.user_data, opts.flags, opts.error_string,
                    opts.iface);
-  if ((rc = mg_resolve_address(address, &sa, &proto, opts.error_string)) < 0) {
+  rc = mg_resolve_address(address, &sa, &proto, host, opts.error_string);
+  if (rc < 0) return NULL;
+  if (sa.sin.sin_port == 0) {  // sin_port and sin6_port share their place
+    MG_SET_PTRPTR(opts.error_string, "cannot connect to port 0");
     return NULL;
   }
   if (rc == 0) {
-    return mg_connect_unresolved(mgr, handler, add, address, opts.nameserver);
-  }
-  if (sa.sin.sin_port == 0) {
-    MG_SET_PTRPTR(opts.error_string, "cannot connect to port 0");
-    return NULL;
+    return mg_connect_unresolved(mgr, handler, add, &sa, proto, host,
+                                 opts.nameserver);
   }
   if ((c = mg_create_conn(mgr, handler, add)) == NULL) {
     MG_SET_PTRPTR(opts.error_string, "cannot create connection");

@@ -246,6 +246,31 @@ static void test_connect_host_name_fails_through_connect_event(void **state) {
   mg_mgr_free(&mgr);
 }
 
+// A name is not refused by mg_connect(), but a listener cannot wait for a
+// lookup, and port 0 is refused for a name as for a number: each with an
+// error_string and no connection left behind.
+static void test_bind_to_host_name_and_connect_to_port_0_refused(void **state) {
+  struct mg_mgr mgr;
+  struct mg_bind_opts bo;
+  struct mg_connect_opts co;
+  const char *err = NULL;
+  (void) state;
+  mg_mgr_init(&mgr, NULL);
+  memset(&bo, 0, sizeof(bo));
+  bo.error_string = &err;
+  assert_null(mg_bind_opt(&mgr, "example.invalid:8000", connect_handler, bo));
+  assert_non_null(err);
+  assert_non_null(strstr(err, "host name"));
+  err = NULL;
+  memset(&co, 0, sizeof(co));
+  co.error_string = &err;
+  assert_null(mg_connect_opt(&mgr, "example.invalid:0", connect_handler, co));
+  assert_non_null(err);
+  assert_non_null(strstr(err, "port 0"));
+  assert_null(mg_next(&mgr, NULL));
+  mg_mgr_free(&mgr);
+}
+
 // ---- HTTP with a NULL user handler, endpoints and MG_EV_CLOSE --------------
 
 static int s_ep_requests, s_ep_closes, s_user_closes;
@@ -373,6 +398,7 @@ int main(void) {
       cmocka_unit_test(
           test_add_sock_invalid_socket_makes_timer_only_connection),
       cmocka_unit_test(test_connect_host_name_fails_through_connect_event),
+      cmocka_unit_test(test_bind_to_host_name_and_connect_to_port_0_refused),
       cmocka_unit_test(test_null_user_handler_serves_endpoints),
       cmocka_unit_test(test_endpoint_handler_gets_close_of_its_connection),
       cmocka_unit_test(test_connect_http_with_null_handler_works),

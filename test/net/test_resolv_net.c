@@ -4,15 +4,16 @@
 
 // What the responder does with a query.
 enum mode {
-  M_ANSWER,    // A 127.0.0.1 (ttl 60)
-  M_SILENT,    // Nothing
-  M_SERVFAIL,  // rcode 2
-  M_NXDOMAIN,  // rcode 3
-  M_NODATA,    // rcode 0, no answers
-  M_CNAME,     // name CNAME a.chain.test CNAME b.chain.test A 127.0.0.1
-  M_WRONG_ID,  // First a reply (6.6.6.6) with another id, then the answer
-  M_STRANGER,  // First a reply (6.6.6.6) from another port, then the answer
-  M_TC         // UDP: TC=1 and no answers; TCP: the answer
+  M_ANSWER,      // A 127.0.0.1 (ttl 60)
+  M_SILENT,      // Nothing
+  M_SERVFAIL,    // rcode 2
+  M_NXDOMAIN,    // rcode 3
+  M_NODATA,      // rcode 0, no answers
+  M_CNAME,       // name CNAME a.chain.test CNAME b.chain.test A 127.0.0.1
+  M_CNAME_LOOP,  // name CNAME a.loop.test CNAME name: no address, ever
+  M_WRONG_ID,    // First a reply (6.6.6.6) with another id, then the answer
+  M_STRANGER,    // First a reply (6.6.6.6) from another port, then the answer
+  M_TC           // UDP: TC=1 and no answers; TCP: the answer
 };
 
 struct responder {
@@ -68,6 +69,13 @@ static void answer(struct mg_connection *nc, struct responder *rs,
     mg_dns_reply_record(&r, &msg->questions[0], "a.chain.test",
                         MG_DNS_CNAME_RECORD, 60, "b.chain.test", 12);
     add_a(&r, msg, "b.chain.test", "127.0.0.1");
+  } else if (rs->mode == M_CNAME_LOOP) {
+    char qname[256];
+    mg_dns_uncompress_name(msg, &msg->questions[0].name, qname, sizeof(qname));
+    mg_dns_reply_record(&r, &msg->questions[0], NULL, MG_DNS_CNAME_RECORD, 60,
+                        "a.loop.test", 11);
+    mg_dns_reply_record(&r, &msg->questions[0], "a.loop.test",
+                        MG_DNS_CNAME_RECORD, 60, qname, strlen(qname));
   } else if (rs->mode == M_ANSWER || rs->mode == M_WRONG_ID ||
              rs->mode == M_STRANGER || (rs->mode == M_TC && tcp)) {
     if (msg->questions[0].rtype == MG_DNS_A_RECORD) {
@@ -78,8 +86,7 @@ static void answer(struct mg_connection *nc, struct responder *rs,
   mbuf_free(&io);
 }
 
-static void responder_handler(struct mg_connection *nc, int ev,
-                              void *ev_data) {
+static void responder_handler(struct mg_connection *nc, int ev, void *ev_data) {
   struct responder *rs = (struct responder *) nc->user_data;
   struct mg_dns_message *msg = (struct mg_dns_message *) ev_data;
   if (ev != MG_DNS_MESSAGE || rs == NULL) return;
@@ -213,8 +220,15 @@ static void test_resolve_cname_chain_followed(void **state) {
   one_mode(M_CNAME, MG_RESOLVE_OK, "127.0.0.1");
 }
 
-static void test_resolve_silent_times_out_after_bounded_retries(
-    void **state) {
+// A CNAME loop ends after at most MG_RESOLV_MAX_CNAMES hops: the name has
+// no address, and the query is not sent again.
+static void test_resolve_cname_loop_is_no_answers(void **state) {
+  (void) state;
+  one_mode(M_CNAME_LOOP, MG_RESOLVE_NO_ANSWERS, "");
+  assert_int_equal(s_r[0].udp_queries, 1);
+}
+
+static void test_resolve_silent_times_out_after_bounded_retries(void **state) {
   double t0 = mg_time();
   (void) state;
   one_mode(M_SILENT, MG_RESOLVE_TIMEOUT, "");
@@ -441,6 +455,7 @@ int main(void) {
       cmocka_unit_test(test_resolve_no_such_record_is_no_answers),
       cmocka_unit_test(test_resolve_servfail_alone_is_servfail),
       cmocka_unit_test(test_resolve_cname_chain_followed),
+      cmocka_unit_test(test_resolve_cname_loop_is_no_answers),
       cmocka_unit_test(test_resolve_silent_times_out_after_bounded_retries),
       cmocka_unit_test(test_resolve_silent_first_nameserver_then_second),
       cmocka_unit_test(test_resolve_servfail_then_next_nameserver),
