@@ -94,22 +94,6 @@ static int teardown_dir(void **state) {
 // ---- Processes
 // ----------------------------------------------------------------
 
-// A port that was free a moment ago: bound on 127.0.0.1 as port 0, read
-// back, closed.
-static int free_port(void) {
-  struct sockaddr_in sin;
-  socklen_t len = sizeof(sin);
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  assert_true(fd >= 0);
-  memset(&sin, 0, sizeof(sin));
-  sin.sin_family = AF_INET;
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  assert_int_equal(bind(fd, (struct sockaddr *) &sin, sizeof(sin)), 0);
-  assert_int_equal(getsockname(fd, (struct sockaddr *) &sin, &len), 0);
-  close(fd);
-  return ntohs(sin.sin_port);
-}
-
 #define VALGRIND "/usr/bin/valgrind"
 
 // True when the examples run under valgrind (MG_EXAMPLES_VALGRIND=1).
@@ -169,7 +153,8 @@ static int start_example(const char *name, const char *const args[]) {
   char path[128], addr[32], log[64];
   const char *argv[16];
   double deadline = mg_time() + START_SECONDS;
-  int port = free_port(), i, n = 0, st;
+  int port = free_loopback_port(SOCK_STREAM), i, n = 0, st;
+  assert_true(port > 0);
   assert_true(s_pid == 0);
   snprintf(path, sizeof(path), "examples/%s/%s", name, name);
   snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);

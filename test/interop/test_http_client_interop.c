@@ -11,9 +11,9 @@
 #define FILE_SIZE (200 * 1024 + 3)  // Larger than one read from the socket
 #define START_SECONDS 15.0          // Longest the server may take to start
 
-static char s_dir[64];           // Served directory
-static unsigned char *s_data;    // Contents of s_dir/data.bin
-static pid_t s_pid = -1;         // The python server
+static char s_dir[64];         // Served directory
+static unsigned char *s_data;  // Contents of s_dir/data.bin
+static pid_t s_pid = -1;       // The python server
 static int s_port;
 
 // What the client handler saw.
@@ -35,23 +35,6 @@ static int teardown(void **state) {
   free(s_reply.body);
   memset(&s_reply, 0, sizeof(s_reply));
   return 0;
-}
-
-// Returns a local TCP port that nobody listens on (now).
-static int unused_port(void) {
-  struct sockaddr_in sin;
-  socklen_t len = sizeof(sin);
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  memset(&sin, 0, sizeof(sin));
-  sin.sin_family = AF_INET;
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd < 0 || bind(fd, (struct sockaddr *) &sin, sizeof(sin)) != 0 ||
-      getsockname(fd, (struct sockaddr *) &sin, &len) != 0) {
-    if (fd >= 0) close(fd);
-    return -1;
-  }
-  close(fd);
-  return ntohs(sin.sin_port);
 }
 
 // True once something accepts connections on 127.0.0.1:port.
@@ -121,7 +104,7 @@ static int setup_group(void **state) {
   if (mkdtemp(s_dir) == NULL) return -1;
   write_data_file();
   if (s_data == NULL || access(PYTHON, X_OK) != 0) return 0;
-  if ((s_port = unused_port()) < 0) return -1;
+  if ((s_port = free_loopback_port(SOCK_STREAM)) == 0) return -1;
   start_python();
   if (s_pid < 0) return -1;
   while (!port_open(s_port) && mg_time() < deadline) {
@@ -146,14 +129,15 @@ static int teardown_group(void **state) {
   return 0;
 }
 
-#define NEED_PYTHON()                                                  \
-  do {                                                                 \
-    if (s_pid <= 0) {                                                  \
-      print_message("SKIP: %s -m http.server is not available; "       \
-                    "install it with: apt-get install -y python3\n",   \
-                    PYTHON);                                           \
-      skip();                                                          \
-    }                                                                  \
+#define NEED_PYTHON()                                      \
+  do {                                                     \
+    if (s_pid <= 0) {                                      \
+      print_message(                                       \
+          "SKIP: %s -m http.server is not available; "     \
+          "install it with: apt-get install -y python3\n", \
+          PYTHON);                                         \
+      skip();                                              \
+    }                                                      \
   } while (0)
 
 static void reply_handler(struct mg_connection *nc, int ev, void *ev_data) {

@@ -18,38 +18,6 @@ static pid_t s_pid;  // dnsmasq
 static int s_port;   // Its DNS port (UDP and TCP)
 static int s_v6;     // It listens on ::1 too
 
-// A UDP port on 127.0.0.1 that was free a moment ago.
-static int free_udp_port(void) {
-  struct sockaddr_in sin;
-  socklen_t len = sizeof(sin);
-  int fd = socket(AF_INET, SOCK_DGRAM, 0), port;
-  memset(&sin, 0, sizeof(sin));
-  sin.sin_family = AF_INET;
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd < 0 || bind(fd, (struct sockaddr *) &sin, sizeof(sin)) != 0 ||
-      getsockname(fd, (struct sockaddr *) &sin, &len) != 0) {
-    if (fd >= 0) close(fd);
-    return 0;
-  }
-  port = ntohs(sin.sin_port);
-  close(fd);
-  return port;
-}
-
-// 1 once something is bound to UDP 127.0.0.1:port (our bind fails).
-static int udp_port_taken(int port) {
-  struct sockaddr_in sin;
-  int fd = socket(AF_INET, SOCK_DGRAM, 0), taken;
-  memset(&sin, 0, sizeof(sin));
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons((uint16_t) port);
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  taken = bind(fd, (struct sockaddr *) &sin, sizeof(sin)) != 0 &&
-          errno == EADDRINUSE;
-  close(fd);
-  return taken;
-}
-
 static pid_t spawn_dnsmasq(int v6) {
   char port[16];
   const char *argv[20];
@@ -85,7 +53,7 @@ static int wait_dnsmasq(void) {
   struct timespec ts = {0, 10000000};
   double deadline = mg_time() + START_SECONDS;
   int st;
-  while (!udp_port_taken(s_port)) {
+  while (!loopback_port_taken(SOCK_DGRAM, s_port)) {
     if (waitpid(s_pid, &st, WNOHANG) == s_pid) {
       s_pid = 0;
       return 0;
@@ -101,30 +69,15 @@ static int wait_dnsmasq(void) {
   return 1;
 }
 
-// Starts dnsmasq, on ::1 as well when it can. 0: not there (the tests
-// skip), -1: it did not start (they fail), 1: running.
-// True if a TCP socket can be bound to 127.0.0.1:port right now (dnsmasq
-// listens on TCP too; a busy machine's outgoing connections use ports of
-// the same range).
-static int tcp_port_free(int port) {
-  struct sockaddr_in sin;
-  int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
-  memset(&sin, 0, sizeof(sin));
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons((uint16_t) port);
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ok = fd >= 0 && bind(fd, (struct sockaddr *) &sin, sizeof(sin)) == 0;
-  if (fd >= 0) close(fd);
-  return ok;
-}
-
 static int start_dnsmasq(void) {
   int attempt;
   if (access(DNSMASQ, X_OK) != 0) return 0;
   // A port can be taken between the check and dnsmasq's bind: a few tries.
   for (attempt = 0; attempt < 5; attempt++) {
-    if ((s_port = free_udp_port()) == 0) return -1;
-    if (!tcp_port_free(s_port)) continue;
+    if ((s_port = free_loopback_port(SOCK_DGRAM)) == 0) return -1;
+    // dnsmasq listens on TCP too, and a busy machine's outgoing
+    // connections use ports of the same range.
+    if (loopback_port_taken(SOCK_STREAM, s_port)) continue;
     s_v6 = 1;
     if ((s_pid = spawn_dnsmasq(1)) > 0 && wait_dnsmasq()) return 1;
     s_v6 = 0;  // No ::1 here: IPv4 only (the IPv6 test skips)

@@ -45,38 +45,6 @@ static void client_handler(struct mg_connection *nc, int ev, void *ev_data) {
   }
 }
 
-// A UDP port on 127.0.0.1 that was free a moment ago.
-static int free_udp_port(void) {
-  struct sockaddr_in sin;
-  socklen_t len = sizeof(sin);
-  int fd = socket(AF_INET, SOCK_DGRAM, 0), port;
-  memset(&sin, 0, sizeof(sin));
-  sin.sin_family = AF_INET;
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd < 0 || bind(fd, (struct sockaddr *) &sin, sizeof(sin)) != 0 ||
-      getsockname(fd, (struct sockaddr *) &sin, &len) != 0) {
-    if (fd >= 0) close(fd);
-    return 0;
-  }
-  port = ntohs(sin.sin_port);
-  close(fd);
-  return port;
-}
-
-// 1 once something is bound to UDP 127.0.0.1:port (our bind fails).
-static int udp_port_taken(int port) {
-  struct sockaddr_in sin;
-  int fd = socket(AF_INET, SOCK_DGRAM, 0), taken;
-  memset(&sin, 0, sizeof(sin));
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons((uint16_t) port);
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  taken = bind(fd, (struct sockaddr *) &sin, sizeof(sin)) != 0 &&
-          errno == EADDRINUSE;
-  close(fd);
-  return taken;
-}
-
 static void print_log(void) {
   char path[128], line[256];
   FILE *fp;
@@ -130,12 +98,13 @@ static int start_chronyd(void) {
   int st;
   if (access(CHRONYD, X_OK) != 0) return 0;
   snprintf(s_dir, sizeof(s_dir), "/tmp/sntp_interop.XXXXXX");
-  if (mkdtemp(s_dir) == NULL || (s_port = free_udp_port()) == 0 ||
-      !write_config() || (s_pid = spawn_chronyd()) <= 0) {
+  if (mkdtemp(s_dir) == NULL ||
+      (s_port = free_loopback_port(SOCK_DGRAM)) == 0 || !write_config() ||
+      (s_pid = spawn_chronyd()) <= 0) {
     return -1;
   }
   snprintf(s_addr, sizeof(s_addr), "127.0.0.1:%d", s_port);
-  while (!udp_port_taken(s_port)) {
+  while (!loopback_port_taken(SOCK_DGRAM, s_port)) {
     if (waitpid(s_pid, &st, WNOHANG) == s_pid || mg_time() > deadline) {
       print_message("chronyd did not start:\n");
       print_log();

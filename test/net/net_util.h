@@ -11,8 +11,8 @@
 #include <cmocka.h>
 
 // Polls mgr until done(arg) is true or seconds pass. Returns done(arg).
-static inline int poll_until(struct mg_mgr *mgr, int (*done)(void *),
-                             void *arg, double seconds) {
+static inline int poll_until(struct mg_mgr *mgr, int (*done)(void *), void *arg,
+                             double seconds) {
   double deadline = mg_time() + seconds;
   while (!done(arg) && mg_time() < deadline) mg_mgr_poll(mgr, 10);
   return done(arg);
@@ -32,6 +32,47 @@ static inline int conn_port(struct mg_connection *nc) {
   char buf[64];
   mg_conn_addr_to_str(nc, buf, sizeof(buf), MG_SOCK_STRINGIFY_PORT);
   return atoi(buf);
+}
+
+// ---- Free ports, for peers that need a fixed port -------------------------
+
+// Binds a new socket of type (SOCK_STREAM, SOCK_DGRAM) to 127.0.0.1:port
+// (0: any free port). Returns the descriptor, or -1 (errno set).
+static inline int loopback_bind(int type, int port) {
+  struct sockaddr_in sin;
+  int fd = socket(AF_INET, type, 0);
+  memset(&sin, 0, sizeof(sin));
+  sin.sin_family = AF_INET;
+  sin.sin_port = htons((uint16_t) port);
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd >= 0 && bind(fd, (struct sockaddr *) &sin, sizeof(sin)) != 0) {
+    int err = errno;
+    close(fd);
+    errno = err;
+    fd = -1;
+  }
+  return fd;
+}
+
+// A port of type on 127.0.0.1 that was free a moment ago (the kernel's
+// pick for port 0), or 0.
+static inline int free_loopback_port(int type) {
+  struct sockaddr_in sin;
+  socklen_t len = sizeof(sin);
+  int fd = loopback_bind(type, 0), port = 0;
+  if (fd >= 0 && getsockname(fd, (struct sockaddr *) &sin, &len) == 0) {
+    port = ntohs(sin.sin_port);
+  }
+  if (fd >= 0) close(fd);
+  return port;
+}
+
+// True once something holds port of type on 127.0.0.1 (our bind fails with
+// EADDRINUSE).
+static inline int loopback_port_taken(int type, int port) {
+  int fd = loopback_bind(type, port);
+  if (fd >= 0) close(fd);
+  return fd < 0 && errno == EADDRINUSE;
 }
 
 // ---- Raw client sockets, for tests that must control every byte -----------
@@ -97,9 +138,11 @@ static inline size_t http_response_len(const char *buf, size_t n) {
   if (chunked) {
     // The body ends with the last chunk "0\r\n" and the final CRLF.
     for (i = head; i + 4 < n + 1; i++) {
-      if ((i == head || buf[i - 1] == '\n') && memcmp(buf + i, "0\r\n", 3) == 0) {
+      if ((i == head || buf[i - 1] == '\n') &&
+          memcmp(buf + i, "0\r\n", 3) == 0) {
         const char *q = strstr(buf + i, "\r\n\r\n");
-        if (q != NULL && (size_t) (q - buf) + 4 <= n) return (size_t) (q - buf) + 4;
+        if (q != NULL && (size_t) (q - buf) + 4 <= n)
+          return (size_t) (q - buf) + 4;
       }
     }
   }
@@ -109,9 +152,8 @@ static inline size_t http_response_len(const char *buf, size_t n) {
 // Reads from fd into buf (NUL-terminated, cap includes the NUL) while
 // polling mgr, until `want` responses are complete, the peer closes
 // (*closed = 1), or seconds pass. Returns the bytes read.
-static inline size_t raw_recv(struct mg_mgr *mgr, int fd, char *buf,
-                              size_t cap, int want, int *closed,
-                              double seconds) {
+static inline size_t raw_recv(struct mg_mgr *mgr, int fd, char *buf, size_t cap,
+                              int want, int *closed, double seconds) {
   double deadline = mg_time() + seconds;
   size_t n = 0;
   int c = 0;

@@ -41,9 +41,9 @@ static void reply_echo(struct mg_connection *nc, struct http_message *hm) {
   copy_header(hm, "X-Test", x, sizeof(x));
   mg_get_http_basic_auth(hm, user, sizeof(user), pass, sizeof(pass));
   n = snprintf(buf, sizeof(buf), "M=%.*s U=%.*s?%.*s CL=%s X=%s A=%s:%s B=%.*s",
-               (int) hm->method.len, hm->method.p, (int) hm->uri.len,
-               hm->uri.p, (int) hm->query_string.len, hm->query_string.p, cl,
-               x, user, pass, (int) hm->body.len, hm->body.p);
+               (int) hm->method.len, hm->method.p, (int) hm->uri.len, hm->uri.p,
+               (int) hm->query_string.len, hm->query_string.p, cl, x, user,
+               pass, (int) hm->body.len, hm->body.p);
   mg_send_head(nc, 200, n, "Content-Type: text/plain");
   mg_send(nc, buf, n);
 }
@@ -111,8 +111,8 @@ static void cli_handler(struct mg_connection *nc, int ev, void *ev_data) {
   } else if (ev == MG_EV_HTTP_REPLY) {
     c->replies++;
     c->resp_code = hm->resp_code;
-    c->body_len = hm->body.len < sizeof(c->body) - 1 ? hm->body.len
-                                                     : sizeof(c->body) - 1;
+    c->body_len =
+        hm->body.len < sizeof(c->body) - 1 ? hm->body.len : sizeof(c->body) - 1;
     memcpy(c->body, hm->body.p, c->body_len);
     c->body[c->body_len] = '\0';
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;
@@ -289,28 +289,14 @@ static void test_client_basic_auth_from_url(void **state) {
   fix_stop(&f);
 }
 
-// Returns a local TCP port that nobody listens on.
-static int unused_port(void) {
-  struct sockaddr_in sin;
-  socklen_t len = sizeof(sin);
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  assert_true(fd >= 0);
-  memset(&sin, 0, sizeof(sin));
-  sin.sin_family = AF_INET;
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  assert_int_equal(bind(fd, (struct sockaddr *) &sin, sizeof(sin)), 0);
-  assert_int_equal(getsockname(fd, (struct sockaddr *) &sin, &len), 0);
-  close(fd);
-  return ntohs(sin.sin_port);
-}
-
 static void test_client_connection_refused_reaches_handler(void **state) {
   static struct fix f;
   struct cli c;
   char url[128];
   (void) state;
   fix_start(&f);
-  snprintf(url, sizeof(url), "http://127.0.0.1:%d/", unused_port());
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d/",
+           free_loopback_port(SOCK_STREAM));
   cli_get(&f, &c, url, NULL, NULL);
   assert_true(poll_flag(&f.mgr, &c.closed, 5));
   assert_int_equal(c.connects, 1);
@@ -367,8 +353,9 @@ static void test_client_ipv6_literal(void **state) {
   lc6 = mg_bind(&f.mgr, "tcp://[::1]:0", fix_handler);
   if (lc6 == NULL) {
     fix_stop(&f);
-    print_message("SKIP: no IPv6 loopback (::1) here; enable it with: "
-                  "sysctl -w net.ipv6.conf.lo.disable_ipv6=0\n");
+    print_message(
+        "SKIP: no IPv6 loopback (::1) here; enable it with: "
+        "sysctl -w net.ipv6.conf.lo.disable_ipv6=0\n");
     skip();
   }
   mg_set_protocol_http_websocket(lc6);
@@ -407,8 +394,8 @@ static int proxy_start(struct fix *f, int backend) {
 }
 
 // Sends req to port and reads one response (or until close).
-static size_t raw_exchange(struct fix *f, int port, const char *req,
-                           char *buf, size_t cap, int *closed) {
+static size_t raw_exchange(struct fix *f, int port, const char *req, char *buf,
+                           size_t cap, int *closed) {
   int fd = raw_connect(port);
   size_t n;
   raw_send(&f->mgr, fd, req, strlen(req));
@@ -509,8 +496,8 @@ static void test_proxy_head_keeps_length_without_body(void **state) {
   (void) state;
   fix_start(&f);
   port = proxy_start(&f, f.port);
-  raw_exchange(&f, port, "HEAD /api/hello HTTP/1.1\r\nHost: proxy\r\n\r\n",
-               buf, sizeof(buf), &closed);
+  raw_exchange(&f, port, "HEAD /api/hello HTTP/1.1\r\nHost: proxy\r\n\r\n", buf,
+               sizeof(buf), &closed);
   assert_true(strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
   assert_non_null(strstr(buf, "Content-Length: 12\r\n"));
   end = strstr(buf, "\r\n\r\n");
@@ -575,8 +562,8 @@ static void test_proxy_direct_maps_mount_and_refuses_dot_segments(
                "GET /direct/a/%2E%2e/../x HTTP/1.1\r\nHost: p\r\n\r\n", buf,
                sizeof(buf), &closed);
   assert_true(strncmp(buf, "HTTP/1.1 400 ", 13) == 0);
-  raw_exchange(&f, conn_port(lc), "GET /other HTTP/1.1\r\nHost: p\r\n\r\n",
-               buf, sizeof(buf), &closed);
+  raw_exchange(&f, conn_port(lc), "GET /other HTTP/1.1\r\nHost: p\r\n\r\n", buf,
+               sizeof(buf), &closed);
   assert_true(strncmp(buf, "HTTP/1.1 400 ", 13) == 0);
   assert_int_equal(f.requests, 2);
   fix_stop(&f);
@@ -588,9 +575,9 @@ static void test_proxy_upstream_down_gives_502(void **state) {
   int port, closed;
   (void) state;
   fix_start(&f);
-  port = proxy_start(&f, unused_port());
-  raw_exchange(&f, port, "GET /api/hello HTTP/1.1\r\nHost: proxy\r\n\r\n",
-               buf, sizeof(buf), &closed);
+  port = proxy_start(&f, free_loopback_port(SOCK_STREAM));
+  raw_exchange(&f, port, "GET /api/hello HTTP/1.1\r\nHost: proxy\r\n\r\n", buf,
+               sizeof(buf), &closed);
   assert_true(strncmp(buf, "HTTP/1.1 502 ", 13) == 0);
   fix_stop(&f);
 }
