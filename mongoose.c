@@ -386,6 +386,13 @@ size_t mg_match_prefix(const char *pattern, int pattern_len, const char *str) {
                     pattern_len < 0 ? strlen(pattern) : (size_t) pattern_len);
   return mg_match_prefix_n(pat, s);
 }
+
+int mg_hex_digit_value(int c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/mbuf.c"
 #endif
@@ -1211,13 +1218,6 @@ int mg_normalize_uri_path(const struct mg_str *in, struct mg_str *out) {
 }
 
 // Returns the value of a hex digit, or -1.
-static int uri_hex_value(int c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 int mg_url_decode(const char *src, int src_len, char *dst, int dst_len,
                   int is_form_url_encoded) {
   int i, j, hi, lo;
@@ -1226,8 +1226,8 @@ int mg_url_decode(const char *src, int src_len, char *dst, int dst_len,
     if (j >= dst_len - 1) break;  // Keep room for the NUL.
     if (src[i] == '%') {
       if (src_len - i < 3) break;  // Truncated escape.
-      hi = uri_hex_value((unsigned char) src[i + 1]);
-      lo = uri_hex_value((unsigned char) src[i + 2]);
+      hi = mg_hex_digit_value((unsigned char) src[i + 1]);
+      lo = mg_hex_digit_value((unsigned char) src[i + 2]);
       if (hi < 0 || lo < 0) break;
       dst[j] = (char) ((hi << 4) | lo);
       i += 2;
@@ -3364,11 +3364,6 @@ const struct mg_iface_vtable mg_epoll_iface_vtable = {
 
 #if MG_ENABLE_HTTP
 
-// ---- http_parse.c, http_header.c --------------------------------------------
-
-// Returns the value of the hex digit c, or -1 if c is not one.
-int mg_http_hex_value(char c);
-
 // ---- http_conn.c ------------------------------------------------------------
 
 // A registered endpoint (a list hangs off the listener's proto data).
@@ -3702,13 +3697,6 @@ static int http_is_digit(char c) {
 
 static int http_is_ws(char c) {
   return c == ' ' || c == '\t';
-}
-
-int mg_http_hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 // Returns 1 if the slice is exactly the string str (case-sensitive).
@@ -4126,7 +4114,8 @@ static int http_chunk_size_line(const char *s, size_t n, size_t *size,
                                 size_t *off) {
   size_t i = 0, end;
   int d;
-  for (*size = 0; i < n && (d = mg_http_hex_value(s[i])) >= 0; i++) {
+  for (*size = 0; i < n && (d = mg_hex_digit_value((unsigned char) s[i])) >= 0;
+       i++) {
     if (i >= 16 || *size > ((size_t) -1) >> 4) return -1;
     *size = (*size << 4) | (size_t) d;
   }
@@ -4370,8 +4359,8 @@ static int hdr_escapes_ok(struct mg_str v) {
   size_t i;
   for (i = 0; i < v.len; i++) {
     if (v.p[i] != '%') continue;
-    if (i + 2 >= v.len || mg_http_hex_value(v.p[i + 1]) < 0 ||
-        mg_http_hex_value(v.p[i + 2]) < 0) {
+    if (i + 2 >= v.len || mg_hex_digit_value((unsigned char) v.p[i + 1]) < 0 ||
+        mg_hex_digit_value((unsigned char) v.p[i + 2]) < 0) {
       return 0;
     }
     i += 2;
@@ -6191,19 +6180,12 @@ struct auth_nc_slot {
 static unsigned long s_auth_tick;  // LRU clock for s_auth_nc
 static struct auth_nc_slot s_auth_nc[AUTH_NC_SLOTS];
 
-static int auth_hex_val(int c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Parses exactly n hex digits of s into *v. Returns 1 on success.
 static int auth_parse_hex32(const char *s, size_t n, uint32_t *v) {
   size_t i;
   *v = 0;
   for (i = 0; i < n; i++) {
-    int d = auth_hex_val((unsigned char) s[i]);
+    int d = mg_hex_digit_value((unsigned char) s[i]);
     if (d < 0) return 0;
     *v = (*v << 4) | (uint32_t) d;
   }

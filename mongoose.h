@@ -703,6 +703,9 @@ struct mg_str mg_next_comma_list_entry_n(struct mg_str list, struct mg_str *val,
 // backtracking. pattern_len < 0 means strlen(pattern).
 size_t mg_match_prefix(const char *pattern, int pattern_len, const char *str);
 size_t mg_match_prefix_n(const struct mg_str pattern, const struct mg_str str);
+
+// Returns the value (0-15) of the hexadecimal digit c, either case, or -1.
+int mg_hex_digit_value(int c);
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/mbuf.h"
 #endif
@@ -2306,21 +2309,15 @@ static inline void cs_to_hex(char *to, const unsigned char *p, size_t len) {
   *to = '\0';
 }
 
-// The value of hex digit c (either case); 0 for anything else.
-static inline int mg_compat_hex_value(int c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return 0;
-}
-
 // Decodes len hex digits of p into (len + 1) / 2 bytes at to, then a NUL.
 // A non-hex digit counts as 0; an odd last digit is a high nibble.
 static inline void cs_from_hex(char *to, const char *p, size_t len) {
   size_t i;
   for (i = 0; i < len; i += 2) {
-    int hi = mg_compat_hex_value((unsigned char) p[i]);
-    int lo = i + 1 < len ? mg_compat_hex_value((unsigned char) p[i + 1]) : 0;
+    int hi = mg_hex_digit_value((unsigned char) p[i]);
+    int lo = i + 1 < len ? mg_hex_digit_value((unsigned char) p[i + 1]) : 0;
+    if (hi < 0) hi = 0;
+    if (lo < 0) lo = 0;
     *to++ = (char) ((hi << 4) | lo);
   }
   *to = '\0';

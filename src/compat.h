@@ -211,21 +211,15 @@ static inline void cs_to_hex(char *to, const unsigned char *p, size_t len) {
   *to = '\0';
 }
 
-// The value of hex digit c (either case); 0 for anything else.
-static inline int mg_compat_hex_value(int c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return 0;
-}
-
 // Decodes len hex digits of p into (len + 1) / 2 bytes at to, then a NUL.
 // A non-hex digit counts as 0; an odd last digit is a high nibble.
 static inline void cs_from_hex(char *to, const char *p, size_t len) {
   size_t i;
   for (i = 0; i < len; i += 2) {
-    int hi = mg_compat_hex_value((unsigned char) p[i]);
-    int lo = i + 1 < len ? mg_compat_hex_value((unsigned char) p[i + 1]) : 0;
+    int hi = mg_hex_digit_value((unsigned char) p[i]);
+    int lo = i + 1 < len ? mg_hex_digit_value((unsigned char) p[i + 1]) : 0;
+    if (hi < 0) hi = 0;
+    if (lo < 0) lo = 0;
     *to++ = (char) ((hi << 4) | lo);
   }
   *to = '\0';

@@ -223,19 +223,12 @@ struct auth_nc_slot {
 static unsigned long s_auth_tick;  // LRU clock for s_auth_nc
 static struct auth_nc_slot s_auth_nc[AUTH_NC_SLOTS];
 
-static int auth_hex_val(int c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Parses exactly n hex digits of s into *v. Returns 1 on success.
 static int auth_parse_hex32(const char *s, size_t n, uint32_t *v) {
   size_t i;
   *v = 0;
   for (i = 0; i < n; i++) {
-    int d = auth_hex_val((unsigned char) s[i]);
+    int d = mg_hex_digit_value((unsigned char) s[i]);
     if (d < 0) return 0;
     *v = (*v << 4) | (uint32_t) d;
   }

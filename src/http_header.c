@@ -186,8 +186,8 @@ static int hdr_escapes_ok(struct mg_str v) {
   size_t i;
   for (i = 0; i < v.len; i++) {
     if (v.p[i] != '%') continue;
-    if (i + 2 >= v.len || mg_http_hex_value(v.p[i + 1]) < 0 ||
-        mg_http_hex_value(v.p[i + 2]) < 0) {
+    if (i + 2 >= v.len || mg_hex_digit_value((unsigned char) v.p[i + 1]) < 0 ||
+        mg_hex_digit_value((unsigned char) v.p[i + 2]) < 0) {
       return 0;
     }
     i += 2;

@@ -16,11 +16,6 @@
 
 #if MG_ENABLE_HTTP
 
-// ---- http_parse.c, http_header.c --------------------------------------------
-
-// Returns the value of the hex digit c, or -1 if c is not one.
-int mg_http_hex_value(char c);
-
 // ---- http_conn.c ------------------------------------------------------------
 
 // A registered endpoint (a list hangs off the listener's proto data).

@@ -66,13 +66,6 @@ static int http_is_ws(char c) {
   return c == ' ' || c == '\t';
 }
 
-int mg_http_hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Returns 1 if the slice is exactly the string str (case-sensitive).
 static int http_eq(struct mg_str a, const char *str) {
   size_t len = strlen(str);
@@ -488,7 +481,8 @@ static int http_chunk_size_line(const char *s, size_t n, size_t *size,
                                 size_t *off) {
   size_t i = 0, end;
   int d;
-  for (*size = 0; i < n && (d = mg_http_hex_value(s[i])) >= 0; i++) {
+  for (*size = 0; i < n && (d = mg_hex_digit_value((unsigned char) s[i])) >= 0;
+       i++) {
     if (i >= 16 || *size > ((size_t) -1) >> 4) return -1;
     *size = (*size << 4) | (size_t) d;
   }

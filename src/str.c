@@ -299,3 +299,10 @@ size_t mg_match_prefix(const char *pattern, int pattern_len, const char *str) {
                     pattern_len < 0 ? strlen(pattern) : (size_t) pattern_len);
   return mg_match_prefix_n(pat, s);
 }
+
+int mg_hex_digit_value(int c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}

@@ -82,3 +82,6 @@ struct mg_str mg_next_comma_list_entry_n(struct mg_str list, struct mg_str *val,
 // backtracking. pattern_len < 0 means strlen(pattern).
 size_t mg_match_prefix(const char *pattern, int pattern_len, const char *str);
 size_t mg_match_prefix_n(const struct mg_str pattern, const struct mg_str str);
+
+// Returns the value (0-15) of the hexadecimal digit c, either case, or -1.
+int mg_hex_digit_value(int c);

@@ -219,13 +219,6 @@ int mg_normalize_uri_path(const struct mg_str *in, struct mg_str *out) {
 }
 
 // Returns the value of a hex digit, or -1.
-static int uri_hex_value(int c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 int mg_url_decode(const char *src, int src_len, char *dst, int dst_len,
                   int is_form_url_encoded) {
   int i, j, hi, lo;
@@ -234,8 +227,8 @@ int mg_url_decode(const char *src, int src_len, char *dst, int dst_len,
     if (j >= dst_len - 1) break;  // Keep room for the NUL.
     if (src[i] == '%') {
       if (src_len - i < 3) break;  // Truncated escape.
-      hi = uri_hex_value((unsigned char) src[i + 1]);
-      lo = uri_hex_value((unsigned char) src[i + 2]);
+      hi = mg_hex_digit_value((unsigned char) src[i + 1]);
+      lo = mg_hex_digit_value((unsigned char) src[i + 2]);
       if (hi < 0 || lo < 0) break;
       dst[j] = (char) ((hi << 4) | lo);
       i += 2;

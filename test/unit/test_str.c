@@ -429,8 +429,24 @@ static void test_match_prefix_pathological_pattern_is_fast(void **state) {
   free(str);
 }
 
+static void test_hex_digit_value_both_cases_and_non_digits(void **state) {
+  (void) state;
+  assert_int_equal(mg_hex_digit_value('0'), 0);
+  assert_int_equal(mg_hex_digit_value('9'), 9);
+  assert_int_equal(mg_hex_digit_value('a'), 10);
+  assert_int_equal(mg_hex_digit_value('F'), 15);
+  assert_int_equal(mg_hex_digit_value('g'), -1);
+  assert_int_equal(mg_hex_digit_value('/'), -1);
+  assert_int_equal(mg_hex_digit_value(':'), -1);
+  assert_int_equal(mg_hex_digit_value('@'), -1);
+  assert_int_equal(mg_hex_digit_value('G'), -1);
+  assert_int_equal(mg_hex_digit_value(0), -1);
+  assert_int_equal(mg_hex_digit_value(0xc3), -1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_hex_digit_value_both_cases_and_non_digits),
       cmocka_unit_test(test_mk_str_counts_bytes_and_accepts_null),
       cmocka_unit_test(test_mk_str_n_keeps_given_length),
       cmocka_unit_test(test_vcmp_orders_like_strcmp),
