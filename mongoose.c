@@ -3420,6 +3420,11 @@ struct mg_http_proto_data *mg_http_get_proto_data(struct mg_connection *nc);
 // True if the comma-separated header value list hdr (may be NULL) has
 // token, ignoring case ("Connection: keep-alive, Upgrade").
 int mg_http_header_has_token(const struct mg_str *hdr, const char *token);
+// True if the header lines in headers ("K: V\r\n"..., may be empty) have
+// one called name (any case).
+int mg_http_headers_have(struct mg_str headers, const char *name);
+// True if s has a CR or LF: such bytes would split a header line.
+int mg_http_has_crlf(struct mg_str s);
 // Returns the endpoint of nc's listener whose pattern matches the longest
 // prefix of uri, or NULL.
 struct mg_http_endpoint *mg_http_find_endpoint(struct mg_connection *nc,
@@ -4503,13 +4508,13 @@ struct mg_http_proto_data *mg_http_get_proto_data(struct mg_connection *nc) {
   return (struct mg_http_proto_data *) nc->proto_data;
 }
 
-// True if extra_headers already has a header called name.
-static int conn_has_header(const char *headers, const char *name) {
-  size_t len = strlen(name);
-  const char *p = headers;
-  while (p != NULL && *p != '\0') {
-    if (mg_ncasecmp(p, name, len) == 0 && p[len] == ':') return 1;
-    if ((p = strchr(p, '\n')) != NULL) p++;
+int mg_http_headers_have(struct mg_str headers, const char *name) {
+  size_t i, n = strlen(name);
+  for (i = 0; i + n < headers.len; i++) {
+    if ((i == 0 || headers.p[i - 1] == '\n') &&
+        mg_ncasecmp(headers.p + i, name, n) == 0 && headers.p[i + n] == ':') {
+      return 1;
+    }
   }
   return 0;
 }
@@ -4524,7 +4529,7 @@ void mg_send_response_line(struct mg_connection *nc, int status_code,
   }
   // Tell the client how the connection goes on, unless the caller did.
   if (pd != NULL && nc->listener != NULL &&
-      !conn_has_header(extra_headers, "Connection")) {
+      !mg_http_headers_have(mg_mk_str(extra_headers), "Connection")) {
     if (pd->must_close) {
       mg_printf(nc, "Connection: close\r\n");
     } else if (pd->keep_alive_10) {
@@ -4556,8 +4561,7 @@ void mg_http_send_error(struct mg_connection *nc, int code,
   if (pd == NULL || !pd->is_head) mg_send(nc, reason, (int) strlen(reason));
 }
 
-// True if s has a CR or LF: such bytes would split a header.
-static int conn_has_crlf(struct mg_str s) {
+int mg_http_has_crlf(struct mg_str s) {
   return mg_strchr(s, '\r') != NULL || mg_strchr(s, '\n') != NULL;
 }
 
@@ -4577,7 +4581,8 @@ void mg_http_send_redirect(struct mg_connection *nc, int status_code,
                            const struct mg_str location,
                            const struct mg_str extra_headers) {
   char mem[256], *buf = mem;
-  if (conn_has_crlf(location) || !conn_headers_ok(mg_strstrip(extra_headers))) {
+  if (mg_http_has_crlf(location) ||
+      !conn_headers_ok(mg_strstrip(extra_headers))) {
     mg_http_send_error(nc, 500, "Invalid redirect");
     return;
   }
@@ -7733,22 +7738,6 @@ static void ws_put_header(struct mbuf *m, const char *name, struct mg_str value,
   ws_put_str(m, "\r\n", ok);
 }
 
-static int ws_has_crlf(struct mg_str s) {
-  return mg_strchr(s, '\r') != NULL || mg_strchr(s, '\n') != NULL;
-}
-
-// True if the header lines in extra have a Host header.
-static int ws_has_host(struct mg_str extra) {
-  size_t i;
-  for (i = 0; i + 5 <= extra.len; i++) {
-    if ((i == 0 || extra.p[i - 1] == '\n') &&
-        mg_ncasecmp(extra.p + i, "Host:", 5) == 0) {
-      return 1;
-    }
-  }
-  return 0;
-}
-
 // Builds the upgrade request into m. Returns 1 on success.
 static int ws_build_request(struct mbuf *m, struct mg_ws_state *ws,
                             struct mg_str path, struct mg_str host,
@@ -7760,7 +7749,7 @@ static int ws_build_request(struct mbuf *m, struct mg_ws_state *ws,
   ws_put_str(m, " HTTP/1.1\r\n", &ok);
   // HTTP/1.1 needs a Host header; empty when the caller names no host
   // (RFC 9112 3.2), unless extra_headers carries one.
-  if (host.len > 0 || !ws_has_host(extra)) {
+  if (host.len > 0 || !mg_http_headers_have(extra, "Host")) {
     ws_put_str(m, "Host: ", &ok);
     ws_put(m, host.p, host.len, &ok);
     ws_put_str(m, "\r\n", &ok);
@@ -7790,7 +7779,8 @@ void mg_send_websocket_handshake3v(struct mg_connection *nc,
   unsigned char nonce[16];
   struct mbuf req;
   int ok;
-  if (ws_has_crlf(path) || ws_has_crlf(host) || ws_has_crlf(protocol)) {
+  if (mg_http_has_crlf(path) || mg_http_has_crlf(host) ||
+      mg_http_has_crlf(protocol)) {
     MG_ERROR(("%p CR or LF in the WebSocket request line", (void *) nc));
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;
     return;

@@ -90,13 +90,13 @@ struct mg_http_proto_data *mg_http_get_proto_data(struct mg_connection *nc) {
   return (struct mg_http_proto_data *) nc->proto_data;
 }
 
-// True if extra_headers already has a header called name.
-static int conn_has_header(const char *headers, const char *name) {
-  size_t len = strlen(name);
-  const char *p = headers;
-  while (p != NULL && *p != '\0') {
-    if (mg_ncasecmp(p, name, len) == 0 && p[len] == ':') return 1;
-    if ((p = strchr(p, '\n')) != NULL) p++;
+int mg_http_headers_have(struct mg_str headers, const char *name) {
+  size_t i, n = strlen(name);
+  for (i = 0; i + n < headers.len; i++) {
+    if ((i == 0 || headers.p[i - 1] == '\n') &&
+        mg_ncasecmp(headers.p + i, name, n) == 0 && headers.p[i + n] == ':') {
+      return 1;
+    }
   }
   return 0;
 }
@@ -111,7 +111,7 @@ void mg_send_response_line(struct mg_connection *nc, int status_code,
   }
   // Tell the client how the connection goes on, unless the caller did.
   if (pd != NULL && nc->listener != NULL &&
-      !conn_has_header(extra_headers, "Connection")) {
+      !mg_http_headers_have(mg_mk_str(extra_headers), "Connection")) {
     if (pd->must_close) {
       mg_printf(nc, "Connection: close\r\n");
     } else if (pd->keep_alive_10) {
@@ -143,8 +143,7 @@ void mg_http_send_error(struct mg_connection *nc, int code,
   if (pd == NULL || !pd->is_head) mg_send(nc, reason, (int) strlen(reason));
 }
 
-// True if s has a CR or LF: such bytes would split a header.
-static int conn_has_crlf(struct mg_str s) {
+int mg_http_has_crlf(struct mg_str s) {
   return mg_strchr(s, '\r') != NULL || mg_strchr(s, '\n') != NULL;
 }
 
@@ -164,7 +163,8 @@ void mg_http_send_redirect(struct mg_connection *nc, int status_code,
                            const struct mg_str location,
                            const struct mg_str extra_headers) {
   char mem[256], *buf = mem;
-  if (conn_has_crlf(location) || !conn_headers_ok(mg_strstrip(extra_headers))) {
+  if (mg_http_has_crlf(location) ||
+      !conn_headers_ok(mg_strstrip(extra_headers))) {
     mg_http_send_error(nc, 500, "Invalid redirect");
     return;
   }

@@ -72,6 +72,11 @@ struct mg_http_proto_data *mg_http_get_proto_data(struct mg_connection *nc);
 // True if the comma-separated header value list hdr (may be NULL) has
 // token, ignoring case ("Connection: keep-alive, Upgrade").
 int mg_http_header_has_token(const struct mg_str *hdr, const char *token);
+// True if the header lines in headers ("K: V\r\n"..., may be empty) have
+// one called name (any case).
+int mg_http_headers_have(struct mg_str headers, const char *name);
+// True if s has a CR or LF: such bytes would split a header line.
+int mg_http_has_crlf(struct mg_str s);
 // Returns the endpoint of nc's listener whose pattern matches the longest
 // prefix of uri, or NULL.
 struct mg_http_endpoint *mg_http_find_endpoint(struct mg_connection *nc,

@@ -260,22 +260,6 @@ static void ws_put_header(struct mbuf *m, const char *name, struct mg_str value,
   ws_put_str(m, "\r\n", ok);
 }
 
-static int ws_has_crlf(struct mg_str s) {
-  return mg_strchr(s, '\r') != NULL || mg_strchr(s, '\n') != NULL;
-}
-
-// True if the header lines in extra have a Host header.
-static int ws_has_host(struct mg_str extra) {
-  size_t i;
-  for (i = 0; i + 5 <= extra.len; i++) {
-    if ((i == 0 || extra.p[i - 1] == '\n') &&
-        mg_ncasecmp(extra.p + i, "Host:", 5) == 0) {
-      return 1;
-    }
-  }
-  return 0;
-}
-
 // Builds the upgrade request into m. Returns 1 on success.
 static int ws_build_request(struct mbuf *m, struct mg_ws_state *ws,
                             struct mg_str path, struct mg_str host,
@@ -287,7 +271,7 @@ static int ws_build_request(struct mbuf *m, struct mg_ws_state *ws,
   ws_put_str(m, " HTTP/1.1\r\n", &ok);
   // HTTP/1.1 needs a Host header; empty when the caller names no host
   // (RFC 9112 3.2), unless extra_headers carries one.
-  if (host.len > 0 || !ws_has_host(extra)) {
+  if (host.len > 0 || !mg_http_headers_have(extra, "Host")) {
     ws_put_str(m, "Host: ", &ok);
     ws_put(m, host.p, host.len, &ok);
     ws_put_str(m, "\r\n", &ok);
@@ -317,7 +301,8 @@ void mg_send_websocket_handshake3v(struct mg_connection *nc,
   unsigned char nonce[16];
   struct mbuf req;
   int ok;
-  if (ws_has_crlf(path) || ws_has_crlf(host) || ws_has_crlf(protocol)) {
+  if (mg_http_has_crlf(path) || mg_http_has_crlf(host) ||
+      mg_http_has_crlf(protocol)) {
     MG_ERROR(("%p CR or LF in the WebSocket request line", (void *) nc));
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;
     return;

@@ -36,8 +36,9 @@ static void srv_handler(struct mg_connection *nc, int ev, void *ev_data) {
     }
   } else if (ev == MG_EV_HTTP_REQUEST) {
     s->requests++;
-    s->last_body_len = hm->body.len < sizeof(s->last_body) ? hm->body.len
-                                                            : sizeof(s->last_body);
+    s->last_body_len = hm->body.len < sizeof(s->last_body)
+                           ? hm->body.len
+                           : sizeof(s->last_body);
     memcpy(s->last_body, hm->body.p, s->last_body_len);
     if (mg_vcmp(&hm->uri, "/later") == 0) {
       // Answer from a timer 50 ms from now, not from this event.
@@ -54,6 +55,9 @@ static void srv_handler(struct mg_connection *nc, int ev, void *ev_data) {
       mg_send_http_chunk(nc, "", 0);
     } else if (mg_vcmp(&hm->uri, "/error") == 0) {
       mg_http_send_error(nc, 404, NULL);
+    } else if (mg_vcmp(&hm->uri, "/ownconn") == 0) {
+      mg_send_head(nc, 200, 2, "X-A: 1\r\nconnection: close");
+      mg_send(nc, "ok", 2);
     } else {
       reply_echo(nc, hm);
     }
@@ -90,8 +94,8 @@ static void test_http_get_answered(void **state) {
   int closed;
   (void) state;
   srv_start(&s);
-  exchange(&s, "GET /a/b?x=1 HTTP/1.1\r\nHost: h\r\n\r\n", buf, sizeof(buf),
-           1, &closed);
+  exchange(&s, "GET /a/b?x=1 HTTP/1.1\r\nHost: h\r\n\r\n", buf, sizeof(buf), 1,
+           &closed);
   assert_non_null(strstr(buf, "HTTP/1.1 200 OK\r\n"));
   assert_non_null(strstr(buf, "Content-Length: 19\r\n"));
   assert_non_null(strstr(buf, "\r\n\r\nGET /a/b?x=1 body=0"));
@@ -160,6 +164,22 @@ static void test_http_connection_close_closes_and_ignores_rest(void **state) {
   mg_mgr_free(&s.mgr);
 }
 
+// A handler that writes its own Connection header (any case, not the
+// first line) gets no second one from the library.
+static void test_http_handler_connection_header_not_doubled(void **state) {
+  struct srv s;
+  char buf[2048];
+  int closed;
+  (void) state;
+  srv_start(&s);
+  exchange(&s, "GET /ownconn HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+           buf, sizeof(buf), 0, &closed);
+  assert_int_equal(closed, 1);
+  assert_non_null(strstr(buf, "\r\nconnection: close\r\n"));
+  assert_null(strstr(buf, "Connection:"));
+  mg_mgr_free(&s.mgr);
+}
+
 static void test_http_10_closes_unless_keep_alive(void **state) {
   struct srv s;
   char buf[2048];
@@ -185,7 +205,7 @@ static void test_http_content_length_body_buffered(void **state) {
   fd = raw_connect(s.port);
   // The body arrives in two pieces; one request event with all of it.
   raw_sends(&s.mgr, fd,
-           "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\nhello");
+            "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\nhello");
   raw_recv(&s.mgr, fd, buf, sizeof(buf), 1, &closed, 0.2);
   assert_int_equal(s.requests, 0);
   raw_sends(&s.mgr, fd, " world");
@@ -206,8 +226,8 @@ static void test_http_expect_100_continue(void **state) {
   srv_start(&s);
   fd = raw_connect(s.port);
   raw_sends(&s.mgr, fd,
-           "PUT /u HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n"
-           "Expect: 100-continue\r\n\r\n");
+            "PUT /u HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n"
+            "Expect: 100-continue\r\n\r\n");
   raw_recv(&s.mgr, fd, buf, sizeof(buf), 1, &closed, 5);
   assert_string_equal(buf, "HTTP/1.1 100 Continue\r\n\r\n");
   raw_sends(&s.mgr, fd, "abc");
@@ -259,8 +279,8 @@ static void test_http_delete_chunk_streams_large_body(void **state) {
   srv_start(&s);
   fd = raw_connect(s.port);
   raw_sends(&s.mgr, fd,
-           "POST /stream HTTP/1.1\r\nHost: h\r\n"
-           "Transfer-Encoding: chunked\r\n\r\n");
+            "POST /stream HTTP/1.1\r\nHost: h\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n");
   // 20 MB in 64 KB chunks: more than the buffered body limit, but each
   // chunk is dropped after its event.
   {
@@ -299,8 +319,7 @@ static void test_http_malformed_requests_get_error_and_close(void **state) {
       {"GET / HTTP/2.0\r\nHost: h\r\n\r\n", "505"},
       {"GET / HTTP/1.32\r\nHost: h\r\n\r\n", "400"},
       {"G(T / HTTP/1.1\r\nHost: h\r\n\r\n", "400"},
-      {"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: blegh\r\n\r\n",
-       "501"},
+      {"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: blegh\r\n\r\n", "501"},
       {"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
        "zz\r\n",
        "400"},
@@ -372,8 +391,9 @@ static void test_http_oversized_head_gets_431_and_long_line_414(void **state) {
 
 static void test_http_one_byte_at_a_time(void **state) {
   struct srv s;
-  const char *req = "\r\nPOST /slow?q=2 HTTP/1.1\r\nHost: h\r\n"
-                    "Content-Length: 4\r\n\r\nbody";
+  const char *req =
+      "\r\nPOST /slow?q=2 HTTP/1.1\r\nHost: h\r\n"
+      "Content-Length: 4\r\n\r\nbody";
   char buf[2048];
   size_t i;
   int fd, closed;
@@ -415,8 +435,8 @@ static void test_http_redirect_never_sends_crlf_from_input(void **state) {
   int closed;
   (void) state;
   srv_start(&s);
-  exchange(&s, "GET /redirect HTTP/1.1\r\nHost: h\r\n\r\n", buf, sizeof(buf),
-           1, &closed);
+  exchange(&s, "GET /redirect HTTP/1.1\r\nHost: h\r\n\r\n", buf, sizeof(buf), 1,
+           &closed);
   assert_memory_equal(buf, "HTTP/1.1 500 ", 13);
   assert_null(strstr(buf, "Set-Cookie"));
   mg_mgr_free(&s.mgr);
@@ -428,8 +448,8 @@ static void test_http_204_has_no_content_length(void **state) {
   int closed;
   (void) state;
   srv_start(&s);
-  exchange(&s, "GET /nocontent HTTP/1.1\r\nHost: h\r\n\r\n", buf,
-           sizeof(buf), 1, &closed);
+  exchange(&s, "GET /nocontent HTTP/1.1\r\nHost: h\r\n\r\n", buf, sizeof(buf),
+           1, &closed);
   assert_memory_equal(buf, "HTTP/1.1 204 No Content\r\n", 25);
   assert_null(strstr(buf, "Content-Length"));
   assert_null(strstr(buf, "Transfer-Encoding"));
@@ -480,8 +500,9 @@ static void test_http_html_escape_chunk(void **state) {
            &closed);
   assert_non_null(strstr(buf, "Transfer-Encoding: chunked\r\n"));
   assert_non_null(strstr(
-      buf, "\r\n\r\n30\r\n&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;\r\n"
-           "0\r\n\r\n"));
+      buf,
+      "\r\n\r\n30\r\n&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;\r\n"
+      "0\r\n\r\n"));
   mg_mgr_free(&s.mgr);
 }
 
@@ -507,11 +528,11 @@ static void test_http_endpoint_longest_prefix_wins(void **state) {
   mg_register_http_endpoint_opt(s.lc, "/api", ep_api, opts);
   opts.user_data = (void *) "v2!";
   mg_register_http_endpoint_opt(s.lc, "/api/v2", ep_api, opts);
-  exchange(&s, "GET /api/v1/x HTTP/1.1\r\nHost: h\r\n\r\n", buf, sizeof(buf),
-           1, &closed);
+  exchange(&s, "GET /api/v1/x HTTP/1.1\r\nHost: h\r\n\r\n", buf, sizeof(buf), 1,
+           &closed);
   assert_non_null(strstr(buf, "\r\n\r\napi"));
-  exchange(&s, "GET /api/v2/x HTTP/1.1\r\nHost: h\r\n\r\n", buf, sizeof(buf),
-           1, &closed);
+  exchange(&s, "GET /api/v2/x HTTP/1.1\r\nHost: h\r\n\r\n", buf, sizeof(buf), 1,
+           &closed);
   assert_non_null(strstr(buf, "\r\n\r\nv2!"));
   exchange(&s, "GET /other HTTP/1.1\r\nHost: h\r\n\r\n", buf, sizeof(buf), 1,
            &closed);
@@ -578,8 +599,8 @@ static void test_http_slow_clients_do_not_delay_others(void **state) {
     raw_sends(&s.mgr, slow[i], "GET /slow HTTP/1.1\r\nHo");
   }
   t0 = mg_time();
-  exchange(&s, "GET /normal HTTP/1.1\r\nHost: h\r\n\r\n", buf, sizeof(buf),
-           1, &closed);
+  exchange(&s, "GET /normal HTTP/1.1\r\nHost: h\r\n\r\n", buf, sizeof(buf), 1,
+           &closed);
   assert_non_null(strstr(buf, "GET /normal?"));
   assert_true(mg_time() - t0 < 2);  // Generous: it is not queued behind them
   for (i = 0; i < 100; i++) close(slow[i]);
@@ -592,6 +613,7 @@ int main(void) {
       cmocka_unit_test(test_http_keep_alive_two_requests_one_connection),
       cmocka_unit_test(test_http_pipelined_requests_answered_in_order),
       cmocka_unit_test(test_http_connection_close_closes_and_ignores_rest),
+      cmocka_unit_test(test_http_handler_connection_header_not_doubled),
       cmocka_unit_test(test_http_10_closes_unless_keep_alive),
       cmocka_unit_test(test_http_content_length_body_buffered),
       cmocka_unit_test(test_http_expect_100_continue),
