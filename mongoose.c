@@ -66,8 +66,10 @@ long mg_conn_sendfile(struct mg_connection *nc, int fd, int64_t *offset,
 // the address is known clears it and connects c; if the name cannot be
 // resolved, sets c->err to an MG_EDNS_* code so that the iface delivers
 // MG_EV_CONNECT with it. nameserver (NULL: the manager's) as in
-// mg_resolve_async_opts. Closing c meanwhile is safe. Without the resolver
-// net.c has a static fallback that fails with MG_ENORESOLVER.
+// mg_resolve_async_opts. Closing c meanwhile is safe: while MG_F_RESOLVING
+// is set, c->priv_2 holds the address of the resolver's pointer to c, and
+// the core clears that pointer when it frees c. Without the resolver net.c
+// has a static fallback that fails with MG_ENORESOLVER.
 void mg_resolve_and_connect(struct mg_connection *c, const char *host,
                             int proto, const char *nameserver);
 #endif
@@ -1607,6 +1609,11 @@ static struct mg_connection *mg_create_conn(struct mg_mgr *mgr,
 
 // Frees a connection that is not (or no longer) in the manager's list.
 static void mg_destroy_conn(struct mg_connection *c) {
+  // A connection still waiting for the resolver: its query must not point
+  // at freed memory (see mg_resolve_and_connect()).
+  if ((c->flags & MG_F_RESOLVING) && c->priv_2 != NULL) {
+    *(struct mg_connection **) c->priv_2 = NULL;
+  }
   c->iface->vtable->destroy_conn(c);
   if (c->proto_data != NULL && c->proto_data_destructor != NULL) {
     c->proto_data_destructor(c->proto_data);
@@ -10099,6 +10106,8 @@ struct resolv_query {
   struct mg_connection *owner;    // Socketless: holds q, runs the timer
   struct mg_connection *ns_conn;  // To the nameserver being asked, or NULL
   struct mg_connection *target;   // mg_connect()'s connection, or NULL
+                                  // (also once that connection is freed)
+  int for_connect;                // Started by mg_resolve_and_connect()
   mg_resolve_callback_t cb;       // Or the target's connect
   void *cb_data;
   char name[MG_MAX_HOST_LEN];  // As given, without a trailing dot
@@ -10408,13 +10417,7 @@ static const char *resolv_err_str(enum mg_resolve_err e) {
 // Returns 1 if q's target is still the connection that waits for q (not
 // closed, and not a new connection at the same address).
 static int resolv_target_alive(struct resolv_query *q) {
-  struct mg_connection *c;
-  for (c = q->mgr->active_connections; c != NULL; c = c->next) {
-    if (c == q->target) {
-      return (c->flags & MG_F_RESOLVING) && c->priv_2 == (void *) q;
-    }
-  }
-  return 0;
+  return q->target != NULL;  // The core clears it when the target is freed
 }
 
 // Starts the target's connect to the answer's first address, or fails it
@@ -10492,7 +10495,7 @@ static void resolv_finish(struct resolv_query *q, enum mg_resolve_err e,
     resolv_cache_put(q->mgr, q->name, &q->addrs);
   (void) resolv_err_str;  // Unused when logging is compiled out
   MG_DEBUG(("resolve %s type %d: %s", q->name, q->qtype, resolv_err_str(e)));
-  if (q->target != NULL) {
+  if (q->for_connect) {
     if (resolv_target_alive(q)) resolv_connect_target(q, e);
     return;
   }
@@ -10616,7 +10619,7 @@ static void resolv_owner_handler(struct mg_connection *c, int ev,
   MG_UD_UNUSED;
   (void) ev_data;
   if (q == NULL) return;
-  if (ev == MG_EV_POLL && !q->done && q->target != NULL &&
+  if (ev == MG_EV_POLL && !q->done && q->for_connect &&
       !resolv_target_alive(q)) {
     MG_DEBUG(("resolve %s: its connection closed", q->name));
     q->target = NULL;
@@ -10801,7 +10804,8 @@ void mg_resolve_and_connect(struct mg_connection *c, const char *host,
     return;
   }
   q->target = c;
-  c->priv_2 = q;
+  q->for_connect = 1;
+  c->priv_2 = &q->target;  // Cleared by the core if c is freed first
   resolv_load_ns(q, nameserver);
   resolv_begin(q);
 }

@@ -61,8 +61,10 @@ long mg_conn_sendfile(struct mg_connection *nc, int fd, int64_t *offset,
 // the address is known clears it and connects c; if the name cannot be
 // resolved, sets c->err to an MG_EDNS_* code so that the iface delivers
 // MG_EV_CONNECT with it. nameserver (NULL: the manager's) as in
-// mg_resolve_async_opts. Closing c meanwhile is safe. Without the resolver
-// net.c has a static fallback that fails with MG_ENORESOLVER.
+// mg_resolve_async_opts. Closing c meanwhile is safe: while MG_F_RESOLVING
+// is set, c->priv_2 holds the address of the resolver's pointer to c, and
+// the core clears that pointer when it frees c. Without the resolver net.c
+// has a static fallback that fails with MG_ENORESOLVER.
 void mg_resolve_and_connect(struct mg_connection *c, const char *host,
                             int proto, const char *nameserver);
 #endif

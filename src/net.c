@@ -105,6 +105,11 @@ static struct mg_connection *mg_create_conn(struct mg_mgr *mgr,
 
 // Frees a connection that is not (or no longer) in the manager's list.
 static void mg_destroy_conn(struct mg_connection *c) {
+  // A connection still waiting for the resolver: its query must not point
+  // at freed memory (see mg_resolve_and_connect()).
+  if ((c->flags & MG_F_RESOLVING) && c->priv_2 != NULL) {
+    *(struct mg_connection **) c->priv_2 = NULL;
+  }
   c->iface->vtable->destroy_conn(c);
   if (c->proto_data != NULL && c->proto_data_destructor != NULL) {
     c->proto_data_destructor(c->proto_data);

@@ -46,6 +46,8 @@ struct resolv_query {
   struct mg_connection *owner;    // Socketless: holds q, runs the timer
   struct mg_connection *ns_conn;  // To the nameserver being asked, or NULL
   struct mg_connection *target;   // mg_connect()'s connection, or NULL
+                                  // (also once that connection is freed)
+  int for_connect;                // Started by mg_resolve_and_connect()
   mg_resolve_callback_t cb;       // Or the target's connect
   void *cb_data;
   char name[MG_MAX_HOST_LEN];  // As given, without a trailing dot
@@ -355,13 +357,7 @@ static const char *resolv_err_str(enum mg_resolve_err e) {
 // Returns 1 if q's target is still the connection that waits for q (not
 // closed, and not a new connection at the same address).
 static int resolv_target_alive(struct resolv_query *q) {
-  struct mg_connection *c;
-  for (c = q->mgr->active_connections; c != NULL; c = c->next) {
-    if (c == q->target) {
-      return (c->flags & MG_F_RESOLVING) && c->priv_2 == (void *) q;
-    }
-  }
-  return 0;
+  return q->target != NULL;  // The core clears it when the target is freed
 }
 
 // Starts the target's connect to the answer's first address, or fails it
@@ -439,7 +435,7 @@ static void resolv_finish(struct resolv_query *q, enum mg_resolve_err e,
     resolv_cache_put(q->mgr, q->name, &q->addrs);
   (void) resolv_err_str;  // Unused when logging is compiled out
   MG_DEBUG(("resolve %s type %d: %s", q->name, q->qtype, resolv_err_str(e)));
-  if (q->target != NULL) {
+  if (q->for_connect) {
     if (resolv_target_alive(q)) resolv_connect_target(q, e);
     return;
   }
@@ -563,7 +559,7 @@ static void resolv_owner_handler(struct mg_connection *c, int ev,
   MG_UD_UNUSED;
   (void) ev_data;
   if (q == NULL) return;
-  if (ev == MG_EV_POLL && !q->done && q->target != NULL &&
+  if (ev == MG_EV_POLL && !q->done && q->for_connect &&
       !resolv_target_alive(q)) {
     MG_DEBUG(("resolve %s: its connection closed", q->name));
     q->target = NULL;
@@ -748,7 +744,8 @@ void mg_resolve_and_connect(struct mg_connection *c, const char *host,
     return;
   }
   q->target = c;
-  c->priv_2 = q;
+  q->for_connect = 1;
+  c->priv_2 = &q->target;  // Cleared by the core if c is freed first
   resolv_load_ns(q, nameserver);
   resolv_begin(q);
 }
