@@ -525,15 +525,37 @@ union socket_address {
 #endif
 
 #ifndef MG_ENABLE_MQTT
-#define MG_ENABLE_MQTT 0  // MQTT client: not built yet
-#elif MG_ENABLE_MQTT
-#error "MG_ENABLE_MQTT=1: MQTT is not built yet"
+#define MG_ENABLE_MQTT 1  // MQTT 3.1.1 codec, client, protocol handler
 #endif
 
 #ifndef MG_ENABLE_MQTT_BROKER
-#define MG_ENABLE_MQTT_BROKER 0  // MQTT broker: not built yet
-#elif MG_ENABLE_MQTT_BROKER
-#error "MG_ENABLE_MQTT_BROKER=1: the MQTT broker is not built yet"
+#if MG_ENABLE_MQTT
+#define MG_ENABLE_MQTT_BROKER 1  // The MQTT broker (6.x had it off)
+#else
+#define MG_ENABLE_MQTT_BROKER 0
+#endif
+#endif
+#if MG_ENABLE_MQTT_BROKER && !MG_ENABLE_MQTT
+#error "MG_ENABLE_MQTT_BROKER needs MG_ENABLE_MQTT"
+#endif
+
+// MQTT limits (each closes or refuses with a log line when reached).
+#ifndef MG_MQTT_MAX_PACKET_SIZE
+#define MG_MQTT_MAX_PACKET_SIZE (1024 * 1024)  // Larger packets close
+#endif
+#ifndef MG_MQTT_MAX_QOS2_INFLIGHT
+#define MG_MQTT_MAX_QOS2_INFLIGHT 32  // Incoming QoS 2 ids before PUBREL
+#endif
+#ifndef MG_MQTT_MAX_SESSION_BYTES
+#define MG_MQTT_MAX_SESSION_BYTES (64 * 1024)  // Client session: kept pkts
+#endif
+#ifndef MG_MQTT_DEFAULT_KEEP_ALIVE
+#define MG_MQTT_DEFAULT_KEEP_ALIVE 60  // Seconds, when opts.keep_alive is 0
+#endif
+
+// MQTT broker limits (src/mqtt_broker.c; see mqtt_broker.h for the policy).
+#ifndef MG_MQTT_BROKER_MAX_SEND_QUEUE
+#define MG_MQTT_BROKER_MAX_SEND_QUEUE (256 * 1024)  // Bytes per connection
 #endif
 
 #ifndef MG_ENABLE_SNTP
@@ -2094,6 +2116,266 @@ struct mg_connection *mg_sntp_get_time(struct mg_mgr *mgr,
                                        const char *sntp_server_name);
 
 #endif  // MG_ENABLE_SNTP
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/mqtt.h"
+#endif
+// that the broker (mqtt_broker.h) runs on too.
+//
+// mg_set_protocol_mqtt() makes a connection speak MQTT: every packet that
+// arrives is parsed (and checked: PROTOCOL_RULES.md) and given to the
+// handler as MG_EV_MQTT_<CMD> with a struct mg_mqtt_message *. A malformed
+// packet closes the connection (the handler gets MG_EV_CLOSE, no MQTT
+// event). The handler keeps getting the core events too.
+//
+// What the protocol handler does by itself:
+//  - acknowledgements: an incoming PUBLISH QoS 1 gets PUBACK, QoS 2 gets
+//    PUBREC, PUBREC gets PUBREL, PUBREL gets PUBCOMP, PINGREQ gets
+//    PINGRESP, each after the handler has seen the event. A handler that
+//    sends the same acknowledgement itself during the event (6.x programs
+//    do: mg_mqtt_puback() etc.) sends the only one: nothing is doubled.
+//  - QoS 2 exactly once: a PUBLISH QoS 2 whose packet id is still waiting
+//    for its PUBREL is acknowledged again but not delivered again.
+//  - keep-alive, client side: after mg_send_mqtt_handshake_opt() with a
+//    keep_alive of K seconds, a PINGREQ goes out when nothing was sent for
+//    K seconds, and the connection closes when no PINGRESP comes within K
+//    seconds after it. Server side (accepted connections): the connection
+//    closes after 1.5 x K seconds without a packet (K from CONNECT; 0 = no
+//    limit).
+//  - server side checks of CONNECT (first packet CONNECT, only one CONNECT,
+//    protocol "MQTT" level 4 else CONNACK 1 and close, empty client id with
+//    clean session 0 gets CONNACK 2 and close).
+// Limits: a packet larger than MG_MQTT_MAX_PACKET_SIZE closes the
+// connection (checked from the fixed header, before it is buffered); at
+// most MG_MQTT_MAX_QOS2_INFLIGHT incoming QoS 2 ids wait for PUBREL at a
+// time (one more closes the connection).
+//
+// MQTT over WebSocket: a connection with MG_F_IS_WEBSOCKET sends every
+// packet as one binary frame; incoming frames are fed to the parser with
+// mg_mqtt_ws_feed() (packets may be split across frames).
+
+
+
+#if MG_ENABLE_MQTT
+
+// Packet types (the high nibble of the first byte).
+#define MG_MQTT_CMD_CONNECT 1
+#define MG_MQTT_CMD_CONNACK 2
+#define MG_MQTT_CMD_PUBLISH 3
+#define MG_MQTT_CMD_PUBACK 4
+#define MG_MQTT_CMD_PUBREC 5
+#define MG_MQTT_CMD_PUBREL 6
+#define MG_MQTT_CMD_PUBCOMP 7
+#define MG_MQTT_CMD_SUBSCRIBE 8
+#define MG_MQTT_CMD_SUBACK 9
+#define MG_MQTT_CMD_UNSUBSCRIBE 10
+#define MG_MQTT_CMD_UNSUBACK 11
+#define MG_MQTT_CMD_PINGREQ 12
+#define MG_MQTT_CMD_PINGRESP 13
+#define MG_MQTT_CMD_DISCONNECT 14
+
+// Events: ev_data is a struct mg_mqtt_message *.
+#define MG_MQTT_EVENT_BASE 200
+#define MG_EV_MQTT_CONNECT (MG_MQTT_EVENT_BASE + MG_MQTT_CMD_CONNECT)
+#define MG_EV_MQTT_CONNACK (MG_MQTT_EVENT_BASE + MG_MQTT_CMD_CONNACK)
+#define MG_EV_MQTT_PUBLISH (MG_MQTT_EVENT_BASE + MG_MQTT_CMD_PUBLISH)
+#define MG_EV_MQTT_PUBACK (MG_MQTT_EVENT_BASE + MG_MQTT_CMD_PUBACK)
+#define MG_EV_MQTT_PUBREC (MG_MQTT_EVENT_BASE + MG_MQTT_CMD_PUBREC)
+#define MG_EV_MQTT_PUBREL (MG_MQTT_EVENT_BASE + MG_MQTT_CMD_PUBREL)
+#define MG_EV_MQTT_PUBCOMP (MG_MQTT_EVENT_BASE + MG_MQTT_CMD_PUBCOMP)
+#define MG_EV_MQTT_SUBSCRIBE (MG_MQTT_EVENT_BASE + MG_MQTT_CMD_SUBSCRIBE)
+#define MG_EV_MQTT_SUBACK (MG_MQTT_EVENT_BASE + MG_MQTT_CMD_SUBACK)
+#define MG_EV_MQTT_UNSUBSCRIBE (MG_MQTT_EVENT_BASE + MG_MQTT_CMD_UNSUBSCRIBE)
+#define MG_EV_MQTT_UNSUBACK (MG_MQTT_EVENT_BASE + MG_MQTT_CMD_UNSUBACK)
+#define MG_EV_MQTT_PINGREQ (MG_MQTT_EVENT_BASE + MG_MQTT_CMD_PINGREQ)
+#define MG_EV_MQTT_PINGRESP (MG_MQTT_EVENT_BASE + MG_MQTT_CMD_PINGRESP)
+#define MG_EV_MQTT_DISCONNECT (MG_MQTT_EVENT_BASE + MG_MQTT_CMD_DISCONNECT)
+
+// CONNACK return codes (connack_ret_code).
+#define MG_EV_MQTT_CONNACK_ACCEPTED 0
+#define MG_EV_MQTT_CONNACK_UNACCEPTABLE_VERSION 1
+#define MG_EV_MQTT_CONNACK_IDENTIFIER_REJECTED 2
+#define MG_EV_MQTT_CONNACK_SERVER_UNAVAILABLE 3
+#define MG_EV_MQTT_CONNACK_BAD_AUTH 4
+#define MG_EV_MQTT_CONNACK_NOT_AUTHORIZED 5
+
+// PUBLISH flags (the low nibble of the first byte).
+#define MG_MQTT_RETAIN 0x1
+#define MG_MQTT_DUP 0x8
+#define MG_MQTT_QOS(qos) ((qos) << 1)
+#define MG_MQTT_GET_QOS(flags) (((flags) &0x6) >> 1)
+#define MG_MQTT_SET_QOS(flags, qos) (flags) = ((flags) & ~0x6) | ((qos) << 1)
+
+// CONNECT flags (struct mg_send_mqtt_handshake_opts.flags).
+#define MG_MQTT_CLEAN_SESSION 0x02
+#define MG_MQTT_HAS_WILL 0x04
+#define MG_MQTT_WILL_RETAIN 0x20
+#define MG_MQTT_HAS_PASSWORD 0x40
+#define MG_MQTT_HAS_USER_NAME 0x80
+#define MG_MQTT_GET_WILL_QOS(flags) (((flags) &0x18) >> 3)
+#define MG_MQTT_SET_WILL_QOS(flags, qos) \
+  (flags) = ((flags) & ~0x18) | ((qos) << 3)
+
+// A parsed packet. The mg_str fields point into the receive buffer and
+// are valid during the event only.
+struct mg_mqtt_message {
+  int cmd;                   // MG_MQTT_CMD_*
+  int qos;                   // PUBLISH: its QoS
+  int len;                   // The whole packet's length in bytes
+  struct mg_str topic;       // PUBLISH: the topic name
+  struct mg_str payload;     // PUBLISH: the message; SUBSCRIBE, UNSUBSCRIBE,
+                             // SUBACK: what follows the packet id
+  uint8_t connack_ret_code;  // CONNACK: MG_EV_MQTT_CONNACK_*
+  uint16_t message_id;       // Packet id (0 if the packet has none)
+  // CONNECT
+  uint8_t protocol_version;  // 4 for 3.1.1
+  uint8_t connect_flags;     // MG_MQTT_CLEAN_SESSION etc.
+  uint16_t keep_alive_timer;
+  struct mg_str protocol_name;
+  struct mg_str client_id;
+  struct mg_str will_topic;
+  struct mg_str will_message;
+  struct mg_str user_name;
+  struct mg_str password;
+  // Additions to 6.x: the first byte's low nibble (PUBLISH: DUP, QoS,
+  // RETAIN) and CONNACK's session-present bit.
+  uint8_t flags;
+  uint8_t session_present;
+};
+
+// One filter of a SUBSCRIBE, with the QoS asked for.
+struct mg_mqtt_topic_expression {
+  const char *topic;
+  uint8_t qos;
+};
+
+// CONNECT options. keep_alive 0 means 60 seconds (as 6.x); the will and
+// the credentials are sent when not NULL (the flags are set from them).
+struct mg_send_mqtt_handshake_opts {
+  unsigned char flags;  // MG_MQTT_CLEAN_SESSION, will QoS and retain
+  uint16_t keep_alive;
+  const char *will_topic;
+  const char *will_message;
+  const char *user_name;
+  const char *password;
+};
+
+// The state that survives a reconnect when a client uses clean session 0
+// (opt-in): PUBLISH QoS 1/2 and PUBREL not yet acknowledged by the peer,
+// and the incoming QoS 2 ids still waiting for PUBREL. Owned by the
+// application, which keeps it across connections: mg_mqtt_set_session()
+// on each new connection before the handshake; after CONNACK accepted the
+// kept packets are resent with the same ids (PUBLISH with DUP=1), in their
+// order. At most MG_MQTT_MAX_SESSION_BYTES of packets are kept; a publish
+// that would exceed it is sent but not kept (logged).
+struct mg_mqtt_client_session {
+  struct mbuf pending;  // Kept packets, each as sent
+  uint16_t qos2_in[MG_MQTT_MAX_QOS2_INFLIGHT];  // Incoming ids before PUBREL
+  int num_qos2_in;
+};
+
+void mg_mqtt_client_session_init(struct mg_mqtt_client_session *s);
+void mg_mqtt_client_session_free(struct mg_mqtt_client_session *s);
+// Attaches s to nc (NULL detaches); s must outlive nc or be detached.
+void mg_mqtt_set_session(struct mg_connection *nc,
+                         struct mg_mqtt_client_session *s);
+
+void mg_set_protocol_mqtt(struct mg_connection *nc);
+void mg_send_mqtt_handshake(struct mg_connection *nc, const char *client_id);
+void mg_send_mqtt_handshake_opt(struct mg_connection *nc,
+                                const char *client_id,
+                                struct mg_send_mqtt_handshake_opts);
+void mg_mqtt_publish(struct mg_connection *nc, const char *topic,
+                     uint16_t message_id, int flags, const void *data,
+                     size_t len);
+void mg_mqtt_subscribe(struct mg_connection *nc,
+                       const struct mg_mqtt_topic_expression *topics,
+                       size_t topics_len, uint16_t message_id);
+void mg_mqtt_unsubscribe(struct mg_connection *nc, char **topics,
+                         size_t topics_len, uint16_t message_id);
+void mg_mqtt_disconnect(struct mg_connection *nc);
+void mg_mqtt_connack(struct mg_connection *nc, uint8_t return_code);
+void mg_mqtt_puback(struct mg_connection *nc, uint16_t message_id);
+void mg_mqtt_pubrec(struct mg_connection *nc, uint16_t message_id);
+void mg_mqtt_pubrel(struct mg_connection *nc, uint16_t message_id);
+void mg_mqtt_pubcomp(struct mg_connection *nc, uint16_t message_id);
+void mg_mqtt_suback(struct mg_connection *nc, uint8_t *qoss, size_t qoss_len,
+                    uint16_t message_id);
+void mg_mqtt_unsuback(struct mg_connection *nc, uint16_t message_id);
+void mg_mqtt_ping(struct mg_connection *nc);
+void mg_mqtt_pong(struct mg_connection *nc);
+
+// Walks the filters of a SUBSCRIBE message: pos 0 first; returns the
+// position of the next one, or -1 when there are no more.
+int mg_mqtt_next_subscribe_topic(struct mg_mqtt_message *msg,
+                                 struct mg_str *topic, uint8_t *qos, int pos);
+// The same for UNSUBSCRIBE (an addition to 6.x).
+int mg_mqtt_next_unsubscribe_topic(struct mg_mqtt_message *msg,
+                                   struct mg_str *topic, int pos);
+
+// 1 if the topic name matches the filter exp (`+`, `#`, `$` rules), else 0.
+int mg_mqtt_match_topic_expression(struct mg_str exp, struct mg_str topic);
+int mg_mqtt_vmatch_topic_expression(const char *exp, struct mg_str topic);
+
+// MQTT over WebSocket: gives the payload of a binary frame to the MQTT
+// parser of nc (which then delivers MG_EV_MQTT_* to handler). Used by the
+// broker's WebSocket endpoint; a client that connects with mg_connect_ws()
+// calls it from its MG_EV_WEBSOCKET_FRAME handler.
+void mg_mqtt_ws_feed(struct mg_connection *nc, mg_event_handler_t handler,
+                     const void *data, size_t len);
+
+#endif  // MG_ENABLE_MQTT
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/mqtt_broker.h"
+#endif
+// (and of the connections it accepts), as in 6.x:
+//   struct mg_mqtt_broker brk;
+//   mg_mqtt_broker_init(&brk, NULL);
+//   c = mg_bind(&mgr, "1883", mg_mqtt_broker);
+//   c->priv_2 = &brk;
+//   mg_set_protocol_mqtt(c);
+// The broker of a connection is nc->listener->priv_2. Over WebSocket:
+// register mg_mqtt_broker as the handler of an HTTP endpoint of a
+// listener whose priv_2 is the broker (subprotocol "mqtt", binary frames).
+
+
+
+#if MG_ENABLE_MQTT_BROKER
+
+struct mg_mqtt_broker;
+
+// One client's session. Kept after its connection closes when the client
+// connected with clean session 0 (nc is then NULL).
+struct mg_mqtt_session {
+  struct mg_mqtt_broker *brk;  // Its broker
+  struct {
+    struct mg_mqtt_session *le_next, **le_prev;
+  } link;                     // In brk->sessions (the layout of LIST_ENTRY)
+  struct mg_connection *nc;   // The client's connection, NULL while offline
+  size_t num_subscriptions;   // Entries of subscriptions
+  void *user_data;            // For the application
+  struct mg_mqtt_topic_expression *subscriptions;  // Its filters
+  void *priv;                 // The broker's own state of the session
+};
+
+struct mg_mqtt_broker {
+  struct {
+    struct mg_mqtt_session *lh_first;
+  } sessions;       // All sessions (the layout of LIST_HEAD)
+  void *user_data;  // For the application
+  void *priv;       // The broker's own state (subscriptions, retained)
+};
+
+void mg_mqtt_broker_init(struct mg_mqtt_broker *brk, void *user_data);
+// Frees every session and retained message (an addition to 6.x; call
+// after the listener is closed, e.g. after mg_mgr_free()).
+void mg_mqtt_broker_free(struct mg_mqtt_broker *brk);
+void mg_mqtt_broker(struct mg_connection *brk, int ev,
+                    void *data MG_UD_ARG(void *user_data));
+// Iterates sessions: NULL first; returns NULL after the last.
+struct mg_mqtt_session *mg_mqtt_next(struct mg_mqtt_broker *brk,
+                                     struct mg_mqtt_session *s);
+
+#endif  // MG_ENABLE_MQTT_BROKER
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/compat.h"
 #endif

@@ -284,15 +284,37 @@
 #endif
 
 #ifndef MG_ENABLE_MQTT
-#define MG_ENABLE_MQTT 0  // MQTT client: not built yet
-#elif MG_ENABLE_MQTT
-#error "MG_ENABLE_MQTT=1: MQTT is not built yet"
+#define MG_ENABLE_MQTT 1  // MQTT 3.1.1 codec, client, protocol handler
 #endif
 
 #ifndef MG_ENABLE_MQTT_BROKER
-#define MG_ENABLE_MQTT_BROKER 0  // MQTT broker: not built yet
-#elif MG_ENABLE_MQTT_BROKER
-#error "MG_ENABLE_MQTT_BROKER=1: the MQTT broker is not built yet"
+#if MG_ENABLE_MQTT
+#define MG_ENABLE_MQTT_BROKER 1  // The MQTT broker (6.x had it off)
+#else
+#define MG_ENABLE_MQTT_BROKER 0
+#endif
+#endif
+#if MG_ENABLE_MQTT_BROKER && !MG_ENABLE_MQTT
+#error "MG_ENABLE_MQTT_BROKER needs MG_ENABLE_MQTT"
+#endif
+
+// MQTT limits (each closes or refuses with a log line when reached).
+#ifndef MG_MQTT_MAX_PACKET_SIZE
+#define MG_MQTT_MAX_PACKET_SIZE (1024 * 1024)  // Larger packets close
+#endif
+#ifndef MG_MQTT_MAX_QOS2_INFLIGHT
+#define MG_MQTT_MAX_QOS2_INFLIGHT 32  // Incoming QoS 2 ids before PUBREL
+#endif
+#ifndef MG_MQTT_MAX_SESSION_BYTES
+#define MG_MQTT_MAX_SESSION_BYTES (64 * 1024)  // Client session: kept pkts
+#endif
+#ifndef MG_MQTT_DEFAULT_KEEP_ALIVE
+#define MG_MQTT_DEFAULT_KEEP_ALIVE 60  // Seconds, when opts.keep_alive is 0
+#endif
+
+// MQTT broker limits (src/mqtt_broker.c; see mqtt_broker.h for the policy).
+#ifndef MG_MQTT_BROKER_MAX_SEND_QUEUE
+#define MG_MQTT_BROKER_MAX_SEND_QUEUE (256 * 1024)  // Bytes per connection
 #endif
 
 #ifndef MG_ENABLE_SNTP

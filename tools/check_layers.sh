@@ -27,10 +27,12 @@ H_core="net.h iface.h core_internal.h"
 C_core="net.c broadcast.c iface.c"
 H_transport="sock_internal.h"
 C_transport="sock_common.c sock_select.c sock_poll.c sock_epoll.c"
-H_protocols="http.h http_internal.h dns.h dns_internal.h dns_server.h resolv.h sntp.h"
+H_protocols="http.h http_internal.h dns.h dns_internal.h dns_server.h resolv.h sntp.h
+mqtt.h mqtt_internal.h mqtt_broker.h"
 C_protocols="http_parse.c http_header.c http_conn.c http_path.c http_file.c
 http_listing.c http_auth.c http_multipart.c ws.c ws_handshake.c
-http_client.c http_serve.c http_server.c dns.c dns_server.c resolv.c sntp.c"
+http_client.c http_serve.c http_server.c dns.c dns_server.c resolv.c sntp.c
+mqtt.c mqtt_client.c mqtt_broker.c"
 
 # Ranks for the call check: a module may call modules of its rank or below.
 # The HTTP modules have sub-ranks: parsers and http_conn at the bottom, the
@@ -48,6 +50,9 @@ rank() {
     dns) echo 3 ;;          # The DNS codec and protocol handler
     dns_server) echo 4 ;;   # Replies, on top of the codec
     resolv) echo 4 ;;       # The async resolver, on top of the codec
+    mqtt) echo 3 ;;         # The pure MQTT codec
+    mqtt_client) echo 5 ;;  # Protocol handler; sends over TCP or WebSocket
+    mqtt_broker) echo 6 ;;  # The broker, on top of the protocol handler
     *) echo "check_layers: no rank for $1" >&2; echo 99 ;;
   esac
 }
