@@ -11222,8 +11222,14 @@ int mg_mqtt_compose_empty(struct mbuf *out, int cmd);
 // whether it was an acknowledgement the protocol handler owes.
 void mg_mqtt_send(struct mg_connection *nc, const void *pkt, size_t len);
 
-// 1 if nc speaks MQTT (mg_set_protocol_mqtt, or fed by mg_mqtt_ws_feed).
+// 1 if nc speaks MQTT (mg_set_protocol_mqtt, or mg_mqtt_ws_event).
 int mg_mqtt_is_mqtt(struct mg_connection *nc);
+
+// A pointer-sized slot in nc's MQTT state that belongs to the broker (its
+// session of nc), NULL until set; the function returns NULL when nc does
+// not speak MQTT. The state (and the slot) goes when nc is freed, after
+// the handler's MG_EV_CLOSE.
+void **mg_mqtt_broker_slot(struct mg_connection *nc);
 
 #endif  // MG_ENABLE_MQTT
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES

@@ -2150,8 +2150,8 @@ struct mg_connection *mg_sntp_get_time(struct mg_mgr *mgr,
 // time (one more closes the connection).
 //
 // MQTT over WebSocket: a connection with MG_F_IS_WEBSOCKET sends every
-// packet as one binary frame; incoming frames are fed to the parser with
-// mg_mqtt_ws_feed() (packets may be split across frames).
+// packet as one binary frame; incoming frames reach the parser through
+// mg_mqtt_ws_event() (packets may be split across frames).
 
 
 
@@ -2316,12 +2316,17 @@ int mg_mqtt_next_unsubscribe_topic(struct mg_mqtt_message *msg,
 int mg_mqtt_match_topic_expression(struct mg_str exp, struct mg_str topic);
 int mg_mqtt_vmatch_topic_expression(const char *exp, struct mg_str topic);
 
-// MQTT over WebSocket: gives the payload of a binary frame to the MQTT
-// parser of nc (which then delivers MG_EV_MQTT_* to handler). Used by the
-// broker's WebSocket endpoint; a client that connects with mg_connect_ws()
-// calls it from its MG_EV_WEBSOCKET_FRAME handler.
-void mg_mqtt_ws_feed(struct mg_connection *nc, mg_event_handler_t handler,
-                     const void *data, size_t len);
+// MQTT over WebSocket: the handler of a WebSocket connection that carries
+// MQTT passes every event it gets here, with the handler that is to get
+// the MQTT events (usually itself). MG_EV_WEBSOCKET_HANDSHAKE_DONE sets
+// the connection up (its MQTT state is kept in nc->priv_2), each
+// MG_EV_WEBSOCKET_FRAME's payload goes to the MQTT parser (packets may be
+// split across frames, several may share one), MG_EV_POLL runs the
+// keep-alive, MG_EV_CLOSE frees the state. Returns 1 if it used the event.
+// The broker's WebSocket endpoint does this; a client that connects with
+// mg_connect_ws() calls it from its handler.
+int mg_mqtt_ws_event(struct mg_connection *nc, int ev, void *ev_data,
+                     mg_event_handler_t handler);
 
 #endif  // MG_ENABLE_MQTT
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
