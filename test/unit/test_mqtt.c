@@ -3,8 +3,11 @@
 // rule of the parser has a vector), the composers byte for byte and in
 // compose -> parse round trips, UTF-8 and filter validation, the
 // SUBSCRIBE/UNSUBSCRIBE walkers and a topic matching table. Includes
-// mongoose.c to reach the internal codec (mqtt_internal.h).
-#include "../../mongoose.c"  // First: it sets the feature-test macros
+// mongoose.c to reach the internal codec (mqtt_internal.h), with a
+// realloc() that fails on demand.
+static int s_fail_realloc;  // When set, every MG_REALLOC returns NULL
+#define MG_REALLOC(p, n) (s_fail_realloc ? NULL : realloc((p), (n)))
+#include "../../mongoose.c"  // First header: feature-test macros
 
 #include <setjmp.h>
 
@@ -1010,6 +1013,32 @@ static void test_mqtt_composers_append_after_existing_data(void **s) {
   mbuf_free(&b);
 }
 
+static void test_mqtt_composers_out_of_memory_append_nothing(void **s) {
+  static const uint8_t codes[] = {0};
+  struct mg_mqtt_topic_expression te = {"a", 0};
+  struct mg_str t = MG_MK_STR("a");
+  struct mbuf b;
+  (void) s;
+  mbuf_init(&b, 0);
+  mbuf_append(&b, "xyz", 3);
+  mbuf_trim(&b);  // No room: the next packet must allocate
+  s_fail_realloc = 1;
+  assert_int_equal(mg_mqtt_compose_connect(&b, S("c"), NULL), -1);
+  assert_int_equal(mg_mqtt_compose_connack(&b, 0, 0), -1);
+  assert_int_equal(mg_mqtt_compose_publish(&b, S("t"), 1, 2, S("p")), -1);
+  assert_int_equal(mg_mqtt_compose_id(&b, MG_MQTT_CMD_PUBACK, 1), -1);
+  assert_int_equal(mg_mqtt_compose_subscribe(&b, &te, 1, 1), -1);
+  assert_int_equal(mg_mqtt_compose_unsubscribe(&b, &t, 1, 1), -1);
+  assert_int_equal(mg_mqtt_compose_suback(&b, codes, 1, 1), -1);
+  assert_int_equal(mg_mqtt_compose_empty(&b, MG_MQTT_CMD_PINGREQ), -1);
+  s_fail_realloc = 0;
+  assert_int_equal(b.len, 3);
+  assert_memory_equal(b.buf, "xyz", 3);
+  assert_int_equal(mg_mqtt_compose_empty(&b, MG_MQTT_CMD_PINGREQ), 0);
+  assert_int_equal(b.len, 5);
+  mbuf_free(&b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_mqtt_header_lengths_1_to_4_bytes_round_trip),
@@ -1059,6 +1088,7 @@ int main(void) {
       cmocka_unit_test(test_mqtt_compose_unsubscribe_round_trip),
       cmocka_unit_test(test_mqtt_compose_suback_connack_empty_round_trip),
       cmocka_unit_test(test_mqtt_composers_append_after_existing_data),
+      cmocka_unit_test(test_mqtt_composers_out_of_memory_append_nothing),
   };
   return cmocka_run_group_tests(tests, NULL, teardown);
 }
