@@ -1070,7 +1070,7 @@ static void brk_on_subscribe(struct mg_connection *nc,
   struct brk_session *bs = conn_sess(nc);
   struct brk_state *st;
   struct mg_str f;
-  uint8_t qos, code;
+  uint8_t qos = 0, code;
   int pos = 0;
   size_t i = 0;
   if (bs == NULL) return;
