@@ -21,6 +21,7 @@
 //   (mg_mqtt_broker_slot()), never in nc->priv_2 (the WebSocket path uses
 //   that); a session keeps its broker, since nc->listener goes when the
 //   listener closes.
+#include "core_internal.h"
 #include "mqtt_broker.h"
 #include "mqtt_internal.h"
 #include "http.h"
@@ -951,6 +952,7 @@ static void will_publish(struct brk_state *st, struct brk_will *w) {
 // -------------------------------------------------------
 
 static void conn_fail(struct mg_connection *nc, const char *why) {
+  (void) why;  // When logging is compiled out
   MG_INFO(("%p MQTT client closed: %s", (void *) nc, why));
   nc->flags |= MG_F_CLOSE_IMMEDIATELY;
 }
