@@ -112,8 +112,10 @@ struct brk_state {
   struct brk_node root;
   struct brk_node **buckets;
   size_t num_buckets, num_nodes;
+  size_t tree_bytes;  // Nodes, subscription entries, filter copies
   size_t num_sessions, num_online;
-  size_t num_retained, retained_bytes, queued_bytes;
+  size_t num_retained, retained_bytes;
+  size_t held_bytes;             // Of messages queued or in flight
   uint32_t mark;                 // Number of the message being matched
   struct brk_session **targets;  // Sessions it goes to
   size_t num_targets, cap_targets;
@@ -249,6 +251,16 @@ static int node_grow(struct brk_state *st) {
   return 0;
 }
 
+// True if the tree may grow by n bytes (MG_MQTT_BROKER_MAX_TREE_BYTES).
+static int tree_room(struct brk_state *st, size_t n) {
+  if (st->tree_bytes + n <= MG_MQTT_BROKER_MAX_TREE_BYTES) return 1;
+  MG_INFO(
+      ("subscription tree at MG_MQTT_BROKER_MAX_TREE_BYTES (%lu): not "
+       "grown",
+       (unsigned long) MG_MQTT_BROKER_MAX_TREE_BYTES));
+  return 0;
+}
+
 static int level_is(struct mg_str lv, char c) {
   return lv.len == 1 && lv.p[0] == c;
 }
@@ -259,9 +271,11 @@ static struct brk_node *node_add(struct brk_state *st, struct brk_node *parent,
   struct brk_node *n = node_find(st, parent, lv);
   size_t i;
   if (n != NULL) return n;
+  if (!tree_room(st, sizeof(*n) + lv.len + 1)) return NULL;
   if (st->num_nodes >= st->num_buckets && node_grow(st) != 0) return NULL;
   n = (struct brk_node *) MG_CALLOC(1, sizeof(*n) + lv.len + 1);
   if (n == NULL) return NULL;
+  st->tree_bytes += sizeof(*n) + lv.len + 1;
   n->level = (char *) (n + 1);
   memcpy(n->level, lv.p, lv.len);
   n->len = lv.len;
@@ -295,6 +309,7 @@ static void node_prune(struct brk_state *st, struct brk_node *n) {
     if (n->next != NULL) n->next->prev = n->prev;
     if (parent->plus == n) parent->plus = NULL;
     if (parent->hash == n) parent->hash = NULL;
+    st->tree_bytes -= sizeof(*n) + n->len + 1 + n->cap_subs * sizeof(*n->subs);
     MG_FREE(n->subs);
     MG_FREE(n);
     st->num_nodes--;
@@ -353,8 +368,8 @@ static void node_free_children(struct brk_node *n) {
 // ---- Subscriptions and matching
 // ----------------------------------------------
 
-static int node_sub_set(struct brk_node *n, struct brk_session *s,
-                        uint8_t qos) {
+static int node_sub_set(struct brk_state *st, struct brk_node *n,
+                        struct brk_session *s, uint8_t qos) {
   size_t i;
   for (i = 0; i < n->num_subs; i++) {
     if (n->subs[i].s == s) {
@@ -364,9 +379,11 @@ static int node_sub_set(struct brk_node *n, struct brk_session *s,
   }
   if (n->num_subs == n->cap_subs) {
     size_t cap = n->cap_subs == 0 ? 4 : n->cap_subs * 2;
-    struct brk_sub *subs =
-        (struct brk_sub *) MG_REALLOC(n->subs, cap * sizeof(*subs));
+    struct brk_sub *subs;
+    if (!tree_room(st, (cap - n->cap_subs) * sizeof(*subs))) return -1;
+    subs = (struct brk_sub *) MG_REALLOC(n->subs, cap * sizeof(*subs));
     if (subs == NULL) return -1;
+    st->tree_bytes += (cap - n->cap_subs) * sizeof(*subs);
     n->subs = subs;
     n->cap_subs = cap;
   }
@@ -413,29 +430,33 @@ static int sess_sub_reserve(struct brk_session *bs) {
 static uint8_t brk_subscribe(struct brk_session *bs, struct mg_str f,
                              uint8_t qos) {
   struct mg_mqtt_session *s = &bs->s;
-  size_t i = sess_sub_index(s, f);
+  size_t i = sess_sub_index(s, f), counted = 0;
   struct mg_str copy = MG_NULL_STR;
   struct brk_node *n;
   if (i == s->num_subscriptions) {
     if (i >= MG_MQTT_BROKER_MAX_SUBSCRIPTIONS ||
-        topic_levels(f) > MG_MQTT_BROKER_MAX_TOPIC_LEVELS) {
+        topic_levels(f) > MG_MQTT_BROKER_MAX_TOPIC_LEVELS ||
+        !tree_room(bs->st, f.len + 1)) {
       MG_INFO(("%.*s: filter %.*s refused (limits)", (int) bs->client_id.len,
                bs->client_id.p, (int) f.len, f.p));
       return BRK_SUBACK_FAILURE;
     }
     copy = mg_strdup_nul(f);
-    if (copy.p == NULL || sess_sub_reserve(bs) != 0) goto oom;
+    if (copy.p == NULL || sess_sub_reserve(bs) != 0) goto fail;
+    counted = f.len + 1;  // Counted first: the nodes must fit beside it
+    bs->st->tree_bytes += counted;
   }
-  if ((n = node_path(bs->st, f, 1)) == NULL) goto oom;
-  if (node_sub_set(n, bs, qos) != 0) {
+  if ((n = node_path(bs->st, f, 1)) == NULL) goto fail;
+  if (node_sub_set(bs->st, n, bs, qos) != 0) {
     node_prune(bs->st, n);
-    goto oom;
+    goto fail;
   }
   if (copy.p != NULL) s->subscriptions[s->num_subscriptions++].topic = copy.p;
   s->subscriptions[i].qos = qos;
   return qos;
-oom:
-  MG_ERROR(("out of memory: subscription refused"));
+fail:
+  MG_INFO(("out of memory or tree limit: subscription refused"));
+  bs->st->tree_bytes -= counted;
   mg_strfree(&copy);
   return BRK_SUBACK_FAILURE;
 }
@@ -450,6 +471,7 @@ static void brk_unsubscribe(struct brk_session *bs, struct mg_str f) {
     node_sub_remove(n, bs);
     node_prune(bs->st, n);
   }
+  bs->st->tree_bytes -= strlen(s->subscriptions[i].topic) + 1;
   MG_FREE((void *) s->subscriptions[i].topic);
   memmove(&s->subscriptions[i], &s->subscriptions[i + 1],
           (s->num_subscriptions - i - 1) * sizeof(s->subscriptions[0]));
@@ -562,7 +584,21 @@ static void flight_send(struct brk_session *bs, struct brk_msg *m, uint8_t qos,
   f->qos = qos;
   f->retain = retain;
   m->refs++;
+  bs->st->held_bytes += m->len;
   msg_send(bs->s.nc, m, qos, f->id, 0, retain);
+}
+
+// Lets go of the message of f (acknowledged, or the session ends).
+static void flight_release(struct brk_session *bs, struct brk_flight *f) {
+  if (f->msg == NULL) return;
+  bs->st->held_bytes -= f->msg->len;
+  msg_unref(f->msg);
+  f->msg = NULL;
+}
+
+// True if the broker may hold len more bytes of messages.
+static int held_room(const struct brk_state *st, size_t len) {
+  return st->held_bytes + len <= MG_MQTT_BROKER_MAX_TOTAL_QUEUED_BYTES;
 }
 
 static int sess_queue_reserve(struct brk_session *bs) {
@@ -589,8 +625,7 @@ static void sess_enqueue(struct brk_session *bs, struct brk_msg *m, uint8_t qos,
   if (bs->q_len >= MG_MQTT_BROKER_MAX_QUEUED ||
       (bs->q_len > 0 &&
        bs->q_bytes + m->len > MG_MQTT_BROKER_MAX_QUEUED_BYTES) ||
-      st->queued_bytes + m->len > MG_MQTT_BROKER_MAX_TOTAL_QUEUED_BYTES ||
-      sess_queue_reserve(bs) != 0) {
+      !held_room(st, m->len) || sess_queue_reserve(bs) != 0) {
     bs->dropped_queue++;
     sess_log_drop(bs);
     return;
@@ -602,7 +637,7 @@ static void sess_enqueue(struct brk_session *bs, struct brk_msg *m, uint8_t qos,
   m->refs++;
   bs->q_len++;
   bs->q_bytes += m->len;
-  st->queued_bytes += m->len;
+  st->held_bytes += m->len;
 }
 
 // Moves queued messages into the window while the connection has room.
@@ -615,7 +650,7 @@ static void sess_drain(struct brk_session *bs) {
     bs->q_head = (bs->q_head + 1) % bs->q_cap;
     bs->q_len--;
     bs->q_bytes -= e.msg->len;
-    bs->st->queued_bytes -= e.msg->len;
+    bs->st->held_bytes -= e.msg->len;  // Held by the window instead
     flight_send(bs, e.msg, e.qos, e.retain);
     msg_unref(e.msg);
   }
@@ -639,7 +674,8 @@ static void sess_deliver(struct brk_session *bs, struct brk_pub *p,
   }
   if ((m = pub_msg(st, p)) == NULL) return;
   if (nc != NULL && bs->q_len == 0 &&
-      bs->num_flight < MG_MQTT_BROKER_MAX_INFLIGHT && send_room(nc, m->len)) {
+      bs->num_flight < MG_MQTT_BROKER_MAX_INFLIGHT && send_room(nc, m->len) &&
+      held_room(st, m->len)) {
     flight_send(bs, m, qos, p->retain);
   } else {
     sess_enqueue(bs, m, qos, p->retain);
@@ -654,13 +690,10 @@ static void sess_acked(struct brk_session *bs, int cmd, uint16_t id) {
     struct brk_flight *f = &bs->flight[i];
     if (f->id != id) continue;
     if (cmd == MG_MQTT_CMD_PUBREC) {
-      if (f->qos == 2) {
-        msg_unref(f->msg);  // The protocol handler sends PUBREL
-        f->msg = NULL;
-      }
+      if (f->qos == 2) flight_release(bs, f);  // The handler sends PUBREL
     } else if ((cmd == MG_MQTT_CMD_PUBACK && f->qos == 1) ||
                (cmd == MG_MQTT_CMD_PUBCOMP && f->qos == 2 && f->msg == NULL)) {
-      msg_unref(f->msg);
+      flight_release(bs, f);
       memmove(f, f + 1, (bs->num_flight - i - 1) * sizeof(*f));
       bs->num_flight--;
       sess_drain(bs);
@@ -826,11 +859,11 @@ static void sess_free(struct brk_session *bs) {
     brk_unsubscribe(bs, mg_mk_str(s->subscriptions[0].topic));
   }
   MG_FREE(s->subscriptions);
-  for (i = 0; i < bs->num_flight; i++) msg_unref(bs->flight[i].msg);
+  for (i = 0; i < bs->num_flight; i++) flight_release(bs, &bs->flight[i]);
   for (i = 0; i < bs->q_len; i++) {
     msg_unref(bs->q[(bs->q_head + i) % bs->q_cap].msg);
   }
-  bs->st->queued_bytes -= bs->q_bytes;
+  bs->st->held_bytes -= bs->q_bytes;
   MG_FREE(bs->q);
   sess_will_free(bs);
   mg_strfree(&bs->client_id);
@@ -1021,6 +1054,12 @@ static void brk_on_connect(struct mg_connection *nc,
   if (brk == NULL || (st = brk_state(brk)) == NULL) {
     MG_ERROR(("%p no broker (listener priv_2) or no memory", (void *) nc));
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+    return;
+  }
+  if (m->client_id.len > MG_MQTT_BROKER_MAX_CLIENT_ID_LEN) {
+    MG_INFO(("%p client id of %lu bytes refused", (void *) nc,
+             (unsigned long) m->client_id.len));
+    conn_connack(nc, st, 0, MG_EV_MQTT_CONNACK_IDENTIFIER_REJECTED);
     return;
   }
   if ((m->connect_flags & MG_MQTT_HAS_WILL) &&
@@ -1221,7 +1260,8 @@ void mg_mqtt_broker_stats(const struct mg_mqtt_broker *brk,
   st->online = bst->num_online;
   st->retained = bst->num_retained;
   st->retained_bytes = bst->retained_bytes;
-  st->queued_bytes = bst->queued_bytes;
+  st->held_bytes = bst->held_bytes;
+  st->tree_bytes = bst->tree_bytes;
   st->nodes = bst->num_nodes;
 }
 
