@@ -2268,7 +2268,7 @@ struct mg_send_mqtt_handshake_opts {
 // order. At most MG_MQTT_MAX_SESSION_BYTES of packets are kept; a publish
 // that would exceed it is sent but not kept (logged).
 struct mg_mqtt_client_session {
-  struct mbuf pending;  // Kept packets, each as sent
+  struct mbuf pending;                          // Kept packets, each as sent
   uint16_t qos2_in[MG_MQTT_MAX_QOS2_INFLIGHT];  // Incoming ids before PUBREL
   int num_qos2_in;
 };
@@ -2281,8 +2281,7 @@ void mg_mqtt_set_session(struct mg_connection *nc,
 
 void mg_set_protocol_mqtt(struct mg_connection *nc);
 void mg_send_mqtt_handshake(struct mg_connection *nc, const char *client_id);
-void mg_send_mqtt_handshake_opt(struct mg_connection *nc,
-                                const char *client_id,
+void mg_send_mqtt_handshake_opt(struct mg_connection *nc, const char *client_id,
                                 struct mg_send_mqtt_handshake_opts);
 void mg_mqtt_publish(struct mg_connection *nc, const char *topic,
                      uint16_t message_id, int flags, const void *data,
@@ -2354,12 +2353,12 @@ struct mg_mqtt_session {
   struct mg_mqtt_broker *brk;  // Its broker
   struct {
     struct mg_mqtt_session *le_next, **le_prev;
-  } link;                     // In brk->sessions (the layout of LIST_ENTRY)
-  struct mg_connection *nc;   // The client's connection, NULL while offline
-  size_t num_subscriptions;   // Entries of subscriptions
-  void *user_data;            // For the application
+  } link;                    // In brk->sessions (the layout of LIST_ENTRY)
+  struct mg_connection *nc;  // The client's connection, NULL while offline
+  size_t num_subscriptions;  // Entries of subscriptions
+  void *user_data;           // For the application
   struct mg_mqtt_topic_expression *subscriptions;  // Its filters
-  void *priv;                 // The broker's own state of the session
+  void *priv;  // The broker's own state of the session
 };
 
 struct mg_mqtt_broker {

@@ -148,7 +148,7 @@ struct mg_send_mqtt_handshake_opts {
 // order. At most MG_MQTT_MAX_SESSION_BYTES of packets are kept; a publish
 // that would exceed it is sent but not kept (logged).
 struct mg_mqtt_client_session {
-  struct mbuf pending;  // Kept packets, each as sent
+  struct mbuf pending;                          // Kept packets, each as sent
   uint16_t qos2_in[MG_MQTT_MAX_QOS2_INFLIGHT];  // Incoming ids before PUBREL
   int num_qos2_in;
 };
@@ -161,8 +161,7 @@ void mg_mqtt_set_session(struct mg_connection *nc,
 
 void mg_set_protocol_mqtt(struct mg_connection *nc);
 void mg_send_mqtt_handshake(struct mg_connection *nc, const char *client_id);
-void mg_send_mqtt_handshake_opt(struct mg_connection *nc,
-                                const char *client_id,
+void mg_send_mqtt_handshake_opt(struct mg_connection *nc, const char *client_id,
                                 struct mg_send_mqtt_handshake_opts);
 void mg_mqtt_publish(struct mg_connection *nc, const char *topic,
                      uint16_t message_id, int flags, const void *data,

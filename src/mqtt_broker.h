@@ -21,12 +21,12 @@ struct mg_mqtt_session {
   struct mg_mqtt_broker *brk;  // Its broker
   struct {
     struct mg_mqtt_session *le_next, **le_prev;
-  } link;                     // In brk->sessions (the layout of LIST_ENTRY)
-  struct mg_connection *nc;   // The client's connection, NULL while offline
-  size_t num_subscriptions;   // Entries of subscriptions
-  void *user_data;            // For the application
+  } link;                    // In brk->sessions (the layout of LIST_ENTRY)
+  struct mg_connection *nc;  // The client's connection, NULL while offline
+  size_t num_subscriptions;  // Entries of subscriptions
+  void *user_data;           // For the application
   struct mg_mqtt_topic_expression *subscriptions;  // Its filters
-  void *priv;                 // The broker's own state of the session
+  void *priv;  // The broker's own state of the session
 };
 
 struct mg_mqtt_broker {
