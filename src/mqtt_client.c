@@ -78,6 +78,7 @@ struct mqtt_state {
   double last_send;                        // Last packet sent
   double last_recv;                        // Last whole packet received
   double ping_sent;     // Client: PINGREQ waiting for PINGRESP; 0: none
+  size_t resend_len;    // Session bytes kept before this CONNECT: resent
   uint16_t keep_alive;  // Seconds; 0: none
   uint16_t ack_id;      // Id of the owed ack
   uint16_t qos2_in[MG_MQTT_MAX_QOS2_INFLIGHT];  // Without a session
@@ -301,6 +302,8 @@ void mg_mqtt_set_session(struct mg_connection *nc,
     return;
   }
   st->session = s;
+  // What is kept now is older than this connection's CONNACK.
+  if (s != NULL && !st->connected) st->resend_len = s->pending.len;
 }
 
 // Reads the kept packet at off. Returns 0 if the buffer is corrupt (it
@@ -390,13 +393,15 @@ static void mqtt_session_keep(struct mg_connection *nc, const void *p,
   }
 }
 
-// After CONNACK accepted: every kept packet again, in order, PUBLISH with
-// DUP set.
+// After CONNACK accepted: every packet kept before our CONNECT again, in
+// order, PUBLISH with DUP set. (Those published since, before the CONNACK,
+// went out on this connection already.)
 static void mqtt_session_resend(struct mg_connection *nc,
-                                struct mg_mqtt_client_session *s) {
+                                struct mg_mqtt_client_session *s, size_t len) {
   struct mqtt_kept k;
   size_t off = 0;
-  while (off < s->pending.len && mqtt_kept_at(&s->pending, off, &k)) {
+  while (off < len && off < s->pending.len &&
+         mqtt_kept_at(&s->pending, off, &k)) {
     if ((k.b0 >> 4) == MG_MQTT_CMD_PUBLISH) s->pending.buf[off] |= MG_MQTT_DUP;
     mg_mqtt_send(nc, s->pending.buf + off, k.len);
     off += k.len;
@@ -458,7 +463,7 @@ static void mqtt_on_connack(struct mg_connection *nc, struct mqtt_state *st,
   if (m->connack_ret_code == MG_EV_MQTT_CONNACK_ACCEPTED &&
       st->session != NULL) {
     if (!m->session_present) st->session->num_qos2_in = 0;
-    mqtt_session_resend(nc, st->session);
+    mqtt_session_resend(nc, st->session, st->resend_len);
   }
   mqtt_deliver(nc, st, m);
   if (m->connack_ret_code != MG_EV_MQTT_CONNACK_ACCEPTED) {
@@ -753,6 +758,7 @@ void mg_send_mqtt_handshake_opt(struct mg_connection *nc, const char *client_id,
     mbuf_clear(&st->session->pending);  // A clean session starts empty
     st->session->num_qos2_in = 0;
   }
+  st->resend_len = st->session != NULL ? st->session->pending.len : 0;
 }
 
 void mg_mqtt_publish(struct mg_connection *nc, const char *topic,
