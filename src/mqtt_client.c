@@ -202,6 +202,7 @@ static void mqtt_qos2_remove(struct mqtt_state *st, uint16_t id) {
 
 // Fails the connection for a reason the log names.
 static void mqtt_close(struct mg_connection *nc, const char *why) {
+  (void) why;  // Unused without MG_ENABLE_LOG
   MG_INFO(("%p MQTT: %s: closing", (void *) nc, why));
   nc->flags |= MG_F_CLOSE_IMMEDIATELY;
 }
@@ -252,6 +253,7 @@ static int mqtt_out_end(struct mg_connection *nc, struct mqtt_out *o, int rc,
                         const char *what) {
   const unsigned char *p = (const unsigned char *) o->io->buf + o->off;
   size_t len = o->io->len - o->off;
+  (void) what;  // Unused without MG_ENABLE_LOG
   if (rc != 0) {
     MG_ERROR(
         ("%p MQTT: cannot compose %s (a string over 65535 bytes, or "
