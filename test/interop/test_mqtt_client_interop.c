@@ -5,8 +5,10 @@
 // PID. QoS 0/1/2 round trips (we subscribe and publish to ourselves), a
 // retained message, the will on an abrupt close, the client session
 // resending across a reconnect (QoS 1 never sent, QoS 2 whose PUBREL was
-// lost: each delivered exactly once), and the keep-alive ping. Without
-// mosquitto the tests skip and say how to install it.
+// lost: each delivered exactly once), and the keep-alive ping; then
+// examples/mqtt_client (started as a child, ended by its PID) prints and
+// forwards what we publish. Without mosquitto the tests skip and say how
+// to install it.
 #include "net_util.h"  // First: mongoose.h sets the feature macros
 
 #include <signal.h>
@@ -17,6 +19,7 @@
 #endif
 #define START_SECONDS 10.0  // Longest mosquitto may take to bind its port
 #define MAX_EVENTS 64
+#define EXAMPLE "examples/mqtt_client/mqtt_client"
 
 static pid_t s_pid;  // mosquitto
 static int s_port;   // Its MQTT port
@@ -431,6 +434,84 @@ static void test_mosquitto_keep_alive_pings_are_answered(void **state) {
   client_stop(&c);
 }
 
+// Ends a child by its PID: SIGTERM, SIGKILL after 5 s. Returns its exit
+// status, -1 if it did not exit by itself.
+static int end_child(pid_t pid) {
+  double deadline = mg_time() + 5;
+  int st = 0;
+  kill(pid, SIGTERM);
+  while (waitpid(pid, &st, WNOHANG) == 0) {
+    if (mg_time() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &st, 0);
+      return -1;
+    }
+    mg_mgr_poll(&s_mgr, 5);
+  }
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static pid_t spawn_example(int out_fd, const char *topic) {
+  char addr[64];
+  const char *argv[6];
+  pid_t pid;
+  snprintf(addr, sizeof(addr), "127.0.0.1:%d", s_port);
+  argv[0] = EXAMPLE, argv[1] = "-s", argv[2] = addr, argv[3] = "-t";
+  argv[4] = topic, argv[5] = NULL;
+  fflush(NULL);
+  if ((pid = fork()) == 0) {
+    int fd;
+    dup2(out_fd, 1);
+    dup2(out_fd, 2);
+    for (fd = 3; fd < 1024; fd++) close(fd);  // Not our sockets
+    execv(argv[0], (char *const *) argv);
+    _exit(127);
+  }
+  return pid;
+}
+
+// The 6.x example: subscribes to -t, prints each message, forwards it to
+// /test.
+static void test_mosquitto_example_prints_and_forwards(void **state) {
+  char path[] = "/tmp/mg_mqtt_example_XXXXXX", out[4096];
+  struct client c;
+  double deadline;
+  pid_t pid;
+  int fd, n;
+  (void) state;
+  need_mosquitto();
+  if (access(EXAMPLE, X_OK) != 0) {
+    fail_msg("%s is missing: make examples/mqtt_client/mqtt_client", EXAMPLE);
+  }
+  memset(&c, 0, sizeof(c));
+  c.id = "mg-example-peer";
+  c.opts.flags = MG_MQTT_CLEAN_SESSION;
+  c.sub = "/test";
+  client_start(&c);
+  assert_true((fd = mkstemp(path)) >= 0);
+  assert_true((pid = spawn_example(fd, "mg/ex/in")) > 0);
+  // Until the example has subscribed, what we publish goes nowhere: again
+  // every 200 ms.
+  deadline = mg_time() + 10;
+  while (find(&c, MG_EV_MQTT_PUBLISH, "hello example") == NULL &&
+         mg_time() < deadline) {
+    mg_mqtt_publish(c.nc, "mg/ex/in", 0, 0, "hello example", 13);
+    wait_for(&c, MG_EV_MQTT_PUBLISH, "hello example", 0.2);
+  }
+  assert_non_null(find(&c, MG_EV_MQTT_PUBLISH, "hello example"));
+  assert_string_equal(find(&c, MG_EV_MQTT_PUBLISH, "hello example")->topic,
+                      "/test");
+  assert_int_equal(end_child(pid), 0);  // SIGTERM: a clean exit
+  n = (int) pread(fd, out, sizeof(out) - 1, 0);
+  out[n > 0 ? n : 0] = '\0';
+  close(fd);
+  unlink(path);
+  assert_non_null(strstr(out, "Subscribing to 'mg/ex/in'"));
+  assert_non_null(strstr(out, "Got incoming message mg/ex/in: hello example"));
+  assert_non_null(strstr(out, "Forwarding to /test"));
+  client_stop(&c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_mosquitto_qos0_1_2_round_trips),
@@ -440,6 +521,7 @@ int main(void) {
       cmocka_unit_test(test_mosquitto_no_will_after_disconnect),
       cmocka_unit_test(test_mosquitto_session_resend_delivers_once),
       cmocka_unit_test(test_mosquitto_keep_alive_pings_are_answered),
+      cmocka_unit_test(test_mosquitto_example_prints_and_forwards),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
