@@ -38,12 +38,6 @@
 
 #if MG_ENABLE_MQTT
 
-// Seconds the server side waits for CONNECT. (A limit: belongs in
-// config.h beside the other MG_MQTT_* limits.)
-#ifndef MG_MQTT_CONNECT_TIMEOUT
-#define MG_MQTT_CONNECT_TIMEOUT 30
-#endif
-
 // A received WebSocket reassembly buffer larger than this is freed once
 // empty (memory stays flat after one big packet).
 #define MQTT_WS_BUF_KEEP 4096
@@ -703,7 +697,14 @@ int mg_mqtt_ws_event(struct mg_connection *nc, int ev, void *ev_data,
   switch (ev) {
     case MG_EV_WEBSOCKET_HANDSHAKE_DONE:
       // A client whose upgrade was refused has no WebSocket.
-      return (nc->flags & MG_F_IS_WEBSOCKET) && mqtt_ws_attach(nc, handler);
+      if (!(nc->flags & MG_F_IS_WEBSOCKET) || !mqtt_ws_attach(nc, handler)) {
+        return 0;
+      }
+      // HTTP gives an endpoint's handler the request and frame events
+      // only: the MQTT handler becomes the connection's handler, so that
+      // it gets MG_EV_POLL (keep-alive) and MG_EV_CLOSE as well.
+      nc->handler = handler;
+      return 1;
     case MG_EV_WEBSOCKET_FRAME:
       if (st == NULL && (st = mqtt_ws_attach(nc, handler)) == NULL) return 1;
       st->handler = handler;
