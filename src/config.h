@@ -308,6 +308,9 @@
 #ifndef MG_MQTT_MAX_SESSION_BYTES
 #define MG_MQTT_MAX_SESSION_BYTES (64 * 1024)  // Client session: kept pkts
 #endif
+#ifndef MG_MQTT_CONNECT_TIMEOUT
+#define MG_MQTT_CONNECT_TIMEOUT 30  // Seconds a server waits for CONNECT
+#endif
 #ifndef MG_MQTT_DEFAULT_KEEP_ALIVE
 #define MG_MQTT_DEFAULT_KEEP_ALIVE 60  // Seconds, when opts.keep_alive is 0
 #endif

@@ -38,12 +38,6 @@
 
 #if MG_ENABLE_MQTT
 
-// Seconds the server side waits for CONNECT. (A limit: belongs in
-// config.h beside the other MG_MQTT_* limits.)
-#ifndef MG_MQTT_CONNECT_TIMEOUT
-#define MG_MQTT_CONNECT_TIMEOUT 30
-#endif
-
 // A received WebSocket reassembly buffer larger than this is freed once
 // empty (memory stays flat after one big packet).
 #define MQTT_WS_BUF_KEEP 4096
@@ -78,6 +72,7 @@ struct mqtt_state {
   double last_send;                        // Last packet sent
   double last_recv;                        // Last whole packet received
   double ping_sent;     // Client: PINGREQ waiting for PINGRESP; 0: none
+  size_t resend_len;    // Session bytes kept before this CONNECT: resent
   uint16_t keep_alive;  // Seconds; 0: none
   uint16_t ack_id;      // Id of the owed ack
   uint16_t qos2_in[MG_MQTT_MAX_QOS2_INFLIGHT];  // Without a session
@@ -201,6 +196,7 @@ static void mqtt_qos2_remove(struct mqtt_state *st, uint16_t id) {
 
 // Fails the connection for a reason the log names.
 static void mqtt_close(struct mg_connection *nc, const char *why) {
+  (void) why;  // Unused without MG_ENABLE_LOG
   MG_INFO(("%p MQTT: %s: closing", (void *) nc, why));
   nc->flags |= MG_F_CLOSE_IMMEDIATELY;
 }
@@ -251,6 +247,7 @@ static int mqtt_out_end(struct mg_connection *nc, struct mqtt_out *o, int rc,
                         const char *what) {
   const unsigned char *p = (const unsigned char *) o->io->buf + o->off;
   size_t len = o->io->len - o->off;
+  (void) what;  // Unused without MG_ENABLE_LOG
   if (rc != 0) {
     MG_ERROR(
         ("%p MQTT: cannot compose %s (a string over 65535 bytes, or "
@@ -301,6 +298,8 @@ void mg_mqtt_set_session(struct mg_connection *nc,
     return;
   }
   st->session = s;
+  // What is kept now is older than this connection's CONNACK.
+  if (s != NULL && !st->connected) st->resend_len = s->pending.len;
 }
 
 // Reads the kept packet at off. Returns 0 if the buffer is corrupt (it
@@ -390,13 +389,15 @@ static void mqtt_session_keep(struct mg_connection *nc, const void *p,
   }
 }
 
-// After CONNACK accepted: every kept packet again, in order, PUBLISH with
-// DUP set.
+// After CONNACK accepted: every packet kept before our CONNECT again, in
+// order, PUBLISH with DUP set. (Those published since, before the CONNACK,
+// went out on this connection already.)
 static void mqtt_session_resend(struct mg_connection *nc,
-                                struct mg_mqtt_client_session *s) {
+                                struct mg_mqtt_client_session *s, size_t len) {
   struct mqtt_kept k;
   size_t off = 0;
-  while (off < s->pending.len && mqtt_kept_at(&s->pending, off, &k)) {
+  while (off < len && off < s->pending.len &&
+         mqtt_kept_at(&s->pending, off, &k)) {
     if ((k.b0 >> 4) == MG_MQTT_CMD_PUBLISH) s->pending.buf[off] |= MG_MQTT_DUP;
     mg_mqtt_send(nc, s->pending.buf + off, k.len);
     off += k.len;
@@ -458,7 +459,7 @@ static void mqtt_on_connack(struct mg_connection *nc, struct mqtt_state *st,
   if (m->connack_ret_code == MG_EV_MQTT_CONNACK_ACCEPTED &&
       st->session != NULL) {
     if (!m->session_present) st->session->num_qos2_in = 0;
-    mqtt_session_resend(nc, st->session);
+    mqtt_session_resend(nc, st->session, st->resend_len);
   }
   mqtt_deliver(nc, st, m);
   if (m->connack_ret_code != MG_EV_MQTT_CONNACK_ACCEPTED) {
@@ -696,7 +697,14 @@ int mg_mqtt_ws_event(struct mg_connection *nc, int ev, void *ev_data,
   switch (ev) {
     case MG_EV_WEBSOCKET_HANDSHAKE_DONE:
       // A client whose upgrade was refused has no WebSocket.
-      return (nc->flags & MG_F_IS_WEBSOCKET) && mqtt_ws_attach(nc, handler);
+      if (!(nc->flags & MG_F_IS_WEBSOCKET) || !mqtt_ws_attach(nc, handler)) {
+        return 0;
+      }
+      // HTTP gives an endpoint's handler the request and frame events
+      // only: the MQTT handler becomes the connection's handler, so that
+      // it gets MG_EV_POLL (keep-alive) and MG_EV_CLOSE as well.
+      nc->handler = handler;
+      return 1;
     case MG_EV_WEBSOCKET_FRAME:
       if (st == NULL && (st = mqtt_ws_attach(nc, handler)) == NULL) return 1;
       st->handler = handler;
@@ -753,6 +761,7 @@ void mg_send_mqtt_handshake_opt(struct mg_connection *nc, const char *client_id,
     mbuf_clear(&st->session->pending);  // A clean session starts empty
     st->session->num_qos2_in = 0;
   }
+  st->resend_len = st->session != NULL ? st->session->pending.len : 0;
 }
 
 void mg_mqtt_publish(struct mg_connection *nc, const char *topic,
