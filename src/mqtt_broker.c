@@ -1186,9 +1186,9 @@ static int brk_ws_event(struct mg_connection *nc, int ev, void *data) {
     return 1;
   }
   if (!(nc->flags & MG_F_IS_WEBSOCKET)) return 0;
-  // From now on the broker gets every event of the connection (MG_EV_POLL
-  // too, for the keep-alive), not only the endpoint's.
-  if (ev == MG_EV_WEBSOCKET_HANDSHAKE_DONE) nc->handler = mg_mqtt_broker;
+  // At the handshake mg_mqtt_ws_event() makes the broker nc's handler: it
+  // then gets every event of the connection (MG_EV_POLL too, for the
+  // keep-alive), not only the endpoint's.
   return mg_mqtt_ws_event(nc, ev, data, mg_mqtt_broker);
 }
 #endif
