@@ -1039,6 +1039,23 @@ static struct brk_session *brk_session_for(struct brk_state *st,
   return old != NULL ? old : sess_new(st, m->client_id);
 }
 
+// Checks what the broker itself refuses in a CONNECT. Returns 0 if none.
+static int connect_refused(struct mg_connection *nc, struct brk_state *st,
+                           struct mg_mqtt_message *m) {
+  if (m->client_id.len > MG_MQTT_BROKER_MAX_CLIENT_ID_LEN) {
+    MG_INFO(("%p client id of %lu bytes refused", (void *) nc,
+             (unsigned long) m->client_id.len));
+    conn_connack(nc, st, 0, MG_EV_MQTT_CONNACK_IDENTIFIER_REJECTED);
+  } else if ((m->connect_flags & MG_MQTT_HAS_WILL) &&
+             (!mg_mqtt_valid_topic(m->will_topic) ||
+              topic_levels(m->will_topic) > MG_MQTT_BROKER_MAX_TOPIC_LEVELS)) {
+    conn_fail(nc, "invalid will topic");
+  } else {
+    return 0;
+  }
+  return 1;
+}
+
 static void brk_on_connect(struct mg_connection *nc,
                            struct mg_mqtt_message *m) {
   struct mg_mqtt_broker *brk =
@@ -1056,18 +1073,7 @@ static void brk_on_connect(struct mg_connection *nc,
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;
     return;
   }
-  if (m->client_id.len > MG_MQTT_BROKER_MAX_CLIENT_ID_LEN) {
-    MG_INFO(("%p client id of %lu bytes refused", (void *) nc,
-             (unsigned long) m->client_id.len));
-    conn_connack(nc, st, 0, MG_EV_MQTT_CONNACK_IDENTIFIER_REJECTED);
-    return;
-  }
-  if ((m->connect_flags & MG_MQTT_HAS_WILL) &&
-      (!mg_mqtt_valid_topic(m->will_topic) ||
-       topic_levels(m->will_topic) > MG_MQTT_BROKER_MAX_TOPIC_LEVELS)) {
-    conn_fail(nc, "invalid will topic");
-    return;
-  }
+  if (connect_refused(nc, st, m)) return;
   if ((bs = brk_session_for(st, m, &w, &present)) == NULL ||
       sess_set_will(bs, m) != 0) {
     if (bs != NULL && bs->s.nc == NULL && !present) sess_free(bs);
