@@ -17,6 +17,8 @@
 //   receivers share one copy of the packet (struct brk_msg, reference
 //   counted), whose first byte and packet id are patched just before each
 //   send. QoS 0 delivery allocates nothing; QoS 1/2 allocates that copy.
+// - Sessions are found by client id in a hash table (CONNECT does not walk
+//   every session either).
 // - The session of a connection is in its MQTT state's broker slot
 //   (mg_mqtt_broker_slot()), never in nc->priv_2 (the WebSocket path uses
 //   that); a session keeps its broker, since nc->listener goes when the
@@ -85,8 +87,10 @@ struct brk_state;
 struct brk_session {
   struct mg_mqtt_session s;  // First: a session is a struct brk_session
   struct brk_state *st;
-  struct mg_str client_id;  // Owned; empty ids are never looked up
-  int clean;                // Clean session of its last CONNECT
+  struct mg_str client_id;     // Owned; empty ids are never looked up
+  struct brk_session *idnext;  // Chain in the client id table
+  uint32_t idh;                // Hash of client_id
+  int clean;                   // Clean session of its last CONNECT
   size_t cap_subscriptions;
   // The will of the current connection.
   int has_will;
@@ -114,6 +118,8 @@ struct brk_state {
   size_t num_buckets, num_nodes;
   size_t tree_bytes;  // Nodes, subscription entries, filter copies
   size_t num_sessions, num_online;
+  struct brk_session **ids;  // Sessions with a client id, by its hash
+  size_t num_ids, num_id_buckets;
   size_t num_retained, retained_bytes;
   size_t held_bytes;             // Of messages queued or in flight
   uint32_t mark;                 // Number of the message being matched
@@ -851,6 +857,66 @@ static void sess_will_free(struct brk_session *bs) {
   bs->has_will = 0;
 }
 
+// ---- The client id table
+
+static uint32_t id_hash(struct mg_str id) {
+  return node_hash(NULL, id);
+}
+
+// Doubles the client id table. Returns 0, or -1 when there is no table.
+static int ids_grow(struct brk_state *st) {
+  size_t i, nb = st->num_id_buckets == 0 ? 64 : st->num_id_buckets * 2;
+  struct brk_session **b = (struct brk_session **) MG_CALLOC(nb, sizeof(*b));
+  if (b == NULL) return st->num_id_buckets > 0 ? 0 : -1;  // Longer chains
+  for (i = 0; i < st->num_id_buckets; i++) {
+    struct brk_session *bs = st->ids[i], *next;
+    for (; bs != NULL; bs = next) {
+      next = bs->idnext;
+      bs->idnext = b[bs->idh & (nb - 1)];
+      b[bs->idh & (nb - 1)] = bs;
+    }
+  }
+  MG_FREE(st->ids);
+  st->ids = b;
+  st->num_id_buckets = nb;
+  return 0;
+}
+
+static int ids_add(struct brk_state *st, struct brk_session *bs) {
+  struct brk_session **head;
+  if (st->num_ids >= st->num_id_buckets && ids_grow(st) != 0) return -1;
+  bs->idh = id_hash(bs->client_id);
+  head = &st->ids[bs->idh & (st->num_id_buckets - 1)];
+  bs->idnext = *head;
+  *head = bs;
+  st->num_ids++;
+  return 0;
+}
+
+static void ids_remove(struct brk_state *st, struct brk_session *bs) {
+  struct brk_session **pp;
+  if (bs->client_id.len == 0 || st->num_id_buckets == 0) return;
+  pp = &st->ids[bs->idh & (st->num_id_buckets - 1)];
+  while (*pp != NULL && *pp != bs) pp = &(*pp)->idnext;
+  if (*pp == NULL) return;
+  *pp = bs->idnext;
+  st->num_ids--;
+}
+
+static struct brk_session *sess_find(struct brk_state *st, struct mg_str id) {
+  struct brk_session *bs;
+  uint32_t h = id_hash(id);
+  if (id.len == 0 || st->num_id_buckets == 0) return NULL;
+  for (bs = st->ids[h & (st->num_id_buckets - 1)]; bs != NULL;
+       bs = bs->idnext) {
+    if (bs->idh == h && bs->client_id.len == id.len &&
+        memcmp(bs->client_id.p, id.p, id.len) == 0) {
+      return bs;
+    }
+  }
+  return NULL;
+}
+
 // Ends a session: its subscriptions, messages and memory.
 static void sess_free(struct brk_session *bs) {
   struct mg_mqtt_session *s = &bs->s;
@@ -866,6 +932,7 @@ static void sess_free(struct brk_session *bs) {
   bs->st->held_bytes -= bs->q_bytes;
   MG_FREE(bs->q);
   sess_will_free(bs);
+  ids_remove(bs->st, bs);
   mg_strfree(&bs->client_id);
   if (s->link.le_next != NULL) s->link.le_next->link.le_prev = s->link.le_prev;
   *s->link.le_prev = s->link.le_next;
@@ -904,7 +971,8 @@ static struct brk_session *sess_new(struct brk_state *st, struct mg_str id) {
     return NULL;
   }
   bs->client_id = mg_strdup(id);
-  if (id.len > 0 && bs->client_id.p == NULL) {
+  if (id.len > 0 && (bs->client_id.p == NULL || ids_add(st, bs) != 0)) {
+    mg_strfree(&bs->client_id);
     MG_FREE(bs);
     return NULL;
   }
@@ -919,18 +987,6 @@ static struct brk_session *sess_new(struct brk_state *st, struct mg_str id) {
   bs->s.link.le_prev = &brk->sessions.lh_first;
   st->num_sessions++;
   return bs;
-}
-
-static struct brk_session *sess_find(struct mg_mqtt_broker *brk,
-                                     struct mg_str id) {
-  struct mg_mqtt_session *s;
-  for (s = brk->sessions.lh_first; s != NULL; s = s->link.le_next) {
-    struct mg_str cid = brk_sess(s)->client_id;
-    if (cid.len == id.len && cid.len > 0 && memcmp(cid.p, id.p, id.len) == 0) {
-      return brk_sess(s);
-    }
-  }
-  return NULL;
 }
 
 // The session of a connection, or NULL.
@@ -1023,7 +1079,7 @@ static struct brk_session *brk_session_for(struct brk_state *st,
                                            struct mg_mqtt_message *m,
                                            struct brk_will *w, int *present) {
   int clean = (m->connect_flags & MG_MQTT_CLEAN_SESSION) != 0;
-  struct brk_session *old = sess_find(st->brk, m->client_id);
+  struct brk_session *old = sess_find(st, m->client_id);
   if (old != NULL && old->s.nc != NULL) {
     MG_INFO(("%p %.*s: taken over by a new connection", (void *) old->s.nc,
              (int) m->client_id.len, m->client_id.p));
@@ -1233,6 +1289,7 @@ void mg_mqtt_broker_free(struct mg_mqtt_broker *brk) {
   }
   node_free_children(&st->root);
   MG_FREE(st->buckets);
+  MG_FREE(st->ids);
   MG_FREE(st->targets);
   mbuf_free(&st->out);
   mbuf_free(&st->pkt0);

@@ -10,7 +10,7 @@
 #define MG_MQTT_BROKER_MAX_RETAINED 3
 #define MG_MQTT_BROKER_MAX_RETAINED_BYTES 300
 #define MG_MQTT_BROKER_MAX_SUBSCRIPTIONS 4
-#define MG_MQTT_BROKER_MAX_SESSIONS 4
+#define MG_MQTT_BROKER_MAX_SESSIONS 70  // The id table grows past 64
 #define MG_MQTT_BROKER_MAX_INFLIGHT 3
 #define MG_MQTT_BROKER_MAX_TOPIC_LEVELS 8
 #define MG_MQTT_BROKER_MAX_TREE_BYTES 4096
@@ -479,26 +479,46 @@ static void test_mqtt_broker_acks_free_the_window(void **state) {
 }
 
 static void test_mqtt_broker_session_limit_ends_oldest_offline(void **state) {
-  struct brk_session *a = sess("a"), *b = sess("b"), *c = sess("c"), *d;
+  struct brk_session *all[MG_MQTT_BROKER_MAX_SESSIONS];
   struct mg_mqtt_session *s;
+  char id[16];
   size_t n = 0;
+  int i;
   (void) state;
-  a->offline_since = 30;
-  b->offline_since = 10;  // Offline longest
-  c->offline_since = 20;
-  d = sess("d");
-  d->offline_since = 40;
-  assert_int_equal(st()->num_sessions, 4);
-  assert_non_null(sess("e"));
-  assert_int_equal(st()->num_sessions, 4);
-  assert_null(sess_find(&s_brk, mg_mk_str("b")));
-  assert_ptr_equal(sess_find(&s_brk, mg_mk_str("a")), a);
+  for (i = 0; i < MG_MQTT_BROKER_MAX_SESSIONS; i++) {
+    snprintf(id, sizeof(id), "s%d", i);
+    all[i] = sess(id);
+    all[i]->offline_since = 100 + i;
+  }
+  all[17]->offline_since = 10;  // Offline longest
+  assert_int_equal(st()->num_sessions, MG_MQTT_BROKER_MAX_SESSIONS);
+  assert_true(st()->num_id_buckets >= MG_MQTT_BROKER_MAX_SESSIONS);  // Grew
+  for (i = 0; i < MG_MQTT_BROKER_MAX_SESSIONS; i++) {
+    snprintf(id, sizeof(id), "s%d", i);
+    assert_ptr_equal(sess_find(st(), mg_mk_str(id)), all[i]);
+  }
+  assert_non_null(sess("new"));
+  assert_int_equal(st()->num_sessions, MG_MQTT_BROKER_MAX_SESSIONS);
+  assert_null(sess_find(st(), mg_mk_str("s17")));
+  assert_ptr_equal(sess_find(st(), mg_mk_str("s18")), all[18]);
+  assert_non_null(sess_find(st(), mg_mk_str("new")));
+  assert_ptr_equal(sess_find(st(), mg_mk_str("s1")), all[1]);
   for (s = mg_mqtt_next(&s_brk, NULL); s != NULL; s = mg_mqtt_next(&s_brk, s)) {
     assert_ptr_equal(s->brk, &s_brk);
     n++;
   }
-  assert_int_equal(n, 4);
-  assert_null(sess_find(&s_brk, mg_mk_str("")));  // Empty ids never match
+  assert_int_equal(n, MG_MQTT_BROKER_MAX_SESSIONS);
+  assert_null(sess_find(st(), mg_mk_str("")));  // Empty ids never match
+  // Every session online: one more is refused.
+  for (i = 0; i < MG_MQTT_BROKER_MAX_SESSIONS; i++) {
+    snprintf(id, sizeof(id), "s%d", i);
+    if (i != 17) sess_find(st(), mg_mk_str(id))->s.nc = (void *) &s_brk;
+  }
+  sess_find(st(), mg_mk_str("new"))->s.nc = (void *) &s_brk;
+  assert_null(sess_new(st(), mg_mk_str("refused")));
+  for (s = mg_mqtt_next(&s_brk, NULL); s != NULL; s = mg_mqtt_next(&s_brk, s)) {
+    s->nc = NULL;  // Not real connections: offline again for the teardown
+  }
 }
 
 static void test_mqtt_broker_stats_and_free_with_everything_held(void **s) {
