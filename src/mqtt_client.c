@@ -209,8 +209,10 @@ static void mqtt_note_sent(struct mg_connection *nc, const unsigned char *p,
   struct mqtt_state *st = mqtt_state(nc);
   int cmd = len > 0 ? p[0] >> 4 : 0;
   if (st == NULL) return;
-  st->last_send = mg_time();
-  nc->last_io_time = (time_t) st->last_send;
+  // Per packet, so the cheap clock: whole seconds, never later than the
+  // true time (a ping may go out up to a second early, never late).
+  nc->last_io_time = time(NULL);
+  st->last_send = (double) nc->last_io_time;
   if (st->ack_cmd != 0 && cmd == st->ack_cmd &&
       (len == 2 || (len == 4 && (p[2] << 8 | p[3]) == st->ack_id))) {
     st->ack_cmd = 0;

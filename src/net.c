@@ -95,7 +95,7 @@ static struct mg_connection *mg_create_conn(struct mg_mgr *mgr,
   c->flags = opts.flags & MG_F_OPTS_ALLOWED;
   c->iface = opts.iface != NULL ? opts.iface : mgr->ifaces[0];
   c->recv_mbuf_limit = ~(size_t) 0;
-  c->last_io_time = (time_t) mg_time();
+  c->last_io_time = time(NULL);
   if (!c->iface->vtable->create_conn(c)) {
     MG_FREE(c);
     return NULL;
@@ -458,7 +458,7 @@ struct mg_connection *mg_connect_opt(struct mg_mgr *mgr, const char *address,
 }
 
 void mg_send(struct mg_connection *nc, const void *buf, int len) {
-  nc->last_io_time = (time_t) mg_time();
+  nc->last_io_time = time(NULL);  // Seconds: time() costs ~1/10 of mg_time()
   if (len <= 0) return;
   if (mbuf_append(&nc->send_mbuf, buf, (size_t) len) != (size_t) len) {
     // Dropping part of a stream would corrupt it: fail the connection.
@@ -557,7 +557,7 @@ static void mg_recv_tcp(struct mg_connection *nc) {
   n = nc->iface->vtable->tcp_recv(nc, io->buf + io->len, want);
   if (n > 0) {
     io->len += (size_t) n;
-    nc->last_io_time = (time_t) mg_time();
+    nc->last_io_time = time(NULL);
     mg_dump(nc, io->buf + io->len - n, n, MG_EV_RECV);
     mg_call(nc, NULL, MG_EV_RECV, &n);
     // Answer in this iteration instead of waiting for the next wait.
@@ -651,7 +651,7 @@ void mg_if_recv_udp_cb(struct mg_connection *nc, void *buf, int len,
     MG_ERROR(("%p out of memory, datagram dropped", (void *) nc));
     return;
   }
-  nc->last_io_time = (time_t) mg_time();
+  nc->last_io_time = time(NULL);
   mg_dump(nc, buf, len, MG_EV_RECV);
   mg_call(nc, NULL, MG_EV_RECV, &len);
   if (nc->send_mbuf.len > 0 && !(nc->flags & MG_F_CLOSE_IMMEDIATELY)) {
@@ -676,7 +676,7 @@ void mg_if_can_send_cb(struct mg_connection *nc) {
   if (n > 0) {
     mg_dump(nc, io->buf, n, MG_EV_SEND);
     mbuf_remove(io, (size_t) n);
-    nc->last_io_time = (time_t) mg_time();
+    nc->last_io_time = time(NULL);
     mg_call(nc, NULL, MG_EV_SEND, &n);
   } else if (n < 0 && (nc->flags & MG_F_UDP)) {
     // A datagram that cannot go out is lost; the "connection" stays.
