@@ -41,6 +41,8 @@
 // A received WebSocket reassembly buffer larger than this is freed once
 // empty (memory stays flat after one big packet).
 #define MQTT_WS_BUF_KEEP 4096
+// Seconds a failed connection has to send what was queued before.
+#define MQTT_CLOSE_FLUSH 1
 // Packet types each side may receive (bit cmd set).
 #define MQTT_BIT(cmd) (1U << (cmd))
 #define MQTT_SERVER_RX                                                   \
@@ -69,9 +71,10 @@ struct mqtt_state {
   struct mg_mqtt_client_session *session;  // Attached session, or NULL
   void *broker_slot;                       // mg_mqtt_broker_slot()
   double created;                          // When the state was made
-  double last_send;                        // Last packet sent
+  double last_send;                        // Client: last packet sent
   double last_recv;                        // Last whole packet received
   double ping_sent;     // Client: PINGREQ waiting for PINGRESP; 0: none
+  double close_at;      // Failed: closed by then at the latest; 0: not
   size_t resend_len;    // Session bytes kept before this CONNECT: resent
   uint16_t keep_alive;  // Seconds; 0: none
   uint16_t ack_id;      // Id of the owed ack
@@ -194,11 +197,20 @@ static void mqtt_qos2_remove(struct mqtt_state *st, uint16_t id) {
 
 // ---- Sending ----------------------------------------------------------------
 
-// Fails the connection for a reason the log names.
+// Fails the connection for a reason the log names. What was queued before
+// the failure still goes out (a CONNACK answering a CONNECT that came in
+// the same read as the violation, as mosquitto does), for at most
+// MQTT_CLOSE_FLUSH seconds; nothing more is read or sent.
 static void mqtt_close(struct mg_connection *nc, const char *why) {
+  struct mqtt_state *st = mqtt_state(nc);
   (void) why;  // Unused without MG_ENABLE_LOG
   MG_INFO(("%p MQTT: %s: closing", (void *) nc, why));
-  nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+  if (st != NULL && nc->send_mbuf.len > 0) {
+    nc->flags |= MG_F_SEND_AND_CLOSE;
+    if (st->close_at == 0) st->close_at = mg_time() + MQTT_CLOSE_FLUSH;
+  } else {
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+  }
 }
 
 // Bookkeeping of every packet sent: the keep-alive clock, the owed
@@ -209,10 +221,10 @@ static void mqtt_note_sent(struct mg_connection *nc, const unsigned char *p,
   struct mqtt_state *st = mqtt_state(nc);
   int cmd = len > 0 ? p[0] >> 4 : 0;
   if (st == NULL) return;
-  // Per packet, so the cheap clock: whole seconds, never later than the
-  // true time (a ping may go out up to a second early, never late).
+  // Per packet (a broker's fan-out: millions a second), so the cheap
+  // clock; only a client's keep-alive needs the fine one.
   nc->last_io_time = time(NULL);
-  st->last_send = (double) nc->last_io_time;
+  if (!st->is_server) st->last_send = mg_time();
   if (st->ack_cmd != 0 && cmd == st->ack_cmd &&
       (len == 2 || (len == 4 && (p[2] << 8 | p[3]) == st->ack_id))) {
     st->ack_cmd = 0;
@@ -224,6 +236,8 @@ static void mqtt_note_sent(struct mg_connection *nc, const unsigned char *p,
 }
 
 void mg_mqtt_send(struct mg_connection *nc, const void *pkt, size_t len) {
+  struct mqtt_state *st = mqtt_state(nc);
+  if (st != NULL && st->close_at > 0) return;  // Failed: nothing more
 #if MG_ENABLE_HTTP && MG_ENABLE_HTTP_WEBSOCKET
   if (nc->flags & MG_F_IS_WEBSOCKET) {
     mg_send_websocket_frame(nc, WEBSOCKET_OP_BINARY, pkt, len);
@@ -249,6 +263,7 @@ static int mqtt_out_end(struct mg_connection *nc, struct mqtt_out *o, int rc,
                         const char *what) {
   const unsigned char *p = (const unsigned char *) o->io->buf + o->off;
   size_t len = o->io->len - o->off;
+  struct mqtt_state *st;
   (void) what;  // Unused without MG_ENABLE_LOG
   if (rc != 0) {
     MG_ERROR(
@@ -257,6 +272,8 @@ static int mqtt_out_end(struct mg_connection *nc, struct mqtt_out *o, int rc,
          (void *) nc, what));
   } else if (o->io == &o->scratch) {
     mg_mqtt_send(nc, p, len);
+  } else if ((st = mqtt_state(nc)) != NULL && st->close_at > 0) {
+    o->io->len = o->off;  // Failed: nothing more
   } else {
     mqtt_note_sent(nc, p, len);
   }
@@ -598,7 +615,9 @@ static size_t mqtt_feed(struct mg_connection *nc, struct mqtt_state *st,
 
 static void mqtt_poll(struct mg_connection *nc, struct mqtt_state *st,
                       double now) {
-  if (st->is_server) {
+  if (st->close_at > 0) {
+    if (now >= st->close_at) nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+  } else if (st->is_server) {
     if (!st->connected && now - st->created >= MG_MQTT_CONNECT_TIMEOUT) {
       mqtt_close(nc, "no CONNECT within MG_MQTT_CONNECT_TIMEOUT");
     } else if (st->connected && st->keep_alive > 0 &&
@@ -626,6 +645,10 @@ static void mqtt_handler(struct mg_connection *nc, int ev,
   if ((nc->flags & MG_F_LISTENING) || ev == MG_EV_CLOSE) return;
   if (ev == MG_EV_RECV) {
     if ((st = mqtt_tcp_attach(nc)) == NULL) return;
+    if (st->close_at > 0) {  // Failed: what comes now is not read
+      mbuf_clear(&nc->recv_mbuf);
+      return;
+    }
     n = mqtt_feed(nc, st, (const unsigned char *) nc->recv_mbuf.buf,
                   nc->recv_mbuf.len);
     mbuf_remove(&nc->recv_mbuf, n);

@@ -769,6 +769,25 @@ static void test_mqtt_server_malformed_connect_closes(void **state) {
   server_gets_and_closes(b, sizeof(b), 0);
 }
 
+// A valid CONNECT and a violation in one segment: the CONNACK answering
+// the CONNECT still goes out, then the connection closes (as mosquitto).
+static void test_mqtt_server_violation_after_connect_in_one_read(void **state) {
+  struct ctx *c = server_new();
+  (void) state;
+  SEND(c, CONNECT_CID_KA(60), 0x36, 0x05, 0, 1, 'a', 0, 1);  // QoS 3
+  EXPECT(c, 0x20, 0x02, 0x00, 0x00);
+  expect_closed(c, 5);
+  assert_int_equal(c->ev.n, 1);  // The CONNECT only
+  assert_true(closed_at_least(c, 1, 2));
+  ctx_free(c);
+  c = server_new();
+  SEND(c, CONNECT_CID_KA(60), CONNECT_CID_KA(60));  // A second CONNECT
+  EXPECT(c, 0x20, 0x02, 0x00, 0x00);
+  expect_closed(c, 5);
+  assert_int_equal(c->ev.n, 1);
+  ctx_free(c);
+}
+
 static void test_mqtt_server_level_3_gets_connack_1_and_close(void **state) {
   struct ctx *c = server_new();
   (void) state;
@@ -1089,6 +1108,7 @@ int main(void) {
       cmocka_unit_test(test_mqtt_server_client_only_packets_close),
       cmocka_unit_test(test_mqtt_server_256mb_first_packet_closes),
       cmocka_unit_test(test_mqtt_server_malformed_connect_closes),
+      cmocka_unit_test(test_mqtt_server_violation_after_connect_in_one_read),
       cmocka_unit_test(test_mqtt_server_level_3_gets_connack_1_and_close),
       cmocka_unit_test(test_mqtt_server_mqisdp_gets_connack_1_and_close),
       cmocka_unit_test(test_mqtt_server_empty_id_clean_0_gets_connack_2),
