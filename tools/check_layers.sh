@@ -28,11 +28,11 @@ C_core="net.c broadcast.c iface.c"
 H_transport="sock_internal.h"
 C_transport="sock_common.c sock_select.c sock_poll.c sock_epoll.c"
 H_protocols="http.h http_internal.h dns.h dns_internal.h dns_server.h resolv.h sntp.h
-mqtt.h mqtt_internal.h mqtt_broker.h"
+mqtt.h mqtt_internal.h mqtt_broker.h mqtt_broker_internal.h"
 C_protocols="http_parse.c http_header.c http_conn.c http_path.c http_file.c
 http_listing.c http_auth.c http_multipart.c ws.c ws_handshake.c
 http_client.c http_serve.c http_server.c dns.c dns_server.c resolv.c sntp.c
-mqtt.c mqtt_client.c mqtt_broker.c"
+mqtt.c mqtt_tree.c mqtt_client.c mqtt_broker.c"
 
 # Ranks for the call check: a module may call modules of its rank or below.
 # The HTTP modules have sub-ranks: parsers and http_conn at the bottom, the
@@ -51,6 +51,7 @@ rank() {
     dns_server) echo 4 ;;   # Replies, on top of the codec
     resolv) echo 4 ;;       # The async resolver, on top of the codec
     mqtt) echo 3 ;;         # The pure MQTT codec
+    mqtt_tree) echo 4 ;;    # The broker's subscription tree and retained store
     mqtt_client) echo 5 ;;  # Protocol handler; sends over TCP or WebSocket
     mqtt_broker) echo 6 ;;  # The broker, on top of the protocol handler
     *) echo "check_layers: no rank for $1" >&2; echo 99 ;;

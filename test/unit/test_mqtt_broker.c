@@ -1,9 +1,9 @@
-// Unit tests for src/mqtt_broker.c: the subscription tree (exact, +, #,
-// $-topics, empty levels, overlapping filters, pruning), the retained store
-// and its limits, the session queue and its limits, packet ids, the session
-// limit. No sockets: sessions are offline (QoS 1/2 messages go to their
-// queues, where the tests read them). Includes mongoose.c to reach the
-// static functions, with small limits compiled in.
+// Unit tests for src/mqtt_tree.c and src/mqtt_broker.c: the subscription
+// tree (exact, +, #, $-topics, empty levels, overlapping filters, pruning),
+// the retained store and its limits, the session queue and its limits,
+// packet ids, the session limit. No sockets: sessions are offline (QoS 1/2
+// messages go to their queues, where the tests read them). Includes mongoose.c
+// to reach the static functions, with small limits compiled in.
 #define MG_MQTT_BROKER_MAX_QUEUED 5
 #define MG_MQTT_BROKER_MAX_QUEUED_BYTES 400
 #define MG_MQTT_BROKER_MAX_TOTAL_QUEUED_BYTES 700
@@ -48,7 +48,7 @@ static struct brk_session *sess(const char *id) {
 }
 
 static void sub(struct brk_session *bs, const char *filter, int qos) {
-  assert_int_equal(brk_subscribe(bs, mg_mk_str(filter), (uint8_t) qos), qos);
+  assert_int_equal(mg_brk_subscribe(bs, mg_mk_str(filter), (uint8_t) qos), qos);
 }
 
 static void pub(const char *topic, const char *payload, int qos, int retain) {
@@ -60,7 +60,7 @@ static void pub(const char *topic, const char *payload, int qos, int retain) {
 static int match_qos(struct brk_session *bs, const char *topic) {
   size_t i, n = 0;
   int qos = -1;
-  brk_collect(st(), mg_mk_str(topic));
+  mg_brk_collect(st(), mg_mk_str(topic));
   for (i = 0; i < st()->num_targets; i++) {
     if (st()->targets[i] == bs) {
       qos = bs->best;
@@ -202,11 +202,11 @@ static void test_mqtt_broker_unsubscribe_prunes_the_tree(void **state) {
   sub(b, "p/q/+", 1);
   sub(a, "p/#", 1);
   assert_int_equal(st()->num_nodes, 5);  // p, q, r, +, #
-  brk_unsubscribe(a, mg_mk_str("p/q/r"));
+  mg_brk_unsubscribe(a, mg_mk_str("p/q/r"));
   assert_int_equal(st()->num_nodes, 4);
   assert_int_equal(match_qos(a, "p/q/x"), 1);  // Still by p/#
-  brk_unsubscribe(a, mg_mk_str("p/#"));
-  brk_unsubscribe(a, mg_mk_str("not/subscribed"));  // Nothing happens
+  mg_brk_unsubscribe(a, mg_mk_str("p/#"));
+  mg_brk_unsubscribe(a, mg_mk_str("not/subscribed"));  // Nothing happens
   assert_int_equal(a->s.num_subscriptions, 0);
   assert_false(matches(a, "p/q/r"));
   assert_true(matches(b, "p/q/r"));
@@ -224,12 +224,13 @@ static void test_mqtt_broker_subscription_limits_refuse_with_0x80(void **s) {
   sub(a, "2", 1);
   sub(a, "3", 2);
   sub(a, "4", 0);
-  assert_int_equal(brk_subscribe(a, mg_mk_str("5"), 0), 0x80);
+  assert_int_equal(mg_brk_subscribe(a, mg_mk_str("5"), 0), 0x80);
   sub(a, "4", 1);  // An existing filter may still change
   assert_int_equal(a->s.num_subscriptions, 4);
   assert_false(matches(a, "5"));
-  brk_unsubscribe(a, mg_mk_str("1"));
-  assert_int_equal(brk_subscribe(a, mg_mk_str("1/2/3/4/5/6/7/8/9"), 0), 0x80);
+  mg_brk_unsubscribe(a, mg_mk_str("1"));
+  assert_int_equal(mg_brk_subscribe(a, mg_mk_str("1/2/3/4/5/6/7/8/9"), 0),
+                   0x80);
   sub(a, "1/2/3/4/5/6/7/8", 0);  // MAX_TOPIC_LEVELS (8) levels is fine
 }
 
@@ -252,7 +253,7 @@ static void test_mqtt_broker_tree_bytes_limit_refuses_and_leaves_no_trace(
   bytes = st()->tree_bytes;
   assert_int_equal(nodes, 8);
   assert_true(bytes <= 4096);
-  assert_int_equal(brk_subscribe(b, mg_mk_str(f2), 1), 0x80);
+  assert_int_equal(mg_brk_subscribe(b, mg_mk_str(f2), 1), 0x80);
   assert_int_equal(st()->num_nodes, nodes);  // What was made is undone
   assert_int_equal(st()->tree_bytes, bytes);
   assert_int_equal(b->s.num_subscriptions, 0);
@@ -260,8 +261,8 @@ static void test_mqtt_broker_tree_bytes_limit_refuses_and_leaves_no_trace(
   assert_int_equal(st()->num_retained, 0);
   assert_int_equal(st()->num_nodes, nodes);
   sub(b, f1, 2);  // The same filter needs only an entry
-  brk_unsubscribe(a, mg_mk_str(f1));
-  brk_unsubscribe(b, mg_mk_str(f1));
+  mg_brk_unsubscribe(a, mg_mk_str(f1));
+  mg_brk_unsubscribe(b, mg_mk_str(f1));
   assert_int_equal(st()->num_nodes, 0);
   assert_int_equal(st()->tree_bytes, 0);
 }
@@ -282,7 +283,7 @@ static void test_mqtt_broker_retained_stored_replaced_and_deleted(void **s) {
   assert_int_equal(st()->retained_bytes, n->retained->len);
   assert_int_equal(n->retained->qos, 2);
   sub(a, "r/+", 1);
-  brk_walk_retained(a, &st()->root, "r/+", "r/+" + 3, 0, 1);
+  mg_brk_walk_retained(a, mg_mk_str("r/+"), 1, brk_send_retained);
   assert_int_equal(a->q_len, 1);
   assert_queued(a, 0, "r/1", "second", 1, 1);  // min(2, 1), RETAIN set
   pub("r/1", "", 0, 1);  // Deletes, and is delivered as usual (QoS 0)
@@ -332,10 +333,10 @@ static void test_mqtt_broker_retained_bytes_limit(void **state) {
 // The topics of the retained messages that filter f gets, in a's queue.
 static size_t walk(struct brk_session *a, const char *f) {
   size_t i, n;
-  for (i = 0; i < a->q_len; i++) msg_unref(queued(a, i)->msg);
+  for (i = 0; i < a->q_len; i++) mg_brk_msg_unref(queued(a, i)->msg);
   st()->held_bytes -= a->q_bytes;
   a->q_len = a->q_head = a->q_bytes = 0;
-  brk_walk_retained(a, &st()->root, f, f + strlen(f), 0, 2);
+  mg_brk_walk_retained(a, mg_mk_str(f), 2, brk_send_retained);
   n = a->q_len;
   return n;
 }
@@ -475,7 +476,7 @@ static void test_mqtt_broker_acks_free_the_window(void **state) {
   sess_acked(a, MG_MQTT_CMD_PUBCOMP, 8);
   assert_int_equal(a->num_flight, 0);
   assert_int_equal(m->refs, 1);
-  msg_unref(m);
+  mg_brk_msg_unref(m);
 }
 
 static void test_mqtt_broker_session_limit_ends_oldest_offline(void **state) {
