@@ -556,7 +556,8 @@ union socket_address {
 #define MG_MQTT_DEFAULT_KEEP_ALIVE 60  // Seconds, when opts.keep_alive is 0
 #endif
 
-// MQTT broker limits (src/mqtt_broker.c; see mqtt_broker.h for the policy).
+// MQTT broker limits (src/mqtt_tree.c, src/mqtt_broker.c; the policy is in
+// mqtt_broker.h).
 #ifndef MG_MQTT_BROKER_MAX_SEND_QUEUE
 #define MG_MQTT_BROKER_MAX_SEND_QUEUE (256 * 1024)  // Bytes per connection
 #endif

@@ -1,5 +1,6 @@
 // Internal to the MQTT modules (mqtt.c codec, mqtt_client.c protocol
-// handler, mqtt_broker.c): the pure codec and the one send path.
+// handler, mqtt_tree.c and mqtt_broker.c): the pure codec and the one
+// send path.
 #pragma once
 #include "mqtt.h"
 
