@@ -11202,8 +11202,8 @@ int mg_mqtt_compose_connect(struct mbuf *out, struct mg_str client_id,
                             const struct mg_send_mqtt_handshake_opts *o);
 int mg_mqtt_compose_connack(struct mbuf *out, int session_present,
                             uint8_t code);
-int mg_mqtt_compose_publish(struct mbuf *out, struct mg_str topic,
-                            uint16_t id, int flags, struct mg_str payload);
+int mg_mqtt_compose_publish(struct mbuf *out, struct mg_str topic, uint16_t id,
+                            int flags, struct mg_str payload);
 // PUBACK, PUBREC, PUBREL (flags 0010 set here), PUBCOMP, UNSUBACK.
 int mg_mqtt_compose_id(struct mbuf *out, int cmd, uint16_t id);
 int mg_mqtt_compose_subscribe(struct mbuf *out,
@@ -11236,9 +11236,573 @@ void **mg_mqtt_broker_slot(struct mg_connection *nc);
 #line 1 "src/mqtt.c"
 #endif
 // for each (no connection, no I/O), and topic matching.
+//
+// Decisions, beyond what the standard fixes:
+// - The parser checks the first byte (type 0 and 15, reserved flags,
+//   PUBLISH QoS 3, DUP with QoS 0) and the remaining length of the
+//   fixed-size packets as soon as it sees them: such a packet is -1 before
+//   the rest of it has arrived (no amount of bytes could make it good).
+//   Everything else is decided once the whole packet (hdr_len + rem_len
+//   bytes) is there; until then the answer is 0.
+// - A remaining length in more bytes than needed (0x80 0x00 for 0) is
+//   accepted: 3.1.1 does not forbid it. A 5th length byte is -1.
+// - CONNACK with a return code above 5 (not in 3.1.1) is -1.
+// - UTF-8 strings are checked for the MUSTs of 3.1.1 section 1.5.3
+//   (well-formed, no overlong forms, no surrogates, <= U+10FFFF, no
+//   U+0000); the control characters it only advises against are accepted.
+// - mg_mqtt_compose_connect with a password but no user name sends an empty
+//   user name: 3.1.1 does not allow the password flag alone (MQTT-3.1.2-22).
+// - The composers reserve the whole packet in one mbuf_append() and write
+//   it in place: one allocation at most per packet, nothing on failure.
 
 
 #if MG_ENABLE_MQTT
+
+#define MQTT_MAX_REM_LEN 268435455UL  // 4 length bytes of 7 bits
+#define MQTT_MAX_STR_LEN 65535        // 2-byte length prefix
+#define MQTT_ANY_FLAGS 0xff           // PUBLISH: its flags are checked apart
+#define MQTT_VAR_LEN 0xff             // Remaining length is not fixed
+
+// Per packet type: the low nibble of the first byte that 3.1.1 requires
+// (section 2.2.2), and the remaining length of the fixed-size packets.
+struct mqtt_type_rule {
+  uint8_t flags;
+  uint8_t rem_len;
+};
+static const struct mqtt_type_rule mqtt_rules[16] = {
+    {0, 0},                          // 0: reserved (refused apart)
+    {0, MQTT_VAR_LEN},               // CONNECT
+    {0, 2},                          // CONNACK
+    {MQTT_ANY_FLAGS, MQTT_VAR_LEN},  // PUBLISH
+    {0, 2},                          // PUBACK
+    {0, 2},                          // PUBREC
+    {2, 2},                          // PUBREL
+    {0, 2},                          // PUBCOMP
+    {2, MQTT_VAR_LEN},               // SUBSCRIBE
+    {0, MQTT_VAR_LEN},               // SUBACK
+    {2, MQTT_VAR_LEN},               // UNSUBSCRIBE
+    {0, 2},                          // UNSUBACK
+    {0, 0},                          // PINGREQ
+    {0, 0},                          // PINGRESP
+    {0, 0},                          // DISCONNECT
+    {0, 0},                          // 15: reserved (refused apart)
+};
+
+// ---- UTF-8 and topics -------------------------------------------------------
+
+// Length of the UTF-8 sequence at p[0..n), or 0 if it is not well-formed
+// (overlong, surrogate, above U+10FFFF, truncated) or is U+0000.
+static size_t mqtt_utf8_seq(const unsigned char *p, size_t n) {
+  unsigned char b = p[0], lo = 0x80, hi = 0xbf;
+  size_t len, i;
+  if (b < 0x80) return b == 0 ? 0 : 1;
+  if (b >= 0xc2 && b <= 0xdf) {
+    len = 2;
+  } else if (b >= 0xe0 && b <= 0xef) {
+    len = 3;
+    if (b == 0xe0) lo = 0xa0;  // Overlong below U+0800
+    if (b == 0xed) hi = 0x9f;  // Surrogates U+D800..U+DFFF
+  } else if (b >= 0xf0 && b <= 0xf4) {
+    len = 4;
+    if (b == 0xf0) lo = 0x90;  // Overlong below U+10000
+    if (b == 0xf4) hi = 0x8f;  // Above U+10FFFF
+  } else {
+    return 0;  // Continuation byte, 0xc0/0xc1 (overlong), 0xf5..0xff
+  }
+  if (n < len || p[1] < lo || p[1] > hi) return 0;
+  for (i = 2; i < len; i++) {
+    if ((p[i] & 0xc0) != 0x80) return 0;
+  }
+  return len;
+}
+
+int mg_mqtt_utf8_ok(struct mg_str s) {
+  const unsigned char *p = (const unsigned char *) s.p;
+  size_t i = 0, n;
+  while (i < s.len) {
+    if ((n = mqtt_utf8_seq(p + i, s.len - i)) == 0) return 0;
+    i += n;
+  }
+  return 1;
+}
+
+int mg_mqtt_valid_filter(struct mg_str s) {
+  size_t i;
+  if (s.len == 0 || !mg_mqtt_utf8_ok(s)) return 0;
+  for (i = 0; i < s.len; i++) {
+    int level_start = i == 0 || s.p[i - 1] == '/';
+    int level_end = i + 1 == s.len || s.p[i + 1] == '/';
+    if (s.p[i] == '#' && (!level_start || i + 1 != s.len)) return 0;
+    if (s.p[i] == '+' && (!level_start || !level_end)) return 0;
+  }
+  return 1;
+}
+
+int mg_mqtt_valid_topic(struct mg_str s) {
+  size_t i;
+  if (s.len == 0 || !mg_mqtt_utf8_ok(s)) return 0;
+  for (i = 0; i < s.len; i++) {
+    if (s.p[i] == '+' || s.p[i] == '#') return 0;
+  }
+  return 1;
+}
+
+// One pass over both strings, no allocation. '+' and '#' are wildcards at
+// the start of a level (a filter that breaks the other rules was refused
+// by mg_mqtt_valid_filter; here such a character is compared as itself).
+int mg_mqtt_match_topic_expression(struct mg_str exp, struct mg_str topic) {
+  size_t i = 0, j = 0;
+  if (topic.len > 0 && topic.p[0] == '$' && exp.len > 0 &&
+      (exp.p[0] == '+' || exp.p[0] == '#')) {
+    return 0;  // MQTT-4.7.2-1: no leading wildcard matches a $-topic
+  }
+  while (i < exp.len) {
+    int level_start = i == 0 || exp.p[i - 1] == '/';
+    if (level_start && exp.p[i] == '#') return 1;  // This level and below
+    if (level_start && exp.p[i] == '+') {
+      while (j < topic.len && topic.p[j] != '/') j++;
+      i++;
+    } else if (j < topic.len && exp.p[i] == topic.p[j]) {
+      i++, j++;
+    } else {
+      // "a/#" also matches its parent "a".
+      return j == topic.len && exp.len - i == 2 && exp.p[i] == '/' &&
+             exp.p[i + 1] == '#';
+    }
+  }
+  return j == topic.len;
+}
+
+int mg_mqtt_vmatch_topic_expression(const char *exp, struct mg_str topic) {
+  return mg_mqtt_match_topic_expression(mg_mk_str(exp), topic);
+}
+
+// ---- Parser -----------------------------------------------------------------
+
+int mg_mqtt_parse_header(const unsigned char *buf, size_t len, uint8_t *b0,
+                         size_t *rem_len, size_t *hdr_len) {
+  size_t i, n = 0;
+  if (len < 1) return 0;
+  *b0 = buf[0];
+  for (i = 1; i <= 4; i++) {
+    if (i >= len) return 0;
+    n |= (size_t) (buf[i] & 0x7f) << (7 * (i - 1));
+    if ((buf[i] & 0x80) == 0) {
+      *rem_len = n;
+      *hdr_len = i + 1;
+      return 1;
+    }
+  }
+  return -1;  // The 4th length byte has its continuation bit set
+}
+
+// A read cursor over the packet's bytes after the fixed header.
+struct mqtt_rd {
+  const unsigned char *p, *end;
+};
+
+static int mqtt_rd_u8(struct mqtt_rd *r, uint8_t *v) {
+  if (r->end - r->p < 1) return 0;
+  *v = *r->p++;
+  return 1;
+}
+
+static int mqtt_rd_u16(struct mqtt_rd *r, uint16_t *v) {
+  if (r->end - r->p < 2) return 0;
+  *v = (uint16_t) (r->p[0] << 8 | r->p[1]);
+  r->p += 2;
+  return 1;
+}
+
+// A packet id: present and not 0 (MQTT-2.3.1-1).
+static int mqtt_rd_id(struct mqtt_rd *r, uint16_t *v) {
+  return mqtt_rd_u16(r, v) && *v != 0;
+}
+
+// Binary data with a 2-byte length.
+static int mqtt_rd_bin(struct mqtt_rd *r, struct mg_str *s) {
+  uint16_t n;
+  if (!mqtt_rd_u16(r, &n) || r->end - r->p < (ptrdiff_t) n) return 0;
+  s->p = (const char *) r->p;
+  s->len = n;
+  r->p += n;
+  return 1;
+}
+
+// A UTF-8 string with a 2-byte length.
+static int mqtt_rd_str(struct mqtt_rd *r, struct mg_str *s) {
+  return mqtt_rd_bin(r, s) && mg_mqtt_utf8_ok(*s);
+}
+
+static int mqtt_rd_done(const struct mqtt_rd *r) {
+  return r->p == r->end;
+}
+
+// Connect flags (3.1.2.3): the reserved bit, the will rules, the password
+// rule.
+static int mqtt_connect_flags_ok(uint8_t f) {
+  int will = f & MG_MQTT_HAS_WILL, will_qos = MG_MQTT_GET_WILL_QOS(f);
+  if (f & 0x01) return 0;  // MQTT-3.1.2-3
+  if (will_qos == 3) return 0;
+  if (!will && (will_qos != 0 || (f & MG_MQTT_WILL_RETAIN))) return 0;
+  if ((f & MG_MQTT_HAS_PASSWORD) && !(f & MG_MQTT_HAS_USER_NAME)) return 0;
+  return 1;
+}
+
+static int mqtt_parse_connect(struct mqtt_rd *r, struct mg_mqtt_message *m) {
+  uint8_t f;
+  if (!mqtt_rd_str(r, &m->protocol_name) ||
+      !mqtt_rd_u8(r, &m->protocol_version) || !mqtt_rd_u8(r, &f) ||
+      !mqtt_rd_u16(r, &m->keep_alive_timer) || !mqtt_connect_flags_ok(f) ||
+      !mqtt_rd_str(r, &m->client_id)) {
+    return 0;
+  }
+  m->connect_flags = f;
+  if (f & MG_MQTT_HAS_WILL) {
+    if (!mqtt_rd_str(r, &m->will_topic) ||
+        !mg_mqtt_valid_topic(m->will_topic) ||
+        !mqtt_rd_bin(r, &m->will_message)) {
+      return 0;
+    }
+  }
+  if ((f & MG_MQTT_HAS_USER_NAME) && !mqtt_rd_str(r, &m->user_name)) return 0;
+  if ((f & MG_MQTT_HAS_PASSWORD) && !mqtt_rd_bin(r, &m->password)) return 0;
+  return mqtt_rd_done(r);
+}
+
+static int mqtt_parse_connack(struct mqtt_rd *r, struct mg_mqtt_message *m) {
+  uint8_t ack;
+  if (!mqtt_rd_u8(r, &ack) || (ack & 0xfe) != 0) return 0;
+  if (!mqtt_rd_u8(r, &m->connack_ret_code) || m->connack_ret_code > 5) {
+    return 0;
+  }
+  m->session_present = ack & 1;
+  return mqtt_rd_done(r);
+}
+
+static int mqtt_parse_publish(struct mqtt_rd *r, struct mg_mqtt_message *m) {
+  if (!mqtt_rd_str(r, &m->topic) || !mg_mqtt_valid_topic(m->topic)) return 0;
+  if (m->qos > 0 && !mqtt_rd_id(r, &m->message_id)) return 0;
+  m->payload.p = (const char *) r->p;
+  m->payload.len = (size_t) (r->end - r->p);
+  r->p = r->end;  // The payload is the rest of the packet
+  return 1;
+}
+
+// SUBSCRIBE and UNSUBSCRIBE: a packet id, then one or more (filter, QoS
+// byte) or filters.
+static int mqtt_parse_filters(struct mqtt_rd *r, struct mg_mqtt_message *m,
+                              int with_qos) {
+  struct mg_str filter;
+  uint8_t qos;
+  if (!mqtt_rd_id(r, &m->message_id) || mqtt_rd_done(r)) return 0;
+  m->payload.p = (const char *) r->p;
+  m->payload.len = (size_t) (r->end - r->p);
+  while (!mqtt_rd_done(r)) {
+    if (!mqtt_rd_str(r, &filter) || !mg_mqtt_valid_filter(filter)) return 0;
+    if (with_qos && (!mqtt_rd_u8(r, &qos) || qos > 2)) return 0;
+  }
+  return 1;
+}
+
+static int mqtt_parse_suback(struct mqtt_rd *r, struct mg_mqtt_message *m) {
+  uint8_t code;
+  if (!mqtt_rd_id(r, &m->message_id) || mqtt_rd_done(r)) return 0;
+  m->payload.p = (const char *) r->p;
+  m->payload.len = (size_t) (r->end - r->p);
+  while (mqtt_rd_u8(r, &code)) {
+    if (code > 2 && code != 0x80) return 0;
+  }
+  return 1;
+}
+
+// The body after the fixed header: 1 if well-formed, else 0.
+static int mqtt_parse_body(struct mqtt_rd *r, struct mg_mqtt_message *m) {
+  switch (m->cmd) {
+    case MG_MQTT_CMD_CONNECT:
+      return mqtt_parse_connect(r, m);
+    case MG_MQTT_CMD_CONNACK:
+      return mqtt_parse_connack(r, m);
+    case MG_MQTT_CMD_PUBLISH:
+      return mqtt_parse_publish(r, m);
+    case MG_MQTT_CMD_SUBSCRIBE:
+      return mqtt_parse_filters(r, m, 1);
+    case MG_MQTT_CMD_UNSUBSCRIBE:
+      return mqtt_parse_filters(r, m, 0);
+    case MG_MQTT_CMD_SUBACK:
+      return mqtt_parse_suback(r, m);
+    case MG_MQTT_CMD_PINGREQ:
+    case MG_MQTT_CMD_PINGRESP:
+    case MG_MQTT_CMD_DISCONNECT:
+      return 1;  // Remaining length 0: checked from the fixed header
+    default:     // PUBACK, PUBREC, PUBREL, PUBCOMP, UNSUBACK: an id only
+      return mqtt_rd_id(r, &m->message_id);
+  }
+}
+
+// What the first byte alone decides: 1 if it may start a packet.
+static int mqtt_first_byte_ok(uint8_t b0) {
+  int type = b0 >> 4, flags = b0 & 0x0f, qos = MG_MQTT_GET_QOS(flags);
+  if (type == 0 || type == 15) return 0;
+  if (type != MG_MQTT_CMD_PUBLISH) return flags == mqtt_rules[type].flags;
+  if (qos == 3) return 0;
+  if (qos == 0 && (flags & MG_MQTT_DUP)) return 0;  // MQTT-3.3.1-2
+  return 1;
+}
+
+int mg_mqtt_parse(const unsigned char *buf, size_t len,
+                  struct mg_mqtt_message *m) {
+  struct mqtt_rd r;
+  size_t rem_len = 0, hdr_len = 0;
+  uint8_t b0 = 0, fixed;
+  int rc;
+  memset(m, 0, sizeof(*m));
+  if (len < 1) return 0;
+  if (!mqtt_first_byte_ok(buf[0])) return -1;
+  if ((rc = mg_mqtt_parse_header(buf, len, &b0, &rem_len, &hdr_len)) <= 0) {
+    return rc;
+  }
+  fixed = mqtt_rules[b0 >> 4].rem_len;
+  if (fixed != MQTT_VAR_LEN && rem_len != fixed) return -1;
+  if (len - hdr_len < rem_len) return 0;
+  m->cmd = b0 >> 4;
+  m->flags = b0 & 0x0f;
+  if (m->cmd == MG_MQTT_CMD_PUBLISH) m->qos = MG_MQTT_GET_QOS(b0);
+  m->len = (int) (hdr_len + rem_len);
+  r.p = buf + hdr_len;
+  r.end = r.p + rem_len;
+  if (!mqtt_parse_body(&r, m) || !mqtt_rd_done(&r)) {
+    memset(m, 0, sizeof(*m));
+    return -1;
+  }
+  return m->len;
+}
+
+// ---- SUBSCRIBE / UNSUBSCRIBE payload walkers --------------------------------
+
+// The entry at pos of msg->payload: a filter and, when qos != NULL, its QoS
+// byte. Returns the next position, or -1 at the end or on a short entry.
+static int mqtt_next_filter(const struct mg_mqtt_message *msg,
+                            struct mg_str *topic, uint8_t *qos, int pos) {
+  const unsigned char *p = (const unsigned char *) msg->payload.p;
+  size_t n, need, at;
+  if (pos < 0 || p == NULL) return -1;
+  at = (size_t) pos;
+  if (at > msg->payload.len || msg->payload.len - at < 2) return -1;
+  n = (size_t) (p[at] << 8 | p[at + 1]);
+  need = 2 + n + (qos != NULL ? 1 : 0);
+  if (msg->payload.len - at < need) return -1;
+  topic->p = (const char *) p + at + 2;
+  topic->len = n;
+  if (qos != NULL) *qos = p[at + 2 + n];
+  return (int) (at + need);
+}
+
+int mg_mqtt_next_subscribe_topic(struct mg_mqtt_message *msg,
+                                 struct mg_str *topic, uint8_t *qos, int pos) {
+  uint8_t q = 0;
+  int next = mqtt_next_filter(msg, topic, &q, pos);
+  if (next >= 0 && qos != NULL) *qos = q;
+  return next;
+}
+
+int mg_mqtt_next_unsubscribe_topic(struct mg_mqtt_message *msg,
+                                   struct mg_str *topic, int pos) {
+  return mqtt_next_filter(msg, topic, NULL, pos);
+}
+
+// ---- Composers --------------------------------------------------------------
+
+size_t mg_mqtt_encode_header(unsigned char *out, uint8_t b0, size_t rem_len) {
+  size_t n = 0;
+  out[n++] = b0;
+  do {
+    unsigned char byte = (unsigned char) (rem_len & 0x7f);
+    rem_len >>= 7;
+    if (rem_len > 0) byte |= 0x80;
+    out[n++] = byte;
+  } while (rem_len > 0 && n < 5);
+  return n;
+}
+
+// Header length for rem_len (which is at most MQTT_MAX_REM_LEN).
+static size_t mqtt_header_len(size_t rem_len) {
+  return rem_len < 128 ? 2 : rem_len < 16384 ? 3 : rem_len < 2097152 ? 4 : 5;
+}
+
+// Reserves one whole packet (fixed header and rem_len bytes) at the end of
+// out, writes its fixed header and returns where the rest goes, or NULL
+// (nothing appended) if rem_len is too large or memory ran out.
+static unsigned char *mqtt_begin(struct mbuf *out, uint8_t b0, size_t rem_len) {
+  size_t total;
+  unsigned char *p;
+  if (rem_len > MQTT_MAX_REM_LEN) return NULL;
+  total = mqtt_header_len(rem_len) + rem_len;
+  if (mbuf_append(out, NULL, total) != total) return NULL;
+  p = (unsigned char *) out->buf + out->len - total;
+  return p + mg_mqtt_encode_header(p, b0, rem_len);
+}
+
+static unsigned char *mqtt_put_u16(unsigned char *p, uint16_t v) {
+  p[0] = (unsigned char) (v >> 8);
+  p[1] = (unsigned char) (v & 0xff);
+  return p + 2;
+}
+
+// Writes s with its 2-byte length (s.len was checked to be <= 65535).
+static unsigned char *mqtt_put_str(unsigned char *p, struct mg_str s) {
+  p = mqtt_put_u16(p, (uint16_t) s.len);
+  if (s.len > 0) memcpy(p, s.p, s.len);
+  return p + s.len;
+}
+
+// Adds a string field's size (2 + len) to *size; 0 if it is too long.
+static int mqtt_add_str(size_t *size, size_t len) {
+  if (len > MQTT_MAX_STR_LEN) return 0;
+  *size += 2 + len;
+  return 1;
+}
+
+// The strings of a CONNECT, in their order, and its flags.
+struct mqtt_connect_fields {
+  struct mg_str f[5];  // Client id, will topic, will message, user, password
+  uint8_t flags;
+};
+
+static void mqtt_connect_fields(struct mqtt_connect_fields *c,
+                                struct mg_str client_id,
+                                const struct mg_send_mqtt_handshake_opts *o) {
+  memset(c, 0, sizeof(*c));
+  c->f[0] = client_id;
+  c->flags = MG_MQTT_CLEAN_SESSION;
+  if (o == NULL) return;
+  c->flags = o->flags & MG_MQTT_CLEAN_SESSION;
+  if (o->will_topic != NULL) {
+    c->flags |= MG_MQTT_HAS_WILL | (o->flags & (0x18 | MG_MQTT_WILL_RETAIN));
+    c->f[1] = mg_mk_str(o->will_topic);
+    c->f[2] = mg_mk_str(o->will_message);  // NULL: empty
+  }
+  if (o->user_name != NULL || o->password != NULL) {
+    c->flags |= MG_MQTT_HAS_USER_NAME;
+    c->f[3] = mg_mk_str(o->user_name);
+  }
+  if (o->password != NULL) {
+    c->flags |= MG_MQTT_HAS_PASSWORD;
+    c->f[4] = mg_mk_str(o->password);
+  }
+}
+
+int mg_mqtt_compose_connect(struct mbuf *out, struct mg_str client_id,
+                            const struct mg_send_mqtt_handshake_opts *o) {
+  static const uint8_t present[5] = {0, MG_MQTT_HAS_WILL, MG_MQTT_HAS_WILL,
+                                     MG_MQTT_HAS_USER_NAME,
+                                     MG_MQTT_HAS_PASSWORD};
+  struct mqtt_connect_fields c;
+  size_t rem = 10, i;  // "MQTT" with its length, level, flags, keep-alive
+  uint16_t keep_alive;
+  unsigned char *p;
+  mqtt_connect_fields(&c, client_id, o);
+  for (i = 0; i < 5; i++) {
+    if ((i == 0 || (c.flags & present[i])) && !mqtt_add_str(&rem, c.f[i].len)) {
+      return -1;
+    }
+  }
+  keep_alive = o != NULL && o->keep_alive != 0 ? o->keep_alive
+                                               : MG_MQTT_DEFAULT_KEEP_ALIVE;
+  if ((p = mqtt_begin(out, MG_MQTT_CMD_CONNECT << 4, rem)) == NULL) return -1;
+  p = mqtt_put_str(p, mg_mk_str("MQTT"));
+  *p++ = 4;  // Protocol level of 3.1.1
+  *p++ = c.flags;
+  p = mqtt_put_u16(p, keep_alive);
+  for (i = 0; i < 5; i++) {
+    if (i == 0 || (c.flags & present[i])) p = mqtt_put_str(p, c.f[i]);
+  }
+  return 0;
+}
+
+int mg_mqtt_compose_connack(struct mbuf *out, int session_present,
+                            uint8_t code) {
+  unsigned char *p = mqtt_begin(out, MG_MQTT_CMD_CONNACK << 4, 2);
+  if (p == NULL) return -1;
+  p[0] = session_present ? 1 : 0;
+  p[1] = code;
+  return 0;
+}
+
+int mg_mqtt_compose_publish(struct mbuf *out, struct mg_str topic, uint16_t id,
+                            int flags, struct mg_str payload) {
+  size_t rem = 0;
+  int with_id = MG_MQTT_GET_QOS(flags) > 0;
+  unsigned char *p;
+  if (!mqtt_add_str(&rem, topic.len)) return -1;
+  if (with_id) rem += 2;
+  if (payload.len > MQTT_MAX_REM_LEN - rem) return -1;
+  rem += payload.len;
+  p = mqtt_begin(out, (uint8_t) (MG_MQTT_CMD_PUBLISH << 4 | (flags & 0x0f)),
+                 rem);
+  if (p == NULL) return -1;
+  p = mqtt_put_str(p, topic);
+  if (with_id) p = mqtt_put_u16(p, id);
+  if (payload.len > 0) memcpy(p, payload.p, payload.len);
+  return 0;
+}
+
+int mg_mqtt_compose_id(struct mbuf *out, int cmd, uint16_t id) {
+  uint8_t b0 = (uint8_t) ((cmd & 0x0f) << 4);
+  unsigned char *p;
+  if (cmd == MG_MQTT_CMD_PUBREL) b0 |= 0x02;  // Reserved flags 0010
+  if ((p = mqtt_begin(out, b0, 2)) == NULL) return -1;
+  mqtt_put_u16(p, id);
+  return 0;
+}
+
+int mg_mqtt_compose_subscribe(struct mbuf *out,
+                              const struct mg_mqtt_topic_expression *t,
+                              size_t n, uint16_t id) {
+  size_t rem = 2, i;
+  unsigned char *p;
+  for (i = 0; i < n; i++) {
+    if (!mqtt_add_str(&rem, strlen(t[i].topic))) return -1;
+    if (++rem > MQTT_MAX_REM_LEN) return -1;
+  }
+  p = mqtt_begin(out, MG_MQTT_CMD_SUBSCRIBE << 4 | 0x02, rem);
+  if (p == NULL) return -1;
+  p = mqtt_put_u16(p, id);
+  for (i = 0; i < n; i++) {
+    p = mqtt_put_str(p, mg_mk_str(t[i].topic));
+    *p++ = t[i].qos;
+  }
+  return 0;
+}
+
+int mg_mqtt_compose_unsubscribe(struct mbuf *out, const struct mg_str *t,
+                                size_t n, uint16_t id) {
+  size_t rem = 2, i;
+  unsigned char *p;
+  for (i = 0; i < n; i++) {
+    if (!mqtt_add_str(&rem, t[i].len) || rem > MQTT_MAX_REM_LEN) return -1;
+  }
+  p = mqtt_begin(out, MG_MQTT_CMD_UNSUBSCRIBE << 4 | 0x02, rem);
+  if (p == NULL) return -1;
+  p = mqtt_put_u16(p, id);
+  for (i = 0; i < n; i++) p = mqtt_put_str(p, t[i]);
+  return 0;
+}
+
+int mg_mqtt_compose_suback(struct mbuf *out, const uint8_t *codes, size_t n,
+                           uint16_t id) {
+  unsigned char *p;
+  if (n > MQTT_MAX_REM_LEN - 2) return -1;
+  if ((p = mqtt_begin(out, MG_MQTT_CMD_SUBACK << 4, 2 + n)) == NULL) return -1;
+  p = mqtt_put_u16(p, id);
+  if (n > 0) memcpy(p, codes, n);
+  return 0;
+}
+
+int mg_mqtt_compose_empty(struct mbuf *out, int cmd) {
+  return mqtt_begin(out, (uint8_t) ((cmd & 0x0f) << 4), 0) == NULL ? -1 : 0;
+}
+
 #endif  // MG_ENABLE_MQTT
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/mqtt_client.c"
@@ -11247,7 +11811,896 @@ void **mg_mqtt_broker_slot(struct mg_connection *nc);
 
 
 
+
+// Decisions, beyond what mqtt.h and MQTT 3.1.1 fix:
+// - Every core event reaches the user handler first (as in 6.x), then the
+//   protocol handler parses what arrived. MQTT events follow, one per
+//   packet, in order; the consumed bytes are cut from recv_mbuf once per
+//   read, not once per packet.
+// - The fixed header is checked before the rest of a packet is waited for:
+//   a packet over MG_MQTT_MAX_PACKET_SIZE, and on the server side a first
+//   packet that is not CONNECT, close the connection at once.
+// - Role: a connection accepted by a listener (nc->listener set when its
+//   MQTT state is made) is the server side, any other the client side.
+//   Each side closes on a packet type only the other side may send; the
+//   client also closes on anything before CONNACK and on a second CONNACK.
+// - A CONNACK with a non-zero code is followed by the close on both sides:
+//   the server closes once it is sent (MQTT-3.2.2-5), the client once the
+//   handler saw it.
+// - The server side closes after delivering DISCONNECT; the client side
+//   closes once its DISCONNECT is sent (MQTT-3.14.4-1).
+// - The server side closes a connection that sends no CONNECT within
+//   MG_MQTT_CONNECT_TIMEOUT seconds (3.1.4: "a reasonable amount of
+//   time"), so an idle socket cannot hold a slot forever.
+// - The client session: a CONNECT with clean session 1 empties it (3.1.2.4:
+//   the client discards its state too); a CONNACK accepted with
+//   session present 0 forgets the incoming QoS 2 ids (the server forgot
+//   them: a new message may reuse an id), but the kept outgoing packets
+//   are still resent (a duplicate PUBLISH QoS 1 is allowed; a PUBREL for
+//   an unknown id gets its PUBCOMP).
+// - The send functions refuse (log, send nothing) what the peer would have
+//   to close on: QoS 3, packet id 0 with QoS > 0, an invalid topic name or
+//   filter, an empty SUBSCRIBE or UNSUBSCRIBE. The CONNECT flags follow
+//   from the options' strings (the codec: a will topic sets the will flag,
+//   a password without a user name goes with an empty user name).
+
 #if MG_ENABLE_MQTT
+
+// A received WebSocket reassembly buffer larger than this is freed once
+// empty (memory stays flat after one big packet).
+#define MQTT_WS_BUF_KEEP 4096
+// Packet types each side may receive (bit cmd set).
+#define MQTT_BIT(cmd) (1U << (cmd))
+#define MQTT_SERVER_RX                                                   \
+  (MQTT_BIT(MG_MQTT_CMD_CONNECT) | MQTT_BIT(MG_MQTT_CMD_PUBLISH) |       \
+   MQTT_BIT(MG_MQTT_CMD_PUBACK) | MQTT_BIT(MG_MQTT_CMD_PUBREC) |         \
+   MQTT_BIT(MG_MQTT_CMD_PUBREL) | MQTT_BIT(MG_MQTT_CMD_PUBCOMP) |        \
+   MQTT_BIT(MG_MQTT_CMD_SUBSCRIBE) | MQTT_BIT(MG_MQTT_CMD_UNSUBSCRIBE) | \
+   MQTT_BIT(MG_MQTT_CMD_PINGREQ) | MQTT_BIT(MG_MQTT_CMD_DISCONNECT))
+#define MQTT_CLIENT_RX                                             \
+  (MQTT_BIT(MG_MQTT_CMD_CONNACK) | MQTT_BIT(MG_MQTT_CMD_PUBLISH) | \
+   MQTT_BIT(MG_MQTT_CMD_PUBACK) | MQTT_BIT(MG_MQTT_CMD_PUBREC) |   \
+   MQTT_BIT(MG_MQTT_CMD_PUBREL) | MQTT_BIT(MG_MQTT_CMD_PUBCOMP) |  \
+   MQTT_BIT(MG_MQTT_CMD_SUBACK) | MQTT_BIT(MG_MQTT_CMD_UNSUBACK) | \
+   MQTT_BIT(MG_MQTT_CMD_PINGRESP))
+
+// What tells our state in a WebSocket connection's priv_2 from anything
+// else: its first field points here.
+static const char s_mqtt_tag = 'M';
+
+// Per-connection state: nc->proto_data over TCP, nc->priv_2 over
+// WebSocket (HTTP owns proto_data there).
+struct mqtt_state {
+  const char *tag;             // &s_mqtt_tag
+  mg_event_handler_t handler;  // WebSocket: gets the MQTT events
+  struct mbuf rbuf;            // WebSocket: a packet split across frames
+  struct mg_mqtt_client_session *session;  // Attached session, or NULL
+  void *broker_slot;                       // mg_mqtt_broker_slot()
+  double created;                          // When the state was made
+  double last_send;                        // Last packet sent
+  double last_recv;                        // Last whole packet received
+  double ping_sent;     // Client: PINGREQ waiting for PINGRESP; 0: none
+  size_t resend_len;    // Session bytes kept before this CONNECT: resent
+  uint16_t keep_alive;  // Seconds; 0: none
+  uint16_t ack_id;      // Id of the owed ack
+  uint16_t qos2_in[MG_MQTT_MAX_QOS2_INFLIGHT];  // Without a session
+  int num_qos2_in;
+  unsigned char ack_cmd;    // Acknowledgement owed after the event; 0: none
+  unsigned char is_server;  // Accepted by a listener
+  unsigned char connected;  // Server: CONNECT seen; client: CONNACK seen
+  unsigned char handshake_sent;  // Client: our CONNECT went out
+};
+
+// A packet kept in a client session.
+struct mqtt_kept {
+  size_t off, len;  // Where it is in the session's buffer
+  uint8_t b0;       // Its first byte
+  uint16_t id;      // Its packet id
+};
+
+// Where a packet is composed: straight into a TCP connection's send buffer
+// (no copy), or a scratch buffer that goes out as one WebSocket frame.
+struct mqtt_out {
+  struct mbuf *io;
+  struct mbuf scratch;
+  size_t off;
+};
+
+static void mqtt_handler(struct mg_connection *nc, int ev,
+                         void *ev_data MG_UD_ARG(void *user_data));
+
+// ---- State ------------------------------------------------------------------
+
+static void mqtt_state_free(void *p) {
+  struct mqtt_state *st = (struct mqtt_state *) p;
+  mbuf_free(&st->rbuf);
+  MG_FREE(st);
+}
+
+static struct mqtt_state *mqtt_state_new(struct mg_connection *nc) {
+  struct mqtt_state *st = (struct mqtt_state *) MG_CALLOC(1, sizeof(*st));
+  if (st == NULL) {
+    MG_ERROR(("%p out of memory for the MQTT state", (void *) nc));
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+    return NULL;
+  }
+  st->tag = &s_mqtt_tag;
+  st->is_server = nc->listener != NULL;
+  st->created = st->last_recv = st->last_send = mg_time();
+  mbuf_init(&st->rbuf, 0);
+  return st;
+}
+
+// nc's MQTT state, or NULL if nc does not speak MQTT (yet).
+static struct mqtt_state *mqtt_state(struct mg_connection *nc) {
+  if (nc->proto_data_destructor == mqtt_state_free) {
+    return (struct mqtt_state *) nc->proto_data;
+  }
+  if ((nc->flags & MG_F_IS_WEBSOCKET) && nc->priv_2 != NULL &&
+      ((struct mqtt_state *) nc->priv_2)->tag == &s_mqtt_tag) {
+    return (struct mqtt_state *) nc->priv_2;
+  }
+  return NULL;
+}
+
+// Makes the state of a TCP connection whose protocol handler is ours.
+static struct mqtt_state *mqtt_tcp_attach(struct mg_connection *nc) {
+  struct mqtt_state *st = mqtt_state(nc);
+  if (st != NULL || (nc->flags & MG_F_LISTENING)) return st;
+  if ((st = mqtt_state_new(nc)) == NULL) return NULL;
+  if (nc->proto_data != NULL && nc->proto_data_destructor != NULL) {
+    nc->proto_data_destructor(nc->proto_data);  // Another protocol's
+  }
+  nc->proto_data = st;
+  nc->proto_data_destructor = mqtt_state_free;
+  return st;
+}
+
+// The state of nc, made if nc speaks MQTT but has none yet.
+static struct mqtt_state *mqtt_state_make(struct mg_connection *nc) {
+  struct mqtt_state *st = mqtt_state(nc);
+  if (st != NULL) return st;
+  if (nc->proto_handler == mqtt_handler) return mqtt_tcp_attach(nc);
+  return NULL;
+}
+
+// The incoming QoS 2 ids: in the session when one is attached.
+static uint16_t *mqtt_qos2_ids(struct mqtt_state *st, int **num) {
+  if (st->session != NULL) {
+    *num = &st->session->num_qos2_in;
+    return st->session->qos2_in;
+  }
+  *num = &st->num_qos2_in;
+  return st->qos2_in;
+}
+
+static int mqtt_qos2_find(struct mqtt_state *st, uint16_t id) {
+  int *num, i;
+  uint16_t *ids = mqtt_qos2_ids(st, &num);
+  for (i = 0; i < *num; i++) {
+    if (ids[i] == id) return i;
+  }
+  return -1;
+}
+
+// Records id; returns 0 when MG_MQTT_MAX_QOS2_INFLIGHT are waiting.
+static int mqtt_qos2_add(struct mqtt_state *st, uint16_t id) {
+  int *num;
+  uint16_t *ids = mqtt_qos2_ids(st, &num);
+  if (*num >= MG_MQTT_MAX_QOS2_INFLIGHT) return 0;
+  ids[(*num)++] = id;
+  return 1;
+}
+
+static void mqtt_qos2_remove(struct mqtt_state *st, uint16_t id) {
+  int *num, i = mqtt_qos2_find(st, id);
+  uint16_t *ids = mqtt_qos2_ids(st, &num);
+  if (i < 0) return;
+  memmove(ids + i, ids + i + 1, (size_t) (*num - i - 1) * sizeof(*ids));
+  (*num)--;
+}
+
+// ---- Sending ----------------------------------------------------------------
+
+// Fails the connection for a reason the log names.
+static void mqtt_close(struct mg_connection *nc, const char *why) {
+  (void) why;  // Unused without MG_ENABLE_LOG
+  MG_INFO(("%p MQTT: %s: closing", (void *) nc, why));
+  nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+}
+
+// Bookkeeping of every packet sent: the keep-alive clock, the owed
+// acknowledgement (sent by the handler itself: not sent again), the close
+// after a refusing CONNACK.
+static void mqtt_note_sent(struct mg_connection *nc, const unsigned char *p,
+                           size_t len) {
+  struct mqtt_state *st = mqtt_state(nc);
+  int cmd = len > 0 ? p[0] >> 4 : 0;
+  if (st == NULL) return;
+  st->last_send = mg_time();
+  nc->last_io_time = (time_t) st->last_send;
+  if (st->ack_cmd != 0 && cmd == st->ack_cmd &&
+      (len == 2 || (len == 4 && (p[2] << 8 | p[3]) == st->ack_id))) {
+    st->ack_cmd = 0;
+  }
+  if (st->is_server && cmd == MG_MQTT_CMD_CONNACK && len == 4 && p[3] != 0) {
+    MG_INFO(("%p MQTT: CONNACK %d sent: closing", (void *) nc, p[3]));
+    nc->flags |= MG_F_SEND_AND_CLOSE;
+  }
+}
+
+void mg_mqtt_send(struct mg_connection *nc, const void *pkt, size_t len) {
+#if MG_ENABLE_HTTP && MG_ENABLE_HTTP_WEBSOCKET
+  if (nc->flags & MG_F_IS_WEBSOCKET) {
+    mg_send_websocket_frame(nc, WEBSOCKET_OP_BINARY, pkt, len);
+  } else
+#endif
+  {
+    mg_send(nc, pkt, (int) len);
+  }
+  mqtt_note_sent(nc, (const unsigned char *) pkt, len);
+}
+
+static struct mbuf *mqtt_out_begin(struct mg_connection *nc,
+                                   struct mqtt_out *o) {
+  mbuf_init(&o->scratch, 0);
+  o->io = (nc->flags & MG_F_IS_WEBSOCKET) ? &o->scratch : &nc->send_mbuf;
+  o->off = o->io->len;
+  return o->io;
+}
+
+// Finishes a packet composed with rc (the composer's result). Returns 0 if
+// it went out, -1 if it could not be composed (logged).
+static int mqtt_out_end(struct mg_connection *nc, struct mqtt_out *o, int rc,
+                        const char *what) {
+  const unsigned char *p = (const unsigned char *) o->io->buf + o->off;
+  size_t len = o->io->len - o->off;
+  (void) what;  // Unused without MG_ENABLE_LOG
+  if (rc != 0) {
+    MG_ERROR(
+        ("%p MQTT: cannot compose %s (a string over 65535 bytes, or "
+         "out of memory): not sent",
+         (void *) nc, what));
+  } else if (o->io == &o->scratch) {
+    mg_mqtt_send(nc, p, len);
+  } else {
+    mqtt_note_sent(nc, p, len);
+  }
+  mbuf_free(&o->scratch);
+  return rc == 0 ? 0 : -1;
+}
+
+// PUBACK, PUBREC, PUBREL, PUBCOMP or UNSUBACK with id.
+static void mqtt_send_id(struct mg_connection *nc, int cmd, uint16_t id,
+                         const char *what) {
+  struct mqtt_out o;
+  struct mbuf *io = mqtt_out_begin(nc, &o);
+  mqtt_out_end(nc, &o, mg_mqtt_compose_id(io, cmd, id), what);
+}
+
+// PINGREQ, PINGRESP or DISCONNECT.
+static void mqtt_send_empty(struct mg_connection *nc, int cmd,
+                            const char *what) {
+  struct mqtt_out o;
+  struct mbuf *io = mqtt_out_begin(nc, &o);
+  mqtt_out_end(nc, &o, mg_mqtt_compose_empty(io, cmd), what);
+}
+
+// ---- Client session ---------------------------------------------------------
+
+void mg_mqtt_client_session_init(struct mg_mqtt_client_session *s) {
+  memset(s, 0, sizeof(*s));
+  mbuf_init(&s->pending, 0);
+}
+
+void mg_mqtt_client_session_free(struct mg_mqtt_client_session *s) {
+  mbuf_free(&s->pending);
+  s->num_qos2_in = 0;
+}
+
+void mg_mqtt_set_session(struct mg_connection *nc,
+                         struct mg_mqtt_client_session *s) {
+  struct mqtt_state *st = mqtt_state_make(nc);
+  if (st == NULL) {
+    MG_ERROR(("%p not an MQTT connection: session not attached", (void *) nc));
+    return;
+  }
+  st->session = s;
+  // What is kept now is older than this connection's CONNACK.
+  if (s != NULL && !st->connected) st->resend_len = s->pending.len;
+}
+
+// Reads the kept packet at off. Returns 0 if the buffer is corrupt (it
+// holds only packets we composed, so never in practice).
+static int mqtt_kept_at(const struct mbuf *m, size_t off, struct mqtt_kept *k) {
+  const unsigned char *p = (const unsigned char *) m->buf + off;
+  size_t rem, hl, at;
+  if (mg_mqtt_parse_header(p, m->len - off, &k->b0, &rem, &hl) != 1 ||
+      rem > m->len - off - hl) {
+    return 0;
+  }
+  k->off = off;
+  k->len = hl + rem;
+  at = hl;
+  if ((k->b0 >> 4) == MG_MQTT_CMD_PUBLISH && rem >= 2) {
+    at += 2 + (size_t) (p[hl] << 8 | p[hl + 1]);
+  }
+  if (at + 2 > k->len) return 0;
+  k->id = (uint16_t) (p[at] << 8 | p[at + 1]);
+  return 1;
+}
+
+// Finds the kept packet of type cmd (PUBLISH: of QoS qos) with id.
+static int mqtt_kept_find(struct mbuf *m, int cmd, int qos, uint16_t id,
+                          struct mqtt_kept *k) {
+  size_t off = 0;
+  while (off < m->len) {
+    if (!mqtt_kept_at(m, off, k)) {
+      MG_ERROR(("MQTT session buffer corrupt: emptied"));
+      mbuf_clear(m);
+      return 0;
+    }
+    if ((k->b0 >> 4) == cmd && k->id == id &&
+        (cmd != MG_MQTT_CMD_PUBLISH || MG_MQTT_GET_QOS(k->b0) == qos)) {
+      return 1;
+    }
+    off += k->len;
+  }
+  return 0;
+}
+
+// Replaces the kept packet k with len bytes of p (len <= k->len).
+static void mqtt_kept_replace(struct mbuf *m, const struct mqtt_kept *k,
+                              const void *p, size_t len) {
+  if (len > 0) memcpy(m->buf + k->off, p, len);
+  memmove(m->buf + k->off + len, m->buf + k->off + k->len,
+          m->len - k->off - k->len);
+  m->len -= k->len - len;
+}
+
+// The peer acknowledged id with cmd: the session lets the packet go
+// (PUBACK, PUBCOMP) or keeps a PUBREL in its place (PUBREC).
+static void mqtt_session_ack(struct mqtt_state *st, int cmd, uint16_t id) {
+  struct mg_mqtt_client_session *s = st->session;
+  struct mqtt_kept k;
+  unsigned char rel[4];
+  if (s == NULL) return;
+  if (cmd == MG_MQTT_CMD_PUBACK &&
+      mqtt_kept_find(&s->pending, MG_MQTT_CMD_PUBLISH, 1, id, &k)) {
+    mqtt_kept_replace(&s->pending, &k, NULL, 0);
+  } else if (cmd == MG_MQTT_CMD_PUBCOMP &&
+             mqtt_kept_find(&s->pending, MG_MQTT_CMD_PUBREL, 0, id, &k)) {
+    mqtt_kept_replace(&s->pending, &k, NULL, 0);
+  } else if (cmd == MG_MQTT_CMD_PUBREC &&
+             mqtt_kept_find(&s->pending, MG_MQTT_CMD_PUBLISH, 2, id, &k)) {
+    rel[0] = MG_MQTT_CMD_PUBREL << 4 | 2;
+    rel[1] = 2;
+    rel[2] = (unsigned char) (id >> 8);
+    rel[3] = (unsigned char) id;
+    mqtt_kept_replace(&s->pending, &k, rel, sizeof(rel));
+  }
+}
+
+// Keeps a PUBLISH QoS 1/2 (len bytes at p) in the attached session.
+static void mqtt_session_keep(struct mg_connection *nc, const void *p,
+                              size_t len) {
+  struct mqtt_state *st = mqtt_state(nc);
+  struct mg_mqtt_client_session *s = st != NULL ? st->session : NULL;
+  if (s == NULL) return;
+  if (s->pending.len + len > MG_MQTT_MAX_SESSION_BYTES) {
+    MG_ERROR(
+        ("%p MQTT session full (MG_MQTT_MAX_SESSION_BYTES %d): a "
+         "PUBLISH of %lu bytes is sent but not kept",
+         (void *) nc, (int) MG_MQTT_MAX_SESSION_BYTES, (unsigned long) len));
+  } else if (mbuf_append(&s->pending, p, len) != len) {
+    MG_ERROR(("%p out of memory: PUBLISH sent but not kept", (void *) nc));
+  }
+}
+
+// After CONNACK accepted: every packet kept before our CONNECT again, in
+// order, PUBLISH with DUP set. (Those published since, before the CONNACK,
+// went out on this connection already.)
+static void mqtt_session_resend(struct mg_connection *nc,
+                                struct mg_mqtt_client_session *s, size_t len) {
+  struct mqtt_kept k;
+  size_t off = 0;
+  while (off < len && off < s->pending.len &&
+         mqtt_kept_at(&s->pending, off, &k)) {
+    if ((k.b0 >> 4) == MG_MQTT_CMD_PUBLISH) s->pending.buf[off] |= MG_MQTT_DUP;
+    mg_mqtt_send(nc, s->pending.buf + off, k.len);
+    off += k.len;
+  }
+}
+
+// ---- Receiving --------------------------------------------------------------
+
+static void mqtt_deliver(struct mg_connection *nc, struct mqtt_state *st,
+                         struct mg_mqtt_message *m) {
+  int ev = MG_MQTT_EVENT_BASE + m->cmd;
+  if (st->handler != NULL) {
+    mg_call(nc, st->handler, ev, m);
+  } else {
+    mg_call_user(nc, ev, m);
+  }
+}
+
+// Delivers m with the acknowledgement cmd owed for it, then sends that
+// acknowledgement unless the handler sent it.
+static void mqtt_deliver_acked(struct mg_connection *nc, struct mqtt_state *st,
+                               struct mg_mqtt_message *m, int cmd) {
+  st->ack_cmd = (unsigned char) cmd;
+  st->ack_id = m->message_id;
+  mqtt_deliver(nc, st, m);
+  if (st->ack_cmd == 0) return;
+  st->ack_cmd = 0;
+  if (cmd == MG_MQTT_CMD_PINGRESP) {
+    mqtt_send_empty(nc, cmd, "PINGRESP");
+  } else {
+    mqtt_send_id(nc, cmd, m->message_id, "acknowledgement");
+  }
+}
+
+static void mqtt_on_connect(struct mg_connection *nc, struct mqtt_state *st,
+                            struct mg_mqtt_message *m) {
+  if (st->connected) {
+    mqtt_close(nc, "second CONNECT");
+  } else if (mg_vcmp(&m->protocol_name, "MQTT") != 0 ||
+             m->protocol_version != 4) {
+    MG_INFO(("%p MQTT: protocol %.*s level %d refused", (void *) nc,
+             (int) m->protocol_name.len, m->protocol_name.p,
+             m->protocol_version));
+    mg_mqtt_connack(nc, MG_EV_MQTT_CONNACK_UNACCEPTABLE_VERSION);
+  } else if (m->client_id.len == 0 &&
+             !(m->connect_flags & MG_MQTT_CLEAN_SESSION)) {
+    MG_INFO(("%p MQTT: empty client id with clean session 0", (void *) nc));
+    mg_mqtt_connack(nc, MG_EV_MQTT_CONNACK_IDENTIFIER_REJECTED);
+  } else {
+    st->connected = 1;
+    st->keep_alive = m->keep_alive_timer;
+    mqtt_deliver(nc, st, m);
+  }
+}
+
+static void mqtt_on_connack(struct mg_connection *nc, struct mqtt_state *st,
+                            struct mg_mqtt_message *m) {
+  st->connected = 1;
+  if (m->connack_ret_code == MG_EV_MQTT_CONNACK_ACCEPTED &&
+      st->session != NULL) {
+    if (!m->session_present) st->session->num_qos2_in = 0;
+    mqtt_session_resend(nc, st->session, st->resend_len);
+  }
+  mqtt_deliver(nc, st, m);
+  if (m->connack_ret_code != MG_EV_MQTT_CONNACK_ACCEPTED) {
+    MG_INFO(("%p MQTT: CONNACK %d: refused by the server", (void *) nc,
+             m->connack_ret_code));
+    nc->flags |= MG_F_SEND_AND_CLOSE;
+  }
+}
+
+static void mqtt_on_publish(struct mg_connection *nc, struct mqtt_state *st,
+                            struct mg_mqtt_message *m) {
+  if (m->qos == 0) {
+    mqtt_deliver(nc, st, m);
+  } else if (m->qos == 1) {
+    mqtt_deliver_acked(nc, st, m, MG_MQTT_CMD_PUBACK);
+  } else if (mqtt_qos2_find(st, m->message_id) >= 0) {
+    // A duplicate before PUBREL: acknowledged again, delivered once.
+    mqtt_send_id(nc, MG_MQTT_CMD_PUBREC, m->message_id, "PUBREC");
+  } else if (!mqtt_qos2_add(st, m->message_id)) {
+    mqtt_close(nc, "more than MG_MQTT_MAX_QOS2_INFLIGHT QoS 2 ids waiting");
+  } else {
+    mqtt_deliver_acked(nc, st, m, MG_MQTT_CMD_PUBREC);
+  }
+}
+
+// Checks that a packet of type cmd may come now. Returns 0 (and closes)
+// if not.
+static int mqtt_may_receive(struct mg_connection *nc, struct mqtt_state *st,
+                            int cmd) {
+  unsigned int allowed = st->is_server ? MQTT_SERVER_RX : MQTT_CLIENT_RX;
+  if (!(allowed & MQTT_BIT(cmd))) {
+    mqtt_close(nc, st->is_server ? "a packet type a server must not receive"
+                                 : "a packet type a client must not receive");
+  } else if (st->is_server && !st->connected && cmd != MG_MQTT_CMD_CONNECT) {
+    mqtt_close(nc, "first packet is not CONNECT");
+  } else if (!st->is_server && !st->connected && cmd != MG_MQTT_CMD_CONNACK) {
+    mqtt_close(nc, "first packet is not CONNACK");
+  } else if (!st->is_server && st->connected && cmd == MG_MQTT_CMD_CONNACK) {
+    mqtt_close(nc, "second CONNACK");
+  } else {
+    return 1;
+  }
+  return 0;
+}
+
+// One whole, well-formed packet.
+static void mqtt_dispatch(struct mg_connection *nc, struct mqtt_state *st,
+                          struct mg_mqtt_message *m) {
+  if (!mqtt_may_receive(nc, st, m->cmd)) return;
+  switch (m->cmd) {
+    case MG_MQTT_CMD_CONNECT:
+      mqtt_on_connect(nc, st, m);
+      break;
+    case MG_MQTT_CMD_CONNACK:
+      mqtt_on_connack(nc, st, m);
+      break;
+    case MG_MQTT_CMD_PUBLISH:
+      mqtt_on_publish(nc, st, m);
+      break;
+    case MG_MQTT_CMD_PUBREC:
+      mqtt_session_ack(st, m->cmd, m->message_id);
+      mqtt_deliver_acked(nc, st, m, MG_MQTT_CMD_PUBREL);
+      break;
+    case MG_MQTT_CMD_PUBREL:
+      mqtt_qos2_remove(st, m->message_id);
+      mqtt_deliver_acked(nc, st, m, MG_MQTT_CMD_PUBCOMP);
+      break;
+    case MG_MQTT_CMD_PINGREQ:
+      mqtt_deliver_acked(nc, st, m, MG_MQTT_CMD_PINGRESP);
+      break;
+    case MG_MQTT_CMD_DISCONNECT:
+      mqtt_deliver(nc, st, m);
+      nc->flags |= MG_F_SEND_AND_CLOSE;
+      break;
+    default:  // PUBACK, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE, ...
+      if (m->cmd == MG_MQTT_CMD_PINGRESP) st->ping_sent = 0;
+      mqtt_session_ack(st, m->cmd, m->message_id);
+      mqtt_deliver(nc, st, m);
+      break;
+  }
+}
+
+// Checks the fixed header of the packet at buf[0..len). Returns its total
+// length, 0 if more bytes are needed, -1 if the connection must close.
+static long mqtt_check_header(struct mg_connection *nc, struct mqtt_state *st,
+                              const unsigned char *buf, size_t len) {
+  uint8_t b0;
+  size_t rem, hl;
+  int rc = mg_mqtt_parse_header(buf, len, &b0, &rem, &hl);
+  if (rc < 0) {
+    mqtt_close(nc, "malformed remaining length");
+  } else if (rc > 0 && rem > (size_t) MG_MQTT_MAX_PACKET_SIZE - hl) {
+    MG_INFO(("%p MQTT: a packet of %lu bytes is over MG_MQTT_MAX_PACKET_SIZE",
+             (void *) nc, (unsigned long) (rem + hl)));
+    mqtt_close(nc, "packet too large");
+  } else if (rc > 0 && st->is_server && !st->connected &&
+             (b0 >> 4) != MG_MQTT_CMD_CONNECT) {
+    mqtt_close(nc, "first packet is not CONNECT");
+  } else {
+    return rc == 0 ? 0 : (long) (hl + rem);
+  }
+  return -1;
+}
+
+// Handles every whole packet at buf[0..len). Returns the bytes consumed.
+static size_t mqtt_feed(struct mg_connection *nc, struct mqtt_state *st,
+                        const unsigned char *buf, size_t len) {
+  struct mg_mqtt_message m;
+  double now = mg_time();
+  size_t off = 0;
+  long n;
+  while (off < len &&
+         !(nc->flags & (MG_F_CLOSE_IMMEDIATELY | MG_F_SEND_AND_CLOSE))) {
+    if ((n = mqtt_check_header(nc, st, buf + off, len - off)) <= 0) break;
+    if ((size_t) n > len - off) {  // The rest is not here yet, but some
+      // packets are bad from their first bytes on (QoS 3, reserved flags).
+      if (mg_mqtt_parse(buf + off, len - off, &m) < 0) {
+        mqtt_close(nc, "malformed packet");
+      }
+      break;
+    }
+    if (mg_mqtt_parse(buf + off, (size_t) n, &m) != (int) n) {
+      mqtt_close(nc, "malformed packet");
+      break;
+    }
+    off += (size_t) n;
+    st->last_recv = now;
+    mqtt_dispatch(nc, st, &m);
+  }
+  return off;
+}
+
+// ---- Keep-alive -------------------------------------------------------------
+
+static void mqtt_poll(struct mg_connection *nc, struct mqtt_state *st,
+                      double now) {
+  if (st->is_server) {
+    if (!st->connected && now - st->created >= MG_MQTT_CONNECT_TIMEOUT) {
+      mqtt_close(nc, "no CONNECT within MG_MQTT_CONNECT_TIMEOUT");
+    } else if (st->connected && st->keep_alive > 0 &&
+               now - st->last_recv >= 1.5 * st->keep_alive) {
+      mqtt_close(nc, "keep-alive expired (1.5 x without a packet)");
+    }
+  } else if (st->handshake_sent && st->keep_alive > 0) {
+    if (st->ping_sent > 0 && now - st->ping_sent >= st->keep_alive) {
+      mqtt_close(nc, "no PINGRESP within the keep-alive");
+    } else if (st->ping_sent == 0 && now - st->last_send >= st->keep_alive) {
+      mg_mqtt_ping(nc);
+    }
+  }
+}
+
+// ---- Protocol handler -------------------------------------------------------
+
+static void mqtt_handler(struct mg_connection *nc, int ev,
+                         void *ev_data MG_UD_ARG(void *user_data)) {
+  struct mqtt_state *st;
+  size_t n;
+  MG_UD_UNUSED;
+  if (ev == MG_EV_ACCEPT) mqtt_tcp_attach(nc);  // Accepted by our listener
+  mg_call_user(nc, ev, ev_data);
+  if ((nc->flags & MG_F_LISTENING) || ev == MG_EV_CLOSE) return;
+  if (ev == MG_EV_RECV) {
+    if ((st = mqtt_tcp_attach(nc)) == NULL) return;
+    n = mqtt_feed(nc, st, (const unsigned char *) nc->recv_mbuf.buf,
+                  nc->recv_mbuf.len);
+    mbuf_remove(&nc->recv_mbuf, n);
+  } else if (ev == MG_EV_POLL && (st = mqtt_state(nc)) != NULL) {
+    mqtt_poll(nc, st, mg_time());
+  }
+}
+
+void mg_set_protocol_mqtt(struct mg_connection *nc) {
+  if (nc->flags & MG_F_IS_WEBSOCKET) {
+    MG_ERROR(("%p a WebSocket carries MQTT through mg_mqtt_ws_event()",
+              (void *) nc));
+    return;
+  }
+  nc->proto_handler = mqtt_handler;
+  mqtt_tcp_attach(nc);  // Not for a listener: each accepted one gets its own
+}
+
+int mg_mqtt_is_mqtt(struct mg_connection *nc) {
+  return nc->proto_handler == mqtt_handler || mqtt_state(nc) != NULL;
+}
+
+void **mg_mqtt_broker_slot(struct mg_connection *nc) {
+  struct mqtt_state *st = mqtt_state_make(nc);
+  return st != NULL ? &st->broker_slot : NULL;
+}
+
+// ---- MQTT over WebSocket ----------------------------------------------------
+
+#if MG_ENABLE_HTTP && MG_ENABLE_HTTP_WEBSOCKET
+static struct mqtt_state *mqtt_ws_attach(struct mg_connection *nc,
+                                         mg_event_handler_t handler) {
+  struct mqtt_state *st = mqtt_state(nc);
+  if (st == NULL && nc->priv_2 != NULL) {
+    MG_ERROR(("%p priv_2 is taken: no MQTT over this WebSocket", (void *) nc));
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+    return NULL;
+  }
+  if (st == NULL && (st = mqtt_state_new(nc)) == NULL) return NULL;
+  st->handler = handler;
+  nc->priv_2 = st;
+  return st;
+}
+
+// A data frame's payload: bytes of the packet stream.
+static void mqtt_ws_frame(struct mg_connection *nc, struct mqtt_state *st,
+                          const struct websocket_message *wm) {
+  struct mbuf *b = &st->rbuf;
+  size_t used;
+  if ((wm->flags & 0x0f) == WEBSOCKET_OP_TEXT) {
+    mqtt_close(nc, "a text frame (MQTT goes in binary frames)");
+    return;
+  }
+  if (b->len == 0) {  // Usually: whole packets, parsed in the frame
+    used = mqtt_feed(nc, st, wm->data, wm->size);
+    if (used < wm->size && !(nc->flags & MG_F_CLOSE_IMMEDIATELY) &&
+        mbuf_append(b, wm->data + used, wm->size - used) != wm->size - used) {
+      mqtt_close(nc, "out of memory");
+    }
+  } else if (mbuf_append(b, wm->data, wm->size) != wm->size) {
+    mqtt_close(nc, "out of memory");
+  } else {
+    mbuf_remove(b, mqtt_feed(nc, st, (unsigned char *) b->buf, b->len));
+  }
+  if (b->len == 0 && b->size > MQTT_WS_BUF_KEEP) mbuf_free(b);
+}
+
+int mg_mqtt_ws_event(struct mg_connection *nc, int ev, void *ev_data,
+                     mg_event_handler_t handler) {
+  struct mqtt_state *st = mqtt_state(nc);
+  switch (ev) {
+    case MG_EV_WEBSOCKET_HANDSHAKE_DONE:
+      // A client whose upgrade was refused has no WebSocket.
+      if (!(nc->flags & MG_F_IS_WEBSOCKET) || !mqtt_ws_attach(nc, handler)) {
+        return 0;
+      }
+      // HTTP gives an endpoint's handler the request and frame events
+      // only: the MQTT handler becomes the connection's handler, so that
+      // it gets MG_EV_POLL (keep-alive) and MG_EV_CLOSE as well.
+      nc->handler = handler;
+      return 1;
+    case MG_EV_WEBSOCKET_FRAME:
+      if (st == NULL && (st = mqtt_ws_attach(nc, handler)) == NULL) return 1;
+      st->handler = handler;
+      mqtt_ws_frame(nc, st, (const struct websocket_message *) ev_data);
+      return 1;
+    case MG_EV_POLL:
+      if (st != NULL) mqtt_poll(nc, st, mg_time());
+      return st != NULL;
+    case MG_EV_CLOSE:
+      if (st == NULL || nc->proto_data_destructor == mqtt_state_free) return 0;
+      mqtt_state_free(st);
+      nc->priv_2 = NULL;
+      return 1;
+    default:
+      return 0;
+  }
+}
+#else
+int mg_mqtt_ws_event(struct mg_connection *nc, int ev, void *ev_data,
+                     mg_event_handler_t handler) {
+  (void) nc, (void) ev, (void) ev_data, (void) handler;
+  return 0;
+}
+#endif
+
+// ---- The 6.x send functions -------------------------------------------------
+
+void mg_send_mqtt_handshake(struct mg_connection *nc, const char *client_id) {
+  struct mg_send_mqtt_handshake_opts opts;
+  memset(&opts, 0, sizeof(opts));  // As 6.x: clean session 0, keep-alive 60
+  mg_send_mqtt_handshake_opt(nc, client_id, opts);
+}
+
+void mg_send_mqtt_handshake_opt(struct mg_connection *nc, const char *client_id,
+                                struct mg_send_mqtt_handshake_opts opts) {
+  struct mqtt_state *st = mqtt_state(nc);
+  struct mqtt_out o;
+  struct mbuf *io;
+  if (opts.keep_alive == 0) opts.keep_alive = MG_MQTT_DEFAULT_KEEP_ALIVE;
+  io = mqtt_out_begin(nc, &o);
+  if (mqtt_out_end(
+          nc, &o,
+          mg_mqtt_compose_connect(
+              io, mg_mk_str(client_id != NULL ? client_id : ""), &opts),
+          "CONNECT") != 0 ||
+      st == NULL) {
+    return;
+  }
+  st->keep_alive = opts.keep_alive;
+  st->handshake_sent = 1;
+  st->connected = 0;
+  st->ping_sent = 0;
+  if ((opts.flags & MG_MQTT_CLEAN_SESSION) && st->session != NULL) {
+    mbuf_clear(&st->session->pending);  // A clean session starts empty
+    st->session->num_qos2_in = 0;
+  }
+  st->resend_len = st->session != NULL ? st->session->pending.len : 0;
+}
+
+void mg_mqtt_publish(struct mg_connection *nc, const char *topic,
+                     uint16_t message_id, int flags, const void *data,
+                     size_t len) {
+  struct mg_str t = mg_mk_str(topic), payload;
+  int qos = MG_MQTT_GET_QOS(flags);
+  struct mqtt_out o;
+  struct mbuf *io;
+  int rc;
+  if (qos == 3 || (qos > 0 && message_id == 0) || !mg_mqtt_valid_topic(t)) {
+    MG_ERROR(("%p MQTT: PUBLISH with QoS %d, id %d, topic '%s' refused",
+              (void *) nc, qos, message_id, topic != NULL ? topic : "(null)"));
+    return;
+  }
+  payload = mg_mk_str_n((const char *) data, data != NULL ? len : 0);
+  io = mqtt_out_begin(nc, &o);
+  rc = mg_mqtt_compose_publish(io, t, message_id, flags & 0x0f, payload);
+  if (rc == 0 && qos > 0) {
+    mqtt_session_keep(nc, io->buf + o.off, io->len - o.off);
+  }
+  mqtt_out_end(nc, &o, rc, "PUBLISH");
+}
+
+void mg_mqtt_subscribe(struct mg_connection *nc,
+                       const struct mg_mqtt_topic_expression *topics,
+                       size_t topics_len, uint16_t message_id) {
+  struct mqtt_out o;
+  struct mbuf *io;
+  size_t i;
+  for (i = 0; i < topics_len; i++) {
+    if (topics[i].qos > 2 || topics[i].topic == NULL ||
+        !mg_mqtt_valid_filter(mg_mk_str(topics[i].topic))) {
+      break;
+    }
+  }
+  if (topics_len == 0 || i < topics_len || message_id == 0) {
+    MG_ERROR(
+        ("%p MQTT: SUBSCRIBE refused: no filter, an invalid one (#%d), "
+         "or packet id 0",
+         (void *) nc, (int) i));
+    return;
+  }
+  io = mqtt_out_begin(nc, &o);
+  mqtt_out_end(nc, &o,
+               mg_mqtt_compose_subscribe(io, topics, topics_len, message_id),
+               "SUBSCRIBE");
+}
+
+// Composes UNSUBSCRIBE for the filters in t (n of them, validated).
+static void mqtt_send_unsubscribe(struct mg_connection *nc,
+                                  const struct mg_str *t, size_t n,
+                                  uint16_t id) {
+  struct mqtt_out o;
+  struct mbuf *io = mqtt_out_begin(nc, &o);
+  mqtt_out_end(nc, &o, mg_mqtt_compose_unsubscribe(io, t, n, id),
+               "UNSUBSCRIBE");
+}
+
+void mg_mqtt_unsubscribe(struct mg_connection *nc, char **topics,
+                         size_t topics_len, uint16_t message_id) {
+  struct mg_str mem[16], *t = mem;
+  size_t i;
+  if (topics_len > MG_ARRAY_SIZE(mem)) {
+    t = (struct mg_str *) MG_MALLOC(topics_len * sizeof(*t));
+  }
+  for (i = 0; t != NULL && i < topics_len; i++) {
+    t[i] = mg_mk_str(topics[i]);
+    if (topics[i] == NULL || !mg_mqtt_valid_filter(t[i])) break;
+  }
+  if (t == NULL || topics_len == 0 || i < topics_len || message_id == 0) {
+    MG_ERROR(
+        ("%p MQTT: UNSUBSCRIBE refused: no filter, an invalid one, "
+         "packet id 0, or out of memory",
+         (void *) nc));
+  } else {
+    mqtt_send_unsubscribe(nc, t, topics_len, message_id);
+  }
+  if (t != mem) MG_FREE(t);
+}
+
+void mg_mqtt_disconnect(struct mg_connection *nc) {
+  struct mqtt_state *st = mqtt_state(nc);
+  mqtt_send_empty(nc, MG_MQTT_CMD_DISCONNECT, "DISCONNECT");
+  if (st == NULL || !st->is_server) nc->flags |= MG_F_SEND_AND_CLOSE;
+}
+
+void mg_mqtt_connack(struct mg_connection *nc, uint8_t return_code) {
+  struct mqtt_out o;
+  struct mbuf *io = mqtt_out_begin(nc, &o);
+  mqtt_out_end(nc, &o, mg_mqtt_compose_connack(io, 0, return_code), "CONNACK");
+}
+
+void mg_mqtt_puback(struct mg_connection *nc, uint16_t message_id) {
+  mqtt_send_id(nc, MG_MQTT_CMD_PUBACK, message_id, "PUBACK");
+}
+
+void mg_mqtt_pubrec(struct mg_connection *nc, uint16_t message_id) {
+  mqtt_send_id(nc, MG_MQTT_CMD_PUBREC, message_id, "PUBREC");
+}
+
+void mg_mqtt_pubrel(struct mg_connection *nc, uint16_t message_id) {
+  mqtt_send_id(nc, MG_MQTT_CMD_PUBREL, message_id, "PUBREL");
+}
+
+void mg_mqtt_pubcomp(struct mg_connection *nc, uint16_t message_id) {
+  mqtt_send_id(nc, MG_MQTT_CMD_PUBCOMP, message_id, "PUBCOMP");
+}
+
+void mg_mqtt_suback(struct mg_connection *nc, uint8_t *qoss, size_t qoss_len,
+                    uint16_t message_id) {
+  struct mqtt_out o;
+  struct mbuf *io = mqtt_out_begin(nc, &o);
+  mqtt_out_end(nc, &o, mg_mqtt_compose_suback(io, qoss, qoss_len, message_id),
+               "SUBACK");
+}
+
+void mg_mqtt_unsuback(struct mg_connection *nc, uint16_t message_id) {
+  mqtt_send_id(nc, MG_MQTT_CMD_UNSUBACK, message_id, "UNSUBACK");
+}
+
+void mg_mqtt_ping(struct mg_connection *nc) {
+  struct mqtt_state *st = mqtt_state(nc);
+  mqtt_send_empty(nc, MG_MQTT_CMD_PINGREQ, "PINGREQ");
+  if (st != NULL && st->ping_sent == 0) st->ping_sent = mg_time();
+}
+
+void mg_mqtt_pong(struct mg_connection *nc) {
+  mqtt_send_empty(nc, MG_MQTT_CMD_PINGRESP, "PINGRESP");
+}
+
 #endif  // MG_ENABLE_MQTT
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/mqtt_broker.c"

@@ -308,6 +308,9 @@
 #ifndef MG_MQTT_MAX_SESSION_BYTES
 #define MG_MQTT_MAX_SESSION_BYTES (64 * 1024)  // Client session: kept pkts
 #endif
+#ifndef MG_MQTT_CONNECT_TIMEOUT
+#define MG_MQTT_CONNECT_TIMEOUT 30  // Seconds a server waits for CONNECT
+#endif
 #ifndef MG_MQTT_DEFAULT_KEEP_ALIVE
 #define MG_MQTT_DEFAULT_KEEP_ALIVE 60  // Seconds, when opts.keep_alive is 0
 #endif
@@ -315,6 +318,33 @@
 // MQTT broker limits (src/mqtt_broker.c; see mqtt_broker.h for the policy).
 #ifndef MG_MQTT_BROKER_MAX_SEND_QUEUE
 #define MG_MQTT_BROKER_MAX_SEND_QUEUE (256 * 1024)  // Bytes per connection
+#endif
+#ifndef MG_MQTT_BROKER_MAX_INFLIGHT
+#define MG_MQTT_BROKER_MAX_INFLIGHT 20  // Unacked QoS 1/2 out, per session
+#endif
+#ifndef MG_MQTT_BROKER_MAX_QUEUED
+#define MG_MQTT_BROKER_MAX_QUEUED 1000  // Queued QoS 1/2 msgs per session
+#endif
+#ifndef MG_MQTT_BROKER_MAX_QUEUED_BYTES
+#define MG_MQTT_BROKER_MAX_QUEUED_BYTES (1024 * 1024)  // Per session queue
+#endif
+#ifndef MG_MQTT_BROKER_MAX_TOTAL_QUEUED_BYTES
+#define MG_MQTT_BROKER_MAX_TOTAL_QUEUED_BYTES (64 * 1024 * 1024)  // All queues
+#endif
+#ifndef MG_MQTT_BROKER_MAX_SUBSCRIPTIONS
+#define MG_MQTT_BROKER_MAX_SUBSCRIPTIONS 128  // Filters per session
+#endif
+#ifndef MG_MQTT_BROKER_MAX_SESSIONS
+#define MG_MQTT_BROKER_MAX_SESSIONS 10000  // Online and offline sessions
+#endif
+#ifndef MG_MQTT_BROKER_MAX_RETAINED
+#define MG_MQTT_BROKER_MAX_RETAINED 10000  // Retained messages (topics)
+#endif
+#ifndef MG_MQTT_BROKER_MAX_RETAINED_BYTES
+#define MG_MQTT_BROKER_MAX_RETAINED_BYTES (16 * 1024 * 1024)  // All retained
+#endif
+#ifndef MG_MQTT_BROKER_MAX_TOPIC_LEVELS
+#define MG_MQTT_BROKER_MAX_TOPIC_LEVELS 64  // Levels of a topic or filter
 #endif
 
 #ifndef MG_ENABLE_SNTP

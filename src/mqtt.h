@@ -24,6 +24,13 @@
 //  - server side checks of CONNECT (first packet CONNECT, only one CONNECT,
 //    protocol "MQTT" level 4 else CONNACK 1 and close, empty client id with
 //    clean session 0 gets CONNACK 2 and close).
+//  - client side closes: after its DISCONNECT is sent (MQTT-3.14.4-1),
+//    after a CONNACK that refuses, on any packet before CONNACK, on a
+//    packet a client must not receive (CONNECT, SUBSCRIBE, UNSUBSCRIBE,
+//    PINGREQ, DISCONNECT). Server side: after DISCONNECT, on a packet a
+//    server must not receive, after MG_MQTT_CONNECT_TIMEOUT seconds
+//    without CONNECT. Each close logs its reason.
+// mg_send_mqtt_handshake() is 6.x's: clean session 0, keep-alive 60 s.
 // Limits: a packet larger than MG_MQTT_MAX_PACKET_SIZE closes the
 // connection (checked from the fixed header, before it is buffered); at
 // most MG_MQTT_MAX_QOS2_INFLIGHT incoming QoS 2 ids wait for PUBREL at a
@@ -146,9 +153,13 @@ struct mg_send_mqtt_handshake_opts {
 // on each new connection before the handshake; after CONNACK accepted the
 // kept packets are resent with the same ids (PUBLISH with DUP=1), in their
 // order. At most MG_MQTT_MAX_SESSION_BYTES of packets are kept; a publish
-// that would exceed it is sent but not kept (logged).
+// that would exceed it is sent but not kept (logged). A CONNECT with clean
+// session 1 empties the session; a CONNACK with session-present 0 forgets
+// the incoming QoS 2 ids; only packets kept before this connection's
+// CONNECT are resent. Call mg_mqtt_set_session() after
+// mg_set_protocol_mqtt() (or after the WebSocket handshake).
 struct mg_mqtt_client_session {
-  struct mbuf pending;  // Kept packets, each as sent
+  struct mbuf pending;                          // Kept packets, each as sent
   uint16_t qos2_in[MG_MQTT_MAX_QOS2_INFLIGHT];  // Incoming ids before PUBREL
   int num_qos2_in;
 };
@@ -161,8 +172,7 @@ void mg_mqtt_set_session(struct mg_connection *nc,
 
 void mg_set_protocol_mqtt(struct mg_connection *nc);
 void mg_send_mqtt_handshake(struct mg_connection *nc, const char *client_id);
-void mg_send_mqtt_handshake_opt(struct mg_connection *nc,
-                                const char *client_id,
+void mg_send_mqtt_handshake_opt(struct mg_connection *nc, const char *client_id,
                                 struct mg_send_mqtt_handshake_opts);
 void mg_mqtt_publish(struct mg_connection *nc, const char *topic,
                      uint16_t message_id, int flags, const void *data,
@@ -199,7 +209,8 @@ int mg_mqtt_vmatch_topic_expression(const char *exp, struct mg_str topic);
 // MQTT over WebSocket: the handler of a WebSocket connection that carries
 // MQTT passes every event it gets here, with the handler that is to get
 // the MQTT events (usually itself). MG_EV_WEBSOCKET_HANDSHAKE_DONE sets
-// the connection up (its MQTT state is kept in nc->priv_2), each
+// the connection up (its MQTT state is kept in nc->priv_2, and handler
+// becomes nc->handler so that it gets MG_EV_POLL for the keep-alive), each
 // MG_EV_WEBSOCKET_FRAME's payload goes to the MQTT parser (packets may be
 // split across frames, several may share one), MG_EV_POLL runs the
 // keep-alive, MG_EV_CLOSE frees the state. Returns 1 if it used the event.

@@ -1,6 +1,1228 @@
 // MQTT 3.1.1 broker: sessions, subscriptions, retained messages, wills.
+// The behaviour and the limits are described in mqtt_broker.h.
+//
+// How it is built:
+// - The subscription tree: one node per topic level, found by (parent,
+//   level) in one hash table for the whole broker. "+" and "#" are levels
+//   like any other, and each node also points at its "+" and "#" children.
+//   A node holds the subscriptions whose filter ends there and the retained
+//   message of the topic that ends there. Matching a topic visits only the
+//   nodes whose filter prefix matches it (each at most once), never every
+//   session. Nodes with nothing left are freed at once.
+// - A client whose filters match a message several times gets it once:
+//   every match marks the session with the message's number and keeps the
+//   highest granted QoS, and the sessions are collected in a reusable array.
+// - A message is composed once per (QoS, retain) form that has no packet
+//   id: the QoS 0 packet goes to every QoS 0 receiver as is. QoS 1/2
+//   receivers share one copy of the packet (struct brk_msg, reference
+//   counted), whose first byte and packet id are patched just before each
+//   send. QoS 0 delivery allocates nothing; QoS 1/2 allocates that copy.
+// - The session of a connection is in its MQTT state's broker slot
+//   (mg_mqtt_broker_slot()), never in nc->priv_2 (the WebSocket path uses
+//   that); a session keeps its broker, since nc->listener goes when the
+//   listener closes.
+#include "core_internal.h"
 #include "mqtt_broker.h"
 #include "mqtt_internal.h"
+#include "http.h"
 
 #if MG_ENABLE_MQTT_BROKER
+
+#define BRK_SUBACK_FAILURE 0x80
+#define BRK_LOG_INTERVAL 1.0  // Seconds between drop log lines per session
+
+// A message kept by the broker (in flight, queued, retained): one PUBLISH
+// packet in its QoS 1/2 form, shared by reference count.
+struct brk_msg {
+  size_t refs;
+  size_t len;          // Bytes of pkt
+  size_t topic_off;    // Topic name in pkt
+  size_t topic_len;    // Its length
+  size_t id_off;       // Packet id in pkt; the payload follows it
+  uint8_t qos;         // As published
+  unsigned char *pkt;  // Follows the struct in the same block
+};
+
+struct brk_session;
+
+// A subscription at the node where its filter ends.
+struct brk_sub {
+  struct brk_session *s;
+  uint8_t qos;  // Granted
+};
+
+// A level of the tree.
+struct brk_node {
+  struct brk_node *parent;
+  struct brk_node *hnext;                // Chain in the hash table
+  struct brk_node *child, *next, *prev;  // First child; siblings
+  struct brk_node *plus, *hash;          // The "+" and "#" children
+  struct brk_sub *subs;                  // Filters ending here
+  size_t num_subs, cap_subs;
+  struct brk_msg *retained;  // Of the topic ending here
+  uint32_t h;                // Hash of (parent, level)
+  size_t len;                // Length of level
+  char *level;               // Follows the struct in the same block
+};
+
+// An outgoing QoS 1/2 message waiting for its acknowledgement.
+struct brk_flight {
+  struct brk_msg *msg;  // NULL once PUBREC came (PUBREL was sent)
+  uint16_t id;
+  uint8_t qos;
+  uint8_t retain;
+};
+
+// A queued message (session queue).
+struct brk_qent {
+  struct brk_msg *msg;
+  uint8_t qos;
+  uint8_t retain;
+};
+
+struct brk_state;
+
+struct brk_session {
+  struct mg_mqtt_session s;  // First: a session is a struct brk_session
+  struct brk_state *st;
+  struct mg_str client_id;  // Owned; empty ids are never looked up
+  int clean;                // Clean session of its last CONNECT
+  size_t cap_subscriptions;
+  // The will of the current connection.
+  int has_will;
+  struct mg_str will_topic, will_payload;
+  uint8_t will_qos, will_retain;
+  // Outgoing QoS 1/2, in the order they were sent.
+  struct brk_flight flight[MG_MQTT_BROKER_MAX_INFLIGHT];
+  size_t num_flight;
+  uint16_t last_id;
+  // The queue: a ring of q_cap entries.
+  struct brk_qent *q;
+  size_t q_cap, q_head, q_len, q_bytes;
+  // Delivery of the current message.
+  uint32_t mark;
+  uint8_t best;
+  unsigned long dropped_qos0, dropped_queue;
+  double last_drop_log;
+  double offline_since;
+};
+
+struct brk_state {
+  struct mg_mqtt_broker *brk;
+  struct brk_node root;
+  struct brk_node **buckets;
+  size_t num_buckets, num_nodes;
+  size_t num_sessions, num_online;
+  size_t num_retained, retained_bytes, queued_bytes;
+  uint32_t mark;                 // Number of the message being matched
+  struct brk_session **targets;  // Sessions it goes to
+  size_t num_targets, cap_targets;
+  struct mbuf out;    // A packet being composed
+  struct mbuf pkt0;   // The QoS 0 form of the message being delivered
+  struct mbuf codes;  // SUBACK codes
+};
+
+// A message being delivered.
+struct brk_pub {
+  struct mg_str topic, payload;
+  uint8_t qos;          // As published
+  uint8_t retain;       // RETAIN of this delivery
+  struct brk_msg *msg;  // The shared copy, made when first needed (a ref)
+  int have_pkt0;        // st->pkt0 holds the QoS 0 packet
+};
+
+static struct brk_session *brk_sess(struct mg_mqtt_session *s) {
+  return (struct brk_session *) s;
+}
+
+// ---- Messages
+// ----------------------------------------------------------------
+
+static struct brk_msg *msg_new(struct brk_state *st, struct mg_str topic,
+                               struct mg_str payload, uint8_t qos) {
+  struct brk_msg *m;
+  st->out.len = 0;
+  if (mg_mqtt_compose_publish(&st->out, topic, 1, MG_MQTT_QOS(1), payload) !=
+      0) {
+    return NULL;
+  }
+  m = (struct brk_msg *) MG_MALLOC(sizeof(*m) + st->out.len);
+  if (m == NULL) return NULL;
+  m->pkt = (unsigned char *) (m + 1);
+  memcpy(m->pkt, st->out.buf, st->out.len);
+  m->refs = 1;
+  m->len = st->out.len;
+  m->qos = qos;
+  m->topic_len = topic.len;
+  m->id_off = m->len - payload.len - 2;
+  m->topic_off = m->id_off - topic.len;
+  return m;
+}
+
+static void msg_unref(struct brk_msg *m) {
+  if (m != NULL && --m->refs == 0) MG_FREE(m);
+}
+
+static struct mg_str msg_topic(const struct brk_msg *m) {
+  return mg_mk_str_n((const char *) m->pkt + m->topic_off, m->topic_len);
+}
+
+static struct mg_str msg_payload(const struct brk_msg *m) {
+  return mg_mk_str_n((const char *) m->pkt + m->id_off + 2,
+                     m->len - m->id_off - 2);
+}
+
+// Sends m as a PUBLISH with this QoS (1 or 2), id and flags.
+static void msg_send(struct mg_connection *nc, struct brk_msg *m, uint8_t qos,
+                     uint16_t id, int dup, int retain) {
+  m->pkt[0] = (unsigned char) ((MG_MQTT_CMD_PUBLISH << 4) | (dup ? 8 : 0) |
+                               MG_MQTT_QOS(qos) | (retain ? 1 : 0));
+  m->pkt[m->id_off] = (unsigned char) (id >> 8);
+  m->pkt[m->id_off + 1] = (unsigned char) id;
+  mg_mqtt_send(nc, m->pkt, m->len);
+}
+
+// The shared copy of p, made on first use.
+static struct brk_msg *pub_msg(struct brk_state *st, struct brk_pub *p) {
+  if (p->msg == NULL) p->msg = msg_new(st, p->topic, p->payload, p->qos);
+  if (p->msg == NULL) MG_ERROR(("out of memory: message not kept"));
+  return p->msg;
+}
+
+// The QoS 0 packet of p in st->pkt0, composed on first use.
+static int pub_pkt0(struct brk_state *st, struct brk_pub *p) {
+  if (!p->have_pkt0) {
+    st->pkt0.len = 0;
+    if (mg_mqtt_compose_publish(&st->pkt0, p->topic, 0,
+                                p->retain ? MG_MQTT_RETAIN : 0,
+                                p->payload) != 0) {
+      return -1;
+    }
+    p->have_pkt0 = 1;
+  }
+  return 0;
+}
+
+// ---- The tree
+// ----------------------------------------------------------------
+
+static uint32_t node_hash(const struct brk_node *parent, struct mg_str lv) {
+  uint32_t h = 2166136261u ^ (uint32_t) (((uintptr_t) parent) >> 3);
+  size_t i;
+  for (i = 0; i < lv.len; i++) {
+    h = (h ^ (unsigned char) lv.p[i]) * 16777619u;
+  }
+  return h;
+}
+
+static struct brk_node *node_find(struct brk_state *st, struct brk_node *parent,
+                                  struct mg_str lv) {
+  struct brk_node *n;
+  uint32_t h;
+  if (st->num_buckets == 0) return NULL;
+  h = node_hash(parent, lv);
+  for (n = st->buckets[h & (st->num_buckets - 1)]; n != NULL; n = n->hnext) {
+    if (n->h == h && n->parent == parent && n->len == lv.len &&
+        memcmp(n->level, lv.p, lv.len) == 0) {
+      return n;
+    }
+  }
+  return NULL;
+}
+
+// Doubles the hash table. Returns 0, or -1 when there is no table at all.
+static int node_grow(struct brk_state *st) {
+  size_t i, nb = st->num_buckets == 0 ? 64 : st->num_buckets * 2;
+  struct brk_node **b = (struct brk_node **) MG_CALLOC(nb, sizeof(*b));
+  if (b == NULL) return st->num_buckets > 0 ? 0 : -1;  // Longer chains
+  for (i = 0; i < st->num_buckets; i++) {
+    struct brk_node *n = st->buckets[i], *next;
+    for (; n != NULL; n = next) {
+      next = n->hnext;
+      n->hnext = b[n->h & (nb - 1)];
+      b[n->h & (nb - 1)] = n;
+    }
+  }
+  MG_FREE(st->buckets);
+  st->buckets = b;
+  st->num_buckets = nb;
+  return 0;
+}
+
+static int level_is(struct mg_str lv, char c) {
+  return lv.len == 1 && lv.p[0] == c;
+}
+
+// The child lv of parent, made if missing. NULL: out of memory.
+static struct brk_node *node_add(struct brk_state *st, struct brk_node *parent,
+                                 struct mg_str lv) {
+  struct brk_node *n = node_find(st, parent, lv);
+  size_t i;
+  if (n != NULL) return n;
+  if (st->num_nodes >= st->num_buckets && node_grow(st) != 0) return NULL;
+  n = (struct brk_node *) MG_CALLOC(1, sizeof(*n) + lv.len + 1);
+  if (n == NULL) return NULL;
+  n->level = (char *) (n + 1);
+  memcpy(n->level, lv.p, lv.len);
+  n->len = lv.len;
+  n->parent = parent;
+  n->h = node_hash(parent, lv);
+  i = n->h & (st->num_buckets - 1);
+  n->hnext = st->buckets[i];
+  st->buckets[i] = n;
+  n->next = parent->child;
+  if (parent->child != NULL) parent->child->prev = n;
+  parent->child = n;
+  if (level_is(lv, '+')) parent->plus = n;
+  if (level_is(lv, '#')) parent->hash = n;
+  st->num_nodes++;
+  return n;
+}
+
+// Frees n and its ancestors while they hold nothing.
+static void node_prune(struct brk_state *st, struct brk_node *n) {
+  while (n != NULL && n != &st->root && n->child == NULL && n->num_subs == 0 &&
+         n->retained == NULL) {
+    struct brk_node *parent = n->parent,
+                    **pp = &st->buckets[n->h & (st->num_buckets - 1)];
+    while (*pp != n) pp = &(*pp)->hnext;
+    *pp = n->hnext;
+    if (n->prev != NULL) {
+      n->prev->next = n->next;
+    } else {
+      parent->child = n->next;
+    }
+    if (n->next != NULL) n->next->prev = n->prev;
+    if (parent->plus == n) parent->plus = NULL;
+    if (parent->hash == n) parent->hash = NULL;
+    MG_FREE(n->subs);
+    MG_FREE(n);
+    st->num_nodes--;
+    n = parent;
+  }
+}
+
+// Splits the level at *p (up to '/' or end); *p moves past it, *done is
+// set when it was the last level.
+static struct mg_str level_next(const char **p, const char *end, int *done) {
+  const char *s = *p, *b = *p;
+  while (s < end && *s != '/') s++;
+  *done = s == end;
+  *p = s == end ? end : s + 1;
+  return mg_mk_str_n(b, (size_t) (s - b));
+}
+
+static size_t topic_levels(struct mg_str t) {
+  size_t i, n = 1;
+  for (i = 0; i < t.len; i++) n += t.p[i] == '/';
+  return n;
+}
+
+// The node of topic or filter t, made (add) or looked up. NULL if missing
+// or out of memory (nothing made is left behind).
+static struct brk_node *node_path(struct brk_state *st, struct mg_str t,
+                                  int add) {
+  struct brk_node *n = &st->root, *c;
+  const char *p = t.p, *end = t.p + t.len;
+  int done = 0;
+  while (!done) {
+    struct mg_str lv = level_next(&p, end, &done);
+    c = add ? node_add(st, n, lv) : node_find(st, n, lv);
+    if (c == NULL) {
+      if (add) node_prune(st, n);
+      return NULL;
+    }
+    n = c;
+  }
+  return n;
+}
+
+// Frees n's subtree (retained messages included), not n itself.
+static void node_free_children(struct brk_node *n) {
+  struct brk_node *c, *next;
+  for (c = n->child; c != NULL; c = next) {
+    next = c->next;
+    node_free_children(c);
+    msg_unref(c->retained);
+    MG_FREE(c->subs);
+    MG_FREE(c);
+  }
+  n->child = n->plus = n->hash = NULL;
+}
+
+// ---- Subscriptions and matching
+// ----------------------------------------------
+
+static int node_sub_set(struct brk_node *n, struct brk_session *s,
+                        uint8_t qos) {
+  size_t i;
+  for (i = 0; i < n->num_subs; i++) {
+    if (n->subs[i].s == s) {
+      n->subs[i].qos = qos;
+      return 0;
+    }
+  }
+  if (n->num_subs == n->cap_subs) {
+    size_t cap = n->cap_subs == 0 ? 4 : n->cap_subs * 2;
+    struct brk_sub *subs =
+        (struct brk_sub *) MG_REALLOC(n->subs, cap * sizeof(*subs));
+    if (subs == NULL) return -1;
+    n->subs = subs;
+    n->cap_subs = cap;
+  }
+  n->subs[n->num_subs].s = s;
+  n->subs[n->num_subs].qos = qos;
+  n->num_subs++;
+  return 0;
+}
+
+static void node_sub_remove(struct brk_node *n, struct brk_session *s) {
+  size_t i;
+  for (i = 0; i < n->num_subs; i++) {
+    if (n->subs[i].s == s) {
+      n->subs[i] = n->subs[--n->num_subs];
+      return;
+    }
+  }
+}
+
+// Index of filter f in s's subscriptions (num_subscriptions if absent).
+static size_t sess_sub_index(const struct mg_mqtt_session *s, struct mg_str f) {
+  size_t i;
+  for (i = 0; i < s->num_subscriptions; i++) {
+    const char *t = s->subscriptions[i].topic;
+    if (strlen(t) == f.len && memcmp(t, f.p, f.len) == 0) break;
+  }
+  return i;
+}
+
+static int sess_sub_reserve(struct brk_session *bs) {
+  size_t cap = bs->cap_subscriptions == 0 ? 4 : bs->cap_subscriptions * 2;
+  struct mg_mqtt_topic_expression *t;
+  if (bs->s.num_subscriptions < bs->cap_subscriptions) return 0;
+  t = (struct mg_mqtt_topic_expression *) MG_REALLOC(bs->s.subscriptions,
+                                                     cap * sizeof(*t));
+  if (t == NULL) return -1;
+  bs->s.subscriptions = t;
+  bs->cap_subscriptions = cap;
+  return 0;
+}
+
+// Subscribes bs to filter f (valid) at qos; the same filter again only
+// changes its QoS. Returns the SUBACK code.
+static uint8_t brk_subscribe(struct brk_session *bs, struct mg_str f,
+                             uint8_t qos) {
+  struct mg_mqtt_session *s = &bs->s;
+  size_t i = sess_sub_index(s, f);
+  struct mg_str copy = MG_NULL_STR;
+  struct brk_node *n;
+  if (i == s->num_subscriptions) {
+    if (i >= MG_MQTT_BROKER_MAX_SUBSCRIPTIONS ||
+        topic_levels(f) > MG_MQTT_BROKER_MAX_TOPIC_LEVELS) {
+      MG_INFO(("%.*s: filter %.*s refused (limits)", (int) bs->client_id.len,
+               bs->client_id.p, (int) f.len, f.p));
+      return BRK_SUBACK_FAILURE;
+    }
+    copy = mg_strdup_nul(f);
+    if (copy.p == NULL || sess_sub_reserve(bs) != 0) goto oom;
+  }
+  if ((n = node_path(bs->st, f, 1)) == NULL) goto oom;
+  if (node_sub_set(n, bs, qos) != 0) {
+    node_prune(bs->st, n);
+    goto oom;
+  }
+  if (copy.p != NULL) s->subscriptions[s->num_subscriptions++].topic = copy.p;
+  s->subscriptions[i].qos = qos;
+  return qos;
+oom:
+  MG_ERROR(("out of memory: subscription refused"));
+  mg_strfree(&copy);
+  return BRK_SUBACK_FAILURE;
+}
+
+// Removes bs's subscription to filter f, if it has one.
+static void brk_unsubscribe(struct brk_session *bs, struct mg_str f) {
+  struct mg_mqtt_session *s = &bs->s;
+  size_t i = sess_sub_index(s, f);
+  struct brk_node *n;
+  if (i == s->num_subscriptions) return;
+  if ((n = node_path(bs->st, f, 0)) != NULL) {
+    node_sub_remove(n, bs);
+    node_prune(bs->st, n);
+  }
+  MG_FREE((void *) s->subscriptions[i].topic);
+  memmove(&s->subscriptions[i], &s->subscriptions[i + 1],
+          (s->num_subscriptions - i - 1) * sizeof(s->subscriptions[0]));
+  s->num_subscriptions--;
+}
+
+static int targets_reserve(struct brk_state *st) {
+  size_t cap = st->cap_targets == 0 ? 16 : st->cap_targets * 2;
+  struct brk_session **t;
+  if (st->num_targets < st->cap_targets) return 0;
+  t = (struct brk_session **) MG_REALLOC(st->targets, cap * sizeof(*t));
+  if (t == NULL) return -1;
+  st->targets = t;
+  st->cap_targets = cap;
+  return 0;
+}
+
+// Adds the subscribers of n to the targets of the current message.
+static void brk_target(struct brk_state *st, const struct brk_node *n) {
+  size_t i;
+  for (i = 0; i < n->num_subs; i++) {
+    struct brk_session *s = n->subs[i].s;
+    if (s->mark == st->mark) {
+      if (n->subs[i].qos > s->best) s->best = n->subs[i].qos;
+    } else if (targets_reserve(st) == 0) {
+      s->mark = st->mark;
+      s->best = n->subs[i].qos;
+      st->targets[st->num_targets++] = s;
+    } else {
+      MG_ERROR(("out of memory: a subscriber misses a message"));
+    }
+  }
+}
+
+// Collects the subscribers of the filters below n that match the rest of
+// the topic, p..end (done: nothing is left). A topic starting with $ is
+// not matched by + or # at the first level.
+static void brk_match(struct brk_state *st, struct brk_node *n, const char *p,
+                      const char *end, int done) {
+  struct brk_node *c;
+  struct mg_str lv;
+  int wild = !(n == &st->root && p < end && *p == '$');
+  if (done) {
+    brk_target(st, n);
+    if (n->hash != NULL) brk_target(st, n->hash);  // "a/#" matches "a"
+    return;
+  }
+  if (wild && n->hash != NULL) brk_target(st, n->hash);
+  lv = level_next(&p, end, &done);
+  if ((c = node_find(st, n, lv)) != NULL) brk_match(st, c, p, end, done);
+  if (wild && n->plus != NULL) brk_match(st, n->plus, p, end, done);
+}
+
+// Fills st->targets with the sessions topic goes to, each once, with its
+// highest granted QoS in ->best.
+static void brk_collect(struct brk_state *st, struct mg_str topic) {
+  st->num_targets = 0;
+  if (++st->mark == 0) {  // Wrapped: no session may hold the new number
+    struct mg_mqtt_session *s;
+    for (s = st->brk->sessions.lh_first; s != NULL; s = s->link.le_next) {
+      brk_sess(s)->mark = 0;
+    }
+    st->mark = 1;
+  }
+  brk_match(st, &st->root, topic.p, topic.p + topic.len, 0);
+}
+
+// ---- Sessions: delivery, in flight, queue
+// ------------------------------------
+
+static int send_room(const struct mg_connection *nc, size_t len) {
+  return nc->send_mbuf.len == 0 ||
+         nc->send_mbuf.len + len <= MG_MQTT_BROKER_MAX_SEND_QUEUE;
+}
+
+static void sess_log_drop(struct brk_session *bs) {
+  double now = mg_time();
+  if (now - bs->last_drop_log < BRK_LOG_INTERVAL) return;
+  bs->last_drop_log = now;
+  MG_INFO(
+      ("%p %.*s: slow or offline, dropped %lu QoS 0 and %lu QoS 1/2 "
+       "messages so far",
+       (void *) bs->s.nc, (int) bs->client_id.len, bs->client_id.p,
+       bs->dropped_qos0, bs->dropped_queue));
+}
+
+static int flight_has_id(const struct brk_session *bs, uint16_t id) {
+  size_t i;
+  for (i = 0; i < bs->num_flight; i++) {
+    if (bs->flight[i].id == id) return 1;
+  }
+  return 0;
+}
+
+// The next packet id: never 0, never one in flight.
+static uint16_t sess_next_id(struct brk_session *bs) {
+  do {
+    bs->last_id++;
+  } while (bs->last_id == 0 || flight_has_id(bs, bs->last_id));
+  return bs->last_id;
+}
+
+// Sends m to bs's connection and keeps it until acknowledged (the caller
+// checked that the window has room).
+static void flight_send(struct brk_session *bs, struct brk_msg *m, uint8_t qos,
+                        uint8_t retain) {
+  struct brk_flight *f = &bs->flight[bs->num_flight++];
+  f->msg = m;
+  f->id = sess_next_id(bs);
+  f->qos = qos;
+  f->retain = retain;
+  m->refs++;
+  msg_send(bs->s.nc, m, qos, f->id, 0, retain);
+}
+
+static int sess_queue_reserve(struct brk_session *bs) {
+  size_t i, cap = bs->q_cap == 0 ? 16 : bs->q_cap * 2;
+  struct brk_qent *q;
+  if (bs->q_len < bs->q_cap) return 0;
+  if (cap > MG_MQTT_BROKER_MAX_QUEUED) cap = MG_MQTT_BROKER_MAX_QUEUED;
+  if (cap <= bs->q_cap) return -1;
+  q = (struct brk_qent *) MG_MALLOC(cap * sizeof(*q));
+  if (q == NULL) return -1;
+  for (i = 0; i < bs->q_len; i++) q[i] = bs->q[(bs->q_head + i) % bs->q_cap];
+  MG_FREE(bs->q);
+  bs->q = q;
+  bs->q_cap = cap;
+  bs->q_head = 0;
+  return 0;
+}
+
+// Appends m to bs's queue, or drops it when the queue is full.
+static void sess_enqueue(struct brk_session *bs, struct brk_msg *m, uint8_t qos,
+                         uint8_t retain) {
+  struct brk_state *st = bs->st;
+  struct brk_qent *e;
+  if (bs->q_len >= MG_MQTT_BROKER_MAX_QUEUED ||
+      (bs->q_len > 0 &&
+       bs->q_bytes + m->len > MG_MQTT_BROKER_MAX_QUEUED_BYTES) ||
+      st->queued_bytes + m->len > MG_MQTT_BROKER_MAX_TOTAL_QUEUED_BYTES ||
+      sess_queue_reserve(bs) != 0) {
+    bs->dropped_queue++;
+    sess_log_drop(bs);
+    return;
+  }
+  e = &bs->q[(bs->q_head + bs->q_len) % bs->q_cap];
+  e->msg = m;
+  e->qos = qos;
+  e->retain = retain;
+  m->refs++;
+  bs->q_len++;
+  bs->q_bytes += m->len;
+  st->queued_bytes += m->len;
+}
+
+// Moves queued messages into the window while the connection has room.
+static void sess_drain(struct brk_session *bs) {
+  struct mg_connection *nc = bs->s.nc;
+  while (nc != NULL && bs->q_len > 0 &&
+         bs->num_flight < MG_MQTT_BROKER_MAX_INFLIGHT) {
+    struct brk_qent e = bs->q[bs->q_head];
+    if (!send_room(nc, e.msg->len)) break;
+    bs->q_head = (bs->q_head + 1) % bs->q_cap;
+    bs->q_len--;
+    bs->q_bytes -= e.msg->len;
+    bs->st->queued_bytes -= e.msg->len;
+    flight_send(bs, e.msg, e.qos, e.retain);
+    msg_unref(e.msg);
+  }
+}
+
+// Delivers p to bs at qos (already the minimum of published and granted).
+static void sess_deliver(struct brk_session *bs, struct brk_pub *p,
+                         uint8_t qos) {
+  struct brk_state *st = bs->st;
+  struct mg_connection *nc = bs->s.nc;
+  struct brk_msg *m;
+  if (qos == 0) {
+    if (nc == NULL || pub_pkt0(st, p) != 0) return;  // QoS 0 is not kept
+    if (send_room(nc, st->pkt0.len)) {
+      mg_mqtt_send(nc, st->pkt0.buf, st->pkt0.len);
+    } else {
+      bs->dropped_qos0++;
+      sess_log_drop(bs);
+    }
+    return;
+  }
+  if ((m = pub_msg(st, p)) == NULL) return;
+  if (nc != NULL && bs->q_len == 0 &&
+      bs->num_flight < MG_MQTT_BROKER_MAX_INFLIGHT && send_room(nc, m->len)) {
+    flight_send(bs, m, qos, p->retain);
+  } else {
+    sess_enqueue(bs, m, qos, p->retain);
+  }
+}
+
+// An acknowledgement (PUBACK, PUBREC, PUBCOMP) of an outgoing message.
+// Ids that are not in flight, or in another state, are ignored.
+static void sess_acked(struct brk_session *bs, int cmd, uint16_t id) {
+  size_t i;
+  for (i = 0; i < bs->num_flight; i++) {
+    struct brk_flight *f = &bs->flight[i];
+    if (f->id != id) continue;
+    if (cmd == MG_MQTT_CMD_PUBREC) {
+      if (f->qos == 2) {
+        msg_unref(f->msg);  // The protocol handler sends PUBREL
+        f->msg = NULL;
+      }
+    } else if ((cmd == MG_MQTT_CMD_PUBACK && f->qos == 1) ||
+               (cmd == MG_MQTT_CMD_PUBCOMP && f->qos == 2 && f->msg == NULL)) {
+      msg_unref(f->msg);
+      memmove(f, f + 1, (bs->num_flight - i - 1) * sizeof(*f));
+      bs->num_flight--;
+      sess_drain(bs);
+    }
+    return;
+  }
+}
+
+// After a resumed session's CONNACK: what was in flight goes again.
+static void sess_resend(struct brk_session *bs) {
+  size_t i;
+  for (i = 0; i < bs->num_flight; i++) {
+    struct brk_flight *f = &bs->flight[i];
+    if (f->msg != NULL) {
+      msg_send(bs->s.nc, f->msg, f->qos, f->id, 1, f->retain);
+    } else {
+      bs->st->out.len = 0;
+      if (mg_mqtt_compose_id(&bs->st->out, MG_MQTT_CMD_PUBREL, f->id) == 0) {
+        mg_mqtt_send(bs->s.nc, bs->st->out.buf, bs->st->out.len);
+      }
+    }
+  }
+}
+
+// ---- Publishing and retained messages
+// ----------------------------------------
+
+// Stores (or, with an empty payload, deletes) the retained message of p.
+static void brk_retain(struct brk_state *st, struct brk_pub *p) {
+  struct brk_node *n = node_path(st, p->topic, p->payload.len > 0);
+  struct brk_msg *m, *old = n == NULL ? NULL : n->retained;
+  if (n == NULL || p->payload.len == 0) {
+    if (old != NULL) {
+      st->num_retained--;
+      st->retained_bytes -= old->len;
+      n->retained = NULL;
+      msg_unref(old);
+    }
+    if (n != NULL) node_prune(st, n);
+    return;
+  }
+  if ((m = pub_msg(st, p)) == NULL) {
+    node_prune(st, n);
+    return;
+  }
+  if ((old == NULL && st->num_retained >= MG_MQTT_BROKER_MAX_RETAINED) ||
+      st->retained_bytes - (old == NULL ? 0 : old->len) + m->len >
+          MG_MQTT_BROKER_MAX_RETAINED_BYTES) {
+    MG_INFO(("retained message of %.*s not stored: %d messages or %d bytes",
+             (int) p->topic.len, p->topic.p, (int) MG_MQTT_BROKER_MAX_RETAINED,
+             (int) MG_MQTT_BROKER_MAX_RETAINED_BYTES));
+    node_prune(st, n);
+    return;
+  }
+  if (old != NULL) {
+    st->retained_bytes -= old->len;
+    msg_unref(old);
+  } else {
+    st->num_retained++;
+  }
+  m->refs++;
+  n->retained = m;
+  st->retained_bytes += m->len;
+}
+
+// Publishes a message (from a client, or a will) to every subscriber.
+static void brk_publish(struct brk_state *st, struct mg_str topic,
+                        struct mg_str payload, uint8_t qos, int retain) {
+  struct brk_pub p;
+  size_t i;
+  memset(&p, 0, sizeof(p));
+  p.topic = topic;
+  p.payload = payload;
+  p.qos = qos;
+  if (retain) brk_retain(st, &p);
+  brk_collect(st, topic);
+  for (i = 0; i < st->num_targets; i++) {
+    struct brk_session *bs = st->targets[i];
+    sess_deliver(bs, &p, bs->best < qos ? bs->best : qos);
+  }
+  msg_unref(p.msg);
+}
+
+static void brk_send_retained(struct brk_session *bs, struct brk_msg *m,
+                              uint8_t granted) {
+  struct brk_pub p;
+  memset(&p, 0, sizeof(p));
+  p.topic = msg_topic(m);
+  p.payload = msg_payload(m);
+  p.qos = m->qos;
+  p.retain = 1;
+  p.msg = m;
+  m->refs++;
+  sess_deliver(bs, &p, m->qos < granted ? m->qos : granted);
+  msg_unref(m);
+}
+
+static void brk_send_subtree(struct brk_session *bs, struct brk_node *n,
+                             uint8_t qos) {
+  struct brk_node *c;
+  int root = n == &bs->st->root;
+  if (n->retained != NULL) brk_send_retained(bs, n->retained, qos);
+  for (c = n->child; c != NULL; c = c->next) {
+    if (!root || c->len == 0 || c->level[0] != '$')
+      brk_send_subtree(bs, c, qos);
+  }
+}
+
+// Sends bs the retained messages whose topics match the rest of a filter,
+// p..end, below n.
+static void brk_walk_retained(struct brk_session *bs, struct brk_node *n,
+                              const char *p, const char *end, int done,
+                              uint8_t qos) {
+  struct brk_node *c;
+  struct mg_str lv;
+  int root = n == &bs->st->root;
+  if (done) {
+    if (n->retained != NULL) brk_send_retained(bs, n->retained, qos);
+    return;
+  }
+  lv = level_next(&p, end, &done);
+  if (level_is(lv, '#')) {
+    brk_send_subtree(bs, n, qos);  // n itself too: "a/#" matches "a"
+  } else if (level_is(lv, '+')) {
+    for (c = n->child; c != NULL; c = c->next) {
+      if (root && c->len > 0 && c->level[0] == '$') continue;
+      brk_walk_retained(bs, c, p, end, done, qos);
+    }
+  } else if ((c = node_find(bs->st, n, lv)) != NULL) {
+    brk_walk_retained(bs, c, p, end, done, qos);
+  }
+}
+
+// ---- Sessions: life
+// ----------------------------------------------------------
+
+static struct brk_state *brk_state(struct mg_mqtt_broker *brk) {
+  struct brk_state *st = (struct brk_state *) brk->priv;
+  if (st == NULL) {
+    if ((st = (struct brk_state *) MG_CALLOC(1, sizeof(*st))) == NULL) {
+      return NULL;
+    }
+    st->brk = brk;
+    mbuf_init(&st->out, 0);
+    mbuf_init(&st->pkt0, 0);
+    mbuf_init(&st->codes, 0);
+    brk->priv = st;
+  }
+  return st;
+}
+
+static void sess_will_free(struct brk_session *bs) {
+  mg_strfree(&bs->will_topic);
+  mg_strfree(&bs->will_payload);
+  bs->has_will = 0;
+}
+
+// Ends a session: its subscriptions, messages and memory.
+static void sess_free(struct brk_session *bs) {
+  struct mg_mqtt_session *s = &bs->s;
+  size_t i;
+  while (s->num_subscriptions > 0) {
+    brk_unsubscribe(bs, mg_mk_str(s->subscriptions[0].topic));
+  }
+  MG_FREE(s->subscriptions);
+  for (i = 0; i < bs->num_flight; i++) msg_unref(bs->flight[i].msg);
+  for (i = 0; i < bs->q_len; i++) {
+    msg_unref(bs->q[(bs->q_head + i) % bs->q_cap].msg);
+  }
+  bs->st->queued_bytes -= bs->q_bytes;
+  MG_FREE(bs->q);
+  sess_will_free(bs);
+  mg_strfree(&bs->client_id);
+  if (s->link.le_next != NULL) s->link.le_next->link.le_prev = s->link.le_prev;
+  *s->link.le_prev = s->link.le_next;
+  bs->st->num_sessions--;
+  MG_FREE(bs);
+}
+
+// Makes room for one more session: ends the one offline longest. Returns
+// 0, or -1 when every session is online.
+static int brk_evict(struct brk_state *st) {
+  struct mg_mqtt_session *s;
+  struct brk_session *oldest = NULL;
+  for (s = st->brk->sessions.lh_first; s != NULL; s = s->link.le_next) {
+    if (s->nc == NULL && (oldest == NULL ||
+                          brk_sess(s)->offline_since < oldest->offline_since)) {
+      oldest = brk_sess(s);
+    }
+  }
+  if (oldest == NULL) return -1;
+  MG_INFO(("%d sessions: the offline session of %.*s ends",
+           (int) MG_MQTT_BROKER_MAX_SESSIONS, (int) oldest->client_id.len,
+           oldest->client_id.p));
+  sess_free(oldest);
+  return 0;
+}
+
+static struct brk_session *sess_new(struct brk_state *st, struct mg_str id) {
+  struct mg_mqtt_broker *brk = st->brk;
+  struct brk_session *bs;
+  if (st->num_sessions >= MG_MQTT_BROKER_MAX_SESSIONS && brk_evict(st) != 0) {
+    MG_INFO(("%d sessions, all online: client refused",
+             (int) MG_MQTT_BROKER_MAX_SESSIONS));
+    return NULL;
+  }
+  if ((bs = (struct brk_session *) MG_CALLOC(1, sizeof(*bs))) == NULL) {
+    return NULL;
+  }
+  bs->client_id = mg_strdup(id);
+  if (id.len > 0 && bs->client_id.p == NULL) {
+    MG_FREE(bs);
+    return NULL;
+  }
+  bs->st = st;
+  bs->s.brk = brk;
+  bs->s.priv = bs;
+  bs->s.link.le_next = brk->sessions.lh_first;
+  if (brk->sessions.lh_first != NULL) {
+    brk->sessions.lh_first->link.le_prev = &bs->s.link.le_next;
+  }
+  brk->sessions.lh_first = &bs->s;
+  bs->s.link.le_prev = &brk->sessions.lh_first;
+  st->num_sessions++;
+  return bs;
+}
+
+static struct brk_session *sess_find(struct mg_mqtt_broker *brk,
+                                     struct mg_str id) {
+  struct mg_mqtt_session *s;
+  for (s = brk->sessions.lh_first; s != NULL; s = s->link.le_next) {
+    struct mg_str cid = brk_sess(s)->client_id;
+    if (cid.len == id.len && cid.len > 0 && memcmp(cid.p, id.p, id.len) == 0) {
+      return brk_sess(s);
+    }
+  }
+  return NULL;
+}
+
+// The session of a connection, or NULL.
+static struct brk_session *conn_sess(struct mg_connection *nc) {
+  void **slot = mg_mqtt_broker_slot(nc);
+  return slot == NULL ? NULL : (struct brk_session *) *slot;
+}
+
+// The connection of bs goes; the session stays (offline).
+static void sess_detach(struct brk_session *bs) {
+  void **slot = mg_mqtt_broker_slot(bs->s.nc);
+  if (slot != NULL) *slot = NULL;
+  bs->s.nc = NULL;
+  bs->st->num_online--;
+  bs->offline_since = mg_time();
+}
+
+static void sess_attach(struct brk_session *bs, struct mg_connection *nc,
+                        void **slot) {
+  bs->s.nc = nc;
+  *slot = bs;
+  bs->st->num_online++;
+}
+
+// A will taken from a connection that ended, to be published.
+struct brk_will {
+  int has;
+  struct mg_str topic, payload;
+  uint8_t qos, retain;
+};
+
+static void will_take(struct brk_session *bs, struct brk_will *w) {
+  w->has = bs->has_will;
+  w->topic = bs->will_topic;
+  w->payload = bs->will_payload;
+  w->qos = bs->will_qos;
+  w->retain = bs->will_retain;
+  bs->has_will = 0;
+  bs->will_topic = bs->will_payload = mg_mk_str_n(NULL, 0);
+}
+
+static void will_publish(struct brk_state *st, struct brk_will *w) {
+  if (w->has) {
+    MG_DEBUG(("will: %.*s", (int) w->topic.len, w->topic.p));
+    brk_publish(st, w->topic, w->payload, w->qos, w->retain);
+  }
+  mg_strfree(&w->topic);
+  mg_strfree(&w->payload);
+}
+
+// ---- Connection events
+// -------------------------------------------------------
+
+static void conn_fail(struct mg_connection *nc, const char *why) {
+  (void) why;  // When logging is compiled out
+  MG_INFO(("%p MQTT client closed: %s", (void *) nc, why));
+  nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+}
+
+static void conn_connack(struct mg_connection *nc, struct brk_state *st,
+                         int present, uint8_t code) {
+  st->out.len = 0;
+  if (mg_mqtt_compose_connack(&st->out, present, code) == 0) {
+    mg_mqtt_send(nc, st->out.buf, st->out.len);
+  }
+  if (code != MG_EV_MQTT_CONNACK_ACCEPTED) nc->flags |= MG_F_SEND_AND_CLOSE;
+}
+
+// Keeps the will of the CONNECT m in bs. Returns 0, or -1 (out of memory).
+static int sess_set_will(struct brk_session *bs, struct mg_mqtt_message *m) {
+  sess_will_free(bs);
+  if (!(m->connect_flags & MG_MQTT_HAS_WILL)) return 0;
+  bs->will_topic = mg_strdup(m->will_topic);
+  bs->will_payload = mg_strdup(m->will_message);
+  bs->will_qos = (uint8_t) MG_MQTT_GET_WILL_QOS(m->connect_flags);
+  bs->will_retain = (m->connect_flags & MG_MQTT_WILL_RETAIN) ? 1 : 0;
+  bs->has_will = 1;
+  if (bs->will_topic.p == NULL ||
+      (m->will_message.len > 0 && bs->will_payload.p == NULL)) {
+    sess_will_free(bs);
+    return -1;
+  }
+  return 0;
+}
+
+// The session for a CONNECT: the old one of this client id resumed (clean
+// session 0), else a new one. A connected old one is taken over: its
+// connection closes now and its will goes into *w.
+static struct brk_session *brk_session_for(struct brk_state *st,
+                                           struct mg_mqtt_message *m,
+                                           struct brk_will *w, int *present) {
+  int clean = (m->connect_flags & MG_MQTT_CLEAN_SESSION) != 0;
+  struct brk_session *old = sess_find(st->brk, m->client_id);
+  if (old != NULL && old->s.nc != NULL) {
+    MG_INFO(("%p %.*s: taken over by a new connection", (void *) old->s.nc,
+             (int) m->client_id.len, m->client_id.p));
+    old->s.nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+    will_take(old, w);
+    sess_detach(old);
+  }
+  if (old != NULL && (clean || old->clean)) {
+    sess_free(old);
+    old = NULL;
+  }
+  *present = old != NULL;
+  return old != NULL ? old : sess_new(st, m->client_id);
+}
+
+static void brk_on_connect(struct mg_connection *nc,
+                           struct mg_mqtt_message *m) {
+  struct mg_mqtt_broker *brk =
+      nc->listener == NULL ? NULL
+                           : (struct mg_mqtt_broker *) nc->listener->priv_2;
+  void **slot = mg_mqtt_broker_slot(nc);
+  struct brk_state *st;
+  struct brk_session *bs;
+  struct brk_will w;
+  int present = 0;
+  memset(&w, 0, sizeof(w));
+  if (slot == NULL || *slot != NULL) return;
+  if (brk == NULL || (st = brk_state(brk)) == NULL) {
+    MG_ERROR(("%p no broker (listener priv_2) or no memory", (void *) nc));
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+    return;
+  }
+  if ((m->connect_flags & MG_MQTT_HAS_WILL) &&
+      (!mg_mqtt_valid_topic(m->will_topic) ||
+       topic_levels(m->will_topic) > MG_MQTT_BROKER_MAX_TOPIC_LEVELS)) {
+    conn_fail(nc, "invalid will topic");
+    return;
+  }
+  if ((bs = brk_session_for(st, m, &w, &present)) == NULL ||
+      sess_set_will(bs, m) != 0) {
+    if (bs != NULL && bs->s.nc == NULL && !present) sess_free(bs);
+    conn_connack(nc, st, 0, MG_EV_MQTT_CONNACK_SERVER_UNAVAILABLE);
+  } else {
+    bs->clean = (m->connect_flags & MG_MQTT_CLEAN_SESSION) != 0;
+    sess_attach(bs, nc, slot);
+    conn_connack(nc, st, present, MG_EV_MQTT_CONNACK_ACCEPTED);
+    sess_resend(bs);
+    sess_drain(bs);
+  }
+  will_publish(st, &w);
+}
+
+static void brk_on_close(struct mg_connection *nc) {
+  struct brk_session *bs = conn_sess(nc);
+  struct brk_state *st;
+  struct brk_will w;
+  if (bs == NULL) return;
+  st = bs->st;
+  will_take(bs, &w);
+  sess_detach(bs);
+  if (bs->clean) sess_free(bs);
+  will_publish(st, &w);
+}
+
+static void brk_on_publish(struct mg_connection *nc,
+                           struct mg_mqtt_message *m) {
+  struct brk_session *bs = conn_sess(nc);
+  if (bs == NULL) return;
+  if (topic_levels(m->topic) > MG_MQTT_BROKER_MAX_TOPIC_LEVELS) {
+    conn_fail(nc, "topic has too many levels");
+    return;
+  }
+  brk_publish(bs->st, m->topic, m->payload, (uint8_t) m->qos,
+              m->flags & MG_MQTT_RETAIN);
+}
+
+static void brk_on_subscribe(struct mg_connection *nc,
+                             struct mg_mqtt_message *m) {
+  struct brk_session *bs = conn_sess(nc);
+  struct brk_state *st;
+  struct mg_str f;
+  uint8_t qos = 0, code;
+  int pos = 0;
+  size_t i = 0;
+  if (bs == NULL) return;
+  st = bs->st;
+  st->codes.len = 0;
+  while ((pos = mg_mqtt_next_subscribe_topic(m, &f, &qos, pos)) != -1) {
+    code = brk_subscribe(bs, f, qos);
+    if (mbuf_append(&st->codes, &code, 1) != 1) {
+      conn_fail(nc, "out of memory");
+      return;
+    }
+  }
+  st->out.len = 0;
+  if (mg_mqtt_compose_suback(&st->out, (uint8_t *) st->codes.buf, st->codes.len,
+                             m->message_id) != 0) {
+    conn_fail(nc, "out of memory");
+    return;
+  }
+  mg_mqtt_send(nc, st->out.buf, st->out.len);
+  // The retained messages of each granted filter, after the SUBACK.
+  for (pos = 0; (pos = mg_mqtt_next_subscribe_topic(m, &f, &qos, pos)) != -1;
+       i++) {
+    if (i < st->codes.len && (uint8_t) st->codes.buf[i] != BRK_SUBACK_FAILURE) {
+      brk_walk_retained(bs, &st->root, f.p, f.p + f.len, 0,
+                        (uint8_t) st->codes.buf[i]);
+    }
+  }
+}
+
+static void brk_on_unsubscribe(struct mg_connection *nc,
+                               struct mg_mqtt_message *m) {
+  struct brk_session *bs = conn_sess(nc);
+  struct mg_str f;
+  int pos = 0;
+  if (bs == NULL) return;
+  while ((pos = mg_mqtt_next_unsubscribe_topic(m, &f, pos)) != -1) {
+    brk_unsubscribe(bs, f);
+  }
+  bs->st->out.len = 0;
+  if (mg_mqtt_compose_id(&bs->st->out, MG_MQTT_CMD_UNSUBACK, m->message_id) ==
+      0) {
+    mg_mqtt_send(nc, bs->st->out.buf, bs->st->out.len);
+  }
+}
+
+static void brk_on_mqtt(struct mg_connection *nc, int ev,
+                        struct mg_mqtt_message *m) {
+  struct brk_session *bs = conn_sess(nc);
+  if (ev == MG_EV_MQTT_CONNECT) {
+    brk_on_connect(nc, m);
+  } else if (bs == NULL) {
+    // Not connected: the protocol handler lets nothing else through.
+  } else if (ev == MG_EV_MQTT_PUBLISH) {
+    brk_on_publish(nc, m);
+  } else if (ev == MG_EV_MQTT_SUBSCRIBE) {
+    brk_on_subscribe(nc, m);
+  } else if (ev == MG_EV_MQTT_UNSUBSCRIBE) {
+    brk_on_unsubscribe(nc, m);
+  } else if (ev == MG_EV_MQTT_PUBACK || ev == MG_EV_MQTT_PUBREC ||
+             ev == MG_EV_MQTT_PUBCOMP) {
+    sess_acked(bs, ev - MG_MQTT_EVENT_BASE, m->message_id);
+  } else if (ev == MG_EV_MQTT_DISCONNECT) {
+    sess_will_free(bs);  // No will; the protocol handler closes
+  }
+}
+
+#if MG_ENABLE_HTTP_WEBSOCKET
+// The WebSocket endpoint: returns 1 if the event was the WebSocket's.
+static int brk_ws_event(struct mg_connection *nc, int ev, void *data) {
+  if (ev == MG_EV_HTTP_REQUEST) {
+    mg_http_send_error(nc, 400, "MQTT over WebSocket only");
+    return 1;
+  }
+  if (!(nc->flags & MG_F_IS_WEBSOCKET)) return 0;
+  // From now on the broker gets every event of the connection (MG_EV_POLL
+  // too, for the keep-alive), not only the endpoint's.
+  if (ev == MG_EV_WEBSOCKET_HANDSHAKE_DONE) nc->handler = mg_mqtt_broker;
+  return mg_mqtt_ws_event(nc, ev, data, mg_mqtt_broker);
+}
+#endif
+
+void mg_mqtt_broker(struct mg_connection *nc, int ev,
+                    void *data MG_UD_ARG(void *user_data)) {
+  struct brk_session *bs;
+  MG_UD_UNUSED;
+  if (ev >= MG_EV_MQTT_CONNECT && ev <= MG_EV_MQTT_DISCONNECT) {
+    brk_on_mqtt(nc, ev, (struct mg_mqtt_message *) data);
+    return;
+  }
+  // Before the WebSocket path frees the MQTT state (and the slot).
+  if (ev == MG_EV_CLOSE) brk_on_close(nc);
+#if MG_ENABLE_HTTP_WEBSOCKET
+  if (brk_ws_event(nc, ev, data)) return;
+#endif
+  if (ev == MG_EV_SEND && (bs = conn_sess(nc)) != NULL) sess_drain(bs);
+}
+
+// ---- Public API
+// --------------------------------------------------------------
+
+void mg_mqtt_broker_init(struct mg_mqtt_broker *brk, void *user_data) {
+  memset(brk, 0, sizeof(*brk));
+  brk->user_data = user_data;
+}
+
+void mg_mqtt_broker_free(struct mg_mqtt_broker *brk) {
+  struct brk_state *st = (struct brk_state *) brk->priv;
+  struct mg_mqtt_session *s;
+  if (st == NULL) return;
+  while ((s = brk->sessions.lh_first) != NULL) {
+    if (s->nc != NULL) sess_detach(brk_sess(s));
+    sess_free(brk_sess(s));
+  }
+  node_free_children(&st->root);
+  MG_FREE(st->buckets);
+  MG_FREE(st->targets);
+  mbuf_free(&st->out);
+  mbuf_free(&st->pkt0);
+  mbuf_free(&st->codes);
+  MG_FREE(st);
+  brk->priv = NULL;
+}
+
+struct mg_mqtt_session *mg_mqtt_next(struct mg_mqtt_broker *brk,
+                                     struct mg_mqtt_session *s) {
+  return s == NULL ? brk->sessions.lh_first : s->link.le_next;
+}
+
+void mg_mqtt_session_stats(const struct mg_mqtt_session *s,
+                           struct mg_mqtt_session_stats *st) {
+  const struct brk_session *bs = (const struct brk_session *) s;
+  memset(st, 0, sizeof(*st));
+  st->inflight = bs->num_flight;
+  st->queued = bs->q_len;
+  st->queued_bytes = bs->q_bytes;
+  st->dropped_qos0 = bs->dropped_qos0;
+  st->dropped_queue = bs->dropped_queue;
+}
+
+void mg_mqtt_broker_stats(const struct mg_mqtt_broker *brk,
+                          struct mg_mqtt_broker_stats *st) {
+  const struct brk_state *bst = (const struct brk_state *) brk->priv;
+  memset(st, 0, sizeof(*st));
+  if (bst == NULL) return;
+  st->sessions = bst->num_sessions;
+  st->online = bst->num_online;
+  st->retained = bst->num_retained;
+  st->retained_bytes = bst->retained_bytes;
+  st->queued_bytes = bst->queued_bytes;
+  st->nodes = bst->num_nodes;
+}
+
 #endif  // MG_ENABLE_MQTT_BROKER

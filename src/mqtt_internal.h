@@ -44,8 +44,8 @@ int mg_mqtt_compose_connect(struct mbuf *out, struct mg_str client_id,
                             const struct mg_send_mqtt_handshake_opts *o);
 int mg_mqtt_compose_connack(struct mbuf *out, int session_present,
                             uint8_t code);
-int mg_mqtt_compose_publish(struct mbuf *out, struct mg_str topic,
-                            uint16_t id, int flags, struct mg_str payload);
+int mg_mqtt_compose_publish(struct mbuf *out, struct mg_str topic, uint16_t id,
+                            int flags, struct mg_str payload);
 // PUBACK, PUBREC, PUBREL (flags 0010 set here), PUBCOMP, UNSUBACK.
 int mg_mqtt_compose_id(struct mbuf *out, int cmd, uint16_t id);
 int mg_mqtt_compose_subscribe(struct mbuf *out,
