@@ -914,67 +914,49 @@ static void test_paho_c_over_websocket(void **state) {
   peer_kill(sub, SIGKILL);
 }
 
-// Hostile first packets and protocol violations close that client (after
-// its CONNACK, where it had one) and only that one: a mosquitto_sub on the
-// same broker still gets its message, and the broker's memory stays flat.
-static void test_hostile_input_closes_only_that_client(void **state) {
-  static const struct {
-    const char *name;
-    const char *bytes;
-    size_t len;
-    const char *reply;  // What comes before the close
-    size_t reply_len;
-  } cases[] = {
-#define C(name, b, r) {name, b, sizeof(b) - 1, r, sizeof(r) - 1}
-#define CON "\x10\x0f\x00\x04MQTT\x04\x02\x00\x3c\x00\x03raw"
-#define ACK "\x20\x02\x00\x00"
-      C("256 MB CONNECT", "\x10\xff\xff\xff\x7f", ""),
-      C("256 MB PUBLISH first", "\x30\xff\xff\xff\x7f", ""),
-      C("SUBSCRIBE before CONNECT", "\x82\x06\x00\x01\x00\x01\x61\x00", ""),
-      C("5-byte remaining length", "\x10\xff\xff\xff\xff\x01", ""),
-      C("protocol name longer than the packet",
-        "\x10\x0c\x00\x09MQTT\x04\x02\x00\x3c\x00\x00", ""),
-      C("reserved CONNECT flag", "\x10\x0c\x00\x04MQTT\x04\x03\x00\x3c\x00\x00",
-        ""),
-      C("protocol level 6", "\x10\x0c\x00\x04MQTT\x06\x02\x00\x3c\x00\x00",
-        "\x20\x02\x00\x01"),
-      C("empty client id, clean session 0",
-        "\x10\x0c\x00\x04MQTT\x04\x00\x00\x3c\x00\x00", "\x20\x02\x00\x02"),
-      C("second CONNECT", CON CON, ACK),
-      C("PUBLISH QoS 3", CON "\x36\x05\x00\x01\x61\x00\x01", ACK),
-      C("PUBLISH to #", CON "\x30\x03\x00\x01#", ACK),
-      C("PUBLISH to a/+", CON "\x30\x05\x00\x03\x61/+", ACK),
-      C("PUBLISH QoS 1 packet id 0", CON "\x32\x05\x00\x01\x61\x00\x00", ACK),
-      C("SUBSCRIBE flags 0000", CON "\x80\x06\x00\x01\x00\x01\x61\x00", ACK),
-      C("SUBSCRIBE without a filter", CON "\x82\x02\x00\x01", ACK),
-      C("2 MB PUBLISH", CON "\x30\x80\x80\x80\x01", ACK),
-#undef C
-#undef CON
-#undef ACK
-  };
+struct hostile {
+  const char *name;
+  const char *bytes;
+  size_t len;
+  const char *reply;  // What comes before the close
+  size_t reply_len;
+  size_t pad;  // Bytes of zeros sent after it (a body that never ends)
+};
+#define HOSTILE(name, b, r, pad) \
+  { name, b, sizeof(b) - 1, r, sizeof(r) - 1, pad }
+
+// Sends each case on a new connection (after a CONNECT and its CONNACK if
+// connect_first) and checks the broker closes it after exactly the reply;
+// a mosquitto_sub on the same broker then still gets its message, and the
+// broker's memory stays flat.
+static void hostile_cases(const struct hostile *cases, size_t num,
+                          int connect_first) {
   static char zeros[65536];
   struct peer *sub;
-  char buf[64];
-  size_t i, n;
+  char buf[64], errors[2048] = "";
+  size_t i, n, e = 0;
   long rss0, rss1;
-  (void) state;
   sub = mosq_sub(s_port_str, "hostile/t", 1, 1, "%t %p");
   mosq_subscribed(sub, 1);
   rss0 = broker_rss_kb();
-  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-    int fd = raw_open(s_t.port);
+  for (i = 0; i < num; i++) {
+    int fd = raw_open(s_t.port), closed;
+    if (connect_first) {
+      raw_put(fd, s_connect, sizeof(s_connect) - 1);
+      raw_expect(fd, s_connack0, 4);
+    }
     raw_put(fd, cases[i].bytes, cases[i].len);
-    // The 2 MB PUBLISH: its first 64 KiB too.
-    if (strcmp(cases[i].name, "2 MB PUBLISH") == 0) {
-      raw_put(fd, zeros, sizeof(zeros));
-    }
-    if (!raw_until_close(fd, buf, sizeof(buf), &n, STEP_SECONDS)) {
-      fail_msg("%s: not closed (%d bytes came)", cases[i].name, (int) n);
-    }
-    if (n != cases[i].reply_len ||
-        memcmp(buf, cases[i].reply, cases[i].reply_len) != 0) {
-      fail_msg("%s: %d bytes before the close, not %d", cases[i].name, (int) n,
-               (int) cases[i].reply_len);
+    if (cases[i].pad > 0) raw_put(fd, zeros, cases[i].pad);
+    closed = raw_until_close(fd, buf, sizeof(buf), &n, STEP_SECONDS);
+    if (!closed || n != cases[i].reply_len ||
+        memcmp(buf, cases[i].reply, n) != 0) {
+      char got[sizeof(buf) * 2 + 1];
+      hex(got, (const unsigned char *) buf, n);
+      e += (size_t) snprintf(errors + e, sizeof(errors) - e,
+                             "%s: %s after \"%s\" (%d bytes expected)\n",
+                             cases[i].name, closed ? "closed" : "NOT closed",
+                             got, (int) cases[i].reply_len);
+      if (e >= sizeof(errors)) e = sizeof(errors) - 1;
     }
     close(fd);
     s_fds[--s_num_fds] = -1;
@@ -983,9 +965,55 @@ static void test_hostile_input_closes_only_that_client(void **state) {
   mosq_pub(s_port_str, "hostile/t", 1, "-m", "still serving", NULL, NULL);
   assert_exit0(sub);
   assert_has(sub, "hostile/t still serving\n");
+  if (errors[0] != '\0') fail_msg("%s", errors);
   if (rss1 - rss0 > RSS_SLACK_KB) {
     fail_msg("broker VmRSS grew from %ld to %ld KiB", rss0, rss1);
   }
+}
+
+// Hostile first packets: closed (after a refusing CONNACK where the rules
+// give one), and only that client.
+static void test_hostile_first_packets_close_only_that_client(void **state) {
+  static const struct hostile cases[] = {
+      HOSTILE("256 MB CONNECT", "\x10\xff\xff\xff\x7f", "", 65536),
+      HOSTILE("256 MB PUBLISH first", "\x30\xff\xff\xff\x7f", "", 0),
+      HOSTILE("SUBSCRIBE before CONNECT", "\x82\x06\x00\x01\x00\x01\x61\x00",
+              "", 0),
+      HOSTILE("5-byte remaining length", "\x10\xff\xff\xff\xff\x01", "", 0),
+      HOSTILE("protocol name longer than the packet",
+              "\x10\x0c\x00\x09MQTT\x04\x02\x00\x3c\x00\x00", "", 0),
+      HOSTILE("reserved CONNECT flag",
+              "\x10\x0c\x00\x04MQTT\x04\x03\x00\x3c\x00\x00", "", 0),
+      HOSTILE("password without user name",
+              "\x10\x0e\x00\x04MQTT\x04\x42\x00\x3c\x00\x00\x00\x00", "", 0),
+      HOSTILE("protocol level 6",
+              "\x10\x0c\x00\x04MQTT\x06\x02\x00\x3c\x00\x00",
+              "\x20\x02\x00\x01", 0),
+      HOSTILE("empty client id, clean session 0",
+              "\x10\x0c\x00\x04MQTT\x04\x00\x00\x3c\x00\x00",
+              "\x20\x02\x00\x02", 0),
+  };
+  (void) state;
+  hostile_cases(cases, sizeof(cases) / sizeof(cases[0]), 0);
+}
+
+// Protocol violations after the CONNACK: closed, and only that client.
+static void test_violations_after_connack_close_only_that_client(void **state) {
+  static const struct hostile cases[] = {
+      HOSTILE("second CONNECT",
+              "\x10\x0f\x00\x04MQTT\x04\x02\x00\x3c\x00\x03raw", "", 0),
+      HOSTILE("PUBLISH QoS 3", "\x36\x05\x00\x01\x61\x00\x01", "", 0),
+      HOSTILE("PUBLISH to #", "\x30\x03\x00\x01#", "", 0),
+      HOSTILE("PUBLISH to a/+", "\x30\x05\x00\x03\x61/+", "", 0),
+      HOSTILE("PUBLISH QoS 1 packet id 0", "\x32\x05\x00\x01\x61\x00\x00", "",
+              0),
+      HOSTILE("SUBSCRIBE flags 0000", "\x80\x06\x00\x01\x00\x01\x61\x00", "",
+              0),
+      HOSTILE("SUBSCRIBE without a filter", "\x82\x02\x00\x01", "", 0),
+      HOSTILE("2 MB PUBLISH", "\x30\x80\x80\x80\x01", "", 65536),
+  };
+  (void) state;
+  hostile_cases(cases, sizeof(cases) / sizeof(cases[0]), 1);
 }
 
 // ---- main
@@ -1012,7 +1040,8 @@ static const struct {
     T(test_mqtt_js_over_websocket),
     T(test_mqtt_js_websocket_and_tcp_clients_meet),
     T(test_paho_c_over_websocket),
-    T(test_hostile_input_closes_only_that_client),
+    T(test_hostile_first_packets_close_only_that_client),
+    T(test_violations_after_connack_close_only_that_client),
 #undef T
 };
 #define NUM_TESTS (sizeof(s_tests) / sizeof(s_tests[0]))
