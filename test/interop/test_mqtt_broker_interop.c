@@ -1016,6 +1016,51 @@ static void test_violations_after_connack_close_only_that_client(void **state) {
   hostile_cases(cases, sizeof(cases) / sizeof(cases[0]), 1);
 }
 
+// A subscriber that never reads while mosquitto_pub floods its topic with
+// FLOOD_LINES QoS 0 messages of 1000 bytes: the broker's memory stays
+// flat (it drops or disconnects, by its policy), and it goes on serving
+// others.
+#define FLOOD_LINES 30000
+static void test_slow_subscriber_does_not_grow_broker_memory(void **state) {
+  static const char sub[] = "\x82\x0a\x00\x01\x00\x05\x66lood\x00";
+  const char *argv[] = {MOSQ_PUB, "-h", "127.0.0.1", "-p", s_port_str, "-t",
+                        "flood",  "-q", "0",         "-l", NULL};
+  char file[128], line[1001];
+  struct peer *good, *pub;
+  long rss0, rss1;
+  FILE *fp;
+  int fd, i, small = 4096;
+  (void) state;
+  need(MOSQ_PUB, "apt-get install -y mosquitto-clients");
+  snprintf(file, sizeof(file), "%s/flood.txt", s_dir);
+  memset(line, 'x', sizeof(line) - 1);
+  line[sizeof(line) - 1] = '\0';
+  assert_non_null(fp = fopen(file, "w"));
+  for (i = 0; i < FLOOD_LINES; i++) fprintf(fp, "%s\n", line);
+  fclose(fp);
+  fd = raw_open(s_t.port);
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+  raw_put(fd, s_connect, sizeof(s_connect) - 1);
+  raw_expect(fd, s_connack0, 4);
+  raw_put(fd, sub, sizeof(sub) - 1);
+  raw_expect(fd, "\x90\x03\x00\x01\x00", 5);
+  good = mosq_sub(s_port_str, "after/t", 1, 1, "%t %p");
+  mosq_subscribed(good, 1);
+  rss0 = broker_rss_kb();
+  pub = spawn(argv, file);
+  assert_exit0(pub);
+  rss1 = broker_rss_kb();
+  unlink(file);
+  mosq_pub(s_port_str, "after/t", 1, "-m", "after the flood", NULL, NULL);
+  assert_exit0(good);
+  assert_has(good, "after/t after the flood\n");
+  print_message("broker VmRSS %ld -> %ld KiB over a %d MB flood\n", rss0, rss1,
+                FLOOD_LINES / 1000);
+  if (rss1 - rss0 > RSS_SLACK_KB) {
+    fail_msg("broker VmRSS grew from %ld to %ld KiB", rss0, rss1);
+  }
+}
+
 // ---- main
 // -------------------------------------------------------------------------
 
@@ -1042,6 +1087,7 @@ static const struct {
     T(test_paho_c_over_websocket),
     T(test_hostile_first_packets_close_only_that_client),
     T(test_violations_after_connack_close_only_that_client),
+    T(test_slow_subscriber_does_not_grow_broker_memory),
 #undef T
 };
 #define NUM_TESTS (sizeof(s_tests) / sizeof(s_tests[0]))
