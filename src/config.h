@@ -329,7 +329,7 @@
 #define MG_MQTT_BROKER_MAX_QUEUED_BYTES (1024 * 1024)  // Per session queue
 #endif
 #ifndef MG_MQTT_BROKER_MAX_TOTAL_QUEUED_BYTES
-#define MG_MQTT_BROKER_MAX_TOTAL_QUEUED_BYTES (64 * 1024 * 1024)  // All queues
+#define MG_MQTT_BROKER_MAX_TOTAL_QUEUED_BYTES (64 * 1024 * 1024)  // All held
 #endif
 #ifndef MG_MQTT_BROKER_MAX_SUBSCRIPTIONS
 #define MG_MQTT_BROKER_MAX_SUBSCRIPTIONS 128  // Filters per session
@@ -345,6 +345,12 @@
 #endif
 #ifndef MG_MQTT_BROKER_MAX_TOPIC_LEVELS
 #define MG_MQTT_BROKER_MAX_TOPIC_LEVELS 64  // Levels of a topic or filter
+#endif
+#ifndef MG_MQTT_BROKER_MAX_TREE_BYTES
+#define MG_MQTT_BROKER_MAX_TREE_BYTES (64 * 1024 * 1024)  // Subscription tree
+#endif
+#ifndef MG_MQTT_BROKER_MAX_CLIENT_ID_LEN
+#define MG_MQTT_BROKER_MAX_CLIENT_ID_LEN 256  // Longer: CONNACK 2
 #endif
 
 #ifndef MG_ENABLE_SNTP

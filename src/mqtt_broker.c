@@ -17,6 +17,8 @@
 //   receivers share one copy of the packet (struct brk_msg, reference
 //   counted), whose first byte and packet id are patched just before each
 //   send. QoS 0 delivery allocates nothing; QoS 1/2 allocates that copy.
+// - Sessions are found by client id in a hash table (CONNECT does not walk
+//   every session either).
 // - The session of a connection is in its MQTT state's broker slot
 //   (mg_mqtt_broker_slot()), never in nc->priv_2 (the WebSocket path uses
 //   that); a session keeps its broker, since nc->listener goes when the
@@ -85,8 +87,10 @@ struct brk_state;
 struct brk_session {
   struct mg_mqtt_session s;  // First: a session is a struct brk_session
   struct brk_state *st;
-  struct mg_str client_id;  // Owned; empty ids are never looked up
-  int clean;                // Clean session of its last CONNECT
+  struct mg_str client_id;     // Owned; empty ids are never looked up
+  struct brk_session *idnext;  // Chain in the client id table
+  uint32_t idh;                // Hash of client_id
+  int clean;                   // Clean session of its last CONNECT
   size_t cap_subscriptions;
   // The will of the current connection.
   int has_will;
@@ -112,8 +116,12 @@ struct brk_state {
   struct brk_node root;
   struct brk_node **buckets;
   size_t num_buckets, num_nodes;
+  size_t tree_bytes;  // Nodes, subscription entries, filter copies
   size_t num_sessions, num_online;
-  size_t num_retained, retained_bytes, queued_bytes;
+  struct brk_session **ids;  // Sessions with a client id, by its hash
+  size_t num_ids, num_id_buckets;
+  size_t num_retained, retained_bytes;
+  size_t held_bytes;             // Of messages queued or in flight
   uint32_t mark;                 // Number of the message being matched
   struct brk_session **targets;  // Sessions it goes to
   size_t num_targets, cap_targets;
@@ -249,6 +257,16 @@ static int node_grow(struct brk_state *st) {
   return 0;
 }
 
+// True if the tree may grow by n bytes (MG_MQTT_BROKER_MAX_TREE_BYTES).
+static int tree_room(struct brk_state *st, size_t n) {
+  if (st->tree_bytes + n <= MG_MQTT_BROKER_MAX_TREE_BYTES) return 1;
+  MG_INFO(
+      ("subscription tree at MG_MQTT_BROKER_MAX_TREE_BYTES (%lu): not "
+       "grown",
+       (unsigned long) MG_MQTT_BROKER_MAX_TREE_BYTES));
+  return 0;
+}
+
 static int level_is(struct mg_str lv, char c) {
   return lv.len == 1 && lv.p[0] == c;
 }
@@ -259,9 +277,11 @@ static struct brk_node *node_add(struct brk_state *st, struct brk_node *parent,
   struct brk_node *n = node_find(st, parent, lv);
   size_t i;
   if (n != NULL) return n;
+  if (!tree_room(st, sizeof(*n) + lv.len + 1)) return NULL;
   if (st->num_nodes >= st->num_buckets && node_grow(st) != 0) return NULL;
   n = (struct brk_node *) MG_CALLOC(1, sizeof(*n) + lv.len + 1);
   if (n == NULL) return NULL;
+  st->tree_bytes += sizeof(*n) + lv.len + 1;
   n->level = (char *) (n + 1);
   memcpy(n->level, lv.p, lv.len);
   n->len = lv.len;
@@ -295,6 +315,7 @@ static void node_prune(struct brk_state *st, struct brk_node *n) {
     if (n->next != NULL) n->next->prev = n->prev;
     if (parent->plus == n) parent->plus = NULL;
     if (parent->hash == n) parent->hash = NULL;
+    st->tree_bytes -= sizeof(*n) + n->len + 1 + n->cap_subs * sizeof(*n->subs);
     MG_FREE(n->subs);
     MG_FREE(n);
     st->num_nodes--;
@@ -353,8 +374,8 @@ static void node_free_children(struct brk_node *n) {
 // ---- Subscriptions and matching
 // ----------------------------------------------
 
-static int node_sub_set(struct brk_node *n, struct brk_session *s,
-                        uint8_t qos) {
+static int node_sub_set(struct brk_state *st, struct brk_node *n,
+                        struct brk_session *s, uint8_t qos) {
   size_t i;
   for (i = 0; i < n->num_subs; i++) {
     if (n->subs[i].s == s) {
@@ -364,9 +385,11 @@ static int node_sub_set(struct brk_node *n, struct brk_session *s,
   }
   if (n->num_subs == n->cap_subs) {
     size_t cap = n->cap_subs == 0 ? 4 : n->cap_subs * 2;
-    struct brk_sub *subs =
-        (struct brk_sub *) MG_REALLOC(n->subs, cap * sizeof(*subs));
+    struct brk_sub *subs;
+    if (!tree_room(st, (cap - n->cap_subs) * sizeof(*subs))) return -1;
+    subs = (struct brk_sub *) MG_REALLOC(n->subs, cap * sizeof(*subs));
     if (subs == NULL) return -1;
+    st->tree_bytes += (cap - n->cap_subs) * sizeof(*subs);
     n->subs = subs;
     n->cap_subs = cap;
   }
@@ -413,29 +436,33 @@ static int sess_sub_reserve(struct brk_session *bs) {
 static uint8_t brk_subscribe(struct brk_session *bs, struct mg_str f,
                              uint8_t qos) {
   struct mg_mqtt_session *s = &bs->s;
-  size_t i = sess_sub_index(s, f);
+  size_t i = sess_sub_index(s, f), counted = 0;
   struct mg_str copy = MG_NULL_STR;
   struct brk_node *n;
   if (i == s->num_subscriptions) {
     if (i >= MG_MQTT_BROKER_MAX_SUBSCRIPTIONS ||
-        topic_levels(f) > MG_MQTT_BROKER_MAX_TOPIC_LEVELS) {
+        topic_levels(f) > MG_MQTT_BROKER_MAX_TOPIC_LEVELS ||
+        !tree_room(bs->st, f.len + 1)) {
       MG_INFO(("%.*s: filter %.*s refused (limits)", (int) bs->client_id.len,
                bs->client_id.p, (int) f.len, f.p));
       return BRK_SUBACK_FAILURE;
     }
     copy = mg_strdup_nul(f);
-    if (copy.p == NULL || sess_sub_reserve(bs) != 0) goto oom;
+    if (copy.p == NULL || sess_sub_reserve(bs) != 0) goto fail;
+    counted = f.len + 1;  // Counted first: the nodes must fit beside it
+    bs->st->tree_bytes += counted;
   }
-  if ((n = node_path(bs->st, f, 1)) == NULL) goto oom;
-  if (node_sub_set(n, bs, qos) != 0) {
+  if ((n = node_path(bs->st, f, 1)) == NULL) goto fail;
+  if (node_sub_set(bs->st, n, bs, qos) != 0) {
     node_prune(bs->st, n);
-    goto oom;
+    goto fail;
   }
   if (copy.p != NULL) s->subscriptions[s->num_subscriptions++].topic = copy.p;
   s->subscriptions[i].qos = qos;
   return qos;
-oom:
-  MG_ERROR(("out of memory: subscription refused"));
+fail:
+  MG_INFO(("out of memory or tree limit: subscription refused"));
+  bs->st->tree_bytes -= counted;
   mg_strfree(&copy);
   return BRK_SUBACK_FAILURE;
 }
@@ -450,6 +477,7 @@ static void brk_unsubscribe(struct brk_session *bs, struct mg_str f) {
     node_sub_remove(n, bs);
     node_prune(bs->st, n);
   }
+  bs->st->tree_bytes -= strlen(s->subscriptions[i].topic) + 1;
   MG_FREE((void *) s->subscriptions[i].topic);
   memmove(&s->subscriptions[i], &s->subscriptions[i + 1],
           (s->num_subscriptions - i - 1) * sizeof(s->subscriptions[0]));
@@ -562,7 +590,21 @@ static void flight_send(struct brk_session *bs, struct brk_msg *m, uint8_t qos,
   f->qos = qos;
   f->retain = retain;
   m->refs++;
+  bs->st->held_bytes += m->len;
   msg_send(bs->s.nc, m, qos, f->id, 0, retain);
+}
+
+// Lets go of the message of f (acknowledged, or the session ends).
+static void flight_release(struct brk_session *bs, struct brk_flight *f) {
+  if (f->msg == NULL) return;
+  bs->st->held_bytes -= f->msg->len;
+  msg_unref(f->msg);
+  f->msg = NULL;
+}
+
+// True if the broker may hold len more bytes of messages.
+static int held_room(const struct brk_state *st, size_t len) {
+  return st->held_bytes + len <= MG_MQTT_BROKER_MAX_TOTAL_QUEUED_BYTES;
 }
 
 static int sess_queue_reserve(struct brk_session *bs) {
@@ -589,8 +631,7 @@ static void sess_enqueue(struct brk_session *bs, struct brk_msg *m, uint8_t qos,
   if (bs->q_len >= MG_MQTT_BROKER_MAX_QUEUED ||
       (bs->q_len > 0 &&
        bs->q_bytes + m->len > MG_MQTT_BROKER_MAX_QUEUED_BYTES) ||
-      st->queued_bytes + m->len > MG_MQTT_BROKER_MAX_TOTAL_QUEUED_BYTES ||
-      sess_queue_reserve(bs) != 0) {
+      !held_room(st, m->len) || sess_queue_reserve(bs) != 0) {
     bs->dropped_queue++;
     sess_log_drop(bs);
     return;
@@ -602,7 +643,7 @@ static void sess_enqueue(struct brk_session *bs, struct brk_msg *m, uint8_t qos,
   m->refs++;
   bs->q_len++;
   bs->q_bytes += m->len;
-  st->queued_bytes += m->len;
+  st->held_bytes += m->len;
 }
 
 // Moves queued messages into the window while the connection has room.
@@ -615,7 +656,7 @@ static void sess_drain(struct brk_session *bs) {
     bs->q_head = (bs->q_head + 1) % bs->q_cap;
     bs->q_len--;
     bs->q_bytes -= e.msg->len;
-    bs->st->queued_bytes -= e.msg->len;
+    bs->st->held_bytes -= e.msg->len;  // Held by the window instead
     flight_send(bs, e.msg, e.qos, e.retain);
     msg_unref(e.msg);
   }
@@ -639,7 +680,8 @@ static void sess_deliver(struct brk_session *bs, struct brk_pub *p,
   }
   if ((m = pub_msg(st, p)) == NULL) return;
   if (nc != NULL && bs->q_len == 0 &&
-      bs->num_flight < MG_MQTT_BROKER_MAX_INFLIGHT && send_room(nc, m->len)) {
+      bs->num_flight < MG_MQTT_BROKER_MAX_INFLIGHT && send_room(nc, m->len) &&
+      held_room(st, m->len)) {
     flight_send(bs, m, qos, p->retain);
   } else {
     sess_enqueue(bs, m, qos, p->retain);
@@ -654,13 +696,10 @@ static void sess_acked(struct brk_session *bs, int cmd, uint16_t id) {
     struct brk_flight *f = &bs->flight[i];
     if (f->id != id) continue;
     if (cmd == MG_MQTT_CMD_PUBREC) {
-      if (f->qos == 2) {
-        msg_unref(f->msg);  // The protocol handler sends PUBREL
-        f->msg = NULL;
-      }
+      if (f->qos == 2) flight_release(bs, f);  // The handler sends PUBREL
     } else if ((cmd == MG_MQTT_CMD_PUBACK && f->qos == 1) ||
                (cmd == MG_MQTT_CMD_PUBCOMP && f->qos == 2 && f->msg == NULL)) {
-      msg_unref(f->msg);
+      flight_release(bs, f);
       memmove(f, f + 1, (bs->num_flight - i - 1) * sizeof(*f));
       bs->num_flight--;
       sess_drain(bs);
@@ -818,6 +857,66 @@ static void sess_will_free(struct brk_session *bs) {
   bs->has_will = 0;
 }
 
+// ---- The client id table
+
+static uint32_t id_hash(struct mg_str id) {
+  return node_hash(NULL, id);
+}
+
+// Doubles the client id table. Returns 0, or -1 when there is no table.
+static int ids_grow(struct brk_state *st) {
+  size_t i, nb = st->num_id_buckets == 0 ? 64 : st->num_id_buckets * 2;
+  struct brk_session **b = (struct brk_session **) MG_CALLOC(nb, sizeof(*b));
+  if (b == NULL) return st->num_id_buckets > 0 ? 0 : -1;  // Longer chains
+  for (i = 0; i < st->num_id_buckets; i++) {
+    struct brk_session *bs = st->ids[i], *next;
+    for (; bs != NULL; bs = next) {
+      next = bs->idnext;
+      bs->idnext = b[bs->idh & (nb - 1)];
+      b[bs->idh & (nb - 1)] = bs;
+    }
+  }
+  MG_FREE(st->ids);
+  st->ids = b;
+  st->num_id_buckets = nb;
+  return 0;
+}
+
+static int ids_add(struct brk_state *st, struct brk_session *bs) {
+  struct brk_session **head;
+  if (st->num_ids >= st->num_id_buckets && ids_grow(st) != 0) return -1;
+  bs->idh = id_hash(bs->client_id);
+  head = &st->ids[bs->idh & (st->num_id_buckets - 1)];
+  bs->idnext = *head;
+  *head = bs;
+  st->num_ids++;
+  return 0;
+}
+
+static void ids_remove(struct brk_state *st, struct brk_session *bs) {
+  struct brk_session **pp;
+  if (bs->client_id.len == 0 || st->num_id_buckets == 0) return;
+  pp = &st->ids[bs->idh & (st->num_id_buckets - 1)];
+  while (*pp != NULL && *pp != bs) pp = &(*pp)->idnext;
+  if (*pp == NULL) return;
+  *pp = bs->idnext;
+  st->num_ids--;
+}
+
+static struct brk_session *sess_find(struct brk_state *st, struct mg_str id) {
+  struct brk_session *bs;
+  uint32_t h = id_hash(id);
+  if (id.len == 0 || st->num_id_buckets == 0) return NULL;
+  for (bs = st->ids[h & (st->num_id_buckets - 1)]; bs != NULL;
+       bs = bs->idnext) {
+    if (bs->idh == h && bs->client_id.len == id.len &&
+        memcmp(bs->client_id.p, id.p, id.len) == 0) {
+      return bs;
+    }
+  }
+  return NULL;
+}
+
 // Ends a session: its subscriptions, messages and memory.
 static void sess_free(struct brk_session *bs) {
   struct mg_mqtt_session *s = &bs->s;
@@ -826,13 +925,14 @@ static void sess_free(struct brk_session *bs) {
     brk_unsubscribe(bs, mg_mk_str(s->subscriptions[0].topic));
   }
   MG_FREE(s->subscriptions);
-  for (i = 0; i < bs->num_flight; i++) msg_unref(bs->flight[i].msg);
+  for (i = 0; i < bs->num_flight; i++) flight_release(bs, &bs->flight[i]);
   for (i = 0; i < bs->q_len; i++) {
     msg_unref(bs->q[(bs->q_head + i) % bs->q_cap].msg);
   }
-  bs->st->queued_bytes -= bs->q_bytes;
+  bs->st->held_bytes -= bs->q_bytes;
   MG_FREE(bs->q);
   sess_will_free(bs);
+  ids_remove(bs->st, bs);
   mg_strfree(&bs->client_id);
   if (s->link.le_next != NULL) s->link.le_next->link.le_prev = s->link.le_prev;
   *s->link.le_prev = s->link.le_next;
@@ -871,7 +971,8 @@ static struct brk_session *sess_new(struct brk_state *st, struct mg_str id) {
     return NULL;
   }
   bs->client_id = mg_strdup(id);
-  if (id.len > 0 && bs->client_id.p == NULL) {
+  if (id.len > 0 && (bs->client_id.p == NULL || ids_add(st, bs) != 0)) {
+    mg_strfree(&bs->client_id);
     MG_FREE(bs);
     return NULL;
   }
@@ -886,18 +987,6 @@ static struct brk_session *sess_new(struct brk_state *st, struct mg_str id) {
   bs->s.link.le_prev = &brk->sessions.lh_first;
   st->num_sessions++;
   return bs;
-}
-
-static struct brk_session *sess_find(struct mg_mqtt_broker *brk,
-                                     struct mg_str id) {
-  struct mg_mqtt_session *s;
-  for (s = brk->sessions.lh_first; s != NULL; s = s->link.le_next) {
-    struct mg_str cid = brk_sess(s)->client_id;
-    if (cid.len == id.len && cid.len > 0 && memcmp(cid.p, id.p, id.len) == 0) {
-      return brk_sess(s);
-    }
-  }
-  return NULL;
 }
 
 // The session of a connection, or NULL.
@@ -990,7 +1079,7 @@ static struct brk_session *brk_session_for(struct brk_state *st,
                                            struct mg_mqtt_message *m,
                                            struct brk_will *w, int *present) {
   int clean = (m->connect_flags & MG_MQTT_CLEAN_SESSION) != 0;
-  struct brk_session *old = sess_find(st->brk, m->client_id);
+  struct brk_session *old = sess_find(st, m->client_id);
   if (old != NULL && old->s.nc != NULL) {
     MG_INFO(("%p %.*s: taken over by a new connection", (void *) old->s.nc,
              (int) m->client_id.len, m->client_id.p));
@@ -1004,6 +1093,23 @@ static struct brk_session *brk_session_for(struct brk_state *st,
   }
   *present = old != NULL;
   return old != NULL ? old : sess_new(st, m->client_id);
+}
+
+// Checks what the broker itself refuses in a CONNECT. Returns 0 if none.
+static int connect_refused(struct mg_connection *nc, struct brk_state *st,
+                           struct mg_mqtt_message *m) {
+  if (m->client_id.len > MG_MQTT_BROKER_MAX_CLIENT_ID_LEN) {
+    MG_INFO(("%p client id of %lu bytes refused", (void *) nc,
+             (unsigned long) m->client_id.len));
+    conn_connack(nc, st, 0, MG_EV_MQTT_CONNACK_IDENTIFIER_REJECTED);
+  } else if ((m->connect_flags & MG_MQTT_HAS_WILL) &&
+             (!mg_mqtt_valid_topic(m->will_topic) ||
+              topic_levels(m->will_topic) > MG_MQTT_BROKER_MAX_TOPIC_LEVELS)) {
+    conn_fail(nc, "invalid will topic");
+  } else {
+    return 0;
+  }
+  return 1;
 }
 
 static void brk_on_connect(struct mg_connection *nc,
@@ -1023,12 +1129,7 @@ static void brk_on_connect(struct mg_connection *nc,
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;
     return;
   }
-  if ((m->connect_flags & MG_MQTT_HAS_WILL) &&
-      (!mg_mqtt_valid_topic(m->will_topic) ||
-       topic_levels(m->will_topic) > MG_MQTT_BROKER_MAX_TOPIC_LEVELS)) {
-    conn_fail(nc, "invalid will topic");
-    return;
-  }
+  if (connect_refused(nc, st, m)) return;
   if ((bs = brk_session_for(st, m, &w, &present)) == NULL ||
       sess_set_will(bs, m) != 0) {
     if (bs != NULL && bs->s.nc == NULL && !present) sess_free(bs);
@@ -1147,9 +1248,9 @@ static int brk_ws_event(struct mg_connection *nc, int ev, void *data) {
     return 1;
   }
   if (!(nc->flags & MG_F_IS_WEBSOCKET)) return 0;
-  // From now on the broker gets every event of the connection (MG_EV_POLL
-  // too, for the keep-alive), not only the endpoint's.
-  if (ev == MG_EV_WEBSOCKET_HANDSHAKE_DONE) nc->handler = mg_mqtt_broker;
+  // At the handshake mg_mqtt_ws_event() makes the broker nc's handler: it
+  // then gets every event of the connection (MG_EV_POLL too, for the
+  // keep-alive), not only the endpoint's.
   return mg_mqtt_ws_event(nc, ev, data, mg_mqtt_broker);
 }
 #endif
@@ -1188,6 +1289,7 @@ void mg_mqtt_broker_free(struct mg_mqtt_broker *brk) {
   }
   node_free_children(&st->root);
   MG_FREE(st->buckets);
+  MG_FREE(st->ids);
   MG_FREE(st->targets);
   mbuf_free(&st->out);
   mbuf_free(&st->pkt0);
@@ -1221,7 +1323,8 @@ void mg_mqtt_broker_stats(const struct mg_mqtt_broker *brk,
   st->online = bst->num_online;
   st->retained = bst->num_retained;
   st->retained_bytes = bst->retained_bytes;
-  st->queued_bytes = bst->queued_bytes;
+  st->held_bytes = bst->held_bytes;
+  st->tree_bytes = bst->tree_bytes;
   st->nodes = bst->num_nodes;
 }
 

@@ -56,15 +56,24 @@
 //    wait for their acknowledgement; more go to the session's queue.
 //  - Session queue (a slow online client, or an offline clean session 0
 //    client): at most MG_MQTT_BROKER_MAX_QUEUED messages and
-//    MG_MQTT_BROKER_MAX_QUEUED_BYTES bytes per session, and
-//    MG_MQTT_BROKER_MAX_TOTAL_QUEUED_BYTES over all sessions. When full,
-//    the new message is dropped for that session (counted, logged at most
-//    once a second per session); what is queued is kept and delivered in
-//    order. QoS 0 messages are never queued.
+//    MG_MQTT_BROKER_MAX_QUEUED_BYTES bytes per session; and at most
+//    MG_MQTT_BROKER_MAX_TOTAL_QUEUED_BYTES of messages queued or in flight
+//    over all sessions. When full, the new message is dropped for that
+//    session (counted, logged at most once a second per session); what is
+//    queued is kept and delivered in order. QoS 0 messages are never
+//    queued. (A slow online client is not disconnected: with clean
+//    session 0 it would find the same full queue on its return.)
 //  - Retained: at most MG_MQTT_BROKER_MAX_RETAINED topics and
 //    MG_MQTT_BROKER_MAX_RETAINED_BYTES bytes; a retained message that does
 //    not fit is delivered but not stored (logged); an empty payload
 //    deletes the topic's retained message.
+//  - Subscription tree: its nodes, subscription entries and the sessions'
+//    copies of their filters take at most MG_MQTT_BROKER_MAX_TREE_BYTES;
+//    beyond it a new filter gets 0x80 and a new retained topic is not
+//    stored.
+//  - Client ids longer than MG_MQTT_BROKER_MAX_CLIENT_ID_LEN get CONNACK 2
+//    (identifier rejected). A will is kept per connection (it is at most
+//    one packet, MG_MQTT_MAX_PACKET_SIZE, like the receive buffer).
 //  - Sessions: at most MG_MQTT_BROKER_MAX_SESSIONS, online and offline.
 //    A new client beyond it ends the offline session that has been offline
 //    longest (logged); when every session is online it gets CONNACK 3
@@ -115,8 +124,9 @@ struct mg_mqtt_broker_stats {
   size_t online;          // Sessions with a connection
   size_t retained;        // Retained messages
   size_t retained_bytes;  // Their bytes
-  size_t queued_bytes;    // Over all session queues
+  size_t held_bytes;      // Of messages queued or in flight, all sessions
   size_t nodes;           // Nodes of the subscription and retained tree
+  size_t tree_bytes;      // The tree's nodes, subscriptions and filters
 };
 
 void mg_mqtt_broker_init(struct mg_mqtt_broker *brk, void *user_data);

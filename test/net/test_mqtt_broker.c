@@ -1029,54 +1029,66 @@ static void http_handler(struct mg_connection *nc, int ev, void *ev_data) {
   if (ev == MG_EV_HTTP_REQUEST) mg_http_send_error(nc, 404, "Not here");
 }
 
-static void test_broker_over_websocket_packets_split_across_frames(
-    void **state) {
+#define WS_UPGRADE                                          \
+  "GET /mqtt HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n" \
+  "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"    \
+  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"         \
+  "Sec-WebSocket-Protocol: mqtt\r\n\r\n"
+
+// An HTTP listener with the broker on /mqtt, and a raw WebSocket client of
+// it past the handshake (which must echo the subprotocol mqtt).
+static void ws_open(struct raw *r) {
   struct mg_connection *hl;
-  struct raw r;
-  struct pk p;
-  struct mbuf in;
-  struct cl pub;
-  unsigned char connect[64];
   size_t n = 0;
   char *head;
-  (void) state;
   hl = mg_bind(&s_fx.mgr, "127.0.0.1:0", http_handler);
   assert_non_null(hl);
   hl->priv_2 = &s_fx.brk;
   mg_set_protocol_http_websocket(hl);
   mg_register_http_endpoint(hl, "/mqtt", mg_mqtt_broker);
-  raw_open_port(&r, conn_port(hl), 0);
-  raw_bytes(&r,
-            "GET /mqtt HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-            "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-            "Sec-WebSocket-Protocol: mqtt\r\n\r\n",
-            strlen("GET /mqtt HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-                   "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-                   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                   "Sec-WebSocket-Protocol: mqtt\r\n\r\n"));
-  while ((head = strstr((char *) r.buf, "\r\n\r\n")) == NULL && !r.closed &&
+  raw_open_port(r, conn_port(hl), 0);
+  raw_bytes(r, WS_UPGRADE, strlen(WS_UPGRADE));
+  while ((head = strstr((char *) r->buf, "\r\n\r\n")) == NULL && !r->closed &&
          n++ < 2000) {
-    raw_read_some(&r);
-    r.buf[r.len] = '\0';
+    raw_read_some(r);
+    r->buf[r->len] = '\0';
   }
   assert_non_null(head);
-  assert_non_null(strstr((char *) r.buf, "HTTP/1.1 101"));
+  assert_non_null(strstr((char *) r->buf, "HTTP/1.1 101"));
   assert_non_null(
-      strstr((char *) r.buf, "\r\nSec-WebSocket-Protocol: mqtt\r\n"));
-  n = (size_t) (head + 4 - (char *) r.buf);
-  memmove(r.buf, r.buf + n, r.len - n);
-  r.len -= n;
-  // CONNECT in two frames, split inside the protocol name.
+      strstr((char *) r->buf, "\r\nSec-WebSocket-Protocol: mqtt\r\n"));
+  n = (size_t) (head + 4 - (char *) r->buf);
+  memmove(r->buf, r->buf + n, r->len - n);
+  r->len -= n;
+}
+
+// A CONNECT packet (clean session) into out; returns its length.
+static size_t connect_bytes(unsigned char *out, const char *id,
+                            int keep_alive) {
+  struct pk p;
+  size_t n;
   p.n = 0;
   pk_str(&p, "MQTT");
   pk_u8(&p, 4);
   pk_u8(&p, MG_MQTT_CLEAN_SESSION);
-  pk_u16(&p, 30);
-  pk_str(&p, "wsclient");
-  n = mg_mqtt_encode_header(connect, 0x10, p.n);
-  memcpy(connect + n, p.b, p.n);
-  n += p.n;
+  pk_u16(&p, keep_alive);
+  pk_str(&p, id);
+  n = mg_mqtt_encode_header(out, 0x10, p.n);
+  memcpy(out + n, p.b, p.n);
+  return n + p.n;
+}
+
+static void test_broker_over_websocket_packets_split_across_frames(
+    void **state) {
+  struct raw r;
+  struct mbuf in;
+  struct cl pub;
+  unsigned char connect[64];
+  size_t n;
+  (void) state;
+  ws_open(&r);
+  // CONNECT in two frames, split inside the protocol name.
+  n = connect_bytes(connect, "wsclient", 30);
   ws_frame(&r, connect, 5);
   mg_mgr_poll(&s_fx.mgr, 10);
   ws_frame(&r, connect + 5, n - 5);
@@ -1107,6 +1119,65 @@ static void test_broker_over_websocket_packets_split_across_frames(
   mbuf_free(&in);
 }
 
+static void test_broker_over_websocket_keep_alive_expiry_closes(void **s) {
+  struct raw r;
+  struct mbuf in;
+  unsigned char connect[64];
+  (void) s;
+  ws_open(&r);
+  ws_frame(&r, connect, connect_bytes(connect, "wsidle", 1));
+  mbuf_init(&in, 0);
+  assert_int_equal(ws_read(&r, &in, 5), WEBSOCKET_OP_BINARY);
+  assert_memory_equal(in.buf, "\x20\x02\x00\x00", 4);
+  assert_non_null(find_session("wsidle"));
+  // Silence: the broker closes after 1.5 s (MG_EV_POLL reaches it).
+  assert_true(raw_wait_closed(&r, 5));
+  poll_for(0.1);
+  assert_null(find_session("wsidle"));
+  raw_close(&r);
+  mbuf_free(&in);
+}
+
+static void test_broker_client_id_over_limit_gets_connack_2(void **state) {
+  struct raw r;
+  char id[MG_MQTT_BROKER_MAX_CLIENT_ID_LEN + 2];
+  (void) state;
+  memset(id, 'i', sizeof(id) - 1);
+  id[sizeof(id) - 1] = '\0';
+  raw_open(&r, 0);
+  raw_connect_pkt(&r, id, MG_MQTT_CLEAN_SESSION, 0, NULL, NULL);
+  raw_expect(&r, "\x20\x02\x00\x02", 4);
+  assert_true(raw_wait_closed(&r, 5));
+  raw_close(&r);
+  assert_null(mg_mqtt_next(&s_fx.brk, NULL));
+}
+
+static void test_broker_qos2_pubrel_resent_after_reconnect(void **state) {
+  struct raw r;
+  struct rawpub rp;
+  struct cl pub;
+  unsigned char pubrel[4] = {0x62, 2, 0, 0};
+  (void) state;
+  raw_mqtt(&r, "rel", 0, 0, NULL, NULL);
+  raw_subscribe(&r, "r2", 2);
+  cl_connect(&pub, "pub", MG_MQTT_CLEAN_SESSION);
+  cl_publish(&pub, "r2", 2, 0, "twice?");
+  rp = raw_publish_in(&r);
+  raw_id_pkt(&r, 0x50, rp.id);  // PUBREC
+  pubrel[2] = (unsigned char) (rp.id >> 8);
+  pubrel[3] = (unsigned char) rp.id;
+  raw_expect(&r, pubrel, 4);
+  raw_close(&r);  // Without PUBCOMP
+  poll_for(0.1);
+  assert_int_equal(raw_mqtt(&r, "rel", 0, 0, NULL, NULL), 1);
+  raw_expect(&r, pubrel, 4);  // PUBREL again, not the PUBLISH
+  raw_id_pkt(&r, 0x70, rp.id);
+  poll_for(0.1);
+  assert_int_equal(session_stats("rel").inflight, 0);
+  assert_int_equal(raw_wait(&r, 0.2), 0);
+  raw_close(&r);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void) {
@@ -1129,6 +1200,9 @@ int main(void) {
       T(test_broker_malformed_input_closes_only_that_client),
       T(test_broker_deep_topic_closes_the_publisher),
       T(test_broker_over_websocket_packets_split_across_frames),
+      T(test_broker_over_websocket_keep_alive_expiry_closes),
+      T(test_broker_client_id_over_limit_gets_connack_2),
+      T(test_broker_qos2_pubrel_resent_after_reconnect),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

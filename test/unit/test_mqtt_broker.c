@@ -10,9 +10,10 @@
 #define MG_MQTT_BROKER_MAX_RETAINED 3
 #define MG_MQTT_BROKER_MAX_RETAINED_BYTES 300
 #define MG_MQTT_BROKER_MAX_SUBSCRIPTIONS 4
-#define MG_MQTT_BROKER_MAX_SESSIONS 4
+#define MG_MQTT_BROKER_MAX_SESSIONS 70  // The id table grows past 64
 #define MG_MQTT_BROKER_MAX_INFLIGHT 3
 #define MG_MQTT_BROKER_MAX_TOPIC_LEVELS 8
+#define MG_MQTT_BROKER_MAX_TREE_BYTES 4096
 #include "../../mongoose.c"  // First: it sets the feature-test macros
 
 #include <setjmp.h>
@@ -232,6 +233,39 @@ static void test_mqtt_broker_subscription_limits_refuse_with_0x80(void **s) {
   sub(a, "1/2/3/4/5/6/7/8", 0);  // MAX_TOPIC_LEVELS (8) levels is fine
 }
 
+static void test_mqtt_broker_tree_bytes_limit_refuses_and_leaves_no_trace(
+    void **state) {
+  struct brk_session *a = sess("a"), *b = sess("b");
+  char f1[8 * 101], f2[8 * 101];
+  size_t nodes, bytes;
+  int i;
+  (void) state;
+  // Eight levels of 100 bytes: about 2.5 KB of the 4 KB allowed.
+  for (i = 0; i < 8; i++) {
+    memset(f1 + i * 101, 'a' + i, 100);
+    memset(f2 + i * 101, 'q' + i, 100);
+    f1[i * 101 + 100] = f2[i * 101 + 100] = '/';
+  }
+  f1[8 * 101 - 1] = f2[8 * 101 - 1] = '\0';
+  sub(a, f1, 1);
+  nodes = st()->num_nodes;
+  bytes = st()->tree_bytes;
+  assert_int_equal(nodes, 8);
+  assert_true(bytes <= 4096);
+  assert_int_equal(brk_subscribe(b, mg_mk_str(f2), 1), 0x80);
+  assert_int_equal(st()->num_nodes, nodes);  // What was made is undone
+  assert_int_equal(st()->tree_bytes, bytes);
+  assert_int_equal(b->s.num_subscriptions, 0);
+  pub(f2, "not kept", 0, 1);  // No room for its nodes: not retained
+  assert_int_equal(st()->num_retained, 0);
+  assert_int_equal(st()->num_nodes, nodes);
+  sub(b, f1, 2);  // The same filter needs only an entry
+  brk_unsubscribe(a, mg_mk_str(f1));
+  brk_unsubscribe(b, mg_mk_str(f1));
+  assert_int_equal(st()->num_nodes, 0);
+  assert_int_equal(st()->tree_bytes, 0);
+}
+
 // ---- Retained messages
 // -------------------------------------------------------
 
@@ -299,7 +333,7 @@ static void test_mqtt_broker_retained_bytes_limit(void **state) {
 static size_t walk(struct brk_session *a, const char *f) {
   size_t i, n;
   for (i = 0; i < a->q_len; i++) msg_unref(queued(a, i)->msg);
-  st()->queued_bytes -= a->q_bytes;
+  st()->held_bytes -= a->q_bytes;
   a->q_len = a->q_head = a->q_bytes = 0;
   brk_walk_retained(a, &st()->root, f, f + strlen(f), 0, 2);
   n = a->q_len;
@@ -363,7 +397,7 @@ static void test_mqtt_broker_offline_queue_keeps_first_and_counts_drops(
     assert_queued(a, (size_t) i, "q", payload, 1 + (i & 1), 0);
   }
   assert_int_equal(a->dropped_qos0, 0);
-  assert_int_equal(st()->queued_bytes, a->q_bytes);
+  assert_int_equal(st()->held_bytes, a->q_bytes);
 }
 
 static void test_mqtt_broker_queue_bytes_limits(void **state) {
@@ -381,10 +415,10 @@ static void test_mqtt_broker_queue_bytes_limits(void **state) {
   assert_int_equal(a->dropped_queue, 1);
   assert_true(a->q_bytes <= 400);
   assert_int_equal(b->q_len, 2);
-  assert_true(st()->queued_bytes <= 700);
+  assert_true(st()->held_bytes <= 700);
   pub("big", "s", 1, 0);  // A small one still fits
   assert_int_equal(a->q_len, 3);
-  assert_true(st()->queued_bytes <= 700);
+  assert_true(st()->held_bytes <= 700);
 }
 
 static void test_mqtt_broker_message_shared_between_sessions(void **state) {
@@ -445,26 +479,46 @@ static void test_mqtt_broker_acks_free_the_window(void **state) {
 }
 
 static void test_mqtt_broker_session_limit_ends_oldest_offline(void **state) {
-  struct brk_session *a = sess("a"), *b = sess("b"), *c = sess("c"), *d;
+  struct brk_session *all[MG_MQTT_BROKER_MAX_SESSIONS];
   struct mg_mqtt_session *s;
+  char id[16];
   size_t n = 0;
+  int i;
   (void) state;
-  a->offline_since = 30;
-  b->offline_since = 10;  // Offline longest
-  c->offline_since = 20;
-  d = sess("d");
-  d->offline_since = 40;
-  assert_int_equal(st()->num_sessions, 4);
-  assert_non_null(sess("e"));
-  assert_int_equal(st()->num_sessions, 4);
-  assert_null(sess_find(&s_brk, mg_mk_str("b")));
-  assert_ptr_equal(sess_find(&s_brk, mg_mk_str("a")), a);
+  for (i = 0; i < MG_MQTT_BROKER_MAX_SESSIONS; i++) {
+    snprintf(id, sizeof(id), "s%d", i);
+    all[i] = sess(id);
+    all[i]->offline_since = 100 + i;
+  }
+  all[17]->offline_since = 10;  // Offline longest
+  assert_int_equal(st()->num_sessions, MG_MQTT_BROKER_MAX_SESSIONS);
+  assert_true(st()->num_id_buckets >= MG_MQTT_BROKER_MAX_SESSIONS);  // Grew
+  for (i = 0; i < MG_MQTT_BROKER_MAX_SESSIONS; i++) {
+    snprintf(id, sizeof(id), "s%d", i);
+    assert_ptr_equal(sess_find(st(), mg_mk_str(id)), all[i]);
+  }
+  assert_non_null(sess("new"));
+  assert_int_equal(st()->num_sessions, MG_MQTT_BROKER_MAX_SESSIONS);
+  assert_null(sess_find(st(), mg_mk_str("s17")));
+  assert_ptr_equal(sess_find(st(), mg_mk_str("s18")), all[18]);
+  assert_non_null(sess_find(st(), mg_mk_str("new")));
+  assert_ptr_equal(sess_find(st(), mg_mk_str("s1")), all[1]);
   for (s = mg_mqtt_next(&s_brk, NULL); s != NULL; s = mg_mqtt_next(&s_brk, s)) {
     assert_ptr_equal(s->brk, &s_brk);
     n++;
   }
-  assert_int_equal(n, 4);
-  assert_null(sess_find(&s_brk, mg_mk_str("")));  // Empty ids never match
+  assert_int_equal(n, MG_MQTT_BROKER_MAX_SESSIONS);
+  assert_null(sess_find(st(), mg_mk_str("")));  // Empty ids never match
+  // Every session online: one more is refused.
+  for (i = 0; i < MG_MQTT_BROKER_MAX_SESSIONS; i++) {
+    snprintf(id, sizeof(id), "s%d", i);
+    if (i != 17) sess_find(st(), mg_mk_str(id))->s.nc = (void *) &s_brk;
+  }
+  sess_find(st(), mg_mk_str("new"))->s.nc = (void *) &s_brk;
+  assert_null(sess_new(st(), mg_mk_str("refused")));
+  for (s = mg_mqtt_next(&s_brk, NULL); s != NULL; s = mg_mqtt_next(&s_brk, s)) {
+    s->nc = NULL;  // Not real connections: offline again for the teardown
+  }
 }
 
 static void test_mqtt_broker_stats_and_free_with_everything_held(void **s) {
@@ -482,7 +536,7 @@ static void test_mqtt_broker_stats_and_free_with_everything_held(void **s) {
   assert_int_equal(bst.nodes, 4);  // k, #, 1, 2
   mg_mqtt_session_stats(&a->s, &sst);
   assert_int_equal(sst.queued, 1);
-  assert_int_equal(sst.queued_bytes, bst.queued_bytes);
+  assert_int_equal(sst.queued_bytes, bst.held_bytes);
   assert_int_equal(sst.inflight, 0);
   // teardown frees the session, the tree and the retained messages (ASan
   // and valgrind check that nothing is left).
@@ -500,6 +554,7 @@ int main(void) {
       T(test_mqtt_broker_resubscribe_replaces_qos),
       T(test_mqtt_broker_unsubscribe_prunes_the_tree),
       T(test_mqtt_broker_subscription_limits_refuse_with_0x80),
+      T(test_mqtt_broker_tree_bytes_limit_refuses_and_leaves_no_trace),
       T(test_mqtt_broker_retained_stored_replaced_and_deleted),
       T(test_mqtt_broker_retained_count_limit_keeps_old_refuses_new),
       T(test_mqtt_broker_retained_bytes_limit),
