@@ -17,7 +17,8 @@
 // MG_MQTT_INTEROP_BROKER picks them: "ours" (the default: inproc and
 // example), "mosquitto" (the reference alone: proves each check against a
 // broker we did not write), "inproc", "example" or "all". A mosquitto
-// build without websockets skips its WebSocket tests (loudly); ours never.
+// build without websockets (Debian's 2.0.11 has them) skips its WebSocket
+// tests, loudly; ours never do.
 //
 // Each peer is forked with its output in a scratch file, waited for with a
 // deadline while we poll, and ended by its PID; each external broker too.
@@ -100,8 +101,7 @@ static void need(const char *path, const char *how) {
   }
 }
 
-// ---- Peers
-// --------------------------------------------------------------------
+// ---- Peers ------------------------------------------------------------------
 
 // Forks argv (argv[0] an absolute path), stdin from in_path or /dev/null,
 // stdout and stderr into a scratch file.
@@ -123,6 +123,7 @@ static struct peer *spawn(const char *const argv[], const char *in_path) {
     dup2(in, 0);
     dup2(out, 1);
     dup2(out, 2);
+    for (in = 3; in < 1024; in++) close(in);  // Our raw sockets stay ours
     execv(argv[0], (char *const *) argv);
     _exit(127);
   }
@@ -308,21 +309,24 @@ static struct peer *paho(const char *mode, const char *a1, const char *a2,
   return spawn(argv, NULL);
 }
 
-// ---- Brokers under test
-// ---------------------------------------------------------
+// ---- Brokers under test -----------------------------------------------------
 
 static void http_404(struct mg_connection *nc, int ev, void *ev_data) {
   (void) ev_data;
   if (ev == MG_EV_HTTP_REQUEST) mg_http_send_error(nc, 404, NULL);
 }
 
-// Waits until an external broker listens on port; 0 if it exited first.
-static int wait_listening(pid_t pid, int port) {
+// Waits until an external broker listens on port; 0 if it exited first
+// (then *pid is 0: reaped).
+static int wait_listening(pid_t *pid, int port) {
   double deadline = mg_time() + START_SECONDS;
   int st;
   while (mg_time() < deadline) {
     if (loopback_port_taken(SOCK_STREAM, port)) return 1;
-    if (waitpid(pid, &st, WNOHANG) == pid) return 0;
+    if (waitpid(*pid, &st, WNOHANG) == *pid) {
+      *pid = 0;
+      return 0;
+    }
     usleep(10000);
   }
   return 0;
@@ -340,6 +344,7 @@ static pid_t spawn_broker(const char *const argv[], const char *log) {
     dup2(in, 0);
     dup2(out, 1);
     dup2(out, 2);
+    for (in = 3; in < 1024; in++) close(in);
     execv(argv[0], (char *const *) argv);
     _exit(127);
   }
@@ -347,12 +352,19 @@ static pid_t spawn_broker(const char *const argv[], const char *log) {
   return pid;
 }
 
-static void stop_broker(pid_t *pid) {
-  int st;
-  if (*pid <= 0) return;
-  kill(*pid, SIGKILL);
-  waitpid(*pid, &st, 0);
+// Stops an external broker by its PID. Returns 0 if it had exited by
+// itself (a crash: its log says more), else 1.
+static int stop_broker(pid_t *pid) {
+  int st, running = 1;
+  if (*pid <= 0) return 1;
+  if (waitpid(*pid, &st, WNOHANG) == *pid) {
+    running = 0;
+  } else {
+    kill(*pid, SIGKILL);
+    waitpid(*pid, &st, 0);
+  }
   *pid = 0;
+  return running;
 }
 
 static int mosquitto_start(struct target *t, int with_ws) {
@@ -372,8 +384,8 @@ static int mosquitto_start(struct target *t, int with_ws) {
     fprintf(fp, "listener %d 127.0.0.1\nprotocol websockets\n", t->ws_port);
   fclose(fp);
   t->pid = spawn_broker(argv, "mosquitto.log");
-  if (!wait_listening(t->pid, t->port) ||
-      (with_ws && !wait_listening(t->pid, t->ws_port))) {
+  if (!wait_listening(&t->pid, t->port) ||
+      (with_ws && !wait_listening(&t->pid, t->ws_port))) {
     stop_broker(&t->pid);
     return 0;
   }
@@ -381,7 +393,9 @@ static int mosquitto_start(struct target *t, int with_ws) {
   return 1;
 }
 
-static int setup_target(void **state) {
+static int teardown_target(void **state);
+
+static int start_target(void **state) {
   static int mosquitto_ws = -1;  // Can this mosquitto serve websockets?
   struct target *t = &s_t;
   enum kind kind = *(const enum kind *) *state;
@@ -416,14 +430,14 @@ static int setup_target(void **state) {
     t->port = free_loopback_port(SOCK_STREAM);
     snprintf(l, sizeof(l), "127.0.0.1:%d", t->port);
     t->pid = spawn_broker(a1, "mqtt_broker.log");
-    if (!wait_listening(t->pid, t->port)) return -1;
+    if (!wait_listening(&t->pid, t->port)) return -1;
     t->ws_port = free_loopback_port(SOCK_STREAM);
     t->ws_tcp_port = free_loopback_port(SOCK_STREAM);
     snprintf(h, sizeof(h), "127.0.0.1:%d", t->ws_port);
     snprintf(m, sizeof(m), "127.0.0.1:%d", t->ws_tcp_port);
     t->ws_pid = spawn_broker(a2, "mqtt_over_websocket_server.log");
-    if (!wait_listening(t->ws_pid, t->ws_port) ||
-        !wait_listening(t->ws_pid, t->ws_tcp_port)) {
+    if (!wait_listening(&t->ws_pid, t->ws_port) ||
+        !wait_listening(&t->ws_pid, t->ws_tcp_port)) {
       return -1;
     }
   } else {
@@ -455,8 +469,19 @@ static int setup_target(void **state) {
   return 0;
 }
 
+// Starts the test's broker; what did start is stopped again on failure.
+static int setup_target(void **state) {
+  if (start_target(state) == 0) return 0;
+  print_message("the %s broker did not start (logs in %s)\n",
+                s_kind_names[s_t.kind], s_dir);
+  teardown_target(state);
+  return -1;
+}
+
+// Ends the peers, then the broker; fails the test if an external broker
+// died during it.
 static int teardown_target(void **state) {
-  int i;
+  int i, alive = 1;
   (void) state;
   for (i = 0; i < s_num_peers; i++) {
     peer_kill(&s_peers[i], SIGKILL);
@@ -466,14 +491,18 @@ static int teardown_target(void **state) {
   s_num_peers = 0;
   for (i = 0; i < s_num_fds; i++) close(s_fds[i]);
   s_num_fds = 0;
-  stop_broker(&s_t.pid);
-  stop_broker(&s_t.ws_pid);
+  alive &= stop_broker(&s_t.pid);
+  alive &= stop_broker(&s_t.ws_pid);
   if (s_mgr_live) {
     mg_mgr_free(&s_mgr);
     if (s_t.kind == INPROC) mg_mqtt_broker_free(&s_brk);
     s_mgr_live = 0;
   }
-  return 0;
+  if (!alive) {
+    print_message("the %s broker exited during the test (logs in %s)\n",
+                  s_kind_names[s_t.kind], s_dir);
+  }
+  return alive ? 0 : -1;
 }
 
 // VmRSS of an external broker in KiB (0 for the in-process one).
@@ -491,8 +520,7 @@ static long broker_rss_kb(void) {
   return kb;
 }
 
-// ---- Raw sockets
-// ------------------------------------------------------------------
+// ---- Raw sockets ------------------------------------------------------------
 
 static int raw_open(int port) {
   int fd = raw_connect(port);
@@ -560,8 +588,7 @@ static const char s_connect[] =  // Client id "raw", clean session, 60 s
     "\x10\x0f\x00\x04MQTT\x04\x02\x00\x3c\x00\x03raw";
 static const char s_connack0[] = "\x20\x02\x00\x00";
 
-// ---- The tests
-// -----------------------------------------------------------------
+// ---- The tests --------------------------------------------------------------
 
 static void hex(char *dst, const unsigned char *s, size_t n) {
   size_t i;
@@ -1063,8 +1090,7 @@ static void test_slow_subscriber_does_not_grow_broker_memory(void **state) {
   }
 }
 
-// ---- main
-// -------------------------------------------------------------------------
+// ---- main -------------------------------------------------------------------
 
 static const struct {
   const char *name;
