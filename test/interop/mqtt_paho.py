@@ -31,6 +31,11 @@
 #       message; DISCONNECT after COUNT.
 #   clean PORT CLIENT_ID
 #       connect with clean session 1 (drops a stored session), disconnect.
+#   ws PORT PATH
+#       over WebSocket (ws://127.0.0.1:PORT/PATH, paho's own framing):
+#       subscribe pyws/# at QoS 2, publish 10 bytes at QoS 0, 70000 bytes
+#       (a 64-bit WebSocket length) at QoS 1 and 300 bytes at QoS 2; print
+#       "got TOPIC LEN q=QOS ok" for each delivery equal to what was sent.
 import sys
 import time
 
@@ -43,9 +48,12 @@ def out(*args):
     print(*args, flush=True)
 
 
-def client(port, client_id="", clean=True, will=None):
+def client(port, client_id="", clean=True, will=None, ws_path=None):
     c = mqtt.Client(client_id=client_id, clean_session=clean,
-                    protocol=mqtt.MQTTv311)
+                    protocol=mqtt.MQTTv311,
+                    transport="websockets" if ws_path else "tcp")
+    if ws_path:
+        c.ws_set_options(path=ws_path)
     if will is not None:
         c.will_set(will[0], will[1], qos=1, retain=False)
     c.connect("127.0.0.1", port, keepalive=30)
@@ -190,6 +198,32 @@ def mode_persist_resume(port, cid, count):
     disconnect(c)
 
 
+def mode_ws(port, path):
+    c = client(port, "", True, None, path)
+    connect_and_wait(c)
+    st = {}
+    got = []
+
+    def on_sub(cl, ud, mid, granted):
+        st["g"] = granted
+    c.on_subscribe = on_sub
+    c.on_message = lambda cl, ud, m: got.append(m)
+    c.subscribe("pyws/#", 2)
+    loop_until(c, lambda: "g" in st)
+    out("subscribed", ",".join(str(g) for g in st["g"]))
+    sent = {}
+    for topic, n, q in (("pyws/a", 10, 0), ("pyws/b", 70000, 1),
+                        ("pyws/c", 300, 2)):
+        sent[topic] = (bytes((i * 7 + n) & 0xff for i in range(n)), q)
+        c.publish(topic, sent[topic][0], q)
+    loop_until(c, lambda: len(got) >= 3)
+    for m in sorted(got, key=lambda m: m.topic):
+        ok = m.payload == sent[m.topic][0] and m.qos == sent[m.topic][1]
+        out("got %s %d q=%d %s" % (m.topic, len(m.payload), m.qos,
+                                   "ok" if ok else "DIFFERS"))
+    disconnect(c)
+
+
 def main():
     a = sys.argv[1:]
     mode, port = a[0], int(a[1])
@@ -209,6 +243,8 @@ def main():
         mode_persist_sub(port, a[2], a[3])
     elif mode == "persist-resume":
         mode_persist_resume(port, a[2], int(a[3]))
+    elif mode == "ws":
+        mode_ws(port, a[2])
     elif mode == "clean":
         c = client(port, a[2], True)
         connect_and_wait(c)

@@ -922,6 +922,38 @@ static void test_mqtt_js_websocket_and_tcp_clients_meet(void **state) {
   assert_has(js_sub, "msg cross/tcp q=1 p=from tcp\n");
 }
 
+// MQTT.js over plain TCP (mqtt://): the same exchange as over WebSocket.
+static void test_mqtt_js_over_tcp(void **state) {
+  char url[64];
+  const char *argv[] = {NODE, JS_SCRIPT, "ws", url, NULL};
+  struct peer *p;
+  (void) state;
+  need_mqtt_js();
+  snprintf(url, sizeof(url), "mqtt://127.0.0.1:%d", s_t.port);
+  p = spawn(argv, NULL);
+  assert_exit0(p);
+  assert_has(p,
+             "subscribed 2\ngot js/small 200 q=1 ok\ngot js/big 100000 q=2 "
+             "ok\ngot js/empty 0 q=0 ok\nretained js/ret kept\ndone\n");
+}
+
+// paho (python) over WebSocket: its own framing, a 70000-byte message.
+static void test_paho_python_over_websocket(void **state) {
+  char port[16];
+  const char *argv[] = {PYTHON, PAHO_SCRIPT, "ws", port, "/mqtt", NULL};
+  struct peer *p;
+  (void) state;
+  need_ws();
+  snprintf(port, sizeof(port), "%d", s_t.ws_port);
+  p = paho("clean", "paho-ws-probe", NULL, NULL, NULL, NULL);  // Or skip
+  assert_exit0(p);
+  p = spawn(argv, NULL);
+  assert_exit0(p);
+  assert_has(p,
+             "subscribed 2\ngot pyws/a 10 q=0 ok\ngot pyws/b 70000 q=1 ok\n"
+             "got pyws/c 300 q=2 ok\n");
+}
+
 // The paho C clients over WebSocket (-c ws://...).
 static void test_paho_c_over_websocket(void **state) {
   const char *sub_argv[] = {PAHO_C_SUB, "-c", s_t.ws_url, "-t",       "pcw/t",
@@ -1113,6 +1145,8 @@ static const struct {
     T(test_mqtt_js_over_websocket),
     T(test_mqtt_js_websocket_and_tcp_clients_meet),
     T(test_paho_c_over_websocket),
+    T(test_mqtt_js_over_tcp),
+    T(test_paho_python_over_websocket),
     T(test_hostile_first_packets_close_only_that_client),
     T(test_violations_after_connack_close_only_that_client),
     T(test_slow_subscriber_does_not_grow_broker_memory),
