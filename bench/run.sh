@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `make bench`: mongoose (bench/bench_server.c) beside nginx and civetweb,
-# measured in the same run with wrk, and mongoose's DNS server
-# (examples/captive_dns_server) beside dnsmasq with dnsperf (bench/dns.sh).
+# measured in the same run with wrk, mongoose's DNS server
+# (examples/captive_dns_server) beside dnsmasq with dnsperf (bench/dns.sh),
+# and mongoose's MQTT broker (examples/mqtt_broker) beside mosquitto with
+# bench/mqtt_load (bench/mqtt.sh).
 # See bench/README.md for what the numbers mean and their caveats. Progress
 # goes to stderr, the tables to stdout.
 #
@@ -9,11 +11,15 @@
 # named mg-select, mg-poll, mg-epoll in the logs.
 #
 # Environment:
-#   BENCH_ONLY      http or dns: only that part (default: both; dns takes
-#                   about 2 x ROUNDS x BENCH_DNS_DURATION seconds)
+#   BENCH_ONLY      http, dns or mqtt: only that part (default: all; dns
+#                   takes about 2 x ROUNDS x BENCH_DNS_DURATION seconds,
+#                   mqtt about 8 x ROUNDS x BENCH_MQTT_DURATION + 30)
 #   BENCH_DURATION  seconds per wrk run (default 5)
 #   BENCH_DNS_DURATION  seconds per dnsperf run (BENCH_DURATION)
 #   BENCH_DNS_OUTSTANDING  dnsperf -q, queries in flight (100)
+#   BENCH_MQTT_DURATION  seconds per mqtt_load run (BENCH_DURATION)
+#   BENCH_MQTT_WINDOW  mqtt_load -w, messages in flight (1000)
+#   BENCH_MQTT_RSS_COUNT  messages before the MQTT memory figure (1000000)
 #   BENCH_ROUNDS    runs per server and scenario; the median is kept (3)
 #   BENCH_WARMUP    seconds of unmeasured load before each scenario (1)
 #   BENCH_STRACE_DURATION  seconds of each run under strace (3)
@@ -39,10 +45,11 @@ ROOT=$PWD
 
 DUR=${BENCH_DURATION:-5}
 case ${BENCH_ONLY:-} in
-  "" | all) DO_HTTP=1 DO_DNS=1 ;;
-  http) DO_HTTP=1 DO_DNS=0 ;;
-  dns) DO_HTTP=0 DO_DNS=1 ;;
-  *) echo "bench: BENCH_ONLY is http or dns, not '$BENCH_ONLY'" >&2; exit 2 ;;
+  "" | all) DO_HTTP=1 DO_DNS=1 DO_MQTT=1 ;;
+  http) DO_HTTP=1 DO_DNS=0 DO_MQTT=0 ;;
+  dns) DO_HTTP=0 DO_DNS=1 DO_MQTT=0 ;;
+  mqtt) DO_HTTP=0 DO_DNS=0 DO_MQTT=1 ;;
+  *) echo "bench: BENCH_ONLY is http, dns or mqtt, not '$BENCH_ONLY'" >&2; exit 2 ;;
 esac
 ROUNDS=${BENCH_ROUNDS:-3}
 WARMUP=${BENCH_WARMUP:-1}
@@ -92,6 +99,9 @@ if [ "$DO_DNS" = 1 ]; then
   command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || need_pkgs+=(dnsmasq-base)
   command -v dig >/dev/null 2>&1 || need_pkgs+=(dig)
 fi
+if [ "$DO_MQTT" = 1 ]; then
+  command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need_pkgs+=(mosquitto)
+fi
 command -v taskset >/dev/null 2>&1 || need_pkgs+=(util-linux)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
@@ -123,7 +133,7 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
       pkgs+=("$p")
     fi
   done
-  # The distro's nginx service must not start: without a policy-rc.d,
+  # The distro's nginx (and mosquitto) service must not start: without a policy-rc.d,
   # install with a temporary one that refuses every service start.
   tmp_policy=
   if [ ! -e /usr/sbin/policy-rc.d ]; then
@@ -282,11 +292,15 @@ ratio() {  # ratio A B
 BUILD_DIR=$ROOT/build/bench
 # The DNS row: examples/captive_dns_server beside dnsmasq, with dnsperf.
 . "$ROOT/bench/dns.sh"
-if [ "$DO_HTTP" = 0 ]; then  # BENCH_ONLY=dns: the DNS row alone
-  dns_bench
+# The MQTT rows: examples/mqtt_broker beside mosquitto, with mqtt_load.
+. "$ROOT/bench/mqtt.sh"
+if [ "$DO_HTTP" = 0 ]; then  # BENCH_ONLY=dns or mqtt: that part alone
+  [ "$DO_DNS" = 0 ] || dns_bench
+  [ "$DO_MQTT" = 0 ] || mqtt_bench
   echo
-  echo "## make bench, DNS only (BENCH_ONLY=dns): $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -r), $(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo))"
-  dns_table
+  echo "## make bench, ${BENCH_ONLY^^} only (BENCH_ONLY=$BENCH_ONLY): $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -r), $(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo))"
+  [ "$DO_DNS" = 0 ] || dns_table
+  [ "$DO_MQTT" = 0 ] || mqtt_table
   exit 0
 fi
 
@@ -699,6 +713,10 @@ if [ "$DO_DNS" = 1 ]; then
   for s in "${NAMES[@]}"; do [ -z "${SPID[$s]:-}" ] || stop_pid "${SPID[$s]}"; done
   dns_bench
 fi
+if [ "$DO_MQTT" = 1 ]; then
+  for s in "${NAMES[@]}"; do [ -z "${SPID[$s]:-}" ] || stop_pid "${SPID[$s]}"; done
+  mqtt_bench
+fi
 
 # ---- 4. Tables -----------------------------------------------------------------
 
@@ -837,4 +855,5 @@ for s in mg-select mg-poll mg-epoll nginx civetweb; do
   fi
 done
 [ "$DO_DNS" = 0 ] || dns_table
+[ "$DO_MQTT" = 0 ] || mqtt_table
 exit 0
