@@ -182,6 +182,9 @@ $(foreach i,$(IFACES),$(BUILD)/$(i)-san/test_examples $(BUILD)/$(i)-vg/test_exam
 $(foreach i,$(IFACES),$(BUILD)/$(i)-san/test_sntp_interop $(BUILD)/$(i)-vg/test_sntp_interop): examples/sntp_client/sntp_client
 # test_dns_interop starts examples/captive_dns_server.
 $(foreach i,$(IFACES),$(BUILD)/$(i)-san/test_dns_interop $(BUILD)/$(i)-vg/test_dns_interop): examples/captive_dns_server/captive_dns_server
+# test_mqtt_broker_interop starts examples/mqtt_broker and
+# examples/mqtt_over_websocket_server.
+$(foreach i,$(IFACES),$(BUILD)/$(i)-san/test_mqtt_broker_interop $(BUILD)/$(i)-vg/test_mqtt_broker_interop): examples/mqtt_broker/mqtt_broker examples/mqtt_over_websocket_server/mqtt_over_websocket_server
 # test_mqtt_client_interop runs examples/mqtt_client against mosquitto.
 $(foreach i,$(IFACES),$(BUILD)/$(i)-san/test_mqtt_client_interop $(BUILD)/$(i)-vg/test_mqtt_client_interop): examples/mqtt_client/mqtt_client
 $(foreach i,$(IFACES),$(eval $(call IFACE_RULES,$(i),san,$(TEST_CFLAGS))))
