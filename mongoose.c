@@ -11232,6 +11232,47 @@ int mg_mqtt_is_mqtt(struct mg_connection *nc);
 // the handler's MG_EV_CLOSE.
 void **mg_mqtt_broker_slot(struct mg_connection *nc);
 
+// ---- Shared by mqtt_client.c (the protocol handler) and mqtt_send.c (the
+// 6.x send functions) -------------------------------------------------------
+
+// Per-connection state: nc->proto_data over TCP, nc->priv_2 over
+// WebSocket (HTTP owns proto_data there).
+struct mg_mqtt_state {
+  const char *tag;             // &s_mqtt_tag
+  mg_event_handler_t handler;  // WebSocket: gets the MQTT events
+  struct mbuf rbuf;            // WebSocket: a packet split across frames
+  struct mg_mqtt_client_session *session;  // Attached session, or NULL
+  void *broker_slot;                       // mg_mqtt_broker_slot()
+  double created;                          // When the state was made
+  double last_send;                        // Client: last packet sent
+  double last_recv;                        // Last whole packet received
+  double ping_sent;     // Client: PINGREQ waiting for PINGRESP; 0: none
+  double close_at;      // Failed: closed by then at the latest; 0: not
+  size_t resend_len;    // Session bytes kept before this CONNECT: resent
+  uint16_t keep_alive;  // Seconds; 0: none
+  uint16_t ack_id;      // Id of the owed ack
+  uint16_t qos2_in[MG_MQTT_MAX_QOS2_INFLIGHT];  // Without a session
+  int num_qos2_in;
+  unsigned char ack_cmd;    // Acknowledgement owed after the event; 0: none
+  unsigned char is_server;  // Accepted by a listener
+  unsigned char connected;  // Server: CONNECT seen; client: CONNACK seen
+  unsigned char handshake_sent;  // Client: our CONNECT went out
+};
+
+// nc's MQTT state, or NULL when nc does not speak MQTT.
+struct mg_mqtt_state *mg_mqtt_state(struct mg_connection *nc);
+// Bookkeeping of a packet just queued on nc (keep-alive clock, the owed
+// acknowledgement, the close after a refusing CONNACK).
+void mg_mqtt_note_sent(struct mg_connection *nc, const unsigned char *p,
+                       size_t len);
+// Keeps a PUBLISH QoS 1/2 just composed in nc's attached client session.
+void mg_mqtt_session_keep(struct mg_connection *nc, const void *p, size_t len);
+// PUBACK, PUBREC, PUBREL, PUBCOMP or UNSUBACK with id; PINGREQ, PINGRESP
+// or DISCONNECT. what names the packet in the log.
+void mg_mqtt_send_id(struct mg_connection *nc, int cmd, uint16_t id,
+                     const char *what);
+void mg_mqtt_send_empty(struct mg_connection *nc, int cmd, const char *what);
+
 #endif  // MG_ENABLE_MQTT
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/mqtt.c"
@@ -12466,7 +12507,8 @@ void mg_brk_tree_free(struct brk_state *st) {
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/mqtt_client.c"
 #endif
-// and the client session.
+// client session and MQTT over WebSocket; the 6.x send functions are in
+// mqtt_send.c.
 
 
 
@@ -12529,43 +12571,11 @@ void mg_brk_tree_free(struct brk_state *st) {
 // else: its first field points here.
 static const char s_mqtt_tag = 'M';
 
-// Per-connection state: nc->proto_data over TCP, nc->priv_2 over
-// WebSocket (HTTP owns proto_data there).
-struct mqtt_state {
-  const char *tag;             // &s_mqtt_tag
-  mg_event_handler_t handler;  // WebSocket: gets the MQTT events
-  struct mbuf rbuf;            // WebSocket: a packet split across frames
-  struct mg_mqtt_client_session *session;  // Attached session, or NULL
-  void *broker_slot;                       // mg_mqtt_broker_slot()
-  double created;                          // When the state was made
-  double last_send;                        // Client: last packet sent
-  double last_recv;                        // Last whole packet received
-  double ping_sent;     // Client: PINGREQ waiting for PINGRESP; 0: none
-  double close_at;      // Failed: closed by then at the latest; 0: not
-  size_t resend_len;    // Session bytes kept before this CONNECT: resent
-  uint16_t keep_alive;  // Seconds; 0: none
-  uint16_t ack_id;      // Id of the owed ack
-  uint16_t qos2_in[MG_MQTT_MAX_QOS2_INFLIGHT];  // Without a session
-  int num_qos2_in;
-  unsigned char ack_cmd;    // Acknowledgement owed after the event; 0: none
-  unsigned char is_server;  // Accepted by a listener
-  unsigned char connected;  // Server: CONNECT seen; client: CONNACK seen
-  unsigned char handshake_sent;  // Client: our CONNECT went out
-};
-
 // A packet kept in a client session.
 struct mqtt_kept {
   size_t off, len;  // Where it is in the session's buffer
   uint8_t b0;       // Its first byte
   uint16_t id;      // Its packet id
-};
-
-// Where a packet is composed: straight into a TCP connection's send buffer
-// (no copy), or a scratch buffer that goes out as one WebSocket frame.
-struct mqtt_out {
-  struct mbuf *io;
-  struct mbuf scratch;
-  size_t off;
 };
 
 static void mqtt_handler(struct mg_connection *nc, int ev,
@@ -12574,13 +12584,13 @@ static void mqtt_handler(struct mg_connection *nc, int ev,
 // ---- State ------------------------------------------------------------------
 
 static void mqtt_state_free(void *p) {
-  struct mqtt_state *st = (struct mqtt_state *) p;
+  struct mg_mqtt_state *st = (struct mg_mqtt_state *) p;
   mbuf_free(&st->rbuf);
   MG_FREE(st);
 }
 
-static struct mqtt_state *mqtt_state_new(struct mg_connection *nc) {
-  struct mqtt_state *st = (struct mqtt_state *) MG_CALLOC(1, sizeof(*st));
+static struct mg_mqtt_state *mqtt_state_new(struct mg_connection *nc) {
+  struct mg_mqtt_state *st = (struct mg_mqtt_state *) MG_CALLOC(1, sizeof(*st));
   if (st == NULL) {
     MG_ERROR(("%p out of memory for the MQTT state", (void *) nc));
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;
@@ -12594,20 +12604,20 @@ static struct mqtt_state *mqtt_state_new(struct mg_connection *nc) {
 }
 
 // nc's MQTT state, or NULL if nc does not speak MQTT (yet).
-static struct mqtt_state *mqtt_state(struct mg_connection *nc) {
+struct mg_mqtt_state *mg_mqtt_state(struct mg_connection *nc) {
   if (nc->proto_data_destructor == mqtt_state_free) {
-    return (struct mqtt_state *) nc->proto_data;
+    return (struct mg_mqtt_state *) nc->proto_data;
   }
   if ((nc->flags & MG_F_IS_WEBSOCKET) && nc->priv_2 != NULL &&
-      ((struct mqtt_state *) nc->priv_2)->tag == &s_mqtt_tag) {
-    return (struct mqtt_state *) nc->priv_2;
+      ((struct mg_mqtt_state *) nc->priv_2)->tag == &s_mqtt_tag) {
+    return (struct mg_mqtt_state *) nc->priv_2;
   }
   return NULL;
 }
 
 // Makes the state of a TCP connection whose protocol handler is ours.
-static struct mqtt_state *mqtt_tcp_attach(struct mg_connection *nc) {
-  struct mqtt_state *st = mqtt_state(nc);
+static struct mg_mqtt_state *mqtt_tcp_attach(struct mg_connection *nc) {
+  struct mg_mqtt_state *st = mg_mqtt_state(nc);
   if (st != NULL || (nc->flags & MG_F_LISTENING)) return st;
   if ((st = mqtt_state_new(nc)) == NULL) return NULL;
   if (nc->proto_data != NULL && nc->proto_data_destructor != NULL) {
@@ -12619,15 +12629,15 @@ static struct mqtt_state *mqtt_tcp_attach(struct mg_connection *nc) {
 }
 
 // The state of nc, made if nc speaks MQTT but has none yet.
-static struct mqtt_state *mqtt_state_make(struct mg_connection *nc) {
-  struct mqtt_state *st = mqtt_state(nc);
+static struct mg_mqtt_state *mqtt_state_make(struct mg_connection *nc) {
+  struct mg_mqtt_state *st = mg_mqtt_state(nc);
   if (st != NULL) return st;
   if (nc->proto_handler == mqtt_handler) return mqtt_tcp_attach(nc);
   return NULL;
 }
 
 // The incoming QoS 2 ids: in the session when one is attached.
-static uint16_t *mqtt_qos2_ids(struct mqtt_state *st, int **num) {
+static uint16_t *mqtt_qos2_ids(struct mg_mqtt_state *st, int **num) {
   if (st->session != NULL) {
     *num = &st->session->num_qos2_in;
     return st->session->qos2_in;
@@ -12636,7 +12646,7 @@ static uint16_t *mqtt_qos2_ids(struct mqtt_state *st, int **num) {
   return st->qos2_in;
 }
 
-static int mqtt_qos2_find(struct mqtt_state *st, uint16_t id) {
+static int mqtt_qos2_find(struct mg_mqtt_state *st, uint16_t id) {
   int *num, i;
   uint16_t *ids = mqtt_qos2_ids(st, &num);
   for (i = 0; i < *num; i++) {
@@ -12646,7 +12656,7 @@ static int mqtt_qos2_find(struct mqtt_state *st, uint16_t id) {
 }
 
 // Records id; returns 0 when MG_MQTT_MAX_QOS2_INFLIGHT are waiting.
-static int mqtt_qos2_add(struct mqtt_state *st, uint16_t id) {
+static int mqtt_qos2_add(struct mg_mqtt_state *st, uint16_t id) {
   int *num;
   uint16_t *ids = mqtt_qos2_ids(st, &num);
   if (*num >= MG_MQTT_MAX_QOS2_INFLIGHT) return 0;
@@ -12654,7 +12664,7 @@ static int mqtt_qos2_add(struct mqtt_state *st, uint16_t id) {
   return 1;
 }
 
-static void mqtt_qos2_remove(struct mqtt_state *st, uint16_t id) {
+static void mqtt_qos2_remove(struct mg_mqtt_state *st, uint16_t id) {
   int *num, i = mqtt_qos2_find(st, id);
   uint16_t *ids = mqtt_qos2_ids(st, &num);
   if (i < 0) return;
@@ -12669,7 +12679,7 @@ static void mqtt_qos2_remove(struct mqtt_state *st, uint16_t id) {
 // the same read as the violation, as mosquitto does), for at most
 // MQTT_CLOSE_FLUSH seconds; nothing more is read or sent.
 static void mqtt_close(struct mg_connection *nc, const char *why) {
-  struct mqtt_state *st = mqtt_state(nc);
+  struct mg_mqtt_state *st = mg_mqtt_state(nc);
   (void) why;  // Unused without MG_ENABLE_LOG
   MG_INFO(("%p MQTT: %s: closing", (void *) nc, why));
   if (st != NULL && nc->send_mbuf.len > 0) {
@@ -12683,9 +12693,9 @@ static void mqtt_close(struct mg_connection *nc, const char *why) {
 // Bookkeeping of every packet sent: the keep-alive clock, the owed
 // acknowledgement (sent by the handler itself: not sent again), the close
 // after a refusing CONNACK.
-static void mqtt_note_sent(struct mg_connection *nc, const unsigned char *p,
-                           size_t len) {
-  struct mqtt_state *st = mqtt_state(nc);
+void mg_mqtt_note_sent(struct mg_connection *nc, const unsigned char *p,
+                       size_t len) {
+  struct mg_mqtt_state *st = mg_mqtt_state(nc);
   int cmd = len > 0 ? p[0] >> 4 : 0;
   if (st == NULL) return;
   // Per packet (a broker's fan-out: millions a second), so the cheap
@@ -12703,7 +12713,7 @@ static void mqtt_note_sent(struct mg_connection *nc, const unsigned char *p,
 }
 
 void mg_mqtt_send(struct mg_connection *nc, const void *pkt, size_t len) {
-  struct mqtt_state *st = mqtt_state(nc);
+  struct mg_mqtt_state *st = mg_mqtt_state(nc);
   if (st != NULL && st->close_at > 0) return;  // Failed: nothing more
 #if MG_ENABLE_HTTP && MG_ENABLE_HTTP_WEBSOCKET
   if (nc->flags & MG_F_IS_WEBSOCKET) {
@@ -12713,55 +12723,7 @@ void mg_mqtt_send(struct mg_connection *nc, const void *pkt, size_t len) {
   {
     mg_send(nc, pkt, (int) len);
   }
-  mqtt_note_sent(nc, (const unsigned char *) pkt, len);
-}
-
-static struct mbuf *mqtt_out_begin(struct mg_connection *nc,
-                                   struct mqtt_out *o) {
-  mbuf_init(&o->scratch, 0);
-  o->io = (nc->flags & MG_F_IS_WEBSOCKET) ? &o->scratch : &nc->send_mbuf;
-  o->off = o->io->len;
-  return o->io;
-}
-
-// Finishes a packet composed with rc (the composer's result). Returns 0 if
-// it went out, -1 if it could not be composed (logged).
-static int mqtt_out_end(struct mg_connection *nc, struct mqtt_out *o, int rc,
-                        const char *what) {
-  const unsigned char *p = (const unsigned char *) o->io->buf + o->off;
-  size_t len = o->io->len - o->off;
-  struct mqtt_state *st;
-  (void) what;  // Unused without MG_ENABLE_LOG
-  if (rc != 0) {
-    MG_ERROR(
-        ("%p MQTT: cannot compose %s (a string over 65535 bytes, or "
-         "out of memory): not sent",
-         (void *) nc, what));
-  } else if (o->io == &o->scratch) {
-    mg_mqtt_send(nc, p, len);
-  } else if ((st = mqtt_state(nc)) != NULL && st->close_at > 0) {
-    o->io->len = o->off;  // Failed: nothing more
-  } else {
-    mqtt_note_sent(nc, p, len);
-  }
-  mbuf_free(&o->scratch);
-  return rc == 0 ? 0 : -1;
-}
-
-// PUBACK, PUBREC, PUBREL, PUBCOMP or UNSUBACK with id.
-static void mqtt_send_id(struct mg_connection *nc, int cmd, uint16_t id,
-                         const char *what) {
-  struct mqtt_out o;
-  struct mbuf *io = mqtt_out_begin(nc, &o);
-  mqtt_out_end(nc, &o, mg_mqtt_compose_id(io, cmd, id), what);
-}
-
-// PINGREQ, PINGRESP or DISCONNECT.
-static void mqtt_send_empty(struct mg_connection *nc, int cmd,
-                            const char *what) {
-  struct mqtt_out o;
-  struct mbuf *io = mqtt_out_begin(nc, &o);
-  mqtt_out_end(nc, &o, mg_mqtt_compose_empty(io, cmd), what);
+  mg_mqtt_note_sent(nc, (const unsigned char *) pkt, len);
 }
 
 // ---- Client session ---------------------------------------------------------
@@ -12778,7 +12740,7 @@ void mg_mqtt_client_session_free(struct mg_mqtt_client_session *s) {
 
 void mg_mqtt_set_session(struct mg_connection *nc,
                          struct mg_mqtt_client_session *s) {
-  struct mqtt_state *st = mqtt_state_make(nc);
+  struct mg_mqtt_state *st = mqtt_state_make(nc);
   if (st == NULL) {
     MG_ERROR(("%p not an MQTT connection: session not attached", (void *) nc));
     return;
@@ -12838,7 +12800,7 @@ static void mqtt_kept_replace(struct mbuf *m, const struct mqtt_kept *k,
 
 // The peer acknowledged id with cmd: the session lets the packet go
 // (PUBACK, PUBCOMP) or keeps a PUBREL in its place (PUBREC).
-static void mqtt_session_ack(struct mqtt_state *st, int cmd, uint16_t id) {
+static void mqtt_session_ack(struct mg_mqtt_state *st, int cmd, uint16_t id) {
   struct mg_mqtt_client_session *s = st->session;
   struct mqtt_kept k;
   unsigned char rel[4];
@@ -12860,9 +12822,8 @@ static void mqtt_session_ack(struct mqtt_state *st, int cmd, uint16_t id) {
 }
 
 // Keeps a PUBLISH QoS 1/2 (len bytes at p) in the attached session.
-static void mqtt_session_keep(struct mg_connection *nc, const void *p,
-                              size_t len) {
-  struct mqtt_state *st = mqtt_state(nc);
+void mg_mqtt_session_keep(struct mg_connection *nc, const void *p, size_t len) {
+  struct mg_mqtt_state *st = mg_mqtt_state(nc);
   struct mg_mqtt_client_session *s = st != NULL ? st->session : NULL;
   if (s == NULL) return;
   if (s->pending.len + len > MG_MQTT_MAX_SESSION_BYTES) {
@@ -12892,7 +12853,7 @@ static void mqtt_session_resend(struct mg_connection *nc,
 
 // ---- Receiving --------------------------------------------------------------
 
-static void mqtt_deliver(struct mg_connection *nc, struct mqtt_state *st,
+static void mqtt_deliver(struct mg_connection *nc, struct mg_mqtt_state *st,
                          struct mg_mqtt_message *m) {
   int ev = MG_MQTT_EVENT_BASE + m->cmd;
   if (st->handler != NULL) {
@@ -12904,7 +12865,8 @@ static void mqtt_deliver(struct mg_connection *nc, struct mqtt_state *st,
 
 // Delivers m with the acknowledgement cmd owed for it, then sends that
 // acknowledgement unless the handler sent it.
-static void mqtt_deliver_acked(struct mg_connection *nc, struct mqtt_state *st,
+static void mqtt_deliver_acked(struct mg_connection *nc,
+                               struct mg_mqtt_state *st,
                                struct mg_mqtt_message *m, int cmd) {
   st->ack_cmd = (unsigned char) cmd;
   st->ack_id = m->message_id;
@@ -12912,13 +12874,13 @@ static void mqtt_deliver_acked(struct mg_connection *nc, struct mqtt_state *st,
   if (st->ack_cmd == 0) return;
   st->ack_cmd = 0;
   if (cmd == MG_MQTT_CMD_PINGRESP) {
-    mqtt_send_empty(nc, cmd, "PINGRESP");
+    mg_mqtt_send_empty(nc, cmd, "PINGRESP");
   } else {
-    mqtt_send_id(nc, cmd, m->message_id, "acknowledgement");
+    mg_mqtt_send_id(nc, cmd, m->message_id, "acknowledgement");
   }
 }
 
-static void mqtt_on_connect(struct mg_connection *nc, struct mqtt_state *st,
+static void mqtt_on_connect(struct mg_connection *nc, struct mg_mqtt_state *st,
                             struct mg_mqtt_message *m) {
   if (st->connected) {
     mqtt_close(nc, "second CONNECT");
@@ -12939,7 +12901,7 @@ static void mqtt_on_connect(struct mg_connection *nc, struct mqtt_state *st,
   }
 }
 
-static void mqtt_on_connack(struct mg_connection *nc, struct mqtt_state *st,
+static void mqtt_on_connack(struct mg_connection *nc, struct mg_mqtt_state *st,
                             struct mg_mqtt_message *m) {
   st->connected = 1;
   if (m->connack_ret_code == MG_EV_MQTT_CONNACK_ACCEPTED &&
@@ -12955,7 +12917,7 @@ static void mqtt_on_connack(struct mg_connection *nc, struct mqtt_state *st,
   }
 }
 
-static void mqtt_on_publish(struct mg_connection *nc, struct mqtt_state *st,
+static void mqtt_on_publish(struct mg_connection *nc, struct mg_mqtt_state *st,
                             struct mg_mqtt_message *m) {
   if (m->qos == 0) {
     mqtt_deliver(nc, st, m);
@@ -12963,7 +12925,7 @@ static void mqtt_on_publish(struct mg_connection *nc, struct mqtt_state *st,
     mqtt_deliver_acked(nc, st, m, MG_MQTT_CMD_PUBACK);
   } else if (mqtt_qos2_find(st, m->message_id) >= 0) {
     // A duplicate before PUBREL: acknowledged again, delivered once.
-    mqtt_send_id(nc, MG_MQTT_CMD_PUBREC, m->message_id, "PUBREC");
+    mg_mqtt_send_id(nc, MG_MQTT_CMD_PUBREC, m->message_id, "PUBREC");
   } else if (!mqtt_qos2_add(st, m->message_id)) {
     mqtt_close(nc, "more than MG_MQTT_MAX_QOS2_INFLIGHT QoS 2 ids waiting");
   } else {
@@ -12973,7 +12935,7 @@ static void mqtt_on_publish(struct mg_connection *nc, struct mqtt_state *st,
 
 // Checks that a packet of type cmd may come now. Returns 0 (and closes)
 // if not.
-static int mqtt_may_receive(struct mg_connection *nc, struct mqtt_state *st,
+static int mqtt_may_receive(struct mg_connection *nc, struct mg_mqtt_state *st,
                             int cmd) {
   unsigned int allowed = st->is_server ? MQTT_SERVER_RX : MQTT_CLIENT_RX;
   if (!(allowed & MQTT_BIT(cmd))) {
@@ -12992,7 +12954,7 @@ static int mqtt_may_receive(struct mg_connection *nc, struct mqtt_state *st,
 }
 
 // One whole, well-formed packet.
-static void mqtt_dispatch(struct mg_connection *nc, struct mqtt_state *st,
+static void mqtt_dispatch(struct mg_connection *nc, struct mg_mqtt_state *st,
                           struct mg_mqtt_message *m) {
   if (!mqtt_may_receive(nc, st, m->cmd)) return;
   switch (m->cmd) {
@@ -13030,7 +12992,8 @@ static void mqtt_dispatch(struct mg_connection *nc, struct mqtt_state *st,
 
 // Checks the fixed header of the packet at buf[0..len). Returns its total
 // length, 0 if more bytes are needed, -1 if the connection must close.
-static long mqtt_check_header(struct mg_connection *nc, struct mqtt_state *st,
+static long mqtt_check_header(struct mg_connection *nc,
+                              struct mg_mqtt_state *st,
                               const unsigned char *buf, size_t len) {
   uint8_t b0;
   size_t rem, hl;
@@ -13051,7 +13014,7 @@ static long mqtt_check_header(struct mg_connection *nc, struct mqtt_state *st,
 }
 
 // Handles every whole packet at buf[0..len). Returns the bytes consumed.
-static size_t mqtt_feed(struct mg_connection *nc, struct mqtt_state *st,
+static size_t mqtt_feed(struct mg_connection *nc, struct mg_mqtt_state *st,
                         const unsigned char *buf, size_t len) {
   struct mg_mqtt_message m;
   double now = mg_time();
@@ -13080,7 +13043,7 @@ static size_t mqtt_feed(struct mg_connection *nc, struct mqtt_state *st,
 
 // ---- Keep-alive -------------------------------------------------------------
 
-static void mqtt_poll(struct mg_connection *nc, struct mqtt_state *st,
+static void mqtt_poll(struct mg_connection *nc, struct mg_mqtt_state *st,
                       double now) {
   if (st->close_at > 0) {
     if (now >= st->close_at) nc->flags |= MG_F_CLOSE_IMMEDIATELY;
@@ -13104,7 +13067,7 @@ static void mqtt_poll(struct mg_connection *nc, struct mqtt_state *st,
 
 static void mqtt_handler(struct mg_connection *nc, int ev,
                          void *ev_data MG_UD_ARG(void *user_data)) {
-  struct mqtt_state *st;
+  struct mg_mqtt_state *st;
   size_t n;
   MG_UD_UNUSED;
   if (ev == MG_EV_ACCEPT) mqtt_tcp_attach(nc);  // Accepted by our listener
@@ -13119,7 +13082,7 @@ static void mqtt_handler(struct mg_connection *nc, int ev,
     n = mqtt_feed(nc, st, (const unsigned char *) nc->recv_mbuf.buf,
                   nc->recv_mbuf.len);
     mbuf_remove(&nc->recv_mbuf, n);
-  } else if (ev == MG_EV_POLL && (st = mqtt_state(nc)) != NULL) {
+  } else if (ev == MG_EV_POLL && (st = mg_mqtt_state(nc)) != NULL) {
     mqtt_poll(nc, st, mg_time());
   }
 }
@@ -13135,20 +13098,20 @@ void mg_set_protocol_mqtt(struct mg_connection *nc) {
 }
 
 int mg_mqtt_is_mqtt(struct mg_connection *nc) {
-  return nc->proto_handler == mqtt_handler || mqtt_state(nc) != NULL;
+  return nc->proto_handler == mqtt_handler || mg_mqtt_state(nc) != NULL;
 }
 
 void **mg_mqtt_broker_slot(struct mg_connection *nc) {
-  struct mqtt_state *st = mqtt_state_make(nc);
+  struct mg_mqtt_state *st = mqtt_state_make(nc);
   return st != NULL ? &st->broker_slot : NULL;
 }
 
 // ---- MQTT over WebSocket ----------------------------------------------------
 
 #if MG_ENABLE_HTTP && MG_ENABLE_HTTP_WEBSOCKET
-static struct mqtt_state *mqtt_ws_attach(struct mg_connection *nc,
-                                         mg_event_handler_t handler) {
-  struct mqtt_state *st = mqtt_state(nc);
+static struct mg_mqtt_state *mqtt_ws_attach(struct mg_connection *nc,
+                                            mg_event_handler_t handler) {
+  struct mg_mqtt_state *st = mg_mqtt_state(nc);
   if (st == NULL && nc->priv_2 != NULL) {
     MG_ERROR(("%p priv_2 is taken: no MQTT over this WebSocket", (void *) nc));
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;
@@ -13161,7 +13124,7 @@ static struct mqtt_state *mqtt_ws_attach(struct mg_connection *nc,
 }
 
 // A data frame's payload: bytes of the packet stream.
-static void mqtt_ws_frame(struct mg_connection *nc, struct mqtt_state *st,
+static void mqtt_ws_frame(struct mg_connection *nc, struct mg_mqtt_state *st,
                           const struct websocket_message *wm) {
   struct mbuf *b = &st->rbuf;
   size_t used;
@@ -13185,7 +13148,7 @@ static void mqtt_ws_frame(struct mg_connection *nc, struct mqtt_state *st,
 
 int mg_mqtt_ws_event(struct mg_connection *nc, int ev, void *ev_data,
                      mg_event_handler_t handler) {
-  struct mqtt_state *st = mqtt_state(nc);
+  struct mg_mqtt_state *st = mg_mqtt_state(nc);
   switch (ev) {
     case MG_EV_WEBSOCKET_HANDSHAKE_DONE:
       // A client whose upgrade was refused has no WebSocket.
@@ -13222,6 +13185,72 @@ int mg_mqtt_ws_event(struct mg_connection *nc, int ev, void *ev_data,
 }
 #endif
 
+#endif  // MG_ENABLE_MQTT
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/mqtt_send.c"
+#endif
+// ...) and the one place every packet is composed: straight into a TCP
+// connection's send buffer, or into a scratch buffer sent as one WebSocket
+// frame. The protocol handler and the session are in mqtt_client.c.
+
+
+#if MG_ENABLE_MQTT
+
+// Where a packet is composed: straight into a TCP connection's send buffer
+// (no copy), or a scratch buffer that goes out as one WebSocket frame.
+struct mqtt_out {
+  struct mbuf *io;
+  struct mbuf scratch;
+  size_t off;
+};
+
+static struct mbuf *mqtt_out_begin(struct mg_connection *nc,
+                                   struct mqtt_out *o) {
+  mbuf_init(&o->scratch, 0);
+  o->io = (nc->flags & MG_F_IS_WEBSOCKET) ? &o->scratch : &nc->send_mbuf;
+  o->off = o->io->len;
+  return o->io;
+}
+
+// Finishes a packet composed with rc (the composer's result). Returns 0 if
+// it went out, -1 if it could not be composed (logged).
+static int mqtt_out_end(struct mg_connection *nc, struct mqtt_out *o, int rc,
+                        const char *what) {
+  const unsigned char *p = (const unsigned char *) o->io->buf + o->off;
+  size_t len = o->io->len - o->off;
+  struct mg_mqtt_state *st;
+  (void) what;  // Unused without MG_ENABLE_LOG
+  if (rc != 0) {
+    MG_ERROR(
+        ("%p MQTT: cannot compose %s (a string over 65535 bytes, or "
+         "out of memory): not sent",
+         (void *) nc, what));
+  } else if (o->io == &o->scratch) {
+    mg_mqtt_send(nc, p, len);
+  } else if ((st = mg_mqtt_state(nc)) != NULL && st->close_at > 0) {
+    o->io->len = o->off;  // Failed: nothing more
+  } else {
+    mg_mqtt_note_sent(nc, p, len);
+  }
+  mbuf_free(&o->scratch);
+  return rc == 0 ? 0 : -1;
+}
+
+// PUBACK, PUBREC, PUBREL, PUBCOMP or UNSUBACK with id.
+void mg_mqtt_send_id(struct mg_connection *nc, int cmd, uint16_t id,
+                     const char *what) {
+  struct mqtt_out o;
+  struct mbuf *io = mqtt_out_begin(nc, &o);
+  mqtt_out_end(nc, &o, mg_mqtt_compose_id(io, cmd, id), what);
+}
+
+// PINGREQ, PINGRESP or DISCONNECT.
+void mg_mqtt_send_empty(struct mg_connection *nc, int cmd, const char *what) {
+  struct mqtt_out o;
+  struct mbuf *io = mqtt_out_begin(nc, &o);
+  mqtt_out_end(nc, &o, mg_mqtt_compose_empty(io, cmd), what);
+}
+
 // ---- The 6.x send functions -------------------------------------------------
 
 void mg_send_mqtt_handshake(struct mg_connection *nc, const char *client_id) {
@@ -13232,7 +13261,7 @@ void mg_send_mqtt_handshake(struct mg_connection *nc, const char *client_id) {
 
 void mg_send_mqtt_handshake_opt(struct mg_connection *nc, const char *client_id,
                                 struct mg_send_mqtt_handshake_opts opts) {
-  struct mqtt_state *st = mqtt_state(nc);
+  struct mg_mqtt_state *st = mg_mqtt_state(nc);
   struct mqtt_out o;
   struct mbuf *io;
   if (opts.keep_alive == 0) opts.keep_alive = MG_MQTT_DEFAULT_KEEP_ALIVE;
@@ -13273,7 +13302,7 @@ void mg_mqtt_publish(struct mg_connection *nc, const char *topic,
   io = mqtt_out_begin(nc, &o);
   rc = mg_mqtt_compose_publish(io, t, message_id, flags & 0x0f, payload);
   if (rc == 0 && qos > 0) {
-    mqtt_session_keep(nc, io->buf + o.off, io->len - o.off);
+    mg_mqtt_session_keep(nc, io->buf + o.off, io->len - o.off);
   }
   mqtt_out_end(nc, &o, rc, "PUBLISH");
 }
@@ -13336,8 +13365,8 @@ void mg_mqtt_unsubscribe(struct mg_connection *nc, char **topics,
 }
 
 void mg_mqtt_disconnect(struct mg_connection *nc) {
-  struct mqtt_state *st = mqtt_state(nc);
-  mqtt_send_empty(nc, MG_MQTT_CMD_DISCONNECT, "DISCONNECT");
+  struct mg_mqtt_state *st = mg_mqtt_state(nc);
+  mg_mqtt_send_empty(nc, MG_MQTT_CMD_DISCONNECT, "DISCONNECT");
   if (st == NULL || !st->is_server) nc->flags |= MG_F_SEND_AND_CLOSE;
 }
 
@@ -13348,19 +13377,19 @@ void mg_mqtt_connack(struct mg_connection *nc, uint8_t return_code) {
 }
 
 void mg_mqtt_puback(struct mg_connection *nc, uint16_t message_id) {
-  mqtt_send_id(nc, MG_MQTT_CMD_PUBACK, message_id, "PUBACK");
+  mg_mqtt_send_id(nc, MG_MQTT_CMD_PUBACK, message_id, "PUBACK");
 }
 
 void mg_mqtt_pubrec(struct mg_connection *nc, uint16_t message_id) {
-  mqtt_send_id(nc, MG_MQTT_CMD_PUBREC, message_id, "PUBREC");
+  mg_mqtt_send_id(nc, MG_MQTT_CMD_PUBREC, message_id, "PUBREC");
 }
 
 void mg_mqtt_pubrel(struct mg_connection *nc, uint16_t message_id) {
-  mqtt_send_id(nc, MG_MQTT_CMD_PUBREL, message_id, "PUBREL");
+  mg_mqtt_send_id(nc, MG_MQTT_CMD_PUBREL, message_id, "PUBREL");
 }
 
 void mg_mqtt_pubcomp(struct mg_connection *nc, uint16_t message_id) {
-  mqtt_send_id(nc, MG_MQTT_CMD_PUBCOMP, message_id, "PUBCOMP");
+  mg_mqtt_send_id(nc, MG_MQTT_CMD_PUBCOMP, message_id, "PUBCOMP");
 }
 
 void mg_mqtt_suback(struct mg_connection *nc, uint8_t *qoss, size_t qoss_len,
@@ -13372,17 +13401,17 @@ void mg_mqtt_suback(struct mg_connection *nc, uint8_t *qoss, size_t qoss_len,
 }
 
 void mg_mqtt_unsuback(struct mg_connection *nc, uint16_t message_id) {
-  mqtt_send_id(nc, MG_MQTT_CMD_UNSUBACK, message_id, "UNSUBACK");
+  mg_mqtt_send_id(nc, MG_MQTT_CMD_UNSUBACK, message_id, "UNSUBACK");
 }
 
 void mg_mqtt_ping(struct mg_connection *nc) {
-  struct mqtt_state *st = mqtt_state(nc);
-  mqtt_send_empty(nc, MG_MQTT_CMD_PINGREQ, "PINGREQ");
+  struct mg_mqtt_state *st = mg_mqtt_state(nc);
+  mg_mqtt_send_empty(nc, MG_MQTT_CMD_PINGREQ, "PINGREQ");
   if (st != NULL && st->ping_sent == 0) st->ping_sent = mg_time();
 }
 
 void mg_mqtt_pong(struct mg_connection *nc) {
-  mqtt_send_empty(nc, MG_MQTT_CMD_PINGRESP, "PINGRESP");
+  mg_mqtt_send_empty(nc, MG_MQTT_CMD_PINGRESP, "PINGRESP");
 }
 
 #endif  // MG_ENABLE_MQTT

@@ -1,5 +1,6 @@
-// MQTT protocol handler (client and server side), the 6.x send functions
-// and the client session.
+// MQTT protocol handler (client and server side), the one send path, the
+// client session and MQTT over WebSocket; the 6.x send functions are in
+// mqtt_send.c.
 #include "core_internal.h"
 #include "mqtt_internal.h"
 #include "http.h"
@@ -62,43 +63,11 @@
 // else: its first field points here.
 static const char s_mqtt_tag = 'M';
 
-// Per-connection state: nc->proto_data over TCP, nc->priv_2 over
-// WebSocket (HTTP owns proto_data there).
-struct mqtt_state {
-  const char *tag;             // &s_mqtt_tag
-  mg_event_handler_t handler;  // WebSocket: gets the MQTT events
-  struct mbuf rbuf;            // WebSocket: a packet split across frames
-  struct mg_mqtt_client_session *session;  // Attached session, or NULL
-  void *broker_slot;                       // mg_mqtt_broker_slot()
-  double created;                          // When the state was made
-  double last_send;                        // Client: last packet sent
-  double last_recv;                        // Last whole packet received
-  double ping_sent;     // Client: PINGREQ waiting for PINGRESP; 0: none
-  double close_at;      // Failed: closed by then at the latest; 0: not
-  size_t resend_len;    // Session bytes kept before this CONNECT: resent
-  uint16_t keep_alive;  // Seconds; 0: none
-  uint16_t ack_id;      // Id of the owed ack
-  uint16_t qos2_in[MG_MQTT_MAX_QOS2_INFLIGHT];  // Without a session
-  int num_qos2_in;
-  unsigned char ack_cmd;    // Acknowledgement owed after the event; 0: none
-  unsigned char is_server;  // Accepted by a listener
-  unsigned char connected;  // Server: CONNECT seen; client: CONNACK seen
-  unsigned char handshake_sent;  // Client: our CONNECT went out
-};
-
 // A packet kept in a client session.
 struct mqtt_kept {
   size_t off, len;  // Where it is in the session's buffer
   uint8_t b0;       // Its first byte
   uint16_t id;      // Its packet id
-};
-
-// Where a packet is composed: straight into a TCP connection's send buffer
-// (no copy), or a scratch buffer that goes out as one WebSocket frame.
-struct mqtt_out {
-  struct mbuf *io;
-  struct mbuf scratch;
-  size_t off;
 };
 
 static void mqtt_handler(struct mg_connection *nc, int ev,
@@ -107,13 +76,13 @@ static void mqtt_handler(struct mg_connection *nc, int ev,
 // ---- State ------------------------------------------------------------------
 
 static void mqtt_state_free(void *p) {
-  struct mqtt_state *st = (struct mqtt_state *) p;
+  struct mg_mqtt_state *st = (struct mg_mqtt_state *) p;
   mbuf_free(&st->rbuf);
   MG_FREE(st);
 }
 
-static struct mqtt_state *mqtt_state_new(struct mg_connection *nc) {
-  struct mqtt_state *st = (struct mqtt_state *) MG_CALLOC(1, sizeof(*st));
+static struct mg_mqtt_state *mqtt_state_new(struct mg_connection *nc) {
+  struct mg_mqtt_state *st = (struct mg_mqtt_state *) MG_CALLOC(1, sizeof(*st));
   if (st == NULL) {
     MG_ERROR(("%p out of memory for the MQTT state", (void *) nc));
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;
@@ -127,20 +96,20 @@ static struct mqtt_state *mqtt_state_new(struct mg_connection *nc) {
 }
 
 // nc's MQTT state, or NULL if nc does not speak MQTT (yet).
-static struct mqtt_state *mqtt_state(struct mg_connection *nc) {
+struct mg_mqtt_state *mg_mqtt_state(struct mg_connection *nc) {
   if (nc->proto_data_destructor == mqtt_state_free) {
-    return (struct mqtt_state *) nc->proto_data;
+    return (struct mg_mqtt_state *) nc->proto_data;
   }
   if ((nc->flags & MG_F_IS_WEBSOCKET) && nc->priv_2 != NULL &&
-      ((struct mqtt_state *) nc->priv_2)->tag == &s_mqtt_tag) {
-    return (struct mqtt_state *) nc->priv_2;
+      ((struct mg_mqtt_state *) nc->priv_2)->tag == &s_mqtt_tag) {
+    return (struct mg_mqtt_state *) nc->priv_2;
   }
   return NULL;
 }
 
 // Makes the state of a TCP connection whose protocol handler is ours.
-static struct mqtt_state *mqtt_tcp_attach(struct mg_connection *nc) {
-  struct mqtt_state *st = mqtt_state(nc);
+static struct mg_mqtt_state *mqtt_tcp_attach(struct mg_connection *nc) {
+  struct mg_mqtt_state *st = mg_mqtt_state(nc);
   if (st != NULL || (nc->flags & MG_F_LISTENING)) return st;
   if ((st = mqtt_state_new(nc)) == NULL) return NULL;
   if (nc->proto_data != NULL && nc->proto_data_destructor != NULL) {
@@ -152,15 +121,15 @@ static struct mqtt_state *mqtt_tcp_attach(struct mg_connection *nc) {
 }
 
 // The state of nc, made if nc speaks MQTT but has none yet.
-static struct mqtt_state *mqtt_state_make(struct mg_connection *nc) {
-  struct mqtt_state *st = mqtt_state(nc);
+static struct mg_mqtt_state *mqtt_state_make(struct mg_connection *nc) {
+  struct mg_mqtt_state *st = mg_mqtt_state(nc);
   if (st != NULL) return st;
   if (nc->proto_handler == mqtt_handler) return mqtt_tcp_attach(nc);
   return NULL;
 }
 
 // The incoming QoS 2 ids: in the session when one is attached.
-static uint16_t *mqtt_qos2_ids(struct mqtt_state *st, int **num) {
+static uint16_t *mqtt_qos2_ids(struct mg_mqtt_state *st, int **num) {
   if (st->session != NULL) {
     *num = &st->session->num_qos2_in;
     return st->session->qos2_in;
@@ -169,7 +138,7 @@ static uint16_t *mqtt_qos2_ids(struct mqtt_state *st, int **num) {
   return st->qos2_in;
 }
 
-static int mqtt_qos2_find(struct mqtt_state *st, uint16_t id) {
+static int mqtt_qos2_find(struct mg_mqtt_state *st, uint16_t id) {
   int *num, i;
   uint16_t *ids = mqtt_qos2_ids(st, &num);
   for (i = 0; i < *num; i++) {
@@ -179,7 +148,7 @@ static int mqtt_qos2_find(struct mqtt_state *st, uint16_t id) {
 }
 
 // Records id; returns 0 when MG_MQTT_MAX_QOS2_INFLIGHT are waiting.
-static int mqtt_qos2_add(struct mqtt_state *st, uint16_t id) {
+static int mqtt_qos2_add(struct mg_mqtt_state *st, uint16_t id) {
   int *num;
   uint16_t *ids = mqtt_qos2_ids(st, &num);
   if (*num >= MG_MQTT_MAX_QOS2_INFLIGHT) return 0;
@@ -187,7 +156,7 @@ static int mqtt_qos2_add(struct mqtt_state *st, uint16_t id) {
   return 1;
 }
 
-static void mqtt_qos2_remove(struct mqtt_state *st, uint16_t id) {
+static void mqtt_qos2_remove(struct mg_mqtt_state *st, uint16_t id) {
   int *num, i = mqtt_qos2_find(st, id);
   uint16_t *ids = mqtt_qos2_ids(st, &num);
   if (i < 0) return;
@@ -202,7 +171,7 @@ static void mqtt_qos2_remove(struct mqtt_state *st, uint16_t id) {
 // the same read as the violation, as mosquitto does), for at most
 // MQTT_CLOSE_FLUSH seconds; nothing more is read or sent.
 static void mqtt_close(struct mg_connection *nc, const char *why) {
-  struct mqtt_state *st = mqtt_state(nc);
+  struct mg_mqtt_state *st = mg_mqtt_state(nc);
   (void) why;  // Unused without MG_ENABLE_LOG
   MG_INFO(("%p MQTT: %s: closing", (void *) nc, why));
   if (st != NULL && nc->send_mbuf.len > 0) {
@@ -216,9 +185,9 @@ static void mqtt_close(struct mg_connection *nc, const char *why) {
 // Bookkeeping of every packet sent: the keep-alive clock, the owed
 // acknowledgement (sent by the handler itself: not sent again), the close
 // after a refusing CONNACK.
-static void mqtt_note_sent(struct mg_connection *nc, const unsigned char *p,
-                           size_t len) {
-  struct mqtt_state *st = mqtt_state(nc);
+void mg_mqtt_note_sent(struct mg_connection *nc, const unsigned char *p,
+                       size_t len) {
+  struct mg_mqtt_state *st = mg_mqtt_state(nc);
   int cmd = len > 0 ? p[0] >> 4 : 0;
   if (st == NULL) return;
   // Per packet (a broker's fan-out: millions a second), so the cheap
@@ -236,7 +205,7 @@ static void mqtt_note_sent(struct mg_connection *nc, const unsigned char *p,
 }
 
 void mg_mqtt_send(struct mg_connection *nc, const void *pkt, size_t len) {
-  struct mqtt_state *st = mqtt_state(nc);
+  struct mg_mqtt_state *st = mg_mqtt_state(nc);
   if (st != NULL && st->close_at > 0) return;  // Failed: nothing more
 #if MG_ENABLE_HTTP && MG_ENABLE_HTTP_WEBSOCKET
   if (nc->flags & MG_F_IS_WEBSOCKET) {
@@ -246,55 +215,7 @@ void mg_mqtt_send(struct mg_connection *nc, const void *pkt, size_t len) {
   {
     mg_send(nc, pkt, (int) len);
   }
-  mqtt_note_sent(nc, (const unsigned char *) pkt, len);
-}
-
-static struct mbuf *mqtt_out_begin(struct mg_connection *nc,
-                                   struct mqtt_out *o) {
-  mbuf_init(&o->scratch, 0);
-  o->io = (nc->flags & MG_F_IS_WEBSOCKET) ? &o->scratch : &nc->send_mbuf;
-  o->off = o->io->len;
-  return o->io;
-}
-
-// Finishes a packet composed with rc (the composer's result). Returns 0 if
-// it went out, -1 if it could not be composed (logged).
-static int mqtt_out_end(struct mg_connection *nc, struct mqtt_out *o, int rc,
-                        const char *what) {
-  const unsigned char *p = (const unsigned char *) o->io->buf + o->off;
-  size_t len = o->io->len - o->off;
-  struct mqtt_state *st;
-  (void) what;  // Unused without MG_ENABLE_LOG
-  if (rc != 0) {
-    MG_ERROR(
-        ("%p MQTT: cannot compose %s (a string over 65535 bytes, or "
-         "out of memory): not sent",
-         (void *) nc, what));
-  } else if (o->io == &o->scratch) {
-    mg_mqtt_send(nc, p, len);
-  } else if ((st = mqtt_state(nc)) != NULL && st->close_at > 0) {
-    o->io->len = o->off;  // Failed: nothing more
-  } else {
-    mqtt_note_sent(nc, p, len);
-  }
-  mbuf_free(&o->scratch);
-  return rc == 0 ? 0 : -1;
-}
-
-// PUBACK, PUBREC, PUBREL, PUBCOMP or UNSUBACK with id.
-static void mqtt_send_id(struct mg_connection *nc, int cmd, uint16_t id,
-                         const char *what) {
-  struct mqtt_out o;
-  struct mbuf *io = mqtt_out_begin(nc, &o);
-  mqtt_out_end(nc, &o, mg_mqtt_compose_id(io, cmd, id), what);
-}
-
-// PINGREQ, PINGRESP or DISCONNECT.
-static void mqtt_send_empty(struct mg_connection *nc, int cmd,
-                            const char *what) {
-  struct mqtt_out o;
-  struct mbuf *io = mqtt_out_begin(nc, &o);
-  mqtt_out_end(nc, &o, mg_mqtt_compose_empty(io, cmd), what);
+  mg_mqtt_note_sent(nc, (const unsigned char *) pkt, len);
 }
 
 // ---- Client session ---------------------------------------------------------
@@ -311,7 +232,7 @@ void mg_mqtt_client_session_free(struct mg_mqtt_client_session *s) {
 
 void mg_mqtt_set_session(struct mg_connection *nc,
                          struct mg_mqtt_client_session *s) {
-  struct mqtt_state *st = mqtt_state_make(nc);
+  struct mg_mqtt_state *st = mqtt_state_make(nc);
   if (st == NULL) {
     MG_ERROR(("%p not an MQTT connection: session not attached", (void *) nc));
     return;
@@ -371,7 +292,7 @@ static void mqtt_kept_replace(struct mbuf *m, const struct mqtt_kept *k,
 
 // The peer acknowledged id with cmd: the session lets the packet go
 // (PUBACK, PUBCOMP) or keeps a PUBREL in its place (PUBREC).
-static void mqtt_session_ack(struct mqtt_state *st, int cmd, uint16_t id) {
+static void mqtt_session_ack(struct mg_mqtt_state *st, int cmd, uint16_t id) {
   struct mg_mqtt_client_session *s = st->session;
   struct mqtt_kept k;
   unsigned char rel[4];
@@ -393,9 +314,8 @@ static void mqtt_session_ack(struct mqtt_state *st, int cmd, uint16_t id) {
 }
 
 // Keeps a PUBLISH QoS 1/2 (len bytes at p) in the attached session.
-static void mqtt_session_keep(struct mg_connection *nc, const void *p,
-                              size_t len) {
-  struct mqtt_state *st = mqtt_state(nc);
+void mg_mqtt_session_keep(struct mg_connection *nc, const void *p, size_t len) {
+  struct mg_mqtt_state *st = mg_mqtt_state(nc);
   struct mg_mqtt_client_session *s = st != NULL ? st->session : NULL;
   if (s == NULL) return;
   if (s->pending.len + len > MG_MQTT_MAX_SESSION_BYTES) {
@@ -425,7 +345,7 @@ static void mqtt_session_resend(struct mg_connection *nc,
 
 // ---- Receiving --------------------------------------------------------------
 
-static void mqtt_deliver(struct mg_connection *nc, struct mqtt_state *st,
+static void mqtt_deliver(struct mg_connection *nc, struct mg_mqtt_state *st,
                          struct mg_mqtt_message *m) {
   int ev = MG_MQTT_EVENT_BASE + m->cmd;
   if (st->handler != NULL) {
@@ -437,7 +357,8 @@ static void mqtt_deliver(struct mg_connection *nc, struct mqtt_state *st,
 
 // Delivers m with the acknowledgement cmd owed for it, then sends that
 // acknowledgement unless the handler sent it.
-static void mqtt_deliver_acked(struct mg_connection *nc, struct mqtt_state *st,
+static void mqtt_deliver_acked(struct mg_connection *nc,
+                               struct mg_mqtt_state *st,
                                struct mg_mqtt_message *m, int cmd) {
   st->ack_cmd = (unsigned char) cmd;
   st->ack_id = m->message_id;
@@ -445,13 +366,13 @@ static void mqtt_deliver_acked(struct mg_connection *nc, struct mqtt_state *st,
   if (st->ack_cmd == 0) return;
   st->ack_cmd = 0;
   if (cmd == MG_MQTT_CMD_PINGRESP) {
-    mqtt_send_empty(nc, cmd, "PINGRESP");
+    mg_mqtt_send_empty(nc, cmd, "PINGRESP");
   } else {
-    mqtt_send_id(nc, cmd, m->message_id, "acknowledgement");
+    mg_mqtt_send_id(nc, cmd, m->message_id, "acknowledgement");
   }
 }
 
-static void mqtt_on_connect(struct mg_connection *nc, struct mqtt_state *st,
+static void mqtt_on_connect(struct mg_connection *nc, struct mg_mqtt_state *st,
                             struct mg_mqtt_message *m) {
   if (st->connected) {
     mqtt_close(nc, "second CONNECT");
@@ -472,7 +393,7 @@ static void mqtt_on_connect(struct mg_connection *nc, struct mqtt_state *st,
   }
 }
 
-static void mqtt_on_connack(struct mg_connection *nc, struct mqtt_state *st,
+static void mqtt_on_connack(struct mg_connection *nc, struct mg_mqtt_state *st,
                             struct mg_mqtt_message *m) {
   st->connected = 1;
   if (m->connack_ret_code == MG_EV_MQTT_CONNACK_ACCEPTED &&
@@ -488,7 +409,7 @@ static void mqtt_on_connack(struct mg_connection *nc, struct mqtt_state *st,
   }
 }
 
-static void mqtt_on_publish(struct mg_connection *nc, struct mqtt_state *st,
+static void mqtt_on_publish(struct mg_connection *nc, struct mg_mqtt_state *st,
                             struct mg_mqtt_message *m) {
   if (m->qos == 0) {
     mqtt_deliver(nc, st, m);
@@ -496,7 +417,7 @@ static void mqtt_on_publish(struct mg_connection *nc, struct mqtt_state *st,
     mqtt_deliver_acked(nc, st, m, MG_MQTT_CMD_PUBACK);
   } else if (mqtt_qos2_find(st, m->message_id) >= 0) {
     // A duplicate before PUBREL: acknowledged again, delivered once.
-    mqtt_send_id(nc, MG_MQTT_CMD_PUBREC, m->message_id, "PUBREC");
+    mg_mqtt_send_id(nc, MG_MQTT_CMD_PUBREC, m->message_id, "PUBREC");
   } else if (!mqtt_qos2_add(st, m->message_id)) {
     mqtt_close(nc, "more than MG_MQTT_MAX_QOS2_INFLIGHT QoS 2 ids waiting");
   } else {
@@ -506,7 +427,7 @@ static void mqtt_on_publish(struct mg_connection *nc, struct mqtt_state *st,
 
 // Checks that a packet of type cmd may come now. Returns 0 (and closes)
 // if not.
-static int mqtt_may_receive(struct mg_connection *nc, struct mqtt_state *st,
+static int mqtt_may_receive(struct mg_connection *nc, struct mg_mqtt_state *st,
                             int cmd) {
   unsigned int allowed = st->is_server ? MQTT_SERVER_RX : MQTT_CLIENT_RX;
   if (!(allowed & MQTT_BIT(cmd))) {
@@ -525,7 +446,7 @@ static int mqtt_may_receive(struct mg_connection *nc, struct mqtt_state *st,
 }
 
 // One whole, well-formed packet.
-static void mqtt_dispatch(struct mg_connection *nc, struct mqtt_state *st,
+static void mqtt_dispatch(struct mg_connection *nc, struct mg_mqtt_state *st,
                           struct mg_mqtt_message *m) {
   if (!mqtt_may_receive(nc, st, m->cmd)) return;
   switch (m->cmd) {
@@ -563,7 +484,8 @@ static void mqtt_dispatch(struct mg_connection *nc, struct mqtt_state *st,
 
 // Checks the fixed header of the packet at buf[0..len). Returns its total
 // length, 0 if more bytes are needed, -1 if the connection must close.
-static long mqtt_check_header(struct mg_connection *nc, struct mqtt_state *st,
+static long mqtt_check_header(struct mg_connection *nc,
+                              struct mg_mqtt_state *st,
                               const unsigned char *buf, size_t len) {
   uint8_t b0;
   size_t rem, hl;
@@ -584,7 +506,7 @@ static long mqtt_check_header(struct mg_connection *nc, struct mqtt_state *st,
 }
 
 // Handles every whole packet at buf[0..len). Returns the bytes consumed.
-static size_t mqtt_feed(struct mg_connection *nc, struct mqtt_state *st,
+static size_t mqtt_feed(struct mg_connection *nc, struct mg_mqtt_state *st,
                         const unsigned char *buf, size_t len) {
   struct mg_mqtt_message m;
   double now = mg_time();
@@ -613,7 +535,7 @@ static size_t mqtt_feed(struct mg_connection *nc, struct mqtt_state *st,
 
 // ---- Keep-alive -------------------------------------------------------------
 
-static void mqtt_poll(struct mg_connection *nc, struct mqtt_state *st,
+static void mqtt_poll(struct mg_connection *nc, struct mg_mqtt_state *st,
                       double now) {
   if (st->close_at > 0) {
     if (now >= st->close_at) nc->flags |= MG_F_CLOSE_IMMEDIATELY;
@@ -637,7 +559,7 @@ static void mqtt_poll(struct mg_connection *nc, struct mqtt_state *st,
 
 static void mqtt_handler(struct mg_connection *nc, int ev,
                          void *ev_data MG_UD_ARG(void *user_data)) {
-  struct mqtt_state *st;
+  struct mg_mqtt_state *st;
   size_t n;
   MG_UD_UNUSED;
   if (ev == MG_EV_ACCEPT) mqtt_tcp_attach(nc);  // Accepted by our listener
@@ -652,7 +574,7 @@ static void mqtt_handler(struct mg_connection *nc, int ev,
     n = mqtt_feed(nc, st, (const unsigned char *) nc->recv_mbuf.buf,
                   nc->recv_mbuf.len);
     mbuf_remove(&nc->recv_mbuf, n);
-  } else if (ev == MG_EV_POLL && (st = mqtt_state(nc)) != NULL) {
+  } else if (ev == MG_EV_POLL && (st = mg_mqtt_state(nc)) != NULL) {
     mqtt_poll(nc, st, mg_time());
   }
 }
@@ -668,20 +590,20 @@ void mg_set_protocol_mqtt(struct mg_connection *nc) {
 }
 
 int mg_mqtt_is_mqtt(struct mg_connection *nc) {
-  return nc->proto_handler == mqtt_handler || mqtt_state(nc) != NULL;
+  return nc->proto_handler == mqtt_handler || mg_mqtt_state(nc) != NULL;
 }
 
 void **mg_mqtt_broker_slot(struct mg_connection *nc) {
-  struct mqtt_state *st = mqtt_state_make(nc);
+  struct mg_mqtt_state *st = mqtt_state_make(nc);
   return st != NULL ? &st->broker_slot : NULL;
 }
 
 // ---- MQTT over WebSocket ----------------------------------------------------
 
 #if MG_ENABLE_HTTP && MG_ENABLE_HTTP_WEBSOCKET
-static struct mqtt_state *mqtt_ws_attach(struct mg_connection *nc,
-                                         mg_event_handler_t handler) {
-  struct mqtt_state *st = mqtt_state(nc);
+static struct mg_mqtt_state *mqtt_ws_attach(struct mg_connection *nc,
+                                            mg_event_handler_t handler) {
+  struct mg_mqtt_state *st = mg_mqtt_state(nc);
   if (st == NULL && nc->priv_2 != NULL) {
     MG_ERROR(("%p priv_2 is taken: no MQTT over this WebSocket", (void *) nc));
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;
@@ -694,7 +616,7 @@ static struct mqtt_state *mqtt_ws_attach(struct mg_connection *nc,
 }
 
 // A data frame's payload: bytes of the packet stream.
-static void mqtt_ws_frame(struct mg_connection *nc, struct mqtt_state *st,
+static void mqtt_ws_frame(struct mg_connection *nc, struct mg_mqtt_state *st,
                           const struct websocket_message *wm) {
   struct mbuf *b = &st->rbuf;
   size_t used;
@@ -718,7 +640,7 @@ static void mqtt_ws_frame(struct mg_connection *nc, struct mqtt_state *st,
 
 int mg_mqtt_ws_event(struct mg_connection *nc, int ev, void *ev_data,
                      mg_event_handler_t handler) {
-  struct mqtt_state *st = mqtt_state(nc);
+  struct mg_mqtt_state *st = mg_mqtt_state(nc);
   switch (ev) {
     case MG_EV_WEBSOCKET_HANDSHAKE_DONE:
       // A client whose upgrade was refused has no WebSocket.
@@ -754,168 +676,5 @@ int mg_mqtt_ws_event(struct mg_connection *nc, int ev, void *ev_data,
   return 0;
 }
 #endif
-
-// ---- The 6.x send functions -------------------------------------------------
-
-void mg_send_mqtt_handshake(struct mg_connection *nc, const char *client_id) {
-  struct mg_send_mqtt_handshake_opts opts;
-  memset(&opts, 0, sizeof(opts));  // As 6.x: clean session 0, keep-alive 60
-  mg_send_mqtt_handshake_opt(nc, client_id, opts);
-}
-
-void mg_send_mqtt_handshake_opt(struct mg_connection *nc, const char *client_id,
-                                struct mg_send_mqtt_handshake_opts opts) {
-  struct mqtt_state *st = mqtt_state(nc);
-  struct mqtt_out o;
-  struct mbuf *io;
-  if (opts.keep_alive == 0) opts.keep_alive = MG_MQTT_DEFAULT_KEEP_ALIVE;
-  io = mqtt_out_begin(nc, &o);
-  if (mqtt_out_end(
-          nc, &o,
-          mg_mqtt_compose_connect(
-              io, mg_mk_str(client_id != NULL ? client_id : ""), &opts),
-          "CONNECT") != 0 ||
-      st == NULL) {
-    return;
-  }
-  st->keep_alive = opts.keep_alive;
-  st->handshake_sent = 1;
-  st->connected = 0;
-  st->ping_sent = 0;
-  if ((opts.flags & MG_MQTT_CLEAN_SESSION) && st->session != NULL) {
-    mbuf_clear(&st->session->pending);  // A clean session starts empty
-    st->session->num_qos2_in = 0;
-  }
-  st->resend_len = st->session != NULL ? st->session->pending.len : 0;
-}
-
-void mg_mqtt_publish(struct mg_connection *nc, const char *topic,
-                     uint16_t message_id, int flags, const void *data,
-                     size_t len) {
-  struct mg_str t = mg_mk_str(topic), payload;
-  int qos = MG_MQTT_GET_QOS(flags);
-  struct mqtt_out o;
-  struct mbuf *io;
-  int rc;
-  if (qos == 3 || (qos > 0 && message_id == 0) || !mg_mqtt_valid_topic(t)) {
-    MG_ERROR(("%p MQTT: PUBLISH with QoS %d, id %d, topic '%s' refused",
-              (void *) nc, qos, message_id, topic != NULL ? topic : "(null)"));
-    return;
-  }
-  payload = mg_mk_str_n((const char *) data, data != NULL ? len : 0);
-  io = mqtt_out_begin(nc, &o);
-  rc = mg_mqtt_compose_publish(io, t, message_id, flags & 0x0f, payload);
-  if (rc == 0 && qos > 0) {
-    mqtt_session_keep(nc, io->buf + o.off, io->len - o.off);
-  }
-  mqtt_out_end(nc, &o, rc, "PUBLISH");
-}
-
-void mg_mqtt_subscribe(struct mg_connection *nc,
-                       const struct mg_mqtt_topic_expression *topics,
-                       size_t topics_len, uint16_t message_id) {
-  struct mqtt_out o;
-  struct mbuf *io;
-  size_t i;
-  for (i = 0; i < topics_len; i++) {
-    if (topics[i].qos > 2 || topics[i].topic == NULL ||
-        !mg_mqtt_valid_filter(mg_mk_str(topics[i].topic))) {
-      break;
-    }
-  }
-  if (topics_len == 0 || i < topics_len || message_id == 0) {
-    MG_ERROR(
-        ("%p MQTT: SUBSCRIBE refused: no filter, an invalid one (#%d), "
-         "or packet id 0",
-         (void *) nc, (int) i));
-    return;
-  }
-  io = mqtt_out_begin(nc, &o);
-  mqtt_out_end(nc, &o,
-               mg_mqtt_compose_subscribe(io, topics, topics_len, message_id),
-               "SUBSCRIBE");
-}
-
-// Composes UNSUBSCRIBE for the filters in t (n of them, validated).
-static void mqtt_send_unsubscribe(struct mg_connection *nc,
-                                  const struct mg_str *t, size_t n,
-                                  uint16_t id) {
-  struct mqtt_out o;
-  struct mbuf *io = mqtt_out_begin(nc, &o);
-  mqtt_out_end(nc, &o, mg_mqtt_compose_unsubscribe(io, t, n, id),
-               "UNSUBSCRIBE");
-}
-
-void mg_mqtt_unsubscribe(struct mg_connection *nc, char **topics,
-                         size_t topics_len, uint16_t message_id) {
-  struct mg_str mem[16], *t = mem;
-  size_t i;
-  if (topics_len > MG_ARRAY_SIZE(mem)) {
-    t = (struct mg_str *) MG_MALLOC(topics_len * sizeof(*t));
-  }
-  for (i = 0; t != NULL && i < topics_len; i++) {
-    t[i] = mg_mk_str(topics[i]);
-    if (topics[i] == NULL || !mg_mqtt_valid_filter(t[i])) break;
-  }
-  if (t == NULL || topics_len == 0 || i < topics_len || message_id == 0) {
-    MG_ERROR(
-        ("%p MQTT: UNSUBSCRIBE refused: no filter, an invalid one, "
-         "packet id 0, or out of memory",
-         (void *) nc));
-  } else {
-    mqtt_send_unsubscribe(nc, t, topics_len, message_id);
-  }
-  if (t != mem) MG_FREE(t);
-}
-
-void mg_mqtt_disconnect(struct mg_connection *nc) {
-  struct mqtt_state *st = mqtt_state(nc);
-  mqtt_send_empty(nc, MG_MQTT_CMD_DISCONNECT, "DISCONNECT");
-  if (st == NULL || !st->is_server) nc->flags |= MG_F_SEND_AND_CLOSE;
-}
-
-void mg_mqtt_connack(struct mg_connection *nc, uint8_t return_code) {
-  struct mqtt_out o;
-  struct mbuf *io = mqtt_out_begin(nc, &o);
-  mqtt_out_end(nc, &o, mg_mqtt_compose_connack(io, 0, return_code), "CONNACK");
-}
-
-void mg_mqtt_puback(struct mg_connection *nc, uint16_t message_id) {
-  mqtt_send_id(nc, MG_MQTT_CMD_PUBACK, message_id, "PUBACK");
-}
-
-void mg_mqtt_pubrec(struct mg_connection *nc, uint16_t message_id) {
-  mqtt_send_id(nc, MG_MQTT_CMD_PUBREC, message_id, "PUBREC");
-}
-
-void mg_mqtt_pubrel(struct mg_connection *nc, uint16_t message_id) {
-  mqtt_send_id(nc, MG_MQTT_CMD_PUBREL, message_id, "PUBREL");
-}
-
-void mg_mqtt_pubcomp(struct mg_connection *nc, uint16_t message_id) {
-  mqtt_send_id(nc, MG_MQTT_CMD_PUBCOMP, message_id, "PUBCOMP");
-}
-
-void mg_mqtt_suback(struct mg_connection *nc, uint8_t *qoss, size_t qoss_len,
-                    uint16_t message_id) {
-  struct mqtt_out o;
-  struct mbuf *io = mqtt_out_begin(nc, &o);
-  mqtt_out_end(nc, &o, mg_mqtt_compose_suback(io, qoss, qoss_len, message_id),
-               "SUBACK");
-}
-
-void mg_mqtt_unsuback(struct mg_connection *nc, uint16_t message_id) {
-  mqtt_send_id(nc, MG_MQTT_CMD_UNSUBACK, message_id, "UNSUBACK");
-}
-
-void mg_mqtt_ping(struct mg_connection *nc) {
-  struct mqtt_state *st = mqtt_state(nc);
-  mqtt_send_empty(nc, MG_MQTT_CMD_PINGREQ, "PINGREQ");
-  if (st != NULL && st->ping_sent == 0) st->ping_sent = mg_time();
-}
-
-void mg_mqtt_pong(struct mg_connection *nc) {
-  mqtt_send_empty(nc, MG_MQTT_CMD_PINGRESP, "PINGRESP");
-}
 
 #endif  // MG_ENABLE_MQTT

@@ -74,4 +74,45 @@ int mg_mqtt_is_mqtt(struct mg_connection *nc);
 // the handler's MG_EV_CLOSE.
 void **mg_mqtt_broker_slot(struct mg_connection *nc);
 
+// ---- Shared by mqtt_client.c (the protocol handler) and mqtt_send.c (the
+// 6.x send functions) -------------------------------------------------------
+
+// Per-connection state: nc->proto_data over TCP, nc->priv_2 over
+// WebSocket (HTTP owns proto_data there).
+struct mg_mqtt_state {
+  const char *tag;             // &s_mqtt_tag
+  mg_event_handler_t handler;  // WebSocket: gets the MQTT events
+  struct mbuf rbuf;            // WebSocket: a packet split across frames
+  struct mg_mqtt_client_session *session;  // Attached session, or NULL
+  void *broker_slot;                       // mg_mqtt_broker_slot()
+  double created;                          // When the state was made
+  double last_send;                        // Client: last packet sent
+  double last_recv;                        // Last whole packet received
+  double ping_sent;     // Client: PINGREQ waiting for PINGRESP; 0: none
+  double close_at;      // Failed: closed by then at the latest; 0: not
+  size_t resend_len;    // Session bytes kept before this CONNECT: resent
+  uint16_t keep_alive;  // Seconds; 0: none
+  uint16_t ack_id;      // Id of the owed ack
+  uint16_t qos2_in[MG_MQTT_MAX_QOS2_INFLIGHT];  // Without a session
+  int num_qos2_in;
+  unsigned char ack_cmd;    // Acknowledgement owed after the event; 0: none
+  unsigned char is_server;  // Accepted by a listener
+  unsigned char connected;  // Server: CONNECT seen; client: CONNACK seen
+  unsigned char handshake_sent;  // Client: our CONNECT went out
+};
+
+// nc's MQTT state, or NULL when nc does not speak MQTT.
+struct mg_mqtt_state *mg_mqtt_state(struct mg_connection *nc);
+// Bookkeeping of a packet just queued on nc (keep-alive clock, the owed
+// acknowledgement, the close after a refusing CONNACK).
+void mg_mqtt_note_sent(struct mg_connection *nc, const unsigned char *p,
+                       size_t len);
+// Keeps a PUBLISH QoS 1/2 just composed in nc's attached client session.
+void mg_mqtt_session_keep(struct mg_connection *nc, const void *p, size_t len);
+// PUBACK, PUBREC, PUBREL, PUBCOMP or UNSUBACK with id; PINGREQ, PINGRESP
+// or DISCONNECT. what names the packet in the log.
+void mg_mqtt_send_id(struct mg_connection *nc, int cmd, uint16_t id,
+                     const char *what);
+void mg_mqtt_send_empty(struct mg_connection *nc, int cmd, const char *what);
+
 #endif  // MG_ENABLE_MQTT

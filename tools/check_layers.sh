@@ -32,7 +32,7 @@ mqtt.h mqtt_internal.h mqtt_broker.h mqtt_broker_internal.h"
 C_protocols="http_parse.c http_header.c http_conn.c http_path.c http_file.c
 http_listing.c http_auth.c http_multipart.c ws.c ws_handshake.c
 http_client.c http_serve.c http_server.c dns.c dns_server.c resolv.c sntp.c
-mqtt.c mqtt_tree.c mqtt_client.c mqtt_broker.c"
+mqtt.c mqtt_tree.c mqtt_client.c mqtt_send.c mqtt_broker.c"
 
 # Ranks for the call check: a module may call modules of its rank or below.
 # The HTTP modules have sub-ranks: parsers and http_conn at the bottom, the
@@ -52,7 +52,7 @@ rank() {
     resolv) echo 4 ;;       # The async resolver, on top of the codec
     mqtt) echo 3 ;;         # The pure MQTT codec
     mqtt_tree) echo 4 ;;    # The broker's subscription tree and retained store
-    mqtt_client) echo 5 ;;  # Protocol handler; sends over TCP or WebSocket
+    mqtt_client|mqtt_send) echo 5 ;;  # Protocol handler; sends over TCP or WebSocket
     mqtt_broker) echo 6 ;;  # The broker, on top of the protocol handler
     *) echo "check_layers: no rank for $1" >&2; echo 99 ;;
   esac
