@@ -74,6 +74,44 @@ void mg_resolve_and_connect(struct mg_connection *c, const char *host,
                             int proto, const char *nameserver);
 #endif
 
+#if MG_ENABLE_SSL
+// tls.c: the TLS layer (transport) on the I/O seam. The core calls these
+// hooks (an exception in tools/check_layers.sh, like the resolver's): a
+// connection with MG_F_SSL moves its bytes through mg_tls_recv() and
+// mg_tls_send() instead of the iface's tcp_recv and tcp_send, which the TLS
+// layer calls underneath.
+// Makes listener lc a TLS listener from opts. NULL, or an error message.
+const char *mg_tls_listen(struct mg_connection *lc,
+                          const struct mg_bind_opts *opts);
+// Makes nc (not yet connected) a TLS client if opts ask for TLS (MG_F_SSL
+// in opts->flags or any ssl_* field). host: the host of the address (SNI
+// and the name verified, unless opts->ssl_server_name says otherwise), ""
+// for a numeric address. NULL, or an error message.
+const char *mg_tls_client(struct mg_connection *nc,
+                          const struct mg_connect_opts *opts,
+                          const char *host);
+// nc was accepted by TLS listener lc: gives it its own TLS state. Returns
+// 1, or 0 (out of memory: the caller closes nc).
+int mg_tls_accept(struct mg_connection *nc, struct mg_connection *lc);
+// Advances the handshake of nc (TCP connected, handshake not done). When
+// it completes: MG_F_SSL_HANDSHAKE_DONE, then MG_EV_CONNECT (client) or
+// MG_EV_ACCEPT (server). When it fails: MG_EV_CONNECT with an MG_ETLS_*
+// error (client), or a logged close (server).
+void mg_tls_handshake(struct mg_connection *nc);
+// tcp_recv / tcp_send contracts (see struct mg_iface_vtable) for a
+// connection whose handshake is done. mg_tls_recv() reads until the
+// library has nothing more or buf is full.
+int mg_tls_recv(struct mg_connection *nc, void *buf, size_t len);
+int mg_tls_send(struct mg_connection *nc, const void *buf, size_t len);
+// 1 if the TLS library holds received bytes that nc has not read yet and
+// nc has room for them: readiness will not tell, so the core reads them.
+int mg_tls_pending(const struct mg_connection *nc);
+// Closes nc with MG_ETLS_TIMEOUT if its handshake took too long.
+void mg_tls_poll(struct mg_connection *nc, double now);
+// Sends close_notify (best effort, never blocks) and frees nc's TLS state.
+void mg_tls_free(struct mg_connection *nc);
+#endif
+
 // broadcast.c
 // The main iface's vtable (it carries the wakeup channel), or NULL while
 // the manager has no ifaces.

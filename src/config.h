@@ -371,9 +371,24 @@
 #endif
 
 #ifndef MG_ENABLE_SSL
-#define MG_ENABLE_SSL 0  // TLS: not built yet
-#elif MG_ENABLE_SSL
-#error "MG_ENABLE_SSL=1: TLS is not built yet"
+#define MG_ENABLE_SSL 0  // TLS (MG_SSL_IF: OpenSSL 3 or mbedTLS 2.28)
+#endif
+
+#ifndef MG_SSL_HANDSHAKE_TIMEOUT
+#define MG_SSL_HANDSHAKE_TIMEOUT 10  // Seconds a TLS handshake may take
+#endif
+
+#ifndef MG_SSL_CIPHERS
+// The default TLS 1.2 cipher list (OpenSSL syntax): forward secrecy and
+// AEAD only. TLS 1.3 suites are the library's defaults.
+#define MG_SSL_CIPHERS \
+  "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20:!aNULL:!eNULL:!PSK"
+#endif
+
+#ifndef MG_SSL_CA_FILE
+// The trust store a client uses when ssl_ca_cert is NULL (mbedTLS; OpenSSL
+// uses its default paths, which on Debian are the same certificates).
+#define MG_SSL_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
 #endif
 
 #ifndef MG_ENABLE_HTTP_SSI

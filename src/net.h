@@ -40,6 +40,13 @@ typedef void (*mg_event_handler_t)(struct mg_connection *nc, int ev,
 #define MG_EDNS_SERVFAIL 100005  // The nameservers answered SERVFAIL
 #define MG_EDNS_TIMEOUT 100006   // No nameserver answered in time
 #define MG_EDNS_FAILED 100007    // The nameservers could not be queried
+// MG_EV_CONNECT errors of a TLS connection (the handshake failed; the
+// library's own reason is logged with MG_ERROR).
+#define MG_ETLS_CERT 100010      // The peer's certificate did not verify
+#define MG_ETLS_HOSTNAME 100011  // The certificate names another host
+#define MG_ETLS_PROTO 100012     // Handshake failed: protocol, cipher, alert
+#define MG_ETLS_TIMEOUT 100013   // No handshake in MG_SSL_HANDSHAKE_TIMEOUT s
+#define MG_ETLS_CLOSED 100014    // The peer closed during the handshake
 
 // Core events: what ev_data points to is in the comment.
 #define MG_EV_POLL 0     // time_t *now: every poll iteration
@@ -146,15 +153,36 @@ struct mg_bind_opts {
   unsigned int flags;
   const char **error_string;
   struct mg_iface *iface;
+#if MG_ENABLE_SSL
+  // TLS: a listener with ssl_cert accepts TLS connections only.
+  const char *ssl_cert;           // PEM file: certificate (chain), maybe key
+  const char *ssl_key;            // PEM file: key (NULL: in ssl_cert)
+  const char *ssl_ca_cert;        // PEM file: require client certificates
+                                  // signed by these CAs (NULL: none asked)
+  const char *ssl_cipher_suites;  // TLS 1.2 cipher list (NULL: MG_SSL_CIPHERS)
+#endif
 };
 
 // Options for mg_connect_opt().
 struct mg_connect_opts {
   void *user_data;
-  unsigned int flags;
+  unsigned int flags;  // MG_F_SSL: TLS with the defaults below
   const char **error_string;
   struct mg_iface *iface;
   const char *nameserver;  // DNS server for this connection's name lookup
+#if MG_ENABLE_SSL
+  // TLS: any of these (or MG_F_SSL in flags, or an https://, wss:// URL)
+  // makes the connection TLS.
+  const char *ssl_cert;     // PEM file: client certificate (chain)
+  const char *ssl_key;      // PEM file: its key (NULL: in ssl_cert)
+  const char *ssl_ca_cert;  // PEM file of trusted CAs; "*": no verification
+                            // (NULL: the system's trust store)
+  const char *ssl_cipher_suites;  // TLS 1.2 cipher list (NULL: MG_SSL_CIPHERS)
+  const char *ssl_server_name;    // SNI and verified name (NULL: the host
+                                  // of the address; "*": no name check)
+  const char *ssl_psk_identity;   // TLS 1.2 pre-shared key identity
+  const char *ssl_psk_key;        // and key, in hex
+#endif
 };
 
 // Initialises mgr with the default iface. Ignores SIGPIPE.
@@ -219,6 +247,15 @@ struct mg_connection *mg_connect_opt(struct mg_mgr *mgr, const char *address,
                                      MG_CB(mg_event_handler_t handler,
                                            void *user_data),
                                      struct mg_connect_opts opts);
+
+#if MG_ENABLE_SSL
+// Deprecated (6.x): makes nc a TLS listener (cert, and ca_cert to require
+// client certificates) or, for an outbound connection that has not
+// connected yet, a TLS client (cert: client certificate, ca_cert: trusted
+// CAs, NULL: no verification, as 6.x). Returns NULL or an error message.
+const char *mg_set_ssl(struct mg_connection *nc, const char *cert,
+                       const char *ca_cert);
+#endif
 
 // Appends to send_mbuf; the bytes go out as the socket drains. For UDP,
 // what is queued when the socket turns writable leaves as one datagram.

@@ -25,7 +25,7 @@ compat.h"
 C_base="str.c mbuf.c log.c util.c base64.c md5.c sha1.c uri.c"
 H_core="net.h iface.h core_internal.h"
 C_core="net.c broadcast.c iface.c"
-H_transport="sock_internal.h"
+H_transport="sock_internal.h tls_internal.h"
 C_transport="sock_common.c sock_select.c sock_poll.c sock_epoll.c"
 H_protocols="http.h http_internal.h dns.h dns_internal.h dns_server.h resolv.h sntp.h
 mqtt.h mqtt_internal.h mqtt_broker.h mqtt_broker_internal.h"
