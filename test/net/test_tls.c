@@ -372,7 +372,7 @@ static int connect_result(struct fix *f, struct cli *c, const char *addr,
 // Connects with o, streams n bytes, expects them back (SRV_ECHO).
 static void echo_ok(struct fix *f, const char *addr, struct mg_connect_opts o,
                     size_t n) {
-  struct cli c;
+  static struct cli c;
   memset(&c, 0, sizeof(c));
   c.to_send = n;
   cli_start(f, &c, addr, o);
@@ -392,7 +392,7 @@ static size_t big_size(void) {
 // ---- Handshake and verification ------------------------------------------------
 
 static void test_tls_handshake_and_echo(void **state) {
-  struct fix f;
+  static struct fix f;
   (void) state;
   srv_start(&f, SRV_ECHO, s_server_pem, s_server_key, NULL);
   echo_ok(&f, "", cli_opts(), 5000);
@@ -401,7 +401,7 @@ static void test_tls_handshake_and_echo(void **state) {
 }
 
 static void test_tls_combined_cert_and_key_file(void **state) {
-  struct fix f;
+  static struct fix f;
   (void) state;
   srv_start(&f, SRV_ECHO, s_combined, NULL, NULL);
   echo_ok(&f, "", cli_opts(), 100);
@@ -410,8 +410,8 @@ static void test_tls_combined_cert_and_key_file(void **state) {
 
 // MG_EV_ACCEPT comes once the handshake is done, and no data before it.
 static void test_tls_accept_fires_after_handshake(void **state) {
-  struct fix f;
-  struct cli c;
+  static struct fix f;
+  static struct cli c;
   (void) state;
   srv_start(&f, SRV_ECHO, s_server_pem, s_server_key, NULL);
   memset(&c, 0, sizeof(c));
@@ -428,7 +428,7 @@ static void test_tls_accept_fires_after_handshake(void **state) {
 
 // A raw TCP connection that never starts a handshake is not accepted.
 static void test_tls_no_accept_event_without_handshake(void **state) {
-  struct fix f;
+  static struct fix f;
   int fd, i;
   (void) state;
   srv_start(&f, SRV_ECHO, s_server_pem, s_server_key, NULL);
@@ -441,8 +441,8 @@ static void test_tls_no_accept_event_without_handshake(void **state) {
 }
 
 static void test_tls_wrong_ca_gives_etls_cert(void **state) {
-  struct fix f;
-  struct cli c;
+  static struct fix f;
+  static struct cli c;
   struct mg_connect_opts o = cli_opts();
   (void) state;
   srv_start(&f, SRV_ECHO, s_server_pem, s_server_key, NULL);
@@ -455,8 +455,8 @@ static void test_tls_wrong_ca_gives_etls_cert(void **state) {
 
 // Without ssl_ca_cert the system store verifies: our test CA is not in it.
 static void test_tls_default_trust_store_rejects_test_ca(void **state) {
-  struct fix f;
-  struct cli c;
+  static struct fix f;
+  static struct cli c;
   struct mg_connect_opts o;
   (void) state;
   srv_start(&f, SRV_ECHO, s_server_pem, s_server_key, NULL);
@@ -467,8 +467,8 @@ static void test_tls_default_trust_store_rejects_test_ca(void **state) {
 }
 
 static void test_tls_expired_cert_gives_etls_cert(void **state) {
-  struct fix f;
-  struct cli c;
+  static struct fix f;
+  static struct cli c;
   (void) state;
   srv_start(&f, SRV_ECHO, s_expired_pem, s_expired_key, NULL);
   assert_int_equal(connect_result(&f, &c, "", cli_opts()), MG_ETLS_CERT);
@@ -478,8 +478,8 @@ static void test_tls_expired_cert_gives_etls_cert(void **state) {
 // The address 127.0.0.1 is verified against the IP SANs: wrongname.pem
 // has DNS:example.invalid only.
 static void test_tls_ip_not_in_cert_gives_etls_hostname(void **state) {
-  struct fix f;
-  struct cli c;
+  static struct fix f;
+  static struct cli c;
   (void) state;
   srv_start(&f, SRV_ECHO, s_wrong_pem, s_wrong_key, NULL);
   assert_int_equal(connect_result(&f, &c, "", cli_opts()), MG_ETLS_HOSTNAME);
@@ -487,8 +487,8 @@ static void test_tls_ip_not_in_cert_gives_etls_hostname(void **state) {
 }
 
 static void test_tls_server_name_mismatch_gives_etls_hostname(void **state) {
-  struct fix f;
-  struct cli c;
+  static struct fix f;
+  static struct cli c;
   struct mg_connect_opts o = cli_opts();
   (void) state;
   srv_start(&f, SRV_ECHO, s_server_pem, s_server_key, NULL);
@@ -498,7 +498,7 @@ static void test_tls_server_name_mismatch_gives_etls_hostname(void **state) {
 }
 
 static void test_tls_server_name_matching_dns_san_accepted(void **state) {
-  struct fix f;
+  static struct fix f;
   struct mg_connect_opts o = cli_opts();
   (void) state;
   srv_start(&f, SRV_ECHO, s_server_pem, s_server_key, NULL);
@@ -514,7 +514,7 @@ static void test_tls_server_name_matching_dns_san_accepted(void **state) {
 
 // ssl_ca_cert "*": no verification at all (unknown CA, wrong name, expired).
 static void test_tls_ca_star_accepts_any_cert(void **state) {
-  struct fix f;
+  static struct fix f;
   struct mg_connect_opts o = cli_opts();
   (void) state;
   o.ssl_ca_cert = "*";
@@ -528,8 +528,8 @@ static void test_tls_ca_star_accepts_any_cert(void **state) {
 
 // ssl_server_name "*": the chain is verified, the name is not.
 static void test_tls_server_name_star_skips_name_check_only(void **state) {
-  struct fix f;
-  struct cli c;
+  static struct fix f;
+  static struct cli c;
   struct mg_connect_opts o = cli_opts();
   (void) state;
   o.ssl_server_name = "*";
@@ -543,7 +543,7 @@ static void test_tls_server_name_star_skips_name_check_only(void **state) {
 }
 
 static void test_tls_ipv6_loopback_matches_ip_san(void **state) {
-  struct fix f;
+  static struct fix f;
   struct mg_connection *lc;
   char addr[64];
   (void) state;
@@ -574,8 +574,8 @@ static void test_tls_ipv6_loopback_matches_ip_san(void **state) {
 // handshake fails on the server: no MG_EV_ACCEPT, no data. (With TLS 1.3
 // the client may see MG_EV_CONNECT 0 first, then the server's alert.)
 static void test_tls_client_cert_required_refused_without(void **state) {
-  struct fix f;
-  struct cli c;
+  static struct fix f;
+  static struct cli c;
   (void) state;
   srv_start(&f, SRV_ECHO, s_server_pem, s_server_key, s_ca);
   memset(&c, 0, sizeof(c));
@@ -592,7 +592,7 @@ static void test_tls_client_cert_required_refused_without(void **state) {
 }
 
 static void test_tls_client_cert_required_accepted_with(void **state) {
-  struct fix f;
+  static struct fix f;
   struct mg_connect_opts o = cli_opts();
   (void) state;
   srv_start(&f, SRV_ECHO, s_server_pem, s_server_key, s_ca);
@@ -605,8 +605,8 @@ static void test_tls_client_cert_required_accepted_with(void **state) {
 
 // A certificate from a CA the server does not trust is refused too.
 static void test_tls_client_cert_from_other_ca_refused(void **state) {
-  struct fix f;
-  struct cli c;
+  static struct fix f;
+  static struct cli c;
   struct mg_connect_opts o = cli_opts();
   (void) state;
   srv_start(&f, SRV_ECHO, s_server_pem, s_server_key, s_other_ca);
@@ -624,7 +624,7 @@ static void test_tls_client_cert_from_other_ca_refused(void **state) {
 // ---- Setup errors -------------------------------------------------------------------
 
 static void test_tls_bind_missing_cert_returns_null_with_error(void **state) {
-  struct fix f;
+  static struct fix f;
   struct mg_bind_opts bo;
   const char *err = NULL;
   char path[256];
@@ -647,7 +647,7 @@ static void test_tls_bind_missing_cert_returns_null_with_error(void **state) {
 }
 
 static void test_tls_connect_missing_ca_returns_null_with_error(void **state) {
-  struct fix f;
+  static struct fix f;
   struct mg_connect_opts o = cli_opts();
   const char *err = NULL;
   char path[256];
@@ -665,8 +665,8 @@ static void test_tls_connect_missing_ca_returns_null_with_error(void **state) {
 // The deprecated 6.x call: mg_set_ssl() on a plain listener and on a
 // client that has not connected yet.
 static void test_tls_mg_set_ssl_listener_and_client(void **state) {
-  struct fix f;
-  struct cli c;
+  static struct fix f;
+  static struct cli c;
   struct mg_connection *nc;
   char addr[64];
   (void) state;
@@ -695,8 +695,8 @@ static void test_tls_mg_set_ssl_listener_and_client(void **state) {
 // 16 MiB each way at once, default buffers: the client streams to a
 // checking sink while the server streams 16 MiB to the client.
 static void test_tls_16mib_each_way_byte_exact(void **state) {
-  struct fix f;
-  struct cli c;
+  static struct fix f;
+  static struct cli c;
   size_t n = big_size();
   (void) state;
   srv_start(&f, SRV_SINK | SRV_BURST, s_server_pem, s_server_key, NULL);
@@ -722,8 +722,8 @@ static void test_tls_16mib_each_way_byte_exact(void **state) {
 // less than a TLS record, so most bytes wait inside the TLS library where
 // socket readiness cannot see them.
 static void test_tls_16mib_echo_small_recv_limits(void **state) {
-  struct fix f;
-  struct cli c;
+  static struct fix f;
+  static struct cli c;
   size_t n = big_size();
   (void) state;
   srv_start(&f, SRV_ECHO, s_server_pem, s_server_key, NULL);
@@ -744,8 +744,8 @@ static void test_tls_16mib_echo_small_recv_limits(void **state) {
 // in MG_EV_POLL. Every byte must still arrive.
 static void test_tls_small_limit_drains_library_buffer_without_more_data(
     void **state) {
-  struct fix f;
-  struct cli c;
+  static struct fix f;
+  static struct cli c;
   (void) state;
   srv_start(&f, SRV_BURST, s_server_pem, s_server_key, NULL);
   f.burst = 64 * 1024 + 7;
@@ -769,8 +769,8 @@ static void test_tls_small_limit_drains_library_buffer_without_more_data(
 // 256 single-byte writes, each sent only after the previous one's echo:
 // 256 one-byte records each way.
 static void test_tls_one_byte_writes_echoed(void **state) {
-  struct fix f;
-  struct cli c;
+  static struct fix f;
+  static struct cli c;
   (void) state;
   srv_start(&f, SRV_ECHO, s_server_pem, s_server_key, NULL);
   memset(&c, 0, sizeof(c));
@@ -785,8 +785,8 @@ static void test_tls_one_byte_writes_echoed(void **state) {
 
 // Bytes queued with mg_send() before the handshake wait for it.
 static void test_tls_send_before_handshake_is_delivered(void **state) {
-  struct fix f;
-  struct cli c;
+  static struct fix f;
+  static struct cli c;
   struct mg_connection *nc;
   char buf[100];
   size_t i;
@@ -847,7 +847,7 @@ static size_t raw_read_some(struct mg_mgr *mgr, int fd, char *buf,
 // Our client's first TLS record (its ClientHello), read by a raw listener.
 // The client then sees the peer close: MG_ETLS_CLOSED. Returns its length.
 static size_t capture_client_hello(struct fix *f, char *buf, size_t cap) {
-  struct cli c;
+  static struct cli c;
   char addr[64];
   double deadline = mg_time() + 10;
   size_t n = 0, want = 5;
@@ -883,7 +883,7 @@ static int no_accepted(void *arg) {
 // capture_client_hello()); a server whose client sends half a ClientHello
 // and closes frees that connection without MG_EV_ACCEPT, and serves others.
 static void test_tls_peer_closes_mid_handshake(void **state) {
-  struct fix f;
+  static struct fix f;
   char hello[4096];
   size_t n;
   int fd;
@@ -907,8 +907,8 @@ static void test_tls_peer_closes_mid_handshake(void **state) {
 // Garbage instead of a ClientHello: the server closes that connection
 // (our raw socket sees the end) while a concurrent TLS client is served.
 static void test_tls_garbage_instead_of_client_hello_closed(void **state) {
-  struct fix f;
-  struct cli good;
+  static struct fix f;
+  static struct cli good;
   char buf[1024];
   int fd, closed = 0;
   (void) state;
@@ -933,8 +933,8 @@ static void test_tls_garbage_instead_of_client_hello_closed(void **state) {
 // Our client against a "server" that answers the ClientHello with HTTP:
 // MG_ETLS_PROTO.
 static void test_tls_client_non_tls_server_gives_etls_proto(void **state) {
-  struct fix f;
-  struct cli c;
+  static struct fix f;
+  static struct cli c;
   char addr[64], buf[2048];
   int port, lfd, fd;
   (void) state;
@@ -956,7 +956,7 @@ static void test_tls_client_non_tls_server_gives_etls_proto(void **state) {
 
 // A raw client connects and sends nothing: the server keeps serving others.
 static void test_tls_stalled_handshake_does_not_block_others(void **state) {
-  struct fix f;
+  static struct fix f;
   int fd1, fd2;
   (void) state;
   srv_start(&f, SRV_ECHO, s_server_pem, s_server_key, NULL);
@@ -966,7 +966,8 @@ static void test_tls_stalled_handshake_does_not_block_others(void **state) {
   echo_ok(&f, "", cli_opts(), 50000);
   echo_ok(&f, "", cli_opts(), 10);
   assert_int_equal(f.accepts, 2);
-  assert_int_equal(num_conns(&f), 5);  // Listener, 2 stalled, 2 clients
+  // The listener, 2 stalled, 2 clients and their 2 server ends.
+  assert_int_equal(num_conns(&f), 7);
   close(fd1);
   close(fd2);
   fix_stop(&f);
@@ -976,8 +977,8 @@ static void test_tls_stalled_handshake_does_not_block_others(void **state) {
 // sides: the client gets MG_ETLS_TIMEOUT. It waits that long (10 s by
 // default), so it runs in the select build only.
 static void test_tls_handshake_timeout_both_sides(void **state) {
-  struct fix f;
-  struct cli c;
+  static struct fix f;
+  static struct cli c;
   char addr[64];
   int port, lfd, fd, sfd, closed = 0;
   char buf[4096];
@@ -1009,12 +1010,12 @@ static void test_tls_handshake_timeout_both_sides(void **state) {
 // 200 handshakes in a row, each with an echo and a close; at the end no
 // connection is left (leaks: the sanitizers and valgrind).
 static void test_tls_200_handshakes_in_a_row(void **state) {
-  struct fix f;
+  static struct fix f;
   int i, ok = 0;
   (void) state;
   srv_start(&f, SRV_ECHO, s_server_pem, s_server_key, NULL);
   for (i = 0; i < 200; i++) {
-    struct cli c;
+    static struct cli c;
     struct mg_connection *nc;
     memset(&c, 0, sizeof(c));
     c.to_send = 1;
@@ -1035,8 +1036,8 @@ static void test_tls_200_handshakes_in_a_row(void **state) {
 // share its TLS context), then mg_mgr_free() frees them mid-stream.
 static void test_tls_listener_closed_before_accepted_connections(
     void **state) {
-  struct fix f;
-  struct cli c[3];
+  static struct fix f;
+  static struct cli c[3];
   int i;
   (void) state;
   srv_start(&f, SRV_ECHO, s_server_pem, s_server_key, NULL);
@@ -1063,8 +1064,8 @@ static void test_tls_listener_closed_before_accepted_connections(
 
 // mg_mgr_free() while handshakes are half done, on both sides.
 static void test_tls_mgr_free_mid_handshake(void **state) {
-  struct fix f;
-  struct cli c;
+  static struct fix f;
+  static struct cli c;
   char hello[4096];
   size_t n;
   int fd;
@@ -1144,12 +1145,12 @@ static int hcli_done(void *arg) {
   return ((struct hcli *) arg)->closes > 0;
 }
 
-static void https_get(struct fix *f, struct hcli *h, const char *path,
-                      struct mg_connect_opts o) {
+static void https_get_host(struct fix *f, struct hcli *h, const char *host,
+                           const char *path, struct mg_connect_opts o) {
   char url[128];
   const char *err = NULL;
   memset(h, 0, sizeof(*h));
-  snprintf(url, sizeof(url), "https://127.0.0.1:%d%s", f->port, path);
+  snprintf(url, sizeof(url), "https://%s:%d%s", host, f->port, path);
   o.user_data = h;
   o.error_string = &err;
   if (mg_connect_http_opt(&f->mgr, hcli_handler, o, url, NULL, NULL) == NULL) {
@@ -1158,9 +1159,14 @@ static void https_get(struct fix *f, struct hcli *h, const char *path,
   assert_true(poll_until(&f->mgr, hcli_done, h, 60));
 }
 
+static void https_get(struct fix *f, struct hcli *h, const char *path,
+                      struct mg_connect_opts o) {
+  https_get_host(f, h, "127.0.0.1", path, o);
+}
+
 static void test_https_client_gets_exact_body(void **state) {
-  struct fix f;
-  struct hcli h;
+  static struct fix f;
+  static struct hcli h;
   (void) state;
   http_start(&f);
   https_get(&f, &h, "/hello", cli_opts());
@@ -1173,10 +1179,24 @@ static void test_https_client_gets_exact_body(void **state) {
   fix_stop(&f);
 }
 
+// https://localhost/: the name is verified against DNS:localhost.
+static void test_https_client_localhost_url(void **state) {
+  static struct fix f;
+  static struct hcli h;
+  (void) state;
+  http_start(&f);
+  https_get_host(&f, &h, "localhost", "/hello", cli_opts());
+  assert_int_equal(h.err, 0);
+  assert_int_equal(h.resp_code, 200);
+  assert_int_equal(h.body_len, strlen(HELLO));
+  assert_memory_equal(h.body, HELLO, strlen(HELLO));
+  fix_stop(&f);
+}
+
 // mg_connect_http() without options: the system store, which lacks our CA.
 static void test_https_client_default_options_reject_test_ca(void **state) {
-  struct fix f;
-  struct hcli h;
+  static struct fix f;
+  static struct hcli h;
   struct mg_connect_opts o;
   (void) state;
   http_start(&f);
@@ -1190,8 +1210,8 @@ static void test_https_client_default_options_reject_test_ca(void **state) {
 
 // A static file of 1 MiB over TLS (no sendfile there): byte-exact.
 static void test_https_static_file_byte_exact(void **state) {
-  struct fix f;
-  struct hcli h;
+  static struct fix f;
+  static struct hcli h;
   size_t i, bad = 0;
   (void) state;
   http_start(&f);
@@ -1244,8 +1264,8 @@ static int ws_done(void *arg) {
 }
 
 static void test_wss_client_echo(void **state) {
-  struct fix f;
-  struct hcli h;
+  static struct fix f;
+  static struct hcli h;
   struct mg_connect_opts o = cli_opts();
   const char *err = NULL;
   char url[128];
@@ -1358,6 +1378,7 @@ int main(void) {
       T(test_tls_listener_closed_before_accepted_connections),
       T(test_tls_mgr_free_mid_handshake),
       T(test_https_client_gets_exact_body),
+      T(test_https_client_localhost_url),
       T(test_https_client_default_options_reject_test_ca),
       T(test_https_static_file_byte_exact),
       T(test_wss_client_echo),
