@@ -36,7 +36,7 @@ FUZZ_NAMES = $(patsubst test/fuzz/fuzz_%.c,%,$(wildcard test/fuzz/fuzz_*.c))
 EXAMPLE_DIRS = $(patsubst %/main.c,%,$(wildcard examples/*/main.c))
 EXAMPLES = $(foreach d,$(EXAMPLE_DIRS),$(d)/$(notdir $(d)))
 
-.PHONY: compat headers all examples test fuzz-replay-build deps deps-sqlite switches valgrind amalgamate check-amalgamation \
+.PHONY: compat headers all examples test valgrind-tls fuzz-replay-build deps deps-sqlite switches valgrind amalgamate check-amalgamation \
   unamalgamated mg_prefix cxx format-check fuzz fuzz-replay clean run bench
 .SECONDEXPANSION:
 
@@ -249,6 +249,12 @@ test: deps switches $(UNIT_TESTS) $(MATRIX_SAN) $(COMPAT_SAN) fuzz-replay-build
 
 valgrind: deps $(patsubst $(BUILD)/test/%,$(BUILD)/vg/%,$(UNIT_TESTS)) $(MATRIX_VG) $(COMPAT_VG)
 	VALGRIND=1 tools/run_tests.sh $(patsubst $(BUILD)/test/%,$(BUILD)/vg/%,$(UNIT_TESTS)) $(MATRIX_VG) $(COMPAT_VG)
+
+# The TLS tests under valgrind (with SSL=openssl or SSL=mbedtls), on the
+# default iface: handshakes by the hundred, no leak.
+TLS_NAMES = $(filter %tls %tls_interop,$(NET_NAMES))
+valgrind-tls: deps $(addprefix $(BUILD)/select-vg/,$(TLS_NAMES))
+	VALGRIND=1 tools/run_tests.sh $(addprefix $(BUILD)/select-vg/,$(TLS_NAMES))
 
 # Only the compat tier (sanitizers), e.g. while porting a 6.x program.
 compat: $(COMPAT_SAN)

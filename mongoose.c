@@ -20,6 +20,10 @@
 // watches for write even with an empty send_mbuf, and the core then sends
 // MG_EV_SEND with 0 bytes so the protocol can go on.
 #define MG_F_SENDFILE (1 << 17)
+// Core flag: the TLS layer met the end of the stream (or an error) right
+// after data it delivered; the next read reports it (mg_tls_pending()
+// makes the core read again, as no readiness event may come).
+#define MG_F_TLS_EOF (1 << 18)
 
 // An error code that is not an errno: the descriptor is too high for
 // select(). Socket ifaces return it from listen and set it in nc->err.
@@ -1961,6 +1965,14 @@ static void mg_resolve_and_connect(struct mg_connection *c, const char *host,
 }
 #endif
 
+// True if address names "localhost", which mg_parse_address() turns into
+// 127.0.0.1 at once: TLS still verifies (and sends as SNI) the name.
+static int mg_address_is_localhost(const char *address) {
+  const char *p = strstr(address, "://");
+  p = p != NULL ? p + 3 : address;
+  return mg_ncasecmp(p, "localhost:", 10) == 0;
+}
+
 // Makes c a TLS client if opts ask for it. Returns 0, or -1 with c freed
 // and *opts->error_string set.
 static int mg_connect_tls(struct mg_connection *c,
@@ -2032,7 +2044,10 @@ struct mg_connection *mg_connect_opt(struct mg_mgr *mgr, const char *address,
   }
   c->sa = sa;
   c->flags |= MG_F_CONNECTING | (proto == SOCK_DGRAM ? MG_F_UDP : 0);
-  if (mg_connect_tls(c, &opts, "") != 0) return NULL;
+  if (mg_connect_tls(
+          c, &opts, mg_address_is_localhost(address) ? "localhost" : "") != 0) {
+    return NULL;
+  }
   if (proto == SOCK_DGRAM) {
     c->iface->vtable->connect_udp(c);
   } else {
@@ -3600,14 +3615,10 @@ int mg_tls_raw_send(struct mg_connection *nc, const void *buf, size_t len) {
   return n;
 }
 
-// Turns "1.2.3.4" or "::1" (no brackets, no port) into 1; a name into 0.
+// 1 if s is a numeric IPv4 or IPv6 address (no brackets, no port).
 static int tls_is_ip(const char *s) {
-  union socket_address sa;
-  int proto = SOCK_STREAM;
-  char host[MG_MAX_HOST_LEN], addr[MG_MAX_HOST_LEN + 16];
-  if (*s == '\0') return 0;
-  snprintf(addr, sizeof(addr), strchr(s, ':') != NULL ? "[%s]:1" : "%s:1", s);
-  return mg_parse_address(addr, &sa, &proto, host, sizeof(host)) > 0;
+  unsigned char buf[16];
+  return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
 }
 
 static const char *tls_setup(struct mg_connection *nc,
@@ -3750,6 +3761,7 @@ void mg_tls_handshake(struct mg_connection *nc) {
 
 int mg_tls_recv(struct mg_connection *nc, void *buf, size_t len) {
   size_t got = 0;
+  if (nc->flags & MG_F_TLS_EOF) return -1;
   while (got < len) {
     int n = mg_ssl_if_read(nc, (char *) buf + got, len - got);
     if (n > 0) {
@@ -3761,8 +3773,9 @@ int mg_tls_recv(struct mg_connection *nc, void *buf, size_t len) {
     if (n == MG_SSL_WANT_WRITE) nc->flags |= MG_F_WANT_WRITE;
     if (n == MG_SSL_WANT_READ || n == MG_SSL_WANT_WRITE) break;
     // End of stream or error: what was read first is delivered first;
-    // the next read reports the end again.
+    // the next read reports the end.
     if (got == 0) return -1;
+    nc->flags |= MG_F_TLS_EOF;
     break;
   }
   if (got > 0) nc->flags &= ~(unsigned long) MG_F_WANT_READ;
@@ -3789,7 +3802,8 @@ int mg_tls_pending(const struct mg_connection *nc) {
          !(nc->flags &
            (MG_F_CLOSE_IMMEDIATELY | MG_F_PEER_EOF | MG_F_LISTENING)) &&
          nc->recv_mbuf.len < nc->recv_mbuf_limit &&
-         mg_ssl_if_pending((struct mg_connection *) nc);
+         ((nc->flags & MG_F_TLS_EOF) ||
+          mg_ssl_if_pending((struct mg_connection *) nc));
 }
 
 void mg_tls_poll(struct mg_connection *nc, double now) {
@@ -3903,6 +3917,7 @@ static void ossl_bio_init_method(void) {
 static void ossl_log_errors(struct mg_connection *nc, const char *what) {
   unsigned long e;
   int logged = 0;
+  (void) nc, (void) what;  // Unused when MG_ENABLE_LOG is 0
   while ((e = ERR_get_error()) != 0) {
     char buf[256];
     ERR_error_string_n(e, buf, sizeof(buf));

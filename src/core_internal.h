@@ -15,6 +15,10 @@
 // watches for write even with an empty send_mbuf, and the core then sends
 // MG_EV_SEND with 0 bytes so the protocol can go on.
 #define MG_F_SENDFILE (1 << 17)
+// Core flag: the TLS layer met the end of the stream (or an error) right
+// after data it delivered; the next read reports it (mg_tls_pending()
+// makes the core read again, as no readiness event may come).
+#define MG_F_TLS_EOF (1 << 18)
 
 // An error code that is not an errno: the descriptor is too high for
 // select(). Socket ifaces return it from listen and set it in nc->err.

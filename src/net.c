@@ -420,6 +420,14 @@ static void mg_resolve_and_connect(struct mg_connection *c, const char *host,
 }
 #endif
 
+// True if address names "localhost", which mg_parse_address() turns into
+// 127.0.0.1 at once: TLS still verifies (and sends as SNI) the name.
+static int mg_address_is_localhost(const char *address) {
+  const char *p = strstr(address, "://");
+  p = p != NULL ? p + 3 : address;
+  return mg_ncasecmp(p, "localhost:", 10) == 0;
+}
+
 // Makes c a TLS client if opts ask for it. Returns 0, or -1 with c freed
 // and *opts->error_string set.
 static int mg_connect_tls(struct mg_connection *c,
@@ -491,7 +499,10 @@ struct mg_connection *mg_connect_opt(struct mg_mgr *mgr, const char *address,
   }
   c->sa = sa;
   c->flags |= MG_F_CONNECTING | (proto == SOCK_DGRAM ? MG_F_UDP : 0);
-  if (mg_connect_tls(c, &opts, "") != 0) return NULL;
+  if (mg_connect_tls(
+          c, &opts, mg_address_is_localhost(address) ? "localhost" : "") != 0) {
+    return NULL;
+  }
   if (proto == SOCK_DGRAM) {
     c->iface->vtable->connect_udp(c);
   } else {

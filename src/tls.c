@@ -20,14 +20,10 @@ int mg_tls_raw_send(struct mg_connection *nc, const void *buf, size_t len) {
   return n;
 }
 
-// Turns "1.2.3.4" or "::1" (no brackets, no port) into 1; a name into 0.
+// 1 if s is a numeric IPv4 or IPv6 address (no brackets, no port).
 static int tls_is_ip(const char *s) {
-  union socket_address sa;
-  int proto = SOCK_STREAM;
-  char host[MG_MAX_HOST_LEN], addr[MG_MAX_HOST_LEN + 16];
-  if (*s == '\0') return 0;
-  snprintf(addr, sizeof(addr), strchr(s, ':') != NULL ? "[%s]:1" : "%s:1", s);
-  return mg_parse_address(addr, &sa, &proto, host, sizeof(host)) > 0;
+  unsigned char buf[16];
+  return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
 }
 
 static const char *tls_setup(struct mg_connection *nc,
@@ -170,6 +166,7 @@ void mg_tls_handshake(struct mg_connection *nc) {
 
 int mg_tls_recv(struct mg_connection *nc, void *buf, size_t len) {
   size_t got = 0;
+  if (nc->flags & MG_F_TLS_EOF) return -1;
   while (got < len) {
     int n = mg_ssl_if_read(nc, (char *) buf + got, len - got);
     if (n > 0) {
@@ -181,8 +178,9 @@ int mg_tls_recv(struct mg_connection *nc, void *buf, size_t len) {
     if (n == MG_SSL_WANT_WRITE) nc->flags |= MG_F_WANT_WRITE;
     if (n == MG_SSL_WANT_READ || n == MG_SSL_WANT_WRITE) break;
     // End of stream or error: what was read first is delivered first;
-    // the next read reports the end again.
+    // the next read reports the end.
     if (got == 0) return -1;
+    nc->flags |= MG_F_TLS_EOF;
     break;
   }
   if (got > 0) nc->flags &= ~(unsigned long) MG_F_WANT_READ;
@@ -209,7 +207,8 @@ int mg_tls_pending(const struct mg_connection *nc) {
          !(nc->flags &
            (MG_F_CLOSE_IMMEDIATELY | MG_F_PEER_EOF | MG_F_LISTENING)) &&
          nc->recv_mbuf.len < nc->recv_mbuf_limit &&
-         mg_ssl_if_pending((struct mg_connection *) nc);
+         ((nc->flags & MG_F_TLS_EOF) ||
+          mg_ssl_if_pending((struct mg_connection *) nc));
 }
 
 void mg_tls_poll(struct mg_connection *nc, double now) {

@@ -81,6 +81,7 @@ static void ossl_bio_init_method(void) {
 static void ossl_log_errors(struct mg_connection *nc, const char *what) {
   unsigned long e;
   int logged = 0;
+  (void) nc, (void) what;  // Unused when MG_ENABLE_LOG is 0
   while ((e = ERR_get_error()) != 0) {
     char buf[256];
     ERR_error_string_n(e, buf, sizeof(buf));

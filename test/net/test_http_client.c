@@ -326,9 +326,11 @@ static void test_client_bad_urls_return_null_with_error(void **state) {
   fix_start(&f);
   memset(&opts, 0, sizeof(opts));
   opts.error_string = &err;
+#if !MG_ENABLE_SSL  // With TLS, https:// is tested in test/net/test_tls.c
   assert_null(mg_connect_http_opt(&f.mgr, cli_handler, opts,
                                   "https://127.0.0.1:1/", NULL, NULL));
-  assert_string_equal(err, "TLS not built");
+  assert_non_null(strstr(err, "TLS not built"));
+#endif
   expect_bad_url(&f, "ftp://127.0.0.1/x");
   expect_bad_url(&f, "http://[::1");
   expect_bad_url(&f, "http://127.0.0.1:1/a\r\nX-Evil: 1");

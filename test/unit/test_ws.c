@@ -1071,9 +1071,11 @@ static void test_ws_connect_ws_bad_urls(void **state) {
   mg_mgr_init(&mgr, NULL);
   memset(&opts, 0, sizeof(opts));
   opts.error_string = &err;
+#if !MG_ENABLE_SSL  // With TLS, wss:// is tested in test/net/test_tls.c
   assert_null(mg_connect_ws_opt(&mgr, fake_handler, opts, "wss://h/", NULL,
                                 NULL));
-  assert_string_equal(err, "TLS not built");
+  assert_non_null(strstr(err, "TLS not built"));
+#endif
   assert_null(mg_connect_ws_opt(&mgr, fake_handler, opts, "http://h/", NULL,
                                 NULL));
   assert_null(mg_connect_ws_opt(&mgr, fake_handler, opts, "ws://h:x/", NULL,
