@@ -374,7 +374,7 @@ tls_table() {
   for s in "${TLS_ALL[@]}"; do
     [ -z "${TLS_NEG[$s]:-}" ] || echo "- $(tls_label "$s") negotiates (openssl s_client): ${TLS_NEG[$s]}; a session resumes: full-handshake rows ${TLS_RESUMES[$s,full]:-n/a}, last row ${TLS_RESUMES[$s,resume]:-n/a}"
   done
-  echo "- full-handshake rows: both servers run with OPENSSL_CONF=NumTickets = 0 (no TLS 1.3 ticket; neither caches sessions by default), so every"
+  echo "- full-handshake rows: both servers run with OPENSSL_CONF giving NumTickets = 0 (no TLS 1.3 ticket, so no resumption), so every"
   echo "  connection costs a full handshake (X25519 + ECDSA P-256 signature). wrk does resume when it can: $TLS_WRK_RESUME"
   echo "  in a 1-second c=1 run against openssl s_server (its counters); the last row lets it, with each server's default tickets."
   line=
