@@ -298,7 +298,7 @@ tls_mem_runs() {
   local name=$1 bin=$2 i v vals=()
   shift 2
   for ((i = 0; i < TLS_MEM_RUNS; i++)); do
-    v=$(timeout 60 "$bin" -n "$TLS_MEM_N" "$@" 2>"$TLS_DIR/mem-$name.err" |
+    v=$(timeout 300 "$bin" -n "$TLS_MEM_N" "$@" 2>"$TLS_DIR/mem-$name.err" |
       awk '{ for (i = 1; i < NF; i++) if ($i == "bytes_per_conn") print $(i + 1) }') || true
     if [ -z "$v" ]; then
       TLS_MEM_ERR[$name]="tls_mem failed: $(tr '\n' ' ' <"$TLS_DIR/mem-$name.err")"
