@@ -2,8 +2,11 @@
 //   GET /hello  -> 200, "Hello, world!" (13 bytes), Content-Type: text/plain
 //   other paths -> static files from the document root, via mg_serve_http()
 // Usage: bench_server -l 127.0.0.1:PORT -d DOCROOT [-i select|poll|epoll]
+//                     [-c CERT [-k KEY]]
 //   -i picks the manager's iface at run time (mg_mgr_init_opt main_iface);
 //      without it, the build's default (MG_DEFAULT_IFACE).
+//   -c serves https with this certificate (PEM, may hold the key), -k the
+//      key if it is in another file; only in a build with MG_ENABLE_SSL.
 // Raises its RLIMIT_NOFILE soft limit to the hard limit (for the idle
 // connection scenarios). Prints "ready" on stdout once listening; stops
 // cleanly on SIGINT/SIGTERM.
@@ -37,11 +40,15 @@ int main(int argc, char *argv[]) {
   const char *listen_addr = "127.0.0.1:8000";
   struct mg_mgr mgr;
   struct mg_mgr_init_opts opts;
+  struct mg_bind_opts bopts;
   struct mg_connection *lc;
+  const char *err = NULL;
   struct rlimit rl;
   int i;
 
   memset(&opts, 0, sizeof(opts));
+  memset(&bopts, 0, sizeof(bopts));
+  bopts.error_string = &err;
 
   memset(&s_opts, 0, sizeof(s_opts));
   s_opts.document_root = ".";
@@ -64,9 +71,16 @@ int main(int argc, char *argv[]) {
                strcmp(argv[i + 1], "epoll") == 0) {
       opts.main_iface = &mg_epoll_iface_vtable;
 #endif
+#if MG_ENABLE_SSL
+    } else if (strcmp(argv[i], "-c") == 0) {
+      bopts.ssl_cert = argv[i + 1];
+    } else if (strcmp(argv[i], "-k") == 0) {
+      bopts.ssl_key = argv[i + 1];
+#endif
     } else {
       fprintf(stderr,
-              "usage: %s [-l ADDR:PORT] [-d DOCROOT] [-i select|poll|epoll]\n",
+              "usage: %s [-l ADDR:PORT] [-d DOCROOT] [-i select|poll|epoll]"
+              " [-c CERT [-k KEY]]\n",
               argv[0]);
       return 2;
     }
@@ -81,8 +95,9 @@ int main(int argc, char *argv[]) {
   signal(SIGTERM, on_signal);
   mg_log_set_level(MG_LL_ERROR);
   mg_mgr_init_opt(&mgr, NULL, opts);
-  if ((lc = mg_bind(&mgr, listen_addr, ev_handler)) == NULL) {
-    fprintf(stderr, "bench_server: cannot listen on %s\n", listen_addr);
+  if ((lc = mg_bind_opt(&mgr, listen_addr, ev_handler, bopts)) == NULL) {
+    fprintf(stderr, "bench_server: cannot listen on %s: %s\n", listen_addr,
+            err != NULL ? err : "?");
     return 1;
   }
   mg_set_protocol_http_websocket(lc);

@@ -2,8 +2,9 @@
 # `make bench`: mongoose (bench/bench_server.c) beside nginx and civetweb,
 # measured in the same run with wrk, mongoose's DNS server
 # (examples/captive_dns_server) beside dnsmasq with dnsperf (bench/dns.sh),
-# and mongoose's MQTT broker (examples/mqtt_broker) beside mosquitto with
-# bench/mqtt_load (bench/mqtt.sh).
+# mongoose's MQTT broker (examples/mqtt_broker) beside mosquitto with
+# bench/mqtt_load (bench/mqtt.sh), and bench_server over TLS beside nginx
+# with wrk, plus the heap per idle TLS connection (bench/tls.sh).
 # See bench/README.md for what the numbers mean and their caveats. Progress
 # goes to stderr, the tables to stdout.
 #
@@ -11,9 +12,11 @@
 # named mg-select, mg-poll, mg-epoll in the logs.
 #
 # Environment:
-#   BENCH_ONLY      http, dns or mqtt: only that part (default: all; dns
-#                   takes about 2 x ROUNDS x BENCH_DNS_DURATION seconds,
-#                   mqtt about 8 x ROUNDS x BENCH_MQTT_DURATION + 30)
+#   BENCH_ONLY      http, dns, mqtt or tls: only that part (default: all;
+#                   dns takes about 2 x ROUNDS x BENCH_DNS_DURATION seconds,
+#                   mqtt about 8 x ROUNDS x BENCH_MQTT_DURATION + 30, tls
+#                   about 6 x ROUNDS x BENCH_TLS_DURATION + 30)
+#   BENCH_TLS_DURATION  seconds per wrk run over TLS (BENCH_DURATION)
 #   BENCH_DURATION  seconds per wrk run (default 5)
 #   BENCH_DNS_DURATION  seconds per dnsperf run (BENCH_DURATION)
 #   BENCH_DNS_OUTSTANDING  dnsperf -q, queries in flight (100)
@@ -45,11 +48,12 @@ ROOT=$PWD
 
 DUR=${BENCH_DURATION:-5}
 case ${BENCH_ONLY:-} in
-  "" | all) DO_HTTP=1 DO_DNS=1 DO_MQTT=1 ;;
-  http) DO_HTTP=1 DO_DNS=0 DO_MQTT=0 ;;
-  dns) DO_HTTP=0 DO_DNS=1 DO_MQTT=0 ;;
-  mqtt) DO_HTTP=0 DO_DNS=0 DO_MQTT=1 ;;
-  *) echo "bench: BENCH_ONLY is http, dns or mqtt, not '$BENCH_ONLY'" >&2; exit 2 ;;
+  "" | all) DO_HTTP=1 DO_DNS=1 DO_MQTT=1 DO_TLS=1 ;;
+  http) DO_HTTP=1 DO_DNS=0 DO_MQTT=0 DO_TLS=0 ;;
+  dns) DO_HTTP=0 DO_DNS=1 DO_MQTT=0 DO_TLS=0 ;;
+  mqtt) DO_HTTP=0 DO_DNS=0 DO_MQTT=1 DO_TLS=0 ;;
+  tls) DO_HTTP=0 DO_DNS=0 DO_MQTT=0 DO_TLS=1 ;;
+  *) echo "bench: BENCH_ONLY is http, dns, mqtt or tls, not '$BENCH_ONLY'" >&2; exit 2 ;;
 esac
 ROUNDS=${BENCH_ROUNDS:-3}
 WARMUP=${BENCH_WARMUP:-1}
@@ -101,6 +105,14 @@ if [ "$DO_DNS" = 1 ]; then
 fi
 if [ "$DO_MQTT" = 1 ]; then
   command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need_pkgs+=(mosquitto)
+fi
+if [ "$DO_TLS" = 1 ]; then
+  if [ "$DO_HTTP" = 0 ]; then  # else listed above
+    command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_pkgs+=(nginx)
+    command -v wrk >/dev/null 2>&1 || need_pkgs+=(wrk)
+  fi
+  command -v openssl >/dev/null 2>&1 || need_pkgs+=(openssl)
+  [ -e /usr/include/openssl/ssl.h ] || need_pkgs+=(libssl-dev)
 fi
 command -v taskset >/dev/null 2>&1 || need_pkgs+=(util-linux)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
@@ -294,13 +306,17 @@ BUILD_DIR=$ROOT/build/bench
 . "$ROOT/bench/dns.sh"
 # The MQTT rows: examples/mqtt_broker beside mosquitto, with mqtt_load.
 . "$ROOT/bench/mqtt.sh"
-if [ "$DO_HTTP" = 0 ]; then  # BENCH_ONLY=dns or mqtt: that part alone
+# The TLS rows: bench_server over TLS beside nginx, and tls_mem.
+. "$ROOT/bench/tls.sh"
+if [ "$DO_HTTP" = 0 ]; then  # BENCH_ONLY=dns, mqtt or tls: that part alone
   [ "$DO_DNS" = 0 ] || dns_bench
   [ "$DO_MQTT" = 0 ] || mqtt_bench
+  [ "$DO_TLS" = 0 ] || tls_bench
   echo
   echo "## make bench, ${BENCH_ONLY^^} only (BENCH_ONLY=$BENCH_ONLY): $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -r), $(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo))"
   [ "$DO_DNS" = 0 ] || dns_table
   [ "$DO_MQTT" = 0 ] || mqtt_table
+  [ "$DO_TLS" = 0 ] || tls_table
   exit 0
 fi
 
@@ -717,6 +733,10 @@ if [ "$DO_MQTT" = 1 ]; then
   for s in "${NAMES[@]}"; do [ -z "${SPID[$s]:-}" ] || stop_pid "${SPID[$s]}"; done
   mqtt_bench
 fi
+if [ "$DO_TLS" = 1 ]; then
+  for s in "${NAMES[@]}"; do [ -z "${SPID[$s]:-}" ] || stop_pid "${SPID[$s]}"; done
+  tls_bench
+fi
 
 # ---- 4. Tables -----------------------------------------------------------------
 
@@ -856,4 +876,5 @@ for s in mg-select mg-poll mg-epoll nginx civetweb; do
 done
 [ "$DO_DNS" = 0 ] || dns_table
 [ "$DO_MQTT" = 0 ] || mqtt_table
+[ "$DO_TLS" = 0 ] || tls_table
 exit 0
