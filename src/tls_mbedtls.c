@@ -20,6 +20,21 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
+// A parsed CA file, shared by every context that names it: the system
+// store is ~140 certificates, 420 KB once parsed, which each client
+// connection would otherwise parse and hold. An entry lives while a
+// context uses it (so a changed file is read again once none does).
+struct tls_mbed_ca {
+  struct tls_mbed_ca *next;
+  char *path;
+  mbedtls_x509_crt crt;
+  int refs;
+};
+
+// The CA files in use; contexts of managers in other threads share them.
+static struct tls_mbed_ca *s_tls_mbed_cas;
+static pthread_mutex_t s_tls_mbed_ca_lock = PTHREAD_MUTEX_INITIALIZER;
+
 // What a listener and its accepted connections share (a client has one of
 // its own). The configuration points into the other fields, so they live
 // as long as it does: until the last reference is dropped.
@@ -27,7 +42,7 @@ struct mg_tls_ctx {
   mbedtls_ssl_config conf;
   mbedtls_x509_crt cert;  // Own certificate chain
   mbedtls_pk_context key;
-  mbedtls_x509_crt ca;  // CAs to verify the peer with
+  struct tls_mbed_ca *ca;  // CAs to verify the peer with, or NULL
 #if defined(MBEDTLS_NO_PLATFORM_ENTROPY)
   mbedtls_entropy_context entropy;  // The sources the platform configured
 #endif
@@ -99,6 +114,57 @@ static int tls_mbed_recv(void *arg, unsigned char *buf, size_t len) {
   return n;
 }
 
+// Parses path into a new entry of the list. Returns 0 or mbedTLS's error.
+static int tls_mbed_ca_load(const char *path, struct tls_mbed_ca **out) {
+  size_t n = strlen(path) + 1;
+  struct tls_mbed_ca *ca =
+      (struct tls_mbed_ca *) MG_CALLOC(1, sizeof(struct tls_mbed_ca) + n);
+  int ret;
+  if ((*out = ca) == NULL) return MBEDTLS_ERR_X509_ALLOC_FAILED;
+  ca->path = (char *) (ca + 1);
+  memcpy(ca->path, path, n);
+  mbedtls_x509_crt_init(&ca->crt);
+  // A positive result counts certificates that did not parse (a system
+  // store may hold some mbedTLS does not support): the others are loaded.
+  if ((ret = mbedtls_x509_crt_parse_file(&ca->crt, path)) < 0) {
+    mbedtls_x509_crt_free(&ca->crt);
+    MG_FREE(ca);
+    *out = NULL;
+    return ret;
+  }
+  ca->next = s_tls_mbed_cas;
+  s_tls_mbed_cas = ca;
+  return 0;
+}
+
+// Takes a reference to path's entry, loading the file if no one has.
+static int tls_mbed_ca_ref(const char *path, struct tls_mbed_ca **out) {
+  struct tls_mbed_ca *ca;
+  int ret = 0;
+  pthread_mutex_lock(&s_tls_mbed_ca_lock);
+  for (ca = s_tls_mbed_cas; ca != NULL; ca = ca->next) {
+    if (strcmp(ca->path, path) == 0) break;
+  }
+  if (ca == NULL) ret = tls_mbed_ca_load(path, &ca);
+  if (ca != NULL) ca->refs++;
+  pthread_mutex_unlock(&s_tls_mbed_ca_lock);
+  *out = ca;
+  return ret;
+}
+
+static void tls_mbed_ca_unref(struct tls_mbed_ca *ca) {
+  struct tls_mbed_ca **p;
+  if (ca == NULL) return;
+  pthread_mutex_lock(&s_tls_mbed_ca_lock);
+  if (--ca->refs == 0) {
+    for (p = &s_tls_mbed_cas; *p != ca; p = &(*p)->next) (void) 0;
+    *p = ca->next;
+    mbedtls_x509_crt_free(&ca->crt);
+    MG_FREE(ca);
+  }
+  pthread_mutex_unlock(&s_tls_mbed_ca_lock);
+}
+
 static struct mg_tls_ctx *tls_mbed_ctx_new(void) {
   struct mg_tls_ctx *ctx =
       (struct mg_tls_ctx *) MG_CALLOC(1, sizeof(struct mg_tls_ctx));
@@ -106,7 +172,6 @@ static struct mg_tls_ctx *tls_mbed_ctx_new(void) {
   mbedtls_ssl_config_init(&ctx->conf);
   mbedtls_x509_crt_init(&ctx->cert);
   mbedtls_pk_init(&ctx->key);
-  mbedtls_x509_crt_init(&ctx->ca);
 #if defined(MBEDTLS_NO_PLATFORM_ENTROPY)
   mbedtls_entropy_init(&ctx->entropy);
 #endif
@@ -120,7 +185,7 @@ static void tls_mbed_ctx_unref(struct mg_tls_ctx *ctx) {
   mbedtls_ssl_config_free(&ctx->conf);
   mbedtls_x509_crt_free(&ctx->cert);
   mbedtls_pk_free(&ctx->key);
-  mbedtls_x509_crt_free(&ctx->ca);
+  tls_mbed_ca_unref(ctx->ca);
   mbedtls_ctr_drbg_free(&ctx->drbg);
 #if defined(MBEDTLS_NO_PLATFORM_ENTROPY)
   mbedtls_entropy_free(&ctx->entropy);
@@ -219,14 +284,14 @@ static const char *tls_mbed_set_verify(struct mg_tls_ctx *ctx,
     return NULL;
   }
   if (ca_cert == NULL) ca_cert = MG_SSL_CA_FILE;
-  // A positive result counts certificates that did not parse (a system
-  // store may hold some mbedTLS does not support): the others are loaded.
-  if ((ret = mbedtls_x509_crt_parse_file(&ctx->ca, ca_cert)) < 0) {
+  if ((ret = tls_mbed_ca_ref(ca_cert, &ctx->ca)) != 0) {
     MG_ERROR(("%s", ca_cert));
     tls_mbed_log("mbedtls_x509_crt_parse_file", ret);
-    return "cannot load TLS CA certificate";
+    return ret == MBEDTLS_ERR_X509_ALLOC_FAILED
+               ? "TLS: out of memory"
+               : "cannot load TLS CA certificate";
   }
-  mbedtls_ssl_conf_ca_chain(&ctx->conf, &ctx->ca, NULL);
+  mbedtls_ssl_conf_ca_chain(&ctx->conf, &ctx->ca->crt, NULL);
   mbedtls_ssl_conf_authmode(&ctx->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
   return NULL;
 }
@@ -445,25 +510,24 @@ static void tls_mbed_handshake_error(struct mg_connection *nc,
                                      struct mg_tls_conn *conn, int ret) {
   char buf[256];
   uint32_t flags = mbedtls_ssl_get_verify_result(&conn->ssl);
+  size_t n;
   if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
-    mbedtls_x509_crt_verify_info(buf, sizeof(buf), "", flags);
+    n = (size_t) mbedtls_x509_crt_verify_info(buf, sizeof(buf), "", flags);
+    while (n > 0 && n < sizeof(buf) && buf[n - 1] == '\n') buf[--n] = '\0';
     MG_ERROR(("%p TLS certificate: %s", (void *) nc, buf));
     nc->err = (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) ? MG_ETLS_HOSTNAME
                                                          : MG_ETLS_CERT;
-    return;
-  }
-  tls_mbed_log("TLS handshake", ret);
-  if (ret == MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE) {
-    nc->err = MG_ETLS_CERT;
   } else if (ret == MBEDTLS_ERR_SSL_CONN_EOF ||
              ret == MBEDTLS_ERR_NET_RECV_FAILED ||
              ret == MBEDTLS_ERR_NET_SEND_FAILED) {
     // End of stream, or the transport failed (reset): the peer is gone.
     MG_ERROR(
-        ("%p peer closed during the TLS handshake (%d)", (void *) nc, nc->err));
+        ("%p TLS handshake: the peer closed (errno %d)", (void *) nc, nc->err));
     nc->err = MG_ETLS_CLOSED;
   } else {
-    nc->err = MG_ETLS_PROTO;
+    tls_mbed_log("TLS handshake", ret);
+    nc->err = ret == MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE ? MG_ETLS_CERT
+                                                           : MG_ETLS_PROTO;
   }
 }
 
