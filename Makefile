@@ -3,13 +3,30 @@
 MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
 CC ?= cc
 CXX ?= g++
+# TLS: `make test SSL=openssl` or `SSL=mbedtls` builds the library and every
+# test with TLS on (MG_ENABLE_SSL=1) into build/<ssl>/; without SSL the
+# library needs nothing but libc.
+SSL ?=
+ifeq ($(SSL),openssl)
+SSL_CFLAGS = -DMG_ENABLE_SSL=1
+SSL_LIBS = -lssl -lcrypto
+else ifeq ($(SSL),mbedtls)
+SSL_CFLAGS = -DMG_ENABLE_SSL=1 -DMG_SSL_IF=MG_SSL_IF_MBEDTLS
+SSL_LIBS = -lmbedtls -lmbedx509 -lmbedcrypto
+else ifneq ($(SSL),)
+$(error SSL=$(SSL): use SSL=openssl or SSL=mbedtls)
+endif
+ifeq ($(SSL),)
 BUILD ?= build
+else
+BUILD ?= build/$(SSL)
+endif
 WARN = -W -Wall -Wextra -Werror -pedantic -std=c99 -Wundef -Wshadow
 SAN = -fsanitize=address,undefined -fno-sanitize-recover=all
 CFLAGS ?= -O2 -g
-LIBS = -lpthread
-TEST_CFLAGS = $(WARN) -g -O1 $(SAN) -I. $(EXTRA_CFLAGS)
-VG_CFLAGS = $(WARN) -g -O0 -I. $(EXTRA_CFLAGS)
+LIBS = $(SSL_LIBS) -lpthread
+TEST_CFLAGS = $(WARN) -g -O1 $(SAN) -I. $(SSL_CFLAGS) $(EXTRA_CFLAGS)
+VG_CFLAGS = $(WARN) -g -O0 -I. $(SSL_CFLAGS) $(EXTRA_CFLAGS)
 FUZZ_TIME ?= 30
 
 SRC_C = $(wildcard src/*.c)
@@ -30,15 +47,21 @@ examples: $(EXAMPLES)
 # An example that needs more libraries names them in LIBS_<name>.
 LIBS_api_server = -lsqlite3
 
+# TLS examples: always built with OpenSSL (libssl-dev).
+CFLAGS_simplest_web_server_ssl = -DMG_ENABLE_SSL=1
+LIBS_simplest_web_server_ssl = -lssl -lcrypto
+CFLAGS_http_client = -DMG_ENABLE_SSL=1
+LIBS_http_client = -lssl -lcrypto
+
 $(EXAMPLES): $$(@D)/main.c mongoose.c mongoose.h
-	$(CC) $(WARN) $(CFLAGS) -I. $(@D)/main.c mongoose.c -o $@ $(LIBS_$(notdir $(@D))) $(LIBS)
+	$(CC) $(WARN) $(CFLAGS) $(CFLAGS_$(notdir $(@D))) -I. $(@D)/main.c mongoose.c -o $@ $(LIBS_$(notdir $(@D))) $(LIBS)
 
 # api_server needs the system sqlite3 (libsqlite3-dev).
 examples/api_server/api_server: | deps-sqlite
 
 $(BUILD)/mongoose.o: mongoose.c mongoose.h
 	@mkdir -p $(@D)
-	$(CC) $(WARN) $(CFLAGS) -c mongoose.c -o $@
+	$(CC) $(WARN) $(CFLAGS) $(SSL_CFLAGS) -c mongoose.c -o $@
 
 # The amalgamation is generated from src/ and committed.
 mongoose.c mongoose.h &: $(SRC_C) $(SRC_H) tools/amalgam.sh
@@ -61,9 +84,9 @@ unamalgamated:
 	  echo "#include \"$$h\""; done > $(BUILD)/unamal/mongoose.h
 	@set -e; for f in $(SRC_C); do \
 	  echo "CC $$f"; \
-	  $(CC) $(WARN) -O1 -Isrc -c $$f -o $(BUILD)/unamal/$$(basename $$f .c).o; \
+	  $(CC) $(WARN) -O1 $(SSL_CFLAGS) -Isrc -c $$f -o $(BUILD)/unamal/$$(basename $$f .c).o; \
 	done
-	$(CC) $(WARN) -O1 -I$(BUILD)/unamal -Isrc examples/tcp_echo_server/main.c -x none \
+	$(CC) $(WARN) -O1 $(SSL_CFLAGS) -I$(BUILD)/unamal -Isrc examples/tcp_echo_server/main.c -x none \
 	  $(patsubst src/%.c,$(BUILD)/unamal/%.o,$(SRC_C)) -o $(BUILD)/unamal/tcp_echo_server $(LIBS)
 	@echo "unamalgamated: every src/*.c compiles alone and links"
 
@@ -108,7 +131,9 @@ format-check:
 SWITCHES = $(shell sed -n 's/^\#define \(MG_ENABLE_[A-Z0-9_]*\) 1.*/\1/p' src/config.h)
 switches: mongoose.c mongoose.h
 	@mkdir -p $(BUILD)
-	@set -e; for s in $(SWITCHES) "$(foreach s,$(SWITCHES),-D$(s)=0)" -DMG_ENABLE_LINES=1 -DMG_ENABLE_CALLBACK_USERDATA=1; do \
+	@set -e; for s in $(SWITCHES) "$(foreach s,$(SWITCHES),-D$(s)=0)" -DMG_ENABLE_LINES=1 -DMG_ENABLE_CALLBACK_USERDATA=1 \
+	    -DMG_ENABLE_SSL=1 \
+	    "$(foreach s,$(SWITCHES),-D$(s)=0) -DMG_ENABLE_SSL=1"; do \
 	  case "$$s" in -D*) d="$$s" ;; *) d="-D$$s=0" ;; esac; \
 	  echo "CC mongoose.c $$d"; \
 	  $(CC) $(WARN) $$d -c mongoose.c -o $(BUILD)/switch.o; \
@@ -208,11 +233,11 @@ $(BUILD)/compat-vg/mongoose-ud%.o: mongoose.c mongoose.h
 	$(CC) $(VG_CFLAGS) -DMG_ENABLE_CALLBACK_USERDATA=$* -c mongoose.c -o $@
 define COMPAT_RULES
 $(BUILD)/compat/$(1)-c-ud$(2): test/compat/$(1).c test/compat/compat.h $(BUILD)/compat/mongoose-ud$(2).o | deps
-	$$(CC) $(COMPAT_WARN) -std=c99 -g -O1 $(SAN) -I. -DMG_ENABLE_CALLBACK_USERDATA=$(2) $$< $(BUILD)/compat/mongoose-ud$(2).o -o $$@ -lcmocka $$(LIBS)
+	$$(CC) $(COMPAT_WARN) -std=c99 -g -O1 $(SAN) -I. $(SSL_CFLAGS) -DMG_ENABLE_CALLBACK_USERDATA=$(2) $$< $(BUILD)/compat/mongoose-ud$(2).o -o $$@ -lcmocka $$(LIBS)
 $(BUILD)/compat/$(1)-cxx-ud$(2): test/compat/$(1).c test/compat/compat.h $(BUILD)/compat/mongoose-ud$(2).o | deps
-	$$(CXX) -x c++ -std=c++11 $(COMPAT_WARN) -g -O1 $(SAN) -I. -DMG_ENABLE_CALLBACK_USERDATA=$(2) $$< -x none $(BUILD)/compat/mongoose-ud$(2).o -o $$@ -lcmocka $$(LIBS)
+	$$(CXX) -x c++ -std=c++11 $(COMPAT_WARN) -g -O1 $(SAN) -I. $(SSL_CFLAGS) -DMG_ENABLE_CALLBACK_USERDATA=$(2) $$< -x none $(BUILD)/compat/mongoose-ud$(2).o -o $$@ -lcmocka $$(LIBS)
 $(BUILD)/compat-vg/$(1)-c-ud$(2): test/compat/$(1).c test/compat/compat.h $(BUILD)/compat-vg/mongoose-ud$(2).o | deps
-	$$(CC) $(COMPAT_WARN) -std=c99 -g -O0 -I. -DMG_ENABLE_CALLBACK_USERDATA=$(2) $$< $(BUILD)/compat-vg/mongoose-ud$(2).o -o $$@ -lcmocka $$(LIBS)
+	$$(CC) $(COMPAT_WARN) -std=c99 -g -O0 -I. $(SSL_CFLAGS) -DMG_ENABLE_CALLBACK_USERDATA=$(2) $$< $(BUILD)/compat-vg/mongoose-ud$(2).o -o $$@ -lcmocka $$(LIBS)
 endef
 $(foreach n,$(COMPAT_NAMES),$(foreach u,0 1,$(eval $(call COMPAT_RULES,$(n),$(u)))))
 

@@ -88,8 +88,7 @@ const char *mg_tls_listen(struct mg_connection *lc,
 // and the name verified, unless opts->ssl_server_name says otherwise), ""
 // for a numeric address. NULL, or an error message.
 const char *mg_tls_client(struct mg_connection *nc,
-                          const struct mg_connect_opts *opts,
-                          const char *host);
+                          const struct mg_connect_opts *opts, const char *host);
 // nc was accepted by TLS listener lc: gives it its own TLS state. Returns
 // 1, or 0 (out of memory: the caller closes nc).
 int mg_tls_accept(struct mg_connection *nc, struct mg_connection *lc);
@@ -1568,6 +1567,11 @@ static const struct {
     {MG_EDNS_SERVFAIL, "cannot resolve host name: nameserver failure"},
     {MG_EDNS_TIMEOUT, "cannot resolve host name: no nameserver answered"},
     {MG_EDNS_FAILED, "cannot resolve host name: nameservers unreachable"},
+    {MG_ETLS_CERT, "TLS: the peer's certificate did not verify"},
+    {MG_ETLS_HOSTNAME, "TLS: the certificate is for another host name"},
+    {MG_ETLS_PROTO, "TLS: handshake failed (protocol, cipher or alert)"},
+    {MG_ETLS_TIMEOUT, "TLS: the handshake timed out"},
+    {MG_ETLS_CLOSED, "TLS: the peer closed the connection in the handshake"},
 };
 
 const char *mg_strerror(int err) {
@@ -1652,6 +1656,9 @@ static void mg_destroy_conn(struct mg_connection *c) {
   if ((c->flags & MG_F_RESOLVING) && c->priv_2 != NULL) {
     *(struct mg_connection **) c->priv_2 = NULL;
   }
+#if MG_ENABLE_SSL
+  mg_tls_free(c);  // close_notify while the socket is still open
+#endif
   c->iface->vtable->destroy_conn(c);
   if (c->proto_data != NULL && c->proto_data_destructor != NULL) {
     c->proto_data_destructor(c->proto_data);
@@ -1749,6 +1756,9 @@ static int mg_must_close(const struct mg_connection *c) {
 
 int mg_if_poll(struct mg_connection *nc, double now) {
   time_t now_t = (time_t) now;
+#if MG_ENABLE_SSL
+  mg_tls_poll(nc, now);
+#endif
   if (mg_must_close(nc)) {
     mg_close_conn(nc);
     return 0;
@@ -1784,6 +1794,10 @@ int mg_mgr_poll(struct mg_mgr *m, int milli) {
   // they are not visited until the next iteration.
   for (c = m->active_connections; c != NULL; c = next) {
     next = c->next;
+#if MG_ENABLE_SSL
+    // Bytes the TLS library holds make no socket readable: read them here.
+    if (mg_tls_pending(c)) mg_if_can_recv_cb(c);
+#endif
     mg_if_poll(c, now);
   }
   mg_mgr_poll_leave(outer);
@@ -1912,6 +1926,17 @@ struct mg_connection *mg_bind_opt(struct mg_mgr *mgr, const char *address,
     mg_destroy_conn(c);
     return NULL;
   }
+#if MG_ENABLE_SSL
+  if (opts.ssl_cert != NULL) {
+    const char *msg = mg_tls_listen(c, &opts);
+    if (msg != NULL) {
+      MG_ERROR(("bind %s: %s", address, msg));
+      MG_SET_PTRPTR(opts.error_string, msg);
+      mg_destroy_conn(c);
+      return NULL;
+    }
+  }
+#endif
   mg_add_conn(mgr, c);
   return c;
 }
@@ -1936,13 +1961,37 @@ static void mg_resolve_and_connect(struct mg_connection *c, const char *host,
 }
 #endif
 
+// Makes c a TLS client if opts ask for it. Returns 0, or -1 with c freed
+// and *opts->error_string set.
+static int mg_connect_tls(struct mg_connection *c,
+                          const struct mg_connect_opts *opts,
+                          const char *host) {
+#if MG_ENABLE_SSL
+  const char *msg = mg_tls_client(c, opts, host);
+  if (msg != NULL) {
+    MG_ERROR(("%p %s", (void *) c, msg));
+    MG_SET_PTRPTR(opts->error_string, msg);
+    mg_destroy_conn(c);
+    return -1;
+  }
+#else
+  (void) host;
+  if (opts->flags & MG_F_SSL) {
+    MG_SET_PTRPTR(opts->error_string, "TLS not built (MG_ENABLE_SSL)");
+    mg_destroy_conn(c);
+    return -1;
+  }
+#endif
+  return 0;
+}
+
 // A connect to a host name: a connection without a socket that waits for
 // the resolver (mg_resolve_and_connect(), the core's one hook into it),
 // which connects it or fails it through MG_EV_CONNECT.
 static struct mg_connection *mg_connect_unresolved(
     struct mg_mgr *mgr, mg_event_handler_t handler, struct mg_add_sock_opts add,
     const union socket_address *sa, int proto, const char *host,
-    const char *nameserver) {
+    const struct mg_connect_opts *opts) {
   struct mg_connection *c;
   if ((c = mg_create_conn(mgr, handler, add)) == NULL) {
     MG_SET_PTRPTR(add.error_string, "cannot create connection");
@@ -1950,8 +1999,9 @@ static struct mg_connection *mg_connect_unresolved(
   }
   c->sa = *sa;  // The port; the address comes from the resolver
   if (proto == SOCK_DGRAM) c->flags |= MG_F_UDP;
+  if (mg_connect_tls(c, opts, host) != 0) return NULL;
   mg_add_conn(mgr, c);
-  mg_resolve_and_connect(c, host, proto, nameserver);
+  mg_resolve_and_connect(c, host, proto, opts->nameserver);
   return c;
 }
 
@@ -1974,8 +2024,7 @@ struct mg_connection *mg_connect_opt(struct mg_mgr *mgr, const char *address,
     return NULL;
   }
   if (rc == 0) {
-    return mg_connect_unresolved(mgr, handler, add, &sa, proto, host,
-                                 opts.nameserver);
+    return mg_connect_unresolved(mgr, handler, add, &sa, proto, host, &opts);
   }
   if ((c = mg_create_conn(mgr, handler, add)) == NULL) {
     MG_SET_PTRPTR(opts.error_string, "cannot create connection");
@@ -1983,6 +2032,7 @@ struct mg_connection *mg_connect_opt(struct mg_mgr *mgr, const char *address,
   }
   c->sa = sa;
   c->flags |= MG_F_CONNECTING | (proto == SOCK_DGRAM ? MG_F_UDP : 0);
+  if (mg_connect_tls(c, &opts, "") != 0) return NULL;
   if (proto == SOCK_DGRAM) {
     c->iface->vtable->connect_udp(c);
   } else {
@@ -2035,7 +2085,12 @@ struct mg_connection *mg_if_accept_new_conn(struct mg_connection *lc) {
   c->listener = lc;
   c->proto_handler = lc->proto_handler;
   c->recv_mbuf_limit = lc->recv_mbuf_limit;
-  c->flags |= lc->flags & MG_F_SSL;
+#if MG_ENABLE_SSL
+  if ((lc->flags & MG_F_SSL) && !mg_tls_accept(c, lc)) {
+    mg_destroy_conn(c);
+    return NULL;
+  }
+#endif
   mg_add_conn(lc->mgr, c);
   return c;
 }
@@ -2043,13 +2098,30 @@ struct mg_connection *mg_if_accept_new_conn(struct mg_connection *lc) {
 void mg_if_accept_tcp_cb(struct mg_connection *nc, union socket_address *sa,
                          size_t sa_len) {
   if (sa_len > sizeof(nc->sa)) sa_len = sizeof(nc->sa);
-  memcpy(&nc->sa, sa, sa_len);
+  if (sa != &nc->sa) memcpy(&nc->sa, sa, sa_len);
+#if MG_ENABLE_SSL
+  // MG_EV_ACCEPT comes once the TLS handshake is done (the TLS layer
+  // calls back here).
+  if ((nc->flags & MG_F_SSL) && !(nc->flags & MG_F_SSL_HANDSHAKE_DONE)) {
+    mg_tls_handshake(nc);
+    return;
+  }
+#endif
   MG_DEBUG(("%p accepted, sock %d", (void *) nc, (int) nc->sock));
   mg_call(nc, NULL, MG_EV_ACCEPT, &nc->sa);
 }
 
 void mg_if_connect_cb(struct mg_connection *nc, int err) {
   nc->flags &= ~(unsigned long) MG_F_CONNECTING;
+#if MG_ENABLE_SSL
+  // MG_EV_CONNECT comes once the TLS handshake is done (or has failed):
+  // the TLS layer calls back here.
+  if (err == 0 && (nc->flags & MG_F_SSL) &&
+      !(nc->flags & MG_F_SSL_HANDSHAKE_DONE)) {
+    mg_tls_handshake(nc);
+    return;
+  }
+#endif
   nc->err = err;
   if (err != 0) nc->flags |= MG_F_CLOSE_IMMEDIATELY;
   MG_DEBUG(("%p connect result %d", (void *) nc, err));
@@ -2081,6 +2153,12 @@ static void mg_recv_tcp(struct mg_connection *nc) {
   struct mbuf *io = &nc->recv_mbuf;
   size_t want;
   int n;
+#if MG_ENABLE_SSL
+  if ((nc->flags & MG_F_SSL) && !(nc->flags & MG_F_SSL_HANDSHAKE_DONE)) {
+    mg_tls_handshake(nc);
+    return;
+  }
+#endif
   if (io->len >= nc->recv_mbuf_limit) return;
   want = nc->recv_mbuf_limit - io->len;
   if (want > MG_MAX_IO_SIZE) want = MG_MAX_IO_SIZE;
@@ -2096,7 +2174,12 @@ static void mg_recv_tcp(struct mg_connection *nc) {
     return;
   }
   if (want > io->size - io->len) want = io->size - io->len;
-  n = nc->iface->vtable->tcp_recv(nc, io->buf + io->len, want);
+#if MG_ENABLE_SSL
+  if (nc->flags & MG_F_SSL) {
+    n = mg_tls_recv(nc, io->buf + io->len, want);
+  } else
+#endif
+    n = nc->iface->vtable->tcp_recv(nc, io->buf + io->len, want);
   if (n > 0) {
     io->len += (size_t) n;
     nc->last_io_time = time(NULL);
@@ -2205,13 +2288,31 @@ void mg_if_can_send_cb(struct mg_connection *nc) {
   struct mbuf *io = &nc->send_mbuf;
   int n = 0;
   if (nc->flags & MG_F_CONNECTING) return;
+#if MG_ENABLE_SSL
+  if ((nc->flags & MG_F_SSL) && !(nc->flags & MG_F_SSL_HANDSHAKE_DONE)) {
+    mg_tls_handshake(nc);
+    return;
+  }
+#endif
   if (io->len == 0) {
+#if MG_ENABLE_SSL
+    // A TLS read that had to write first goes on.
+    if ((nc->flags & MG_F_SSL) && (nc->flags & MG_F_WANT_WRITE)) {
+      nc->flags &= ~(unsigned long) MG_F_WANT_WRITE;
+      mg_if_can_recv_cb(nc);
+      return;
+    }
+#endif
     // A protocol sending a file with sendfile continues from MG_EV_SEND.
     if (nc->flags & MG_F_SENDFILE) mg_call(nc, NULL, MG_EV_SEND, &n);
     return;
   }
   if (nc->flags & MG_F_UDP) {
     n = nc->iface->vtable->udp_send(nc, io->buf, io->len);
+#if MG_ENABLE_SSL
+  } else if (nc->flags & MG_F_SSL) {
+    n = mg_tls_send(nc, io->buf, io->len);
+#endif
   } else {
     n = nc->iface->vtable->tcp_send(nc, io->buf, io->len);
   }
@@ -2723,6 +2824,16 @@ int mg_sock_wants_read(const struct mg_connection *nc) {
 }
 
 int mg_sock_wants_write(const struct mg_connection *nc) {
+#if MG_ENABLE_SSL
+  // A TLS handshake (or a write that needs the peer's data first) waits
+  // for what the TLS library asked for, not for queued bytes.
+  if ((nc->flags & MG_F_SSL) && !(nc->flags & MG_F_CONNECTING) &&
+      (!(nc->flags & MG_F_SSL_HANDSHAKE_DONE) ||
+       (nc->flags & MG_F_WANT_READ))) {
+    return (nc->flags & MG_F_WANT_WRITE) != 0;
+  }
+  if (nc->flags & MG_F_WANT_WRITE) return 1;
+#endif
   return (nc->flags & (MG_F_CONNECTING | MG_F_SENDFILE)) ||
          nc->send_mbuf.len > 0;
 }
@@ -2730,6 +2841,9 @@ int mg_sock_wants_write(const struct mg_connection *nc) {
 // Something to do without waiting: a failed connect to report, or a
 // connection to close.
 int mg_sock_has_pending(const struct mg_connection *nc) {
+#if MG_ENABLE_SSL
+  if (mg_tls_pending(nc)) return 1;  // The core reads them (mg_mgr_poll())
+#endif
   return ((nc->flags & MG_F_CONNECTING) && nc->err != 0) ||
          (nc->flags & MG_F_CLOSE_IMMEDIATELY) ||
          ((nc->flags & MG_F_SEND_AND_CLOSE) && nc->send_mbuf.len == 0);
@@ -3389,6 +3503,701 @@ const struct mg_iface_vtable mg_epoll_iface_vtable = {
 };
 
 #endif  // MG_ENABLE_EPOLL
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/tls_internal.h"
+#endif
+// on the I/O seam) needs from a TLS library backend, and what it offers the
+// backends. Exactly one backend is compiled in: tls_openssl.c
+// (MG_SSL_IF_OPENSSL, the default) or tls_mbedtls.c (MG_SSL_IF_MBEDTLS).
+// Not public API: this header goes into mongoose.c only.
+
+
+
+#if MG_ENABLE_SSL
+
+// Results of the backend calls (6.x names).
+enum mg_ssl_if_result {
+  MG_SSL_OK = 0,
+  MG_SSL_WANT_READ = -1,   // Retry when the socket is readable
+  MG_SSL_WANT_WRITE = -2,  // Retry when the socket is writable
+  MG_SSL_ERROR = -3        // Failed: nc->err says why (0: clean close)
+};
+
+// What a connection's TLS is set up with (NULL fields: not given).
+struct mg_ssl_if_conn_params {
+  const char *cert;           // PEM file: own certificate (chain)
+  const char *key;            // PEM file: own key (NULL: in cert)
+  const char *ca_cert;        // PEM file: CAs to verify the peer with;
+                              // client: "*" = no verification, NULL = the
+                              // system store; server: NULL = no client
+                              // certificate asked for
+  const char *cipher_suites;  // TLS 1.2 list; NULL: MG_SSL_CIPHERS
+  const char *server_name;    // Client: SNI and the name to verify; NULL
+                              // or "" = none (then only the chain is checked)
+  const char *server_ip;      // Client: a numeric peer address to verify
+                              // against the certificate's IP SANs, or NULL
+  const char *psk_identity;   // Client: TLS 1.2 PSK identity
+  const char *psk_key;        // and key in hex
+};
+
+// Backend entry points. nc->ssl_if_data is the backend's: for a listener
+// the context its accepted connections share (kept alive by them, so a
+// listener may close first), for other connections their session.
+// Sets up nc (a listener if server, else a client) from params. Returns
+// MG_SSL_OK, or MG_SSL_ERROR with *err_msg set (a static string; the
+// library's detail is logged).
+enum mg_ssl_if_result mg_ssl_if_conn_init(
+    struct mg_connection *nc, const struct mg_ssl_if_conn_params *params,
+    int server, const char **err_msg);
+// Gives nc, just accepted by listener lc, a session from lc's context.
+enum mg_ssl_if_result mg_ssl_if_conn_accept(struct mg_connection *nc,
+                                            struct mg_connection *lc);
+// One step of the handshake: MG_SSL_OK once it is done, MG_SSL_WANT_*,
+// or MG_SSL_ERROR with nc->err set to an MG_ETLS_* code (the reason is
+// logged).
+enum mg_ssl_if_result mg_ssl_if_handshake(struct mg_connection *nc);
+// Reads/writes application data: the bytes done (> 0), MG_SSL_WANT_*, or
+// MG_SSL_ERROR (nc->err: 0 when the peer closed cleanly or at end of
+// stream, else an MG_ETLS_* code or errno). A write that returned
+// MG_SSL_WANT_* is retried with the same bytes at least.
+int mg_ssl_if_read(struct mg_connection *nc, void *buf, size_t len);
+int mg_ssl_if_write(struct mg_connection *nc, const void *buf, size_t len);
+// 1 if the library holds received data (decrypted or not) not read yet.
+int mg_ssl_if_pending(struct mg_connection *nc);
+// Queues and tries to send close_notify, without waiting for the peer's.
+void mg_ssl_if_conn_close_notify(struct mg_connection *nc);
+// Frees nc->ssl_if_data (and sets it to NULL).
+void mg_ssl_if_conn_free(struct mg_connection *nc);
+
+// tls.c, for the backends' transport callbacks: the raw bytes through
+// nc's iface. Return the bytes moved, 0 if the socket would block, -1 at
+// end of stream (nc->err 0) or on error (nc->err set).
+int mg_tls_raw_recv(struct mg_connection *nc, void *buf, size_t len);
+int mg_tls_raw_send(struct mg_connection *nc, const void *buf, size_t len);
+
+#endif  // MG_ENABLE_SSL
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/tls.c"
+#endif
+// writes through here, and the TLS library (tls_openssl.c or
+// tls_mbedtls.c) moves its records through the connection's iface. The
+// handshake runs inside the poll loop: a step per readiness event, the
+// readiness it waits for in MG_F_WANT_READ / MG_F_WANT_WRITE.
+
+
+
+#if MG_ENABLE_SSL
+
+int mg_tls_raw_recv(struct mg_connection *nc, void *buf, size_t len) {
+  int n = nc->iface->vtable->tcp_recv(nc, buf, len);
+  if (n > 0) nc->last_io_time = time(NULL);
+  return n;
+}
+
+int mg_tls_raw_send(struct mg_connection *nc, const void *buf, size_t len) {
+  int n = nc->iface->vtable->tcp_send(nc, buf, len);
+  if (n > 0) nc->last_io_time = time(NULL);
+  return n;
+}
+
+// Turns "1.2.3.4" or "::1" (no brackets, no port) into 1; a name into 0.
+static int tls_is_ip(const char *s) {
+  union socket_address sa;
+  int proto = SOCK_STREAM;
+  char host[MG_MAX_HOST_LEN], addr[MG_MAX_HOST_LEN + 16];
+  if (*s == '\0') return 0;
+  snprintf(addr, sizeof(addr), strchr(s, ':') != NULL ? "[%s]:1" : "%s:1", s);
+  return mg_parse_address(addr, &sa, &proto, host, sizeof(host)) > 0;
+}
+
+static const char *tls_setup(struct mg_connection *nc,
+                             const struct mg_ssl_if_conn_params *p,
+                             int server) {
+  const char *err = NULL;
+  if (nc->flags & MG_F_UDP) return "TLS over UDP is not supported";
+  if (nc->ssl_if_data != NULL) mg_ssl_if_conn_free(nc);
+  if (mg_ssl_if_conn_init(nc, p, server, &err) != MG_SSL_OK) {
+    if (nc->ssl_if_data != NULL) mg_ssl_if_conn_free(nc);
+    return err != NULL ? err : "TLS setup failed";
+  }
+  nc->flags |= MG_F_SSL;
+  return NULL;
+}
+
+const char *mg_tls_listen(struct mg_connection *lc,
+                          const struct mg_bind_opts *opts) {
+  struct mg_ssl_if_conn_params p;
+  memset(&p, 0, sizeof(p));
+  p.cert = opts->ssl_cert;
+  p.key = opts->ssl_key;
+  p.ca_cert = opts->ssl_ca_cert;
+  p.cipher_suites = opts->ssl_cipher_suites;
+  return tls_setup(lc, &p, 1);
+}
+
+const char *mg_tls_client(struct mg_connection *nc,
+                          const struct mg_connect_opts *opts,
+                          const char *host) {
+  struct mg_ssl_if_conn_params p;
+  char ip[MG_MAX_HOST_LEN];
+  const char *name = opts->ssl_server_name;
+  if (!(opts->flags & MG_F_SSL) && opts->ssl_cert == NULL &&
+      opts->ssl_ca_cert == NULL && opts->ssl_cipher_suites == NULL &&
+      opts->ssl_server_name == NULL && opts->ssl_psk_identity == NULL) {
+    return NULL;  // Plain TCP
+  }
+  memset(&p, 0, sizeof(p));
+  p.cert = opts->ssl_cert;
+  p.key = opts->ssl_key;
+  p.ca_cert = opts->ssl_ca_cert;
+  p.cipher_suites = opts->ssl_cipher_suites;
+  p.psk_identity = opts->ssl_psk_identity;
+  p.psk_key = opts->ssl_psk_key;
+  if (name == NULL) name = host;
+  if (name != NULL && strcmp(name, "*") == 0) name = "";
+  if (name == NULL || *name == '\0') {
+    // A numeric address: verified against the certificate's IP entries.
+    if (opts->ssl_server_name == NULL) {
+      mg_sock_addr_to_str(&nc->sa, ip, sizeof(ip), MG_SOCK_STRINGIFY_IP);
+      if (ip[0] != '\0') p.server_ip = ip;
+    }
+  } else if (tls_is_ip(name)) {
+    p.server_ip = name;  // SNI never carries an address (RFC 6066 3)
+  } else {
+    p.server_name = name;
+  }
+  return tls_setup(nc, &p, 0);
+}
+
+const char *mg_set_ssl(struct mg_connection *nc, const char *cert,
+                       const char *ca_cert) {
+  if (nc->flags & MG_F_LISTENING) {
+    struct mg_bind_opts o;
+    memset(&o, 0, sizeof(o));
+    o.ssl_cert = cert;
+    o.ssl_ca_cert = ca_cert;
+    return mg_tls_listen(nc, &o);
+  } else {
+    struct mg_connect_opts o;
+    if (!(nc->flags & (MG_F_CONNECTING | MG_F_RESOLVING))) {
+      return "mg_set_ssl: the connection is already connected";
+    }
+    memset(&o, 0, sizeof(o));
+    o.flags = MG_F_SSL;
+    o.ssl_cert = cert;
+    // 6.x: no CA means no verification.
+    o.ssl_ca_cert = ca_cert != NULL ? ca_cert : "*";
+    return mg_tls_client(nc, &o, "");
+  }
+}
+
+int mg_tls_accept(struct mg_connection *nc, struct mg_connection *lc) {
+  if (mg_ssl_if_conn_accept(nc, lc) != MG_SSL_OK) {
+    MG_ERROR(("%p TLS: cannot set up the accepted connection", (void *) nc));
+    return 0;
+  }
+  nc->flags |= MG_F_SSL;
+  return 1;
+}
+
+static void tls_set_want(struct mg_connection *nc, int rc) {
+  nc->flags &= ~(unsigned long) (MG_F_WANT_READ | MG_F_WANT_WRITE);
+  if (rc == MG_SSL_WANT_READ) nc->flags |= MG_F_WANT_READ;
+  if (rc == MG_SSL_WANT_WRITE) nc->flags |= MG_F_WANT_WRITE;
+}
+
+static void tls_fail(struct mg_connection *nc, int err) {
+  nc->flags &= ~(unsigned long) (MG_F_WANT_READ | MG_F_WANT_WRITE);
+  if (nc->listener == NULL) {
+    // The client sees why: MG_EV_CONNECT with the reason, then the close.
+    nc->flags |= MG_F_SSL_HANDSHAKE_DONE;  // So the event is delivered
+    mg_if_connect_cb(nc, err);
+    nc->flags &= ~(unsigned long) MG_F_SSL_HANDSHAKE_DONE;
+  } else {
+    char peer[64];
+    mg_sock_addr_to_str(&nc->sa, peer, sizeof(peer),
+                        MG_SOCK_STRINGIFY_IP | MG_SOCK_STRINGIFY_PORT);
+    MG_ERROR(("%p TLS handshake with %s failed: %s", (void *) nc, peer,
+              mg_strerror(err)));
+    nc->err = err;
+  }
+  nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+}
+
+void mg_tls_handshake(struct mg_connection *nc) {
+  int rc;
+  if (nc->flags & (MG_F_CLOSE_IMMEDIATELY | MG_F_SSL_HANDSHAKE_DONE)) return;
+  rc = mg_ssl_if_handshake(nc);
+  tls_set_want(nc, rc);
+  if (rc == MG_SSL_ERROR) {
+    tls_fail(nc, nc->err != 0 ? nc->err : MG_ETLS_PROTO);
+    return;
+  }
+  if (rc != MG_SSL_OK) return;
+  MG_DEBUG(("%p TLS handshake done", (void *) nc));
+  nc->flags |= MG_F_SSL_HANDSHAKE_DONE;
+  if (nc->listener == NULL) {
+    mg_if_connect_cb(nc, 0);
+  } else {
+    mg_if_accept_tcp_cb(nc, &nc->sa, sizeof(nc->sa));
+  }
+  // What the handler queued goes out now, and data that came with the
+  // last handshake flight is read (mg_tls_pending() covers the rest).
+  if (nc->send_mbuf.len > 0 && !(nc->flags & MG_F_CLOSE_IMMEDIATELY)) {
+    mg_if_can_send_cb(nc);
+  }
+}
+
+int mg_tls_recv(struct mg_connection *nc, void *buf, size_t len) {
+  size_t got = 0;
+  while (got < len) {
+    int n = mg_ssl_if_read(nc, (char *) buf + got, len - got);
+    if (n > 0) {
+      got += (size_t) n;
+      continue;
+    }
+    // Reading ends with WANT_READ once the socket is drained: nothing to
+    // note. WANT_WRITE (the library must send first): watch for write.
+    if (n == MG_SSL_WANT_WRITE) nc->flags |= MG_F_WANT_WRITE;
+    if (n == MG_SSL_WANT_READ || n == MG_SSL_WANT_WRITE) break;
+    // End of stream or error: what was read first is delivered first;
+    // the next read reports the end again.
+    if (got == 0) return -1;
+    break;
+  }
+  if (got > 0) nc->flags &= ~(unsigned long) MG_F_WANT_READ;
+  return (int) got;
+}
+
+int mg_tls_send(struct mg_connection *nc, const void *buf, size_t len) {
+  int n = mg_ssl_if_write(nc, buf, len);
+  if (n > 0) {
+    tls_set_want(nc, 0);
+    return n;
+  }
+  if (n == MG_SSL_WANT_READ || n == MG_SSL_WANT_WRITE) {
+    tls_set_want(nc, n);
+    return 0;
+  }
+  if (nc->err == 0) nc->err = MG_ETLS_PROTO;
+  return -1;
+}
+
+int mg_tls_pending(const struct mg_connection *nc) {
+  return (nc->flags & MG_F_SSL) && (nc->flags & MG_F_SSL_HANDSHAKE_DONE) &&
+         nc->ssl_if_data != NULL &&
+         !(nc->flags &
+           (MG_F_CLOSE_IMMEDIATELY | MG_F_PEER_EOF | MG_F_LISTENING)) &&
+         nc->recv_mbuf.len < nc->recv_mbuf_limit &&
+         mg_ssl_if_pending((struct mg_connection *) nc);
+}
+
+void mg_tls_poll(struct mg_connection *nc, double now) {
+  if ((nc->flags & (MG_F_SSL | MG_F_SSL_HANDSHAKE_DONE | MG_F_LISTENING |
+                    MG_F_CLOSE_IMMEDIATELY)) != MG_F_SSL ||
+      (nc->flags & (MG_F_CONNECTING | MG_F_RESOLVING)) ||
+      nc->sock == INVALID_SOCKET) {
+    return;
+  }
+  // The clock starts at the first poll after the TCP connection is made:
+  // a handshake trickled a byte at a time still ends on time.
+  if (nc->ssl_deadline == 0) {
+    nc->ssl_deadline = now + MG_SSL_HANDSHAKE_TIMEOUT;
+  } else if (now >= nc->ssl_deadline) {
+    tls_fail(nc, MG_ETLS_TIMEOUT);
+  }
+}
+
+void mg_tls_free(struct mg_connection *nc) {
+  if (nc->ssl_if_data == NULL) return;
+  if ((nc->flags & MG_F_SSL_HANDSHAKE_DONE) && nc->sock != INVALID_SOCKET &&
+      !(nc->flags & MG_F_LISTENING)) {
+    mg_ssl_if_conn_close_notify(nc);
+  }
+  mg_ssl_if_conn_free(nc);
+}
+
+#endif  // MG_ENABLE_SSL
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/tls_openssl.c"
+#endif
+// -lssl -lcrypto. Records move through a BIO of our own that calls the
+// connection's iface, so TLS works over every iface. Buffers are released
+// while a connection is idle (SSL_MODE_RELEASE_BUFFERS).
+
+
+#if MG_ENABLE_SSL && MG_SSL_IF == MG_SSL_IF_OPENSSL
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#define OSSL_MAX_PSK 64  // Longest PSK key, in bytes
+
+struct ossl_psk {
+  char identity[128];
+  unsigned char key[OSSL_MAX_PSK];
+  unsigned int key_len;
+};
+
+// nc->ssl_if_data. A listener has ctx and no ssl; a client owns its ctx
+// through its ssl (SSL_new() keeps a reference); an accepted connection
+// shares its listener's the same way.
+struct ossl_conn {
+  SSL_CTX *ctx;          // Listeners only
+  SSL *ssl;              // Connections only
+  struct ossl_psk *psk;  // Clients with a pre-shared key
+};
+
+static BIO_METHOD *s_bio_method;
+static pthread_once_t s_bio_once = PTHREAD_ONCE_INIT;
+
+static int ossl_bio_write(BIO *b, const char *buf, int len) {
+  struct mg_connection *nc = (struct mg_connection *) BIO_get_data(b);
+  int n;
+  BIO_clear_retry_flags(b);
+  if (len <= 0) return 0;
+  n = mg_tls_raw_send(nc, buf, (size_t) len);
+  if (n == 0) {
+    BIO_set_retry_write(b);
+    return -1;
+  }
+  return n;
+}
+
+static int ossl_bio_read(BIO *b, char *buf, int len) {
+  struct mg_connection *nc = (struct mg_connection *) BIO_get_data(b);
+  int n;
+  BIO_clear_retry_flags(b);
+  if (len <= 0) return 0;
+  n = mg_tls_raw_recv(nc, buf, (size_t) len);
+  if (n == 0) {
+    BIO_set_retry_read(b);
+    return -1;
+  }
+  if (n < 0) return nc->err == 0 ? 0 : -1;  // 0: end of stream
+  return n;
+}
+
+static long ossl_bio_ctrl(BIO *b, int cmd, long num, void *ptr) {
+  (void) b, (void) num, (void) ptr;
+  return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+}
+
+static int ossl_bio_create(BIO *b) {
+  BIO_set_init(b, 1);
+  return 1;
+}
+
+static void ossl_bio_init_method(void) {
+  BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
+                               "mongoose iface");
+  if (m == NULL) return;
+  BIO_meth_set_write(m, ossl_bio_write);
+  BIO_meth_set_read(m, ossl_bio_read);
+  BIO_meth_set_ctrl(m, ossl_bio_ctrl);
+  BIO_meth_set_create(m, ossl_bio_create);
+  s_bio_method = m;
+}
+
+// Logs and clears the thread's OpenSSL error queue.
+static void ossl_log_errors(struct mg_connection *nc, const char *what) {
+  unsigned long e;
+  int logged = 0;
+  while ((e = ERR_get_error()) != 0) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof(buf));
+    MG_ERROR(("%p TLS %s: %s", (void *) nc, what, buf));
+    logged = 1;
+  }
+  if (!logged) MG_DEBUG(("%p TLS %s", (void *) nc, what));
+}
+
+static unsigned int ossl_psk_cb(SSL *ssl, const char *hint, char *identity,
+                                unsigned int max_identity_len,
+                                unsigned char *psk, unsigned int max_psk_len) {
+  struct mg_connection *nc = (struct mg_connection *) SSL_get_app_data(ssl);
+  struct ossl_conn *c = (struct ossl_conn *) nc->ssl_if_data;
+  size_t id_len;
+  (void) hint;
+  if (c == NULL || c->psk == NULL) return 0;
+  id_len = strlen(c->psk->identity);
+  if (id_len + 1 > max_identity_len || c->psk->key_len > max_psk_len) {
+    return 0;
+  }
+  memcpy(identity, c->psk->identity, id_len + 1);
+  memcpy(psk, c->psk->key, c->psk->key_len);
+  return c->psk->key_len;
+}
+
+// Decodes the hex key into psk. Returns 0, or -1 if malformed or too long.
+static int ossl_set_psk(struct ossl_conn *c, const char *identity,
+                        const char *hex) {
+  size_t i, n = hex != NULL ? strlen(hex) : 0;
+  if (strlen(identity) >= sizeof(c->psk->identity)) return -1;
+  if (n == 0 || n % 2 != 0 || n / 2 > OSSL_MAX_PSK) return -1;
+  c->psk = (struct ossl_psk *) MG_CALLOC(1, sizeof(*c->psk));
+  if (c->psk == NULL) return -1;
+  for (i = 0; i < n; i++) {
+    int ch = hex[i], v = ch >= '0' && ch <= '9'   ? ch - '0'
+                         : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+                         : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                                  : -1;
+    if (v < 0) return -1;
+    c->psk->key[i / 2] = (unsigned char) ((c->psk->key[i / 2] << 4) | v);
+  }
+  c->psk->key_len = (unsigned int) (n / 2);
+  strcpy(c->psk->identity, identity);
+  return 0;
+}
+
+// Fills ctx from p. Returns NULL, or what failed.
+static const char *ossl_setup_ctx(struct mg_connection *nc, SSL_CTX *ctx,
+                                  const struct mg_ssl_if_conn_params *p,
+                                  int server) {
+  const char *ciphers = p->cipher_suites;
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+                               SSL_OP_IGNORE_UNEXPECTED_EOF |
+                               (server ? SSL_OP_CIPHER_SERVER_PREFERENCE : 0));
+  SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+                            SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                            SSL_MODE_RELEASE_BUFFERS);
+  SSL_CTX_set_dh_auto(ctx, 1);
+  if (ciphers == NULL) {
+    ciphers = p->psk_identity != NULL ? "ECDHE-PSK:PSK:!aNULL:!eNULL"
+                                      : MG_SSL_CIPHERS;
+  }
+  if (SSL_CTX_set_cipher_list(ctx, ciphers) != 1) {
+    ossl_log_errors(nc, "cipher list");
+    return "unknown cipher suite";
+  }
+  if (p->cert != NULL) {
+    if (SSL_CTX_use_certificate_chain_file(ctx, p->cert) != 1) {
+      ossl_log_errors(nc, p->cert);
+      return "cannot load TLS certificate";
+    }
+    if (SSL_CTX_use_PrivateKey_file(ctx, p->key != NULL ? p->key : p->cert,
+                                    SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(ctx) != 1) {
+      ossl_log_errors(nc, p->key != NULL ? p->key : p->cert);
+      return "cannot load TLS key";
+    }
+  } else if (server) {
+    return "a TLS listener needs a certificate";
+  }
+  if (server) {
+    if (p->ca_cert != NULL) {
+      STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(p->ca_cert);
+      if (names == NULL ||
+          SSL_CTX_load_verify_locations(ctx, p->ca_cert, NULL) != 1) {
+        if (names != NULL) sk_X509_NAME_pop_free(names, X509_NAME_free);
+        ossl_log_errors(nc, p->ca_cert);
+        return "cannot load TLS CA certificate";
+      }
+      SSL_CTX_set_client_CA_list(ctx, names);
+      SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+                         NULL);
+    }
+  } else if (p->ca_cert != NULL && strcmp(p->ca_cert, "*") == 0) {
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+  } else {
+    if (p->ca_cert == NULL
+            ? SSL_CTX_set_default_verify_paths(ctx) != 1
+            : SSL_CTX_load_verify_locations(ctx, p->ca_cert, NULL) != 1) {
+      ossl_log_errors(nc, p->ca_cert != NULL ? p->ca_cert : "trust store");
+      return "cannot load TLS CA certificate";
+    }
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+  }
+  if (p->psk_identity != NULL) {
+    // 6.x PSK is TLS 1.2 PSK.
+    SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_psk_client_callback(ctx, ossl_psk_cb);
+  }
+  return NULL;
+}
+
+// A session on ctx for nc, reading and writing through nc's iface.
+static SSL *ossl_new_ssl(struct mg_connection *nc, SSL_CTX *ctx) {
+  SSL *ssl = SSL_new(ctx);
+  BIO *bio;
+  if (ssl == NULL) return NULL;
+  if ((bio = BIO_new(s_bio_method)) == NULL) {
+    SSL_free(ssl);
+    return NULL;
+  }
+  BIO_set_data(bio, nc);
+  SSL_set_bio(ssl, bio, bio);
+  SSL_set_app_data(ssl, nc);
+  return ssl;
+}
+
+enum mg_ssl_if_result mg_ssl_if_conn_init(struct mg_connection *nc,
+                                          const struct mg_ssl_if_conn_params *p,
+                                          int server, const char **err_msg) {
+  struct ossl_conn *c;
+  SSL_CTX *ctx;
+  pthread_once(&s_bio_once, ossl_bio_init_method);
+  *err_msg = "TLS: out of memory";
+  if (s_bio_method == NULL) return MG_SSL_ERROR;
+  if ((c = (struct ossl_conn *) MG_CALLOC(1, sizeof(*c))) == NULL) {
+    return MG_SSL_ERROR;
+  }
+  nc->ssl_if_data = c;
+  ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+  if (ctx == NULL) return MG_SSL_ERROR;
+  c->ctx = ctx;  // Freed by mg_ssl_if_conn_free() if anything fails
+  if ((*err_msg = ossl_setup_ctx(nc, ctx, p, server)) != NULL) {
+    return MG_SSL_ERROR;
+  }
+  if (p->psk_identity != NULL &&
+      ossl_set_psk(c, p->psk_identity, p->psk_key) != 0) {
+    *err_msg = "bad PSK identity or key";
+    return MG_SSL_ERROR;
+  }
+  if (server) return MG_SSL_OK;
+  *err_msg = "TLS: out of memory";
+  if ((c->ssl = ossl_new_ssl(nc, ctx)) == NULL) return MG_SSL_ERROR;
+  SSL_CTX_free(ctx);  // The session holds it now
+  c->ctx = NULL;
+  SSL_set_connect_state(c->ssl);
+  if (p->server_name != NULL && *p->server_name != '\0') {
+    if (SSL_set_tlsext_host_name(c->ssl, p->server_name) != 1 ||
+        SSL_set1_host(c->ssl, p->server_name) != 1) {
+      *err_msg = "bad TLS server name";
+      return MG_SSL_ERROR;
+    }
+  } else if (p->server_ip != NULL &&
+             X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl),
+                                           p->server_ip) != 1) {
+    *err_msg = "bad TLS server address";
+    return MG_SSL_ERROR;
+  }
+  *err_msg = NULL;
+  return MG_SSL_OK;
+}
+
+enum mg_ssl_if_result mg_ssl_if_conn_accept(struct mg_connection *nc,
+                                            struct mg_connection *lc) {
+  struct ossl_conn *lcc = (struct ossl_conn *) lc->ssl_if_data, *c;
+  if (lcc == NULL || lcc->ctx == NULL) return MG_SSL_ERROR;
+  if ((c = (struct ossl_conn *) MG_CALLOC(1, sizeof(*c))) == NULL) {
+    return MG_SSL_ERROR;
+  }
+  if ((c->ssl = ossl_new_ssl(nc, lcc->ctx)) == NULL) {
+    MG_FREE(c);
+    return MG_SSL_ERROR;
+  }
+  SSL_set_accept_state(c->ssl);
+  nc->ssl_if_data = c;
+  return MG_SSL_OK;
+}
+
+static SSL *ossl_ssl(struct mg_connection *nc) {
+  struct ossl_conn *c = (struct ossl_conn *) nc->ssl_if_data;
+  return c != NULL ? c->ssl : NULL;
+}
+
+enum mg_ssl_if_result mg_ssl_if_handshake(struct mg_connection *nc) {
+  SSL *ssl = ossl_ssl(nc);
+  long vr;
+  int rc, e;
+  if (ssl == NULL) return MG_SSL_ERROR;
+  ERR_clear_error();
+  if ((rc = SSL_do_handshake(ssl)) == 1) return MG_SSL_OK;
+  e = SSL_get_error(ssl, rc);
+  if (e == SSL_ERROR_WANT_READ) return MG_SSL_WANT_READ;
+  if (e == SSL_ERROR_WANT_WRITE) return MG_SSL_WANT_WRITE;
+  vr = SSL_get_verify_result(ssl);
+  if (vr != X509_V_OK) {
+    MG_ERROR(("%p TLS: certificate: %s", (void *) nc,
+              X509_verify_cert_error_string(vr)));
+    nc->err = vr == X509_V_ERR_HOSTNAME_MISMATCH ||
+                      vr == X509_V_ERR_IP_ADDRESS_MISMATCH
+                  ? MG_ETLS_HOSTNAME
+                  : MG_ETLS_CERT;
+  } else if (e == SSL_ERROR_ZERO_RETURN ||
+             (e == SSL_ERROR_SYSCALL && nc->err == 0)) {
+    nc->err = MG_ETLS_CLOSED;
+  } else {
+    nc->err = MG_ETLS_PROTO;
+  }
+  ossl_log_errors(nc, "handshake failed");
+  return MG_SSL_ERROR;
+}
+
+// Maps a failed SSL_read/SSL_write.
+static int ossl_io_error(struct mg_connection *nc, SSL *ssl, int rc) {
+  int e = SSL_get_error(ssl, rc);
+  if (e == SSL_ERROR_WANT_READ) return MG_SSL_WANT_READ;
+  if (e == SSL_ERROR_WANT_WRITE) return MG_SSL_WANT_WRITE;
+  if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && nc->err == 0)) {
+    ERR_clear_error();
+    nc->err = 0;  // The peer closed (close_notify, or end of stream)
+  } else {
+    ossl_log_errors(nc, "I/O failed");
+    if (nc->err == 0) nc->err = MG_ETLS_PROTO;
+  }
+  return MG_SSL_ERROR;
+}
+
+int mg_ssl_if_read(struct mg_connection *nc, void *buf, size_t len) {
+  SSL *ssl = ossl_ssl(nc);
+  int n;
+  if (ssl == NULL) return MG_SSL_ERROR;
+  if (len > INT_MAX) len = INT_MAX;
+  ERR_clear_error();
+  n = SSL_read(ssl, buf, (int) len);
+  return n > 0 ? n : ossl_io_error(nc, ssl, n);
+}
+
+int mg_ssl_if_write(struct mg_connection *nc, const void *buf, size_t len) {
+  SSL *ssl = ossl_ssl(nc);
+  int n;
+  if (ssl == NULL) return MG_SSL_ERROR;
+  if (len > INT_MAX) len = INT_MAX;
+  ERR_clear_error();
+  n = SSL_write(ssl, buf, (int) len);
+  return n > 0 ? n : ossl_io_error(nc, ssl, n);
+}
+
+int mg_ssl_if_pending(struct mg_connection *nc) {
+  // Decrypted bytes only: without read-ahead OpenSSL reads a record at a
+  // time, so undecrypted bytes are never held beyond the current record
+  // (and SSL_has_pending() would report a partial record, which needs the
+  // socket, as ready).
+  SSL *ssl = ossl_ssl(nc);
+  return ssl != NULL && SSL_pending(ssl) > 0;
+}
+
+void mg_ssl_if_conn_close_notify(struct mg_connection *nc) {
+  SSL *ssl = ossl_ssl(nc);
+  if (ssl == NULL || !SSL_is_init_finished(ssl)) return;
+  ERR_clear_error();
+  SSL_shutdown(ssl);  // Queues and tries to send close_notify; no waiting
+  ERR_clear_error();
+}
+
+void mg_ssl_if_conn_free(struct mg_connection *nc) {
+  struct ossl_conn *c = (struct ossl_conn *) nc->ssl_if_data;
+  if (c == NULL) return;
+  if (c->ssl != NULL) SSL_free(c->ssl);
+  if (c->ctx != NULL) SSL_CTX_free(c->ctx);
+  MG_FREE(c->psk);
+  MG_FREE(c);
+  nc->ssl_if_data = NULL;
+}
+
+#endif  // MG_ENABLE_SSL && MG_SSL_IF == MG_SSL_IF_OPENSSL
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/tls_mbedtls.c"
+#endif
+// written.
+
+
+#if MG_ENABLE_SSL && MG_SSL_IF == MG_SSL_IF_MBEDTLS
+#error "MG_SSL_IF_MBEDTLS: the mbedTLS backend is not built yet"
+#endif
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/http_internal.h"
 #endif
@@ -7876,6 +8685,7 @@ void mg_send_websocket_handshake(struct mg_connection *nc, const char *uri,
 struct ws_url {
   struct mg_str host, path, user, pass;  // path includes the query
   unsigned int port;
+  int tls;  // wss://
 };
 
 // Parses url. Returns NULL on success, else an error message.
@@ -7889,12 +8699,18 @@ static const char *ws_parse_url(const char *url, struct ws_url *u) {
   // mg_parse_uri() keeps an IPv6 literal's brackets (as 6.x); the address
   // and the Host header are built from the bare host.
   if (u->host.len >= 2 && u->host.p[0] == '[') u->host.p++, u->host.len -= 2;
-  if (mg_vcasecmp(&scheme, "wss") == 0) return "TLS not built";
-  if (scheme.len > 0 && mg_vcasecmp(&scheme, "ws") != 0) {
+  u->tls = 0;
+  if (mg_vcasecmp(&scheme, "wss") == 0) {
+#if MG_ENABLE_SSL
+    u->tls = 1;
+#else
+    return "wss:// URL, but TLS not built (MG_ENABLE_SSL)";
+#endif
+  } else if (scheme.len > 0 && mg_vcasecmp(&scheme, "ws") != 0) {
     return "not a ws:// URL";
   }
   if (u->host.len == 0) return "no host in URL";
-  if (u->port == 0) u->port = 80;
+  if (u->port == 0) u->port = u->tls ? 443 : 80;
   if (query.len > 0) {  // path, '?' and query are contiguous in url
     const char *start = u->path.len > 0 ? u->path.p : query.p - 1;
     u->path = mg_mk_str_n(start, (size_t) (query.p + query.len - start));
@@ -7926,9 +8742,10 @@ struct mg_connection *mg_connect_ws_opt(
   // Host carries the port only when it is not the default one.
   snprintf(host, sizeof(host), "%s%.*s%s", v6 ? "[" : "", (int) u.host.len,
            u.host.p, v6 ? "]" : "");
-  if (u.port != 80) {
+  if (u.port != (u.tls ? 443u : 80u)) {
     snprintf(host + strlen(host), sizeof(host) - strlen(host), ":%u", u.port);
   }
+  if (u.tls) opts.flags |= MG_F_SSL;  // As https in mg_connect_http()
   if ((nc = mg_connect_opt(mgr, addr, MG_CB(ev_handler, opts.user_data),
                            opts)) == NULL) {
     return NULL;
@@ -7969,7 +8786,8 @@ struct cli_url {
   struct mg_str host;       // Without brackets for IPv6 literals
   struct mg_str path;       // Empty: "/"
   struct mg_str query;      // Without the '?'
-  unsigned int port;        // 80 when the URL has none
+  unsigned int port;        // 80 (443 for https) when the URL has none
+  int tls;                  // https://
   int has_auth;             // The URL has "user[:pass]@"
   int has_pass;             // ... with a ':'
   char user[CLI_MAX_CRED];  // Decoded user, NUL-terminated
@@ -8019,8 +8837,13 @@ static int cli_parse_url(struct mg_str url, struct cli_url *u,
   // mg_parse_uri() keeps an IPv6 literal's brackets (as 6.x); the address
   // and the Host header are built from the bare host.
   if (u->host.len >= 2 && u->host.p[0] == '[') u->host.p++, u->host.len -= 2;
-  if (mg_vcasecmp(&scheme, "https") == 0) return *err = "TLS not built", -1;
-  if (scheme.len > 0 && mg_vcasecmp(&scheme, "http") != 0) {
+  if (mg_vcasecmp(&scheme, "https") == 0) {
+#if MG_ENABLE_SSL
+    u->tls = 1;
+#else
+    return *err = "https:// URL, but TLS not built (MG_ENABLE_SSL)", -1;
+#endif
+  } else if (scheme.len > 0 && mg_vcasecmp(&scheme, "http") != 0) {
     return *err = "unsupported URL scheme", -1;
   }
   if (u->host.len == 0) return *err = "URL has no host", -1;
@@ -8028,7 +8851,7 @@ static int cli_parse_url(struct mg_str url, struct cli_url *u,
   if (cli_parse_user_info(user_info, u) != 0) {
     return *err = "bad credentials in URL", -1;
   }
-  if (u->port == 0) u->port = 80;
+  if (u->port == 0) u->port = u->tls ? 443 : 80;
   return 0;
 }
 
@@ -8043,6 +8866,9 @@ static struct mg_connection *cli_open(struct mg_mgr *mgr,
   struct mg_connection *nc;
   snprintf(addr, sizeof(addr), "tcp://%s%.*s%s:%u", v6 ? "[" : "",
            (int) u->host.len, u->host.p, v6 ? "]" : "", u->port);
+  // https: TLS with what opts say, the system's trust store by default;
+  // the host of the URL is the name verified and sent as SNI.
+  if (u->tls) opts.flags |= MG_F_SSL;
   if ((nc = mg_connect_opt(mgr, addr, MG_CB(handler, opts.user_data), opts)) ==
       NULL) {
     return NULL;
@@ -8056,7 +8882,7 @@ static void cli_send_host(struct mg_connection *nc, const struct cli_url *u) {
   int v6 = mg_strchr(u->host, ':') != NULL;
   mg_printf(nc, "Host: %s%.*s%s", v6 ? "[" : "", (int) u->host.len, u->host.p,
             v6 ? "]" : "");
-  if (u->port != 80) mg_printf(nc, ":%u", u->port);
+  if (u->port != (u->tls ? 443u : 80u)) mg_printf(nc, ":%u", u->port);
   mg_send(nc, "\r\n", 2);
 }
 

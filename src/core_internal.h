@@ -83,8 +83,7 @@ const char *mg_tls_listen(struct mg_connection *lc,
 // and the name verified, unless opts->ssl_server_name says otherwise), ""
 // for a numeric address. NULL, or an error message.
 const char *mg_tls_client(struct mg_connection *nc,
-                          const struct mg_connect_opts *opts,
-                          const char *host);
+                          const struct mg_connect_opts *opts, const char *host);
 // nc was accepted by TLS listener lc: gives it its own TLS state. Returns
 // 1, or 0 (out of memory: the caller closes nc).
 int mg_tls_accept(struct mg_connection *nc, struct mg_connection *lc);

@@ -14,7 +14,8 @@ struct cli_url {
   struct mg_str host;       // Without brackets for IPv6 literals
   struct mg_str path;       // Empty: "/"
   struct mg_str query;      // Without the '?'
-  unsigned int port;        // 80 when the URL has none
+  unsigned int port;        // 80 (443 for https) when the URL has none
+  int tls;                  // https://
   int has_auth;             // The URL has "user[:pass]@"
   int has_pass;             // ... with a ':'
   char user[CLI_MAX_CRED];  // Decoded user, NUL-terminated
@@ -64,8 +65,13 @@ static int cli_parse_url(struct mg_str url, struct cli_url *u,
   // mg_parse_uri() keeps an IPv6 literal's brackets (as 6.x); the address
   // and the Host header are built from the bare host.
   if (u->host.len >= 2 && u->host.p[0] == '[') u->host.p++, u->host.len -= 2;
-  if (mg_vcasecmp(&scheme, "https") == 0) return *err = "TLS not built", -1;
-  if (scheme.len > 0 && mg_vcasecmp(&scheme, "http") != 0) {
+  if (mg_vcasecmp(&scheme, "https") == 0) {
+#if MG_ENABLE_SSL
+    u->tls = 1;
+#else
+    return *err = "https:// URL, but TLS not built (MG_ENABLE_SSL)", -1;
+#endif
+  } else if (scheme.len > 0 && mg_vcasecmp(&scheme, "http") != 0) {
     return *err = "unsupported URL scheme", -1;
   }
   if (u->host.len == 0) return *err = "URL has no host", -1;
@@ -73,7 +79,7 @@ static int cli_parse_url(struct mg_str url, struct cli_url *u,
   if (cli_parse_user_info(user_info, u) != 0) {
     return *err = "bad credentials in URL", -1;
   }
-  if (u->port == 0) u->port = 80;
+  if (u->port == 0) u->port = u->tls ? 443 : 80;
   return 0;
 }
 
@@ -88,6 +94,9 @@ static struct mg_connection *cli_open(struct mg_mgr *mgr,
   struct mg_connection *nc;
   snprintf(addr, sizeof(addr), "tcp://%s%.*s%s:%u", v6 ? "[" : "",
            (int) u->host.len, u->host.p, v6 ? "]" : "", u->port);
+  // https: TLS with what opts say, the system's trust store by default;
+  // the host of the URL is the name verified and sent as SNI.
+  if (u->tls) opts.flags |= MG_F_SSL;
   if ((nc = mg_connect_opt(mgr, addr, MG_CB(handler, opts.user_data), opts)) ==
       NULL) {
     return NULL;
@@ -101,7 +110,7 @@ static void cli_send_host(struct mg_connection *nc, const struct cli_url *u) {
   int v6 = mg_strchr(u->host, ':') != NULL;
   mg_printf(nc, "Host: %s%.*s%s", v6 ? "[" : "", (int) u->host.len, u->host.p,
             v6 ? "]" : "");
-  if (u->port != 80) mg_printf(nc, ":%u", u->port);
+  if (u->port != (u->tls ? 443u : 80u)) mg_printf(nc, ":%u", u->port);
   mg_send(nc, "\r\n", 2);
 }
 

@@ -26,6 +26,11 @@ static const struct {
     {MG_EDNS_SERVFAIL, "cannot resolve host name: nameserver failure"},
     {MG_EDNS_TIMEOUT, "cannot resolve host name: no nameserver answered"},
     {MG_EDNS_FAILED, "cannot resolve host name: nameservers unreachable"},
+    {MG_ETLS_CERT, "TLS: the peer's certificate did not verify"},
+    {MG_ETLS_HOSTNAME, "TLS: the certificate is for another host name"},
+    {MG_ETLS_PROTO, "TLS: handshake failed (protocol, cipher or alert)"},
+    {MG_ETLS_TIMEOUT, "TLS: the handshake timed out"},
+    {MG_ETLS_CLOSED, "TLS: the peer closed the connection in the handshake"},
 };
 
 const char *mg_strerror(int err) {
@@ -110,6 +115,9 @@ static void mg_destroy_conn(struct mg_connection *c) {
   if ((c->flags & MG_F_RESOLVING) && c->priv_2 != NULL) {
     *(struct mg_connection **) c->priv_2 = NULL;
   }
+#if MG_ENABLE_SSL
+  mg_tls_free(c);  // close_notify while the socket is still open
+#endif
   c->iface->vtable->destroy_conn(c);
   if (c->proto_data != NULL && c->proto_data_destructor != NULL) {
     c->proto_data_destructor(c->proto_data);
@@ -207,6 +215,9 @@ static int mg_must_close(const struct mg_connection *c) {
 
 int mg_if_poll(struct mg_connection *nc, double now) {
   time_t now_t = (time_t) now;
+#if MG_ENABLE_SSL
+  mg_tls_poll(nc, now);
+#endif
   if (mg_must_close(nc)) {
     mg_close_conn(nc);
     return 0;
@@ -242,6 +253,10 @@ int mg_mgr_poll(struct mg_mgr *m, int milli) {
   // they are not visited until the next iteration.
   for (c = m->active_connections; c != NULL; c = next) {
     next = c->next;
+#if MG_ENABLE_SSL
+    // Bytes the TLS library holds make no socket readable: read them here.
+    if (mg_tls_pending(c)) mg_if_can_recv_cb(c);
+#endif
     mg_if_poll(c, now);
   }
   mg_mgr_poll_leave(outer);
@@ -370,6 +385,17 @@ struct mg_connection *mg_bind_opt(struct mg_mgr *mgr, const char *address,
     mg_destroy_conn(c);
     return NULL;
   }
+#if MG_ENABLE_SSL
+  if (opts.ssl_cert != NULL) {
+    const char *msg = mg_tls_listen(c, &opts);
+    if (msg != NULL) {
+      MG_ERROR(("bind %s: %s", address, msg));
+      MG_SET_PTRPTR(opts.error_string, msg);
+      mg_destroy_conn(c);
+      return NULL;
+    }
+  }
+#endif
   mg_add_conn(mgr, c);
   return c;
 }
@@ -394,13 +420,37 @@ static void mg_resolve_and_connect(struct mg_connection *c, const char *host,
 }
 #endif
 
+// Makes c a TLS client if opts ask for it. Returns 0, or -1 with c freed
+// and *opts->error_string set.
+static int mg_connect_tls(struct mg_connection *c,
+                          const struct mg_connect_opts *opts,
+                          const char *host) {
+#if MG_ENABLE_SSL
+  const char *msg = mg_tls_client(c, opts, host);
+  if (msg != NULL) {
+    MG_ERROR(("%p %s", (void *) c, msg));
+    MG_SET_PTRPTR(opts->error_string, msg);
+    mg_destroy_conn(c);
+    return -1;
+  }
+#else
+  (void) host;
+  if (opts->flags & MG_F_SSL) {
+    MG_SET_PTRPTR(opts->error_string, "TLS not built (MG_ENABLE_SSL)");
+    mg_destroy_conn(c);
+    return -1;
+  }
+#endif
+  return 0;
+}
+
 // A connect to a host name: a connection without a socket that waits for
 // the resolver (mg_resolve_and_connect(), the core's one hook into it),
 // which connects it or fails it through MG_EV_CONNECT.
 static struct mg_connection *mg_connect_unresolved(
     struct mg_mgr *mgr, mg_event_handler_t handler, struct mg_add_sock_opts add,
     const union socket_address *sa, int proto, const char *host,
-    const char *nameserver) {
+    const struct mg_connect_opts *opts) {
   struct mg_connection *c;
   if ((c = mg_create_conn(mgr, handler, add)) == NULL) {
     MG_SET_PTRPTR(add.error_string, "cannot create connection");
@@ -408,8 +458,9 @@ static struct mg_connection *mg_connect_unresolved(
   }
   c->sa = *sa;  // The port; the address comes from the resolver
   if (proto == SOCK_DGRAM) c->flags |= MG_F_UDP;
+  if (mg_connect_tls(c, opts, host) != 0) return NULL;
   mg_add_conn(mgr, c);
-  mg_resolve_and_connect(c, host, proto, nameserver);
+  mg_resolve_and_connect(c, host, proto, opts->nameserver);
   return c;
 }
 
@@ -432,8 +483,7 @@ struct mg_connection *mg_connect_opt(struct mg_mgr *mgr, const char *address,
     return NULL;
   }
   if (rc == 0) {
-    return mg_connect_unresolved(mgr, handler, add, &sa, proto, host,
-                                 opts.nameserver);
+    return mg_connect_unresolved(mgr, handler, add, &sa, proto, host, &opts);
   }
   if ((c = mg_create_conn(mgr, handler, add)) == NULL) {
     MG_SET_PTRPTR(opts.error_string, "cannot create connection");
@@ -441,6 +491,7 @@ struct mg_connection *mg_connect_opt(struct mg_mgr *mgr, const char *address,
   }
   c->sa = sa;
   c->flags |= MG_F_CONNECTING | (proto == SOCK_DGRAM ? MG_F_UDP : 0);
+  if (mg_connect_tls(c, &opts, "") != 0) return NULL;
   if (proto == SOCK_DGRAM) {
     c->iface->vtable->connect_udp(c);
   } else {
@@ -493,7 +544,12 @@ struct mg_connection *mg_if_accept_new_conn(struct mg_connection *lc) {
   c->listener = lc;
   c->proto_handler = lc->proto_handler;
   c->recv_mbuf_limit = lc->recv_mbuf_limit;
-  c->flags |= lc->flags & MG_F_SSL;
+#if MG_ENABLE_SSL
+  if ((lc->flags & MG_F_SSL) && !mg_tls_accept(c, lc)) {
+    mg_destroy_conn(c);
+    return NULL;
+  }
+#endif
   mg_add_conn(lc->mgr, c);
   return c;
 }
@@ -501,13 +557,30 @@ struct mg_connection *mg_if_accept_new_conn(struct mg_connection *lc) {
 void mg_if_accept_tcp_cb(struct mg_connection *nc, union socket_address *sa,
                          size_t sa_len) {
   if (sa_len > sizeof(nc->sa)) sa_len = sizeof(nc->sa);
-  memcpy(&nc->sa, sa, sa_len);
+  if (sa != &nc->sa) memcpy(&nc->sa, sa, sa_len);
+#if MG_ENABLE_SSL
+  // MG_EV_ACCEPT comes once the TLS handshake is done (the TLS layer
+  // calls back here).
+  if ((nc->flags & MG_F_SSL) && !(nc->flags & MG_F_SSL_HANDSHAKE_DONE)) {
+    mg_tls_handshake(nc);
+    return;
+  }
+#endif
   MG_DEBUG(("%p accepted, sock %d", (void *) nc, (int) nc->sock));
   mg_call(nc, NULL, MG_EV_ACCEPT, &nc->sa);
 }
 
 void mg_if_connect_cb(struct mg_connection *nc, int err) {
   nc->flags &= ~(unsigned long) MG_F_CONNECTING;
+#if MG_ENABLE_SSL
+  // MG_EV_CONNECT comes once the TLS handshake is done (or has failed):
+  // the TLS layer calls back here.
+  if (err == 0 && (nc->flags & MG_F_SSL) &&
+      !(nc->flags & MG_F_SSL_HANDSHAKE_DONE)) {
+    mg_tls_handshake(nc);
+    return;
+  }
+#endif
   nc->err = err;
   if (err != 0) nc->flags |= MG_F_CLOSE_IMMEDIATELY;
   MG_DEBUG(("%p connect result %d", (void *) nc, err));
@@ -539,6 +612,12 @@ static void mg_recv_tcp(struct mg_connection *nc) {
   struct mbuf *io = &nc->recv_mbuf;
   size_t want;
   int n;
+#if MG_ENABLE_SSL
+  if ((nc->flags & MG_F_SSL) && !(nc->flags & MG_F_SSL_HANDSHAKE_DONE)) {
+    mg_tls_handshake(nc);
+    return;
+  }
+#endif
   if (io->len >= nc->recv_mbuf_limit) return;
   want = nc->recv_mbuf_limit - io->len;
   if (want > MG_MAX_IO_SIZE) want = MG_MAX_IO_SIZE;
@@ -554,7 +633,12 @@ static void mg_recv_tcp(struct mg_connection *nc) {
     return;
   }
   if (want > io->size - io->len) want = io->size - io->len;
-  n = nc->iface->vtable->tcp_recv(nc, io->buf + io->len, want);
+#if MG_ENABLE_SSL
+  if (nc->flags & MG_F_SSL) {
+    n = mg_tls_recv(nc, io->buf + io->len, want);
+  } else
+#endif
+    n = nc->iface->vtable->tcp_recv(nc, io->buf + io->len, want);
   if (n > 0) {
     io->len += (size_t) n;
     nc->last_io_time = time(NULL);
@@ -663,13 +747,31 @@ void mg_if_can_send_cb(struct mg_connection *nc) {
   struct mbuf *io = &nc->send_mbuf;
   int n = 0;
   if (nc->flags & MG_F_CONNECTING) return;
+#if MG_ENABLE_SSL
+  if ((nc->flags & MG_F_SSL) && !(nc->flags & MG_F_SSL_HANDSHAKE_DONE)) {
+    mg_tls_handshake(nc);
+    return;
+  }
+#endif
   if (io->len == 0) {
+#if MG_ENABLE_SSL
+    // A TLS read that had to write first goes on.
+    if ((nc->flags & MG_F_SSL) && (nc->flags & MG_F_WANT_WRITE)) {
+      nc->flags &= ~(unsigned long) MG_F_WANT_WRITE;
+      mg_if_can_recv_cb(nc);
+      return;
+    }
+#endif
     // A protocol sending a file with sendfile continues from MG_EV_SEND.
     if (nc->flags & MG_F_SENDFILE) mg_call(nc, NULL, MG_EV_SEND, &n);
     return;
   }
   if (nc->flags & MG_F_UDP) {
     n = nc->iface->vtable->udp_send(nc, io->buf, io->len);
+#if MG_ENABLE_SSL
+  } else if (nc->flags & MG_F_SSL) {
+    n = mg_tls_send(nc, io->buf, io->len);
+#endif
   } else {
     n = nc->iface->vtable->tcp_send(nc, io->buf, io->len);
   }

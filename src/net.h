@@ -129,6 +129,9 @@ struct mg_connection {
   struct mg_iface *iface;  // The iface doing this connection's I/O
   unsigned long flags;     // MG_F_*
   void *ssl_if_data;       // TLS state
+#if MG_ENABLE_SSL
+  double ssl_deadline;  // When the TLS handshake must be done (mg_time())
+#endif
 };
 
 // Options for mg_mgr_init_opt(); zero means default.

@@ -180,6 +180,16 @@ int mg_sock_wants_read(const struct mg_connection *nc) {
 }
 
 int mg_sock_wants_write(const struct mg_connection *nc) {
+#if MG_ENABLE_SSL
+  // A TLS handshake (or a write that needs the peer's data first) waits
+  // for what the TLS library asked for, not for queued bytes.
+  if ((nc->flags & MG_F_SSL) && !(nc->flags & MG_F_CONNECTING) &&
+      (!(nc->flags & MG_F_SSL_HANDSHAKE_DONE) ||
+       (nc->flags & MG_F_WANT_READ))) {
+    return (nc->flags & MG_F_WANT_WRITE) != 0;
+  }
+  if (nc->flags & MG_F_WANT_WRITE) return 1;
+#endif
   return (nc->flags & (MG_F_CONNECTING | MG_F_SENDFILE)) ||
          nc->send_mbuf.len > 0;
 }
@@ -187,6 +197,9 @@ int mg_sock_wants_write(const struct mg_connection *nc) {
 // Something to do without waiting: a failed connect to report, or a
 // connection to close.
 int mg_sock_has_pending(const struct mg_connection *nc) {
+#if MG_ENABLE_SSL
+  if (mg_tls_pending(nc)) return 1;  // The core reads them (mg_mgr_poll())
+#endif
   return ((nc->flags & MG_F_CONNECTING) && nc->err != 0) ||
          (nc->flags & MG_F_CLOSE_IMMEDIATELY) ||
          ((nc->flags & MG_F_SEND_AND_CLOSE) && nc->send_mbuf.len == 0);

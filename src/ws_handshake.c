@@ -353,6 +353,7 @@ void mg_send_websocket_handshake(struct mg_connection *nc, const char *uri,
 struct ws_url {
   struct mg_str host, path, user, pass;  // path includes the query
   unsigned int port;
+  int tls;  // wss://
 };
 
 // Parses url. Returns NULL on success, else an error message.
@@ -366,12 +367,18 @@ static const char *ws_parse_url(const char *url, struct ws_url *u) {
   // mg_parse_uri() keeps an IPv6 literal's brackets (as 6.x); the address
   // and the Host header are built from the bare host.
   if (u->host.len >= 2 && u->host.p[0] == '[') u->host.p++, u->host.len -= 2;
-  if (mg_vcasecmp(&scheme, "wss") == 0) return "TLS not built";
-  if (scheme.len > 0 && mg_vcasecmp(&scheme, "ws") != 0) {
+  u->tls = 0;
+  if (mg_vcasecmp(&scheme, "wss") == 0) {
+#if MG_ENABLE_SSL
+    u->tls = 1;
+#else
+    return "wss:// URL, but TLS not built (MG_ENABLE_SSL)";
+#endif
+  } else if (scheme.len > 0 && mg_vcasecmp(&scheme, "ws") != 0) {
     return "not a ws:// URL";
   }
   if (u->host.len == 0) return "no host in URL";
-  if (u->port == 0) u->port = 80;
+  if (u->port == 0) u->port = u->tls ? 443 : 80;
   if (query.len > 0) {  // path, '?' and query are contiguous in url
     const char *start = u->path.len > 0 ? u->path.p : query.p - 1;
     u->path = mg_mk_str_n(start, (size_t) (query.p + query.len - start));
@@ -403,9 +410,10 @@ struct mg_connection *mg_connect_ws_opt(
   // Host carries the port only when it is not the default one.
   snprintf(host, sizeof(host), "%s%.*s%s", v6 ? "[" : "", (int) u.host.len,
            u.host.p, v6 ? "]" : "");
-  if (u.port != 80) {
+  if (u.port != (u.tls ? 443u : 80u)) {
     snprintf(host + strlen(host), sizeof(host) - strlen(host), ":%u", u.port);
   }
+  if (u.tls) opts.flags |= MG_F_SSL;  // As https in mg_connect_http()
   if ((nc = mg_connect_opt(mgr, addr, MG_CB(ev_handler, opts.user_data),
                            opts)) == NULL) {
     return NULL;

@@ -13,7 +13,8 @@ out=${1:-.}
 #   base       arch config str mbuf log util base64 md5 sha1 uri (compat.h:
 #              the 6.x aliases, header only, placed last)
 #   core       net broadcast iface (core_internal.h)
-#   transport  sock_common sock_select sock_poll sock_epoll (sock_internal.h)
+#   transport  sock_common sock_select sock_poll sock_epoll (sock_internal.h);
+#              tls tls_openssl tls_mbedtls (tls_internal.h)
 #   protocols  http_parse http_header http_conn; http_path http_file
 #              http_listing http_auth http_multipart ws ws_handshake
 #              http_client; http_serve http_server (http_internal.h);
@@ -26,11 +27,13 @@ net.h iface.h http.h dns.h dns_server.h resolv.h sntp.h mqtt.h mqtt_broker.h
 compat.h"
 # Sources in the same order. The internal headers go into mongoose.c only:
 # core_internal.h first, sock_internal.h right before sock_common.c,
+# tls_internal.h right before tls.c,
 # http_internal.h right before http_parse.c, dns_internal.h right before
 # dns.c, mqtt_internal.h right before mqtt.c, mqtt_broker_internal.h right
 # before mqtt_tree.c.
 SRCS="str.c mbuf.c log.c util.c base64.c md5.c sha1.c uri.c net.c broadcast.c
-iface.c sock_common.c sock_select.c sock_poll.c sock_epoll.c http_parse.c
+iface.c sock_common.c sock_select.c sock_poll.c sock_epoll.c tls.c
+tls_openssl.c tls_mbedtls.c http_parse.c
 http_header.c http_conn.c http_path.c http_file.c http_listing.c http_auth.c
 http_multipart.c ws.c ws_handshake.c http_client.c http_serve.c http_server.c
 dns.c dns_server.c resolv.c sntp.c mqtt.c mqtt_tree.c mqtt_client.c mqtt_send.c
@@ -75,6 +78,7 @@ LIC
   emit core_internal.h
   for s in $SRCS; do
     if [ "$s" = sock_common.c ]; then emit sock_internal.h; fi
+    if [ "$s" = tls.c ]; then emit tls_internal.h; fi
     if [ "$s" = http_parse.c ]; then emit http_internal.h; fi
     if [ "$s" = dns.c ]; then emit dns_internal.h; fi
     if [ "$s" = mqtt.c ]; then emit mqtt_internal.h; fi

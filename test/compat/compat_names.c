@@ -10,7 +10,7 @@
 #if CS_PLATFORM != CS_P_UNIX || MG_NET_IF != MG_NET_IF_SOCKET
 #error "POSIX socket build expected"
 #endif
-#if !MG_ENABLE_HTTP_WEBSOCKET || !MG_ENABLE_MQTT || MG_ENABLE_SSL
+#if !MG_ENABLE_HTTP_WEBSOCKET || !MG_ENABLE_MQTT
 #error "switches do not say what is built"
 #endif
 
