@@ -261,6 +261,10 @@ static const char *tls_mbed_load_cert(struct mg_tls_ctx *ctx, const char *cert,
     tls_mbed_log("mbedtls_pk_parse_keyfile", ret);
     return "cannot load TLS key";
   }
+  if ((ret = mbedtls_pk_check_pair(&ctx->cert.pk, &ctx->key)) != 0) {
+    MG_ERROR(("%s does not belong to %s", key, cert));
+    return "cannot load TLS key";
+  }
   if ((ret = mbedtls_ssl_conf_own_cert(&ctx->conf, &ctx->cert, &ctx->key))) {
     tls_mbed_log("mbedtls_ssl_conf_own_cert", ret);
     return ret == MBEDTLS_ERR_SSL_ALLOC_FAILED ? "TLS: out of memory"
