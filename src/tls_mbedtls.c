@@ -59,6 +59,7 @@ struct mg_tls_conn {
   int psk;                  // A PSK is configured: a peer may have no cert
   unsigned char ip[16];     // Client: the address the peer's cert must have
   size_t ip_len;            // 4, 16, or 0: no IP SAN check
+  size_t wlen;              // Length of a write that would block, or 0
   mbedtls_ssl_context ssl;  // The session (unused on a listener)
 };
 
@@ -598,12 +599,19 @@ int mg_ssl_if_read(struct mg_connection *nc, void *buf, size_t len) {
 
 int mg_ssl_if_write(struct mg_connection *nc, const void *buf, size_t len) {
   struct mg_tls_conn *conn = (struct mg_tls_conn *) nc->ssl_if_data;
+  int ret;
   if (conn == NULL || !conn->has_ssl) return MG_SSL_ERROR;
   if (len > INT_MAX) len = INT_MAX;  // The result must fit an int
+  // After a would-block, mbedTLS has the record encrypted already and its
+  // retry returns the length it is given: give the same, not more.
+  if (conn->wlen > 0 && len >= conn->wlen) len = conn->wlen;
   if (len == 0) return 0;
-  return tls_mbed_io_result(
-      nc, mbedtls_ssl_write(&conn->ssl, (const unsigned char *) buf, len),
-      "mbedtls_ssl_write");
+  ret = mbedtls_ssl_write(&conn->ssl, (const unsigned char *) buf, len);
+  conn->wlen =
+      (ret == MBEDTLS_ERR_SSL_WANT_WRITE || ret == MBEDTLS_ERR_SSL_WANT_READ)
+          ? len
+          : 0;
+  return tls_mbed_io_result(nc, ret, "mbedtls_ssl_write");
 }
 
 int mg_ssl_if_pending(struct mg_connection *nc) {
