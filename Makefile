@@ -132,7 +132,7 @@ SWITCHES = $(shell sed -n 's/^\#define \(MG_ENABLE_[A-Z0-9_]*\) 1.*/\1/p' src/co
 switches: mongoose.c mongoose.h
 	@mkdir -p $(BUILD)
 	@set -e; for s in $(SWITCHES) "$(foreach s,$(SWITCHES),-D$(s)=0)" -DMG_ENABLE_LINES=1 -DMG_ENABLE_CALLBACK_USERDATA=1 \
-	    -DMG_ENABLE_SSL=1 \
+	    -DMG_ENABLE_SSL=1 "-DMG_ENABLE_SSL=1 -DMG_SSL_IF=MG_SSL_IF_MBEDTLS" \
 	    "$(foreach s,$(SWITCHES),-D$(s)=0) -DMG_ENABLE_SSL=1"; do \
 	  case "$$s" in -D*) d="$$s" ;; *) d="-D$$s=0" ;; esac; \
 	  echo "CC mongoose.c $$d"; \

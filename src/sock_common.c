@@ -98,6 +98,20 @@ static int sock_listen(struct mg_connection *nc, union socket_address *sa,
   return 0;
 }
 
+// A TLS handshake sends its flight as several small records (mbedTLS
+// writes each one on its own): without TCP_NODELAY, Nagle holds back
+// each after the first until the peer's delayed ACK, 40 ms a time.
+static void sock_tls_nodelay(struct mg_connection *nc, sock_t s) {
+#if MG_ENABLE_SSL
+  int on = 1;
+  if (nc->flags & MG_F_SSL) {
+    setsockopt(s, IPPROTO_TCP, TCP_NODELAY, (char *) &on, sizeof(on));
+  }
+#else
+  (void) nc, (void) s;
+#endif
+}
+
 static void sock_connect(struct mg_connection *nc,
                          const union socket_address *sa, int type) {
   int err = 0, on = 1;
@@ -112,6 +126,7 @@ static void sock_connect(struct mg_connection *nc,
     }
     return;  // Datagrams go out with sendto(); nothing to wait for.
   }
+  sock_tls_nodelay(nc, s);
   if (connect(s, &sa->sa, sock_sa_len(sa)) != 0 && !sock_would_block(errno)) {
     nc->err = errno;  // Reported through MG_EV_CONNECT by the iface
   }
@@ -166,6 +181,7 @@ static void sock_accept_conns(struct mg_connection *lc) {
       continue;
     }
     nc->sock = s;
+    sock_tls_nodelay(nc, s);
     mg_if_accept_tcp_cb(nc, &sa, len);
   }
 }
