@@ -1007,14 +1007,16 @@ static void test_tls_handshake_timeout_both_sides(void **state) {
   fix_stop(&f);
 }
 
-// 200 handshakes in a row, each with an echo and a close; at the end no
+#define HANDSHAKES 1000
+
+// 1000 handshakes in a row, each with an echo and a close; at the end no
 // connection is left (leaks: the sanitizers and valgrind).
-static void test_tls_200_handshakes_in_a_row(void **state) {
+static void test_tls_1000_handshakes_in_a_row(void **state) {
   static struct fix f;
   int i, ok = 0;
   (void) state;
   srv_start(&f, SRV_ECHO, s_server_pem, s_server_key, NULL);
-  for (i = 0; i < 200; i++) {
+  for (i = 0; i < HANDSHAKES; i++) {
     static struct cli c;
     struct mg_connection *nc;
     memset(&c, 0, sizeof(c));
@@ -1025,10 +1027,10 @@ static void test_tls_200_handshakes_in_a_row(void **state) {
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;
     if (!poll_until(&f.mgr, cli_closed, &c, 10)) break;
   }
-  assert_int_equal(ok, 200);
+  assert_int_equal(ok, HANDSHAKES);
   assert_true(poll_until(&f.mgr, no_accepted, &f, 10));
-  assert_int_equal(f.accepts, 200);
-  assert_int_equal(f.srv_closes, 200);
+  assert_int_equal(f.accepts, HANDSHAKES);
+  assert_int_equal(f.srv_closes, HANDSHAKES);
   fix_stop(&f);
 }
 
@@ -1374,7 +1376,7 @@ int main(void) {
       T(test_tls_client_non_tls_server_gives_etls_proto),
       T(test_tls_stalled_handshake_does_not_block_others),
       T(test_tls_handshake_timeout_both_sides),
-      T(test_tls_200_handshakes_in_a_row),
+      T(test_tls_1000_handshakes_in_a_row),
       T(test_tls_listener_closed_before_accepted_connections),
       T(test_tls_mgr_free_mid_handshake),
       T(test_https_client_gets_exact_body),
