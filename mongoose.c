@@ -2142,6 +2142,14 @@ void mg_if_connect_cb(struct mg_connection *nc, int err) {
   MG_DEBUG(("%p connect result %d", (void *) nc, err));
   mg_call(nc, NULL, MG_EV_CONNECT, &err);
 }
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/net_io.c"
+#endif
+// per-peer connections of a UDP listener), its writes from send_mbuf,
+// files through the iface's sendfile, and traffic dumps. The iface calls
+// in here when a socket is ready (mg_if_can_recv_cb, mg_if_can_send_cb).
+
+
 
 static void mg_dump(struct mg_connection *nc, const void *buf, int n, int ev) {
 #if MG_ENABLE_HEXDUMP

@@ -12,7 +12,7 @@ out=${1:-.}
 # enforces it):
 #   base       arch config str mbuf log util base64 md5 sha1 uri (compat.h:
 #              the 6.x aliases, header only, placed last)
-#   core       net broadcast iface (core_internal.h)
+#   core       net net_io broadcast iface (core_internal.h)
 #   transport  sock_common sock_select sock_poll sock_epoll (sock_internal.h);
 #              tls tls_openssl tls_mbedtls (tls_internal.h)
 #   protocols  http_parse http_header http_conn; http_path http_file
@@ -31,7 +31,7 @@ compat.h"
 # http_internal.h right before http_parse.c, dns_internal.h right before
 # dns.c, mqtt_internal.h right before mqtt.c, mqtt_broker_internal.h right
 # before mqtt_tree.c.
-SRCS="str.c mbuf.c log.c util.c base64.c md5.c sha1.c uri.c net.c broadcast.c
+SRCS="str.c mbuf.c log.c util.c base64.c md5.c sha1.c uri.c net.c net_io.c broadcast.c
 iface.c sock_common.c sock_select.c sock_poll.c sock_epoll.c tls.c
 tls_openssl.c tls_mbedtls.c http_parse.c
 http_header.c http_conn.c http_path.c http_file.c http_listing.c http_auth.c
