@@ -132,7 +132,7 @@ SWITCHES = $(shell sed -n 's/^\#define \(MG_ENABLE_[A-Z0-9_]*\) 1.*/\1/p' src/co
 switches: mongoose.c mongoose.h
 	@mkdir -p $(BUILD)
 	@set -e; for s in $(SWITCHES) "$(foreach s,$(SWITCHES),-D$(s)=0)" -DMG_ENABLE_LINES=1 -DMG_ENABLE_CALLBACK_USERDATA=1 \
-	    -DMG_ENABLE_SSL=1 "-DMG_ENABLE_SSL=1 -DMG_SSL_IF=MG_SSL_IF_MBEDTLS" \
+	    -DMG_ENABLE_SSL=1 "-DMG_ENABLE_SSL=1 -DMG_SSL_IF=MG_SSL_IF_MBEDTLS" -DMG_ENABLE_HTTP_SSI_EXEC=1 \
 	    "$(foreach s,$(SWITCHES),-D$(s)=0) -DMG_ENABLE_SSL=1"; do \
 	  case "$$s" in -D*) d="$$s" ;; *) d="-D$$s=0" ;; esac; \
 	  echo "CC mongoose.c $$d"; \
@@ -264,7 +264,7 @@ compat: $(COMPAT_SAN)
 # are replayed with gcc and the sanitizers inside `make test`.
 $(BUILD)/fuzz/replay_%: test/fuzz/fuzz_%.c test/fuzz/replay.c $(BUILD)/san/mongoose.o
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) $< test/fuzz/replay.c $(BUILD)/san/mongoose.o -o $@ $(LIBS)
+	$(CC) $(TEST_CFLAGS) $< test/fuzz/replay.c $(call LIB_FOR,$<,$(BUILD)/san/mongoose.o) -o $@ $(LIBS)
 
 fuzz-replay-build: $(foreach n,$(FUZZ_NAMES),$(BUILD)/fuzz/replay_$(n))
 
@@ -274,7 +274,8 @@ fuzz-replay: fuzz-replay-build
 fuzz:
 	@mkdir -p $(BUILD)/fuzz
 	@set -e; for n in $(FUZZ_NAMES); do \
-	  clang -g -O1 -fsanitize=fuzzer,address,undefined -I. test/fuzz/fuzz_$$n.c mongoose.c -o $(BUILD)/fuzz/fuzz_$$n $(LIBS); \
+	  lib=mongoose.c; grep -q '"../../mongoose.c"' test/fuzz/fuzz_$$n.c && lib=; \
+	  clang -g -O1 -fsanitize=fuzzer,address,undefined -I. test/fuzz/fuzz_$$n.c $$lib -o $(BUILD)/fuzz/fuzz_$$n $(LIBS); \
 	  mkdir -p $(BUILD)/fuzz/corpus_$$n; cp test/fuzz/corpus/$$n/* $(BUILD)/fuzz/corpus_$$n/ 2>/dev/null || true; \
 	  $(BUILD)/fuzz/fuzz_$$n -max_total_time=$(FUZZ_TIME) $(BUILD)/fuzz/corpus_$$n test/fuzz/corpus/$$n; \
 	done

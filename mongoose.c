@@ -4916,9 +4916,59 @@ struct mg_http_file_state {
   int64_t remaining;  // Bytes of the file still to queue
   int64_t offset;     // With sendfile: the next byte of the file to send
   int mode;           // 0: undecided, 1: read into send_mbuf, 2: sendfile
+  struct mg_http_multirange *multi;  // Several ranges: the parts to send
+};
+
+// One byte range [start, start + len) of a file (http_range.c).
+struct mg_http_range {
+  int64_t start, len;
+};
+
+// A multipart/byteranges body being sent: r[cur - 1] is the part whose
+// bytes are going out, cur == n + 1 once the closing delimiter is queued.
+struct mg_http_multirange {
+  int n, cur;
+  struct mg_http_range r[MG_MAX_HTTP_RANGES];
+  int64_t size;       // The whole file
+  char boundary[24];  // Delimiter of the parts
+  char *mime;         // Each part's Content-Type (stored after the struct)
+};
+
+// Parses a Range header for a file of size bytes into r (room for
+// MG_MAX_HTTP_RANGES): returns how many satisfiable ranges it holds, merged
+// where they overlap or touch, in the order asked; 0 if none is
+// satisfiable (416); -1 if the header is ignored (malformed, another unit,
+// more than MG_MAX_HTTP_RANGES specs).
+int mg_http_parse_ranges(struct mg_str hdr, int64_t size,
+                         struct mg_http_range *r);
+// A multipart/byteranges state for n ranges of a size-byte file whose
+// parts have type mime; tag (the ETag) seeds the boundary. NULL: no memory.
+struct mg_http_multirange *mg_http_multirange_new(const struct mg_http_range *r,
+                                                  int n, int64_t size,
+                                                  struct mg_str mime,
+                                                  const char *tag);
+// The multipart body's exact length: part headers, data, closing line.
+int64_t mg_http_multirange_length(const struct mg_http_multirange *m);
+// Starts the next part of fs->multi: queues its header and seeks fs->fp to
+// it. Returns 1 (fs->remaining set), 0 when the body is complete (closing
+// delimiter queued), -1 on a seek or memory failure.
+int mg_http_multirange_next(struct mg_connection *nc,
+                            struct mg_http_file_state *fs);
+
+// How far mg_http_scan_head() got in an incomplete request head. All zero
+// for a new head.
+struct mg_http_scan {
+  size_t pos;        // Start of the first line not yet complete
+  size_t line_scan;  // Bytes of that line already looked at end here
+  size_t count;      // Request line: bytes of the current field seen
+  size_t work;       // Bytes looked at in all (tests check it stays ~n)
+  int stage;         // 0: start line, 1: field lines
+  int field;         // Request line: 0 method, 1 target, 2 version
+  int num_headers;   // Field lines seen
 };
 
 struct mg_http_multipart_stream;  // Defined in http_multipart.c
+struct mg_http_ssi;               // Defined in http_ssi.c
 struct mg_ws_state;               // Defined below
 
 // Per-connection HTTP state: nc->proto_data.
@@ -4928,6 +4978,7 @@ struct mg_http_proto_data {
   void *endpoint_user_data;             // Its endpoint's user_data
   struct mg_http_file_state file;       // Static file being sent
   struct mg_http_multipart_stream *mp;  // Streaming upload in progress
+  struct mg_http_ssi *ssi;              // SSI page being sent
   // Server request state (http_server.c).
   double request_start;         // When the current request's first byte came
   size_t body_decoded;          // Chunked: de-chunked body bytes after the head
@@ -4938,14 +4989,29 @@ struct mg_http_proto_data {
   unsigned char must_close;     // Close once the current response is out
   unsigned char continue_sent;  // "100 Continue" already sent
   unsigned char is_head;        // The current request is HEAD
+  unsigned char chunked_open;   // A chunked response has not ended yet
+  struct mg_http_scan scan;     // The head being received (http_parse.c)
+  size_t body_wait;             // Head + body bytes the request needs
   unsigned char reply_close_delimited;  // Client: reply body runs to close
   unsigned char keep_alive_10;       // HTTP/1.0 request asking for keep-alive
   struct mg_connection *proxy_peer;  // Reverse proxy: the other side
-  struct mg_ws_state *ws;            // WebSocket state (ws.c)
+  int64_t proxy_left;         // Upstream: body (or chunk) bytes still to relay
+  unsigned char proxy_state;  // Upstream: PROXY_* of http_client.c
+  unsigned char proxy_crlf;   // Upstream: a CRLF ends the chunk's data
+  unsigned char proxy_rechunk;  // Upstream: the client gets it in chunks
+  unsigned char is_http10;      // Server: the current request is HTTP/1.0
+  struct mg_ws_state *ws;       // WebSocket state (ws.c)
 };
 
 // Returns the standard reason phrase for an HTTP status code.
 const char *mg_http_status_message(int code);
+// English day and month names of IMF-fixdate, whatever the C locale.
+extern const char *const mg_http_days[7];
+extern const char *const mg_http_months[12];
+// Formats t as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT").
+void mg_http_format_date(char *buf, size_t len, time_t t);
+// The Date header's value for now: formatted once per second per manager.
+const char *mg_http_date_now(struct mg_mgr *mgr);
 // Closes the file being sent, if any.
 void mg_http_free_file_state(struct mg_http_file_state *fs);
 // Returns nc's HTTP state, creating it (NULL if out of memory).
@@ -5151,12 +5217,40 @@ void mg_http_list_dir(struct mg_connection *nc, struct http_message *hm,
 #endif  // MG_ENABLE_FILESYSTEM
 
 #if MG_ENABLE_HTTP_STREAMING_MULTIPART
+// ---- http_parse.c: resumable head scanning ----------------------------------
+
+// Looks at the bytes of a request head s (n bytes in all) that came since
+// the last call with sc. Returns 1 when mg_http_parse() should run (the
+// start line, or then the whole head, is complete), 0 if more bytes are
+// needed, -1 with *status (400, 414, 431) on an error mg_http_parse()
+// would report for these bytes.
+int mg_http_scan_head(const char *s, size_t n, struct mg_http_scan *sc,
+                      int *status);
+
+// ---- http_ssi.c: server-side includes ---------------------------------------
+
+#if MG_ENABLE_HTTP_SSI && MG_ENABLE_FILESYSTEM
+// True if path is an SSI page (ssi_pattern, default MG_SSI_PATTERN).
+int mg_http_is_ssi(const struct mg_serve_http_opts *o, const char *path);
+// Answers hm with the SSI page path, open as fd (taken over), in the
+// document root root: a 200 whose body is produced as the socket drains.
+void mg_http_serve_ssi(struct mg_connection *nc, struct http_message *hm,
+                       const char *path, int fd, const char *root,
+                       const struct mg_serve_http_opts *o, struct mg_str extra);
+// Produces more of the page, up to the send high-water mark; ends it.
+void mg_http_ssi_continue(struct mg_connection *nc);
+// Closes the page's files and frees its state (pd->ssi becomes NULL).
+void mg_http_ssi_free(struct mg_http_proto_data *pd);
+#endif
+
 // ---- http_multipart.c -------------------------------------------------------
 
 // If hm (head only, body not yet read; head_len bytes at the start of
 // recv_mbuf) is a multipart/form-data request with a Content-Length,
 // switches nc to streaming: sends MG_EV_HTTP_MULTIPART_REQUEST, removes the
-// head from recv_mbuf and returns 1. Returns 0 for any other request.
+// head from recv_mbuf and returns 1. Returns 0 for any other request, -1
+// (nothing done: the caller answers 413) for an upload larger than
+// MG_MAX_HTTP_UPLOAD_SIZE.
 int mg_http_multipart_begin(struct mg_connection *nc, struct http_message *hm,
                             size_t head_len);
 // Consumes body bytes from recv_mbuf: PART_BEGIN/DATA/END events, then
@@ -5272,13 +5366,21 @@ static int http_find_line(const char *s, size_t n, size_t pos, int lf_ok,
   return 0;
 }
 
-// Returns the status answering a version other than HTTP/1.0 and HTTP/1.1:
-// 505 for a well-formed "HTTP/" DIGIT ["." DIGIT] (HTTP/2, HTTP/2.0, HTTP/3,
-// HTTP/0.9), 400 for anything else; 0 for a supported version.
-static int http_version_status(struct mg_str v) {
-  if (http_eq(v, "HTTP/1.1") || http_eq(v, "HTTP/1.0")) return 0;
-  if (v.len >= 6 && memcmp(v.p, "HTTP/", 5) == 0 && http_is_digit(v.p[5]) &&
-      (v.len == 6 || (v.len == 8 && v.p[6] == '.' && http_is_digit(v.p[7])))) {
+// Returns the status answering a version other than HTTP/1.x: 505 for a
+// well-formed "HTTP/" DIGIT ["." DIGIT] of another major version (HTTP/2,
+// HTTP/2.0, HTTP/3, HTTP/0.9), 400 for anything else; 0 for HTTP/1.0,
+// HTTP/1.1 and a higher minor of 1 (HTTP/1.2), which RFC 9110 2.5 wants
+// served as the highest minor known: *v then becomes "HTTP/1.1".
+static int http_version_status(struct mg_str *v) {
+  if (http_eq(*v, "HTTP/1.1") || http_eq(*v, "HTTP/1.0")) return 0;
+  if (v->len == 8 && memcmp(v->p, "HTTP/1.", 7) == 0 &&
+      http_is_digit(v->p[7])) {
+    *v = mg_mk_str("HTTP/1.1");
+    return 0;
+  }
+  if (v->len >= 6 && memcmp(v->p, "HTTP/", 5) == 0 && http_is_digit(v->p[5]) &&
+      (v->len == 6 ||
+       (v->len == 8 && v->p[6] == '.' && http_is_digit(v->p[7])))) {
     return 505;
   }
   return 400;
@@ -5356,7 +5458,7 @@ static int http_parse_request_line(struct http_parser *p, size_t b, size_t e) {
   if (i == t || i >= e || s[i] != ' ') return http_fail(p, 400);
   target = mg_mk_str_n(s + t, i - t);
   p->hm->proto = mg_mk_str_n(s + i + 1, e - i - 1);
-  if ((st = http_version_status(p->hm->proto)) != 0) return http_fail(p, st);
+  if ((st = http_version_status(&p->hm->proto)) != 0) return http_fail(p, st);
   if (!http_target_ok(p->hm->method, target)) return http_fail(p, 400);
   http_set_uri(p->hm, target);
   return 0;
@@ -5370,7 +5472,7 @@ static int http_parse_status_line(struct http_parser *p, size_t b, size_t e) {
   int st;
   while (i < e && s[i] != ' ') i++;
   p->hm->proto = mg_mk_str_n(s + b, i - b);
-  if ((st = http_version_status(p->hm->proto)) != 0) return http_fail(p, st);
+  if ((st = http_version_status(&p->hm->proto)) != 0) return http_fail(p, st);
   if (e - i < 4 || s[i + 1] < '1' || s[i + 1] > '9' ||
       !http_is_digit(s[i + 2]) || !http_is_digit(s[i + 3])) {
     return http_fail(p, 400);
@@ -5426,6 +5528,28 @@ static int http_skip_empty_lines(struct http_parser *p) {
   return 1;
 }
 
+// Returns 1 if the bytes [b, e) of an incomplete request line can still
+// become a valid one: a method token, SP, target bytes, SP and a prefix of
+// "HTTP/" DIGIT "." DIGIT. So a byte that cannot be there (binary garbage,
+// a TLS record after the first bytes) fails at once, not at the timeout.
+static int http_request_prefix_ok(const char *s, size_t b, size_t e) {
+  static const char *ver = "HTTP/0.0";
+  size_t i = b, v;
+  while (i < e && http_is((unsigned char) s[i], HTTP_P_TCHAR)) i++;
+  if (i == e) return 1;
+  if (i == b || s[i++] != ' ') return 0;
+  v = i;
+  while (i < e && http_is((unsigned char) s[i], HTTP_P_TARGET)) i++;
+  if (i == e) return 1;
+  if (i == v || s[i++] != ' ') return 0;
+  for (v = 0; i < e; i++, v++) {
+    if (v >= 8 || (ver[v] == '0' ? !http_is_digit(s[i]) : s[i] != ver[v])) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
 // Parses the start line. Returns 1 when done, 0 if more bytes are needed.
 static int http_parse_start_line(struct http_parser *p) {
   size_t end, next;
@@ -5435,7 +5559,12 @@ static int http_parse_start_line(struct http_parser *p) {
   if (end - p->pos > MG_MAX_HTTP_REQUEST_LINE) {
     return http_fail(p, p->is_req ? 414 : 400);
   }
-  if (r == 0) return 0;
+  if (r == 0) {
+    if (p->is_req && !http_request_prefix_ok(p->s, p->pos, end)) {
+      return http_fail(p, 400);
+    }
+    return 0;
+  }
   p->hm->message.p = p->s + p->pos;
   r = p->is_req ? http_parse_request_line(p, p->pos, end)
                 : http_parse_status_line(p, p->pos, end);
@@ -5548,11 +5677,41 @@ static int http_transfer_encoding(const struct http_message *hm,
   return te->chunked > 1 ? 400 : 0;
 }
 
-// A request needs exactly one Host in HTTP/1.1, at most one in HTTP/1.0.
+// unreserved / sub-delims of RFC 3986 2.2-2.3, and '%' of pct-encoded.
+static int http_is_host_char(char c) {
+  return http_is_alpha(c) || http_is_digit(c) ||
+         (c != '\0' && strchr("-._~!$&'()*+,;=%", c) != NULL);
+}
+
+// Host = uri-host [":" port] (RFC 9112 7.2, RFC 3986 3.2.2-3.2.3): an
+// IP-literal in brackets or a reg-name (an IPv4 address is one), then
+// optionally ':' and digits. Empty is valid (a target without authority).
+static int http_host_value_ok(struct mg_str v) {
+  size_t i = 0;
+  if (v.len > 0 && v.p[0] == '[') {
+    for (i = 1; i < v.len && v.p[i] != ']'; i++) {
+      if (!http_is_host_char(v.p[i]) && v.p[i] != ':') return 0;
+    }
+    if (i == v.len || i == 1) return 0;  // Unbalanced or empty brackets
+    i++;
+  } else {
+    while (i < v.len && http_is_host_char(v.p[i])) i++;
+  }
+  if (i < v.len && v.p[i++] != ':') return 0;
+  for (; i < v.len; i++) {
+    if (!http_is_digit(v.p[i])) return 0;
+  }
+  return 1;
+}
+
+// A request needs exactly one Host in HTTP/1.1, at most one in HTTP/1.0,
+// and its value must be a valid host[:port] (RFC 9112 3.2: 400 otherwise).
 static int http_host_ok(const struct http_message *hm) {
   int i, hosts = 0;
   for (i = 0; i < MG_MAX_HTTP_HEADERS && hm->header_names[i].len > 0; i++) {
-    if (mg_vcasecmp(&hm->header_names[i], "Host") == 0) hosts++;
+    if (mg_vcasecmp(&hm->header_names[i], "Host") != 0) continue;
+    if (!http_host_value_ok(hm->header_values[i])) return 0;
+    hosts++;
   }
   // RFC 9112 3.2: an HTTP/1.1 request needs exactly one Host. 6.18 served
   // requests without one; MG_ENABLE_HTTP_NO_HOST=1 does too.
@@ -5633,6 +5792,95 @@ int mg_http_parse(const char *s, size_t n, struct http_message *hm, int is_req,
   if (r == 0 && n >= MG_MAX_HTTP_REQUEST_SIZE) r = http_fail(&p, 431);
   if (status != NULL) *status = r < 0 ? p.status : 0;
   return r;
+}
+
+// ---- Resumable scanning of an incomplete request head ----------------------
+//
+// mg_http_scan_head() looks at each byte of a head once, however the head
+// is split into reads: the server calls it as bytes come and runs
+// mg_http_parse() only once the head is complete. It finds the errors
+// mg_http_parse() finds in the bytes seen so far (a bad start line byte at
+// once, a bad field line when it ends, the 414 and 431 limits) with the
+// same status.
+
+// The request-line prefix check of http_request_prefix_ok(), over the new
+// bytes [sc->line_scan, e) only: the field and offset are kept in sc.
+static int http_scan_prefix(const char *s, size_t e, struct mg_http_scan *sc) {
+  static const char *ver = "HTTP/0.0";
+  size_t i;
+  unsigned char c;
+  for (i = sc->line_scan; i < e; i++, sc->work++) {
+    c = (unsigned char) s[i];
+    if (sc->field < 2) {
+      int cls = sc->field == 0 ? HTTP_P_TCHAR : HTTP_P_TARGET;
+      if (http_is(c, cls)) {
+        sc->count++;
+      } else if (c == ' ' && sc->count > 0) {
+        sc->field++, sc->count = 0;
+      } else {
+        return 0;
+      }
+    } else if (sc->count >= 8 ||
+               (ver[sc->count] == '0' ? !http_is_digit(s[i])
+                                      : c != ver[sc->count])) {
+      return 0;
+    } else {
+      sc->count++;
+    }
+  }
+  return 1;
+}
+
+int mg_http_scan_head(const char *s, size_t n, struct mg_http_scan *sc,
+                      int *status) {
+  size_t lim = n < MG_MAX_HTTP_REQUEST_SIZE ? n : MG_MAX_HTTP_REQUEST_SIZE;
+  size_t end, next;
+  struct mg_str name, value;
+  int r;
+  *status = 0;
+  if (sc->stage == 0) {  // Empty lines, then the start line
+    while (sc->pos < lim && (s[sc->pos] == '\r' || s[sc->pos] == '\n')) {
+      r = http_find_line(s, lim, sc->pos, 1, &end, &next);
+      if (r < 0) return *status = 400, -1;
+      if (r == 0) break;
+      sc->work += next - sc->pos;
+      sc->pos = sc->line_scan = next;
+    }
+    if (sc->pos < lim && (s[sc->pos] == '\r' || s[sc->pos] == '\n')) {
+      return lim >= MG_MAX_HTTP_REQUEST_SIZE ? (*status = 431, -1) : 0;
+    }
+    if (sc->line_scan < sc->pos) sc->line_scan = sc->pos;
+    r = http_find_line(s, lim, sc->line_scan, 1, &end, &next);
+    if (r < 0) return *status = 400, -1;
+    if (end - sc->pos > MG_MAX_HTTP_REQUEST_LINE) return *status = 414, -1;
+    if (r == 0) {
+      sc->work += end - sc->line_scan;
+      if (!http_scan_prefix(s, end, sc)) return *status = 400, -1;
+      sc->line_scan = end;
+      return lim >= MG_MAX_HTTP_REQUEST_SIZE ? (*status = 431, -1) : 0;
+    }
+    // The line is complete: mg_http_parse() checks it whole, once.
+    sc->work += next - sc->line_scan;
+    sc->stage = 1;
+    sc->pos = sc->line_scan = next;
+    return 1;
+  }
+  for (;;) {  // Field lines, up to the empty line
+    r = http_find_line(s, lim, sc->line_scan, 1, &end, &next);
+    if (r < 0) return *status = 400, -1;
+    if (r == 0) {
+      sc->work += end - sc->line_scan;
+      sc->line_scan = end;
+      return lim >= MG_MAX_HTTP_REQUEST_SIZE ? (*status = 431, -1) : 0;
+    }
+    sc->work += next - sc->line_scan;
+    if (end == sc->pos) return 1;
+    if (http_parse_field_line(s, sc->pos, end, &name, &value) < 0) {
+      return *status = 400, -1;
+    }
+    if (++sc->num_headers > MG_MAX_HTTP_HEADERS) return *status = 431, -1;
+    sc->pos = sc->line_scan = next;
+  }
 }
 
 int mg_parse_http(const char *s, int n, struct http_message *hm, int is_req) {
@@ -6014,6 +6262,7 @@ const char *mg_http_status_message(int code) {
 void mg_http_free_file_state(struct mg_http_file_state *fs) {
   if (fs == NULL) return;
   if (fs->fp != NULL) fclose(fs->fp);
+  MG_FREE(fs->multi);
   memset(fs, 0, sizeof(*fs));
 }
 
@@ -6052,11 +6301,51 @@ int mg_http_headers_have(struct mg_str headers, const char *name) {
   return 0;
 }
 
+// A server's chunked response is open from its head (or first chunk) to
+// the last, empty chunk: until then the connection neither closes nor
+// starts on the next request, wherever the chunks come from.
+static void conn_set_chunked_open(struct mg_connection *nc, int open) {
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
+  if (pd != NULL && nc->listener != NULL)
+    pd->chunked_open = (unsigned char) open;
+}
+
+const char *const mg_http_days[7] = {"Sun", "Mon", "Tue", "Wed",
+                                     "Thu", "Fri", "Sat"};
+const char *const mg_http_months[12] = {"Jan", "Feb", "Mar", "Apr",
+                                        "May", "Jun", "Jul", "Aug",
+                                        "Sep", "Oct", "Nov", "Dec"};
+
+void mg_http_format_date(char *buf, size_t len, time_t t) {
+  struct tm tm;
+  memset(&tm, 0, sizeof(tm));
+  gmtime_r(&t, &tm);
+  snprintf(buf, len, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+           mg_http_days[(unsigned) tm.tm_wday % 7], tm.tm_mday,
+           mg_http_months[(unsigned) tm.tm_mon % 12], tm.tm_year + 1900,
+           tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+const char *mg_http_date_now(struct mg_mgr *mgr) {
+  time_t now = time(NULL);
+  if (mgr->date[0] == '\0' || now != mgr->date_time) {
+    mg_http_format_date(mgr->date, sizeof(mgr->date), now);
+    mgr->date_time = now;
+  }
+  return mgr->date;
+}
+
 void mg_send_response_line(struct mg_connection *nc, int status_code,
                            const char *extra_headers) {
   struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
   mg_printf(nc, "HTTP/1.1 %d %s\r\n", status_code,
             mg_http_status_message(status_code));
+  // RFC 9110 6.6.1: an origin server with a clock sends Date (optional in
+  // 1xx), once, so not when the caller's headers have one.
+  if (nc->listener != NULL && status_code >= 200 &&
+      !mg_http_headers_have(mg_mk_str(extra_headers), "Date")) {
+    mg_printf(nc, "Date: %s\r\n", mg_http_date_now(nc->mgr));
+  }
   if (extra_headers != NULL && *extra_headers != '\0') {
     mg_printf(nc, "%s\r\n", extra_headers);
   }
@@ -6079,6 +6368,7 @@ void mg_send_head(struct mg_connection *c, int status_code,
       status_code == 304) {
   } else if (content_length < 0) {
     mg_printf(c, "%s", "Transfer-Encoding: chunked\r\n");
+    conn_set_chunked_open(c, 1);
   } else {
     mg_printf(c, "Content-Length: %lld\r\n", (long long) content_length);
   }
@@ -6134,6 +6424,7 @@ void mg_http_send_redirect(struct mg_connection *nc, int status_code,
 void mg_send_http_chunk(struct mg_connection *nc, const char *buf, size_t len) {
   char size[24];
   int n = snprintf(size, sizeof(size), "%lx\r\n", (unsigned long) len);
+  conn_set_chunked_open(nc, len > 0);
   mg_send(nc, size, n);
   mg_send(nc, buf, (int) len);
   mg_send(nc, "\r\n", 2);
@@ -6390,6 +6681,187 @@ void mg_http_out_send_text(struct mg_connection *nc, struct http_message *hm,
 }
 
 #endif  // MG_ENABLE_HTTP
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/http_range.c"
+#endif
+
+// Byte ranges (RFC 9110 14): parsing a Range header into a short list of
+// satisfiable ranges, and the multipart/byteranges body (RFC 9110 14.6)
+// that answers more than one of them, produced part by part as the file is
+// streamed (http_file.c).
+//
+// - At most MG_MAX_HTTP_RANGES range specs: a longer list is ignored (the
+//   whole file, 200), so a client cannot make one request cost thousands of
+//   parts.
+// - Overlapping and adjacent ranges are merged, so no byte is sent twice
+//   and the body is never larger than the file plus the part headers; the
+//   parts keep the order in which the client asked for them.
+
+#if MG_ENABLE_HTTP && MG_ENABLE_FILESYSTEM
+
+// Parses 1 to 18 decimal digits (so no overflow) into *v.
+static int range_num(struct mg_str s, int64_t *v) {
+  size_t i;
+  if (s.len == 0 || s.len > 18) return 0;
+  for (*v = 0, i = 0; i < s.len; i++) {
+    if (!isdigit((unsigned char) s.p[i])) return 0;
+    *v = *v * 10 + (s.p[i] - '0');
+  }
+  return 1;
+}
+
+// One range spec ("a-b", "a-", "-n") of a file of size bytes. Returns 1
+// with *r set, 0 if unsatisfiable, -1 if malformed.
+static int range_spec(struct mg_str spec, int64_t size,
+                      struct mg_http_range *r) {
+  const char *dash = mg_strchr(spec, '-');
+  struct mg_str first, last;
+  int64_t a, b;
+  if (dash == NULL) return -1;
+  first = mg_strstrip(mg_mk_str_n(spec.p, (size_t) (dash - spec.p)));
+  last = mg_strstrip(
+      mg_mk_str_n(dash + 1, (size_t) (spec.p + spec.len - dash - 1)));
+  if (first.len == 0) {  // "-n": the last n bytes.
+    if (!range_num(last, &b)) return -1;
+    if (b == 0 || size == 0) return 0;
+    r->start = b > size ? 0 : size - b;
+    r->len = size - r->start;
+    return 1;
+  }
+  if (!range_num(first, &a)) return -1;
+  if (last.len == 0) {
+    b = size - 1;
+  } else if (!range_num(last, &b) || b < a) {
+    return -1;
+  }
+  if (a >= size) return 0;
+  if (b >= size) b = size - 1;
+  r->start = a;
+  r->len = b - a + 1;
+  return 1;
+}
+
+// Merges overlapping or adjacent ranges into the earlier one. Returns the
+// new count.
+static int range_coalesce(struct mg_http_range *r, int n) {
+  int i, j, merged = 1;
+  int64_t end;
+  while (merged) {
+    merged = 0;
+    for (i = 0; i < n && !merged; i++) {
+      for (j = i + 1; j < n && !merged; j++) {
+        if (r[j].start > r[i].start + r[i].len ||
+            r[i].start > r[j].start + r[j].len) {
+          continue;
+        }
+        end = r[i].start + r[i].len;
+        if (r[j].start + r[j].len > end) end = r[j].start + r[j].len;
+        if (r[j].start < r[i].start) r[i].start = r[j].start;
+        r[i].len = end - r[i].start;
+        memmove(&r[j], &r[j + 1], (size_t) (n - j - 1) * sizeof(r[0]));
+        n--;
+        merged = 1;
+      }
+    }
+  }
+  return n;
+}
+
+int mg_http_parse_ranges(struct mg_str hdr, int64_t size,
+                         struct mg_http_range *r) {
+  struct mg_str spec, rest;
+  const char *comma;
+  int n = 0, specs = 0, res;
+  hdr = mg_strstrip(hdr);
+  if (hdr.len < 6 || mg_ncasecmp(hdr.p, "bytes=", 6) != 0) return -1;
+  rest = mg_mk_str_n(hdr.p + 6, hdr.len - 6);
+  for (;;) {
+    comma = mg_strchr(rest, ',');
+    spec = mg_mk_str_n(rest.p,
+                       comma == NULL ? rest.len : (size_t) (comma - rest.p));
+    spec = mg_strstrip(spec);
+    // RFC 9110 5.6.1: empty list elements are allowed and not counted.
+    if (spec.len > 0) {
+      if (++specs > MG_MAX_HTTP_RANGES) return -1;
+      if ((res = range_spec(spec, size, &r[n])) < 0) return -1;
+      n += res;
+    }
+    if (comma == NULL) break;
+    rest = mg_mk_str_n(comma + 1, (size_t) (rest.p + rest.len - comma - 1));
+  }
+  if (specs == 0) return -1;
+  return range_coalesce(r, n);
+}
+
+// The part header before range i, or the closing delimiter for i == n.
+static int range_part_head(const struct mg_http_multirange *m, int i, char *buf,
+                           size_t len) {
+  if (i >= m->n) return snprintf(buf, len, "\r\n--%s--\r\n", m->boundary);
+  return snprintf(buf, len,
+                  "\r\n--%s\r\nContent-Type: %s\r\n"
+                  "Content-Range: bytes %lld-%lld/%lld\r\n\r\n",
+                  m->boundary, m->mime, (long long) m->r[i].start,
+                  (long long) (m->r[i].start + m->r[i].len - 1),
+                  (long long) m->size);
+}
+
+struct mg_http_multirange *mg_http_multirange_new(const struct mg_http_range *r,
+                                                  int n, int64_t size,
+                                                  struct mg_str mime,
+                                                  const char *tag) {
+  struct mg_http_multirange *m =
+      (struct mg_http_multirange *) MG_CALLOC(1, sizeof(*m) + mime.len + 1);
+  unsigned long h = 5381;
+  const char *p;
+  if (m == NULL) return NULL;
+  memcpy(m->r, r, (size_t) n * sizeof(r[0]));
+  m->n = n;
+  m->size = size;
+  m->mime = (char *) (m + 1);
+  memcpy(m->mime, mime.p, mime.len);
+  // The boundary must not occur in the body: a file's own ETag hashed with
+  // the clock makes that as unlikely as a fixed 20-character string can.
+  for (p = tag; *p != '\0'; p++) h = h * 33 + (unsigned char) *p;
+  snprintf(m->boundary, sizeof(m->boundary), "mg%08lx%08lx",
+           (unsigned long) (h & 0xffffffffUL),
+           (unsigned long) ((unsigned long) (mg_time() * 1e6) & 0xffffffffUL));
+  return m;
+}
+
+int64_t mg_http_multirange_length(const struct mg_http_multirange *m) {
+  int64_t total = 0;
+  char buf[512];
+  int i, k;
+  for (i = 0; i <= m->n; i++) {
+    k = range_part_head(m, i, buf, sizeof(buf));
+    total += k > 0 ? k : 0;
+    if (i < m->n) total += m->r[i].len;
+  }
+  return total;
+}
+
+int mg_http_multirange_next(struct mg_connection *nc,
+                            struct mg_http_file_state *fs) {
+  struct mg_http_multirange *m = fs->multi;
+  int i = m->cur, k;
+  char small[512], *buf = small;
+  if (i > m->n) return 0;
+  k = range_part_head(m, i, small, sizeof(small));
+  if (k < 0) return -1;
+  if ((size_t) k >= sizeof(small)) {  // A long custom MIME type
+    if ((buf = (char *) MG_MALLOC((size_t) k + 1)) == NULL) return -1;
+    range_part_head(m, i, buf, (size_t) k + 1);
+  }
+  mg_send(nc, buf, k);
+  if (buf != small) MG_FREE(buf);
+  m->cur++;
+  if (i == m->n) return 0;
+  if (fseeko(fs->fp, (off_t) m->r[i].start, SEEK_SET) != 0) return -1;
+  fs->remaining = m->r[i].len;
+  return 1;
+}
+
+#endif  // MG_ENABLE_HTTP && MG_ENABLE_FILESYSTEM
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/http_path.c"
 #endif
@@ -6795,11 +7267,11 @@ char *mg_http_path_join_name(const char *dir, struct mg_str name) {
 #endif
 
 // Serving one file: mg_http_serve_file() (ETag, Last-Modified, conditional
-// requests, one byte range, HEAD), streaming the body in bounded pieces or
+// requests, byte ranges, HEAD), streaming the body in bounded pieces or
 // with sendfile(), and MIME types.
 //
-// - Several byte ranges ("bytes=0-1,5-6") are answered with the whole file
-//   (200): RFC 9110 lets a server ignore Range.
+// - Several byte ranges ("bytes=0-1,5-6") get a multipart/byteranges 206
+//   (http_range.c), read part by part as the socket drains.
 // - Files below HTTP_SENDFILE_MIN are read into send_mbuf with one pread();
 //   larger ones are streamed or go out with sendfile().
 
@@ -6868,10 +7340,18 @@ static int file_sendfile(struct mg_connection *nc,
 void mg_http_transfer_file_data(struct mg_connection *nc) {
   struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
   size_t want, n;
-  int failed = 0;
+  int failed = 0, more;
   if (pd == NULL || pd->file.fp == NULL) return;
   if (file_sendfile(nc, pd)) return;
-  while (pd->file.remaining > 0 && nc->send_mbuf.len < HTTP_FILE_QUEUE_MAX) {
+  while (nc->send_mbuf.len < HTTP_FILE_QUEUE_MAX) {
+    if (pd->file.remaining <= 0) {
+      // Several ranges: the next part, or the end of the body.
+      if (pd->file.multi == NULL) break;
+      if ((more = mg_http_multirange_next(nc, &pd->file)) <= 0) {
+        failed = more < 0;
+        break;
+      }
+    }
     want = HTTP_FILE_QUEUE_MAX - nc->send_mbuf.len;
     if ((int64_t) want > pd->file.remaining) {
       want = (size_t) pd->file.remaining;
@@ -6891,27 +7371,14 @@ void mg_http_transfer_file_data(struct mg_connection *nc) {
               (long long) pd->file.remaining));
     nc->flags |= MG_F_SEND_AND_CLOSE;
   }
-  if (failed || pd->file.remaining <= 0) mg_http_free_file_state(&pd->file);
+  if (failed ||
+      (pd->file.remaining <= 0 &&
+       (pd->file.multi == NULL || pd->file.multi->cur > pd->file.multi->n))) {
+    mg_http_free_file_state(&pd->file);
+  }
 }
 
 // ---- Dates and validators --------------------------------------------------
-
-static const char *s_file_days[] = {"Sun", "Mon", "Tue", "Wed",
-                                    "Thu", "Fri", "Sat"};
-static const char *s_file_months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-
-// Formats t as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), with
-// fixed English names whatever the C locale.
-static void http_format_date(char *buf, size_t len, time_t t) {
-  struct tm tm;
-  memset(&tm, 0, sizeof(tm));
-  gmtime_r(&t, &tm);
-  snprintf(buf, len, "%s, %02d %s %04d %02d:%02d:%02d GMT",
-           s_file_days[(unsigned) tm.tm_wday % 7], tm.tm_mday,
-           s_file_months[(unsigned) tm.tm_mon % 12], tm.tm_year + 1900,
-           tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
 
 // Returns the value of the n decimal digits at s (already checked).
 static int http_digits(const char *s, int n) {
@@ -6926,7 +7393,7 @@ static long http_leaps_before(int y) {
 }
 
 // Returns the index of the 3-letter name at s in names, or -1.
-static int http_name_index(const char *s, const char **names, int n) {
+static int http_name_index(const char *s, const char *const *names, int n) {
   int i;
   for (i = 0; i < n; i++) {
     if (memcmp(s, names[i], 3) == 0) return i;
@@ -6934,39 +7401,100 @@ static int http_name_index(const char *s, const char **names, int n) {
   return -1;
 }
 
-// Parses an IMF-fixdate. Returns 1 and sets *t, or 0 for anything else
-// (obsolete RFC 850 and asctime forms included): the caller then ignores
-// the header, which RFC 9110 allows for an invalid date.
-static int http_parse_date(struct mg_str s, time_t *t) {
-  static const char *tpl = "aaa, 00 aaa 0000 00:00:00 GMT";
-  static const int cum[] = {0,   31,  59,  90,  120, 151,
-                            181, 212, 243, 273, 304, 334};
-  const char *p;
-  int i, mon, year, leap;
-  long days;
-  s = mg_strstrip(s);
-  p = s.p;
-  if (s.len != 29) return 0;
-  for (i = 0; i < 29; i++) {
-    if (tpl[i] == '0' ? !isdigit((unsigned char) p[i])
-                      : tpl[i] != 'a' && tpl[i] != p[i]) {
+// Returns 1 if s matches the template tpl: 'a' a letter, '0' a digit,
+// '_' a digit or a space, anything else itself.
+static int http_date_matches(const char *s, const char *tpl) {
+  for (; *tpl != '\0'; s++, tpl++) {
+    if (*tpl == '0'   ? !isdigit((unsigned char) *s)
+        : *tpl == 'a' ? !isalpha((unsigned char) *s)
+        : *tpl == '_' ? *s != ' ' && !isdigit((unsigned char) *s)
+                      : *s != *tpl) {
       return 0;
     }
   }
-  mon = http_name_index(p + 8, s_file_months, 12);
-  year = http_digits(p + 12, 4);
-  if (http_name_index(p, s_file_days, 7) < 0 || mon < 0 || year < 1970 ||
-      http_digits(p + 5, 2) < 1 || http_digits(p + 5, 2) > 31 ||
-      http_digits(p + 17, 2) > 23 || http_digits(p + 20, 2) > 59 ||
-      http_digits(p + 23, 2) > 60) {
+  return 1;
+}
+
+// The fields of a date, whichever form it came in.
+struct http_date {
+  int year, mon, mday, hour, min, sec;
+};
+
+// RFC 850's weekday names, whose first three letters are mg_http_days.
+static const char *const s_http_long_days[] = {
+    "Sunday",   "Monday", "Tuesday", "Wednesday",
+    "Thursday", "Friday", "Saturday"};
+
+// The three forms of RFC 9110 5.6.7, into d. Returns 0 if s is none.
+//   IMF-fixdate  "Sun, 06 Nov 1994 08:49:37 GMT"
+//   rfc850-date  "Sunday, 06-Nov-94 08:49:37 GMT"
+//   asctime      "Sun Nov  6 08:49:37 1994"
+static int http_date_fields(struct mg_str s, struct http_date *d) {
+  const char *p = s.p, *comma = mg_strchr(s, ',');
+  size_t w;
+  int yy, now_year;
+  struct tm tm;
+  time_t now;
+  if (s.len == 29 && http_date_matches(p, "aaa, 00 aaa 0000 00:00:00 GMT")) {
+    if (http_name_index(p, mg_http_days, 7) < 0) return 0;
+    d->mday = http_digits(p + 5, 2), d->year = http_digits(p + 12, 4);
+    d->mon = http_name_index(p + 8, mg_http_months, 12);
+    p += 17;
+  } else if (s.len == 24 && http_date_matches(p, "aaa aaa _0 00:00:00 0000")) {
+    if (http_name_index(p, mg_http_days, 7) < 0) return 0;
+    d->mon = http_name_index(p + 4, mg_http_months, 12);
+    d->mday = (p[8] == ' ' ? 0 : p[8] - '0') * 10 + p[9] - '0';
+    d->year = http_digits(p + 20, 4);
+    p += 11;
+  } else if (comma != NULL && (w = (size_t) (comma - p)) >= 6 && w <= 9 &&
+             s.len == w + 24 &&
+             http_date_matches(comma, ", 00-aaa-00 00:00:00 GMT")) {
+    yy = http_name_index(p, mg_http_days, 7);
+    if (yy < 0 || strlen(s_http_long_days[yy]) != w ||
+        memcmp(p, s_http_long_days[yy], w) != 0) {
+      return 0;
+    }
+    d->mday = http_digits(comma + 2, 2);
+    d->mon = http_name_index(comma + 5, mg_http_months, 12);
+    // A two-digit year more than 50 years ahead is in the past century.
+    now = time(NULL);
+    memset(&tm, 0, sizeof(tm));
+    gmtime_r(&now, &tm);
+    now_year = tm.tm_year + 1900;
+    yy = http_digits(comma + 9, 2);
+    d->year = now_year / 100 * 100 + yy;
+    if (d->year > now_year + 50) d->year -= 100;
+    p = comma + 12;
+  } else {
     return 0;
   }
-  leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  days = 365L * (year - 1970) + http_leaps_before(year) -
-         http_leaps_before(1970) + cum[mon] + (mon > 1 && leap) +
-         http_digits(p + 5, 2) - 1;
-  *t = (time_t) days * 86400 + http_digits(p + 17, 2) * 3600 +
-       http_digits(p + 20, 2) * 60 + http_digits(p + 23, 2);
+  d->hour = http_digits(p, 2);
+  d->min = http_digits(p + 3, 2);
+  d->sec = http_digits(p + 6, 2);
+  return 1;
+}
+
+// Parses an HTTP date in any of its three forms. Returns 1 and sets *t, or
+// 0 if invalid: the caller then ignores the header, as RFC 9110 allows.
+// A date past what time_t holds (2038 with a 32-bit time_t) is clamped to
+// the largest value.
+static int http_parse_date(struct mg_str s, time_t *t) {
+  static const int cum[] = {0,   31,  59,  90,  120, 151,
+                            181, 212, 243, 273, 304, 334};
+  struct http_date d;
+  int64_t days, secs, max;
+  int leap;
+  if (!http_date_fields(mg_strstrip(s), &d) || d.mon < 0 || d.year < 1970 ||
+      d.mday < 1 || d.mday > 31 || d.hour > 23 || d.min > 59 || d.sec > 60) {
+    return 0;
+  }
+  leap = (d.year % 4 == 0 && d.year % 100 != 0) || d.year % 400 == 0;
+  days = 365 * (int64_t) (d.year - 1970) + http_leaps_before(d.year) -
+         http_leaps_before(1970) + cum[d.mon] + (d.mon > 1 && leap) + d.mday -
+         1;
+  secs = days * 86400 + d.hour * 3600 + d.min * 60 + d.sec;
+  max = sizeof(time_t) >= 8 ? INT64_MAX : (int64_t) INT32_MAX;
+  *t = (time_t) (secs > max ? max : secs);
   return 1;
 }
 
@@ -7001,6 +7529,8 @@ struct file_info {
   time_t mtime;
   char etag[64];      // "\"<mtime hex>.<size hex>\""
   char modified[64];  // IMF-fixdate of mtime
+  int nranges;        // > 1: several ranges, a multipart/byteranges body
+  struct mg_http_range ranges[MG_MAX_HTTP_RANGES];
 };
 
 // Returns 1 if a conditional GET/HEAD is answered by 304. If-None-Match,
@@ -7018,59 +7548,16 @@ static int file_not_modified(struct http_message *hm,
   return ims != NULL && http_parse_date(*ims, &t) && f->mtime <= t;
 }
 
-// Parses 1 to 18 decimal digits (so no overflow) into *v.
-static int http_parse_num(struct mg_str s, int64_t *v) {
-  size_t i;
-  if (s.len == 0 || s.len > 18) return 0;
-  for (*v = 0, i = 0; i < s.len; i++) {
-    if (!isdigit((unsigned char) s.p[i])) return 0;
-    *v = *v * 10 + (s.p[i] - '0');
-  }
-  return 1;
-}
-
-// Parses a Range header for a file of size bytes: 1 and [*a, *b] for one
-// satisfiable range, 0 if unsatisfiable (416), -1 if the header is to be
-// ignored (malformed, another unit, or several ranges).
-static int http_parse_range(struct mg_str hdr, int64_t size, int64_t *a,
-                            int64_t *b) {
-  struct mg_str spec, first, last;
-  const char *dash;
-  hdr = mg_strstrip(hdr);
-  if (hdr.len < 6 || mg_ncasecmp(hdr.p, "bytes=", 6) != 0) return -1;
-  spec = mg_strstrip(mg_mk_str_n(hdr.p + 6, hdr.len - 6));
-  dash = mg_strchr(spec, '-');
-  if (mg_strchr(spec, ',') != NULL || dash == NULL) return -1;
-  first = mg_strstrip(mg_mk_str_n(spec.p, (size_t) (dash - spec.p)));
-  last = mg_strstrip(
-      mg_mk_str_n(dash + 1, (size_t) (spec.p + spec.len - dash - 1)));
-  if (first.len == 0) {  // "-n": the last n bytes.
-    if (!http_parse_num(last, b)) return -1;
-    if (*b == 0 || size == 0) return 0;
-    *a = *b > size ? 0 : size - *b;
-    *b = size - 1;
-    return 1;
-  }
-  if (!http_parse_num(first, a)) return -1;
-  if (last.len == 0) {
-    *b = size - 1;
-  } else if (!http_parse_num(last, b) || *b < *a) {
-    return -1;
-  }
-  if (*a >= size) return 0;
-  if (*b >= size) *b = size - 1;
-  return 1;
-}
-
-// Picks the bytes to send: returns 200, 206 or 416. If-Range that does not
-// equal the ETag or the Last-Modified date disables the range (200).
+// Picks the bytes to send: returns 200, 206 or 416, with f->start and
+// f->len (one range) or f->ranges (several). If-Range that does not equal
+// the ETag or the Last-Modified date disables the range (200).
 static int file_pick_range(struct http_message *hm, struct file_info *f) {
   struct mg_str *range = mg_get_http_header(hm, "Range");
   struct mg_str *if_range = mg_get_http_header(hm, "If-Range");
-  int64_t a = 0, b = 0;
-  int res;
+  int n;
   f->start = 0;
   f->len = f->size;
+  f->nranges = 0;
   if (range == NULL ||
       (mg_vcmp(&hm->method, "GET") != 0 && mg_vcmp(&hm->method, "HEAD") != 0)) {
     return 200;
@@ -7079,11 +7566,12 @@ static int file_pick_range(struct http_message *hm, struct file_info *f) {
       mg_vcmp(if_range, f->modified) != 0) {
     return 200;
   }
-  res = http_parse_range(*range, f->size, &a, &b);
-  if (res < 0) return 200;
-  if (res == 0) return 416;
-  f->start = a;
-  f->len = b - a + 1;
+  n = mg_http_parse_ranges(*range, f->size, f->ranges);
+  if (n < 0) return 200;
+  if (n == 0) return 416;
+  if (n > 1) f->nranges = n;
+  f->start = f->ranges[0].start;
+  f->len = f->ranges[0].len;
   return 206;
 }
 
@@ -7095,23 +7583,30 @@ static void file_validators(struct mg_http_out *h, const struct file_info *f,
   mg_http_out_hdr_block(h, extra);
 }
 
-// Sends the head of a 200/206 response. Returns 0 if it could not.
+// Sends the head of a 200/206 response (m: the multipart body of several
+// ranges, else NULL). Returns 0 if it could not.
 static int file_head(struct mg_connection *nc, int code,
                      const struct file_info *f, struct mg_str mime,
-                     struct mg_str extra) {
+                     struct mg_str extra, const struct mg_http_multirange *m) {
   struct mg_http_out h;
   const char *hdrs;
   memset(&h, 0, sizeof(h));
-  mg_http_out_hdr(&h, "Content-Type: %.*s", (int) mime.len, mime.p);
+  if (m != NULL) {
+    mg_http_out_hdr(&h, "Content-Type: multipart/byteranges; boundary=%s",
+                    m->boundary);
+  } else {
+    mg_http_out_hdr(&h, "Content-Type: %.*s", (int) mime.len, mime.p);
+  }
   mg_http_out_hdr(&h, "Accept-Ranges: bytes");
-  if (code == 206) {
+  if (code == 206 && m == NULL) {
     mg_http_out_hdr(&h, "Content-Range: bytes %lld-%lld/%lld",
                     (long long) f->start, (long long) (f->start + f->len - 1),
                     (long long) f->size);
   }
   file_validators(&h, f, extra);
   if ((hdrs = mg_http_out_str(&h)) != NULL) {
-    mg_send_head(nc, code, f->len, hdrs);
+    mg_send_head(nc, code, m != NULL ? mg_http_multirange_length(m) : f->len,
+                 hdrs);
   }
   mbuf_free(&h.m);
   return hdrs != NULL;
@@ -7164,22 +7659,32 @@ static void file_body(struct mg_connection *nc, struct http_message *hm, int fd,
                       struct mg_str extra) {
   struct mg_http_proto_data *pd = mg_http_get_proto_data(nc);
   int body = mg_vcmp(&hm->method, "HEAD") != 0 && f->len > 0;
+  struct mg_http_multirange *m = NULL;
   FILE *fp = NULL;
-  if (pd == NULL || (body && f->len >= HTTP_SENDFILE_MIN &&
-                     (fp = file_stream_open(fd, f->start)) == NULL)) {
-    if (pd == NULL) close(fd);
+  if (pd != NULL && f->nranges > 1) {
+    m = mg_http_multirange_new(f->ranges, f->nranges, f->size, mime, f->etag);
+  }
+  if (pd == NULL || (f->nranges > 1 && m == NULL) ||
+      (body && (f->len >= HTTP_SENDFILE_MIN || m != NULL) &&
+       (fp = file_stream_open(fd, f->start)) == NULL)) {
+    if (pd == NULL || (f->nranges > 1 && m == NULL)) close(fd);
+    MG_FREE(m);
     mg_http_send_error(nc, 500, NULL);
     return;
   }
-  if (file_head(nc, code, f, mime, extra) && body) {
+  if (file_head(nc, code, f, mime, extra, m) && body) {
     if (fp != NULL) {
+      // Several ranges are read part by part (no sendfile): mode 1.
       pd->file.fp = fp;
-      pd->file.remaining = f->len;
+      pd->file.multi = m;
+      pd->file.mode = m != NULL ? 1 : 0;
+      pd->file.remaining = m != NULL ? 0 : f->len;
       mg_http_transfer_file_data(nc);
-      return;  // fp now belongs to the connection.
+      return;  // fp and m now belong to the connection.
     }
     file_read_small(nc, fd, f->start, f->len);
   }
+  MG_FREE(m);
   if (fp != NULL) {
     fclose(fp);
   } else {
@@ -7226,7 +7731,7 @@ void mg_http_serve_fd(struct mg_connection *nc, struct http_message *hm, int fd,
   f.mtime = st->st_mtime;
   snprintf(f.etag, sizeof(f.etag), "\"%lx.%llx\"", (unsigned long) f.mtime,
            (unsigned long long) f.size);
-  http_format_date(f.modified, sizeof(f.modified), f.mtime);
+  mg_http_format_date(f.modified, sizeof(f.modified), f.mtime);
   file_respond(nc, hm, fd, &f, mime, extra);
 }
 
@@ -7318,13 +7823,475 @@ struct mg_str mg_http_mime_type(const char *path, const char *custom) {
 
 #endif  // MG_ENABLE_HTTP && MG_ENABLE_FILESYSTEM
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/http_ssi.c"
+#endif
+
+// Server-side includes (6.x): files matching ssi_pattern are sent with
+// their directives replaced:
+//   <!--#include virtual="path" -->  path from the document root
+//   <!--#include file="path" -->     path from the including file's folder
+//   <!--#include "path" -->          the same as file=
+//   <!--#include abspath="path" -->  a file-system path, as written
+//   <!--#exec "command" -->          the command's output (needs
+//                                    MG_ENABLE_HTTP_SSI_EXEC)
+//   <!--#call arg -->                MG_EV_SSI_CALL (char *arg), then
+//                                    MG_EV_SSI_CALL_CTX (mg_ssi_call_ctx)
+// An included file that matches ssi_pattern is processed too, up to
+// MG_MAX_SSI_DEPTH files deep; others are copied as they are.
+//
+// - Streamed: the page is produced as the socket drains, at most
+//   HTTP_SSI_ROUND bytes of file per round; memory stays flat whatever the
+//   sizes of the files.
+// - The body has no known length: chunked for HTTP/1.1, to the close for
+//   HTTP/1.0. What a "call" handler writes with mg_printf() goes into the
+//   chunk of its round.
+// - virtual= and file= go through the document root's checks (no "..",
+//   no way out through a symlink, hidden files refused); a failed include
+//   is logged and leaves an HTML comment in the page.
+// - "exec" runs the command with popen(): the poll loop waits while it
+//   runs; it is for trusted pages only, and off by default.
+
+#if MG_ENABLE_HTTP && MG_ENABLE_FILESYSTEM && MG_ENABLE_HTTP_SSI
+
+#define HTTP_SSI_ROUND 16384        // File bytes looked at per round
+#define HTTP_SSI_MAX_DIRECTIVE 512  // Longest "<!--# ... -->"
+#define HTTP_SSI_HIGH_WATER 65536   // Rounds stop with this much queued
+
+struct ssi_file {
+  FILE *fp;
+  char *path;   // MG_MALLOC'd
+  int raw;      // Copied as is, no directives
+  int is_pipe;  // From popen(): pclose() it
+};
+
+struct mg_http_ssi {
+  struct ssi_file f[MG_MAX_SSI_DEPTH];
+  int depth;    // Open files in f
+  int chunked;  // Body chunked (HTTP/1.1), else to the close
+  char tag[HTTP_SSI_MAX_DIRECTIVE + 1];
+  size_t tag_len;                  // Bytes of a possible directive held in tag
+  struct mg_serve_http_opts opts;  // root, ssi and hidden patterns (copies)
+  char *strs;                      // The copies' storage
+  char *head;                      // A copy of the request head, for ..._CTX
+  struct http_message req;         // Parsed from head
+};
+
+static const char *s_ssi_open = "<!--#";
+
+static void ssi_close_top(struct mg_http_ssi *s) {
+  struct ssi_file *f = &s->f[--s->depth];
+#if MG_ENABLE_HTTP_SSI_EXEC
+  if (f->is_pipe) {
+    pclose(f->fp);
+  } else
+#endif
+  {
+    fclose(f->fp);
+  }
+  MG_FREE(f->path);
+  memset(f, 0, sizeof(*f));
+}
+
+void mg_http_ssi_free(struct mg_http_proto_data *pd) {
+  struct mg_http_ssi *s = pd->ssi;
+  if (s == NULL) return;
+  while (s->depth > 0) ssi_close_top(s);
+  MG_FREE(s->strs);
+  MG_FREE(s->head);
+  MG_FREE(s);
+  pd->ssi = NULL;
+}
+
+// True if path's name matches the SSI pattern (default *.shtml, *.shtm).
+static int ssi_matches(const char *pattern, const char *path) {
+  struct mg_str p = mg_mk_str(pattern != NULL ? pattern : MG_SSI_PATTERN);
+  return mg_match_prefix_n(p, mg_mk_str(path)) == strlen(path);
+}
+
+int mg_http_is_ssi(const struct mg_serve_http_opts *o, const char *path) {
+  return ssi_matches(o->ssi_pattern, path);
+}
+
+// Pushes the open file fp as the current one (taken over if it returns 1;
+// the caller closes it on 0).
+static int ssi_push(struct mg_http_ssi *s, FILE *fp, const char *path,
+                    int is_pipe) {
+  struct ssi_file *f;
+  if (s->depth >= MG_MAX_SSI_DEPTH) {
+    MG_ERROR(("SSI: %s: more than %d files deep", path, MG_MAX_SSI_DEPTH));
+    return 0;
+  }
+  f = &s->f[s->depth];
+  if ((f->path = (char *) mg_strdup_nul(mg_mk_str(path)).p) == NULL) return 0;
+  f->fp = fp;
+  f->is_pipe = is_pipe;
+  f->raw = is_pipe || !ssi_matches(s->opts.ssi_pattern, path);
+  s->depth++;
+  return 1;
+}
+
+// Opens the local file path for an include, checked against the root
+// unless it is an abspath. Returns 1 if pushed.
+static int ssi_open(struct mg_http_ssi *s, const char *path, int check) {
+  struct mg_http_open_file of;
+  FILE *fp;
+  memset(&of, 0, sizeof(of));
+  of.fd = -1;
+  if (check) {
+    if (mg_http_path_hidden(&s->opts, path) ||
+        !mg_http_path_open_inside(s->opts.document_root, path, &of)) {
+      MG_ERROR(("SSI: %s: missing, outside the root or hidden", path));
+      return 0;
+    }
+  } else {
+    of.fd = mg_http_open_ro(path);
+    if (of.fd >= 0 && fstat(of.fd, &of.st) != 0) {
+      close(of.fd);
+      of.fd = -1;
+    }
+  }
+  if (of.fd < 0 || !S_ISREG(of.st.st_mode)) {
+    MG_ERROR(("SSI: cannot include %s", path));
+    if (of.fd >= 0) close(of.fd);
+    return 0;
+  }
+  if ((fp = fdopen(of.fd, "rb")) == NULL) {
+    close(of.fd);
+    return 0;
+  }
+  if (ssi_push(s, fp, path, 0)) return 1;
+  fclose(fp);
+  return 0;
+}
+
+// The path an include names: virtual= from the root (through the URI
+// path rules), file= or bare from the current file's folder, abspath= as
+// it is. MG_MALLOC'd, NULL if refused; *check says whether the root
+// checks apply.
+static char *ssi_include_path(struct mg_http_ssi *s, struct mg_str kind,
+                              struct mg_str arg, int *check) {
+  const char *cur = s->f[s->depth - 1].path, *slash = strrchr(cur, '/');
+  char *uri, *decoded = NULL, *path = NULL;
+  size_t root_len;
+  *check = 1;
+  if (mg_vcmp(&kind, "abspath") == 0) {
+    *check = 0;
+    return (char *) mg_strdup_nul(arg).p;
+  }
+  if (mg_vcmp(&kind, "virtual") == 0) {
+    uri = NULL;
+    mg_asprintf(&uri, 0, "%s%.*s", arg.len > 0 && arg.p[0] == '/' ? "" : "/",
+                (int) arg.len, arg.p);
+    if (uri != NULL && mg_http_path_decode(mg_mk_str(uri), &decoded) == 0) {
+      path = mg_http_path_join(s->opts.document_root, decoded, &root_len);
+    }
+    MG_FREE(uri);
+    MG_FREE(decoded);
+    return path;
+  }
+  if (kind.len > 0 && mg_vcmp(&kind, "file") != 0) return NULL;
+  // file=: no way up, then relative to the including file.
+  if (arg.len == 0 || arg.p[0] == '/' || mg_strstr(arg, mg_mk_str("..")) ||
+      mg_strchr(arg, '\\') != NULL) {
+    return NULL;
+  }
+  mg_asprintf(&path, 0, "%.*s/%.*s", slash == NULL ? 1 : (int) (slash - cur),
+              slash == NULL ? "." : cur, (int) arg.len, arg.p);
+  return path;
+}
+
+// Splits `key="value"` (or `"value"`) at p (n bytes). Returns 0 if it is
+// neither.
+static int ssi_arg(struct mg_str a, struct mg_str *key, struct mg_str *val) {
+  const char *q = mg_strchr(a, '"'), *e;
+  if (q == NULL) return 0;
+  *key = mg_strstrip(mg_mk_str_n(a.p, (size_t) (q - a.p)));
+  if (key->len > 0 && key->p[key->len - 1] == '=') key->len--;
+  key->len = mg_strstrip(*key).len;
+  e = (const char *) memchr(q + 1, '"', (size_t) (a.p + a.len - q - 1));
+  if (e == NULL) return 0;
+  *val = mg_mk_str_n(q + 1, (size_t) (e - q - 1));
+  return 1;
+}
+
+static void ssi_comment(struct mg_connection *nc, const char *what) {
+  mg_printf(nc, "<!-- SSI: %s -->", what);
+}
+
+static void ssi_include(struct mg_connection *nc, struct mg_http_ssi *s,
+                        struct mg_str args) {
+  struct mg_str key, val;
+  char *path;
+  int check;
+  if (!ssi_arg(args, &key, &val) ||
+      (path = ssi_include_path(s, key, val, &check)) == NULL) {
+    MG_ERROR(("SSI: bad include \"%.*s\"", (int) args.len, args.p));
+    ssi_comment(nc, "bad include");
+    return;
+  }
+  if (!ssi_open(s, path, check)) ssi_comment(nc, "include failed");
+  MG_FREE(path);
+}
+
+static void ssi_exec(struct mg_connection *nc, struct mg_http_ssi *s,
+                     struct mg_str args) {
+#if MG_ENABLE_HTTP_SSI_EXEC
+  struct mg_str key, val;
+  char *cmd;
+  FILE *fp;
+  if (!ssi_arg(args, &key, &val) || key.len > 0 ||
+      (cmd = (char *) mg_strdup_nul(val).p) == NULL) {
+    ssi_comment(nc, "bad exec");
+    return;
+  }
+  fflush(NULL);
+  if ((fp = popen(cmd, "r")) == NULL || !ssi_push(s, fp, cmd, 1)) {
+    if (fp != NULL) pclose(fp);
+    MG_ERROR(("SSI: cannot run %s", cmd));
+    ssi_comment(nc, "exec failed");
+  }
+  MG_FREE(cmd);
+#else
+  (void) s, (void) args;
+  MG_ERROR(("SSI: exec \"%.*s\" refused: MG_ENABLE_HTTP_SSI_EXEC is 0",
+            (int) args.len, args.p));
+  ssi_comment(nc, "exec not enabled");
+#endif
+}
+
+// "call arg": the handler writes what replaces it.
+static void ssi_call(struct mg_connection *nc, struct mg_http_ssi *s,
+                     struct mg_str arg) {
+  struct mg_ssi_call_ctx ctx;
+  char *a = (char *) mg_strdup_nul(mg_strstrip(arg)).p;
+  if (a == NULL) return;
+  mg_http_call_endpoint_handler(nc, MG_EV_SSI_CALL, a);
+  memset(&ctx, 0, sizeof(ctx));
+  ctx.req = &s->req;
+  ctx.file = mg_mk_str(s->f[s->depth - 1].path);
+  ctx.arg = mg_mk_str(a);
+  mg_http_call_endpoint_handler(nc, MG_EV_SSI_CALL_CTX, &ctx);
+  MG_FREE(a);
+}
+
+// Runs the directive held in s->tag ("<!--#" ... "-->").
+static void ssi_directive(struct mg_connection *nc, struct mg_http_ssi *s) {
+  struct mg_str d = mg_mk_str_n(s->tag + 5, s->tag_len - 5 - 3), name;
+  size_t i = 0;
+  while (i < d.len && isalpha((unsigned char) d.p[i])) i++;
+  name = mg_mk_str_n(d.p, i);
+  d = mg_mk_str_n(d.p + i, d.len - i);
+  s->tag_len = 0;
+  if (mg_vcmp(&name, "include") == 0) {
+    ssi_include(nc, s, d);
+  } else if (mg_vcmp(&name, "exec") == 0) {
+    ssi_exec(nc, s, d);
+  } else if (mg_vcmp(&name, "call") == 0) {
+    ssi_call(nc, s, d);
+  } else {
+    MG_ERROR(("SSI: unknown directive \"%.*s\"", (int) name.len, name.p));
+    ssi_comment(nc, "unknown directive");
+  }
+}
+
+// Feeds one byte of a processed file. Returns 1 if a directive ran (the
+// current file may have changed).
+static int ssi_byte(struct mg_connection *nc, struct mg_http_ssi *s, char c) {
+  size_t n = s->tag_len;
+  if (n < 5) {
+    if (c == s_ssi_open[n]) {
+      s->tag[s->tag_len++] = c;
+      return 0;
+    }
+    if (n > 0) mg_send(nc, s->tag, (int) n);
+    s->tag_len = 0;
+    if (c == s_ssi_open[0]) {
+      s->tag[s->tag_len++] = c;
+    } else {
+      mg_send(nc, &c, 1);
+    }
+    return 0;
+  }
+  s->tag[s->tag_len++] = c;
+  if (s->tag_len >= 8 && memcmp(s->tag + s->tag_len - 3, "-->", 3) == 0) {
+    ssi_directive(nc, s);
+    return 1;
+  }
+  if (s->tag_len >= HTTP_SSI_MAX_DIRECTIVE) {
+    MG_ERROR(("SSI: directive longer than %d bytes", HTTP_SSI_MAX_DIRECTIVE));
+    mg_send(nc, s->tag, (int) s->tag_len);  // Not a directive: text
+    s->tag_len = 0;
+  }
+  return 0;
+}
+
+// One round: up to HTTP_SSI_ROUND bytes of the current file. Returns 0 at
+// the end of the page.
+static int ssi_round(struct mg_connection *nc, struct mg_http_ssi *s) {
+  char buf[1024];
+  size_t n, i, budget = HTTP_SSI_ROUND;
+  struct ssi_file *f;
+  while (budget > 0 && s->depth > 0) {
+    f = &s->f[s->depth - 1];
+    n = fread(buf, 1, sizeof(buf) < budget ? sizeof(buf) : budget, f->fp);
+    if (n == 0) {
+      if (!f->raw && s->tag_len > 0) {  // A cut "<!--#...": text
+        mg_send(nc, s->tag, (int) s->tag_len);
+        s->tag_len = 0;
+      }
+      ssi_close_top(s);
+      continue;
+    }
+    budget -= n;
+    if (f->raw) {
+      mg_send(nc, buf, (int) n);
+      continue;
+    }
+    for (i = 0; i < n; i++) {
+      if (ssi_byte(nc, s, buf[i]) && s->f[s->depth - 1].fp != f->fp) {
+        // An include opened: go on with it, the rest of buf after it.
+        if (fseeko(f->fp, (off_t) (i + 1) - (off_t) n, SEEK_CUR) != 0) {
+          MG_ERROR(("SSI: %s: seek failed", f->path));
+        }
+        break;
+      }
+    }
+  }
+  return s->depth > 0;
+}
+
+void mg_http_ssi_continue(struct mg_connection *nc) {
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
+  struct mg_http_ssi *s = pd != NULL ? pd->ssi : NULL;
+  size_t start;
+  char size[24];
+  int more = 1, k;
+  if (s == NULL) return;
+  while (more && nc->send_mbuf.len < HTTP_SSI_HIGH_WATER &&
+         !(nc->flags & MG_F_CLOSE_IMMEDIATELY)) {
+    start = nc->send_mbuf.len;
+    more = ssi_round(nc, s);
+    // This round's bytes (and what a "call" handler wrote) are one chunk.
+    if (s->chunked && nc->send_mbuf.len > start) {
+      k = snprintf(size, sizeof(size), "%lx\r\n",
+                   (unsigned long) (nc->send_mbuf.len - start));
+      mbuf_insert(&nc->send_mbuf, start, size, (size_t) k);
+      mbuf_append(&nc->send_mbuf, "\r\n", 2);
+    }
+  }
+  if (more) return;
+  if (s->chunked) mg_send_http_chunk(nc, "", 0);
+  mg_http_ssi_free(pd);
+}
+
+// Copies the options the page needs: the root, the patterns.
+static int ssi_copy_opts(struct mg_http_ssi *s, const char *root,
+                         const struct mg_serve_http_opts *o) {
+  const char *src[4];
+  const char **dst[4];
+  size_t len = 0, i, k;
+  char *p;
+  src[0] = root, dst[0] = &s->opts.document_root;
+  src[1] = o->ssi_pattern, dst[1] = &s->opts.ssi_pattern;
+  src[2] = o->hidden_file_pattern, dst[2] = &s->opts.hidden_file_pattern;
+  src[3] = o->per_directory_auth_file,
+  dst[3] = &s->opts.per_directory_auth_file;
+  for (i = 0; i < 4; i++) len += src[i] != NULL ? strlen(src[i]) + 1 : 0;
+  if ((p = s->strs = (char *) MG_MALLOC(len + 1)) == NULL) return 0;
+  for (i = 0; i < 4; i++) {
+    if (src[i] == NULL) continue;
+    k = strlen(src[i]) + 1;
+    memcpy(p, src[i], k);
+    *dst[i] = p;
+    p += k;
+  }
+  return 1;
+}
+
+// A copy of the request head, parsed again, for MG_EV_SSI_CALL_CTX.
+static int ssi_copy_request(struct mg_http_ssi *s, struct http_message *hm) {
+  size_t n = (size_t) (hm->body.p - hm->message.p);
+  int status;
+  if (hm->body.p == NULL || hm->body.p < hm->message.p) n = hm->message.len;
+  if ((s->head = (char *) MG_MALLOC(n + 1)) == NULL) return 0;
+  memcpy(s->head, hm->message.p, n);
+  s->head[n] = '\0';
+  if (mg_http_parse(s->head, n, &s->req, 1, &status) <= 0) {
+    memset(&s->req, 0, sizeof(s->req));
+  }
+  s->req.body = mg_mk_str_n(s->head + n, 0);
+  return 1;
+}
+
+void mg_http_serve_ssi(struct mg_connection *nc, struct http_message *hm,
+                       const char *path, int fd, const char *root,
+                       const struct mg_serve_http_opts *o,
+                       struct mg_str extra) {
+  struct mg_http_proto_data *pd = mg_http_get_proto_data(nc);
+  struct mg_http_ssi *s = NULL;
+  struct mg_http_out h;
+  FILE *fp = fdopen(fd, "rb");
+  int is_head = mg_vcmp(&hm->method, "HEAD") == 0;
+  int http10 = mg_vcmp(&hm->proto, "HTTP/1.0") == 0;
+  memset(&h, 0, sizeof(h));
+  if (fp == NULL) close(fd);
+  if (fp != NULL && pd != NULL) {
+    s = (struct mg_http_ssi *) MG_CALLOC(1, sizeof(*s));
+  }
+  if (s == NULL) {
+    if (fp != NULL) fclose(fp);
+    mg_http_send_error(nc, 500, NULL);
+    return;
+  }
+  mg_http_free_file_state(&pd->file);
+  mg_http_ssi_free(pd);
+  pd->ssi = s;  // From here mg_http_ssi_free() cleans up
+  if (!ssi_copy_opts(s, root, o) || !ssi_copy_request(s, hm) ||
+      !ssi_push(s, fp, path, 0)) {
+    if (s->depth == 0) fclose(fp);
+    mg_http_ssi_free(pd);
+    mg_http_send_error(nc, 500, NULL);
+    return;
+  }
+  s->f[0].raw = 0;  // The page itself is processed whatever its name
+  mg_http_out_hdr(&h, "Content-Type: text/html; charset=utf-8");
+  mg_http_out_hdr_block(&h, extra);
+  if (mg_http_out_str(&h) == NULL) {
+    mg_http_ssi_free(pd);
+    mg_http_send_error(nc, 500, NULL);
+  } else if (is_head || http10) {
+    // No length can be given: HTTP/1.0 reads to the close; HEAD says
+    // what GET would (chunked) and stops.
+    if (http10) pd->must_close = 1;
+    mg_send_response_line(nc, 200, h.m.buf);
+    if (!http10) mg_printf(nc, "%s", "Transfer-Encoding: chunked\r\n");
+    mg_send(nc, "\r\n", 2);
+    if (is_head) {
+      mg_http_ssi_free(pd);
+    } else {
+      mg_http_ssi_continue(nc);
+    }
+  } else {
+    s->chunked = 1;
+    mg_send_head(nc, 200, -1, h.m.buf);
+    mg_http_ssi_continue(nc);
+  }
+  mbuf_free(&h.m);
+}
+
+#endif  // MG_ENABLE_HTTP && MG_ENABLE_FILESYSTEM && MG_ENABLE_HTTP_SSI
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/http_listing.c"
 #endif
 
 
 // Directory listings for mg_serve_http(): directories first, then names in
-// byte order; hidden names left out; sent in one piece with a
-// Content-Length (HEAD gets the same length).
+// byte order; hidden names left out; sizes in human units (the exact byte
+// count in a tooltip); sent in one piece with a Content-Length (HEAD gets
+// the same length). A few lines of inline script (no external resource)
+// sort the rows by name, date or size when a column head is clicked (or
+// the page is opened with #name, #date, #size, each with -desc), keeping
+// directories first; without script the page is the server's order.
 
 #if MG_ENABLE_HTTP && MG_ENABLE_FILESYSTEM && MG_ENABLE_DIRECTORY_LISTING
 
@@ -7419,8 +8386,26 @@ static void listing_html(struct mg_http_out *o, const char *s) {
   }
 }
 
+// A size in human units: "512 B", "1.5 KiB", "23 MiB" (1024-based; one
+// decimal below 10).
+static void listing_size(struct mg_http_out *o, int64_t size) {
+  static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  double v = (double) size;
+  int u = 0;
+  while (v >= 1024 && u < 5) v /= 1024, u++;
+  if (u == 0) {
+    mg_http_out_printf(o, "%lld B", (long long) size);
+  } else if (v < 10) {
+    mg_http_out_printf(o, "%.1f %s", (double) ((long long) (v * 10)) / 10,
+                       units[u]);
+  } else {
+    mg_http_out_printf(o, "%lld %s", (long long) v, units[u]);
+  }
+}
+
 // One row: the name (URL-encoded in the href, HTML-escaped as text), the
-// modification time (UTC) and the size ("-" for directories).
+// modification time (UTC) and the size ("-" for directories). The data-
+// attributes are what the script sorts by.
 static void listing_row(struct mg_http_out *o, const struct listing_entry *e) {
   struct mg_str href = mg_url_encode(mg_mk_str(e->name));
   const char *slash = e->is_dir ? "/" : "";
@@ -7431,18 +8416,45 @@ static void listing_row(struct mg_http_out *o, const struct listing_entry *e) {
   }
   memset(&tm, 0, sizeof(tm));
   gmtime_r(&e->mtime, &tm);
-  mg_http_out_printf(o, "<tr><td><a href=\"%s%s\">", href.p, slash);
+  mg_http_out_printf(o, "<tr data-d=\"%d\" data-t=\"%lld\" data-s=\"%lld\" ",
+                     e->is_dir, (long long) e->mtime,
+                     (long long) (e->is_dir ? -1 : e->size));
+  mg_http_out_printf(o, "data-n=\"");
   listing_html(o, e->name);
-  mg_http_out_printf(o, "%s</a></td><td>%04d-%02d-%02d %02d:%02d</td><td>",
-                     slash, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                     tm.tm_hour, tm.tm_min);
+  mg_http_out_printf(o, "\"><td><a href=\"%s%s\">", href.p, slash);
+  listing_html(o, e->name);
+  mg_http_out_printf(o, "%s</a></td><td>%04d-%02d-%02d %02d:%02d</td>", slash,
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                     tm.tm_min);
   if (e->is_dir) {
-    mg_http_out_printf(o, "-</td></tr>\n");
+    mg_http_out_printf(o, "<td class=\"s\">-</td></tr>\n");
   } else {
-    mg_http_out_printf(o, "%lld</td></tr>\n", (long long) e->size);
+    mg_http_out_printf(o, "<td class=\"s\" title=\"%lld bytes\">",
+                       (long long) e->size);
+    listing_size(o, e->size);
+    mg_http_out_printf(o, "</td></tr>\n");
   }
   mg_strfree(&href);
 }
+
+// The style and the sorting script: the rows with data-d are sorted by
+// the key the hash names, directories first; each head then links to the
+// other order of its key.
+static const char *s_listing_style =
+    "<style>body{font-family:sans-serif;margin:2em;color:#222}"
+    "table{border-collapse:collapse}th,td{padding:.25em 1em;"
+    "text-align:left}th a{color:inherit}td.s{text-align:right}"
+    "tbody tr:nth-child(even){background:#f2f2f2}</style>\n";
+static const char *s_listing_script =
+    "<script>(function(){var b=document.querySelector('#list tbody'),"
+    "k={name:'n',date:'t',size:'s'};function go(){var h=location.hash"
+    ".slice(1).split('-'),f=k[h[0]],z=h[1]=='desc'?-1:1;if(!f)return;"
+    "[].slice.call(b.querySelectorAll('tr[data-d]')).sort(function(x,y){"
+    "var a=x.dataset,c=y.dataset;return c.d-a.d||z*(f=='n'?(a.n<c.n?-1:"
+    "a.n>c.n?1:0):a[f]-c[f]);}).forEach(function(r){b.appendChild(r);});"
+    "[].forEach.call(document.querySelectorAll('th a'),function(a){var n="
+    "a.getAttribute('data-k');a.href='#'+n+(n==h[0]&&z>0?'-desc':'');});}"
+    "window.addEventListener('hashchange',go);go();})();</script>\n";
 
 // The whole page for the sorted entries.
 static void listing_page(struct mg_http_out *o, const char *uri_path,
@@ -7452,18 +8464,23 @@ static void listing_page(struct mg_http_out *o, const char *uri_path,
                      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
                      "<title>Index of ");
   listing_html(o, uri_path);
-  mg_http_out_printf(o, "</title></head>\n<body><h1>Index of ");
+  mg_http_out_printf(o, "</title>\n%s</head>\n<body><h1>Index of ",
+                     s_listing_style);
   listing_html(o, uri_path);
   mg_http_out_printf(o,
-                     "</h1>\n<table>\n<tr><th>Name</th>"
-                     "<th>Modified (UTC)</th><th>Size</th></tr>\n");
+                     "</h1>\n<table id=\"list\">\n<thead><tr>"
+                     "<th><a href=\"#name\" data-k=\"name\">Name</a></th>"
+                     "<th><a href=\"#date\" data-k=\"date\">Modified (UTC)"
+                     "</a></th><th><a href=\"#size\" data-k=\"size\">Size"
+                     "</a></th></tr></thead>\n<tbody>\n");
   if (strcmp(uri_path, "/") != 0) {
     mg_http_out_printf(o,
                        "<tr><td><a href=\"../\">..</a></td><td></td>"
-                       "<td>-</td></tr>\n");
+                       "<td class=\"s\">-</td></tr>\n");
   }
   for (i = 0; i < l->n; i++) listing_row(o, &l->e[i]);
-  mg_http_out_printf(o, "</table>\n</body></html>\n");
+  mg_http_out_printf(o, "</tbody>\n</table>\n%s</body></html>\n",
+                     s_listing_script);
 }
 
 void mg_http_list_dir(struct mg_connection *nc, struct http_message *hm,
@@ -8351,6 +9368,11 @@ int mg_http_multipart_begin(struct mg_connection *nc, struct http_message *hm,
       mg_get_http_header(hm, "Content-Length") == NULL ||
       hm->body.len == (size_t) -1 || head_len > nc->recv_mbuf.len) {
     return 0;
+  }
+  if ((uint64_t) hm->body.len > (uint64_t) MG_MAX_HTTP_UPLOAD_SIZE) {
+    MG_ERROR(("%p upload of %llu bytes refused (MG_MAX_HTTP_UPLOAD_SIZE)",
+              (void *) nc, (unsigned long long) hm->body.len));
+    return -1;
   }
   if ((s = (struct mg_http_multipart_stream *) MG_CALLOC(1, sizeof(*s))) ==
       NULL) {
@@ -9740,13 +10762,21 @@ void mg_http_client_handler(struct mg_connection *nc, int ev,
 // ---- Reverse proxy ----------------------------------------------------------
 //
 // The request is forwarded on a new client connection to the upstream
-// ("Connection: close": one request per upstream connection). The protocol
-// handler parses the upstream's reply; on MG_EV_HTTP_REPLY it is sent to the
-// client with a fresh head: the status line, the end-to-end headers and a
-// Content-Length for the body (chunked replies arrive de-chunked). So the
-// reply is buffered whole (up to MG_MAX_HTTP_BODY_SIZE), not streamed.
+// ("Connection: close": one request per upstream connection). The reply is
+// streamed: its head goes to the client with the end-to-end headers as soon
+// as it is in, then the body as it arrives. A body of known length keeps
+// its Content-Length; a chunked or close-delimited one is sent in chunks
+// (to an HTTP/1.0 client: to the close). While the client has more than
+// PROXY_HIGH_WATER bytes queued the upstream is not read (its recv_mbuf
+// holds at most PROXY_HOLD), so memory stays flat for any reply size.
 // The two connections point at each other through pd->proxy_peer until the
 // reply is relayed or either side closes.
+
+#define PROXY_HIGH_WATER (256 * 1024)  // Client bytes queued: stop reading
+#define PROXY_HOLD (64 * 1024)         // Upstream bytes held meanwhile
+
+// Reply states of an upstream connection (pd->proxy_state).
+enum { PROXY_HEAD, PROXY_LENGTH, PROXY_CHUNKED, PROXY_TO_CLOSE, PROXY_DONE };
 
 #define PROXY_F_REPLIED MG_F_USER_1    // Upstream: the reply was relayed
 #define PROXY_F_GOT_BYTES MG_F_USER_2  // Upstream: reply bytes came in
@@ -9936,66 +10966,209 @@ static void proxy_fail(struct mg_connection *up, struct mg_connection *nc,
   mg_http_send_error(nc, status, NULL);
 }
 
-// Sends the upstream's reply hm to the client nc with a fresh head.
-static void proxy_relay_reply(struct mg_connection *nc,
-                              const struct http_message *hm) {
+// Sends the head of the upstream's reply hm to the client nc; upd is the
+// upstream's state (its body mode is set here).
+static void proxy_relay_head(struct mg_connection *nc,
+                             struct mg_http_proto_data *upd,
+                             const struct http_message *hm) {
   struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
-  int code = hm->resp_code, is_head = pd != NULL && pd->is_head;
+  int code = hm->resp_code, is_head = upd->is_head;
   int keep_length = is_head || code == 304;
   int has_body = !keep_length && code != 204 && !(code >= 100 && code < 200);
+  int chunked = proxy_header(hm, "Transfer-Encoding") != NULL;
   mg_printf(nc, "HTTP/1.1 %d %.*s\r\n", code, (int) hm->resp_status_msg.len,
             hm->resp_status_msg.p);
   proxy_send_headers(nc, hm, keep_length ? s_proxy_none : s_proxy_rep_own);
+  // A recipient with a clock adds Date to a response it forwards without
+  // one (RFC 9110 6.6.1).
+  if (proxy_header(hm, "Date") == NULL) {
+    mg_printf(nc, "Date: %s\r\n", mg_http_date_now(nc->mgr));
+  }
+  upd->proxy_state = PROXY_DONE;
+  if (has_body && hm->body.len != (size_t) -1) {
+    upd->proxy_state = hm->body.len > 0 ? PROXY_LENGTH : PROXY_DONE;
+    upd->proxy_left = (int64_t) hm->body.len;
+    mg_printf(nc, "Content-Length: %lu\r\n", (unsigned long) hm->body.len);
+  } else if (has_body) {
+    upd->proxy_state = chunked ? PROXY_CHUNKED : PROXY_TO_CLOSE;
+    upd->proxy_left = 0;
+    // The length is not known: chunks, or to the close for HTTP/1.0.
+    if (pd != NULL && pd->is_http10) {
+      pd->must_close = 1;
+    } else {
+      upd->proxy_rechunk = 1;
+      mg_printf(nc, "%s", "Transfer-Encoding: chunked\r\n");
+    }
+  }
   // The client connection's own keep-alive rules, as mg_send_response_line.
   if (pd != NULL && pd->must_close) {
     mg_printf(nc, "%s", "Connection: close\r\n");
   } else if (pd != NULL && pd->keep_alive_10) {
     mg_printf(nc, "%s", "Connection: keep-alive\r\n");
   }
-  if (has_body) {
-    mg_printf(nc, "Content-Length: %lu\r\n", (unsigned long) hm->body.len);
-  }
   mg_send(nc, "\r\n", 2);
-  if (has_body) mg_send(nc, hm->body.p, (int) hm->body.len);
 }
 
-// The upstream closed. Before any reply byte came: 502; in the middle of
-// the reply: the client's connection is closed too (the reply is cut).
+// Sends n body bytes to the client, in a chunk if the client gets chunks.
+static void proxy_out(struct mg_connection *nc, struct mg_http_proto_data *upd,
+                      const char *p, size_t n) {
+  if (n == 0) return;
+  if (upd->proxy_rechunk) {
+    mg_send_http_chunk(nc, p, n);
+  } else {
+    mg_send(nc, p, (int) n);
+  }
+}
+
+// The reply is complete: the last chunk, and the upstream is dropped.
+static void proxy_done(struct mg_connection *up, struct mg_connection *nc) {
+  struct mg_http_proto_data *upd = (struct mg_http_proto_data *) up->proto_data;
+  if (upd->proxy_rechunk) mg_send_http_chunk(nc, "", 0);
+  upd->proxy_state = PROXY_DONE;
+  up->flags |= PROXY_F_REPLIED | MG_F_CLOSE_IMMEDIATELY;
+  proxy_unlink(up, nc);
+}
+
+// Parses the reply head at the start of up's recv_mbuf. Returns 1 if it
+// was relayed (or an interim reply skipped), 0 if more bytes are needed,
+// -1 if malformed.
+static int proxy_head(struct mg_connection *up, struct mg_connection *nc) {
+  struct mg_http_proto_data *upd = (struct mg_http_proto_data *) up->proto_data;
+  struct http_message hm;
+  int n, status;
+  n = mg_http_parse(up->recv_mbuf.buf, up->recv_mbuf.len, &hm, 0, &status);
+  if (n <= 0) return n;
+  if (hm.resp_code < 200 && hm.resp_code != 101) {
+    mbuf_remove(&up->recv_mbuf, (size_t) n);  // 100 Continue and the like
+    return 1;
+  }
+  proxy_relay_head(nc, upd, &hm);
+  mbuf_remove(&up->recv_mbuf, (size_t) n);
+  return 1;
+}
+
+// One step through a chunked body. Returns 1 on progress, 0 if more bytes
+// are needed, -1 if malformed.
+static int proxy_chunk_step(struct mg_connection *up, struct mg_connection *nc,
+                            struct mg_http_proto_data *upd) {
+  struct mbuf *io = &up->recv_mbuf;
+  size_t off, len, n;
+  int r;
+  if (upd->proxy_crlf) {
+    if (io->len < 2) return 0;
+    if (memcmp(io->buf, "\r\n", 2) != 0) return -1;
+    mbuf_remove(io, 2);
+    upd->proxy_crlf = 0;
+    return 1;
+  }
+  if (upd->proxy_left > 0) {
+    n = (int64_t) io->len < upd->proxy_left ? io->len
+                                            : (size_t) upd->proxy_left;
+    proxy_out(nc, upd, io->buf, n);
+    mbuf_remove(io, n);
+    if ((upd->proxy_left -= (int64_t) n) == 0) upd->proxy_crlf = 1;
+    return 1;
+  }
+  r = mg_http_parse_chunk(io->buf, io->len, &off, &len);
+  if (r < 0) return -1;
+  if (r > 0 && len == 0) {  // The last chunk and its trailers
+    mbuf_remove(io, (size_t) r);
+    proxy_done(up, nc);
+    return 1;
+  }
+  if (off == 0 || len == 0) return 0;  // Size line or trailers incomplete
+  mbuf_remove(io, off);                // The size line: the data is streamed
+  upd->proxy_left = (int64_t) len;
+  return 1;
+}
+
+// Relays what up holds to the client nc while the client has room (force:
+// whatever it has, the upstream closed).
+static void proxy_pump(struct mg_connection *up, struct mg_connection *nc,
+                       int force) {
+  struct mg_http_proto_data *upd = (struct mg_http_proto_data *) up->proto_data;
+  struct mbuf *io = &up->recv_mbuf;
+  size_t n;
+  int r = 1;
+  while (r > 0 && io->len > 0 && upd->proxy_state != PROXY_DONE &&
+         (force || nc->send_mbuf.len < PROXY_HIGH_WATER)) {
+    if (upd->proxy_state == PROXY_HEAD) {
+      r = proxy_head(up, nc);
+    } else if (upd->proxy_state == PROXY_CHUNKED) {
+      r = proxy_chunk_step(up, nc, upd);
+    } else {
+      n = io->len;
+      if (upd->proxy_state == PROXY_LENGTH && (int64_t) n > upd->proxy_left) {
+        n = (size_t) upd->proxy_left;
+      }
+      proxy_out(nc, upd, io->buf, n);
+      mbuf_remove(io, n);
+      upd->proxy_left -= (int64_t) n;
+      if (upd->proxy_state == PROXY_LENGTH && upd->proxy_left == 0) {
+        proxy_done(up, nc);
+      }
+    }
+  }
+  if (r < 0) {
+    MG_ERROR(("%p malformed reply from upstream", (void *) up));
+    if (upd->proxy_state == PROXY_HEAD) {
+      proxy_fail(up, nc, 502);
+    } else {
+      nc->flags |= MG_F_CLOSE_IMMEDIATELY;  // The reply is cut
+      up->flags |= MG_F_CLOSE_IMMEDIATELY;
+    }
+  } else if (upd->proxy_state == PROXY_DONE && !(up->flags & PROXY_F_REPLIED)) {
+    proxy_done(up, nc);  // A reply without a body
+  }
+}
+
+// The upstream closed. Before any reply byte came: 502; a body that runs
+// to the close ends here; in the middle of any other reply: the client's
+// connection is closed too (the reply is cut).
 static void proxy_upstream_closed(struct mg_connection *up,
                                   struct mg_connection *nc) {
-  if (nc == NULL) return;
+  struct mg_http_proto_data *upd = (struct mg_http_proto_data *) up->proto_data;
+  if (nc == NULL || upd == NULL) return;
+  if (!(up->flags & PROXY_F_REPLIED)) proxy_pump(up, nc, 1);
+  if (!(up->flags & PROXY_F_REPLIED) && upd->proxy_state == PROXY_TO_CLOSE) {
+    proxy_done(up, nc);
+  }
   proxy_unlink(up, nc);
   if (up->flags & PROXY_F_REPLIED) return;
-  if (up->flags & PROXY_F_GOT_BYTES) {
+  if (upd->proxy_state != PROXY_HEAD || (up->flags & PROXY_F_GOT_BYTES)) {
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;
   } else {
     mg_http_send_error(nc, 502, NULL);
   }
 }
 
-// The handler of upstream connections.
+// The handler of upstream connections (no protocol handler: raw bytes).
 static void proxy_upstream_handler(struct mg_connection *up, int ev,
                                    void *ev_data MG_UD_ARG(void *user_data)) {
   struct mg_connection *nc;
+  struct mg_http_proto_data *upd = (struct mg_http_proto_data *) up->proto_data;
   MG_UD_UNUSED;
   if (ev == MG_EV_RECV) {
     up->flags |= PROXY_F_GOT_BYTES;
     mg_set_timer(up, mg_time() + MG_HTTP_IDLE_TIMEOUT);
   }
-  // Only these events need the client (proxy_peer_of() walks the list).
-  if (ev != MG_EV_CONNECT && ev != MG_EV_TIMER && ev != MG_EV_HTTP_REPLY &&
-      ev != MG_EV_CLOSE) {
+  // Only these events need the client (proxy_peer_of() walks the list); a
+  // poll only when bytes wait for the client to drain.
+  if (ev != MG_EV_CONNECT && ev != MG_EV_TIMER && ev != MG_EV_RECV &&
+      ev != MG_EV_CLOSE && !(ev == MG_EV_POLL && up->recv_mbuf.len > 0)) {
     return;
   }
   nc = proxy_peer_of(up);
   if (ev == MG_EV_CONNECT && *(int *) ev_data != 0) {
     proxy_fail(up, nc, 502);
   } else if (ev == MG_EV_TIMER) {
+    if (upd != NULL && upd->proxy_state != PROXY_HEAD && nc != NULL) {
+      nc->flags |= MG_F_CLOSE_IMMEDIATELY;  // Stalled in the body: cut
+    }
     proxy_fail(up, nc, 504);
-  } else if (ev == MG_EV_HTTP_REPLY && nc != NULL) {
-    proxy_relay_reply(nc, (struct http_message *) ev_data);
-    up->flags |= PROXY_F_REPLIED | MG_F_CLOSE_IMMEDIATELY;
-    proxy_unlink(up, nc);
+  } else if ((ev == MG_EV_RECV || ev == MG_EV_POLL) && nc != NULL) {
+    if (ev == MG_EV_POLL) mg_set_timer(up, mg_time() + MG_HTTP_IDLE_TIMEOUT);
+    proxy_pump(up, nc, 0);
   } else if (ev == MG_EV_CLOSE) {
     proxy_upstream_closed(up, nc);
   }
@@ -10019,6 +11192,9 @@ static struct mg_connection *proxy_open(struct mg_connection *nc,
     upd->proxy_peer = nc;
     upd->is_head = pd->is_head;
     pd->proxy_peer = up;
+    // The reply is parsed and relayed here, not by the client handler.
+    up->proto_handler = NULL;
+    up->recv_mbuf_limit = PROXY_HOLD;
     mg_set_timer(up, mg_time() + MG_HTTP_IDLE_TIMEOUT);
     return up;
   }
@@ -10151,6 +11327,33 @@ static int static_host_is(struct http_message *hm, struct mg_str host) {
   return mg_strcasecmp(v, host) == 0;
 }
 
+// True if nc came in on port (decimal digits), its listener's port.
+static int static_port_is(struct mg_connection *nc, struct mg_str port) {
+  char buf[64];
+  size_t i;
+  if (port.len == 0 || port.len > 5) return 0;
+  for (i = 0; i < port.len; i++) {
+    if (!isdigit((unsigned char) port.p[i])) return 0;
+  }
+  mg_conn_addr_to_str(nc, buf, sizeof(buf), MG_SOCK_STRINGIFY_PORT);
+  return strlen(buf) == port.len && memcmp(buf, port.p, port.len) == 0;
+}
+
+// "%port=url": 301 to url with the request's target (path and query)
+// appended, as 6.x does ("%80=https://example.com"). Returns 0.
+static int static_port_redirect(struct static_req *r, struct mg_str url) {
+  struct http_message *hm = r->hm;
+  char *loc = NULL;
+  if (url.len > 0 && url.p[url.len - 1] == '/') url.len--;
+  mg_asprintf(&loc, 0, "%.*s%.*s%s%.*s", (int) url.len, url.p,
+              (int) hm->uri.len, hm->uri.p, hm->query_string.len > 0 ? "?" : "",
+              (int) hm->query_string.len, hm->query_string.p);
+  if (loc == NULL) return static_fail(r, 500, NULL);
+  mg_http_send_redirect(r->nc, 301, mg_mk_str(loc), r->extra);
+  MG_FREE(loc);
+  return 0;
+}
+
 // Length of the URI-path prefix that the glob pat matches, ending at a '/'
 // boundary ("/x" matches "/x" and "/x/y", not "/xy"; "/" matches all), and
 // not counting a final '/'; -1 if none.
@@ -10162,7 +11365,8 @@ static long static_prefix_len(struct mg_str pat, const char *path) {
 }
 
 // Applies url_rewrites: the first matching entry picks the root; a prefix
-// entry also strips its prefix from the path. Returns 0 if it answered.
+// entry also strips its prefix from the path; "%port" redirects; an
+// http(s):// target is proxied. Returns 0 if it answered.
 static int static_rewrite(struct static_req *r) {
   const char *list = r->opts->url_rewrites;
   struct mg_str pat, target;
@@ -10171,6 +11375,10 @@ static int static_rewrite(struct static_req *r) {
     pat = mg_strstrip(pat);
     target = mg_strstrip(target);
     if (target.p == NULL || pat.len == 0 || target.len == 0) continue;
+    if (pat.p[0] == '%') {
+      if (!static_port_is(r->nc, mg_mk_str_n(pat.p + 1, pat.len - 1))) continue;
+      return static_port_redirect(r, target);
+    }
     if (pat.p[0] == '@') {
       // A virtual host keeps the whole path under its own root.
       n = static_host_is(r->hm, mg_mk_str_n(pat.p + 1, pat.len - 1)) ? 0 : -1;
@@ -10322,7 +11530,15 @@ static void static_serve_regular(struct static_req *r, const char *path,
   struct mg_str mime = mg_http_mime_type(path, r->opts->custom_mime_types);
   struct mg_http_open_file g, *use = f;
   struct mg_http_out h;
-  int has_gz = static_gz_sibling(r, path, &g);
+  int has_gz;
+#if MG_ENABLE_HTTP_SSI
+  if (mg_http_is_ssi(r->opts, path)) {
+    mg_http_serve_ssi(r->nc, r->hm, path, f->fd, r->root, r->opts, r->extra);
+    f->fd = -1;
+    return;
+  }
+#endif
+  has_gz = static_gz_sibling(r, path, &g);
   memset(&h, 0, sizeof(h));
   if (has_gz > 0 && static_accepts_gzip(r->hm)) use = &g;
   if (has_gz > 0) mg_http_out_hdr(&h, "Vary: Accept-Encoding");
@@ -10565,6 +11781,7 @@ static struct mg_http_endpoint *srv_prepare_request(
   struct mg_http_endpoint *ep = mg_http_find_endpoint(nc, hm->uri);
   pd->is_head = mg_vcmp(&hm->method, "HEAD") == 0;
   pd->keep_alive_10 = 0;
+  pd->is_http10 = mg_vcmp(&hm->proto, "HTTP/1.0") == 0;
   if (mg_vcmp(&hm->proto, "HTTP/1.0") == 0) {
     pd->keep_alive_10 =
         (unsigned char) mg_http_header_has_token(conn, "keep-alive");
@@ -10591,7 +11808,8 @@ static void srv_check_answered(struct mg_connection *nc,
   if (pd->waiting && srv_bytes_out(nc, pd) > pd->out_at_dispatch) {
     pd->waiting = 0;
   }
-  busy = pd->waiting || pd->file.fp != NULL || pd->mp != NULL;
+  busy = pd->waiting || pd->file.fp != NULL || pd->mp != NULL ||
+         pd->chunked_open || pd->ssi != NULL || pd->proxy_peer != NULL;
   if (pd->waiting) {
     nc->flags |= MG_F_HOLD_ON_EOF;
   } else {
@@ -10627,6 +11845,8 @@ static void srv_dispatch(struct mg_connection *nc,
   mg_http_call_endpoint_handler(nc, MG_EV_HTTP_REQUEST, hm);
   if (pd->is_head) srv_strip_head_body(nc, pd);
   mbuf_remove(&nc->recv_mbuf, total);
+  memset(&pd->scan, 0, sizeof(pd->scan));
+  pd->body_wait = 0;
   pd->request_start = 0;
   pd->continue_sent = 0;
   pd->body_decoded = pd->chunk_off = 0;
@@ -10735,7 +11955,9 @@ static int srv_serve_one(struct mg_connection *nc,
   }
 #if MG_ENABLE_HTTP_STREAMING_MULTIPART
   // A multipart upload streams through events instead of being buffered.
-  if (hm->body.len > 0 && mg_http_multipart_begin(nc, hm, hlen)) {
+  if (hm->body.len > 0 && (r = mg_http_multipart_begin(nc, hm, hlen)) != 0) {
+    if (r < 0) return srv_reply_error(nc, 413), 0;
+    memset(&pd->scan, 0, sizeof(pd->scan));  // The head left recv_mbuf
     if (expect) srv_send_continue(nc, pd);
     pd->request_start = 0;
     srv_check_answered(nc, pd);
@@ -10745,6 +11967,7 @@ static int srv_serve_one(struct mg_connection *nc,
   if (hm->body.len > MG_MAX_HTTP_BODY_SIZE) return srv_reply_error(nc, 413), 0;
   if (io->len - hlen < hm->body.len) {
     if (expect) srv_send_continue(nc, pd);
+    pd->body_wait = hlen + hm->body.len;
     return 0;
   }
   srv_dispatch(nc, pd, hm, hlen + hm->body.len);
@@ -10754,6 +11977,7 @@ static int srv_serve_one(struct mg_connection *nc,
 // True while the connection must not start on the next request.
 static int srv_busy(struct mg_connection *nc, struct mg_http_proto_data *pd) {
   return pd->waiting || pd->file.fp != NULL || pd->mp != NULL ||
+         pd->chunked_open || pd->ssi != NULL || pd->proxy_peer != NULL ||
          (nc->flags & (MG_F_CLOSE_IMMEDIATELY | MG_F_SEND_AND_CLOSE)) ||
          pd->must_close;
 }
@@ -10763,6 +11987,7 @@ static void srv_serve(struct mg_connection *nc, struct mg_http_proto_data *pd) {
   struct mbuf *io = &nc->recv_mbuf;
   struct http_message hm;
   int n, status = 400;
+  int r, stage;
 #if MG_ENABLE_HTTP_STREAMING_MULTIPART
   if (pd->mp != NULL) {
     if (mg_http_multipart_continue(nc)) return;
@@ -10770,16 +11995,25 @@ static void srv_serve(struct mg_connection *nc, struct mg_http_proto_data *pd) {
   }
 #endif
   while (io->len > 0 && !srv_busy(nc, pd)) {
-    n = mg_http_parse(io->buf, io->len, &hm, 1, &status);
+    if (pd->request_start == 0) pd->request_start = mg_time();
+    // A body still short of its Content-Length: nothing to parse again.
+    if (pd->body_wait > 0 && io->len < pd->body_wait) return;
+    // The head is parsed only when the scan of the new bytes says it (or
+    // its start line) is complete: each byte is looked at about once,
+    // however the head is split, and not at every MG_EV_POLL.
+    stage = pd->scan.stage;
+    if ((r = mg_http_scan_head(io->buf, io->len, &pd->scan, &status)) == 0) {
+      return;
+    }
+    n = r < 0 ? -1 : mg_http_parse(io->buf, io->len, &hm, 1, &status);
     if (n < 0) {
       srv_reply_error(nc, status);
       return;
     }
     if (n == 0) {
-      if (pd->request_start == 0) pd->request_start = mg_time();
-      return;
+      if (stage == 1) return;  // Not expected: wait for more bytes
+      continue;                // The start line is in: scan the fields
     }
-    if (pd->request_start == 0) pd->request_start = mg_time();
     if (!srv_serve_one(nc, pd, &hm, (size_t) n)) return;
   }
 }
@@ -10788,7 +12022,7 @@ static void srv_serve(struct mg_connection *nc, struct mg_http_proto_data *pd) {
 // MG_HTTP_HEADER_TIMEOUT, or no traffic for MG_HTTP_IDLE_TIMEOUT.
 static void srv_check_timeouts(struct mg_connection *nc,
                                struct mg_http_proto_data *pd, double now) {
-  if (pd->waiting || pd->file.fp != NULL) return;
+  if (pd->waiting || pd->file.fp != NULL || pd->ssi != NULL) return;
   if (pd->request_start > 0 && pd->mp == NULL && pd->body_decoded == 0 &&
       now - pd->request_start > MG_HTTP_HEADER_TIMEOUT) {
     srv_reply_error(nc, 408);
@@ -10802,6 +12036,9 @@ static void srv_handle_close(struct mg_connection *nc, void *ev_data) {
   struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
 #if MG_ENABLE_HTTP_STREAMING_MULTIPART
   if (pd != NULL) mg_http_multipart_free(nc);
+#endif
+#if MG_ENABLE_HTTP_SSI && MG_ENABLE_FILESYSTEM
+  if (pd != NULL) mg_http_ssi_free(pd);
 #endif
   mg_http_call_close(nc, ev_data);
   // After the handler has seen the close: the peer must not point at us.
@@ -10839,6 +12076,9 @@ static void srv_handler(struct mg_connection *nc, int ev,
   if (ev == MG_EV_SEND) pd->bytes_sent += (uint64_t) * (int *) ev_data;
 #if MG_ENABLE_FILESYSTEM
   if (pd->file.fp != NULL) mg_http_transfer_file_data(nc);
+#endif
+#if MG_ENABLE_HTTP_SSI && MG_ENABLE_FILESYSTEM
+  if (pd->ssi != NULL) mg_http_ssi_continue(nc);
 #endif
   if (ev != MG_EV_ACCEPT) srv_check_answered(nc, pd);
   if (ev == MG_EV_RECV || ev == MG_EV_SEND || ev == MG_EV_POLL) {

@@ -289,13 +289,21 @@ void mg_http_client_handler(struct mg_connection *nc, int ev,
 // ---- Reverse proxy ----------------------------------------------------------
 //
 // The request is forwarded on a new client connection to the upstream
-// ("Connection: close": one request per upstream connection). The protocol
-// handler parses the upstream's reply; on MG_EV_HTTP_REPLY it is sent to the
-// client with a fresh head: the status line, the end-to-end headers and a
-// Content-Length for the body (chunked replies arrive de-chunked). So the
-// reply is buffered whole (up to MG_MAX_HTTP_BODY_SIZE), not streamed.
+// ("Connection: close": one request per upstream connection). The reply is
+// streamed: its head goes to the client with the end-to-end headers as soon
+// as it is in, then the body as it arrives. A body of known length keeps
+// its Content-Length; a chunked or close-delimited one is sent in chunks
+// (to an HTTP/1.0 client: to the close). While the client has more than
+// PROXY_HIGH_WATER bytes queued the upstream is not read (its recv_mbuf
+// holds at most PROXY_HOLD), so memory stays flat for any reply size.
 // The two connections point at each other through pd->proxy_peer until the
 // reply is relayed or either side closes.
+
+#define PROXY_HIGH_WATER (256 * 1024)  // Client bytes queued: stop reading
+#define PROXY_HOLD (64 * 1024)         // Upstream bytes held meanwhile
+
+// Reply states of an upstream connection (pd->proxy_state).
+enum { PROXY_HEAD, PROXY_LENGTH, PROXY_CHUNKED, PROXY_TO_CLOSE, PROXY_DONE };
 
 #define PROXY_F_REPLIED MG_F_USER_1    // Upstream: the reply was relayed
 #define PROXY_F_GOT_BYTES MG_F_USER_2  // Upstream: reply bytes came in
@@ -485,66 +493,209 @@ static void proxy_fail(struct mg_connection *up, struct mg_connection *nc,
   mg_http_send_error(nc, status, NULL);
 }
 
-// Sends the upstream's reply hm to the client nc with a fresh head.
-static void proxy_relay_reply(struct mg_connection *nc,
-                              const struct http_message *hm) {
+// Sends the head of the upstream's reply hm to the client nc; upd is the
+// upstream's state (its body mode is set here).
+static void proxy_relay_head(struct mg_connection *nc,
+                             struct mg_http_proto_data *upd,
+                             const struct http_message *hm) {
   struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
-  int code = hm->resp_code, is_head = pd != NULL && pd->is_head;
+  int code = hm->resp_code, is_head = upd->is_head;
   int keep_length = is_head || code == 304;
   int has_body = !keep_length && code != 204 && !(code >= 100 && code < 200);
+  int chunked = proxy_header(hm, "Transfer-Encoding") != NULL;
   mg_printf(nc, "HTTP/1.1 %d %.*s\r\n", code, (int) hm->resp_status_msg.len,
             hm->resp_status_msg.p);
   proxy_send_headers(nc, hm, keep_length ? s_proxy_none : s_proxy_rep_own);
+  // A recipient with a clock adds Date to a response it forwards without
+  // one (RFC 9110 6.6.1).
+  if (proxy_header(hm, "Date") == NULL) {
+    mg_printf(nc, "Date: %s\r\n", mg_http_date_now(nc->mgr));
+  }
+  upd->proxy_state = PROXY_DONE;
+  if (has_body && hm->body.len != (size_t) -1) {
+    upd->proxy_state = hm->body.len > 0 ? PROXY_LENGTH : PROXY_DONE;
+    upd->proxy_left = (int64_t) hm->body.len;
+    mg_printf(nc, "Content-Length: %lu\r\n", (unsigned long) hm->body.len);
+  } else if (has_body) {
+    upd->proxy_state = chunked ? PROXY_CHUNKED : PROXY_TO_CLOSE;
+    upd->proxy_left = 0;
+    // The length is not known: chunks, or to the close for HTTP/1.0.
+    if (pd != NULL && pd->is_http10) {
+      pd->must_close = 1;
+    } else {
+      upd->proxy_rechunk = 1;
+      mg_printf(nc, "%s", "Transfer-Encoding: chunked\r\n");
+    }
+  }
   // The client connection's own keep-alive rules, as mg_send_response_line.
   if (pd != NULL && pd->must_close) {
     mg_printf(nc, "%s", "Connection: close\r\n");
   } else if (pd != NULL && pd->keep_alive_10) {
     mg_printf(nc, "%s", "Connection: keep-alive\r\n");
   }
-  if (has_body) {
-    mg_printf(nc, "Content-Length: %lu\r\n", (unsigned long) hm->body.len);
-  }
   mg_send(nc, "\r\n", 2);
-  if (has_body) mg_send(nc, hm->body.p, (int) hm->body.len);
 }
 
-// The upstream closed. Before any reply byte came: 502; in the middle of
-// the reply: the client's connection is closed too (the reply is cut).
+// Sends n body bytes to the client, in a chunk if the client gets chunks.
+static void proxy_out(struct mg_connection *nc, struct mg_http_proto_data *upd,
+                      const char *p, size_t n) {
+  if (n == 0) return;
+  if (upd->proxy_rechunk) {
+    mg_send_http_chunk(nc, p, n);
+  } else {
+    mg_send(nc, p, (int) n);
+  }
+}
+
+// The reply is complete: the last chunk, and the upstream is dropped.
+static void proxy_done(struct mg_connection *up, struct mg_connection *nc) {
+  struct mg_http_proto_data *upd = (struct mg_http_proto_data *) up->proto_data;
+  if (upd->proxy_rechunk) mg_send_http_chunk(nc, "", 0);
+  upd->proxy_state = PROXY_DONE;
+  up->flags |= PROXY_F_REPLIED | MG_F_CLOSE_IMMEDIATELY;
+  proxy_unlink(up, nc);
+}
+
+// Parses the reply head at the start of up's recv_mbuf. Returns 1 if it
+// was relayed (or an interim reply skipped), 0 if more bytes are needed,
+// -1 if malformed.
+static int proxy_head(struct mg_connection *up, struct mg_connection *nc) {
+  struct mg_http_proto_data *upd = (struct mg_http_proto_data *) up->proto_data;
+  struct http_message hm;
+  int n, status;
+  n = mg_http_parse(up->recv_mbuf.buf, up->recv_mbuf.len, &hm, 0, &status);
+  if (n <= 0) return n;
+  if (hm.resp_code < 200 && hm.resp_code != 101) {
+    mbuf_remove(&up->recv_mbuf, (size_t) n);  // 100 Continue and the like
+    return 1;
+  }
+  proxy_relay_head(nc, upd, &hm);
+  mbuf_remove(&up->recv_mbuf, (size_t) n);
+  return 1;
+}
+
+// One step through a chunked body. Returns 1 on progress, 0 if more bytes
+// are needed, -1 if malformed.
+static int proxy_chunk_step(struct mg_connection *up, struct mg_connection *nc,
+                            struct mg_http_proto_data *upd) {
+  struct mbuf *io = &up->recv_mbuf;
+  size_t off, len, n;
+  int r;
+  if (upd->proxy_crlf) {
+    if (io->len < 2) return 0;
+    if (memcmp(io->buf, "\r\n", 2) != 0) return -1;
+    mbuf_remove(io, 2);
+    upd->proxy_crlf = 0;
+    return 1;
+  }
+  if (upd->proxy_left > 0) {
+    n = (int64_t) io->len < upd->proxy_left ? io->len
+                                            : (size_t) upd->proxy_left;
+    proxy_out(nc, upd, io->buf, n);
+    mbuf_remove(io, n);
+    if ((upd->proxy_left -= (int64_t) n) == 0) upd->proxy_crlf = 1;
+    return 1;
+  }
+  r = mg_http_parse_chunk(io->buf, io->len, &off, &len);
+  if (r < 0) return -1;
+  if (r > 0 && len == 0) {  // The last chunk and its trailers
+    mbuf_remove(io, (size_t) r);
+    proxy_done(up, nc);
+    return 1;
+  }
+  if (off == 0 || len == 0) return 0;  // Size line or trailers incomplete
+  mbuf_remove(io, off);                // The size line: the data is streamed
+  upd->proxy_left = (int64_t) len;
+  return 1;
+}
+
+// Relays what up holds to the client nc while the client has room (force:
+// whatever it has, the upstream closed).
+static void proxy_pump(struct mg_connection *up, struct mg_connection *nc,
+                       int force) {
+  struct mg_http_proto_data *upd = (struct mg_http_proto_data *) up->proto_data;
+  struct mbuf *io = &up->recv_mbuf;
+  size_t n;
+  int r = 1;
+  while (r > 0 && io->len > 0 && upd->proxy_state != PROXY_DONE &&
+         (force || nc->send_mbuf.len < PROXY_HIGH_WATER)) {
+    if (upd->proxy_state == PROXY_HEAD) {
+      r = proxy_head(up, nc);
+    } else if (upd->proxy_state == PROXY_CHUNKED) {
+      r = proxy_chunk_step(up, nc, upd);
+    } else {
+      n = io->len;
+      if (upd->proxy_state == PROXY_LENGTH && (int64_t) n > upd->proxy_left) {
+        n = (size_t) upd->proxy_left;
+      }
+      proxy_out(nc, upd, io->buf, n);
+      mbuf_remove(io, n);
+      upd->proxy_left -= (int64_t) n;
+      if (upd->proxy_state == PROXY_LENGTH && upd->proxy_left == 0) {
+        proxy_done(up, nc);
+      }
+    }
+  }
+  if (r < 0) {
+    MG_ERROR(("%p malformed reply from upstream", (void *) up));
+    if (upd->proxy_state == PROXY_HEAD) {
+      proxy_fail(up, nc, 502);
+    } else {
+      nc->flags |= MG_F_CLOSE_IMMEDIATELY;  // The reply is cut
+      up->flags |= MG_F_CLOSE_IMMEDIATELY;
+    }
+  } else if (upd->proxy_state == PROXY_DONE && !(up->flags & PROXY_F_REPLIED)) {
+    proxy_done(up, nc);  // A reply without a body
+  }
+}
+
+// The upstream closed. Before any reply byte came: 502; a body that runs
+// to the close ends here; in the middle of any other reply: the client's
+// connection is closed too (the reply is cut).
 static void proxy_upstream_closed(struct mg_connection *up,
                                   struct mg_connection *nc) {
-  if (nc == NULL) return;
+  struct mg_http_proto_data *upd = (struct mg_http_proto_data *) up->proto_data;
+  if (nc == NULL || upd == NULL) return;
+  if (!(up->flags & PROXY_F_REPLIED)) proxy_pump(up, nc, 1);
+  if (!(up->flags & PROXY_F_REPLIED) && upd->proxy_state == PROXY_TO_CLOSE) {
+    proxy_done(up, nc);
+  }
   proxy_unlink(up, nc);
   if (up->flags & PROXY_F_REPLIED) return;
-  if (up->flags & PROXY_F_GOT_BYTES) {
+  if (upd->proxy_state != PROXY_HEAD || (up->flags & PROXY_F_GOT_BYTES)) {
     nc->flags |= MG_F_CLOSE_IMMEDIATELY;
   } else {
     mg_http_send_error(nc, 502, NULL);
   }
 }
 
-// The handler of upstream connections.
+// The handler of upstream connections (no protocol handler: raw bytes).
 static void proxy_upstream_handler(struct mg_connection *up, int ev,
                                    void *ev_data MG_UD_ARG(void *user_data)) {
   struct mg_connection *nc;
+  struct mg_http_proto_data *upd = (struct mg_http_proto_data *) up->proto_data;
   MG_UD_UNUSED;
   if (ev == MG_EV_RECV) {
     up->flags |= PROXY_F_GOT_BYTES;
     mg_set_timer(up, mg_time() + MG_HTTP_IDLE_TIMEOUT);
   }
-  // Only these events need the client (proxy_peer_of() walks the list).
-  if (ev != MG_EV_CONNECT && ev != MG_EV_TIMER && ev != MG_EV_HTTP_REPLY &&
-      ev != MG_EV_CLOSE) {
+  // Only these events need the client (proxy_peer_of() walks the list); a
+  // poll only when bytes wait for the client to drain.
+  if (ev != MG_EV_CONNECT && ev != MG_EV_TIMER && ev != MG_EV_RECV &&
+      ev != MG_EV_CLOSE && !(ev == MG_EV_POLL && up->recv_mbuf.len > 0)) {
     return;
   }
   nc = proxy_peer_of(up);
   if (ev == MG_EV_CONNECT && *(int *) ev_data != 0) {
     proxy_fail(up, nc, 502);
   } else if (ev == MG_EV_TIMER) {
+    if (upd != NULL && upd->proxy_state != PROXY_HEAD && nc != NULL) {
+      nc->flags |= MG_F_CLOSE_IMMEDIATELY;  // Stalled in the body: cut
+    }
     proxy_fail(up, nc, 504);
-  } else if (ev == MG_EV_HTTP_REPLY && nc != NULL) {
-    proxy_relay_reply(nc, (struct http_message *) ev_data);
-    up->flags |= PROXY_F_REPLIED | MG_F_CLOSE_IMMEDIATELY;
-    proxy_unlink(up, nc);
+  } else if ((ev == MG_EV_RECV || ev == MG_EV_POLL) && nc != NULL) {
+    if (ev == MG_EV_POLL) mg_set_timer(up, mg_time() + MG_HTTP_IDLE_TIMEOUT);
+    proxy_pump(up, nc, 0);
   } else if (ev == MG_EV_CLOSE) {
     proxy_upstream_closed(up, nc);
   }
@@ -568,6 +719,9 @@ static struct mg_connection *proxy_open(struct mg_connection *nc,
     upd->proxy_peer = nc;
     upd->is_head = pd->is_head;
     pd->proxy_peer = up;
+    // The reply is parsed and relayed here, not by the client handler.
+    up->proto_handler = NULL;
+    up->recv_mbuf_limit = PROXY_HOLD;
     mg_set_timer(up, mg_time() + MG_HTTP_IDLE_TIMEOUT);
     return up;
   }

@@ -63,6 +63,7 @@ const char *mg_http_status_message(int code) {
 void mg_http_free_file_state(struct mg_http_file_state *fs) {
   if (fs == NULL) return;
   if (fs->fp != NULL) fclose(fs->fp);
+  MG_FREE(fs->multi);
   memset(fs, 0, sizeof(*fs));
 }
 
@@ -101,11 +102,51 @@ int mg_http_headers_have(struct mg_str headers, const char *name) {
   return 0;
 }
 
+// A server's chunked response is open from its head (or first chunk) to
+// the last, empty chunk: until then the connection neither closes nor
+// starts on the next request, wherever the chunks come from.
+static void conn_set_chunked_open(struct mg_connection *nc, int open) {
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
+  if (pd != NULL && nc->listener != NULL)
+    pd->chunked_open = (unsigned char) open;
+}
+
+const char *const mg_http_days[7] = {"Sun", "Mon", "Tue", "Wed",
+                                     "Thu", "Fri", "Sat"};
+const char *const mg_http_months[12] = {"Jan", "Feb", "Mar", "Apr",
+                                        "May", "Jun", "Jul", "Aug",
+                                        "Sep", "Oct", "Nov", "Dec"};
+
+void mg_http_format_date(char *buf, size_t len, time_t t) {
+  struct tm tm;
+  memset(&tm, 0, sizeof(tm));
+  gmtime_r(&t, &tm);
+  snprintf(buf, len, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+           mg_http_days[(unsigned) tm.tm_wday % 7], tm.tm_mday,
+           mg_http_months[(unsigned) tm.tm_mon % 12], tm.tm_year + 1900,
+           tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+const char *mg_http_date_now(struct mg_mgr *mgr) {
+  time_t now = time(NULL);
+  if (mgr->date[0] == '\0' || now != mgr->date_time) {
+    mg_http_format_date(mgr->date, sizeof(mgr->date), now);
+    mgr->date_time = now;
+  }
+  return mgr->date;
+}
+
 void mg_send_response_line(struct mg_connection *nc, int status_code,
                            const char *extra_headers) {
   struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
   mg_printf(nc, "HTTP/1.1 %d %s\r\n", status_code,
             mg_http_status_message(status_code));
+  // RFC 9110 6.6.1: an origin server with a clock sends Date (optional in
+  // 1xx), once, so not when the caller's headers have one.
+  if (nc->listener != NULL && status_code >= 200 &&
+      !mg_http_headers_have(mg_mk_str(extra_headers), "Date")) {
+    mg_printf(nc, "Date: %s\r\n", mg_http_date_now(nc->mgr));
+  }
   if (extra_headers != NULL && *extra_headers != '\0') {
     mg_printf(nc, "%s\r\n", extra_headers);
   }
@@ -128,6 +169,7 @@ void mg_send_head(struct mg_connection *c, int status_code,
       status_code == 304) {
   } else if (content_length < 0) {
     mg_printf(c, "%s", "Transfer-Encoding: chunked\r\n");
+    conn_set_chunked_open(c, 1);
   } else {
     mg_printf(c, "Content-Length: %lld\r\n", (long long) content_length);
   }
@@ -183,6 +225,7 @@ void mg_http_send_redirect(struct mg_connection *nc, int status_code,
 void mg_send_http_chunk(struct mg_connection *nc, const char *buf, size_t len) {
   char size[24];
   int n = snprintf(size, sizeof(size), "%lx\r\n", (unsigned long) len);
+  conn_set_chunked_open(nc, len > 0);
   mg_send(nc, size, n);
   mg_send(nc, buf, (int) len);
   mg_send(nc, "\r\n", 2);

@@ -1,11 +1,11 @@
 #include "http_internal.h"
 
 // Serving one file: mg_http_serve_file() (ETag, Last-Modified, conditional
-// requests, one byte range, HEAD), streaming the body in bounded pieces or
+// requests, byte ranges, HEAD), streaming the body in bounded pieces or
 // with sendfile(), and MIME types.
 //
-// - Several byte ranges ("bytes=0-1,5-6") are answered with the whole file
-//   (200): RFC 9110 lets a server ignore Range.
+// - Several byte ranges ("bytes=0-1,5-6") get a multipart/byteranges 206
+//   (http_range.c), read part by part as the socket drains.
 // - Files below HTTP_SENDFILE_MIN are read into send_mbuf with one pread();
 //   larger ones are streamed or go out with sendfile().
 
@@ -74,10 +74,18 @@ static int file_sendfile(struct mg_connection *nc,
 void mg_http_transfer_file_data(struct mg_connection *nc) {
   struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
   size_t want, n;
-  int failed = 0;
+  int failed = 0, more;
   if (pd == NULL || pd->file.fp == NULL) return;
   if (file_sendfile(nc, pd)) return;
-  while (pd->file.remaining > 0 && nc->send_mbuf.len < HTTP_FILE_QUEUE_MAX) {
+  while (nc->send_mbuf.len < HTTP_FILE_QUEUE_MAX) {
+    if (pd->file.remaining <= 0) {
+      // Several ranges: the next part, or the end of the body.
+      if (pd->file.multi == NULL) break;
+      if ((more = mg_http_multirange_next(nc, &pd->file)) <= 0) {
+        failed = more < 0;
+        break;
+      }
+    }
     want = HTTP_FILE_QUEUE_MAX - nc->send_mbuf.len;
     if ((int64_t) want > pd->file.remaining) {
       want = (size_t) pd->file.remaining;
@@ -97,27 +105,14 @@ void mg_http_transfer_file_data(struct mg_connection *nc) {
               (long long) pd->file.remaining));
     nc->flags |= MG_F_SEND_AND_CLOSE;
   }
-  if (failed || pd->file.remaining <= 0) mg_http_free_file_state(&pd->file);
+  if (failed ||
+      (pd->file.remaining <= 0 &&
+       (pd->file.multi == NULL || pd->file.multi->cur > pd->file.multi->n))) {
+    mg_http_free_file_state(&pd->file);
+  }
 }
 
 // ---- Dates and validators --------------------------------------------------
-
-static const char *s_file_days[] = {"Sun", "Mon", "Tue", "Wed",
-                                    "Thu", "Fri", "Sat"};
-static const char *s_file_months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-
-// Formats t as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), with
-// fixed English names whatever the C locale.
-static void http_format_date(char *buf, size_t len, time_t t) {
-  struct tm tm;
-  memset(&tm, 0, sizeof(tm));
-  gmtime_r(&t, &tm);
-  snprintf(buf, len, "%s, %02d %s %04d %02d:%02d:%02d GMT",
-           s_file_days[(unsigned) tm.tm_wday % 7], tm.tm_mday,
-           s_file_months[(unsigned) tm.tm_mon % 12], tm.tm_year + 1900,
-           tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
 
 // Returns the value of the n decimal digits at s (already checked).
 static int http_digits(const char *s, int n) {
@@ -132,7 +127,7 @@ static long http_leaps_before(int y) {
 }
 
 // Returns the index of the 3-letter name at s in names, or -1.
-static int http_name_index(const char *s, const char **names, int n) {
+static int http_name_index(const char *s, const char *const *names, int n) {
   int i;
   for (i = 0; i < n; i++) {
     if (memcmp(s, names[i], 3) == 0) return i;
@@ -140,39 +135,100 @@ static int http_name_index(const char *s, const char **names, int n) {
   return -1;
 }
 
-// Parses an IMF-fixdate. Returns 1 and sets *t, or 0 for anything else
-// (obsolete RFC 850 and asctime forms included): the caller then ignores
-// the header, which RFC 9110 allows for an invalid date.
-static int http_parse_date(struct mg_str s, time_t *t) {
-  static const char *tpl = "aaa, 00 aaa 0000 00:00:00 GMT";
-  static const int cum[] = {0,   31,  59,  90,  120, 151,
-                            181, 212, 243, 273, 304, 334};
-  const char *p;
-  int i, mon, year, leap;
-  long days;
-  s = mg_strstrip(s);
-  p = s.p;
-  if (s.len != 29) return 0;
-  for (i = 0; i < 29; i++) {
-    if (tpl[i] == '0' ? !isdigit((unsigned char) p[i])
-                      : tpl[i] != 'a' && tpl[i] != p[i]) {
+// Returns 1 if s matches the template tpl: 'a' a letter, '0' a digit,
+// '_' a digit or a space, anything else itself.
+static int http_date_matches(const char *s, const char *tpl) {
+  for (; *tpl != '\0'; s++, tpl++) {
+    if (*tpl == '0'   ? !isdigit((unsigned char) *s)
+        : *tpl == 'a' ? !isalpha((unsigned char) *s)
+        : *tpl == '_' ? *s != ' ' && !isdigit((unsigned char) *s)
+                      : *s != *tpl) {
       return 0;
     }
   }
-  mon = http_name_index(p + 8, s_file_months, 12);
-  year = http_digits(p + 12, 4);
-  if (http_name_index(p, s_file_days, 7) < 0 || mon < 0 || year < 1970 ||
-      http_digits(p + 5, 2) < 1 || http_digits(p + 5, 2) > 31 ||
-      http_digits(p + 17, 2) > 23 || http_digits(p + 20, 2) > 59 ||
-      http_digits(p + 23, 2) > 60) {
+  return 1;
+}
+
+// The fields of a date, whichever form it came in.
+struct http_date {
+  int year, mon, mday, hour, min, sec;
+};
+
+// RFC 850's weekday names, whose first three letters are mg_http_days.
+static const char *const s_http_long_days[] = {
+    "Sunday",   "Monday", "Tuesday", "Wednesday",
+    "Thursday", "Friday", "Saturday"};
+
+// The three forms of RFC 9110 5.6.7, into d. Returns 0 if s is none.
+//   IMF-fixdate  "Sun, 06 Nov 1994 08:49:37 GMT"
+//   rfc850-date  "Sunday, 06-Nov-94 08:49:37 GMT"
+//   asctime      "Sun Nov  6 08:49:37 1994"
+static int http_date_fields(struct mg_str s, struct http_date *d) {
+  const char *p = s.p, *comma = mg_strchr(s, ',');
+  size_t w;
+  int yy, now_year;
+  struct tm tm;
+  time_t now;
+  if (s.len == 29 && http_date_matches(p, "aaa, 00 aaa 0000 00:00:00 GMT")) {
+    if (http_name_index(p, mg_http_days, 7) < 0) return 0;
+    d->mday = http_digits(p + 5, 2), d->year = http_digits(p + 12, 4);
+    d->mon = http_name_index(p + 8, mg_http_months, 12);
+    p += 17;
+  } else if (s.len == 24 && http_date_matches(p, "aaa aaa _0 00:00:00 0000")) {
+    if (http_name_index(p, mg_http_days, 7) < 0) return 0;
+    d->mon = http_name_index(p + 4, mg_http_months, 12);
+    d->mday = (p[8] == ' ' ? 0 : p[8] - '0') * 10 + p[9] - '0';
+    d->year = http_digits(p + 20, 4);
+    p += 11;
+  } else if (comma != NULL && (w = (size_t) (comma - p)) >= 6 && w <= 9 &&
+             s.len == w + 24 &&
+             http_date_matches(comma, ", 00-aaa-00 00:00:00 GMT")) {
+    yy = http_name_index(p, mg_http_days, 7);
+    if (yy < 0 || strlen(s_http_long_days[yy]) != w ||
+        memcmp(p, s_http_long_days[yy], w) != 0) {
+      return 0;
+    }
+    d->mday = http_digits(comma + 2, 2);
+    d->mon = http_name_index(comma + 5, mg_http_months, 12);
+    // A two-digit year more than 50 years ahead is in the past century.
+    now = time(NULL);
+    memset(&tm, 0, sizeof(tm));
+    gmtime_r(&now, &tm);
+    now_year = tm.tm_year + 1900;
+    yy = http_digits(comma + 9, 2);
+    d->year = now_year / 100 * 100 + yy;
+    if (d->year > now_year + 50) d->year -= 100;
+    p = comma + 12;
+  } else {
     return 0;
   }
-  leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  days = 365L * (year - 1970) + http_leaps_before(year) -
-         http_leaps_before(1970) + cum[mon] + (mon > 1 && leap) +
-         http_digits(p + 5, 2) - 1;
-  *t = (time_t) days * 86400 + http_digits(p + 17, 2) * 3600 +
-       http_digits(p + 20, 2) * 60 + http_digits(p + 23, 2);
+  d->hour = http_digits(p, 2);
+  d->min = http_digits(p + 3, 2);
+  d->sec = http_digits(p + 6, 2);
+  return 1;
+}
+
+// Parses an HTTP date in any of its three forms. Returns 1 and sets *t, or
+// 0 if invalid: the caller then ignores the header, as RFC 9110 allows.
+// A date past what time_t holds (2038 with a 32-bit time_t) is clamped to
+// the largest value.
+static int http_parse_date(struct mg_str s, time_t *t) {
+  static const int cum[] = {0,   31,  59,  90,  120, 151,
+                            181, 212, 243, 273, 304, 334};
+  struct http_date d;
+  int64_t days, secs, max;
+  int leap;
+  if (!http_date_fields(mg_strstrip(s), &d) || d.mon < 0 || d.year < 1970 ||
+      d.mday < 1 || d.mday > 31 || d.hour > 23 || d.min > 59 || d.sec > 60) {
+    return 0;
+  }
+  leap = (d.year % 4 == 0 && d.year % 100 != 0) || d.year % 400 == 0;
+  days = 365 * (int64_t) (d.year - 1970) + http_leaps_before(d.year) -
+         http_leaps_before(1970) + cum[d.mon] + (d.mon > 1 && leap) + d.mday -
+         1;
+  secs = days * 86400 + d.hour * 3600 + d.min * 60 + d.sec;
+  max = sizeof(time_t) >= 8 ? INT64_MAX : (int64_t) INT32_MAX;
+  *t = (time_t) (secs > max ? max : secs);
   return 1;
 }
 
@@ -207,6 +263,8 @@ struct file_info {
   time_t mtime;
   char etag[64];      // "\"<mtime hex>.<size hex>\""
   char modified[64];  // IMF-fixdate of mtime
+  int nranges;        // > 1: several ranges, a multipart/byteranges body
+  struct mg_http_range ranges[MG_MAX_HTTP_RANGES];
 };
 
 // Returns 1 if a conditional GET/HEAD is answered by 304. If-None-Match,
@@ -224,59 +282,16 @@ static int file_not_modified(struct http_message *hm,
   return ims != NULL && http_parse_date(*ims, &t) && f->mtime <= t;
 }
 
-// Parses 1 to 18 decimal digits (so no overflow) into *v.
-static int http_parse_num(struct mg_str s, int64_t *v) {
-  size_t i;
-  if (s.len == 0 || s.len > 18) return 0;
-  for (*v = 0, i = 0; i < s.len; i++) {
-    if (!isdigit((unsigned char) s.p[i])) return 0;
-    *v = *v * 10 + (s.p[i] - '0');
-  }
-  return 1;
-}
-
-// Parses a Range header for a file of size bytes: 1 and [*a, *b] for one
-// satisfiable range, 0 if unsatisfiable (416), -1 if the header is to be
-// ignored (malformed, another unit, or several ranges).
-static int http_parse_range(struct mg_str hdr, int64_t size, int64_t *a,
-                            int64_t *b) {
-  struct mg_str spec, first, last;
-  const char *dash;
-  hdr = mg_strstrip(hdr);
-  if (hdr.len < 6 || mg_ncasecmp(hdr.p, "bytes=", 6) != 0) return -1;
-  spec = mg_strstrip(mg_mk_str_n(hdr.p + 6, hdr.len - 6));
-  dash = mg_strchr(spec, '-');
-  if (mg_strchr(spec, ',') != NULL || dash == NULL) return -1;
-  first = mg_strstrip(mg_mk_str_n(spec.p, (size_t) (dash - spec.p)));
-  last = mg_strstrip(
-      mg_mk_str_n(dash + 1, (size_t) (spec.p + spec.len - dash - 1)));
-  if (first.len == 0) {  // "-n": the last n bytes.
-    if (!http_parse_num(last, b)) return -1;
-    if (*b == 0 || size == 0) return 0;
-    *a = *b > size ? 0 : size - *b;
-    *b = size - 1;
-    return 1;
-  }
-  if (!http_parse_num(first, a)) return -1;
-  if (last.len == 0) {
-    *b = size - 1;
-  } else if (!http_parse_num(last, b) || *b < *a) {
-    return -1;
-  }
-  if (*a >= size) return 0;
-  if (*b >= size) *b = size - 1;
-  return 1;
-}
-
-// Picks the bytes to send: returns 200, 206 or 416. If-Range that does not
-// equal the ETag or the Last-Modified date disables the range (200).
+// Picks the bytes to send: returns 200, 206 or 416, with f->start and
+// f->len (one range) or f->ranges (several). If-Range that does not equal
+// the ETag or the Last-Modified date disables the range (200).
 static int file_pick_range(struct http_message *hm, struct file_info *f) {
   struct mg_str *range = mg_get_http_header(hm, "Range");
   struct mg_str *if_range = mg_get_http_header(hm, "If-Range");
-  int64_t a = 0, b = 0;
-  int res;
+  int n;
   f->start = 0;
   f->len = f->size;
+  f->nranges = 0;
   if (range == NULL ||
       (mg_vcmp(&hm->method, "GET") != 0 && mg_vcmp(&hm->method, "HEAD") != 0)) {
     return 200;
@@ -285,11 +300,12 @@ static int file_pick_range(struct http_message *hm, struct file_info *f) {
       mg_vcmp(if_range, f->modified) != 0) {
     return 200;
   }
-  res = http_parse_range(*range, f->size, &a, &b);
-  if (res < 0) return 200;
-  if (res == 0) return 416;
-  f->start = a;
-  f->len = b - a + 1;
+  n = mg_http_parse_ranges(*range, f->size, f->ranges);
+  if (n < 0) return 200;
+  if (n == 0) return 416;
+  if (n > 1) f->nranges = n;
+  f->start = f->ranges[0].start;
+  f->len = f->ranges[0].len;
   return 206;
 }
 
@@ -301,23 +317,30 @@ static void file_validators(struct mg_http_out *h, const struct file_info *f,
   mg_http_out_hdr_block(h, extra);
 }
 
-// Sends the head of a 200/206 response. Returns 0 if it could not.
+// Sends the head of a 200/206 response (m: the multipart body of several
+// ranges, else NULL). Returns 0 if it could not.
 static int file_head(struct mg_connection *nc, int code,
                      const struct file_info *f, struct mg_str mime,
-                     struct mg_str extra) {
+                     struct mg_str extra, const struct mg_http_multirange *m) {
   struct mg_http_out h;
   const char *hdrs;
   memset(&h, 0, sizeof(h));
-  mg_http_out_hdr(&h, "Content-Type: %.*s", (int) mime.len, mime.p);
+  if (m != NULL) {
+    mg_http_out_hdr(&h, "Content-Type: multipart/byteranges; boundary=%s",
+                    m->boundary);
+  } else {
+    mg_http_out_hdr(&h, "Content-Type: %.*s", (int) mime.len, mime.p);
+  }
   mg_http_out_hdr(&h, "Accept-Ranges: bytes");
-  if (code == 206) {
+  if (code == 206 && m == NULL) {
     mg_http_out_hdr(&h, "Content-Range: bytes %lld-%lld/%lld",
                     (long long) f->start, (long long) (f->start + f->len - 1),
                     (long long) f->size);
   }
   file_validators(&h, f, extra);
   if ((hdrs = mg_http_out_str(&h)) != NULL) {
-    mg_send_head(nc, code, f->len, hdrs);
+    mg_send_head(nc, code, m != NULL ? mg_http_multirange_length(m) : f->len,
+                 hdrs);
   }
   mbuf_free(&h.m);
   return hdrs != NULL;
@@ -370,22 +393,32 @@ static void file_body(struct mg_connection *nc, struct http_message *hm, int fd,
                       struct mg_str extra) {
   struct mg_http_proto_data *pd = mg_http_get_proto_data(nc);
   int body = mg_vcmp(&hm->method, "HEAD") != 0 && f->len > 0;
+  struct mg_http_multirange *m = NULL;
   FILE *fp = NULL;
-  if (pd == NULL || (body && f->len >= HTTP_SENDFILE_MIN &&
-                     (fp = file_stream_open(fd, f->start)) == NULL)) {
-    if (pd == NULL) close(fd);
+  if (pd != NULL && f->nranges > 1) {
+    m = mg_http_multirange_new(f->ranges, f->nranges, f->size, mime, f->etag);
+  }
+  if (pd == NULL || (f->nranges > 1 && m == NULL) ||
+      (body && (f->len >= HTTP_SENDFILE_MIN || m != NULL) &&
+       (fp = file_stream_open(fd, f->start)) == NULL)) {
+    if (pd == NULL || (f->nranges > 1 && m == NULL)) close(fd);
+    MG_FREE(m);
     mg_http_send_error(nc, 500, NULL);
     return;
   }
-  if (file_head(nc, code, f, mime, extra) && body) {
+  if (file_head(nc, code, f, mime, extra, m) && body) {
     if (fp != NULL) {
+      // Several ranges are read part by part (no sendfile): mode 1.
       pd->file.fp = fp;
-      pd->file.remaining = f->len;
+      pd->file.multi = m;
+      pd->file.mode = m != NULL ? 1 : 0;
+      pd->file.remaining = m != NULL ? 0 : f->len;
       mg_http_transfer_file_data(nc);
-      return;  // fp now belongs to the connection.
+      return;  // fp and m now belong to the connection.
     }
     file_read_small(nc, fd, f->start, f->len);
   }
+  MG_FREE(m);
   if (fp != NULL) {
     fclose(fp);
   } else {
@@ -432,7 +465,7 @@ void mg_http_serve_fd(struct mg_connection *nc, struct http_message *hm, int fd,
   f.mtime = st->st_mtime;
   snprintf(f.etag, sizeof(f.etag), "\"%lx.%llx\"", (unsigned long) f.mtime,
            (unsigned long long) f.size);
-  http_format_date(f.modified, sizeof(f.modified), f.mtime);
+  mg_http_format_date(f.modified, sizeof(f.modified), f.mtime);
   file_respond(nc, hm, fd, &f, mime, extra);
 }
 

@@ -35,9 +35,59 @@ struct mg_http_file_state {
   int64_t remaining;  // Bytes of the file still to queue
   int64_t offset;     // With sendfile: the next byte of the file to send
   int mode;           // 0: undecided, 1: read into send_mbuf, 2: sendfile
+  struct mg_http_multirange *multi;  // Several ranges: the parts to send
+};
+
+// One byte range [start, start + len) of a file (http_range.c).
+struct mg_http_range {
+  int64_t start, len;
+};
+
+// A multipart/byteranges body being sent: r[cur - 1] is the part whose
+// bytes are going out, cur == n + 1 once the closing delimiter is queued.
+struct mg_http_multirange {
+  int n, cur;
+  struct mg_http_range r[MG_MAX_HTTP_RANGES];
+  int64_t size;       // The whole file
+  char boundary[24];  // Delimiter of the parts
+  char *mime;         // Each part's Content-Type (stored after the struct)
+};
+
+// Parses a Range header for a file of size bytes into r (room for
+// MG_MAX_HTTP_RANGES): returns how many satisfiable ranges it holds, merged
+// where they overlap or touch, in the order asked; 0 if none is
+// satisfiable (416); -1 if the header is ignored (malformed, another unit,
+// more than MG_MAX_HTTP_RANGES specs).
+int mg_http_parse_ranges(struct mg_str hdr, int64_t size,
+                         struct mg_http_range *r);
+// A multipart/byteranges state for n ranges of a size-byte file whose
+// parts have type mime; tag (the ETag) seeds the boundary. NULL: no memory.
+struct mg_http_multirange *mg_http_multirange_new(const struct mg_http_range *r,
+                                                  int n, int64_t size,
+                                                  struct mg_str mime,
+                                                  const char *tag);
+// The multipart body's exact length: part headers, data, closing line.
+int64_t mg_http_multirange_length(const struct mg_http_multirange *m);
+// Starts the next part of fs->multi: queues its header and seeks fs->fp to
+// it. Returns 1 (fs->remaining set), 0 when the body is complete (closing
+// delimiter queued), -1 on a seek or memory failure.
+int mg_http_multirange_next(struct mg_connection *nc,
+                            struct mg_http_file_state *fs);
+
+// How far mg_http_scan_head() got in an incomplete request head. All zero
+// for a new head.
+struct mg_http_scan {
+  size_t pos;        // Start of the first line not yet complete
+  size_t line_scan;  // Bytes of that line already looked at end here
+  size_t count;      // Request line: bytes of the current field seen
+  size_t work;       // Bytes looked at in all (tests check it stays ~n)
+  int stage;         // 0: start line, 1: field lines
+  int field;         // Request line: 0 method, 1 target, 2 version
+  int num_headers;   // Field lines seen
 };
 
 struct mg_http_multipart_stream;  // Defined in http_multipart.c
+struct mg_http_ssi;               // Defined in http_ssi.c
 struct mg_ws_state;               // Defined below
 
 // Per-connection HTTP state: nc->proto_data.
@@ -47,6 +97,7 @@ struct mg_http_proto_data {
   void *endpoint_user_data;             // Its endpoint's user_data
   struct mg_http_file_state file;       // Static file being sent
   struct mg_http_multipart_stream *mp;  // Streaming upload in progress
+  struct mg_http_ssi *ssi;              // SSI page being sent
   // Server request state (http_server.c).
   double request_start;         // When the current request's first byte came
   size_t body_decoded;          // Chunked: de-chunked body bytes after the head
@@ -57,14 +108,29 @@ struct mg_http_proto_data {
   unsigned char must_close;     // Close once the current response is out
   unsigned char continue_sent;  // "100 Continue" already sent
   unsigned char is_head;        // The current request is HEAD
+  unsigned char chunked_open;   // A chunked response has not ended yet
+  struct mg_http_scan scan;     // The head being received (http_parse.c)
+  size_t body_wait;             // Head + body bytes the request needs
   unsigned char reply_close_delimited;  // Client: reply body runs to close
   unsigned char keep_alive_10;       // HTTP/1.0 request asking for keep-alive
   struct mg_connection *proxy_peer;  // Reverse proxy: the other side
-  struct mg_ws_state *ws;            // WebSocket state (ws.c)
+  int64_t proxy_left;         // Upstream: body (or chunk) bytes still to relay
+  unsigned char proxy_state;  // Upstream: PROXY_* of http_client.c
+  unsigned char proxy_crlf;   // Upstream: a CRLF ends the chunk's data
+  unsigned char proxy_rechunk;  // Upstream: the client gets it in chunks
+  unsigned char is_http10;      // Server: the current request is HTTP/1.0
+  struct mg_ws_state *ws;       // WebSocket state (ws.c)
 };
 
 // Returns the standard reason phrase for an HTTP status code.
 const char *mg_http_status_message(int code);
+// English day and month names of IMF-fixdate, whatever the C locale.
+extern const char *const mg_http_days[7];
+extern const char *const mg_http_months[12];
+// Formats t as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT").
+void mg_http_format_date(char *buf, size_t len, time_t t);
+// The Date header's value for now: formatted once per second per manager.
+const char *mg_http_date_now(struct mg_mgr *mgr);
 // Closes the file being sent, if any.
 void mg_http_free_file_state(struct mg_http_file_state *fs);
 // Returns nc's HTTP state, creating it (NULL if out of memory).
@@ -270,12 +336,40 @@ void mg_http_list_dir(struct mg_connection *nc, struct http_message *hm,
 #endif  // MG_ENABLE_FILESYSTEM
 
 #if MG_ENABLE_HTTP_STREAMING_MULTIPART
+// ---- http_parse.c: resumable head scanning ----------------------------------
+
+// Looks at the bytes of a request head s (n bytes in all) that came since
+// the last call with sc. Returns 1 when mg_http_parse() should run (the
+// start line, or then the whole head, is complete), 0 if more bytes are
+// needed, -1 with *status (400, 414, 431) on an error mg_http_parse()
+// would report for these bytes.
+int mg_http_scan_head(const char *s, size_t n, struct mg_http_scan *sc,
+                      int *status);
+
+// ---- http_ssi.c: server-side includes ---------------------------------------
+
+#if MG_ENABLE_HTTP_SSI && MG_ENABLE_FILESYSTEM
+// True if path is an SSI page (ssi_pattern, default MG_SSI_PATTERN).
+int mg_http_is_ssi(const struct mg_serve_http_opts *o, const char *path);
+// Answers hm with the SSI page path, open as fd (taken over), in the
+// document root root: a 200 whose body is produced as the socket drains.
+void mg_http_serve_ssi(struct mg_connection *nc, struct http_message *hm,
+                       const char *path, int fd, const char *root,
+                       const struct mg_serve_http_opts *o, struct mg_str extra);
+// Produces more of the page, up to the send high-water mark; ends it.
+void mg_http_ssi_continue(struct mg_connection *nc);
+// Closes the page's files and frees its state (pd->ssi becomes NULL).
+void mg_http_ssi_free(struct mg_http_proto_data *pd);
+#endif
+
 // ---- http_multipart.c -------------------------------------------------------
 
 // If hm (head only, body not yet read; head_len bytes at the start of
 // recv_mbuf) is a multipart/form-data request with a Content-Length,
 // switches nc to streaming: sends MG_EV_HTTP_MULTIPART_REQUEST, removes the
-// head from recv_mbuf and returns 1. Returns 0 for any other request.
+// head from recv_mbuf and returns 1. Returns 0 for any other request, -1
+// (nothing done: the caller answers 413) for an upload larger than
+// MG_MAX_HTTP_UPLOAD_SIZE.
 int mg_http_multipart_begin(struct mg_connection *nc, struct http_message *hm,
                             size_t head_len);
 // Consumes body bytes from recv_mbuf: PART_BEGIN/DATA/END events, then

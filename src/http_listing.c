@@ -2,8 +2,12 @@
 #include "uri.h"
 
 // Directory listings for mg_serve_http(): directories first, then names in
-// byte order; hidden names left out; sent in one piece with a
-// Content-Length (HEAD gets the same length).
+// byte order; hidden names left out; sizes in human units (the exact byte
+// count in a tooltip); sent in one piece with a Content-Length (HEAD gets
+// the same length). A few lines of inline script (no external resource)
+// sort the rows by name, date or size when a column head is clicked (or
+// the page is opened with #name, #date, #size, each with -desc), keeping
+// directories first; without script the page is the server's order.
 
 #if MG_ENABLE_HTTP && MG_ENABLE_FILESYSTEM && MG_ENABLE_DIRECTORY_LISTING
 
@@ -98,8 +102,26 @@ static void listing_html(struct mg_http_out *o, const char *s) {
   }
 }
 
+// A size in human units: "512 B", "1.5 KiB", "23 MiB" (1024-based; one
+// decimal below 10).
+static void listing_size(struct mg_http_out *o, int64_t size) {
+  static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  double v = (double) size;
+  int u = 0;
+  while (v >= 1024 && u < 5) v /= 1024, u++;
+  if (u == 0) {
+    mg_http_out_printf(o, "%lld B", (long long) size);
+  } else if (v < 10) {
+    mg_http_out_printf(o, "%.1f %s", (double) ((long long) (v * 10)) / 10,
+                       units[u]);
+  } else {
+    mg_http_out_printf(o, "%lld %s", (long long) v, units[u]);
+  }
+}
+
 // One row: the name (URL-encoded in the href, HTML-escaped as text), the
-// modification time (UTC) and the size ("-" for directories).
+// modification time (UTC) and the size ("-" for directories). The data-
+// attributes are what the script sorts by.
 static void listing_row(struct mg_http_out *o, const struct listing_entry *e) {
   struct mg_str href = mg_url_encode(mg_mk_str(e->name));
   const char *slash = e->is_dir ? "/" : "";
@@ -110,18 +132,45 @@ static void listing_row(struct mg_http_out *o, const struct listing_entry *e) {
   }
   memset(&tm, 0, sizeof(tm));
   gmtime_r(&e->mtime, &tm);
-  mg_http_out_printf(o, "<tr><td><a href=\"%s%s\">", href.p, slash);
+  mg_http_out_printf(o, "<tr data-d=\"%d\" data-t=\"%lld\" data-s=\"%lld\" ",
+                     e->is_dir, (long long) e->mtime,
+                     (long long) (e->is_dir ? -1 : e->size));
+  mg_http_out_printf(o, "data-n=\"");
   listing_html(o, e->name);
-  mg_http_out_printf(o, "%s</a></td><td>%04d-%02d-%02d %02d:%02d</td><td>",
-                     slash, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                     tm.tm_hour, tm.tm_min);
+  mg_http_out_printf(o, "\"><td><a href=\"%s%s\">", href.p, slash);
+  listing_html(o, e->name);
+  mg_http_out_printf(o, "%s</a></td><td>%04d-%02d-%02d %02d:%02d</td>", slash,
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                     tm.tm_min);
   if (e->is_dir) {
-    mg_http_out_printf(o, "-</td></tr>\n");
+    mg_http_out_printf(o, "<td class=\"s\">-</td></tr>\n");
   } else {
-    mg_http_out_printf(o, "%lld</td></tr>\n", (long long) e->size);
+    mg_http_out_printf(o, "<td class=\"s\" title=\"%lld bytes\">",
+                       (long long) e->size);
+    listing_size(o, e->size);
+    mg_http_out_printf(o, "</td></tr>\n");
   }
   mg_strfree(&href);
 }
+
+// The style and the sorting script: the rows with data-d are sorted by
+// the key the hash names, directories first; each head then links to the
+// other order of its key.
+static const char *s_listing_style =
+    "<style>body{font-family:sans-serif;margin:2em;color:#222}"
+    "table{border-collapse:collapse}th,td{padding:.25em 1em;"
+    "text-align:left}th a{color:inherit}td.s{text-align:right}"
+    "tbody tr:nth-child(even){background:#f2f2f2}</style>\n";
+static const char *s_listing_script =
+    "<script>(function(){var b=document.querySelector('#list tbody'),"
+    "k={name:'n',date:'t',size:'s'};function go(){var h=location.hash"
+    ".slice(1).split('-'),f=k[h[0]],z=h[1]=='desc'?-1:1;if(!f)return;"
+    "[].slice.call(b.querySelectorAll('tr[data-d]')).sort(function(x,y){"
+    "var a=x.dataset,c=y.dataset;return c.d-a.d||z*(f=='n'?(a.n<c.n?-1:"
+    "a.n>c.n?1:0):a[f]-c[f]);}).forEach(function(r){b.appendChild(r);});"
+    "[].forEach.call(document.querySelectorAll('th a'),function(a){var n="
+    "a.getAttribute('data-k');a.href='#'+n+(n==h[0]&&z>0?'-desc':'');});}"
+    "window.addEventListener('hashchange',go);go();})();</script>\n";
 
 // The whole page for the sorted entries.
 static void listing_page(struct mg_http_out *o, const char *uri_path,
@@ -131,18 +180,23 @@ static void listing_page(struct mg_http_out *o, const char *uri_path,
                      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
                      "<title>Index of ");
   listing_html(o, uri_path);
-  mg_http_out_printf(o, "</title></head>\n<body><h1>Index of ");
+  mg_http_out_printf(o, "</title>\n%s</head>\n<body><h1>Index of ",
+                     s_listing_style);
   listing_html(o, uri_path);
   mg_http_out_printf(o,
-                     "</h1>\n<table>\n<tr><th>Name</th>"
-                     "<th>Modified (UTC)</th><th>Size</th></tr>\n");
+                     "</h1>\n<table id=\"list\">\n<thead><tr>"
+                     "<th><a href=\"#name\" data-k=\"name\">Name</a></th>"
+                     "<th><a href=\"#date\" data-k=\"date\">Modified (UTC)"
+                     "</a></th><th><a href=\"#size\" data-k=\"size\">Size"
+                     "</a></th></tr></thead>\n<tbody>\n");
   if (strcmp(uri_path, "/") != 0) {
     mg_http_out_printf(o,
                        "<tr><td><a href=\"../\">..</a></td><td></td>"
-                       "<td>-</td></tr>\n");
+                       "<td class=\"s\">-</td></tr>\n");
   }
   for (i = 0; i < l->n; i++) listing_row(o, &l->e[i]);
-  mg_http_out_printf(o, "</table>\n</body></html>\n");
+  mg_http_out_printf(o, "</tbody>\n</table>\n%s</body></html>\n",
+                     s_listing_script);
 }
 
 void mg_http_list_dir(struct mg_connection *nc, struct http_message *hm,

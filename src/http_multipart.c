@@ -412,6 +412,11 @@ int mg_http_multipart_begin(struct mg_connection *nc, struct http_message *hm,
       hm->body.len == (size_t) -1 || head_len > nc->recv_mbuf.len) {
     return 0;
   }
+  if ((uint64_t) hm->body.len > (uint64_t) MG_MAX_HTTP_UPLOAD_SIZE) {
+    MG_ERROR(("%p upload of %llu bytes refused (MG_MAX_HTTP_UPLOAD_SIZE)",
+              (void *) nc, (unsigned long long) hm->body.len));
+    return -1;
+  }
   if ((s = (struct mg_http_multipart_stream *) MG_CALLOC(1, sizeof(*s))) ==
       NULL) {
     return 0;

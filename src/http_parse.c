@@ -101,13 +101,21 @@ static int http_find_line(const char *s, size_t n, size_t pos, int lf_ok,
   return 0;
 }
 
-// Returns the status answering a version other than HTTP/1.0 and HTTP/1.1:
-// 505 for a well-formed "HTTP/" DIGIT ["." DIGIT] (HTTP/2, HTTP/2.0, HTTP/3,
-// HTTP/0.9), 400 for anything else; 0 for a supported version.
-static int http_version_status(struct mg_str v) {
-  if (http_eq(v, "HTTP/1.1") || http_eq(v, "HTTP/1.0")) return 0;
-  if (v.len >= 6 && memcmp(v.p, "HTTP/", 5) == 0 && http_is_digit(v.p[5]) &&
-      (v.len == 6 || (v.len == 8 && v.p[6] == '.' && http_is_digit(v.p[7])))) {
+// Returns the status answering a version other than HTTP/1.x: 505 for a
+// well-formed "HTTP/" DIGIT ["." DIGIT] of another major version (HTTP/2,
+// HTTP/2.0, HTTP/3, HTTP/0.9), 400 for anything else; 0 for HTTP/1.0,
+// HTTP/1.1 and a higher minor of 1 (HTTP/1.2), which RFC 9110 2.5 wants
+// served as the highest minor known: *v then becomes "HTTP/1.1".
+static int http_version_status(struct mg_str *v) {
+  if (http_eq(*v, "HTTP/1.1") || http_eq(*v, "HTTP/1.0")) return 0;
+  if (v->len == 8 && memcmp(v->p, "HTTP/1.", 7) == 0 &&
+      http_is_digit(v->p[7])) {
+    *v = mg_mk_str("HTTP/1.1");
+    return 0;
+  }
+  if (v->len >= 6 && memcmp(v->p, "HTTP/", 5) == 0 && http_is_digit(v->p[5]) &&
+      (v->len == 6 ||
+       (v->len == 8 && v->p[6] == '.' && http_is_digit(v->p[7])))) {
     return 505;
   }
   return 400;
@@ -185,7 +193,7 @@ static int http_parse_request_line(struct http_parser *p, size_t b, size_t e) {
   if (i == t || i >= e || s[i] != ' ') return http_fail(p, 400);
   target = mg_mk_str_n(s + t, i - t);
   p->hm->proto = mg_mk_str_n(s + i + 1, e - i - 1);
-  if ((st = http_version_status(p->hm->proto)) != 0) return http_fail(p, st);
+  if ((st = http_version_status(&p->hm->proto)) != 0) return http_fail(p, st);
   if (!http_target_ok(p->hm->method, target)) return http_fail(p, 400);
   http_set_uri(p->hm, target);
   return 0;
@@ -199,7 +207,7 @@ static int http_parse_status_line(struct http_parser *p, size_t b, size_t e) {
   int st;
   while (i < e && s[i] != ' ') i++;
   p->hm->proto = mg_mk_str_n(s + b, i - b);
-  if ((st = http_version_status(p->hm->proto)) != 0) return http_fail(p, st);
+  if ((st = http_version_status(&p->hm->proto)) != 0) return http_fail(p, st);
   if (e - i < 4 || s[i + 1] < '1' || s[i + 1] > '9' ||
       !http_is_digit(s[i + 2]) || !http_is_digit(s[i + 3])) {
     return http_fail(p, 400);
@@ -255,6 +263,28 @@ static int http_skip_empty_lines(struct http_parser *p) {
   return 1;
 }
 
+// Returns 1 if the bytes [b, e) of an incomplete request line can still
+// become a valid one: a method token, SP, target bytes, SP and a prefix of
+// "HTTP/" DIGIT "." DIGIT. So a byte that cannot be there (binary garbage,
+// a TLS record after the first bytes) fails at once, not at the timeout.
+static int http_request_prefix_ok(const char *s, size_t b, size_t e) {
+  static const char *ver = "HTTP/0.0";
+  size_t i = b, v;
+  while (i < e && http_is((unsigned char) s[i], HTTP_P_TCHAR)) i++;
+  if (i == e) return 1;
+  if (i == b || s[i++] != ' ') return 0;
+  v = i;
+  while (i < e && http_is((unsigned char) s[i], HTTP_P_TARGET)) i++;
+  if (i == e) return 1;
+  if (i == v || s[i++] != ' ') return 0;
+  for (v = 0; i < e; i++, v++) {
+    if (v >= 8 || (ver[v] == '0' ? !http_is_digit(s[i]) : s[i] != ver[v])) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
 // Parses the start line. Returns 1 when done, 0 if more bytes are needed.
 static int http_parse_start_line(struct http_parser *p) {
   size_t end, next;
@@ -264,7 +294,12 @@ static int http_parse_start_line(struct http_parser *p) {
   if (end - p->pos > MG_MAX_HTTP_REQUEST_LINE) {
     return http_fail(p, p->is_req ? 414 : 400);
   }
-  if (r == 0) return 0;
+  if (r == 0) {
+    if (p->is_req && !http_request_prefix_ok(p->s, p->pos, end)) {
+      return http_fail(p, 400);
+    }
+    return 0;
+  }
   p->hm->message.p = p->s + p->pos;
   r = p->is_req ? http_parse_request_line(p, p->pos, end)
                 : http_parse_status_line(p, p->pos, end);
@@ -377,11 +412,41 @@ static int http_transfer_encoding(const struct http_message *hm,
   return te->chunked > 1 ? 400 : 0;
 }
 
-// A request needs exactly one Host in HTTP/1.1, at most one in HTTP/1.0.
+// unreserved / sub-delims of RFC 3986 2.2-2.3, and '%' of pct-encoded.
+static int http_is_host_char(char c) {
+  return http_is_alpha(c) || http_is_digit(c) ||
+         (c != '\0' && strchr("-._~!$&'()*+,;=%", c) != NULL);
+}
+
+// Host = uri-host [":" port] (RFC 9112 7.2, RFC 3986 3.2.2-3.2.3): an
+// IP-literal in brackets or a reg-name (an IPv4 address is one), then
+// optionally ':' and digits. Empty is valid (a target without authority).
+static int http_host_value_ok(struct mg_str v) {
+  size_t i = 0;
+  if (v.len > 0 && v.p[0] == '[') {
+    for (i = 1; i < v.len && v.p[i] != ']'; i++) {
+      if (!http_is_host_char(v.p[i]) && v.p[i] != ':') return 0;
+    }
+    if (i == v.len || i == 1) return 0;  // Unbalanced or empty brackets
+    i++;
+  } else {
+    while (i < v.len && http_is_host_char(v.p[i])) i++;
+  }
+  if (i < v.len && v.p[i++] != ':') return 0;
+  for (; i < v.len; i++) {
+    if (!http_is_digit(v.p[i])) return 0;
+  }
+  return 1;
+}
+
+// A request needs exactly one Host in HTTP/1.1, at most one in HTTP/1.0,
+// and its value must be a valid host[:port] (RFC 9112 3.2: 400 otherwise).
 static int http_host_ok(const struct http_message *hm) {
   int i, hosts = 0;
   for (i = 0; i < MG_MAX_HTTP_HEADERS && hm->header_names[i].len > 0; i++) {
-    if (mg_vcasecmp(&hm->header_names[i], "Host") == 0) hosts++;
+    if (mg_vcasecmp(&hm->header_names[i], "Host") != 0) continue;
+    if (!http_host_value_ok(hm->header_values[i])) return 0;
+    hosts++;
   }
   // RFC 9112 3.2: an HTTP/1.1 request needs exactly one Host. 6.18 served
   // requests without one; MG_ENABLE_HTTP_NO_HOST=1 does too.
@@ -462,6 +527,95 @@ int mg_http_parse(const char *s, size_t n, struct http_message *hm, int is_req,
   if (r == 0 && n >= MG_MAX_HTTP_REQUEST_SIZE) r = http_fail(&p, 431);
   if (status != NULL) *status = r < 0 ? p.status : 0;
   return r;
+}
+
+// ---- Resumable scanning of an incomplete request head ----------------------
+//
+// mg_http_scan_head() looks at each byte of a head once, however the head
+// is split into reads: the server calls it as bytes come and runs
+// mg_http_parse() only once the head is complete. It finds the errors
+// mg_http_parse() finds in the bytes seen so far (a bad start line byte at
+// once, a bad field line when it ends, the 414 and 431 limits) with the
+// same status.
+
+// The request-line prefix check of http_request_prefix_ok(), over the new
+// bytes [sc->line_scan, e) only: the field and offset are kept in sc.
+static int http_scan_prefix(const char *s, size_t e, struct mg_http_scan *sc) {
+  static const char *ver = "HTTP/0.0";
+  size_t i;
+  unsigned char c;
+  for (i = sc->line_scan; i < e; i++, sc->work++) {
+    c = (unsigned char) s[i];
+    if (sc->field < 2) {
+      int cls = sc->field == 0 ? HTTP_P_TCHAR : HTTP_P_TARGET;
+      if (http_is(c, cls)) {
+        sc->count++;
+      } else if (c == ' ' && sc->count > 0) {
+        sc->field++, sc->count = 0;
+      } else {
+        return 0;
+      }
+    } else if (sc->count >= 8 ||
+               (ver[sc->count] == '0' ? !http_is_digit(s[i])
+                                      : c != ver[sc->count])) {
+      return 0;
+    } else {
+      sc->count++;
+    }
+  }
+  return 1;
+}
+
+int mg_http_scan_head(const char *s, size_t n, struct mg_http_scan *sc,
+                      int *status) {
+  size_t lim = n < MG_MAX_HTTP_REQUEST_SIZE ? n : MG_MAX_HTTP_REQUEST_SIZE;
+  size_t end, next;
+  struct mg_str name, value;
+  int r;
+  *status = 0;
+  if (sc->stage == 0) {  // Empty lines, then the start line
+    while (sc->pos < lim && (s[sc->pos] == '\r' || s[sc->pos] == '\n')) {
+      r = http_find_line(s, lim, sc->pos, 1, &end, &next);
+      if (r < 0) return *status = 400, -1;
+      if (r == 0) break;
+      sc->work += next - sc->pos;
+      sc->pos = sc->line_scan = next;
+    }
+    if (sc->pos < lim && (s[sc->pos] == '\r' || s[sc->pos] == '\n')) {
+      return lim >= MG_MAX_HTTP_REQUEST_SIZE ? (*status = 431, -1) : 0;
+    }
+    if (sc->line_scan < sc->pos) sc->line_scan = sc->pos;
+    r = http_find_line(s, lim, sc->line_scan, 1, &end, &next);
+    if (r < 0) return *status = 400, -1;
+    if (end - sc->pos > MG_MAX_HTTP_REQUEST_LINE) return *status = 414, -1;
+    if (r == 0) {
+      sc->work += end - sc->line_scan;
+      if (!http_scan_prefix(s, end, sc)) return *status = 400, -1;
+      sc->line_scan = end;
+      return lim >= MG_MAX_HTTP_REQUEST_SIZE ? (*status = 431, -1) : 0;
+    }
+    // The line is complete: mg_http_parse() checks it whole, once.
+    sc->work += next - sc->line_scan;
+    sc->stage = 1;
+    sc->pos = sc->line_scan = next;
+    return 1;
+  }
+  for (;;) {  // Field lines, up to the empty line
+    r = http_find_line(s, lim, sc->line_scan, 1, &end, &next);
+    if (r < 0) return *status = 400, -1;
+    if (r == 0) {
+      sc->work += end - sc->line_scan;
+      sc->line_scan = end;
+      return lim >= MG_MAX_HTTP_REQUEST_SIZE ? (*status = 431, -1) : 0;
+    }
+    sc->work += next - sc->line_scan;
+    if (end == sc->pos) return 1;
+    if (http_parse_field_line(s, sc->pos, end, &name, &value) < 0) {
+      return *status = 400, -1;
+    }
+    if (++sc->num_headers > MG_MAX_HTTP_HEADERS) return *status = 431, -1;
+    sc->pos = sc->line_scan = next;
+  }
 }
 
 int mg_parse_http(const char *s, int n, struct http_message *hm, int is_req) {

@@ -89,6 +89,33 @@ static int static_host_is(struct http_message *hm, struct mg_str host) {
   return mg_strcasecmp(v, host) == 0;
 }
 
+// True if nc came in on port (decimal digits), its listener's port.
+static int static_port_is(struct mg_connection *nc, struct mg_str port) {
+  char buf[64];
+  size_t i;
+  if (port.len == 0 || port.len > 5) return 0;
+  for (i = 0; i < port.len; i++) {
+    if (!isdigit((unsigned char) port.p[i])) return 0;
+  }
+  mg_conn_addr_to_str(nc, buf, sizeof(buf), MG_SOCK_STRINGIFY_PORT);
+  return strlen(buf) == port.len && memcmp(buf, port.p, port.len) == 0;
+}
+
+// "%port=url": 301 to url with the request's target (path and query)
+// appended, as 6.x does ("%80=https://example.com"). Returns 0.
+static int static_port_redirect(struct static_req *r, struct mg_str url) {
+  struct http_message *hm = r->hm;
+  char *loc = NULL;
+  if (url.len > 0 && url.p[url.len - 1] == '/') url.len--;
+  mg_asprintf(&loc, 0, "%.*s%.*s%s%.*s", (int) url.len, url.p,
+              (int) hm->uri.len, hm->uri.p, hm->query_string.len > 0 ? "?" : "",
+              (int) hm->query_string.len, hm->query_string.p);
+  if (loc == NULL) return static_fail(r, 500, NULL);
+  mg_http_send_redirect(r->nc, 301, mg_mk_str(loc), r->extra);
+  MG_FREE(loc);
+  return 0;
+}
+
 // Length of the URI-path prefix that the glob pat matches, ending at a '/'
 // boundary ("/x" matches "/x" and "/x/y", not "/xy"; "/" matches all), and
 // not counting a final '/'; -1 if none.
@@ -100,7 +127,8 @@ static long static_prefix_len(struct mg_str pat, const char *path) {
 }
 
 // Applies url_rewrites: the first matching entry picks the root; a prefix
-// entry also strips its prefix from the path. Returns 0 if it answered.
+// entry also strips its prefix from the path; "%port" redirects; an
+// http(s):// target is proxied. Returns 0 if it answered.
 static int static_rewrite(struct static_req *r) {
   const char *list = r->opts->url_rewrites;
   struct mg_str pat, target;
@@ -109,6 +137,10 @@ static int static_rewrite(struct static_req *r) {
     pat = mg_strstrip(pat);
     target = mg_strstrip(target);
     if (target.p == NULL || pat.len == 0 || target.len == 0) continue;
+    if (pat.p[0] == '%') {
+      if (!static_port_is(r->nc, mg_mk_str_n(pat.p + 1, pat.len - 1))) continue;
+      return static_port_redirect(r, target);
+    }
     if (pat.p[0] == '@') {
       // A virtual host keeps the whole path under its own root.
       n = static_host_is(r->hm, mg_mk_str_n(pat.p + 1, pat.len - 1)) ? 0 : -1;
@@ -260,7 +292,15 @@ static void static_serve_regular(struct static_req *r, const char *path,
   struct mg_str mime = mg_http_mime_type(path, r->opts->custom_mime_types);
   struct mg_http_open_file g, *use = f;
   struct mg_http_out h;
-  int has_gz = static_gz_sibling(r, path, &g);
+  int has_gz;
+#if MG_ENABLE_HTTP_SSI
+  if (mg_http_is_ssi(r->opts, path)) {
+    mg_http_serve_ssi(r->nc, r->hm, path, f->fd, r->root, r->opts, r->extra);
+    f->fd = -1;
+    return;
+  }
+#endif
+  has_gz = static_gz_sibling(r, path, &g);
   memset(&h, 0, sizeof(h));
   if (has_gz > 0 && static_accepts_gzip(r->hm)) use = &g;
   if (has_gz > 0) mg_http_out_hdr(&h, "Vary: Accept-Encoding");

@@ -31,6 +31,7 @@ static struct mg_http_endpoint *srv_prepare_request(
   struct mg_http_endpoint *ep = mg_http_find_endpoint(nc, hm->uri);
   pd->is_head = mg_vcmp(&hm->method, "HEAD") == 0;
   pd->keep_alive_10 = 0;
+  pd->is_http10 = mg_vcmp(&hm->proto, "HTTP/1.0") == 0;
   if (mg_vcmp(&hm->proto, "HTTP/1.0") == 0) {
     pd->keep_alive_10 =
         (unsigned char) mg_http_header_has_token(conn, "keep-alive");
@@ -57,7 +58,8 @@ static void srv_check_answered(struct mg_connection *nc,
   if (pd->waiting && srv_bytes_out(nc, pd) > pd->out_at_dispatch) {
     pd->waiting = 0;
   }
-  busy = pd->waiting || pd->file.fp != NULL || pd->mp != NULL;
+  busy = pd->waiting || pd->file.fp != NULL || pd->mp != NULL ||
+         pd->chunked_open || pd->ssi != NULL || pd->proxy_peer != NULL;
   if (pd->waiting) {
     nc->flags |= MG_F_HOLD_ON_EOF;
   } else {
@@ -93,6 +95,8 @@ static void srv_dispatch(struct mg_connection *nc,
   mg_http_call_endpoint_handler(nc, MG_EV_HTTP_REQUEST, hm);
   if (pd->is_head) srv_strip_head_body(nc, pd);
   mbuf_remove(&nc->recv_mbuf, total);
+  memset(&pd->scan, 0, sizeof(pd->scan));
+  pd->body_wait = 0;
   pd->request_start = 0;
   pd->continue_sent = 0;
   pd->body_decoded = pd->chunk_off = 0;
@@ -201,7 +205,9 @@ static int srv_serve_one(struct mg_connection *nc,
   }
 #if MG_ENABLE_HTTP_STREAMING_MULTIPART
   // A multipart upload streams through events instead of being buffered.
-  if (hm->body.len > 0 && mg_http_multipart_begin(nc, hm, hlen)) {
+  if (hm->body.len > 0 && (r = mg_http_multipart_begin(nc, hm, hlen)) != 0) {
+    if (r < 0) return srv_reply_error(nc, 413), 0;
+    memset(&pd->scan, 0, sizeof(pd->scan));  // The head left recv_mbuf
     if (expect) srv_send_continue(nc, pd);
     pd->request_start = 0;
     srv_check_answered(nc, pd);
@@ -211,6 +217,7 @@ static int srv_serve_one(struct mg_connection *nc,
   if (hm->body.len > MG_MAX_HTTP_BODY_SIZE) return srv_reply_error(nc, 413), 0;
   if (io->len - hlen < hm->body.len) {
     if (expect) srv_send_continue(nc, pd);
+    pd->body_wait = hlen + hm->body.len;
     return 0;
   }
   srv_dispatch(nc, pd, hm, hlen + hm->body.len);
@@ -220,6 +227,7 @@ static int srv_serve_one(struct mg_connection *nc,
 // True while the connection must not start on the next request.
 static int srv_busy(struct mg_connection *nc, struct mg_http_proto_data *pd) {
   return pd->waiting || pd->file.fp != NULL || pd->mp != NULL ||
+         pd->chunked_open || pd->ssi != NULL || pd->proxy_peer != NULL ||
          (nc->flags & (MG_F_CLOSE_IMMEDIATELY | MG_F_SEND_AND_CLOSE)) ||
          pd->must_close;
 }
@@ -229,6 +237,7 @@ static void srv_serve(struct mg_connection *nc, struct mg_http_proto_data *pd) {
   struct mbuf *io = &nc->recv_mbuf;
   struct http_message hm;
   int n, status = 400;
+  int r, stage;
 #if MG_ENABLE_HTTP_STREAMING_MULTIPART
   if (pd->mp != NULL) {
     if (mg_http_multipart_continue(nc)) return;
@@ -236,16 +245,25 @@ static void srv_serve(struct mg_connection *nc, struct mg_http_proto_data *pd) {
   }
 #endif
   while (io->len > 0 && !srv_busy(nc, pd)) {
-    n = mg_http_parse(io->buf, io->len, &hm, 1, &status);
+    if (pd->request_start == 0) pd->request_start = mg_time();
+    // A body still short of its Content-Length: nothing to parse again.
+    if (pd->body_wait > 0 && io->len < pd->body_wait) return;
+    // The head is parsed only when the scan of the new bytes says it (or
+    // its start line) is complete: each byte is looked at about once,
+    // however the head is split, and not at every MG_EV_POLL.
+    stage = pd->scan.stage;
+    if ((r = mg_http_scan_head(io->buf, io->len, &pd->scan, &status)) == 0) {
+      return;
+    }
+    n = r < 0 ? -1 : mg_http_parse(io->buf, io->len, &hm, 1, &status);
     if (n < 0) {
       srv_reply_error(nc, status);
       return;
     }
     if (n == 0) {
-      if (pd->request_start == 0) pd->request_start = mg_time();
-      return;
+      if (stage == 1) return;  // Not expected: wait for more bytes
+      continue;                // The start line is in: scan the fields
     }
-    if (pd->request_start == 0) pd->request_start = mg_time();
     if (!srv_serve_one(nc, pd, &hm, (size_t) n)) return;
   }
 }
@@ -254,7 +272,7 @@ static void srv_serve(struct mg_connection *nc, struct mg_http_proto_data *pd) {
 // MG_HTTP_HEADER_TIMEOUT, or no traffic for MG_HTTP_IDLE_TIMEOUT.
 static void srv_check_timeouts(struct mg_connection *nc,
                                struct mg_http_proto_data *pd, double now) {
-  if (pd->waiting || pd->file.fp != NULL) return;
+  if (pd->waiting || pd->file.fp != NULL || pd->ssi != NULL) return;
   if (pd->request_start > 0 && pd->mp == NULL && pd->body_decoded == 0 &&
       now - pd->request_start > MG_HTTP_HEADER_TIMEOUT) {
     srv_reply_error(nc, 408);
@@ -268,6 +286,9 @@ static void srv_handle_close(struct mg_connection *nc, void *ev_data) {
   struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
 #if MG_ENABLE_HTTP_STREAMING_MULTIPART
   if (pd != NULL) mg_http_multipart_free(nc);
+#endif
+#if MG_ENABLE_HTTP_SSI && MG_ENABLE_FILESYSTEM
+  if (pd != NULL) mg_http_ssi_free(pd);
 #endif
   mg_http_call_close(nc, ev_data);
   // After the handler has seen the close: the peer must not point at us.
@@ -305,6 +326,9 @@ static void srv_handler(struct mg_connection *nc, int ev,
   if (ev == MG_EV_SEND) pd->bytes_sent += (uint64_t) * (int *) ev_data;
 #if MG_ENABLE_FILESYSTEM
   if (pd->file.fp != NULL) mg_http_transfer_file_data(nc);
+#endif
+#if MG_ENABLE_HTTP_SSI && MG_ENABLE_FILESYSTEM
+  if (pd->ssi != NULL) mg_http_ssi_continue(nc);
 #endif
   if (ev != MG_EV_ACCEPT) srv_check_answered(nc, pd);
   if (ev == MG_EV_RECV || ev == MG_EV_SEND || ev == MG_EV_POLL) {

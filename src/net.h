@@ -100,6 +100,8 @@ struct mg_mgr {
   const char *nameserver;    // DNS server for the resolver
   void *resolver;            // The resolver's state (cache): one flat block
                              // that mg_mgr_free() frees
+  time_t date_time;          // HTTP: the second date was formatted for
+  char date[32];             // HTTP: that second's Date value (IMF-fixdate)
 };
 
 // A connection: a socket, its buffers and its handlers.

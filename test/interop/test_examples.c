@@ -456,6 +456,31 @@ static void test_simplest_web_server_serves_file_and_listing(void **state) {
   unlink(path);
 }
 
+// ---- ssi ----------------------------------------------------------------------
+
+static void test_ssi_example_assembles_page(void **state) {
+  const char *args[] = {"-d", "examples/ssi/web_root", NULL};
+  struct reply *r;
+  int port;
+  (void) state;
+  port = start_example("ssi", args);
+  r = http(port, "GET", "/index.shtml", NULL);
+  assert_int_equal(r->status, 200);
+  assert_header(r, "Transfer-Encoding", "chunked");
+  assert_non_null(strstr(r->body, "<header><h1>mongoose SSI</h1></header>"));
+  assert_non_null(strstr(r->body, "<footer>Served by examples/ssi.</footer>"));
+  {
+    const char *u = strstr(r->body, "Server uptime: ");
+    unsigned long up = 99, t = 0;
+    assert_non_null(u);
+    assert_int_equal(sscanf(u, "Server uptime: %lu s; time: %lu.", &up, &t), 2);
+    assert_true(up < 30);
+    assert_true(t + 60 > (unsigned long) time(NULL));
+  }
+  assert_null(strstr(r->body, "<!--#"));
+  stop_example();
+}
+
 // ---- multithreaded
 // ------------------------------------------------------------
 
@@ -913,6 +938,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_teardown(
           test_simplest_web_server_serves_file_and_listing, teardown_test),
+      cmocka_unit_test_teardown(test_ssi_example_assembles_page, teardown_test),
       cmocka_unit_test_teardown(
           test_multithreaded_fast_job_answered_while_slow_one_works,
           teardown_test),

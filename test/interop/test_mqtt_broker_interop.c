@@ -427,19 +427,27 @@ static int start_target(void **state) {
                     WS_EXAMPLE);
       return -1;
     }
-    t->port = free_loopback_port(SOCK_STREAM);
-    snprintf(l, sizeof(l), "127.0.0.1:%d", t->port);
-    t->pid = spawn_broker(a1, "mqtt_broker.log");
-    if (!wait_listening(&t->pid, t->port)) return -1;
-    t->ws_port = free_loopback_port(SOCK_STREAM);
-    t->ws_tcp_port = free_loopback_port(SOCK_STREAM);
-    snprintf(h, sizeof(h), "127.0.0.1:%d", t->ws_port);
-    snprintf(m, sizeof(m), "127.0.0.1:%d", t->ws_tcp_port);
-    t->ws_pid = spawn_broker(a2, "mqtt_over_websocket_server.log");
-    if (!wait_listening(&t->ws_pid, t->ws_port) ||
-        !wait_listening(&t->ws_pid, t->ws_tcp_port)) {
-      return -1;
+    int attempt, up = 0;
+    // A free port can be taken by another process before the example
+    // binds it (the example then exits): a few tries with new ports.
+    for (attempt = 0; attempt < 3 && !up; attempt++) {
+      t->port = free_loopback_port(SOCK_STREAM);
+      snprintf(l, sizeof(l), "127.0.0.1:%d", t->port);
+      t->pid = spawn_broker(a1, "mqtt_broker.log");
+      if (!(up = wait_listening(&t->pid, t->port))) stop_broker(&t->pid);
     }
+    if (!up) return -1;
+    for (attempt = 0, up = 0; attempt < 3 && !up; attempt++) {
+      t->ws_port = free_loopback_port(SOCK_STREAM);
+      t->ws_tcp_port = free_loopback_port(SOCK_STREAM);
+      snprintf(h, sizeof(h), "127.0.0.1:%d", t->ws_port);
+      snprintf(m, sizeof(m), "127.0.0.1:%d", t->ws_tcp_port);
+      t->ws_pid = spawn_broker(a2, "mqtt_over_websocket_server.log");
+      up = wait_listening(&t->ws_pid, t->ws_port) &&
+           wait_listening(&t->ws_pid, t->ws_tcp_port);
+      if (!up) stop_broker(&t->ws_pid);
+    }
+    if (!up) return -1;
   } else {
     if (access(MOSQUITTO, X_OK) != 0) {
       print_message(

@@ -470,6 +470,35 @@ static void test_pipelined_get_after_upload(void **state) {
   srv_stop(&s);
 }
 
+// MG_MAX_HTTP_UPLOAD_SIZE bounds a streamed upload: one byte more is
+// refused from the head alone (413, close, no event), the limit itself is
+// taken (100 Continue: the client may send it).
+static void test_stream_total_size_limited(void **state) {
+  struct srv s;
+  char head[512], buf[1024];
+  int fd, closed, n;
+  (void) state;
+  srv_start(&s, handler);
+  fd = raw_connect(s.port);
+  send_upload(&s, fd, "--b\r\n", 5,
+              (size_t) MG_MAX_HTTP_UPLOAD_SIZE + 1);
+  raw_recv(&s.mgr, fd, buf, sizeof(buf), 0, &closed, 5);
+  close(fd);
+  assert_memory_equal(buf, "HTTP/1.1 413 ", 13);
+  assert_int_equal(closed, 1);
+  assert_string_equal(rec_log(), "");
+  fd = raw_connect(s.port);
+  n = snprintf(head, sizeof(head),
+               "POST /u HTTP/1.1\r\nHost: x\r\n" CT
+               "Expect: 100-continue\r\nContent-Length: %llu\r\n\r\n",
+               (unsigned long long) MG_MAX_HTTP_UPLOAD_SIZE);
+  raw_send(&s.mgr, fd, head, (size_t) n);
+  raw_recv(&s.mgr, fd, buf, sizeof(buf), 1, &closed, 5);
+  close(fd);
+  assert_memory_equal(buf, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+  srv_stop(&s);
+}
+
 static void test_not_streamed_when_not_multipart_or_no_length(void **state) {
   static const char long_boundary[] =
       "POST /u HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; "
@@ -638,6 +667,7 @@ int main(void) {
       cmocka_unit_test(test_stream_malformed_bodies),
       cmocka_unit_test(test_stream_headers_too_long),
       cmocka_unit_test(test_pipelined_get_after_upload),
+      cmocka_unit_test(test_stream_total_size_limited),
       cmocka_unit_test(test_not_streamed_when_not_multipart_or_no_length),
       cmocka_unit_test(test_file_upload_handler_saves_files),
       cmocka_unit_test(test_file_upload_handler_refuses_bad_names),

@@ -10,6 +10,7 @@ struct srv {
   char last_body[256];
   size_t last_body_len;
   struct mg_connection *pending;  // A request answered later, by a timer
+  int chunk_stage;                // /slowchunks: chunks sent so far
 };
 
 // Answers with "<method> <uri>?<query> body=<len>" so tests can see what
@@ -20,6 +21,7 @@ static void reply_echo(struct mg_connection *nc, struct http_message *hm) {
                    (int) hm->method.len, hm->method.p, (int) hm->uri.len,
                    hm->uri.p, (int) hm->query_string.len, hm->query_string.p,
                    (int) hm->body.len);
+  if (n >= (int) sizeof(buf)) n = (int) sizeof(buf) - 1;  // Long URIs: cut
   mg_send_head(nc, 200, n, "Content-Type: text/plain");
   mg_send(nc, buf, n);
 }
@@ -40,7 +42,14 @@ static void srv_handler(struct mg_connection *nc, int ev, void *ev_data) {
                            ? hm->body.len
                            : sizeof(s->last_body);
     memcpy(s->last_body, hm->body.p, s->last_body_len);
-    if (mg_vcmp(&hm->uri, "/later") == 0) {
+    if (mg_vcmp(&hm->uri, "/slowchunks") == 0) {
+      // A chunked reply spread over three timer events.
+      mg_send_head(nc, 200, -1, NULL);
+      mg_send_http_chunk(nc, "one,", 4);
+      s->chunk_stage = 1;
+      s->pending = nc;
+      mg_set_timer(nc, mg_time() + 0.05);
+    } else if (mg_vcmp(&hm->uri, "/later") == 0) {
       // Answer from a timer 50 ms from now, not from this event.
       s->pending = nc;
       mg_set_timer(nc, mg_time() + 0.05);
@@ -55,11 +64,24 @@ static void srv_handler(struct mg_connection *nc, int ev, void *ev_data) {
       mg_send_http_chunk(nc, "", 0);
     } else if (mg_vcmp(&hm->uri, "/error") == 0) {
       mg_http_send_error(nc, 404, NULL);
+    } else if (mg_vcmp(&hm->uri, "/owndate") == 0) {
+      mg_send_head(nc, 200, 2, "Date: Thu, 01 Jan 1970 00:00:00 GMT");
+      mg_send(nc, "ok", 2);
     } else if (mg_vcmp(&hm->uri, "/ownconn") == 0) {
       mg_send_head(nc, 200, 2, "X-A: 1\r\nconnection: close");
       mg_send(nc, "ok", 2);
     } else {
       reply_echo(nc, hm);
+    }
+  } else if (ev == MG_EV_TIMER && nc == s->pending && s->chunk_stage > 0) {
+    if (s->chunk_stage++ == 1) {
+      mg_printf_http_chunk(nc, "%s", "two,");
+      mg_set_timer(nc, mg_time() + 0.05);
+    } else {
+      mg_send_http_chunk(nc, "three", 5);
+      mg_send_http_chunk(nc, "", 0);
+      s->chunk_stage = 0;
+      s->pending = NULL;
     }
   } else if (ev == MG_EV_TIMER && nc == s->pending) {
     mg_send_head(nc, 200, 5, NULL);
@@ -347,8 +369,11 @@ static void test_http_malformed_requests_get_error_and_close(void **state) {
 // A first byte that cannot start a request is answered at once, without
 // waiting for a line end (a TLS ClientHello on the plain port, say).
 static void test_http_non_token_first_byte_gets_400_at_once(void **state) {
-  static const char *const reqs[] = {"\x16\x03\x01\x02", " GET / HTTP/1.1",
-                                     "\x01GET /", "\r\n\x7f"};
+  // The first byte, or a later one that no request line can hold: no
+  // newline is needed to tell (the wait is 5 s, the header timeout 30 s).
+  static const char *const reqs[] = {
+      "\x16\x03\x01\x02", " GET / HTTP/1.1", "\x01GET /", "\r\n\x7f",
+      "GET\x01garbage",   "GET /\x7f\x01",  "GET / HTTQ",  "POST /x HTTP/1.1\x01"};
   struct srv s;
   char buf[1024];
   size_t i;
@@ -364,6 +389,130 @@ static void test_http_non_token_first_byte_gets_400_at_once(void **state) {
   }
   assert_int_equal(s.requests, 0);
   mg_mgr_free(&s.mgr);
+}
+
+// A chunked reply whose chunks come from later events is sent whole,
+// even when the request says Connection: close, and a pipelined request
+// waits for its last chunk.
+static void test_http_chunked_reply_over_several_events(void **state) {
+  struct srv s;
+  char buf[2048];
+  const char *b, *second;
+  int closed;
+  (void) state;
+  srv_start(&s);
+  exchange(&s,
+           "GET /slowchunks HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+           buf, sizeof(buf), 0, &closed);
+  assert_int_equal(closed, 1);
+  b = strstr(buf, "\r\n\r\n");
+  assert_non_null(b);
+  assert_string_equal(b + 4, "4\r\none,\r\n4\r\ntwo,\r\n5\r\nthree\r\n0\r\n\r\n");
+  exchange(&s,
+           "GET /slowchunks HTTP/1.1\r\nHost: h\r\n\r\n"
+           "GET /next HTTP/1.1\r\nHost: h\r\n\r\n",
+           buf, sizeof(buf), 2, &closed);
+  second = strstr(buf, "5\r\nthree\r\n0\r\n\r\nHTTP/1.1 200 OK\r\n");
+  if (second == NULL) fail_msg("responses interleaved:\n%s", buf);
+  assert_non_null(strstr(second, "GET /next?"));
+  mg_mgr_free(&s.mgr);
+}
+
+// Counts the header lines called name in the head of resp.
+static int count_header(const char *resp, const char *name) {
+  const char *end = strstr(resp, "\r\n\r\n"), *p = resp;
+  size_t n = strlen(name);
+  int count = 0;
+  while (end != NULL && (p = strstr(p, "\r\n")) != NULL && p < end) {
+    p += 2;
+    if (strncasecmp(p, name, n) == 0 && p[n] == ':') count++;
+  }
+  return count;
+}
+
+// Checks that resp has one Date, an IMF-fixdate within 2 s of now.
+static void assert_date_now(const char *resp) {
+  const char *d = strstr(resp, "\r\nDate: ");
+  struct tm tm;
+  char *end;
+  time_t t;
+  if (d == NULL || count_header(resp, "Date") != 1) {
+    fail_msg("want one Date in:\n%.300s", resp);
+  }
+  memset(&tm, 0, sizeof(tm));
+  end = strptime(d + 8, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  assert_non_null(end);
+  assert_memory_equal(end, "\r\n", 2);
+  assert_int_equal(end - (d + 8), 29);  // IMF-fixdate is 29 characters
+  t = timegm(&tm);
+  assert_true(t >= time(NULL) - 2 && t <= time(NULL) + 2);
+}
+
+// RFC 9110 6.6.1: every response of the server has Date (IMF-fixdate),
+// errors too; a handler's own Date is not doubled.
+static void test_http_date_header(void **state) {
+  struct srv s;
+  char buf[2048];
+  int closed;
+  (void) state;
+  srv_start(&s);
+  exchange(&s, "GET /a HTTP/1.1\r\nHost: h\r\n\r\n", buf, sizeof(buf), 1,
+           &closed);
+  assert_date_now(buf);
+  exchange(&s, "GET /error HTTP/1.1\r\nHost: h\r\n\r\n", buf, sizeof(buf), 1,
+           &closed);
+  assert_memory_equal(buf, "HTTP/1.1 404 ", 13);
+  assert_date_now(buf);
+  exchange(&s, "GET / HTTP/1.1\r\n\r\n", buf, sizeof(buf), 0, &closed);
+  assert_memory_equal(buf, "HTTP/1.1 400 ", 13);
+  assert_date_now(buf);
+  exchange(&s, "GET /owndate HTTP/1.1\r\nHost: h\r\n\r\n", buf, sizeof(buf), 1,
+           &closed);
+  assert_int_equal(count_header(buf, "Date"), 1);
+  assert_non_null(strstr(buf, "\r\nDate: Thu, 01 Jan 1970 00:00:00 GMT\r\n"));
+  mg_mgr_free(&s.mgr);
+}
+
+// RFC 9110 2.5: HTTP/1.2 is served as HTTP/1.1 (505 stays for HTTP/2 and
+// HTTP/0.9); RFC 9112 3.2: a Host that is not host[:port] gets 400; RFC
+// 9112 3: an 8000-octet request line is served.
+static void test_http_versions_hosts_and_long_lines(void **state) {
+  static const char *bad_hosts[] = {"a b", "a/b", "[::1", "x:y"};
+  static char req[9000];
+  char buf[9500];
+  size_t i;
+  int closed, n;
+  (void) state;
+  {
+    struct srv s;
+    srv_start(&s);
+    exchange(&s,
+             "GET /v HTTP/1.2\r\nHost: h\r\n\r\nGET /w HTTP/1.1\r\nHost: h\r\n\r\n",
+             buf, sizeof(buf), 2, &closed);
+    assert_memory_equal(buf, "HTTP/1.1 200 ", 13);
+    assert_non_null(strstr(buf, "GET /v?"));
+    assert_non_null(strstr(buf, "GET /w?"));  // Kept alive, as 1.1
+    exchange(&s, "GET / HTTP/2.0\r\nHost: h\r\n\r\n", buf, sizeof(buf), 0,
+             &closed);
+    assert_memory_equal(buf, "HTTP/1.1 505 ", 13);
+    for (i = 0; i < sizeof(bad_hosts) / sizeof(bad_hosts[0]); i++) {
+      snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nHost: %s\r\n\r\n",
+               bad_hosts[i]);
+      exchange(&s, req, buf, sizeof(buf), 0, &closed);
+      if (strncmp(buf, "HTTP/1.1 400 ", 13) != 0 || !closed) {
+        fail_msg("Host: %s: got %.40s", bad_hosts[i], buf);
+      }
+    }
+    n = snprintf(req, sizeof(req), "GET /");
+    memset(req + n, 'b', 8000 - 9 - (size_t) n);
+    snprintf(req + 8000 - 9, 64, " HTTP/1.1\r\nHost: h:80\r\n\r\n");
+    assert_memory_equal(req + 7990, "b HTTP/1.1\r\n", 12);
+    exchange(&s, req, buf, sizeof(buf), 1, &closed);
+    assert_memory_equal(buf, "HTTP/1.1 200 ", 13);
+    assert_non_null(strstr(buf, "\r\n\r\nGET /bbbb"));
+    assert_int_equal(s.requests, 2 + 1);
+    mg_mgr_free(&s.mgr);
+  }
 }
 
 static void test_http_oversized_head_gets_431_and_long_line_414(void **state) {
@@ -623,6 +772,9 @@ int main(void) {
       cmocka_unit_test(test_http_malformed_requests_get_error_and_close),
       cmocka_unit_test(test_http_non_token_first_byte_gets_400_at_once),
       cmocka_unit_test(test_http_oversized_head_gets_431_and_long_line_414),
+      cmocka_unit_test(test_http_date_header),
+      cmocka_unit_test(test_http_chunked_reply_over_several_events),
+      cmocka_unit_test(test_http_versions_hosts_and_long_lines),
       cmocka_unit_test(test_http_one_byte_at_a_time),
       cmocka_unit_test(test_http_half_close_still_gets_response),
       cmocka_unit_test(test_http_redirect_never_sends_crlf_from_input),

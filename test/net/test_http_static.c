@@ -444,8 +444,8 @@ static void test_range_unsatisfiable_416(void **state) {
 }
 
 static void test_range_malformed_ignored(void **state) {
-  static const char *ranges[] = {"bytes=abc", "bytes=5-2", "items=0-1",
-                                 "bytes=0-1,3-4", "bytes=--1"};
+  static const char *ranges[] = {"bytes=abc",     "bytes=5-2", "items=0-1",
+                                 "bytes=0-1,3-x", "bytes=--1", "bytes=,"};
   char req[256];
   size_t i;
   (void) state;
@@ -467,6 +467,159 @@ static void test_if_range_mismatch_sends_whole_file(void **state) {
   (void) state;
   assert_status(r, "HTTP/1.1 200 OK");
   assert_string_equal(body(r), HELLO);
+}
+
+// ---- Several ranges: multipart/byteranges (RFC 9110 14.6) -------------------
+
+// The boundary of a multipart/byteranges response, into out.
+static void multipart_boundary(const char *resp, char *out, size_t len) {
+  char ct[256];
+  const char *b;
+  header(resp, "Content-Type", ct, sizeof(ct));
+  b = strstr(ct, "multipart/byteranges; boundary=");
+  if (b != ct) fail_msg("not multipart/byteranges: \"%s\"", ct);
+  snprintf(out, len, "%s", b + 31);
+  assert_true(strlen(out) > 0);
+}
+
+// Appends to out the part of file bytes [a, b] that the body must hold.
+static size_t expect_part(char *out, const char *bnd, const char *type,
+                          const unsigned char *file, long a, long b,
+                          long size) {
+  int n = sprintf(out,
+                  "\r\n--%s\r\nContent-Type: %s\r\n"
+                  "Content-Range: bytes %ld-%ld/%ld\r\n\r\n",
+                  bnd, type, a, b, size);
+  memcpy(out + n, file + a, (size_t) (b - a + 1));
+  return (size_t) n + (size_t) (b - a + 1);
+}
+
+// Checks a multipart/byteranges response (n bytes in resp) against the
+// ranges [r[2i], r[2i+1]] of file, in that order.
+static void assert_multipart(const char *resp, size_t n,
+                             const unsigned char *file, long size,
+                             const char *type, const long *r, int nr) {
+  static char want[BIG_SIZE + 8192];
+  char bnd[128], cl[32];
+  size_t w = 0, got;
+  const char *b = strstr(resp, "\r\n\r\n") + 4;
+  int i;
+  assert_true(size <= BIG_SIZE);
+  assert_status(resp, "HTTP/1.1 206 Partial Content");
+  assert_false(has_header(resp, "Content-Range"));
+  multipart_boundary(resp, bnd, sizeof(bnd));
+  for (i = 0; i < nr; i++) {
+    w += expect_part(want + w, bnd, type, file, r[2 * i], r[2 * i + 1], size);
+  }
+  w += (size_t) sprintf(want + w, "\r\n--%s--\r\n", bnd);
+  got = n - (size_t) (b - resp);
+  snprintf(cl, sizeof(cl), "%zu", w);
+  assert_header(resp, "Content-Length", cl);
+  assert_int_equal(got, w);
+  assert_memory_equal(b, want, w);
+}
+
+static void test_ranges_two_parts_multipart(void **state) {
+  static const long r[] = {0, 1, 5, 6};
+  size_t n;
+  (void) state;
+  n = fetch_n(
+      "GET /hello.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=0-1,5-6\r\n\r\n",
+      s_resp, sizeof(s_resp), 1);
+  assert_multipart(s_resp, n, (const unsigned char *) HELLO, 14,
+                   "text/plain; charset=utf-8", r, 2);
+}
+
+// Parts come in the order asked; an unsatisfiable spec is left out.
+static void test_ranges_keep_request_order(void **state) {
+  static const long r[] = {10, 11, 0, 1, 13, 13};
+  size_t n;
+  (void) state;
+  n = fetch_n(
+      "GET /hello.txt HTTP/1.1\r\nHost: x\r\n"
+      "Range: bytes=10-11, 0-1,99-, -1\r\n\r\n",
+      s_resp, sizeof(s_resp), 1);
+  assert_multipart(s_resp, n, (const unsigned char *) HELLO, 14,
+                   "text/plain; charset=utf-8", r, 3);
+}
+
+// Overlapping and adjacent ranges are merged: one range left is a plain
+// 206 with Content-Range, never a one-part multipart body.
+static void test_ranges_overlapping_coalesce(void **state) {
+  const char *r = get(
+      "GET /hello.txt HTTP/1.1\r\nHost: x\r\n"
+      "Range: bytes=2-4,0-2,5-6,3-3\r\n\r\n");
+  (void) state;
+  assert_status(r, "HTTP/1.1 206 Partial Content");
+  assert_header(r, "Content-Range", "bytes 0-6/14");
+  assert_header(r, "Content-Type", "text/plain; charset=utf-8");
+  assert_string_equal(body(r), "Hello, ");
+  // Only one of them satisfiable: the same.
+  r = get("GET /hello.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=50-60,1-2\r\n\r\n");
+  assert_status(r, "HTTP/1.1 206 Partial Content");
+  assert_header(r, "Content-Range", "bytes 1-2/14");
+  assert_string_equal(body(r), "el");
+  // None: 416.
+  r = get("GET /hello.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=14-,20-30\r\n\r\n");
+  assert_status(r, "HTTP/1.1 416 Range Not Satisfiable");
+  assert_header(r, "Content-Range", "bytes */14");
+}
+
+// Range amplification: 16 specs are served, 17 make the header ignored,
+// and 16 copies of the whole file cost one copy.
+static void test_ranges_capped(void **state) {
+  char req[1024], spec[512];
+  size_t i, n = 0;
+  (void) state;
+  for (i = 0; i < MG_MAX_HTTP_RANGES; i++) {
+    n += (size_t) sprintf(spec + n, "%s%zu-%zu", i ? "," : "", i % 7 * 2,
+                          i % 7 * 2);
+  }
+  snprintf(req, sizeof(req),
+           "GET /hello.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=%s\r\n\r\n", spec);
+  assert_status(get(req), "HTTP/1.1 206 Partial Content");
+  snprintf(req, sizeof(req),
+           "GET /hello.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=%s,13-13\r\n\r\n",
+           spec);
+  assert_status(get(req), "HTTP/1.1 200 OK");
+  assert_string_equal(body(s_resp), HELLO);
+  for (i = 0, n = 0; i < MG_MAX_HTTP_RANGES; i++) {
+    n += (size_t) sprintf(spec + n, "%s0-", i ? "," : "");
+  }
+  snprintf(req, sizeof(req),
+           "GET /hello.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=%s\r\n\r\n", spec);
+  assert_status(get(req), "HTTP/1.1 206 Partial Content");
+  assert_header(s_resp, "Content-Range", "bytes 0-13/14");
+}
+
+// Large parts of a large file are streamed part by part, bytes intact,
+// send_mbuf bounded; HEAD gets the same Content-Length and no body.
+static void test_ranges_big_file_multipart(void **state) {
+  static const long r[] = {1000, 300999, 600000, 600000, 700000, 1048575};
+  const char *req =
+      "GET /big.bin HTTP/1.1\r\nHost: x\r\n"
+      "Range: bytes=1000-300999,600000-600000,700000-\r\n\r\n";
+  size_t cap = BIG_SIZE + 4096, n, i;
+  char *buf = (char *) malloc(cap), cl[32];
+  unsigned char *big = (unsigned char *) malloc(BIG_SIZE);
+  (void) state;
+  assert_non_null(buf);
+  assert_non_null(big);
+  for (i = 0; i < BIG_SIZE; i++) big[i] = big_byte(i);
+  s_max_send_mbuf = 0;
+  n = fetch_n(req, buf, cap, 1);
+  assert_multipart(buf, n, big, BIG_SIZE, "application/octet-stream", r, 3);
+  assert_true(s_max_send_mbuf <= 65536 + 1024);
+  header(buf, "Content-Length", cl, sizeof(cl));
+  snprintf(buf, cap,
+           "HEAD /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+           "Range: bytes=1000-300999,600000-600000,700000-\r\n\r\n");
+  get_to_close(buf);
+  assert_status(s_resp, "HTTP/1.1 206 Partial Content");
+  assert_header(s_resp, "Content-Length", cl);
+  assert_string_equal(body(s_resp), "");
+  free(big);
+  free(buf);
 }
 
 // ---- Conditional requests ---------------------------------------------------
@@ -515,6 +668,67 @@ static void test_if_modified_since_304(void **state) {
   r = get("GET /hello.txt HTTP/1.1\r\nHost: x\r\n"
           "If-Modified-Since: yesterday\r\n\r\n");
   assert_status(r, "HTTP/1.1 200 OK");
+}
+
+// The file's Last-Modified rewritten in the other two forms of RFC 9110
+// 5.6.7 (rfc850-date, asctime) must mean the same instant.
+static void test_if_modified_since_all_three_date_forms(void **state) {
+  static const char *long_days[] = {"Sunday",   "Monday", "Tuesday",
+                                    "Wednesday", "Thursday", "Friday",
+                                    "Saturday"};
+  char lm[128], alt[128], req[512];
+  const char *r = get("GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+  struct tm tm;
+  time_t t;
+  (void) state;
+  header(r, "Last-Modified", lm, sizeof(lm));
+  memset(&tm, 0, sizeof(tm));
+  assert_non_null(strptime(lm, "%a, %d %b %Y %H:%M:%S GMT", &tm));
+  t = timegm(&tm);
+  // rfc850-date: "Sunday, 06-Nov-94 08:49:37 GMT" (the year is in this
+  // century: the file was written today).
+  snprintf(alt, sizeof(alt), "%s, %.2s-%.3s-%.2s %.8s GMT",
+           long_days[tm.tm_wday], lm + 5, lm + 8, lm + 14, lm + 17);
+  snprintf(req, sizeof(req),
+           "GET /hello.txt HTTP/1.1\r\nHost: x\r\nIf-Modified-Since: %s\r\n\r\n",
+           alt);
+  assert_status(get(req), "HTTP/1.1 304 Not Modified");
+  // asctime: "Sun Nov  6 08:49:37 1994", the day padded with a space.
+  snprintf(alt, sizeof(alt), "%.3s %.3s %2d %.8s %.4s", lm, lm + 8,
+           tm.tm_mday, lm + 17, lm + 12);
+  snprintf(req, sizeof(req),
+           "GET /hello.txt HTTP/1.1\r\nHost: x\r\nIf-Modified-Since: %s\r\n\r\n",
+           alt);
+  assert_status(get(req), "HTTP/1.1 304 Not Modified");
+  // One second before the file, in each form: 200.
+  t -= 1;
+  gmtime_r(&t, &tm);
+  strftime(alt, sizeof(alt), "%a %b %e %H:%M:%S %Y", &tm);
+  snprintf(req, sizeof(req),
+           "GET /hello.txt HTTP/1.1\r\nHost: x\r\nIf-Modified-Since: %s\r\n\r\n",
+           alt);
+  assert_status(get(req), "HTTP/1.1 200 OK");
+  strftime(lm, sizeof(lm), "%d-%b-%y %H:%M:%S GMT", &tm);
+  snprintf(req, sizeof(req),
+           "GET /hello.txt HTTP/1.1\r\nHost: x\r\n"
+           "If-Modified-Since: %s, %s\r\n\r\n",
+           long_days[tm.tm_wday], lm);
+  assert_status(get(req), "HTTP/1.1 200 OK");
+  // Near misses of each form are ignored (200): a short weekday in
+  // rfc850, a long one in asctime, a two-digit day without the pad.
+  assert_status(get("GET /hello.txt HTTP/1.1\r\nHost: x\r\n"
+                    "If-Modified-Since: Fri, 01-Jan-99 00:00:00 GMT\r\n\r\n"),
+                "HTTP/1.1 200 OK");
+  assert_status(get("GET /hello.txt HTTP/1.1\r\nHost: x\r\n"
+                    "If-Modified-Since: Friday Jan  1 00:00:00 2100\r\n\r\n"),
+                "HTTP/1.1 200 OK");
+  assert_status(get("GET /hello.txt HTTP/1.1\r\nHost: x\r\n"
+                    "If-Modified-Since: Fri Jan 1 00:00:00 2100\r\n\r\n"),
+                "HTTP/1.1 200 OK");
+  // And the far future in asctime and rfc850 forms: 304 (not wrapped).
+  assert_status(get("GET /hello.txt HTTP/1.1\r\nHost: x\r\n"
+                    "If-Modified-Since: Fri Jan  1 00:00:00 2100\r\n\r\n"),
+                "HTTP/1.1 304 Not Modified");
 }
 
 static void test_if_none_match_takes_precedence_over_ims(void **state) {
@@ -575,9 +789,25 @@ static void test_listing_sorted_and_escaped(void **state) {
   assert_non_null(bb);
   // Directories first, then names in byte order.
   assert_true(up < sub && sub < script && script < a && a < bb);
-  assert_null(strstr(b, "<script>"));
+  // The name is escaped in the sort key too; the only script is ours.
+  assert_non_null(strstr(b, "data-n=\"&lt;script&gt;&amp;.txt\""));
+  assert_null(strstr(b, "<script>&"));
+  assert_non_null(strstr(b, "<script>"));
+  assert_null(strstr(strstr(b, "<script>") + 1, "<script>"));
   assert_null(strstr(b, "x.hidden"));
-  assert_non_null(strstr(b, "<td>3</td>"));  // b.txt's size
+  // b.txt's size in human units, exact in the tooltip and the sort key.
+  assert_non_null(strstr(b, "data-s=\"3\" data-n=\"b.txt\""));
+  assert_non_null(strstr(b, "<td class=\"s\" title=\"3 bytes\">3 B</td>"));
+  assert_non_null(strstr(b, "<tr data-d=\"1\""));  // sub/
+}
+
+// Sizes in human units: 1 MiB is "1.0 MiB" (exact bytes in the title).
+static void test_listing_human_sizes(void **state) {
+  const char *r = get("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  (void) state;
+  assert_status(r, "HTTP/1.1 200 OK");
+  assert_non_null(strstr(body(r), "title=\"1048576 bytes\">1.0 MiB</td>"));
+  assert_non_null(strstr(body(r), "title=\"14 bytes\">14 B</td>"));
 }
 
 static void test_listing_root_has_no_parent_link(void **state) {
@@ -919,6 +1149,25 @@ static void test_url_rewrite_host(void **state) {
   assert_status(r, "HTTP/1.1 200 OK");
 }
 
+// "%port=url": a request on that port is redirected (301) with its path
+// and query appended; another port's entry does not apply.
+static void test_url_rewrite_port_redirect(void **state) {
+  const char *r;
+  (void) state;
+  snprintf(s_rewrites, sizeof(s_rewrites),
+           "%%1=https://wrong.example,%%%d=https://secure.example/", s_port);
+  s_opts.url_rewrites = s_rewrites;
+  r = get("GET /a/b.txt?x=1&y HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert_status(r, "HTTP/1.1 301 Moved Permanently");
+  assert_header(r, "Location", "https://secure.example/a/b.txt?x=1&y");
+  r = get("GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert_header(r, "Location", "https://secure.example/hello.txt");
+  snprintf(s_rewrites, sizeof(s_rewrites), "%%%d=https://s.example",
+           s_port + 1 > 65535 ? 1 : s_port + 1);
+  r = get("GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert_status(r, "HTTP/1.1 200 OK");
+}
+
 static void test_url_rewrite_first_match_wins(void **state) {
   const char *r;
   (void) state;
@@ -1189,13 +1438,20 @@ int main(void) {
       T(test_range_end_clamped),
       T(test_range_unsatisfiable_416),
       T(test_range_malformed_ignored),
+      T(test_ranges_two_parts_multipart),
+      T(test_ranges_keep_request_order),
+      T(test_ranges_overlapping_coalesce),
+      T(test_ranges_capped),
+      T(test_ranges_big_file_multipart),
       T(test_if_range_mismatch_sends_whole_file),
       T(test_if_none_match_304),
       T(test_if_modified_since_304),
+      T(test_if_modified_since_all_three_date_forms),
       T(test_if_none_match_takes_precedence_over_ims),
       T(test_dir_without_slash_301),
       T(test_index_file_served),
       T(test_listing_sorted_and_escaped),
+      T(test_listing_human_sizes),
       T(test_listing_root_has_no_parent_link),
       T(test_listing_disabled_403),
       T(test_hidden_file_404),
@@ -1221,6 +1477,7 @@ int main(void) {
       T(test_ip_acl_403),
       T(test_url_rewrite_prefix),
       T(test_url_rewrite_host),
+      T(test_url_rewrite_port_redirect),
       T(test_url_rewrite_first_match_wins),
       T(test_url_rewrite_proxy_upstream_down_502),
       T(test_per_directory_auth),

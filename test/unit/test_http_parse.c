@@ -218,6 +218,94 @@ static void test_http_parse_http2_version_is_505(void **state) {
   assert_req_status("GET / HTTP/0.9\r\nHost: x\r\n\r\n", 505);
 }
 
+// RFC 9110 2.5: a higher minor version of HTTP/1 is served as HTTP/1.1,
+// which is what hm.proto then says (so keep-alive, Expect and WebSocket
+// rules treat it as 1.1), requests and responses alike.
+static void test_http_parse_higher_minor_is_http11(void **state) {
+  const char *s = "GET / HTTP/1.2\r\nHost: x\r\n\r\n";
+  const char *r = "HTTP/1.9 200 OK\r\nContent-Length: 0\r\n\r\n";
+  struct http_message hm;
+  int status;
+  (void) state;
+  assert_int_equal(parse_keep(s, &hm, 1, &status), (int) strlen(s));
+  assert_slice(hm.proto, "HTTP/1.1");
+  assert_int_equal(parse_keep(r, &hm, 0, &status), (int) strlen(r));
+  assert_slice(hm.proto, "HTTP/1.1");
+  assert_int_equal(hm.resp_code, 200);
+  // It needs a Host like HTTP/1.1.
+  assert_req_status("GET / HTTP/1.5\r\n\r\n", 400);
+}
+
+// A byte that cannot be part of a request line fails at once, before the
+// line ends (binary garbage, a TLS record after its first bytes).
+static void test_http_parse_bad_prefix_fails_early(void **state) {
+  static const char *bad[] = {
+      "GET\x01",       "GET /a\x01",      "GET / HTTX",     "GET / HTTP/x",
+      "GET / HTTP/1x", "GET  /",          "GET / HTTP/1.1x", "\x16\x03\x01",
+      "GET\t",         "GET / HTTP/1.1 ", "G:T"};
+  static const char *more[] = {"GET",     "GET ",          "GET /a",
+                               "GET /a ", "GET / HTTP/1.", "GET / HTTP/1.1",
+                               "GET / H", "GET / HTTP/1.1\r"};
+  size_t i;
+  int status;
+  (void) state;
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    if (parse_req(bad[i], &status) != -1 || status != 400) {
+      fail_msg("\"%s\": want 400 at once, got status %d", bad[i], status);
+    }
+  }
+  for (i = 0; i < sizeof(more) / sizeof(more[0]); i++) {
+    if (parse_req(more[i], &status) != 0) {
+      fail_msg("\"%s\": want 0 (more bytes), got status %d", more[i], status);
+    }
+  }
+}
+
+// Host = uri-host [":" port] (RFC 9112 3.2 and 7.2, RFC 3986 3.2.2).
+static void test_http_parse_host_value_checked(void **state) {
+  static const char *good[] = {"",
+                               "example.com",
+                               "example.com:8080",
+                               "127.0.0.1:80",
+                               "[::1]",
+                               "[::1]:8000",
+                               "[fe80::1%25eth0]",
+                               "a-b_c~d.e",
+                               "x:",
+                               "%41bc"};
+  static const char *bad[] = {"a b", "a/b", "[::1", "::1]", "[]", "a:8x",
+                              "a@b", "a?b", "a#b", "[::1]x", "a:1:2",
+                              "\"a\"", "a\\b", "a[b]"};
+  char req[256];
+  size_t i;
+  (void) state;
+  for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+    snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", good[i]);
+    assert_req_ok(req);
+  }
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", bad[i]);
+    assert_req_status(req, 400);
+  }
+  // HTTP/1.0 too, when it has one.
+  assert_req_status("GET / HTTP/1.0\r\nHost: a b\r\n\r\n", 400);
+}
+
+// RFC 9112 3: request lines of 8000 octets are served.
+static void test_http_parse_8000_octet_request_line(void **state) {
+  char *s = (char *) malloc(8100);
+  int status;
+  (void) state;
+  assert_non_null(s);
+  memcpy(s, "GET /", 5);
+  memset(s + 5, 'a', 8000 - 5 - 9);
+  strcpy(s + 8000 - 9, " HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert_int_equal(strlen(s), 8000 + 13);
+  assert_int_equal(parse_req(s, &status), (int) strlen(s));
+  assert_int_equal(status, 0);
+  free(s);
+}
+
 static void test_http_parse_invalid_version_is_400(void **state) {
   (void) state;
   assert_req_status("GET / HTTP/1.32\r\nHost: x\r\n\r\n", 400);
@@ -952,6 +1040,10 @@ int main(void) {
       cmocka_unit_test(test_http_parse_method_non_token_rejected),
       cmocka_unit_test(test_http_parse_request_line_spacing_strict),
       cmocka_unit_test(test_http_parse_http2_version_is_505),
+      cmocka_unit_test(test_http_parse_higher_minor_is_http11),
+      cmocka_unit_test(test_http_parse_bad_prefix_fails_early),
+      cmocka_unit_test(test_http_parse_host_value_checked),
+      cmocka_unit_test(test_http_parse_8000_octet_request_line),
       cmocka_unit_test(test_http_parse_invalid_version_is_400),
       cmocka_unit_test(test_http_parse_http10_without_host_accepted),
       cmocka_unit_test(test_http_parse_missing_host_rejected),
