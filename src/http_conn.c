@@ -107,8 +107,11 @@ int mg_http_headers_have(struct mg_str headers, const char *name) {
 // starts on the next request, wherever the chunks come from.
 static void conn_set_chunked_open(struct mg_connection *nc, int open) {
   struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
-  if (pd != NULL && nc->listener != NULL)
+  // A reply to HEAD has no body to end: its handler may never send the
+  // last chunk.
+  if (pd != NULL && nc->listener != NULL && !(open && pd->is_head)) {
     pd->chunked_open = (unsigned char) open;
+  }
 }
 
 const char *const mg_http_days[7] = {"Sun", "Mon", "Tue", "Wed",

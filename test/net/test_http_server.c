@@ -42,7 +42,14 @@ static void srv_handler(struct mg_connection *nc, int ev, void *ev_data) {
                            ? hm->body.len
                            : sizeof(s->last_body);
     memcpy(s->last_body, hm->body.p, s->last_body_len);
-    if (mg_vcmp(&hm->uri, "/slowchunks") == 0) {
+    if (mg_vcmp(&hm->uri, "/headchunked") == 0) {
+      // Knows HEAD has no body: the head only, no last chunk.
+      mg_send_head(nc, 200, -1, NULL);
+      if (mg_vcmp(&hm->method, "HEAD") != 0) {
+        mg_send_http_chunk(nc, "x", 1);
+        mg_send_http_chunk(nc, "", 0);
+      }
+    } else if (mg_vcmp(&hm->uri, "/slowchunks") == 0) {
       // A chunked reply spread over three timer events.
       mg_send_head(nc, 200, -1, NULL);
       mg_send_http_chunk(nc, "one,", 4);
@@ -415,6 +422,14 @@ static void test_http_chunked_reply_over_several_events(void **state) {
   second = strstr(buf, "5\r\nthree\r\n0\r\n\r\nHTTP/1.1 200 OK\r\n");
   if (second == NULL) fail_msg("responses interleaved:\n%s", buf);
   assert_non_null(strstr(second, "GET /next?"));
+  // A chunked head for HEAD, without a last chunk: the next request is
+  // still served.
+  exchange(&s,
+           "HEAD /headchunked HTTP/1.1\r\nHost: h\r\n\r\n"
+           "GET /after HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+           buf, sizeof(buf), 0, &closed);
+  assert_non_null(strstr(buf, "\r\n\r\nHTTP/1.1 200 OK\r\n"));
+  assert_non_null(strstr(buf, "GET /after?"));
   mg_mgr_free(&s.mgr);
 }
 
