@@ -57,7 +57,8 @@ static void srv_check_answered(struct mg_connection *nc,
   if (pd->waiting && srv_bytes_out(nc, pd) > pd->out_at_dispatch) {
     pd->waiting = 0;
   }
-  busy = pd->waiting || pd->file.fp != NULL || pd->mp != NULL;
+  busy =
+      pd->waiting || pd->file.fp != NULL || pd->mp != NULL || pd->cgi != NULL;
   if (pd->waiting) {
     nc->flags |= MG_F_HOLD_ON_EOF;
   } else {
@@ -220,6 +221,7 @@ static int srv_serve_one(struct mg_connection *nc,
 // True while the connection must not start on the next request.
 static int srv_busy(struct mg_connection *nc, struct mg_http_proto_data *pd) {
   return pd->waiting || pd->file.fp != NULL || pd->mp != NULL ||
+         pd->cgi != NULL ||
          (nc->flags & (MG_F_CLOSE_IMMEDIATELY | MG_F_SEND_AND_CLOSE)) ||
          pd->must_close;
 }
@@ -254,7 +256,7 @@ static void srv_serve(struct mg_connection *nc, struct mg_http_proto_data *pd) {
 // MG_HTTP_HEADER_TIMEOUT, or no traffic for MG_HTTP_IDLE_TIMEOUT.
 static void srv_check_timeouts(struct mg_connection *nc,
                                struct mg_http_proto_data *pd, double now) {
-  if (pd->waiting || pd->file.fp != NULL) return;
+  if (pd->waiting || pd->file.fp != NULL || pd->cgi != NULL) return;
   if (pd->request_start > 0 && pd->mp == NULL && pd->body_decoded == 0 &&
       now - pd->request_start > MG_HTTP_HEADER_TIMEOUT) {
     srv_reply_error(nc, 408);
@@ -268,6 +270,9 @@ static void srv_handle_close(struct mg_connection *nc, void *ev_data) {
   struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
 #if MG_ENABLE_HTTP_STREAMING_MULTIPART
   if (pd != NULL) mg_http_multipart_free(nc);
+#endif
+#if MG_ENABLE_FILESYSTEM && MG_ENABLE_HTTP_CGI
+  mg_http_cgi_detach(nc);  // The script is killed
 #endif
   mg_http_call_close(nc, ev_data);
   // After the handler has seen the close: the peer must not point at us.
@@ -305,6 +310,9 @@ static void srv_handler(struct mg_connection *nc, int ev,
   if (ev == MG_EV_SEND) pd->bytes_sent += (uint64_t) * (int *) ev_data;
 #if MG_ENABLE_FILESYSTEM
   if (pd->file.fp != NULL) mg_http_transfer_file_data(nc);
+#if MG_ENABLE_HTTP_CGI
+  if (pd->cgi != NULL) mg_http_cgi_pump(nc);
+#endif
 #endif
   if (ev != MG_EV_ACCEPT) srv_check_answered(nc, pd);
   if (ev == MG_EV_RECV || ev == MG_EV_SEND || ev == MG_EV_POLL) {
