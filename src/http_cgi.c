@@ -1,5 +1,6 @@
 #include "compat.h"
 #include "http_internal.h"
+#include "uri.h"
 
 // CGI/1.1 (RFC 3875) for mg_serve_http(). A script runs in a child
 // process (fork + execve) whose stdin and stdout are two socketpairs; the
