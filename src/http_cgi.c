@@ -373,7 +373,11 @@ struct cgi_head {
 static int cgi_head_field(struct cgi_head *hd, struct mg_str line) {
   const char *colon = mg_strchr(line, ':');
   struct mg_str name, value;
-  if (colon == NULL || colon == line.p) return 0;
+  // A bare CR or a NUL would reach the client as part of the head.
+  if (colon == NULL || colon == line.p || mg_strchr(line, '\r') != NULL ||
+      memchr(line.p, '\0', line.len) != NULL) {
+    return 0;
+  }
   name = mg_strstrip(mg_mk_str_n(line.p, (size_t) (colon - line.p)));
   value = mg_strstrip(
       mg_mk_str_n(colon + 1, (size_t) (line.p + line.len - colon - 1)));

@@ -51,6 +51,7 @@ static const struct {
     {"hang_after.cgi", SH CT "printf 'partial'\nexec sleep 30\n"},
     {"garbage.cgi", SH "printf 'no colon here\\r\\n\\r\\nbody'\n"},
     {"silent.cgi", SH "exit 0\n"},
+    {"split.cgi", SH "printf 'Status: 200 OK\\rX-Injected: 1\\r\\n\\r\\nbody'\n"},
     {"fds.cgi", "#!/usr/bin/python3\nimport os\nfds = []\n"
                 "for fd in range(1024):\n    try:\n        os.fstat(fd)\n"
                 "        fds.append(str(fd))\n    except OSError:\n"
@@ -496,6 +497,10 @@ static void test_cgi_bad_header_block_is_502(void **state) {
   free(buf);
   buf = get("GET /cgi-bin/silent.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
   assert_true(strncmp(buf, "HTTP/1.1 502 Bad Gateway\r\n", 26) == 0);
+  free(buf);
+  buf = get("GET /cgi-bin/split.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
+  assert_true(strncmp(buf, "HTTP/1.1 502 Bad Gateway\r\n", 26) == 0);
+  assert_null(strstr(buf, "X-Injected"));
   free(buf);
   assert_no_children();
 }
