@@ -47,6 +47,9 @@ examples: $(EXAMPLES)
 # An example that needs more libraries names them in LIBS_<name>.
 LIBS_api_server = -lsqlite3
 
+# The CGI example turns CGI on (off by default, as in 6.x).
+CFLAGS_cgi = -DMG_ENABLE_HTTP_CGI=1
+
 # TLS examples: always built with OpenSSL (libssl-dev).
 CFLAGS_simplest_web_server_ssl = -DMG_ENABLE_SSL=1
 LIBS_simplest_web_server_ssl = -lssl -lcrypto
@@ -132,6 +135,7 @@ SWITCHES = $(shell sed -n 's/^\#define \(MG_ENABLE_[A-Z0-9_]*\) 1.*/\1/p' src/co
 switches: mongoose.c mongoose.h
 	@mkdir -p $(BUILD)
 	@set -e; for s in $(SWITCHES) "$(foreach s,$(SWITCHES),-D$(s)=0)" -DMG_ENABLE_LINES=1 -DMG_ENABLE_CALLBACK_USERDATA=1 \
+	    -DMG_ENABLE_HTTP_CGI=1 "-DMG_ENABLE_HTTP_CGI=1 -DMG_ENABLE_CALLBACK_USERDATA=1" \
 	    -DMG_ENABLE_SSL=1 "-DMG_ENABLE_SSL=1 -DMG_SSL_IF=MG_SSL_IF_MBEDTLS" -DMG_ENABLE_HTTP_SSI_EXEC=1 \
 	    "$(foreach s,$(SWITCHES),-D$(s)=0) -DMG_ENABLE_SSL=1"; do \
 	  case "$$s" in -D*) d="$$s" ;; *) d="-D$$s=0" ;; esac; \

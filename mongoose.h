@@ -60,10 +60,12 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/epoll.h>
 #include <sys/sendfile.h>
+#include <sys/syscall.h>  // close_range() for CGI children
 #endif
 
 // The BSD list macros (SLIST_*, STAILQ_*, LIST_*, TAILQ_*), from the system
@@ -660,9 +662,15 @@ union socket_address {
 #endif
 
 #ifndef MG_ENABLE_HTTP_CGI
-#define MG_ENABLE_HTTP_CGI 0  // CGI: not built yet
-#elif MG_ENABLE_HTTP_CGI
-#error "MG_ENABLE_HTTP_CGI=1: CGI is not built yet"
+#define MG_ENABLE_HTTP_CGI 0  // CGI scripts in mg_serve_http() (POSIX)
+#endif
+
+#ifndef MG_CGI_TIMEOUT
+#define MG_CGI_TIMEOUT 30  // Seconds a CGI may go silent before it is killed
+#endif
+
+#ifndef MG_CGI_MAX_HEAD
+#define MG_CGI_MAX_HEAD 8192  // Largest header block a CGI may print
 #endif
 
 #ifndef MG_ENABLE_HTTP_WEBDAV
@@ -1634,8 +1642,8 @@ struct mg_serve_http_opts {
   const char *dav_document_root;    // WebDAV root (not built yet)
   const char *dav_auth_file;        // WebDAV auth file (not built yet)
   const char *hidden_file_pattern;  // Glob of names never served or listed
-  const char *cgi_file_pattern;     // CGI scripts (not built yet)
-  const char *cgi_interpreter;      // CGI interpreter (not built yet)
+  const char *cgi_file_pattern;     // CGI scripts, NULL: "**.cgi$|**.php$"
+  const char *cgi_interpreter;      // Runs every script (a path), NULL: #! line
   const char *custom_mime_types;    // ".ext=type,..." over the built-in table
   const char *extra_headers;        // Added to every response ("K: V\r\n"...)
 };

@@ -51,10 +51,12 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/epoll.h>
 #include <sys/sendfile.h>
+#include <sys/syscall.h>  // close_range() for CGI children
 #endif
 
 // The BSD list macros (SLIST_*, STAILQ_*, LIST_*, TAILQ_*), from the system

@@ -419,9 +419,15 @@
 #endif
 
 #ifndef MG_ENABLE_HTTP_CGI
-#define MG_ENABLE_HTTP_CGI 0  // CGI: not built yet
-#elif MG_ENABLE_HTTP_CGI
-#error "MG_ENABLE_HTTP_CGI=1: CGI is not built yet"
+#define MG_ENABLE_HTTP_CGI 0  // CGI scripts in mg_serve_http() (POSIX)
+#endif
+
+#ifndef MG_CGI_TIMEOUT
+#define MG_CGI_TIMEOUT 30  // Seconds a CGI may go silent before it is killed
+#endif
+
+#ifndef MG_CGI_MAX_HEAD
+#define MG_CGI_MAX_HEAD 8192  // Largest header block a CGI may print
 #endif
 
 #ifndef MG_ENABLE_HTTP_WEBDAV

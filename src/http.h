@@ -101,8 +101,8 @@ struct mg_serve_http_opts {
   const char *dav_document_root;    // WebDAV root (not built yet)
   const char *dav_auth_file;        // WebDAV auth file (not built yet)
   const char *hidden_file_pattern;  // Glob of names never served or listed
-  const char *cgi_file_pattern;     // CGI scripts (not built yet)
-  const char *cgi_interpreter;      // CGI interpreter (not built yet)
+  const char *cgi_file_pattern;     // CGI scripts, NULL: "**.cgi$|**.php$"
+  const char *cgi_interpreter;      // Runs every script (a path), NULL: #! line
   const char *custom_mime_types;    // ".ext=type,..." over the built-in table
   const char *extra_headers;        // Added to every response ("K: V\r\n"...)
 };

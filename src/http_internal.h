@@ -120,6 +120,7 @@ struct mg_http_proto_data {
   unsigned char proxy_rechunk;  // Upstream: the client gets it in chunks
   unsigned char is_http10;      // Server: the current request is HTTP/1.0
   struct mg_ws_state *ws;       // WebSocket state (ws.c)
+  struct mg_connection *cgi;    // CGI running for this request (stdout)
 };
 
 // Returns the standard reason phrase for an HTTP status code.
@@ -323,6 +324,26 @@ void mg_http_serve_fd(struct mg_connection *nc, struct http_message *hm, int fd,
 // first, then the built-in table ('.' + extension), else octet-stream.
 struct mg_str mg_http_mime_type(const char *path, const char *custom);
 
+#if MG_ENABLE_HTTP_CGI
+// ---- http_cgi.c: CGI/1.1 (RFC 3875) -----------------------------------------
+// If a prefix of local (at a '/' boundary, below the first root_len bytes)
+// is a regular file inside root whose name matches o->cgi_file_pattern,
+// returns its length (the rest of local is PATH_INFO), else 0.
+size_t mg_http_cgi_find(const struct mg_serve_http_opts *o, const char *root,
+                        const char *local, size_t root_len);
+// Runs the script (local's first script_len bytes) for hm: the child's
+// stdin and stdout are socketpairs driven by the poll loop, its output
+// becomes the response to nc. uri_path: the decoded URI path (SCRIPT_NAME
+// plus PATH_INFO). Answers 500 itself if it cannot start.
+void mg_http_cgi_start(struct mg_connection *nc, struct http_message *hm,
+                       const struct mg_serve_http_opts *o, const char *root,
+                       const char *local, size_t script_len,
+                       const char *uri_path, struct mg_str extra);
+// The client side: relays more output when nc's send buffer has room.
+void mg_http_cgi_pump(struct mg_connection *nc);
+// The client nc is closing: the CGI is killed and reaped.
+void mg_http_cgi_detach(struct mg_connection *nc);
+#endif
 #if MG_ENABLE_DIRECTORY_LISTING
 // ---- http_listing.c ---------------------------------------------------------
 

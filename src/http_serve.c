@@ -20,6 +20,12 @@
 
 #if MG_ENABLE_HTTP && MG_ENABLE_FILESYSTEM
 
+// What mg_serve_http() does with a method; other tokens get 501.
+#define STATIC_M_NOT_ALLOWED 0  // 405 with Allow
+#define STATIC_M_SERVE 1        // GET, HEAD
+#define STATIC_M_OPTIONS 2      // 200 with Allow
+#define STATIC_ALLOW "Allow: GET, HEAD, OPTIONS"
+
 // One mg_serve_http() call.
 struct static_req {
   struct mg_connection *nc;
@@ -34,6 +40,7 @@ struct static_req {
   size_t root_len;                // Length of the root part of local
   struct mg_http_open_file file;  // local: st when exists, fd when regular
   int exists;                     // mg_stat(local) succeeded
+  int method;                     // STATIC_M_SERVE or (CGI) another method
 };
 
 // Sends a text response with the extra headers; returns 0 for chaining.
@@ -412,7 +419,22 @@ static int static_lookup(struct static_req *r) {
   return mg_http_path_inside_root(r->root, r->local, -1);
 }
 
-// GET and HEAD: maps the path to a file and answers.
+#if MG_ENABLE_HTTP_CGI
+// A CGI script (http_cgi.c), maybe followed by PATH_INFO, answers any
+// method. Returns 0 if local is not one.
+static int static_try_cgi(struct static_req *r) {
+  size_t n = mg_http_cgi_find(r->opts, r->root, r->local, r->root_len);
+  if (n == 0) return 0;
+  static_close(r->file.fd);
+  r->file.fd = -1;
+  mg_http_cgi_start(r->nc, r->hm, r->opts, r->root, r->local, n, r->uri_path,
+                    r->extra);
+  return 1;
+}
+#endif
+
+// GET and HEAD (and with CGI, other methods): maps the path to a file and
+// answers.
 static void static_serve(struct static_req *r) {
   if (mg_http_path_hidden(r->opts, r->uri_path)) {
     static_fail(r, 404, NULL);
@@ -423,6 +445,11 @@ static void static_serve(struct static_req *r) {
     static_fail(r, 404, NULL);
   } else if (!static_authorized(r)) {
     mg_http_send_digest_auth_request(r->nc, static_auth_domain(r->opts));
+#if MG_ENABLE_HTTP_CGI
+  } else if (static_try_cgi(r)) {
+  } else if (r->method != STATIC_M_SERVE) {
+    mg_http_out_send_text(r->nc, r->hm, 405, r->extra, STATIC_ALLOW, NULL);
+#endif
   } else if (!r->exists) {
     static_fail(r, 404, NULL);
   } else if (S_ISDIR(r->file.st.st_mode)) {
@@ -434,11 +461,6 @@ static void static_serve(struct static_req *r) {
   }
 }
 
-// What mg_serve_http() does with a method; other tokens get 501.
-#define STATIC_M_NOT_ALLOWED 0  // 405 with Allow
-#define STATIC_M_SERVE 1        // GET, HEAD
-#define STATIC_M_OPTIONS 2      // 200 with Allow
-#define STATIC_ALLOW "Allow: GET, HEAD, OPTIONS"
 static const struct {
   const char *name;
   int what;
@@ -481,6 +503,7 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
   r.file.fd = -1;
   r.nc = nc;
   r.hm = hm;
+  r.method = m;
   r.opts = &opts;
   r.extra = mg_mk_str(opts.extra_headers);
   r.root = opts.document_root != NULL && *opts.document_root != '\0'
@@ -495,7 +518,7 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
   } else if (static_decode_uri(&r) && static_rewrite(&r)) {
     if (m == STATIC_M_OPTIONS) {
       static_send_options(&r);
-    } else if (m == STATIC_M_NOT_ALLOWED) {
+    } else if (m == STATIC_M_NOT_ALLOWED && !MG_ENABLE_HTTP_CGI) {
       mg_http_out_send_text(nc, hm, 405, r.extra, STATIC_ALLOW, NULL);
     } else {
       static_serve(&r);

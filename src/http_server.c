@@ -59,7 +59,8 @@ static void srv_check_answered(struct mg_connection *nc,
     pd->waiting = 0;
   }
   busy = pd->waiting || pd->file.fp != NULL || pd->mp != NULL ||
-         pd->chunked_open || pd->ssi != NULL || pd->proxy_peer != NULL;
+         pd->chunked_open || pd->ssi != NULL || pd->proxy_peer != NULL ||
+         pd->cgi != NULL;
   if (pd->waiting) {
     nc->flags |= MG_F_HOLD_ON_EOF;
   } else {
@@ -228,6 +229,7 @@ static int srv_serve_one(struct mg_connection *nc,
 static int srv_busy(struct mg_connection *nc, struct mg_http_proto_data *pd) {
   return pd->waiting || pd->file.fp != NULL || pd->mp != NULL ||
          pd->chunked_open || pd->ssi != NULL || pd->proxy_peer != NULL ||
+         pd->cgi != NULL ||
          (nc->flags & (MG_F_CLOSE_IMMEDIATELY | MG_F_SEND_AND_CLOSE)) ||
          pd->must_close;
 }
@@ -272,7 +274,10 @@ static void srv_serve(struct mg_connection *nc, struct mg_http_proto_data *pd) {
 // MG_HTTP_HEADER_TIMEOUT, or no traffic for MG_HTTP_IDLE_TIMEOUT.
 static void srv_check_timeouts(struct mg_connection *nc,
                                struct mg_http_proto_data *pd, double now) {
-  if (pd->waiting || pd->file.fp != NULL || pd->ssi != NULL) return;
+  if (pd->waiting || pd->file.fp != NULL || pd->ssi != NULL ||
+      pd->cgi != NULL) {
+    return;
+  }
   if (pd->request_start > 0 && pd->mp == NULL && pd->body_decoded == 0 &&
       now - pd->request_start > MG_HTTP_HEADER_TIMEOUT) {
     srv_reply_error(nc, 408);
@@ -289,6 +294,9 @@ static void srv_handle_close(struct mg_connection *nc, void *ev_data) {
 #endif
 #if MG_ENABLE_HTTP_SSI && MG_ENABLE_FILESYSTEM
   if (pd != NULL) mg_http_ssi_free(pd);
+#endif
+#if MG_ENABLE_FILESYSTEM && MG_ENABLE_HTTP_CGI
+  mg_http_cgi_detach(nc);  // The script is killed
 #endif
   mg_http_call_close(nc, ev_data);
   // After the handler has seen the close: the peer must not point at us.
@@ -326,6 +334,9 @@ static void srv_handler(struct mg_connection *nc, int ev,
   if (ev == MG_EV_SEND) pd->bytes_sent += (uint64_t) * (int *) ev_data;
 #if MG_ENABLE_FILESYSTEM
   if (pd->file.fp != NULL) mg_http_transfer_file_data(nc);
+#if MG_ENABLE_HTTP_CGI
+  if (pd->cgi != NULL) mg_http_cgi_pump(nc);
+#endif
 #endif
 #if MG_ENABLE_HTTP_SSI && MG_ENABLE_FILESYSTEM
   if (pd->ssi != NULL) mg_http_ssi_continue(nc);

@@ -481,6 +481,34 @@ static void test_ssi_example_assembles_page(void **state) {
   stop_example();
 }
 
+// ---- cgi --------------------------------------------------------------------
+
+static void test_cgi_example_runs_hello_cgi(void **state) {
+  const char *args[] = {"-d", "examples/cgi/web_root", NULL};
+  char cl[32];
+  struct reply *r;
+  int port;
+  (void) state;
+  port = start_example("cgi", args);
+  r = http(port, "GET", "/hello.cgi/some/path?name=world", NULL);
+  assert_int_equal(r->status, 200);
+  assert_header(r, "Transfer-Encoding", "chunked");
+  assert_non_null(strstr(r->body, "Hello from /hello.cgi\n"));
+  assert_non_null(strstr(r->body, "REQUEST_METHOD=GET\n"));
+  assert_non_null(strstr(r->body, "PATH_INFO=/some/path\n"));
+  assert_non_null(strstr(r->body, "QUERY_STRING=name=world\n"));
+  r = http(port, "POST", "/hello.cgi", "posted data");
+  assert_int_equal(r->status, 200);
+  assert_non_null(strstr(r->body, "REQUEST_METHOD=POST\n"));
+  assert_non_null(strstr(r->body, "Body (11 bytes):\nposted data"));
+  r = http(port, "GET", "/index.html", NULL);  // Not a script: a file
+  assert_int_equal(r->status, 200);
+  snprintf(cl, sizeof(cl), "%d", (int) strlen(r->body));
+  assert_header(r, "Content-Length", cl);
+  assert_non_null(strstr(r->body, "hello.cgi"));
+  stop_example();
+}
+
 // ---- multithreaded
 // ------------------------------------------------------------
 
@@ -939,6 +967,8 @@ int main(void) {
       cmocka_unit_test_teardown(
           test_simplest_web_server_serves_file_and_listing, teardown_test),
       cmocka_unit_test_teardown(test_ssi_example_assembles_page, teardown_test),
+      cmocka_unit_test_teardown(test_cgi_example_runs_hello_cgi,
+                                teardown_test),
       cmocka_unit_test_teardown(
           test_multithreaded_fast_job_answered_while_slow_one_works,
           teardown_test),

@@ -1,0 +1,572 @@
+// Net tests for CGI (RFC 3875) in mg_serve_http(): scripts written by the
+// group setup into a mkdtemp() document root, requests over real sockets,
+// assertions on the exact bytes the client gets. The CGI switch and a short
+// silence timeout are compiled in: this test builds mongoose.c itself.
+#define MG_ENABLE_HTTP_CGI 1
+#define MG_CGI_TIMEOUT 2
+#include "../../mongoose.c"
+#include "net_util.h"
+
+#define BIG_SIZE (1024 * 1024)
+
+static struct mg_mgr s_mgr;
+static struct mg_connection *s_lc;
+static int s_port;
+static char s_tmp[64];                   // mkdtemp() directory
+static char s_root[256];    // The document root (real path)
+static char s_interp[300];  // A root served with an interpreter
+static struct mg_serve_http_opts s_opts;
+
+// ---- Fixtures ---------------------------------------------------------------
+
+static void write_script(const char *dir, const char *name, const char *text,
+                         mode_t mode) {
+  char path[512];
+  FILE *fp;
+  snprintf(path, sizeof(path), "%s/%s", dir, name);
+  fp = fopen(path, "wb");
+  assert_non_null(fp);
+  assert_int_equal(fwrite(text, 1, strlen(text), fp), strlen(text));
+  fclose(fp);
+  assert_int_equal(chmod(path, mode), 0);
+}
+
+#define SH "#!/bin/sh\n"
+#define CT "printf 'Content-Type: text/plain\\r\\n\\r\\n'\n"
+
+static const struct {
+  const char *name, *text;
+} s_scripts[] = {
+    {"env.cgi", SH CT "env\n"},
+    {"status.cgi", SH "printf 'Status: 404 Not Here\\r\\nContent-Type: "
+                   "text/plain\\r\\n\\r\\nmissing'\n"},
+    {"redirect.cgi", SH "printf 'Location: http://example.test/x\\r\\n\\r\\n'\n"},
+    {"nolen.cgi", SH CT "printf 'hello '\nprintf 'world'\n"},
+    {"len.cgi", SH "printf 'Content-Type: text/plain\\r\\nContent-Length: "
+                "5\\r\\n\\r\\nhello'\n"},
+    {"short.cgi", SH "printf 'Content-Length: 10\\r\\n\\r\\nabc'\n"},
+    {"cat.cgi", SH "printf 'Content-Type: application/octet-stream\\n\\n'\n"
+                "exec cat\n"},
+    {"hang.cgi", SH "exec sleep 30\n"},
+    {"hang_after.cgi", SH CT "printf 'partial'\nexec sleep 30\n"},
+    {"garbage.cgi", SH "printf 'no colon here\\r\\n\\r\\nbody'\n"},
+    {"silent.cgi", SH "exit 0\n"},
+    {"split.cgi", SH "printf 'Status: 200 OK\\rX-Injected: 1\\r\\n\\r\\nbody'\n"},
+    {"fds.cgi", "#!/usr/bin/python3\nimport os\nfds = []\n"
+                "for fd in range(1024):\n    try:\n        os.fstat(fd)\n"
+                "        fds.append(str(fd))\n    except OSError:\n"
+                "        pass\n"
+                "print('Content-Type: text/plain\\r\\n\\r\\n' + ' '.join(fds),"
+                " end='')\n"},
+};
+
+static void handler(struct mg_connection *nc, int ev, void *ev_data) {
+  if (ev == MG_EV_HTTP_REQUEST) {
+    struct http_message *hm = (struct http_message *) ev_data;
+    struct mg_serve_http_opts o = s_opts;
+    if (mg_vcmp(&hm->uri, "/i/plain.cgi") == 0) {
+      o.document_root = s_interp;
+      o.cgi_interpreter = "/bin/sh";
+      hm->uri.len = 10;  // "/plain.cgi" under that root
+      hm->uri.p += 2;
+    }
+    mg_serve_http(nc, hm, o);
+  }
+}
+
+static int group_setup(void **state) {
+  char dir[320], real[MG_HTTP_PATH_MAX];
+  size_t i;
+  (void) state;
+  snprintf(s_tmp, sizeof(s_tmp), "/tmp/mg_cgi_XXXXXX");
+  assert_non_null(mkdtemp(s_tmp));
+  assert_non_null(realpath(s_tmp, real));
+  assert_true(strlen(real) < 200);
+  memcpy(s_root, real, strlen(real) + 1);
+  snprintf(dir, sizeof(dir), "%s/cgi-bin", s_root);
+  assert_int_equal(mkdir(dir, 0755), 0);
+  for (i = 0; i < MG_ARRAY_SIZE(s_scripts); i++) {
+    write_script(dir, s_scripts[i].name, s_scripts[i].text, 0755);
+  }
+  write_script(dir, "noexec.cgi", SH CT "echo ran\n", 0644);
+  write_script(s_root, "static.txt", "static\n", 0644);
+  snprintf(s_interp, sizeof(s_interp), "%s/interp", s_root);
+  assert_int_equal(mkdir(s_interp, 0755), 0);
+  // No #! line and not executable: only the interpreter can run it.
+  write_script(s_interp, "plain.cgi", CT "echo \"via $0\"\n", 0644);
+  memset(&s_opts, 0, sizeof(s_opts));
+  s_opts.document_root = s_root;
+  mg_mgr_init(&s_mgr, NULL);
+  s_lc = mg_bind(&s_mgr, "127.0.0.1:0", handler);
+  assert_non_null(s_lc);
+  mg_set_protocol_http_websocket(s_lc);
+  s_port = conn_port(s_lc);
+  return 0;
+}
+
+static int group_teardown(void **state) {
+  char cmd[256];
+  (void) state;
+  mg_mgr_free(&s_mgr);
+  snprintf(cmd, sizeof(cmd), "rm -rf %s", s_tmp);
+  assert_int_equal(system(cmd), 0);
+  return 0;
+}
+
+// ---- Helpers ----------------------------------------------------------------
+
+// True when this process has no child at all, not even a zombie (WNOWAIT:
+// the check reaps nothing itself).
+static int no_children(void *arg) {
+  siginfo_t si;
+  (void) arg;
+  memset(&si, 0, sizeof(si));
+  return waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 &&
+         errno == ECHILD;
+}
+
+static void assert_no_children(void) {
+  assert_true(poll_until(&s_mgr, no_children, NULL, 5));
+}
+
+// Sends req on a new connection, reads until one response is complete or
+// the server closes. Returns the bytes (MG_MALLOC'd, NUL-terminated).
+static char *fetch(const char *req, size_t req_len, size_t cap, size_t *n,
+                   int *closed) {
+  char *buf = (char *) malloc(cap);
+  int fd = raw_connect(s_port);
+  assert_non_null(buf);
+  raw_send(&s_mgr, fd, req, req_len);
+  *n = raw_recv(&s_mgr, fd, buf, cap, 1, closed, 15);
+  close(fd);
+  return buf;
+}
+
+static char *get(const char *req, size_t *n, int *closed) {
+  return fetch(req, strlen(req), 1 << 16, n, closed);
+}
+
+// Decodes the chunked body after the head of buf into out (cap bytes).
+// Returns its length; fails unless the last chunk and final CRLF are there.
+static size_t dechunk(const char *buf, size_t n, char *out, size_t cap) {
+  const char *p = strstr(buf, "\r\n\r\n"), *end = buf + n;
+  size_t len = 0, sz;
+  char *e;
+  assert_non_null(p);
+  for (p += 4;;) {
+    sz = (size_t) strtoul(p, &e, 16);
+    assert_true(e > p && e + 2 <= end && memcmp(e, "\r\n", 2) == 0);
+    p = e + 2;
+    if (sz == 0) break;
+    assert_true(p + sz + 2 <= end && len + sz <= cap);
+    memcpy(out + len, p, sz);
+    len += sz;
+    p += sz;
+    assert_memory_equal(p, "\r\n", 2);
+    p += 2;
+  }
+  assert_true(p + 2 == end && memcmp(p, "\r\n", 2) == 0);
+  return len;
+}
+
+// The value of NAME in `env` output (lines "NAME=value"), or NULL.
+static const char *env_get(const char *body, const char *name, char *v,
+                           size_t cap) {
+  size_t nl = strlen(name);
+  const char *p = body, *eol;
+  for (; p != NULL && *p != '\0'; p = eol == NULL ? NULL : eol + 1) {
+    eol = strchr(p, '\n');
+    if (strncmp(p, name, nl) == 0 && p[nl] == '=') {
+      size_t len = eol == NULL ? strlen(p + nl + 1) : (size_t) (eol - p - nl - 1);
+      assert_true(len < cap);
+      memcpy(v, p + nl + 1, len);
+      v[len] = '\0';
+      return v;
+    }
+  }
+  return NULL;
+}
+
+static void assert_env(const char *body, const char *name, const char *want) {
+  char v[1024];
+  const char *got = env_get(body, name, v, sizeof(v));
+  if (got == NULL) fail_msg("%s is not set", name);
+  if (strcmp(got, want) != 0) fail_msg("%s=%s, want %s", name, got, want);
+}
+
+static void assert_no_env(const char *body, const char *name) {
+  char v[1024];
+  if (env_get(body, name, v, sizeof(v)) != NULL) {
+    fail_msg("%s is set: %s", name, v);
+  }
+}
+
+// ---- Tests ------------------------------------------------------------------
+
+static void test_cgi_env_has_rfc3875_variables(void **state) {
+  const char *req =
+      "GET /cgi-bin/env.cgi/extra/p%20ath?a=1&b=%20 HTTP/1.1\r\n"
+      "Host: example.test:8080\r\n"
+      "X-Multi: one\r\nX-Multi: two\r\nX_Under: sneaky\r\n"
+      "Proxy: http://evil.test/\r\n"
+      "Authorization: Basic dXNlcjpwYXNz\r\n"
+      "Cookie: a=1\r\nCookie: b=2\r\n\r\n";
+  char *buf, body[32768], want[512], port[16];
+  size_t n, len;
+  int closed;
+  (void) state;
+  buf = get(req, &n, &closed);
+  assert_true(strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
+  assert_non_null(strstr(buf, "\r\nTransfer-Encoding: chunked\r\n"));
+  assert_non_null(strstr(buf, "\r\nContent-Type: text/plain\r\n"));
+  len = dechunk(buf, n, body, sizeof(body) - 1);
+  body[len] = '\0';
+  snprintf(port, sizeof(port), "%d", s_port);
+  assert_env(body, "GATEWAY_INTERFACE", "CGI/1.1");
+  assert_env(body, "SERVER_PROTOCOL", "HTTP/1.1");
+  assert_env(body, "SERVER_SOFTWARE", "Mongoose/" MG_VERSION);
+  assert_env(body, "SERVER_NAME", "example.test");
+  assert_env(body, "SERVER_PORT", port);
+  assert_env(body, "REQUEST_METHOD", "GET");
+  assert_env(body, "SCRIPT_NAME", "/cgi-bin/env.cgi");
+  assert_env(body, "PATH_INFO", "/extra/p ath");
+  snprintf(want, sizeof(want), "%s/extra/p ath", s_root);
+  assert_env(body, "PATH_TRANSLATED", want);
+  snprintf(want, sizeof(want), "%s/cgi-bin/env.cgi", s_root);
+  assert_env(body, "SCRIPT_FILENAME", want);
+  assert_env(body, "DOCUMENT_ROOT", s_root);
+  assert_env(body, "QUERY_STRING", "a=1&b=%20");
+  assert_env(body, "REQUEST_URI", "/cgi-bin/env.cgi/extra/p%20ath?a=1&b=%20");
+  assert_env(body, "REMOTE_ADDR", "127.0.0.1");
+  assert_env(body, "REMOTE_HOST", "127.0.0.1");
+  assert_env(body, "SERVER_ADDR", "127.0.0.1");
+  assert_env(body, "AUTH_TYPE", "Basic");
+  assert_env(body, "REMOTE_USER", "user");
+  assert_env(body, "HTTP_HOST", "example.test:8080");
+  assert_env(body, "HTTP_X_MULTI", "one, two");
+  assert_env(body, "HTTP_COOKIE", "a=1; b=2");
+  assert_no_env(body, "HTTP_AUTHORIZATION");
+  assert_no_env(body, "HTTP_PROXY");
+  assert_no_env(body, "HTTP_X_UNDER");
+  assert_no_env(body, "CONTENT_LENGTH");
+  assert_no_env(body, "CONTENT_TYPE");
+  assert_no_env(body, "HOME");  // The server's own environment stays out
+  free(buf);
+  assert_no_children();
+}
+
+static void test_cgi_post_env_has_content_length_and_type(void **state) {
+  const char *req =
+      "POST /cgi-bin/env.cgi HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Content-Type: application/x-www-form-urlencoded\r\n"
+      "Content-Length: 7\r\n\r\nx=1&y=2";
+  char *buf, body[32768];
+  size_t n, len;
+  int closed;
+  (void) state;
+  buf = get(req, &n, &closed);
+  assert_true(strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
+  len = dechunk(buf, n, body, sizeof(body) - 1);
+  body[len] = '\0';
+  assert_env(body, "REQUEST_METHOD", "POST");
+  assert_env(body, "CONTENT_LENGTH", "7");
+  assert_env(body, "CONTENT_TYPE", "application/x-www-form-urlencoded");
+  assert_env(body, "SERVER_NAME", "127.0.0.1");
+  assert_env(body, "QUERY_STRING", "");
+  assert_no_env(body, "PATH_INFO");
+  assert_no_env(body, "PATH_TRANSLATED");
+  assert_no_env(body, "AUTH_TYPE");
+  free(buf);
+  assert_no_children();
+}
+
+static void test_cgi_status_field_sets_the_status(void **state) {
+  size_t n;
+  int closed;
+  char *buf = get("GET /cgi-bin/status.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
+  (void) state;
+  assert_true(strncmp(buf, "HTTP/1.1 404 Not Here\r\n", 23) == 0);
+  assert_null(strstr(buf, "Status:"));
+  assert_non_null(strstr(buf, "\r\n\r\n7\r\nmissing\r\n0\r\n\r\n"));
+  free(buf);
+  assert_no_children();
+}
+
+static void test_cgi_location_alone_is_302(void **state) {
+  size_t n;
+  int closed;
+  char *buf = get("GET /cgi-bin/redirect.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
+  (void) state;
+  assert_true(strncmp(buf, "HTTP/1.1 302 Found\r\n", 20) == 0);
+  assert_non_null(strstr(buf, "\r\nLocation: http://example.test/x\r\n"));
+  free(buf);
+  assert_no_children();
+}
+
+static void test_cgi_no_length_is_chunked_for_http11(void **state) {
+  size_t n, len;
+  int closed;
+  char body[64];
+  char *buf = get("GET /cgi-bin/nolen.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
+  (void) state;
+  assert_true(strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
+  assert_null(strstr(buf, "Content-Length"));
+  len = dechunk(buf, n, body, sizeof(body));
+  assert_int_equal(len, 11);
+  assert_memory_equal(body, "hello world", 11);
+  assert_false(closed);  // Keep-alive: the server did not close
+  free(buf);
+  assert_no_children();
+}
+
+static void test_cgi_no_length_is_close_delimited_for_http10(void **state) {
+  size_t n;
+  int closed;
+  char *buf = get("GET /cgi-bin/nolen.cgi HTTP/1.0\r\n\r\n", &n, &closed);
+  const char *body;
+  (void) state;
+  assert_true(closed);
+  assert_true(strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
+  assert_null(strstr(buf, "Transfer-Encoding"));
+  assert_null(strstr(buf, "Content-Length"));
+  assert_non_null(strstr(buf, "\r\nConnection: close\r\n"));
+  body = strstr(buf, "\r\n\r\n");
+  assert_non_null(body);
+  assert_string_equal(body + 4, "hello world");
+  free(buf);
+  assert_no_children();
+}
+
+static void test_cgi_content_length_keeps_the_connection(void **state) {
+  const char *req =
+      "GET /cgi-bin/len.cgi HTTP/1.1\r\nHost: t\r\n\r\n"
+      "GET /cgi-bin/len.cgi HTTP/1.1\r\nHost: t\r\n\r\n"
+      "GET /static.txt HTTP/1.1\r\nHost: t\r\n\r\n";
+  const char *one =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+      "Content-Length: 5\r\n\r\nhello";
+  char buf[4096];
+  int fd = raw_connect(s_port), closed;
+  size_t n;
+  (void) state;
+  raw_sends(&s_mgr, fd, req);  // Pipelined: answered in order
+  n = raw_recv(&s_mgr, fd, buf, sizeof(buf), 3, &closed, 15);
+  assert_false(closed);
+  assert_true(n > 2 * strlen(one));
+  assert_memory_equal(buf, one, strlen(one));
+  assert_memory_equal(buf + strlen(one), one, strlen(one));
+  assert_true(strncmp(buf + 2 * strlen(one), "HTTP/1.1 200 OK\r\n", 17) == 0);
+  assert_non_null(strstr(buf + 2 * strlen(one), "\r\n\r\nstatic\n"));
+  close(fd);
+  assert_no_children();
+}
+
+static void test_cgi_head_gets_no_body(void **state) {
+  char buf[1024];
+  int fd = raw_connect(s_port), closed;
+  (void) state;
+  raw_sends(&s_mgr, fd, "HEAD /cgi-bin/len.cgi HTTP/1.1\r\nHost: t\r\n\r\n");
+  raw_recv(&s_mgr, fd, buf, sizeof(buf), 0, &closed, 1);
+  close(fd);
+  assert_string_equal(buf,
+                      "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                      "Content-Length: 5\r\n\r\n");
+  assert_no_children();
+}
+
+static void test_cgi_short_body_cuts_the_connection(void **state) {
+  size_t n;
+  int closed;
+  char *buf = get("GET /cgi-bin/short.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
+  const char *body = strstr(buf, "\r\n\r\n");
+  (void) state;
+  assert_true(closed);
+  assert_non_null(strstr(buf, "\r\nContent-Length: 10\r\n"));
+  assert_non_null(body);
+  assert_string_equal(body + 4, "abc");
+  free(buf);
+  assert_no_children();
+}
+
+static void test_cgi_post_1mib_body_reaches_stdin_intact(void **state) {
+  size_t head, i, n, len, cap = 3 * BIG_SIZE;
+  char *req = (char *) malloc(BIG_SIZE + 256), *buf, *out;
+  int closed;
+  (void) state;
+  assert_non_null(req);
+  head = (size_t) snprintf(req, 256,
+                           "POST /cgi-bin/cat.cgi HTTP/1.1\r\nHost: t\r\n"
+                           "Content-Length: %d\r\n\r\n",
+                           BIG_SIZE);
+  for (i = 0; i < BIG_SIZE; i++) {
+    req[head + i] = (char) ((i * 7) ^ (i >> 8) ^ (i >> 16));
+  }
+  buf = fetch(req, head + BIG_SIZE, cap, &n, &closed);
+  assert_true(strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
+  out = (char *) malloc(BIG_SIZE);
+  assert_non_null(out);
+  len = dechunk(buf, n, out, BIG_SIZE);
+  assert_int_equal(len, BIG_SIZE);
+  assert_memory_equal(out, req + head, BIG_SIZE);
+  free(out);
+  free(buf);
+  free(req);
+  assert_no_children();
+}
+
+static void test_cgi_silent_script_is_killed_with_504(void **state) {
+  size_t n;
+  int closed;
+  double t0 = mg_time(), dt;
+  char *buf = get("GET /cgi-bin/hang.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
+  (void) state;
+  dt = mg_time() - t0;
+  assert_true(strncmp(buf, "HTTP/1.1 504 Gateway Timeout\r\n", 30) == 0);
+  assert_true(dt >= MG_CGI_TIMEOUT - 0.5 && dt < MG_CGI_TIMEOUT + 5);
+  free(buf);
+  assert_no_children();
+}
+
+static void test_cgi_silent_after_head_is_cut(void **state) {
+  size_t n;
+  int closed;
+  char *buf = get("GET /cgi-bin/hang_after.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
+  (void) state;
+  // The head and the first chunk, then the close: no last chunk.
+  assert_true(closed);
+  assert_true(strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
+  assert_non_null(strstr(buf, "\r\n\r\n7\r\npartial\r\n"));
+  assert_null(strstr(buf, "0\r\n\r\n"));
+  free(buf);
+  assert_no_children();
+}
+
+// The client resets the connection while the script runs: the script is
+// killed at once, well before its silence timeout.
+static void test_cgi_client_gone_kills_the_script(void **state) {
+  struct linger lg = {1, 0};
+  int fd = raw_connect(s_port), i;
+  double t0;
+  (void) state;
+  raw_sends(&s_mgr, fd, "GET /cgi-bin/hang.cgi HTTP/1.1\r\nHost: t\r\n\r\n");
+  for (i = 0; i < 20; i++) mg_mgr_poll(&s_mgr, 5);
+  assert_false(no_children(NULL));  // It runs
+  assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+  close(fd);  // RST
+  t0 = mg_time();
+  assert_true(poll_until(&s_mgr, no_children, NULL, 5));
+  assert_true(mg_time() - t0 < MG_CGI_TIMEOUT - 0.5);
+}
+
+static void test_cgi_client_close_after_head_kills_the_script(void **state) {
+  char buf[1024];
+  int fd = raw_connect(s_port), closed;
+  double t0;
+  (void) state;
+  raw_sends(&s_mgr, fd, "GET /cgi-bin/hang_after.cgi HTTP/1.1\r\nHost: t\r\n\r\n");
+  raw_recv(&s_mgr, fd, buf, sizeof(buf), 0, &closed, 0.5);
+  assert_non_null(strstr(buf, "partial"));
+  close(fd);
+  t0 = mg_time();
+  assert_true(poll_until(&s_mgr, no_children, NULL, 5));
+  assert_true(mg_time() - t0 < MG_CGI_TIMEOUT - 0.5);
+}
+
+// Descriptors of the server (listener, clients, a file open without
+// O_CLOEXEC) never reach the script: it has 0, 1 and 2 only.
+static void test_cgi_child_gets_only_stdio(void **state) {
+  size_t n;
+  int closed, leak = open("/dev/null", O_RDONLY);
+  char *buf;
+  (void) state;
+  assert_true(leak > 2);
+  buf = get("GET /cgi-bin/fds.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
+  assert_true(strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
+  assert_non_null(strstr(buf, "\r\n\r\n5\r\n0 1 2\r\n0\r\n\r\n"));
+  close(leak);
+  free(buf);
+  assert_no_children();
+}
+
+static void test_cgi_bad_header_block_is_502(void **state) {
+  size_t n;
+  int closed;
+  char *buf = get("GET /cgi-bin/garbage.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
+  (void) state;
+  assert_true(strncmp(buf, "HTTP/1.1 502 Bad Gateway\r\n", 26) == 0);
+  free(buf);
+  buf = get("GET /cgi-bin/silent.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
+  assert_true(strncmp(buf, "HTTP/1.1 502 Bad Gateway\r\n", 26) == 0);
+  free(buf);
+  buf = get("GET /cgi-bin/split.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
+  assert_true(strncmp(buf, "HTTP/1.1 502 Bad Gateway\r\n", 26) == 0);
+  assert_null(strstr(buf, "X-Injected"));
+  free(buf);
+  assert_no_children();
+}
+
+static void test_cgi_not_executable_is_500(void **state) {
+  size_t n;
+  int closed;
+  char *buf = get("GET /cgi-bin/noexec.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
+  (void) state;
+  assert_true(strncmp(buf, "HTTP/1.1 500 Internal Server Error\r\n", 36) == 0);
+  assert_non_null(strstr(buf, "CGI: cannot run the script\n"));
+  assert_null(strstr(buf, "\nran\n"));
+  free(buf);
+  assert_no_children();
+}
+
+static void test_cgi_interpreter_runs_the_script(void **state) {
+  size_t n;
+  int closed;
+  char *buf = get("GET /i/plain.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed), want[600];
+  (void) state;
+  assert_true(strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
+  snprintf(want, sizeof(want), "via %s/plain.cgi\n", s_interp);
+  assert_non_null(strstr(buf, want));
+  free(buf);
+  assert_no_children();
+}
+
+static void test_cgi_other_files_keep_static_rules(void **state) {
+  size_t n;
+  int closed;
+  char *buf = get("GET /static.txt HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
+  (void) state;
+  assert_non_null(strstr(buf, "\r\n\r\nstatic\n"));
+  free(buf);
+  buf = get("POST /static.txt HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n", &n,
+            &closed);
+  assert_true(strncmp(buf, "HTTP/1.1 405 ", 13) == 0);
+  free(buf);
+  buf = get("GET /static.txt/x HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
+  assert_true(strncmp(buf, "HTTP/1.1 404 ", 13) == 0);
+  free(buf);
+  assert_no_children();
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_cgi_env_has_rfc3875_variables),
+      cmocka_unit_test(test_cgi_post_env_has_content_length_and_type),
+      cmocka_unit_test(test_cgi_status_field_sets_the_status),
+      cmocka_unit_test(test_cgi_location_alone_is_302),
+      cmocka_unit_test(test_cgi_no_length_is_chunked_for_http11),
+      cmocka_unit_test(test_cgi_no_length_is_close_delimited_for_http10),
+      cmocka_unit_test(test_cgi_content_length_keeps_the_connection),
+      cmocka_unit_test(test_cgi_head_gets_no_body),
+      cmocka_unit_test(test_cgi_short_body_cuts_the_connection),
+      cmocka_unit_test(test_cgi_post_1mib_body_reaches_stdin_intact),
+      cmocka_unit_test(test_cgi_silent_script_is_killed_with_504),
+      cmocka_unit_test(test_cgi_silent_after_head_is_cut),
+      cmocka_unit_test(test_cgi_client_gone_kills_the_script),
+      cmocka_unit_test(test_cgi_client_close_after_head_kills_the_script),
+      cmocka_unit_test(test_cgi_child_gets_only_stdio),
+      cmocka_unit_test(test_cgi_bad_header_block_is_502),
+      cmocka_unit_test(test_cgi_not_executable_is_500),
+      cmocka_unit_test(test_cgi_interpreter_runs_the_script),
+      cmocka_unit_test(test_cgi_other_files_keep_static_rules),
+  };
+  return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
