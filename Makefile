@@ -298,3 +298,6 @@ clean:
 # BENCH_ONLY=http: the HTTP part alone. See bench/README.md.
 bench: mongoose.c mongoose.h
 	bench/run.sh
+
+# make cross, make test-cross: 32-bit ARM, big-endian MIPS, i386.
+include cross.mk

@@ -37,6 +37,15 @@ static size_t file_read_piece(struct mg_connection *nc, FILE *fp, size_t want) {
 #define HTTP_SENDFILE_MIN 16384
 #endif
 
+// Bytes asked of one sendfile() call: at most 1 GiB, so that a remainder
+// of 4 GiB or more never wraps to 0 (or to a few bytes) in a 32-bit
+// size_t, which stalled such a download on 32-bit systems.
+#define HTTP_SENDFILE_MAX ((int64_t) 1 << 30)
+static size_t file_sendfile_len(int64_t remaining) {
+  return (size_t) (remaining < HTTP_SENDFILE_MAX ? remaining
+                                                 : HTTP_SENDFILE_MAX);
+}
+
 // Sends the file with sendfile() once the head has left send_mbuf.
 // Returns 0 if sendfile cannot be used (the caller reads instead).
 static int file_sendfile(struct mg_connection *nc,
@@ -51,7 +60,8 @@ static int file_sendfile(struct mg_connection *nc,
   if (fs->mode != 2) return 0;
   nc->flags |= MG_F_SENDFILE;
   if (nc->send_mbuf.len > 0) return 1;  // The head goes first
-  n = mg_conn_sendfile(nc, fileno(fs->fp), &fs->offset, (size_t) fs->remaining);
+  n = mg_conn_sendfile(nc, fileno(fs->fp), &fs->offset,
+                       file_sendfile_len(fs->remaining));
   if (n == -2) {
     // Not a plain socket: read from where sendfile would have started.
     nc->flags &= ~(unsigned long) MG_F_SENDFILE;

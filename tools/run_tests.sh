@@ -18,6 +18,12 @@ if [ "${VALGRIND:-0}" = 1 ]; then
       --errors-for-leak-kinds=definite,indirect,possible
       --show-leak-kinds=definite,indirect,possible)
 fi
+# TEST_RUNNER runs every binary through an emulator (make test-cross:
+# "qemu-arm -L /usr/arm-linux-gnueabihf").
+if [ -n "${TEST_RUNNER:-}" ]; then
+  read -r -a runner <<<"$TEST_RUNNER"
+  vg=("${runner[@]}" "${vg[@]}")
+fi
 mode=cmocka
 for arg in "$@"; do
   if [ "$arg" = -- ]; then mode=replay; continue; fi
@@ -41,7 +47,7 @@ for arg in "$@"; do
   else
     bin=${arg%%:*} dir=${arg#*:}
     echo "=== $bin over $dir"
-    if timeout "$limit" "$bin" "$dir"/*; then
+    if timeout "$limit" "${vg[@]}" "$bin" "$dir"/*; then
       passed=$((passed + 1))
     else
       failed=$((failed + 1)); failures="$failures $bin"

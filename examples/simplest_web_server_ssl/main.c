@@ -20,6 +20,13 @@
 // Built with OpenSSL (-DMG_ENABLE_SSL=1 -lssl -lcrypto, see the Makefile).
 #include "mongoose.h"
 
+#if !MG_ENABLE_SSL
+// Built without TLS (the cross builds have no TLS library): it says so.
+int main(void) {
+  fprintf(stderr, "simplest_web_server_ssl: built without TLS (MG_ENABLE_SSL=0)\n");
+  return EXIT_FAILURE;
+}
+#else
 static volatile sig_atomic_t s_stop = 0;
 static struct mg_serve_http_opts s_http_opts;
 
@@ -82,3 +89,4 @@ int main(int argc, char *argv[]) {
   mg_mgr_free(&mgr);
   return EXIT_SUCCESS;
 }
+#endif  // MG_ENABLE_SSL

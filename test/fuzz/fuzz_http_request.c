@@ -15,8 +15,8 @@ static void check_inside(struct mg_str s, const char *b, size_t n) {
 
 static void check_status(int r, int status) {
   if (r >= 0 && status != 0) abort();
-  if (r < 0 && status != 400 && status != 414 && status != 431 &&
-      status != 501 && status != 505) {
+  if (r < 0 && status != 400 && status != 413 && status != 414 &&
+      status != 431 && status != 501 && status != 505) {
     abort();
   }
 }

@@ -288,7 +288,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   uint8_t *buf, b0;
   size_t off = 0, rem_len, hdr_len;
   int rc;
-  buf = (uint8_t *) malloc(size > 0 ? size : 1);
+  buf = (uint8_t *) calloc(1, size > 0 ? size : 1);
   if (buf == NULL) return 0;
   if (size > 0) memcpy(buf, data, size);
   CHECK(mg_mqtt_utf8_ok(mg_mk_str_n((const char *) buf, size)) ==

@@ -500,7 +500,7 @@ static void assert_multipart(const char *resp, size_t n,
                              const unsigned char *file, long size,
                              const char *type, const long *r, int nr) {
   static char want[BIG_SIZE + 8192];
-  char bnd[128], cl[32];
+  char bnd[256], cl[32];
   size_t w = 0, got;
   const char *b = strstr(resp, "\r\n\r\n") + 4;
   int i;
