@@ -5617,28 +5617,36 @@ static int http_parse_headers(struct http_parser *p) {
   return 1;
 }
 
-// Content-Length = 1*DIGIT, at most HTTP_P_MAX_BODY. Returns 0 or -1.
+// Content-Length = 1*DIGIT, at most HTTP_P_MAX_BODY. Returns 0; -1 if
+// malformed or past 64 bits (PROTOCOL_RULES.md: 400); -2 if a valid 64-bit
+// number larger than HTTP_P_MAX_BODY (413: on a 32-bit size_t that is
+// anything from 2 GiB on, which must never wrap).
 static int http_parse_content_length(struct mg_str v, size_t *out) {
-  size_t i, x = 0, d;
+  uint64_t x = 0, d;
+  size_t i;
   if (v.len == 0) return -1;
   for (i = 0; i < v.len; i++) {
     if (!http_is_digit(v.p[i])) return -1;
-    d = (size_t) (v.p[i] - '0');
-    if (x > (HTTP_P_MAX_BODY - d) / 10) return -1;
+    d = (uint64_t) (v.p[i] - '0');
+    if (x > (UINT64_MAX - d) / 10) return -1;
     x = x * 10 + d;
   }
-  *out = x;
+  if (x > (uint64_t) HTTP_P_MAX_BODY) return -2;
+  *out = (size_t) x;
   return 0;
 }
 
 // Reads every Content-Length header: they must all be valid and equal.
-// Returns 1 with *len set, 0 if there is none, -1 if invalid.
+// Returns 1 with *len set, 0 if there is none, -1 if invalid, -2 if too
+// large to be taken (413).
 static int http_content_length(const struct http_message *hm, size_t *len) {
-  int i, found = 0;
+  int i, found = 0, r;
   size_t v;
   for (i = 0; i < MG_MAX_HTTP_HEADERS && hm->header_names[i].len > 0; i++) {
     if (mg_vcasecmp(&hm->header_names[i], "Content-Length") != 0) continue;
-    if (http_parse_content_length(hm->header_values[i], &v) < 0) return -1;
+    if ((r = http_parse_content_length(hm->header_values[i], &v)) < 0) {
+      return r;
+    }
     if (found && v != *len) return -1;
     *len = v, found = 1;
   }
@@ -5780,7 +5788,9 @@ static int http_set_body(struct http_parser *p) {
   struct http_te te;
   size_t cl = 0;
   int has_cl, st;
-  if ((has_cl = http_content_length(hm, &cl)) < 0) return http_fail(p, 400);
+  if ((has_cl = http_content_length(hm, &cl)) < 0) {
+    return http_fail(p, has_cl == -2 ? 413 : 400);
+  }
   if ((st = http_transfer_encoding(hm, &te)) != 0) return http_fail(p, st);
   if (p->is_req) {
     if (http_request_body(p, &te, has_cl, cl) < 0) return -1;
@@ -7327,6 +7337,15 @@ static size_t file_read_piece(struct mg_connection *nc, FILE *fp, size_t want) {
 #define HTTP_SENDFILE_MIN 16384
 #endif
 
+// Bytes asked of one sendfile() call: at most 1 GiB, so that a remainder
+// of 4 GiB or more never wraps to 0 (or to a few bytes) in a 32-bit
+// size_t, which stalled such a download on 32-bit systems.
+#define HTTP_SENDFILE_MAX ((int64_t) 1 << 30)
+static size_t file_sendfile_len(int64_t remaining) {
+  return (size_t) (remaining < HTTP_SENDFILE_MAX ? remaining
+                                                 : HTTP_SENDFILE_MAX);
+}
+
 // Sends the file with sendfile() once the head has left send_mbuf.
 // Returns 0 if sendfile cannot be used (the caller reads instead).
 static int file_sendfile(struct mg_connection *nc,
@@ -7341,7 +7360,8 @@ static int file_sendfile(struct mg_connection *nc,
   if (fs->mode != 2) return 0;
   nc->flags |= MG_F_SENDFILE;
   if (nc->send_mbuf.len > 0) return 1;  // The head goes first
-  n = mg_conn_sendfile(nc, fileno(fs->fp), &fs->offset, (size_t) fs->remaining);
+  n = mg_conn_sendfile(nc, fileno(fs->fp), &fs->offset,
+                       file_sendfile_len(fs->remaining));
   if (n == -2) {
     // Not a plain socket: read from where sendfile would have started.
     nc->flags &= ~(unsigned long) MG_F_SENDFILE;
