@@ -263,26 +263,45 @@ static int http_skip_empty_lines(struct http_parser *p) {
   return 1;
 }
 
-// Returns 1 if the bytes [b, e) of an incomplete request line can still
-// become a valid one: a method token, SP, target bytes, SP and a prefix of
-// "HTTP/" DIGIT "." DIGIT. So a byte that cannot be there (binary garbage,
-// a TLS record after the first bytes) fails at once, not at the timeout.
-static int http_request_prefix_ok(const char *s, size_t b, size_t e) {
+// Returns 1 if the bytes [sc->line_scan, e) of an incomplete request line
+// can still continue a valid one: a method token, SP, target bytes, SP and
+// a prefix of "HTTP/" DIGIT "." DIGIT. So a byte that cannot be there
+// (binary garbage, a TLS record after the first bytes) fails at once, not
+// at the timeout. Resumable: the field and its length so far are kept in
+// sc, so each byte is looked at once however the line arrives.
+static int http_scan_prefix(const char *s, size_t e, struct mg_http_scan *sc) {
   static const char *ver = "HTTP/0.0";
-  size_t i = b, v;
-  while (i < e && http_is((unsigned char) s[i], HTTP_P_TCHAR)) i++;
-  if (i == e) return 1;
-  if (i == b || s[i++] != ' ') return 0;
-  v = i;
-  while (i < e && http_is((unsigned char) s[i], HTTP_P_TARGET)) i++;
-  if (i == e) return 1;
-  if (i == v || s[i++] != ' ') return 0;
-  for (v = 0; i < e; i++, v++) {
-    if (v >= 8 || (ver[v] == '0' ? !http_is_digit(s[i]) : s[i] != ver[v])) {
+  size_t i;
+  unsigned char c;
+  for (i = sc->line_scan; i < e; i++, sc->work++) {
+    c = (unsigned char) s[i];
+    if (sc->field < 2) {
+      int cls = sc->field == 0 ? HTTP_P_TCHAR : HTTP_P_TARGET;
+      if (http_is(c, cls)) {
+        sc->count++;
+      } else if (c == ' ' && sc->count > 0) {
+        sc->field++, sc->count = 0;
+      } else {
+        return 0;
+      }
+    } else if (sc->count >= 8 ||
+               (ver[sc->count] == '0' ? !http_is_digit(s[i])
+                                      : c != ver[sc->count])) {
       return 0;
+    } else {
+      sc->count++;
     }
   }
   return 1;
+}
+
+// The same check over the whole incomplete line [b, e), for one-shot
+// parsing (mg_http_parse()).
+static int http_request_prefix_ok(const char *s, size_t b, size_t e) {
+  struct mg_http_scan sc;
+  memset(&sc, 0, sizeof(sc));
+  sc.line_scan = b;
+  return http_scan_prefix(s, e, &sc);
 }
 
 // Parses the start line. Returns 1 when done, 0 if more bytes are needed.
@@ -547,34 +566,6 @@ int mg_http_parse(const char *s, size_t n, struct http_message *hm, int is_req,
 // mg_http_parse() finds in the bytes seen so far (a bad start line byte at
 // once, a bad field line when it ends, the 414 and 431 limits) with the
 // same status.
-
-// The request-line prefix check of http_request_prefix_ok(), over the new
-// bytes [sc->line_scan, e) only: the field and offset are kept in sc.
-static int http_scan_prefix(const char *s, size_t e, struct mg_http_scan *sc) {
-  static const char *ver = "HTTP/0.0";
-  size_t i;
-  unsigned char c;
-  for (i = sc->line_scan; i < e; i++, sc->work++) {
-    c = (unsigned char) s[i];
-    if (sc->field < 2) {
-      int cls = sc->field == 0 ? HTTP_P_TCHAR : HTTP_P_TARGET;
-      if (http_is(c, cls)) {
-        sc->count++;
-      } else if (c == ' ' && sc->count > 0) {
-        sc->field++, sc->count = 0;
-      } else {
-        return 0;
-      }
-    } else if (sc->count >= 8 ||
-               (ver[sc->count] == '0' ? !http_is_digit(s[i])
-                                      : c != ver[sc->count])) {
-      return 0;
-    } else {
-      sc->count++;
-    }
-  }
-  return 1;
-}
 
 int mg_http_scan_head(const char *s, size_t n, struct mg_http_scan *sc,
                       int *status) {

@@ -258,6 +258,25 @@ static void test_ssi_near_misses_are_text(void **state) {
                       "a<!-b<!--c<!--#include virtual=\"/inc/part.html\"");
 }
 
+// A directive longer than 512 bytes is not run: it goes out as text, and
+// the page goes on; one just under the limit still runs.
+static void test_ssi_overlong_directive_is_text(void **state) {
+  char page[2048], pad[600], want[2048];
+  (void) state;
+  memset(pad, ' ', 520);
+  pad[520] = '\0';
+  snprintf(page, sizeof(page), "a<!--#include virtual=\"/inc/part.html\"%s-->b",
+           pad);
+  write_str("long.shtml", page);
+  snprintf(want, sizeof(want), "%s", page);
+  assert_string_equal(get_page("/long.shtml"), want);
+  pad[400] = '\0';
+  snprintf(page, sizeof(page), "a<!--#include virtual=\"/inc/part.html\"%s-->b",
+           pad);
+  write_str("long.shtml", page);
+  assert_string_equal(get_page("/long.shtml"), "a[part]b");
+}
+
 // A 1 MiB include is streamed: bytes intact, send_mbuf bounded.
 static void test_ssi_big_include_streamed(void **state) {
   const char *b;
@@ -328,6 +347,7 @@ int main(void) {
       T(test_ssi_depth_limit),
       T(test_ssi_refusals),
       T(test_ssi_near_misses_are_text),
+      T(test_ssi_overlong_directive_is_text),
       T(test_ssi_big_include_streamed),
       T(test_ssi_http10_head_and_keep_alive),
       T(test_ssi_pattern_option),
