@@ -49,6 +49,8 @@ LIBS_api_server = -lsqlite3
 
 # The CGI example turns CGI on (off by default, as in 6.x).
 CFLAGS_cgi = -DMG_ENABLE_HTTP_CGI=1
+# The WebDAV example turns WebDAV on (off by default, as in 6.x).
+CFLAGS_webdav = -DMG_ENABLE_HTTP_WEBDAV=1
 
 # TLS examples: always built with OpenSSL (libssl-dev).
 CFLAGS_simplest_web_server_ssl = -DMG_ENABLE_SSL=1

@@ -1751,6 +1751,8 @@ void mg_mgr_free(struct mg_mgr *m) {
   // the resolver.
   MG_FREE(m->resolver);
   m->resolver = NULL;
+  MG_FREE(m->dav_locks);
+  m->dav_locks = NULL;
 }
 
 static int mg_must_close(const struct mg_connection *c) {
@@ -4878,6 +4880,644 @@ void mg_ssl_if_conn_free(struct mg_connection *nc) {
 
 #endif  // MG_ENABLE_SSL && MG_SSL_IF == MG_SSL_IF_MBEDTLS
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/xml_internal.h"
+#endif
+// properties: not public API. This header goes into mongoose.c only.
+
+
+
+
+#if MG_ENABLE_HTTP
+
+#ifndef MG_MAX_XML_DEPTH
+#define MG_MAX_XML_DEPTH 64  // Deepest element nesting: malformed above
+#endif
+
+#ifndef MG_MAX_XML_ATTRS
+#define MG_MAX_XML_ATTRS 64  // Attributes of one element: malformed above
+#endif
+
+struct mg_xml_attr {
+  struct mg_str ns;     // Namespace URI of a prefixed attribute, else ""
+  struct mg_str name;   // Local name
+  struct mg_str value;  // Entity-decoded
+  struct mg_xml_attr *next;
+};
+
+// An element, or a text node (name.len == 0, text = its character data).
+struct mg_xml_node {
+  struct mg_str ns;    // Resolved namespace URI ("" when none)
+  struct mg_str name;  // Local name; empty for a text node
+  struct mg_str text;  // Element: the character data directly inside it,
+                       // decoded and concatenated; text node: its data
+  struct mg_xml_attr *attrs;  // Without the xmlns declarations
+  struct mg_xml_node *parent, *child, *next;  // Text nodes included
+};
+
+#define MG_XML_OK 0
+#define MG_XML_MALFORMED -1  // The caller answers 400
+#define MG_XML_NOMEM -2      // 500
+
+// Parses a whole document into *root (its root element); one
+// mg_xml_free() frees it all. No DTD is read: a DOCTYPE is malformed.
+int mg_xml_parse(struct mg_str doc, struct mg_xml_node **root);
+void mg_xml_free(struct mg_xml_node *root);
+// 1 if n is an element with that namespace URI and local name.
+int mg_xml_is(const struct mg_xml_node *n, const char *ns, const char *name);
+// The first child element of n matching ns and name, or NULL.
+struct mg_xml_node *mg_xml_child(const struct mg_xml_node *n, const char *ns,
+                                 const char *name);
+// The first child element of n; the next element sibling of n.
+struct mg_xml_node *mg_xml_first_elem(const struct mg_xml_node *n);
+struct mg_xml_node *mg_xml_next_elem(const struct mg_xml_node *n);
+// Appends n as a self-contained fragment: every element declares its own
+// namespace (a generated prefix, or xmlns="" when it has none), so it is
+// well-formed wherever it is pasted. with_content 0: an empty element.
+void mg_xml_write(struct mbuf *out, const struct mg_xml_node *n,
+                  int with_content);
+// Appends s with & < > " ' escaped.
+void mg_xml_escape(struct mbuf *out, struct mg_str s);
+
+#endif  // MG_ENABLE_HTTP
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/xml.c"
+#endif
+
+
+// A non-validating XML 1.0 parser with Namespaces 1.0, for small documents
+// held whole in memory (WebDAV bodies, stored properties).
+//
+// - One allocation per document: nodes, attributes, namespace bindings
+//   and decoded strings are carved from a block sized from the input.
+// - Iterative; nesting is limited to MG_MAX_XML_DEPTH, attributes per
+//   element to MG_MAX_XML_ATTRS.
+// - Malformed: a DOCTYPE (no DTD, no entity but the five predefined and
+//   character references), undeclared prefixes, a prefix bound to "",
+//   mismatched tags, '<' or a bare '&' in text or values, control bytes,
+//   duplicate attributes, content outside the root element.
+
+#if MG_ENABLE_HTTP
+
+#define XML_NS "http://www.w3.org/XML/1998/namespace"
+
+struct xml_ns {
+  struct mg_str prefix, uri;
+  int depth;
+};
+
+struct xml_p {
+  const char *s, *e;  // Input left
+  struct mg_xml_node *nodes;
+  size_t nn, cap_n;
+  struct mg_xml_attr *attrs;
+  size_t na, cap_a;
+  struct xml_ns *ns;
+  size_t nns, cap_ns;
+  char *str;  // Decoded strings
+  size_t ns_used, cap_s;
+};
+
+static int xml_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static int xml_name_char(unsigned char c) {
+  return c >= 0x80 || isalnum(c) || c == '_' || c == '-' || c == '.' ||
+         c == ':';
+}
+
+static void xml_skip_ws(struct xml_p *p) {
+  while (p->s < p->e && xml_space(*p->s)) p->s++;
+}
+
+// Reads a name at p->s; returns it empty if there is none.
+static struct mg_str xml_name(struct xml_p *p) {
+  const char *b = p->s;
+  unsigned char c;
+  if (p->s < p->e) {
+    c = (unsigned char) *p->s;
+    if (isdigit(c) || c == '-' || c == '.' || c == ':') return mg_mk_str_n(b, 0);
+  }
+  while (p->s < p->e && xml_name_char((unsigned char) *p->s)) p->s++;
+  return mg_mk_str_n(b, (size_t) (p->s - b));
+}
+
+// Finds the end marker m from p->s; moves past it. Returns the bytes
+// before it, p == NULL if absent.
+static struct mg_str xml_until(struct xml_p *p, const char *m) {
+  size_t ml = strlen(m);
+  const char *q;
+  for (q = p->s; q + ml <= p->e; q++) {
+    if (memcmp(q, m, ml) == 0) {
+      struct mg_str r = mg_mk_str_n(p->s, (size_t) (q - p->s));
+      p->s = q + ml;
+      return r;
+    }
+  }
+  return mg_mk_str_n(NULL, 0);
+}
+
+static int xml_put_utf8(char *o, unsigned long c) {
+  if (c < 0x80) {
+    o[0] = (char) c;
+    return 1;
+  } else if (c < 0x800) {
+    o[0] = (char) (0xc0 | (c >> 6));
+    o[1] = (char) (0x80 | (c & 0x3f));
+    return 2;
+  } else if (c < 0x10000) {
+    o[0] = (char) (0xe0 | (c >> 12));
+    o[1] = (char) (0x80 | ((c >> 6) & 0x3f));
+    o[2] = (char) (0x80 | (c & 0x3f));
+    return 3;
+  }
+  o[0] = (char) (0xf0 | (c >> 18));
+  o[1] = (char) (0x80 | ((c >> 12) & 0x3f));
+  o[2] = (char) (0x80 | ((c >> 6) & 0x3f));
+  o[3] = (char) (0x80 | (c & 0x3f));
+  return 4;
+}
+
+static int xml_char_ok(unsigned long c) {
+  return c == 0x9 || c == 0xa || c == 0xd || (c >= 0x20 && c <= 0xd7ff) ||
+         (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
+}
+
+// Decodes raw (entities; attr: no '<') into the string area. Returns 0 if
+// malformed.
+static int xml_decode(struct xml_p *p, struct mg_str raw, int attr,
+                      struct mg_str *out) {
+  char *o = p->str + p->ns_used, *b = o;
+  size_t i = 0, j;
+  while (i < raw.len) {
+    unsigned char c = (unsigned char) raw.p[i];
+    if (c == '<' || (c < 0x20 && c != '\t' && c != '\n' && c != '\r')) {
+      return 0;
+    }
+    if (c != '&') {
+      *o++ = (char) c;
+      i++;
+      continue;
+    }
+    for (j = i + 1; j < raw.len && raw.p[j] != ';'; j++) {
+    }
+    if (j >= raw.len || j - i > 12) return 0;
+    {
+      struct mg_str ent = mg_mk_str_n(raw.p + i + 1, j - i - 1);
+      if (mg_vcmp(&ent, "lt") == 0) {
+        *o++ = '<';
+      } else if (mg_vcmp(&ent, "gt") == 0) {
+        *o++ = '>';
+      } else if (mg_vcmp(&ent, "amp") == 0) {
+        *o++ = '&';
+      } else if (mg_vcmp(&ent, "quot") == 0) {
+        *o++ = '"';
+      } else if (mg_vcmp(&ent, "apos") == 0) {
+        *o++ = '\'';
+      } else if (ent.len >= 2 && ent.p[0] == '#') {
+        unsigned long v = 0;
+        size_t k = 1;
+        int hex = ent.p[1] == 'x';
+        if (hex) k++;
+        if (k >= ent.len) return 0;
+        for (; k < ent.len; k++) {
+          int d = (unsigned char) ent.p[k];
+          if (isdigit(d)) {
+            d -= '0';
+          } else if (hex && isxdigit(d)) {
+            d = tolower(d) - 'a' + 10;
+          } else {
+            return 0;
+          }
+          v = v * (hex ? 16 : 10) + (unsigned long) d;
+          if (v > 0x10ffff) return 0;
+        }
+        if (!xml_char_ok(v)) return 0;
+        o += xml_put_utf8(o, v);
+      } else {
+        return 0;
+      }
+    }
+    i = j + 1;
+  }
+  (void) attr;
+  *out = mg_mk_str_n(b, (size_t) (o - b));
+  p->ns_used += (size_t) (o - b);
+  return 1;
+}
+
+// Resolves prefix (elem: the default namespace applies to no prefix).
+static int xml_resolve(struct xml_p *p, struct mg_str prefix, int elem,
+                       struct mg_str *uri) {
+  size_t i = p->nns;
+  if (prefix.len == 0 && !elem) {
+    *uri = mg_mk_str_n("", 0);
+    return 1;
+  }
+  if (mg_vcmp(&prefix, "xml") == 0) {
+    *uri = mg_mk_str(XML_NS);
+    return 1;
+  }
+  while (i-- > 0) {
+    if (mg_strcmp(p->ns[i].prefix, prefix) == 0) {
+      *uri = p->ns[i].uri;
+      return 1;
+    }
+  }
+  *uri = mg_mk_str_n("", 0);
+  return prefix.len == 0;
+}
+
+static void xml_split(struct mg_str q, struct mg_str *prefix,
+                      struct mg_str *local) {
+  const char *c = mg_strchr(q, ':');
+  if (c == NULL) {
+    *prefix = mg_mk_str_n(q.p, 0);
+    *local = q;
+  } else {
+    *prefix = mg_mk_str_n(q.p, (size_t) (c - q.p));
+    *local = mg_mk_str_n(c + 1, (size_t) (q.p + q.len - c - 1));
+  }
+}
+
+static struct mg_xml_node *xml_node(struct xml_p *p, struct mg_xml_node *par) {
+  struct mg_xml_node *n, *last;
+  if (p->nn >= p->cap_n) return NULL;
+  n = &p->nodes[p->nn++];
+  memset(n, 0, sizeof(*n));
+  n->parent = par;
+  if (par != NULL) {
+    if (par->child == NULL) {
+      par->child = n;
+    } else {
+      for (last = par->child; last->next != NULL; last = last->next) {
+      }
+      last->next = n;
+    }
+  }
+  return n;
+}
+
+// A start tag after its '<'. Returns 1 (*self_closing set), 0 malformed.
+static int xml_start_tag(struct xml_p *p, struct mg_xml_node *n, int depth,
+                         int *self_closing, struct mg_str *qname) {
+  struct mg_str raw_names[MG_MAX_XML_ATTRS], prefix, local;
+  struct mg_xml_attr *a[MG_MAX_XML_ATTRS];
+  size_t na = 0, i, k;
+  *qname = xml_name(p);
+  if (qname->len == 0) return 0;
+  for (;;) {
+    const char *before = p->s;
+    struct mg_str an, av;
+    char q;
+    xml_skip_ws(p);
+    if (p->s >= p->e) return 0;
+    if (*p->s == '>' || *p->s == '/') break;
+    if (p->s == before) return 0;  // Attributes need space between them
+    an = xml_name(p);
+    if (an.len == 0 || na >= MG_MAX_XML_ATTRS) return 0;
+    xml_skip_ws(p);
+    if (p->s >= p->e || *p->s++ != '=') return 0;
+    xml_skip_ws(p);
+    if (p->s >= p->e || (*p->s != '"' && *p->s != '\'')) return 0;
+    q = *p->s++;
+    av.p = p->s;
+    while (p->s < p->e && *p->s != q) p->s++;
+    if (p->s >= p->e) return 0;
+    av.len = (size_t) (p->s++ - av.p);
+    for (i = 0; i < na; i++) {
+      if (mg_strcmp(raw_names[i], an) == 0) return 0;
+    }
+    raw_names[na] = an;
+    if (p->na >= p->cap_a) return 0;
+    a[na] = &p->attrs[p->na++];
+    memset(a[na], 0, sizeof(*a[na]));
+    a[na]->name = an;
+    if (!xml_decode(p, av, 1, &a[na]->value)) return 0;
+    if (mg_vcmp(&an, "xmlns") == 0 ||
+        (an.len > 6 && memcmp(an.p, "xmlns:", 6) == 0)) {
+      struct mg_str pre = mg_mk_str_n(an.p + (an.len > 5 ? 6 : 5),
+                                      an.len > 5 ? an.len - 6 : 0);
+      if (pre.len > 0 && a[na]->value.len == 0) return 0;  // Namespaces 1.0
+      if (mg_vcmp(&pre, "xml") == 0 || mg_vcmp(&pre, "xmlns") == 0) {
+        if (mg_vcmp(&pre, "xml") != 0 || mg_vcmp(&a[na]->value, XML_NS) != 0) {
+          return 0;
+        }
+      } else {
+        if (p->nns >= p->cap_ns) return 0;
+        p->ns[p->nns].prefix = pre;
+        p->ns[p->nns].uri = a[na]->value;
+        p->ns[p->nns].depth = depth;
+        p->nns++;
+      }
+      a[na]->name.len = 0;  // Not an attribute of the element
+    }
+    na++;
+  }
+  if (*p->s == '/') {
+    if (p->e - p->s < 2 || p->s[1] != '>') return 0;
+    p->s += 2;
+    *self_closing = 1;
+  } else {
+    p->s++;
+    *self_closing = 0;
+  }
+  xml_split(*qname, &prefix, &local);
+  if (local.len == 0 || mg_strchr(local, ':') != NULL ||
+      !xml_resolve(p, prefix, 1, &n->ns)) {
+    return 0;
+  }
+  n->name = local;
+  for (i = 0; i < na; i++) {
+    if (a[i]->name.len == 0) continue;
+    xml_split(a[i]->name, &prefix, &local);
+    if (local.len == 0 || mg_strchr(local, ':') != NULL ||
+        !xml_resolve(p, prefix, 0, &a[i]->ns)) {
+      return 0;
+    }
+    a[i]->name = local;
+    for (k = 0; k < i; k++) {  // The same expanded name twice
+      if (a[k]->name.len > 0 && mg_strcmp(a[k]->name, local) == 0 &&
+          mg_strcmp(a[k]->ns, a[i]->ns) == 0) {
+        return 0;
+      }
+    }
+  }
+  for (i = na; i-- > 0;) {
+    if (a[i]->name.len == 0) continue;
+    a[i]->next = n->attrs;
+    n->attrs = a[i];
+  }
+  return 1;
+}
+
+// Concatenates the text children of n into n->text.
+static void xml_gather_text(struct xml_p *p, struct mg_xml_node *n) {
+  struct mg_xml_node *c;
+  char *b = p->str + p->ns_used;
+  size_t len = 0;
+  for (c = n->child; c != NULL; c = c->next) {
+    if (c->name.len > 0) continue;
+    if (n->child->next == NULL) {  // Just one: share it
+      n->text = c->text;
+      return;
+    }
+    memcpy(b + len, c->text.p, c->text.len);
+    len += c->text.len;
+  }
+  n->text = mg_mk_str_n(b, len);
+  p->ns_used += len;
+}
+
+static int xml_run(struct xml_p *p, struct mg_xml_node **root) {
+  struct mg_xml_node *stack[MG_MAX_XML_DEPTH], *n;
+  struct mg_str qnames[MG_MAX_XML_DEPTH], q, body;
+  int depth = 0, done = 0, sc;
+  *root = NULL;
+  while (p->s < p->e) {
+    if (*p->s != '<') {
+      const char *b = p->s;
+      while (p->s < p->e && *p->s != '<') p->s++;
+      body = mg_mk_str_n(b, (size_t) (p->s - b));
+      if (depth == 0) {
+        size_t i;
+        for (i = 0; i < body.len; i++) {
+          if (!xml_space(body.p[i])) return MG_XML_MALFORMED;
+        }
+        continue;
+      }
+      if ((n = xml_node(p, stack[depth - 1])) == NULL) return MG_XML_NOMEM;
+      if (!xml_decode(p, body, 0, &n->text)) return MG_XML_MALFORMED;
+      continue;
+    }
+    if (p->e - p->s >= 4 && memcmp(p->s, "<!--", 4) == 0) {
+      p->s += 4;
+      if (xml_until(p, "-->").p == NULL) return MG_XML_MALFORMED;
+    } else if (p->e - p->s >= 2 && memcmp(p->s, "<?", 2) == 0) {
+      p->s += 2;
+      if (xml_until(p, "?>").p == NULL) return MG_XML_MALFORMED;
+    } else if (p->e - p->s >= 9 && memcmp(p->s, "<![CDATA[", 9) == 0) {
+      p->s += 9;
+      body = xml_until(p, "]]>");
+      if (depth == 0 || body.p == NULL) return MG_XML_MALFORMED;
+      if ((n = xml_node(p, stack[depth - 1])) == NULL) return MG_XML_NOMEM;
+      n->text = body;
+    } else if (p->e - p->s >= 2 && p->s[1] == '!') {
+      return MG_XML_MALFORMED;  // DOCTYPE and the like
+    } else if (p->e - p->s >= 2 && p->s[1] == '/') {
+      p->s += 2;
+      q = xml_name(p);
+      xml_skip_ws(p);
+      if (depth == 0 || p->s >= p->e || *p->s != '>' ||
+          mg_strcmp(q, qnames[depth - 1]) != 0) {
+        return MG_XML_MALFORMED;
+      }
+      p->s++;
+      xml_gather_text(p, stack[depth - 1]);
+      while (p->nns > 0 && p->ns[p->nns - 1].depth == depth) p->nns--;
+      if (--depth == 0) done = 1;
+    } else {
+      if (done || depth >= MG_MAX_XML_DEPTH) return MG_XML_MALFORMED;
+      if ((n = xml_node(p, depth > 0 ? stack[depth - 1] : NULL)) == NULL) {
+        return MG_XML_NOMEM;
+      }
+      if (*root == NULL) *root = n;
+      p->s++;
+      if (!xml_start_tag(p, n, depth + 1, &sc, &q)) return MG_XML_MALFORMED;
+      if (sc) {
+        while (p->nns > 0 && p->ns[p->nns - 1].depth == depth + 1) p->nns--;
+        if (depth == 0) done = 1;
+      } else {
+        stack[depth] = n;
+        qnames[depth++] = q;
+      }
+    }
+  }
+  return done && depth == 0 ? MG_XML_OK : MG_XML_MALFORMED;
+}
+
+int mg_xml_parse(struct mg_str doc, struct mg_xml_node **root) {
+  struct xml_p p;
+  size_t lt = 0, eq = 0, i, size;
+  char *block;
+  int res;
+  *root = NULL;
+  for (i = 0; i < doc.len; i++) {
+    if (doc.p[i] == '<') lt++;
+    if (doc.p[i] == '=') eq++;
+    if (doc.p[i] == '\0') return MG_XML_MALFORMED;
+  }
+  memset(&p, 0, sizeof(p));
+  p.cap_n = 2 * lt + 1;  // Elements, and a text node after each tag
+  p.cap_a = eq + 1;
+  p.cap_ns = eq + 1;
+  p.cap_s = 2 * doc.len + 1;
+  size = p.cap_n * sizeof(*p.nodes) + p.cap_a * sizeof(*p.attrs) +
+         p.cap_ns * sizeof(*p.ns) + p.cap_s;
+  if ((block = (char *) MG_MALLOC(size)) == NULL) return MG_XML_NOMEM;
+  p.nodes = (struct mg_xml_node *) (void *) block;
+  p.attrs = (struct mg_xml_attr *) (void *) (p.nodes + p.cap_n);
+  p.ns = (struct xml_ns *) (void *) (p.attrs + p.cap_a);
+  p.str = (char *) (p.ns + p.cap_ns);
+  p.s = doc.p;
+  p.e = doc.p + doc.len;
+  res = xml_run(&p, root);
+  if (res != MG_XML_OK || *root == NULL) {
+    MG_FREE(block);
+    *root = NULL;
+    return res != MG_XML_OK ? res : MG_XML_MALFORMED;
+  }
+  return MG_XML_OK;
+}
+
+void mg_xml_free(struct mg_xml_node *root) {
+  MG_FREE(root);  // The root is the first node of the block
+}
+
+int mg_xml_is(const struct mg_xml_node *n, const char *ns, const char *name) {
+  return n != NULL && n->name.len > 0 && mg_vcmp(&n->ns, ns) == 0 &&
+         mg_vcmp(&n->name, name) == 0;
+}
+
+struct mg_xml_node *mg_xml_first_elem(const struct mg_xml_node *n) {
+  struct mg_xml_node *c = n == NULL ? NULL : n->child;
+  while (c != NULL && c->name.len == 0) c = c->next;
+  return c;
+}
+
+struct mg_xml_node *mg_xml_next_elem(const struct mg_xml_node *n) {
+  struct mg_xml_node *c = n == NULL ? NULL : n->next;
+  while (c != NULL && c->name.len == 0) c = c->next;
+  return c;
+}
+
+struct mg_xml_node *mg_xml_child(const struct mg_xml_node *n, const char *ns,
+                                 const char *name) {
+  struct mg_xml_node *c;
+  for (c = mg_xml_first_elem(n); c != NULL; c = mg_xml_next_elem(c)) {
+    if (mg_xml_is(c, ns, name)) return c;
+  }
+  return NULL;
+}
+
+void mg_xml_escape(struct mbuf *out, struct mg_str s) {
+  size_t i, start = 0;
+  const char *rep;
+  for (i = 0; i < s.len; i++) {
+    switch (s.p[i]) {
+      case '&': rep = "&amp;"; break;
+      case '<': rep = "&lt;"; break;
+      case '>': rep = "&gt;"; break;
+      case '"': rep = "&quot;"; break;
+      case '\'': rep = "&apos;"; break;
+      case '\r': rep = "&#13;"; break;
+      default: continue;
+    }
+    mbuf_append(out, s.p + start, i - start);
+    mbuf_append(out, rep, strlen(rep));
+    start = i + 1;
+  }
+  mbuf_append(out, s.p + start, s.len - start);
+}
+
+static void xml_puts(struct mbuf *out, const char *s) {
+  mbuf_append(out, s, strlen(s));
+}
+
+// Writes the start tag of n (level: its nesting in the fragment).
+static void xml_write_open(struct mbuf *out, const struct mg_xml_node *n,
+                           int level, int empty) {
+  const struct mg_xml_attr *a;
+  char pre[16];
+  int k = 0;
+  snprintf(pre, sizeof(pre), "p%d", level);
+  xml_puts(out, "<");
+  if (n->ns.len > 0) {
+    xml_puts(out, pre);
+    xml_puts(out, ":");
+  }
+  mbuf_append(out, n->name.p, n->name.len);
+  if (n->ns.len > 0) {
+    xml_puts(out, " xmlns:");
+    xml_puts(out, pre);
+    xml_puts(out, "=\"");
+    mg_xml_escape(out, n->ns);
+    xml_puts(out, "\"");
+  } else {
+    xml_puts(out, " xmlns=\"\"");
+  }
+  for (a = n->attrs; a != NULL; a = a->next, k++) {
+    char apre[16];
+    xml_puts(out, " ");
+    if (mg_vcmp(&a->ns, XML_NS) == 0) {
+      xml_puts(out, "xml:");
+    } else if (a->ns.len > 0) {
+      snprintf(apre, sizeof(apre), "a%d", k);
+      xml_puts(out, "xmlns:");
+      xml_puts(out, apre);
+      xml_puts(out, "=\"");
+      mg_xml_escape(out, a->ns);
+      xml_puts(out, "\" ");
+      xml_puts(out, apre);
+      xml_puts(out, ":");
+    }
+    mbuf_append(out, a->name.p, a->name.len);
+    xml_puts(out, "=\"");
+    mg_xml_escape(out, a->value);
+    xml_puts(out, "\"");
+  }
+  xml_puts(out, empty ? "/>" : ">");
+}
+
+static void xml_write_close(struct mbuf *out, const struct mg_xml_node *n,
+                            int level) {
+  char pre[16];
+  snprintf(pre, sizeof(pre), "p%d:", level);
+  xml_puts(out, "</");
+  if (n->ns.len > 0) xml_puts(out, pre);
+  mbuf_append(out, n->name.p, n->name.len);
+  xml_puts(out, ">");
+}
+
+// Depth-first without recursion: parents are followed back up.
+void mg_xml_write(struct mbuf *out, const struct mg_xml_node *n,
+                  int with_content) {
+  const struct mg_xml_node *c;
+  int level = 0;
+  if (n == NULL) return;
+  if (n->name.len == 0) {
+    mg_xml_escape(out, n->text);
+    return;
+  }
+  if (!with_content || n->child == NULL) {
+    xml_write_open(out, n, 0, 1);
+    return;
+  }
+  xml_write_open(out, n, 0, 0);
+  c = n->child;
+  while (c != NULL) {
+    if (c->name.len == 0) {
+      mg_xml_escape(out, c->text);
+    } else if (c->child != NULL) {
+      xml_write_open(out, c, ++level, 0);
+      c = c->child;
+      continue;
+    } else {
+      xml_write_open(out, c, level + 1, 1);
+    }
+    while (c != n && c->next == NULL) {
+      c = c->parent;
+      if (c == n) break;
+      xml_write_close(out, c, level--);
+    }
+    if (c == n) break;
+    c = c->next;
+  }
+  xml_write_close(out, n, 0);
+}
+
+#endif  // MG_ENABLE_HTTP
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/http_internal.h"
 #endif
 // This header goes into mongoose.c only, never into mongoose.h.
@@ -5224,6 +5864,68 @@ void mg_http_cgi_start(struct mg_connection *nc, struct http_message *hm,
 void mg_http_cgi_pump(struct mg_connection *nc);
 // The client nc is closing: the CGI is killed and reaped.
 void mg_http_cgi_detach(struct mg_connection *nc);
+#endif
+#if MG_ENABLE_HTTP_WEBDAV
+// ---- http_dav.c, http_dav_props.c, http_dav_lock.c: WebDAV (RFC 4918) ------
+
+// One WebDAV request, mapped into dav_document_root.
+struct mg_dav_req {
+  struct mg_connection *nc;
+  struct http_message *hm;
+  const struct mg_serve_http_opts *opts;
+  struct mg_str extra;  // extra_headers
+  const char *root;     // dav_document_root
+  const char *path;     // Decoded, normalised URI path ("/a/b")
+  char *local;          // root + path (MG_MALLOC'd)
+  cs_stat_t st;         // stat() of local, when exists
+  int exists;
+};
+
+// 1 if method is one that WebDAV adds (PUT, DELETE, MKCOL, PROPFIND,
+// PROPPATCH, COPY, MOVE, LOCK, UNLOCK).
+int mg_http_dav_is_method(struct mg_str method);
+// The Allow and DAV headers of an OPTIONS answer with WebDAV on.
+#define MG_DAV_ALLOW                                                     \
+  "Allow: GET, HEAD, OPTIONS, PUT, DELETE, MKCOL, PROPFIND, PROPPATCH, " \
+  "COPY, MOVE, LOCK, UNLOCK\r\nDAV: 1, 2"
+// Answers a WebDAV request for the decoded URI path; opts->dav_document_root
+// is set. Checks auth (dav_auth_file), hidden names, locks, then acts.
+void mg_http_dav(struct mg_connection *nc, struct http_message *hm,
+                 const struct mg_serve_http_opts *opts, const char *path,
+                 struct mg_str extra);
+// 1 for the names WebDAV keeps its metadata in (".dav." and longer).
+int mg_http_dav_name_hidden(struct mg_str name);
+// Sends a short answer with the request's extra headers.
+void mg_dav_send(struct mg_dav_req *r, int code, const char *text);
+// The file that holds local's dead properties (MG_MALLOC'd).
+char *mg_dav_props_file(const char *local, int is_dir);
+// The strong ETag of st, as GET sends it.
+void mg_dav_etag(const cs_stat_t *st, char *buf, size_t len);
+// Appends the C string s.
+void mg_dav_puts(struct mbuf *out, const char *s);
+// Appends s percent-encoded as an href path (collections get a '/').
+void mg_dav_href(struct mbuf *out, const char *path, int is_dir);
+
+// PROPFIND and PROPPATCH (http_dav_props.c).
+void mg_dav_propfind(struct mg_dav_req *r);
+void mg_dav_proppatch(struct mg_dav_req *r);
+
+// Locks (http_dav_lock.c), kept per manager in mgr->dav_locks.
+// Returns 0 if r may change path (subtree: and all below it; members: and
+// its parent's membership), else the status refusing it: 400 when the If
+// header is malformed, 412 when it is false, 423 when a lock covers path
+// and none of its tokens is in the If header.
+int mg_dav_may_write(struct mg_dav_req *r, const char *path, int subtree,
+                     int members);
+// Only the If header: 0 if absent or true, else 412 (400 malformed).
+int mg_dav_if_check(struct mg_dav_req *r);
+// Drops the locks rooted at path or below it (DELETE, MOVE).
+void mg_dav_locks_drop(struct mg_mgr *mgr, const char *path);
+// Appends the DAV:lockdiscovery value for path (activelock elements).
+void mg_dav_lockdiscovery(struct mg_mgr *mgr, struct mbuf *out,
+                          const char *path);
+void mg_dav_lock(struct mg_dav_req *r);
+void mg_dav_unlock(struct mg_dav_req *r);
 #endif
 #if MG_ENABLE_DIRECTORY_LISTING
 // ---- http_listing.c ---------------------------------------------------------
@@ -6988,6 +7690,10 @@ static int path_glob_full(const char *glob, struct mg_str name) {
 int mg_http_path_name_hidden(const struct mg_serve_http_opts *o,
                              struct mg_str name) {
   if (name.len == 0) return 0;
+#if MG_ENABLE_HTTP_WEBDAV
+  // WebDAV keeps its metadata (dead properties, temporary files) there.
+  if (name.len >= 5 && memcmp(name.p, ".dav.", 5) == 0) return 1;
+#endif
   if (o->hidden_file_pattern != NULL && *o->hidden_file_pattern != '\0' &&
       path_glob_full(o->hidden_file_pattern, name)) {
     return 1;
@@ -10310,6 +11016,1557 @@ void mg_http_cgi_detach(struct mg_connection *nc) {
 
 #endif  // MG_ENABLE_HTTP && MG_ENABLE_FILESYSTEM && MG_ENABLE_HTTP_CGI
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/http_dav.c"
+#endif
+
+
+// WebDAV (RFC 4918) inside mg_serve_http(): PUT, DELETE, MKCOL, COPY and
+// MOVE here; PROPFIND and PROPPATCH in http_dav_props.c; LOCK, UNLOCK and
+// the If header in http_dav_lock.c.
+//
+// - Paths map into dav_document_root with the same decoding and safety
+//   checks as GET: a hidden name (hidden_file_pattern, the per-directory
+//   auth file, the ".dav." metadata names) is 404 to read and 403 to
+//   create; what resolves outside the root is 404.
+// - Auth: dav_auth_file is an htdigest file; "-" means no auth; unset
+//   refuses every WebDAV method with 403 (6.x refused them too).
+// - PUT writes the body to a temporary file in the target's directory and
+//   renames it over the target: readers see the old or the new file, never
+//   half of one. The body is the buffered request body, so at most
+//   MG_MAX_HTTP_BODY_SIZE (413 above).
+// - Dead properties live next to the resource: ".dav.props.NAME" in the
+//   same directory for a file, ".dav.props" inside a collection; COPY,
+//   MOVE and DELETE carry them along.
+// - Trees deeper than MG_MAX_DAV_TREE_DEPTH are refused (507) by COPY and
+//   DELETE; symlinks inside a copied tree are left out, and DELETE removes
+//   links, never what they point at.
+
+#if MG_ENABLE_HTTP && MG_ENABLE_FILESYSTEM && MG_ENABLE_HTTP_WEBDAV
+
+#include <dirent.h>
+
+static const char *const s_dav_methods[] = {
+    "PUT",  "DELETE", "MKCOL", "PROPFIND", "PROPPATCH",
+    "COPY", "MOVE",   "LOCK",  "UNLOCK",
+};
+
+int mg_http_dav_is_method(struct mg_str method) {
+  size_t i;
+  for (i = 0; i < MG_ARRAY_SIZE(s_dav_methods); i++) {
+    if (mg_vcmp(&method, s_dav_methods[i]) == 0) return 1;
+  }
+  return 0;
+}
+
+int mg_http_dav_name_hidden(struct mg_str name) {
+  return name.len >= 5 && memcmp(name.p, ".dav.", 5) == 0;
+}
+
+void mg_dav_send(struct mg_dav_req *r, int code, const char *text) {
+  mg_http_out_send_text(r->nc, r->hm, code, r->extra, NULL, text);
+}
+
+void mg_dav_etag(const cs_stat_t *st, char *buf, size_t len) {
+  snprintf(buf, len, "\"%lx.%llx\"", (unsigned long) st->st_mtime,
+           (unsigned long long) st->st_size);
+}
+
+void mg_dav_puts(struct mbuf *out, const char *s) {
+  mbuf_append(out, s, strlen(s));
+}
+
+void mg_dav_href(struct mbuf *out, const char *path, int is_dir) {
+  struct mg_str e = mg_url_encode(mg_mk_str(path));
+  size_t n = strlen(path);
+  mbuf_append(out, e.p, e.len);
+  if (is_dir && (n == 0 || path[n - 1] != '/')) mbuf_append(out, "/", 1);
+  mg_strfree(&e);
+}
+
+// The last component of path (after its last '/', ignoring a final '/').
+static struct mg_str dav_base(const char *path) {
+  size_t n = strlen(path), i;
+  while (n > 1 && path[n - 1] == '/') n--;
+  for (i = n; i > 0 && path[i - 1] != '/'; i--) {
+  }
+  return mg_mk_str_n(path + i, n - i);
+}
+
+char *mg_dav_props_file(const char *local, int is_dir) {
+  struct mg_str base = dav_base(local);
+  size_t dir_len = (size_t) (base.p - local);
+  char *p;
+  if (is_dir) return mg_http_path_join_name(local, mg_mk_str(".dav.props"));
+  if ((p = (char *) MG_MALLOC(dir_len + base.len + 12)) == NULL) return NULL;
+  memcpy(p, local, dir_len);
+  memcpy(p + dir_len, ".dav.props.", 11);
+  memcpy(p + dir_len + 11, base.p, base.len);
+  p[dir_len + 11 + base.len] = '\0';
+  return p;
+}
+
+// The parent directory of the local path p (MG_MALLOC'd), or NULL.
+static char *dav_parent(const char *p) {
+  struct mg_str base = dav_base(p);
+  size_t n = (size_t) (base.p - p);
+  char *d;
+  while (n > 1 && p[n - 1] == '/') n--;
+  if ((d = (char *) MG_MALLOC(n + 1)) == NULL) return NULL;
+  memcpy(d, p, n);
+  d[n] = '\0';
+  return d;
+}
+
+// 1 if the parent of local exists, is a directory and lies inside root.
+static int dav_parent_ok(const char *root, const char *local) {
+  char *d = dav_parent(local);
+  cs_stat_t st;
+  int ok = d != NULL && mg_stat(d, &st) == 0 && S_ISDIR(st.st_mode) &&
+           mg_http_path_inside_root(root, d, -1);
+  MG_FREE(d);
+  return ok;
+}
+
+// 1 if a name on the URI path may not be created or touched by WebDAV
+// (hidden names include the ".dav." ones).
+static int dav_path_hidden(const struct mg_serve_http_opts *o,
+                           const char *path) {
+  return mg_http_path_hidden(o, path);
+}
+
+// ---- Trees --------------------------------------------------------------
+
+// Removes the tree at p (a buffer of MG_HTTP_PATH_MAX bytes holding a NUL
+// terminated path) without following symlinks. Returns 0, or errno.
+static int dav_rm_tree(char *p, int depth) {
+  cs_stat_t st;
+  DIR *d;
+  struct dirent *de;
+  size_t n = strlen(p);
+  int err = 0;
+  if (lstat(p, &st) != 0) return errno;
+  if (!S_ISDIR(st.st_mode)) return unlink(p) == 0 ? 0 : errno;
+  if (depth >= MG_MAX_DAV_TREE_DEPTH) return ENAMETOOLONG;
+  if ((d = opendir(p)) == NULL) return errno;
+  while (err == 0 && (de = readdir(d)) != NULL) {
+    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) {
+      continue;
+    }
+    if (n + strlen(de->d_name) + 2 > MG_HTTP_PATH_MAX) {
+      err = ENAMETOOLONG;
+      break;
+    }
+    snprintf(p + n, MG_HTTP_PATH_MAX - n, "/%s", de->d_name);
+    err = dav_rm_tree(p, depth + 1);
+    p[n] = '\0';
+  }
+  closedir(d);
+  if (err == 0 && rmdir(p) != 0) err = errno;
+  return err;
+}
+
+static int dav_rm(const char *path) {
+  char *p = (char *) MG_MALLOC(MG_HTTP_PATH_MAX);
+  int err = ENOMEM;
+  if (p != NULL && strlen(path) < MG_HTTP_PATH_MAX) {
+    memcpy(p, path, strlen(path) + 1);
+    err = dav_rm_tree(p, 0);
+  }
+  MG_FREE(p);
+  return err;
+}
+
+// Copies the regular file from to to (created or truncated). 0 or errno.
+static int dav_copy_file(const char *from, const char *to) {
+  char buf[8192];
+  int in = open(from, O_RDONLY), out = -1, err = 0;
+  ssize_t n;
+  if (in < 0) return errno;
+  if ((out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0) {
+    err = errno;
+  }
+  while (err == 0 && (n = read(in, buf, sizeof(buf))) != 0) {
+    if (n < 0) {
+      if (errno != EINTR) err = errno;
+    } else if (write(out, buf, (size_t) n) != n) {
+      err = errno != 0 ? errno : EIO;
+    }
+  }
+  if (out >= 0 && close(out) != 0 && err == 0) err = errno;
+  close(in);
+  return err;
+}
+
+// Copies a file's dead properties (if it has any) alongside it.
+static int dav_copy_props(const char *from, const char *to, int is_dir) {
+  char *a = mg_dav_props_file(from, is_dir), *b = mg_dav_props_file(to, is_dir);
+  cs_stat_t st;
+  int err = a == NULL || b == NULL ? ENOMEM : 0;
+  if (err == 0 && lstat(a, &st) == 0 && S_ISREG(st.st_mode)) {
+    err = dav_copy_file(a, b);
+  }
+  MG_FREE(a);
+  MG_FREE(b);
+  return err;
+}
+
+// Copies the tree from (buffer of MG_HTTP_PATH_MAX) to to (same); infinite
+// 0: a collection alone. Symlinks are left out. Returns 0 or errno.
+static int dav_copy_tree(char *from, char *to, int infinite, int depth) {
+  cs_stat_t st;
+  DIR *d;
+  struct dirent *de;
+  size_t fn = strlen(from), tn = strlen(to), k;
+  int err = 0;
+  if (lstat(from, &st) != 0) return errno;
+  if (S_ISREG(st.st_mode)) {
+    if ((err = dav_copy_file(from, to)) != 0) return err;
+    return dav_copy_props(from, to, 0);
+  }
+  if (!S_ISDIR(st.st_mode)) return 0;
+  if (depth >= MG_MAX_DAV_TREE_DEPTH) return ENAMETOOLONG;
+  if (mkdir(to, 0755) != 0) return errno;
+  if ((err = dav_copy_props(from, to, 1)) != 0 || !infinite) return err;
+  if ((d = opendir(from)) == NULL) return errno;
+  while (err == 0 && (de = readdir(d)) != NULL) {
+    k = strlen(de->d_name);
+    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+        mg_http_dav_name_hidden(mg_mk_str_n(de->d_name, k))) {
+      continue;  // Metadata goes with the resource it belongs to
+    }
+    if (fn + k + 2 > MG_HTTP_PATH_MAX || tn + k + 2 > MG_HTTP_PATH_MAX) {
+      err = ENAMETOOLONG;
+      break;
+    }
+    snprintf(from + fn, MG_HTTP_PATH_MAX - fn, "/%s", de->d_name);
+    snprintf(to + tn, MG_HTTP_PATH_MAX - tn, "/%s", de->d_name);
+    err = dav_copy_tree(from, to, 1, depth + 1);
+    from[fn] = '\0';
+    to[tn] = '\0';
+  }
+  closedir(d);
+  return err;
+}
+
+static int dav_copy(const char *from, const char *to, int infinite) {
+  char *a = (char *) MG_MALLOC(MG_HTTP_PATH_MAX);
+  char *b = (char *) MG_MALLOC(MG_HTTP_PATH_MAX);
+  int err = ENOMEM;
+  if (a != NULL && b != NULL && strlen(from) < MG_HTTP_PATH_MAX &&
+      strlen(to) < MG_HTTP_PATH_MAX) {
+    memcpy(a, from, strlen(from) + 1);
+    memcpy(b, to, strlen(to) + 1);
+    err = dav_copy_tree(a, b, infinite, 0);
+  }
+  MG_FREE(a);
+  MG_FREE(b);
+  return err;
+}
+
+// Removes local and its dead properties.
+static int dav_delete_local(const char *local, int is_dir) {
+  char *props = is_dir ? NULL : mg_dav_props_file(local, 0);
+  int err = dav_rm(local);
+  if (props != NULL) unlink(props);
+  MG_FREE(props);
+  return err;
+}
+
+static int dav_err_status(int err) {
+  if (err == ENOSPC || err == ENAMETOOLONG || err == EDQUOT) return 507;
+  if (err == EACCES || err == EPERM || err == EROFS) return 403;
+  return 500;
+}
+
+// ---- Methods --------------------------------------------------------------
+
+static void dav_put(struct mg_dav_req *r) {
+  static unsigned long s_seq;
+  struct mg_str body = r->hm->body;
+  char *dir, *tmp = NULL;
+  int fd = -1, err = 0, st;
+  if (r->exists && S_ISDIR(r->st.st_mode)) {
+    mg_dav_send(r, 405, "PUT on a collection");
+    return;
+  }
+  if (!dav_parent_ok(r->root, r->local)) {
+    mg_dav_send(r, 409, "no parent collection");
+    return;
+  }
+  if ((st = mg_dav_may_write(r, r->path, 0, !r->exists)) != 0) {
+    mg_dav_send(r, st, NULL);
+    return;
+  }
+  if ((dir = dav_parent(r->local)) != NULL) {
+    mg_asprintf(&tmp, 0, "%s/.dav.tmp.%ld.%lu", dir, (long) getpid(), ++s_seq);
+  }
+  if (tmp == NULL) {
+    err = ENOMEM;
+  } else if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644)) < 0) {
+    err = errno;
+  }
+  while (err == 0 && body.len > 0) {
+    ssize_t n = write(fd, body.p, body.len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      err = n < 0 ? errno : EIO;
+    } else {
+      body.p += n;
+      body.len -= (size_t) n;
+    }
+  }
+  if (fd >= 0 && close(fd) != 0 && err == 0) err = errno;
+  if (err == 0 && rename(tmp, r->local) != 0) err = errno;
+  if (err != 0 && fd >= 0) unlink(tmp);
+  if (err != 0) {
+    mg_dav_send(r, dav_err_status(err), NULL);
+  } else {
+    mg_dav_send(r, r->exists ? 204 : 201, r->exists ? "" : "Created");
+  }
+  MG_FREE(dir);
+  MG_FREE(tmp);
+}
+
+static void dav_delete(struct mg_dav_req *r) {
+  int st, err;
+  if (!r->exists) {
+    mg_dav_send(r, 404, NULL);
+  } else if ((st = mg_dav_may_write(r, r->path, 1, 1)) != 0) {
+    mg_dav_send(r, st, NULL);
+  } else if ((err = dav_delete_local(r->local, S_ISDIR(r->st.st_mode))) != 0) {
+    mg_dav_send(r, dav_err_status(err), NULL);
+  } else {
+    mg_dav_locks_drop(r->nc->mgr, r->path);
+    mg_dav_send(r, 204, "");
+  }
+}
+
+static void dav_mkcol(struct mg_dav_req *r) {
+  int st;
+  if (r->hm->body.len > 0) {
+    mg_dav_send(r, 415, "MKCOL takes no body");
+  } else if (r->exists) {
+    mg_dav_send(r, 405, "exists");
+  } else if (!dav_parent_ok(r->root, r->local)) {
+    mg_dav_send(r, 409, "no parent collection");
+  } else if ((st = mg_dav_may_write(r, r->path, 0, 1)) != 0) {
+    mg_dav_send(r, st, NULL);
+  } else if (mkdir(r->local, 0755) != 0) {
+    mg_dav_send(r, dav_err_status(errno), NULL);
+  } else {
+    mg_dav_send(r, 201, "Created");
+  }
+}
+
+// The Destination header as a decoded URI path (MG_MALLOC'd) in *path.
+// Returns 0, or the status that refuses it.
+static int dav_destination(struct mg_dav_req *r, char **path) {
+  struct mg_str *d = mg_get_http_header(r->hm, "Destination");
+  struct mg_str *host = mg_get_http_header(r->hm, "Host");
+  struct mg_str v, scheme, dhost, p = MG_NULL_STR;
+  unsigned int port = 0;
+  *path = NULL;
+  if (d == NULL || (v = mg_strstrip(*d)).len == 0) return 400;
+  if (v.p[0] != '/') {
+    if (mg_parse_uri(v, &scheme, NULL, &dhost, &port, &p, NULL, NULL) != 0 ||
+        scheme.len == 0 || dhost.len == 0) {
+      return 400;
+    }
+    // Another authority is another server: 502 (RFC 4918 9.8.5).
+    if (host != NULL) {
+      struct mg_str h = mg_strstrip(*host);
+      size_t hl = dhost.len;
+      if (h.len < hl || mg_ncasecmp(h.p, dhost.p, hl) != 0 ||
+          (h.len > hl && h.p[hl] != ':') ||
+          (port != 0 && h.len > hl &&
+           (unsigned int) atoi(h.p + hl + 1) != port)) {
+        return 502;
+      }
+    }
+    if (p.len == 0) p = mg_mk_str("/");
+    v = p;
+  }
+  return mg_http_path_decode(v, path);
+}
+
+// 1 if b is a or below it ("/a" and "/a/b"; not "/ab").
+static int dav_path_within(const char *a, const char *b) {
+  size_t n = strlen(a);
+  while (n > 1 && a[n - 1] == '/') n--;
+  if (n == 1 && a[0] == '/') return 1;
+  return strncmp(a, b, n) == 0 && (b[n] == '\0' || b[n] == '/');
+}
+
+// Drops the final '/'s of a local path (not into its first keep bytes).
+static void dav_trim_slash(char *p, size_t keep) {
+  size_t n = strlen(p);
+  while (n > keep + 1 && p[n - 1] == '/') p[--n] = '\0';
+}
+
+// COPY and MOVE.
+static void dav_copy_move(struct mg_dav_req *r, int move) {
+  struct mg_str *ow = mg_get_http_header(r->hm, "Overwrite");
+  struct mg_str *dh = mg_get_http_header(r->hm, "Depth");
+  char *dpath = NULL, *dlocal = NULL;
+  size_t rl;
+  int st, infinite = 1, overwrite = 1, dexists, is_dir, err = 0;
+  cs_stat_t dst;
+  if (dh != NULL) {
+    struct mg_str v = mg_strstrip(*dh);
+    if (mg_vcmp(&v, "0") == 0 && !move) {
+      infinite = 0;
+    } else if (mg_vcasecmp(&v, "infinity") != 0) {
+      mg_dav_send(r, 400, "bad Depth");
+      return;
+    }
+  }
+  if (ow != NULL) {
+    struct mg_str v = mg_strstrip(*ow);
+    if (mg_vcasecmp(&v, "F") == 0) {
+      overwrite = 0;
+    } else if (mg_vcasecmp(&v, "T") != 0) {
+      mg_dav_send(r, 400, "bad Overwrite");
+      return;
+    }
+  }
+  is_dir = S_ISDIR(r->st.st_mode);
+  if (!r->exists) {
+    st = 404;
+  } else if ((st = dav_destination(r, &dpath)) != 0) {
+  } else if (dav_path_hidden(r->opts, dpath)) {
+    st = 403;
+  } else if (dav_path_within(r->path, dpath) ||
+             dav_path_within(dpath, r->path)) {
+    st = 403;  // Onto itself, or a collection into itself
+  } else if ((dlocal = mg_http_path_join(r->root, dpath, &rl)) == NULL) {
+    st = 500;
+  } else if (dav_trim_slash(dlocal, rl), 0) {
+  } else if (!dav_parent_ok(r->root, dlocal)) {
+    st = 409;
+  }
+  if (st != 0) {
+    mg_dav_send(r, st, NULL);
+  } else {
+    dexists = lstat(dlocal, &dst) == 0;
+    if (dexists && !overwrite) {
+      st = 412;
+    } else if (move && (st = mg_dav_may_write(r, r->path, 1, 1)) != 0) {
+    } else if ((st = mg_dav_may_write(r, dpath, 1, 1)) != 0) {
+    } else if (dexists &&
+               (err = dav_delete_local(dlocal, S_ISDIR(dst.st_mode))) != 0) {
+      st = dav_err_status(err);
+    } else if (dexists) {
+      mg_dav_locks_drop(r->nc->mgr, dpath);
+    }
+    if (st == 0 && move) {
+      char *a = is_dir ? NULL : mg_dav_props_file(r->local, 0);
+      char *b = is_dir ? NULL : mg_dav_props_file(dlocal, 0);
+      if (rename(r->local, dlocal) == 0) {
+        if (a != NULL && b != NULL) rename(a, b);
+        mg_dav_locks_drop(r->nc->mgr, r->path);
+      } else if (errno == EXDEV &&
+                 (err = dav_copy(r->local, dlocal, 1)) == 0) {
+        dav_delete_local(r->local, is_dir);
+        mg_dav_locks_drop(r->nc->mgr, r->path);
+      } else {
+        st = dav_err_status(err != 0 ? err : errno);
+      }
+      MG_FREE(a);
+      MG_FREE(b);
+    } else if (st == 0 && (err = dav_copy(r->local, dlocal, infinite)) != 0) {
+      st = dav_err_status(err);
+    }
+    if (st != 0) {
+      mg_dav_send(r, st, NULL);
+    } else {
+      mg_dav_send(r, dexists ? 204 : 201, dexists ? "" : "Created");
+    }
+  }
+  MG_FREE(dpath);
+  MG_FREE(dlocal);
+}
+
+// Refused unless auth is configured: dav_auth_file "-" means none.
+static int dav_authorized(struct mg_dav_req *r) {
+  const struct mg_serve_http_opts *o = r->opts;
+  const char *f = o->dav_auth_file;
+  const char *domain = o->auth_domain != NULL ? o->auth_domain : "mongoose";
+  if (f == NULL || *f == '\0') {
+    mg_dav_send(r, 403, "WebDAV needs dav_auth_file (\"-\" for no auth)");
+    return 0;
+  }
+  if (strcmp(f, "-") == 0 ||
+      mg_http_is_authorized(r->hm, mg_mk_str(r->local), domain, f,
+                            MG_AUTH_FLAG_IS_GLOBAL_PASS_FILE)) {
+    return 1;
+  }
+  mg_http_send_digest_auth_request(r->nc, domain);
+  return 0;
+}
+
+void mg_http_dav(struct mg_connection *nc, struct http_message *hm,
+                 const struct mg_serve_http_opts *opts, const char *path,
+                 struct mg_str extra) {
+  struct mg_dav_req r;
+  struct mg_str m = hm->method;
+  size_t rl;
+  memset(&r, 0, sizeof(r));
+  r.nc = nc;
+  r.hm = hm;
+  r.opts = opts;
+  r.extra = extra;
+  r.root = opts->dav_document_root;
+  r.path = path;
+  if ((r.local = mg_http_path_join(r.root, path, &rl)) == NULL) {
+    mg_dav_send(&r, 500, NULL);
+    return;
+  }
+  dav_trim_slash(r.local, rl);
+  if (!dav_authorized(&r)) {
+  } else if (dav_path_hidden(opts, path)) {
+    mg_dav_send(&r, mg_vcmp(&m, "PROPFIND") == 0 ? 404 : 403, NULL);
+  } else if ((r.exists = lstat(r.local, &r.st) == 0) &&
+             (S_ISLNK(r.st.st_mode) ? mg_stat(r.local, &r.st) != 0 ||
+                                          !mg_http_path_inside_root(
+                                              r.root, r.local, -1)
+                                    : !mg_http_path_inside_root(
+                                          r.root, r.local, -1))) {
+    mg_dav_send(&r, 404, NULL);
+  } else if (mg_vcmp(&m, "PUT") == 0) {
+    dav_put(&r);
+  } else if (mg_vcmp(&m, "DELETE") == 0) {
+    dav_delete(&r);
+  } else if (mg_vcmp(&m, "MKCOL") == 0) {
+    dav_mkcol(&r);
+  } else if (mg_vcmp(&m, "COPY") == 0 || mg_vcmp(&m, "MOVE") == 0) {
+    dav_copy_move(&r, mg_vcmp(&m, "MOVE") == 0);
+  } else if (mg_vcmp(&m, "PROPFIND") == 0) {
+    mg_dav_propfind(&r);
+  } else if (mg_vcmp(&m, "PROPPATCH") == 0) {
+    mg_dav_proppatch(&r);
+  } else if (mg_vcmp(&m, "LOCK") == 0) {
+    mg_dav_lock(&r);
+  } else {
+    mg_dav_unlock(&r);
+  }
+  MG_FREE(r.local);
+}
+
+#endif  // MG_ENABLE_HTTP && MG_ENABLE_FILESYSTEM && MG_ENABLE_HTTP_WEBDAV
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/http_dav_props.c"
+#endif
+
+
+// WebDAV properties: PROPFIND (RFC 4918 9.1) and PROPPATCH (9.2).
+//
+// - Live properties: resourcetype, getcontentlength, getcontenttype,
+//   getetag (files), getlastmodified, supportedlock, lockdiscovery. They
+//   cannot be set or removed (403, the rest of the PROPPATCH 424).
+// - Dead properties are stored as self-contained XML elements in the
+//   resource's property file (mg_dav_props_file()), at most
+//   MG_MAX_DAV_PROPS_SIZE bytes (507 above); a PROPPATCH is all or nothing
+//   and replaces the file atomically.
+// - Depth 0 and 1; Depth infinity (also implied by no Depth header) is
+//   refused with 403 and DAV:propfind-finite-depth, as RFC 4918 allows.
+//   A Depth 1 answer is built in memory: its size grows with the
+//   directory.
+
+#if MG_ENABLE_HTTP && MG_ENABLE_FILESYSTEM && MG_ENABLE_HTTP_WEBDAV
+
+#include <dirent.h>
+
+#define DAV_XML_HEAD "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+
+static const char *const s_live[] = {
+    "resourcetype", "getcontentlength", "getcontenttype", "getetag",
+    "getlastmodified", "supportedlock", "lockdiscovery",
+};
+
+static int dav_is_live(const struct mg_xml_node *n) {
+  size_t i;
+  if (mg_vcmp(&n->ns, "DAV:") != 0) return 0;
+  for (i = 0; i < MG_ARRAY_SIZE(s_live); i++) {
+    if (mg_vcmp(&n->name, s_live[i]) == 0) return 1;
+  }
+  return 0;
+}
+
+// One resource being described.
+struct dav_res {
+  const char *path;   // URI path
+  const char *local;  // File system path
+  cs_stat_t st;
+};
+
+// Writes the live property name of res (with its value if with_value).
+// Returns 0 if res does not have it.
+static int dav_live(struct mg_dav_req *r, struct mbuf *out, const char *name,
+                    const struct dav_res *res, int with_value) {
+  int dir = S_ISDIR(res->st.st_mode);
+  char buf[160];
+  if (!dir || (strcmp(name, "getcontentlength") != 0 &&
+               strcmp(name, "getcontenttype") != 0 &&
+               strcmp(name, "getetag") != 0)) {
+  } else {
+    return 0;
+  }
+  if (!with_value) {
+    snprintf(buf, sizeof(buf), "<D:%s/>", name);
+    mg_dav_puts(out, buf);
+    return 1;
+  }
+  if (strcmp(name, "resourcetype") == 0) {
+    mg_dav_puts(out, dir ? "<D:resourcetype><D:collection/></D:resourcetype>"
+                         : "<D:resourcetype/>");
+  } else if (strcmp(name, "getcontentlength") == 0) {
+    snprintf(buf, sizeof(buf), "<D:getcontentlength>%llu</D:getcontentlength>",
+             (unsigned long long) res->st.st_size);
+    mg_dav_puts(out, buf);
+  } else if (strcmp(name, "getcontenttype") == 0) {
+    struct mg_str m =
+        mg_http_mime_type(res->local, r->opts->custom_mime_types);
+    mg_dav_puts(out, "<D:getcontenttype>");
+    mg_xml_escape(out, m);
+    mg_dav_puts(out, "</D:getcontenttype>");
+  } else if (strcmp(name, "getetag") == 0) {
+    char etag[64];
+    mg_dav_etag(&res->st, etag, sizeof(etag));
+    mg_dav_puts(out, "<D:getetag>");
+    mg_xml_escape(out, mg_mk_str(etag));
+    mg_dav_puts(out, "</D:getetag>");
+  } else if (strcmp(name, "getlastmodified") == 0) {
+    char date[64];
+    mg_http_format_date(date, sizeof(date), res->st.st_mtime);
+    snprintf(buf, sizeof(buf), "<D:getlastmodified>%s</D:getlastmodified>",
+             date);
+    mg_dav_puts(out, buf);
+  } else if (strcmp(name, "supportedlock") == 0) {
+    mg_dav_puts(out,
+                "<D:supportedlock><D:lockentry><D:lockscope><D:exclusive/>"
+                "</D:lockscope><D:locktype><D:write/></D:locktype>"
+                "</D:lockentry><D:lockentry><D:lockscope><D:shared/>"
+                "</D:lockscope><D:locktype><D:write/></D:locktype>"
+                "</D:lockentry></D:supportedlock>");
+  } else {
+    mg_dav_puts(out, "<D:lockdiscovery>");
+    mg_dav_lockdiscovery(r->nc->mgr, out, res->path);
+    mg_dav_puts(out, "</D:lockdiscovery>");
+  }
+  return 1;
+}
+
+// Loads the dead properties of res: *root is a wrapper element whose
+// children are the properties (NULL: none). raw keeps the text. Returns 0,
+// or the status of a failure.
+static int dav_props_load(const char *local, int is_dir, struct mbuf *raw,
+                          struct mg_xml_node **root) {
+  char *file = mg_dav_props_file(local, is_dir), buf[4096];
+  FILE *fp;
+  size_t n;
+  int res = 0;
+  *root = NULL;
+  if (file == NULL) return 500;
+  if ((fp = fopen(file, "rb")) != NULL) {
+    mbuf_append(raw, "<x>", 3);
+    while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
+      mbuf_append(raw, buf, n);
+      if (raw->len > MG_MAX_DAV_PROPS_SIZE + 3) break;
+    }
+    fclose(fp);
+    mbuf_append(raw, "</x>", 4);
+    if (raw->len > MG_MAX_DAV_PROPS_SIZE + 7) {
+      res = 507;
+    } else {
+      int x = mg_xml_parse(mg_mk_str_n(raw->buf, raw->len), root);
+      res = x == MG_XML_OK ? 0 : 500;
+    }
+  }
+  MG_FREE(file);
+  return res;
+}
+
+// The stored property with n's namespace and name, or NULL.
+static struct mg_xml_node *dav_find(const struct mg_xml_node *props,
+                                    const struct mg_xml_node *n) {
+  struct mg_xml_node *p;
+  if (props == NULL) return NULL;
+  for (p = mg_xml_first_elem(props); p != NULL; p = mg_xml_next_elem(p)) {
+    if (mg_strcmp(p->ns, n->ns) == 0 && mg_strcmp(p->name, n->name) == 0) {
+      return p;
+    }
+  }
+  return NULL;
+}
+
+static void dav_propstat(struct mbuf *out, struct mbuf *props,
+                         const char *status) {
+  mg_dav_puts(out, "<D:propstat><D:prop>");
+  mbuf_append(out, props->buf, props->len);
+  mg_dav_puts(out, "</D:prop><D:status>HTTP/1.1 ");
+  mg_dav_puts(out, status);
+  mg_dav_puts(out, "</D:status></D:propstat>");
+}
+
+// What a PROPFIND asks for.
+#define DAV_ALLPROP 0
+#define DAV_PROPNAME 1
+#define DAV_PROP 2
+
+// Appends the response element for res.
+static void dav_propfind_one(struct mg_dav_req *r, struct mbuf *out, int mode,
+                             const struct mg_xml_node *want,
+                             const struct dav_res *res) {
+  struct mbuf ok, missing, raw;
+  struct mg_xml_node *dead = NULL, *n;
+  size_t i;
+  mbuf_init(&ok, 0);
+  mbuf_init(&missing, 0);
+  mbuf_init(&raw, 0);
+  dav_props_load(res->local, S_ISDIR(res->st.st_mode), &raw, &dead);
+  mg_dav_puts(out, "<D:response><D:href>");
+  mg_dav_href(out, res->path, S_ISDIR(res->st.st_mode));
+  mg_dav_puts(out, "</D:href>");
+  if (mode != DAV_PROP) {
+    for (i = 0; i < MG_ARRAY_SIZE(s_live); i++) {
+      dav_live(r, &ok, s_live[i], res, mode == DAV_ALLPROP);
+    }
+    for (n = dead ? mg_xml_first_elem(dead) : NULL; n != NULL;
+         n = mg_xml_next_elem(n)) {
+      mg_xml_write(&ok, n, mode == DAV_ALLPROP);
+    }
+  } else {
+    for (n = mg_xml_first_elem(want); n != NULL; n = mg_xml_next_elem(n)) {
+      struct mg_xml_node *d = dav_find(dead, n);
+      char name[64];
+      int live = dav_is_live(n) && n->name.len < sizeof(name);
+      if (live) {
+        memcpy(name, n->name.p, n->name.len);
+        name[n->name.len] = '\0';
+      }
+      if (live && dav_live(r, &ok, name, res, 1)) {
+      } else if (d != NULL) {
+        mg_xml_write(&ok, d, 1);
+      } else {
+        mg_xml_write(&missing, n, 0);
+      }
+    }
+  }
+  if (ok.len > 0 || missing.len == 0) dav_propstat(out, &ok, "200 OK");
+  if (missing.len > 0) dav_propstat(out, &missing, "404 Not Found");
+  mg_dav_puts(out, "</D:response>");
+  mbuf_free(&ok);
+  mbuf_free(&missing);
+  mbuf_free(&raw);
+  mg_xml_free(dead);
+}
+
+// Describes the members of the collection res (Depth 1).
+static void dav_propfind_members(struct mg_dav_req *r, struct mbuf *out,
+                                 int mode, const struct mg_xml_node *want,
+                                 const struct dav_res *res) {
+  DIR *d = opendir(res->local);
+  struct dirent *de;
+  struct dav_res c;
+  char *cpath, *clocal;
+  if (d == NULL) return;
+  while ((de = readdir(d)) != NULL) {
+    struct mg_str name = mg_mk_str(de->d_name);
+    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+        mg_http_dav_name_hidden(name) ||
+        mg_http_path_name_hidden(r->opts, name)) {
+      continue;
+    }
+    cpath = mg_http_path_join_name(res->path, name);
+    clocal = mg_http_path_join_name(res->local, name);
+    if (cpath != NULL && clocal != NULL && lstat(clocal, &c.st) == 0 &&
+        (!S_ISLNK(c.st.st_mode) ||
+         (mg_stat(clocal, &c.st) == 0 &&
+          mg_http_path_inside_root(r->root, clocal, -1)))) {
+      c.path = cpath;
+      c.local = clocal;
+      dav_propfind_one(r, out, mode, want, &c);
+    }
+    MG_FREE(cpath);
+    MG_FREE(clocal);
+  }
+  closedir(d);
+}
+
+static void dav_send_xml(struct mg_dav_req *r, int code, struct mbuf *body) {
+  struct mg_http_out h;
+  memset(&h, 0, sizeof(h));
+  mg_http_out_hdr(&h, "Content-Type: application/xml; charset=\"utf-8\"");
+  mg_http_out_hdr_block(&h, r->extra);
+  mg_http_out_send(r->nc, r->hm, code, &h, mg_mk_str_n(body->buf, body->len));
+}
+
+void mg_dav_propfind(struct mg_dav_req *r) {
+  struct mg_str *dh = mg_get_http_header(r->hm, "Depth");
+  struct mg_xml_node *root = NULL, *want = NULL;
+  struct mbuf out;
+  struct dav_res res;
+  int depth = -1, mode = DAV_ALLPROP, x;
+  if (dh != NULL) {
+    struct mg_str v = mg_strstrip(*dh);
+    if (mg_vcmp(&v, "0") == 0) depth = 0;
+    if (mg_vcmp(&v, "1") == 0) depth = 1;
+  }
+  mbuf_init(&out, 0);
+  if (!r->exists) {
+    mg_dav_send(r, 404, NULL);
+    return;
+  }
+  if (depth < 0) {
+    mg_dav_puts(&out, DAV_XML_HEAD
+                "<D:error xmlns:D=\"DAV:\"><D:propfind-finite-depth/>"
+                "</D:error>\n");
+    dav_send_xml(r, 403, &out);
+    mbuf_free(&out);
+    return;
+  }
+  if (r->hm->body.len > 0) {
+    if ((x = mg_xml_parse(r->hm->body, &root)) != MG_XML_OK) {
+      mg_dav_send(r, x == MG_XML_NOMEM ? 500 : 400, NULL);
+      return;
+    }
+    if (!mg_xml_is(root, "DAV:", "propfind")) {
+      mode = -1;
+    } else if (mg_xml_child(root, "DAV:", "propname") != NULL) {
+      mode = DAV_PROPNAME;
+    } else if ((want = mg_xml_child(root, "DAV:", "prop")) != NULL) {
+      mode = DAV_PROP;
+    } else if (mg_xml_child(root, "DAV:", "allprop") == NULL) {
+      mode = -1;
+    }
+  }
+  if (mode < 0) {
+    mg_dav_send(r, 400, "bad propfind");
+  } else {
+    res.path = r->path;
+    res.local = r->local;
+    res.st = r->st;
+    mg_dav_puts(&out, DAV_XML_HEAD "<D:multistatus xmlns:D=\"DAV:\">");
+    dav_propfind_one(r, &out, mode, want, &res);
+    if (depth == 1 && S_ISDIR(r->st.st_mode)) {
+      dav_propfind_members(r, &out, mode, want, &res);
+    }
+    mg_dav_puts(&out, "</D:multistatus>\n");
+    dav_send_xml(r, 207, &out);
+  }
+  mbuf_free(&out);
+  mg_xml_free(root);
+}
+
+// ---- PROPPATCH ------------------------------------------------------------
+
+// Writes the properties in list (n of them) as local's property file,
+// atomically; none: the file is removed. Returns 0 or a status.
+static int dav_props_save(struct mg_dav_req *r, struct mg_xml_node **list,
+                          size_t n) {
+  char *file = mg_dav_props_file(r->local, S_ISDIR(r->st.st_mode)), *tmp = NULL;
+  struct mbuf b;
+  FILE *fp;
+  size_t i;
+  int res = 0;
+  mbuf_init(&b, 0);
+  for (i = 0; i < n; i++) mg_xml_write(&b, list[i], 1);
+  if (file == NULL) {
+    res = 500;
+  } else if (b.len > MG_MAX_DAV_PROPS_SIZE) {
+    res = 507;
+  } else if (n == 0) {
+    unlink(file);
+  } else if (mg_asprintf(&tmp, 0, "%s.tmp", file) < 0 || tmp == NULL) {
+    res = 500;
+  } else if ((fp = fopen(tmp, "wb")) == NULL) {
+    res = 500;
+  } else {
+    if (fwrite(b.buf, 1, b.len, fp) != b.len) res = 507;
+    if (fclose(fp) != 0 && res == 0) res = 507;
+    if (res == 0 && rename(tmp, file) != 0) res = 500;
+    if (res != 0) unlink(tmp);
+  }
+  MG_FREE(file);
+  MG_FREE(tmp);
+  mbuf_free(&b);
+  return res;
+}
+
+// Appends every property named in the update u (set and remove
+// instructions) to out with the status: 403 for live ones, the rest
+// fail_status ("424 Failed Dependency") or "200 OK" when all went well.
+static void dav_patch_report(struct mbuf *out, const struct mg_xml_node *u,
+                             const char *status, int mark_live) {
+  struct mbuf ok, bad;
+  struct mg_xml_node *ins, *prop, *p;
+  mbuf_init(&ok, 0);
+  mbuf_init(&bad, 0);
+  for (ins = mg_xml_first_elem(u); ins != NULL; ins = mg_xml_next_elem(ins)) {
+    prop = mg_xml_child(ins, "DAV:", "prop");
+    for (p = prop ? mg_xml_first_elem(prop) : NULL; p != NULL;
+         p = mg_xml_next_elem(p)) {
+      mg_xml_write(mark_live && dav_is_live(p) ? &bad : &ok, p, 0);
+    }
+  }
+  if (ok.len > 0) dav_propstat(out, &ok, status);
+  if (bad.len > 0) dav_propstat(out, &bad, "403 Forbidden");
+  mbuf_free(&ok);
+  mbuf_free(&bad);
+}
+
+void mg_dav_proppatch(struct mg_dav_req *r) {
+  struct mg_xml_node *root = NULL, *dead = NULL, *ins, *prop, *p, **list = NULL;
+  struct mbuf raw, out;
+  size_t n = 0, cap = 0, i;
+  int st, live = 0, x;
+  mbuf_init(&raw, 0);
+  mbuf_init(&out, 0);
+  if (!r->exists) {
+    mg_dav_send(r, 404, NULL);
+    return;
+  }
+  if ((st = mg_dav_may_write(r, r->path, 0, 0)) != 0) {
+    mg_dav_send(r, st, NULL);
+    return;
+  }
+  if ((x = mg_xml_parse(r->hm->body, &root)) != MG_XML_OK ||
+      !mg_xml_is(root, "DAV:", "propertyupdate")) {
+    mg_dav_send(r, x == MG_XML_NOMEM ? 500 : 400, "bad propertyupdate");
+    mg_xml_free(root);
+    return;
+  }
+  if ((st = dav_props_load(r->local, S_ISDIR(r->st.st_mode), &raw, &dead)) !=
+      0) {
+    mg_dav_send(r, st, NULL);
+    goto done;
+  }
+  // Room for every stored property and every one set.
+  for (p = dead ? mg_xml_first_elem(dead) : NULL; p; p = mg_xml_next_elem(p)) {
+    cap++;
+  }
+  for (ins = mg_xml_first_elem(root); ins; ins = mg_xml_next_elem(ins)) {
+    prop = mg_xml_child(ins, "DAV:", "prop");
+    for (p = prop ? mg_xml_first_elem(prop) : NULL; p; p = mg_xml_next_elem(p)) {
+      cap++;
+    }
+  }
+  if ((list = (struct mg_xml_node **) MG_CALLOC(cap + 1, sizeof(*list))) ==
+      NULL) {
+    mg_dav_send(r, 500, NULL);
+    goto done;
+  }
+  for (p = dead ? mg_xml_first_elem(dead) : NULL; p; p = mg_xml_next_elem(p)) {
+    list[n++] = p;
+  }
+  for (ins = mg_xml_first_elem(root); ins; ins = mg_xml_next_elem(ins)) {
+    int set = mg_xml_is(ins, "DAV:", "set");
+    if (!set && !mg_xml_is(ins, "DAV:", "remove")) continue;
+    prop = mg_xml_child(ins, "DAV:", "prop");
+    for (p = prop ? mg_xml_first_elem(prop) : NULL; p; p = mg_xml_next_elem(p)) {
+      if (dav_is_live(p)) {
+        live = 1;
+        continue;
+      }
+      for (i = 0; i < n; i++) {
+        if (mg_strcmp(list[i]->ns, p->ns) == 0 &&
+            mg_strcmp(list[i]->name, p->name) == 0) {
+          break;
+        }
+      }
+      if (set && i < n) {
+        list[i] = p;
+      } else if (set) {
+        list[n++] = p;
+      } else if (i < n) {
+        memmove(&list[i], &list[i + 1], (n - i - 1) * sizeof(*list));
+        n--;
+      }
+    }
+  }
+  st = live ? 403 : dav_props_save(r, list, n);
+  mg_dav_puts(&out, DAV_XML_HEAD "<D:multistatus xmlns:D=\"DAV:\"><D:response>"
+                                 "<D:href>");
+  mg_dav_href(&out, r->path, S_ISDIR(r->st.st_mode));
+  mg_dav_puts(&out, "</D:href>");
+  dav_patch_report(&out, root,
+                   st == 0     ? "200 OK"
+                   : st == 507 ? "507 Insufficient Storage"
+                   : st == 403 ? "424 Failed Dependency"
+                               : "500 Internal Server Error",
+                   st == 403);
+  mg_dav_puts(&out, "</D:response></D:multistatus>\n");
+  dav_send_xml(r, 207, &out);
+done:
+  MG_FREE(list);
+  mbuf_free(&raw);
+  mbuf_free(&out);
+  mg_xml_free(dead);
+  mg_xml_free(root);
+}
+
+#endif  // MG_ENABLE_HTTP && MG_ENABLE_FILESYSTEM && MG_ENABLE_HTTP_WEBDAV
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/http_dav_lock.c"
+#endif
+
+
+
+
+// WebDAV write locks (RFC 4918 6, 9.10, 9.11) and the If header (10.4).
+//
+// - Locks are kept in memory, per manager, in one flat block
+//   (mgr->dav_locks) of variable-size records: at most MG_MAX_DAV_LOCKS
+//   (503 above), each for at most MG_DAV_LOCK_TIMEOUT seconds. They do not
+//   survive a restart. Expired locks are dropped whenever locks are looked
+//   at.
+// - Exclusive and shared write locks, Depth 0 or infinity; a LOCK on an
+//   unmapped URL creates an empty file (201). A LOCK without a body
+//   refreshes the lock whose token the If header names.
+// - A change to a locked resource (or to the membership of a locked
+//   collection) needs the lock's token in the If header, else 423; for
+//   shared locks one of their tokens will do.
+// - Tokens are "opaquelocktoken:" UUID-shaped MD5 digests of the time, a
+//   counter and addresses: unique, not secrets (auth is what guards).
+
+#if MG_ENABLE_HTTP && MG_ENABLE_FILESYSTEM && MG_ENABLE_HTTP_WEBDAV
+
+// One lock: this header, then path_len bytes of path, then owner_len bytes
+// of the owner element (self-contained XML), padded to a multiple of 8.
+struct dav_lock {
+  double expire;
+  uint32_t size;  // Whole record
+  uint16_t path_len, owner_len;
+  unsigned char infinite, shared;
+  char token[58];  // "opaquelocktoken:" + 36 + NUL
+};
+
+// mgr->dav_locks: this header, then the records.
+struct dav_locks {
+  size_t used;  // Bytes of records
+  size_t count;
+};
+
+#define DAV_REC_ALIGN 8
+#define DAV_HDR_SIZE \
+  ((sizeof(struct dav_locks) + DAV_REC_ALIGN - 1) / DAV_REC_ALIGN * DAV_REC_ALIGN)
+
+static struct dav_lock *lock_first(struct dav_locks *ls) {
+  return (struct dav_lock *) (void *) ((char *) ls + DAV_HDR_SIZE);
+}
+
+static struct dav_lock *lock_next(struct dav_lock *l) {
+  return (struct dav_lock *) (void *) ((char *) l + l->size);
+}
+
+static int lock_end(struct dav_locks *ls, struct dav_lock *l) {
+  return (char *) l >= (char *) lock_first(ls) + ls->used;
+}
+
+static struct mg_str lock_path(const struct dav_lock *l) {
+  return mg_mk_str_n((const char *) (l + 1), l->path_len);
+}
+
+static struct mg_str lock_owner(const struct dav_lock *l) {
+  return mg_mk_str_n((const char *) (l + 1) + l->path_len, l->owner_len);
+}
+
+static void lock_remove(struct dav_locks *ls, struct dav_lock *l) {
+  size_t off = (size_t) ((char *) l - (char *) lock_first(ls)), n = l->size;
+  memmove(l, (char *) l + n, ls->used - off - n);
+  ls->used -= n;
+  ls->count--;
+}
+
+// The lock table with expired locks dropped; NULL if there are none.
+static struct dav_locks *locks_of(struct mg_mgr *mgr) {
+  struct dav_locks *ls = (struct dav_locks *) mgr->dav_locks;
+  struct dav_lock *l;
+  double now = mg_time();
+  if (ls == NULL) return NULL;
+  for (l = lock_first(ls); !lock_end(ls, l);) {
+    if (l->expire <= now) {
+      lock_remove(ls, l);
+    } else {
+      l = lock_next(l);
+    }
+  }
+  return ls;
+}
+
+// path without a final '/' (but "/" stays).
+static struct mg_str dav_trim(struct mg_str p) {
+  while (p.len > 1 && p.p[p.len - 1] == '/') p.len--;
+  return p;
+}
+
+// 1 if b is a or below it.
+static int dav_within(struct mg_str a, struct mg_str b) {
+  a = dav_trim(a);
+  b = dav_trim(b);
+  if (a.len == 1 && a.p[0] == '/') return 1;
+  return b.len >= a.len && memcmp(a.p, b.p, a.len) == 0 &&
+         (b.len == a.len || b.p[a.len] == '/');
+}
+
+// 1 if l applies to path: its root, or below a Depth infinity root.
+static int lock_covers(const struct dav_lock *l, struct mg_str path) {
+  struct mg_str a = dav_trim(lock_path(l)), b = dav_trim(path);
+  if (a.len == b.len && memcmp(a.p, b.p, a.len) == 0) return 1;
+  return l->infinite && dav_within(a, b);
+}
+
+static struct dav_lock *lock_by_token(struct dav_locks *ls, struct mg_str t) {
+  struct dav_lock *l;
+  if (ls == NULL) return NULL;
+  for (l = lock_first(ls); !lock_end(ls, l); l = lock_next(l)) {
+    if (mg_vcmp(&t, l->token) == 0) return l;
+  }
+  return NULL;
+}
+
+void mg_dav_locks_drop(struct mg_mgr *mgr, const char *path) {
+  struct dav_locks *ls = locks_of(mgr);
+  struct dav_lock *l;
+  if (ls == NULL) return;
+  for (l = lock_first(ls); !lock_end(ls, l);) {
+    if (dav_within(mg_mk_str(path), lock_path(l))) {
+      lock_remove(ls, l);
+    } else {
+      l = lock_next(l);
+    }
+  }
+}
+
+// ---- The If header ------------------------------------------------------
+
+#define DAV_MAX_CONDS 32
+
+// One condition of an If header.
+struct dav_cond {
+  struct mg_str tag;  // The resource (a URL), empty: the request URI
+  struct mg_str v;    // The state token or the entity tag
+  int list;           // Which list it is in
+  unsigned char neg, is_etag;
+};
+
+static const char *dav_ws(const char *s, const char *e) {
+  while (s < e && (*s == ' ' || *s == '\t')) s++;
+  return s;
+}
+
+// Parses the If header into c (room for DAV_MAX_CONDS). Returns the number
+// of conditions, -1 if it is malformed.
+static int dav_if_parse(struct mg_str h, struct dav_cond *c) {
+  const char *s = h.p, *e = h.p + h.len, *q;
+  struct mg_str tag = MG_NULL_STR;
+  int n = 0, list = 0, tagged = -1, in_list;
+  for (;;) {
+    s = dav_ws(s, e);
+    if (s == e) break;
+    if (*s == '<') {  // A resource tag
+      if (tagged == 0 || (q = (const char *) memchr(s, '>', e - s)) == NULL) {
+        return -1;
+      }
+      tag = mg_mk_str_n(s + 1, (size_t) (q - s - 1));
+      tagged = 1;
+      s = q + 1;
+      continue;
+    }
+    if (*s != '(') return -1;
+    if (tagged < 0) tagged = 0;
+    list++;
+    s++;
+    in_list = 0;
+    for (;;) {
+      unsigned char neg = 0;
+      s = dav_ws(s, e);
+      if (s < e && *s == ')') break;
+      if (e - s > 3 && mg_ncasecmp(s, "Not", 3) == 0) {
+        neg = 1;
+        s = dav_ws(s + 3, e);
+      }
+      if (s == e || n >= DAV_MAX_CONDS) return -1;
+      if (*s == '<' && (q = (const char *) memchr(s, '>', e - s)) != NULL) {
+        c[n].is_etag = 0;
+      } else if (*s == '[' &&
+                 (q = (const char *) memchr(s, ']', e - s)) != NULL) {
+        c[n].is_etag = 1;
+      } else {
+        return -1;
+      }
+      c[n].v = mg_mk_str_n(s + 1, (size_t) (q - s - 1));
+      c[n].tag = tag;
+      c[n].list = list;
+      c[n].neg = neg;
+      n++;
+      in_list = 1;
+      s = q + 1;
+    }
+    if (!in_list) return -1;
+    s++;
+  }
+  return n > 0 ? n : -1;
+}
+
+// Compares entity tags, ignoring a weak prefix.
+static int dav_etag_eq(struct mg_str a, const char *b) {
+  if (a.len >= 2 && a.p[0] == 'W' && a.p[1] == '/') a.p += 2, a.len -= 2;
+  return mg_vcmp(&a, b) == 0;
+}
+
+// The URI path of a resource tag (MG_MALLOC'd into *path), or NULL tag:
+// the request's. Returns 0 if it cannot be decoded.
+static int dav_tag_path(struct mg_str tag, char **path) {
+  *path = NULL;
+  if (tag.len == 0) return 1;
+  return mg_http_path_decode(tag, path) == 0;
+}
+
+// Evaluates one condition for the resource path.
+static int dav_cond_true(struct mg_dav_req *r, struct dav_locks *ls,
+                         const struct dav_cond *c, const char *path) {
+  int res = 0;
+  if (c->is_etag) {
+    size_t rl;
+    char *local = mg_http_path_join(r->root, path, &rl), etag[64];
+    cs_stat_t st;
+    if (local != NULL && mg_stat(local, &st) == 0 && !S_ISDIR(st.st_mode)) {
+      mg_dav_etag(&st, etag, sizeof(etag));
+      res = dav_etag_eq(c->v, etag);
+    }
+    MG_FREE(local);
+  } else {
+    struct dav_lock *l = lock_by_token(ls, c->v);
+    res = l != NULL && lock_covers(l, mg_mk_str(path));
+  }
+  return c->neg ? !res : res;
+}
+
+// -1 malformed, 0 false, 1 true (or no If header). *conds, *n: parsed.
+static int dav_if_eval(struct mg_dav_req *r, struct dav_locks *ls,
+                       struct dav_cond *c, int *n) {
+  struct mg_str *h = mg_get_http_header(r->hm, "If");
+  int i, list, ok, any = 0;
+  *n = 0;
+  if (h == NULL) return 1;
+  if ((*n = dav_if_parse(*h, c)) < 0) return -1;
+  for (i = 0; i < *n && !any; i = list) {
+    char *tpath = NULL;
+    ok = dav_tag_path(c[i].tag, &tpath);
+    for (list = i; list < *n && c[list].list == c[i].list; list++) {
+      if (ok && !dav_cond_true(r, ls, &c[list], tpath ? tpath : r->path)) {
+        ok = 0;
+      }
+    }
+    any = ok;
+    MG_FREE(tpath);
+  }
+  return any;
+}
+
+// 1 if the If header (parsed into c) names token outside a Not.
+static int dav_submitted(const struct dav_cond *c, int n, const char *token) {
+  int i;
+  for (i = 0; i < n; i++) {
+    if (!c[i].neg && !c[i].is_etag && mg_vcmp(&c[i].v, token) == 0) return 1;
+  }
+  return 0;
+}
+
+int mg_dav_if_check(struct mg_dav_req *r) {
+  struct dav_cond c[DAV_MAX_CONDS];
+  int n, res = dav_if_eval(r, locks_of(r->nc->mgr), c, &n);
+  return res < 0 ? 400 : res ? 0 : 412;
+}
+
+// The parent of path ("/a/b" -> "/a", "/a" -> "/").
+static struct mg_str dav_parent_path(const char *path) {
+  struct mg_str p = dav_trim(mg_mk_str(path));
+  while (p.len > 0 && p.p[p.len - 1] != '/') p.len--;
+  return dav_trim(p);
+}
+
+int mg_dav_may_write(struct mg_dav_req *r, const char *path, int subtree,
+                     int members) {
+  struct dav_locks *ls = locks_of(r->nc->mgr);
+  struct dav_cond c[DAV_MAX_CONDS];
+  struct dav_lock *l;
+  struct mg_str p = mg_mk_str(path), parent = dav_parent_path(path);
+  int n, res = dav_if_eval(r, ls, c, &n), shared = 0, shared_ok = 0;
+  if (res <= 0) return res < 0 ? 400 : 412;  // The If header comes first
+  if (ls != NULL) {
+    for (l = lock_first(ls); !lock_end(ls, l); l = lock_next(l)) {
+      if (!lock_covers(l, p) && !(subtree && dav_within(p, lock_path(l))) &&
+          !(members && path[1] != '\0' && lock_covers(l, parent))) {
+        continue;
+      }
+      if (!l->shared) {
+        if (!dav_submitted(c, n, l->token)) return 423;
+      } else {
+        shared = 1;
+        if (dav_submitted(c, n, l->token)) shared_ok = 1;
+      }
+    }
+  }
+  return shared && !shared_ok ? 423 : 0;
+}
+
+// ---- LOCK and UNLOCK ----------------------------------------------------
+
+static void dav_activelock(struct mbuf *out, const struct dav_lock *l) {
+  char buf[256];
+  long left = (long) (l->expire - mg_time());
+  struct mg_str owner = lock_owner(l);
+  snprintf(buf, sizeof(buf),
+           "<D:activelock><D:locktype><D:write/></D:locktype>"
+           "<D:lockscope><D:%s/></D:lockscope><D:depth>%s</D:depth>",
+           l->shared ? "shared" : "exclusive", l->infinite ? "infinity" : "0");
+  mg_dav_puts(out, buf);
+  mbuf_append(out, owner.p, owner.len);
+  snprintf(buf, sizeof(buf),
+           "<D:timeout>Second-%ld</D:timeout><D:locktoken><D:href>%s"
+           "</D:href></D:locktoken><D:lockroot><D:href>",
+           left > 0 ? left : 0, l->token);
+  mg_dav_puts(out, buf);
+  {
+    struct mg_str p = lock_path(l);
+    char *z = (char *) MG_MALLOC(p.len + 1);
+    if (z != NULL) {
+      memcpy(z, p.p, p.len);
+      z[p.len] = '\0';
+      mg_dav_href(out, z, 0);
+      MG_FREE(z);
+    }
+  }
+  mg_dav_puts(out, "</D:href></D:lockroot></D:activelock>");
+}
+
+void mg_dav_lockdiscovery(struct mg_mgr *mgr, struct mbuf *out,
+                          const char *path) {
+  struct dav_locks *ls = locks_of(mgr);
+  struct dav_lock *l;
+  if (ls == NULL) return;
+  for (l = lock_first(ls); !lock_end(ls, l); l = lock_next(l)) {
+    if (lock_covers(l, mg_mk_str(path))) dav_activelock(out, l);
+  }
+}
+
+// Sends the lock in a DAV:prop body (and, new: its Lock-Token header).
+static void dav_send_lock(struct mg_dav_req *r, int code,
+                          const struct dav_lock *l, int is_new) {
+  struct mg_http_out h;
+  struct mbuf b;
+  memset(&h, 0, sizeof(h));
+  mbuf_init(&b, 0);
+  mg_http_out_hdr(&h, "Content-Type: application/xml; charset=\"utf-8\"");
+  if (is_new) mg_http_out_hdr(&h, "Lock-Token: <%s>", l->token);
+  mg_http_out_hdr_block(&h, r->extra);
+  mg_dav_puts(&b,
+              "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+              "<D:prop xmlns:D=\"DAV:\"><D:lockdiscovery>");
+  dav_activelock(&b, l);
+  mg_dav_puts(&b, "</D:lockdiscovery></D:prop>\n");
+  mg_http_out_send(r->nc, r->hm, code, &h, mg_mk_str_n(b.buf, b.len));
+  mbuf_free(&b);
+}
+
+// Seconds asked for by the Timeout header, within MG_DAV_LOCK_TIMEOUT.
+static double dav_timeout(struct http_message *hm) {
+  struct mg_str *t = mg_get_http_header(hm, "Timeout");
+  long v;
+  if (t == NULL) return MG_DAV_LOCK_TIMEOUT;
+  {
+    struct mg_str s = mg_strstrip(*t);
+    if (s.len > 7 && mg_ncasecmp(s.p, "Second-", 7) == 0 &&
+        isdigit((unsigned char) s.p[7])) {
+      v = atol(s.p + 7);
+      if (v > 0 && v < MG_DAV_LOCK_TIMEOUT) return (double) v;
+    }
+  }
+  return MG_DAV_LOCK_TIMEOUT;
+}
+
+// A fresh token into buf.
+static void dav_new_token(struct mg_mgr *mgr, const char *path, char *buf,
+                          size_t len) {
+  static unsigned long s_counter;
+  struct mg_md5_ctx ctx;
+  unsigned char d[16];
+  double now = mg_time();
+  unsigned long cnt = ++s_counter;
+  void *ptrs[2];
+  ptrs[0] = (void *) mgr;
+  ptrs[1] = (void *) &ctx;
+  mg_md5_init(&ctx);
+  mg_md5_update(&ctx, (const unsigned char *) &now, sizeof(now));
+  mg_md5_update(&ctx, (const unsigned char *) &cnt, sizeof(cnt));
+  mg_md5_update(&ctx, (const unsigned char *) ptrs, sizeof(ptrs));
+  mg_md5_update(&ctx, (const unsigned char *) path, strlen(path));
+  mg_md5_final(d, &ctx);
+  snprintf(buf, len,
+           "opaquelocktoken:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+           "%02x%02x%02x%02x%02x%02x",
+           d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10],
+           d[11], d[12], d[13], d[14], d[15]);
+}
+
+// Adds a lock; NULL if the table is full or memory ran out.
+static struct dav_lock *dav_lock_add(struct mg_mgr *mgr, const char *path,
+                                     struct mg_str owner, int infinite,
+                                     int shared, double timeout) {
+  struct dav_locks *ls = locks_of(mgr), *nls;
+  struct mg_str p = dav_trim(mg_mk_str(path));
+  size_t rec = sizeof(struct dav_lock) + p.len + owner.len, used;
+  struct dav_lock *l;
+  rec = (rec + DAV_REC_ALIGN - 1) / DAV_REC_ALIGN * DAV_REC_ALIGN;
+  if (p.len > 0xffff || owner.len > 0xffff) return NULL;
+  if (ls != NULL && ls->count >= MG_MAX_DAV_LOCKS) return NULL;
+  used = ls == NULL ? 0 : ls->used;
+  nls = (struct dav_locks *) MG_REALLOC(ls, DAV_HDR_SIZE + used + rec);
+  if (nls == NULL) return NULL;
+  if (ls == NULL) nls->used = nls->count = 0;
+  mgr->dav_locks = nls;
+  l = (struct dav_lock *) (void *) ((char *) lock_first(nls) + nls->used);
+  memset(l, 0, sizeof(*l));
+  l->expire = mg_time() + timeout;
+  l->size = (uint32_t) rec;
+  l->path_len = (uint16_t) p.len;
+  l->owner_len = (uint16_t) owner.len;
+  l->infinite = (unsigned char) infinite;
+  l->shared = (unsigned char) shared;
+  dav_new_token(mgr, path, l->token, sizeof(l->token));
+  memcpy((char *) (l + 1), p.p, p.len);
+  if (owner.len > 0) memcpy((char *) (l + 1) + p.len, owner.p, owner.len);
+  nls->used += rec;
+  nls->count++;
+  return l;
+}
+
+// 1 if a new lock (shared or not, infinite or not) at path conflicts.
+static int dav_lock_conflicts(struct mg_mgr *mgr, const char *path,
+                              int infinite, int shared) {
+  struct dav_locks *ls = locks_of(mgr);
+  struct dav_lock *l;
+  struct mg_str p = mg_mk_str(path);
+  if (ls == NULL) return 0;
+  for (l = lock_first(ls); !lock_end(ls, l); l = lock_next(l)) {
+    if (!lock_covers(l, p) && !(infinite && dav_within(p, lock_path(l)))) {
+      continue;
+    }
+    if (!shared || !l->shared) return 1;
+  }
+  return 0;
+}
+
+// A LOCK without a body: refreshes the lock the If header names.
+static void dav_lock_refresh(struct mg_dav_req *r) {
+  struct dav_locks *ls = locks_of(r->nc->mgr);
+  struct dav_cond c[DAV_MAX_CONDS];
+  struct mg_str *h = mg_get_http_header(r->hm, "If");
+  struct dav_lock *l;
+  int i, n;
+  if (h == NULL || (n = dav_if_parse(*h, c)) < 0) {
+    mg_dav_send(r, 400, "LOCK refresh needs an If header with the token");
+    return;
+  }
+  for (i = 0; i < n; i++) {
+    if (c[i].neg || c[i].is_etag) continue;
+    l = lock_by_token(ls, c[i].v);
+    if (l != NULL && lock_covers(l, mg_mk_str(r->path))) {
+      l->expire = mg_time() + dav_timeout(r->hm);
+      dav_send_lock(r, 200, l, 0);
+      return;
+    }
+  }
+  mg_dav_send(r, 412, "no such lock");
+}
+
+void mg_dav_lock(struct mg_dav_req *r) {
+  struct mg_xml_node *root = NULL, *scope, *type, *owner;
+  struct mg_str *dh = mg_get_http_header(r->hm, "Depth");
+  struct mbuf ob;
+  struct dav_lock *l;
+  int infinite = 1, shared, st, created = 0, res;
+  if (r->hm->body.len == 0) {
+    dav_lock_refresh(r);
+    return;
+  }
+  if (dh != NULL) {
+    struct mg_str v = mg_strstrip(*dh);
+    if (mg_vcmp(&v, "0") == 0) {
+      infinite = 0;
+    } else if (mg_vcasecmp(&v, "infinity") != 0) {
+      mg_dav_send(r, 400, "bad Depth");
+      return;
+    }
+  }
+  if ((res = mg_xml_parse(r->hm->body, &root)) != MG_XML_OK) {
+    mg_dav_send(r, res == MG_XML_NOMEM ? 500 : 400, NULL);
+    return;
+  }
+  mbuf_init(&ob, 0);
+  scope = mg_xml_child(root, "DAV:", "lockscope");
+  type = mg_xml_child(root, "DAV:", "locktype");
+  owner = mg_xml_child(root, "DAV:", "owner");
+  shared = scope != NULL && mg_xml_child(scope, "DAV:", "shared") != NULL;
+  if (!mg_xml_is(root, "DAV:", "lockinfo") || scope == NULL || type == NULL ||
+      mg_xml_child(type, "DAV:", "write") == NULL ||
+      (!shared && mg_xml_child(scope, "DAV:", "exclusive") == NULL)) {
+    mg_dav_send(r, 400, "bad lockinfo");
+  } else if (!r->exists && (st = mg_dav_may_write(r, r->path, 0, 1)) != 0) {
+    mg_dav_send(r, st, NULL);
+  } else if ((st = mg_dav_if_check(r)) != 0) {
+    mg_dav_send(r, st, NULL);
+  } else if (dav_lock_conflicts(r->nc->mgr, r->path, infinite, shared)) {
+    mg_dav_send(r, 423, NULL);
+  } else {
+    if (owner != NULL) mg_xml_write(&ob, owner, 1);
+    if (!r->exists) {
+      int fd = open(r->local, O_WRONLY | O_CREAT | O_EXCL, 0644);
+      if (fd < 0) {
+        mg_dav_send(r, errno == ENOENT ? 409 : 500, NULL);
+        goto done;
+      }
+      close(fd);
+      created = 1;
+    }
+    l = dav_lock_add(r->nc->mgr, r->path, mg_mk_str_n(ob.buf, ob.len),
+                     infinite, shared, dav_timeout(r->hm));
+    if (l == NULL) {
+      if (created) unlink(r->local);
+      mg_dav_send(r, 503, "no room for another lock");
+    } else {
+      dav_send_lock(r, created ? 201 : 200, l, 1);
+    }
+  }
+done:
+  mbuf_free(&ob);
+  mg_xml_free(root);
+}
+
+void mg_dav_unlock(struct mg_dav_req *r) {
+  struct mg_str *h = mg_get_http_header(r->hm, "Lock-Token"), t;
+  struct dav_locks *ls = locks_of(r->nc->mgr);
+  struct dav_lock *l;
+  if (h == NULL || (t = mg_strstrip(*h)).len < 2 || t.p[0] != '<' ||
+      t.p[t.len - 1] != '>') {
+    mg_dav_send(r, 400, "UNLOCK needs a Lock-Token header");
+    return;
+  }
+  t.p++;
+  t.len -= 2;
+  l = lock_by_token(ls, t);
+  if (l == NULL || !lock_covers(l, mg_mk_str(r->path))) {
+    mg_dav_send(r, 409, "lock token does not match the request URI");
+  } else {
+    lock_remove(ls, l);
+    mg_dav_send(r, 204, "");
+  }
+}
+
+#endif  // MG_ENABLE_HTTP && MG_ENABLE_FILESYSTEM && MG_ENABLE_HTTP_WEBDAV
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
 #line 1 "src/ws.c"
 #endif
 
@@ -12515,11 +14772,23 @@ static int static_method(struct mg_str method) {
   return -1;
 }
 
-// 200 with Allow and an empty body.
+#if MG_ENABLE_HTTP_WEBDAV
+// WebDAV is on: built in, and opts->dav_document_root set.
+static int static_dav_on(const struct mg_serve_http_opts *o) {
+  return o->dav_document_root != NULL && *o->dav_document_root != '\0';
+}
+#endif
+
+// 200 with Allow (and DAV, with WebDAV on) and an empty body.
 static void static_send_options(struct static_req *r) {
   struct mg_http_out h;
   memset(&h, 0, sizeof(h));
-  mg_http_out_hdr(&h, STATIC_ALLOW);
+#if MG_ENABLE_HTTP_WEBDAV
+  if (static_dav_on(r->opts)) {
+    mg_http_out_hdr(&h, MG_DAV_ALLOW);
+  } else
+#endif
+    mg_http_out_hdr(&h, STATIC_ALLOW);
   mg_http_out_hdr_block(&h, r->extra);
   mg_http_out_send(r->nc, r->hm, 200, &h, mg_mk_str(""));
 }
@@ -12531,7 +14800,7 @@ static void static_send_options(struct static_req *r) {
 void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
                    struct mg_serve_http_opts opts) {
   struct static_req r;
-  int m = static_method(hm->method);
+  int m = static_method(hm->method), dav = 0;
   memset(&r, 0, sizeof(r));
   r.file.fd = -1;
   r.nc = nc;
@@ -12542,15 +14811,22 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
   r.root = opts.document_root != NULL && *opts.document_root != '\0'
                ? opts.document_root
                : ".";
+#if MG_ENABLE_HTTP_WEBDAV
+  dav = static_dav_on(&opts) && mg_http_dav_is_method(hm->method);
+#endif
   if (!static_acl_allows(nc, opts.ip_acl)) {
     static_fail(&r, 403, NULL);
-  } else if (m < 0) {
+  } else if (m < 0 && !dav) {
     static_fail(&r, 501, NULL);
   } else if (m == STATIC_M_OPTIONS && mg_vcmp(&hm->uri, "*") == 0) {
     static_send_options(&r);
   } else if (static_decode_uri(&r) && static_rewrite(&r)) {
     if (m == STATIC_M_OPTIONS) {
       static_send_options(&r);
+#if MG_ENABLE_HTTP_WEBDAV
+    } else if (dav) {
+      mg_http_dav(nc, hm, &opts, r.uri_path, r.extra);
+#endif
     } else if (m == STATIC_M_NOT_ALLOWED && !MG_ENABLE_HTTP_CGI) {
       mg_http_out_send_text(nc, hm, 405, r.extra, STATIC_ALLOW, NULL);
     } else {

@@ -431,15 +431,27 @@
 #endif
 
 #ifndef MG_ENABLE_HTTP_WEBDAV
-#define MG_ENABLE_HTTP_WEBDAV 0  // WebDAV: not built yet
-#elif MG_ENABLE_HTTP_WEBDAV
-#error "MG_ENABLE_HTTP_WEBDAV=1: WebDAV is not built yet"
+#define MG_ENABLE_HTTP_WEBDAV 0  // WebDAV methods in mg_serve_http() (POSIX)
 #endif
 
 #ifndef MG_ENABLE_FAKE_DAVLOCK
-#define MG_ENABLE_FAKE_DAVLOCK 0  // WebDAV LOCK answers: not built yet
-#elif MG_ENABLE_FAKE_DAVLOCK
-#error "MG_ENABLE_FAKE_DAVLOCK=1: WebDAV is not built yet"
+#define MG_ENABLE_FAKE_DAVLOCK 0  // 6.x name, accepted: LOCK is real anyway
+#endif
+
+#ifndef MG_MAX_DAV_LOCKS
+#define MG_MAX_DAV_LOCKS 64  // Active WebDAV locks per manager: 503 above
+#endif
+
+#ifndef MG_DAV_LOCK_TIMEOUT
+#define MG_DAV_LOCK_TIMEOUT 3600  // Longest WebDAV lock, seconds
+#endif
+
+#ifndef MG_MAX_DAV_PROPS_SIZE
+#define MG_MAX_DAV_PROPS_SIZE 65536  // Dead properties per resource, bytes
+#endif
+
+#ifndef MG_MAX_DAV_TREE_DEPTH
+#define MG_MAX_DAV_TREE_DEPTH 32  // Deepest tree COPY/MOVE/DELETE walk
 #endif
 
 #ifndef MG_ENABLE_COAP

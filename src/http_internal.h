@@ -344,6 +344,68 @@ void mg_http_cgi_pump(struct mg_connection *nc);
 // The client nc is closing: the CGI is killed and reaped.
 void mg_http_cgi_detach(struct mg_connection *nc);
 #endif
+#if MG_ENABLE_HTTP_WEBDAV
+// ---- http_dav.c, http_dav_props.c, http_dav_lock.c: WebDAV (RFC 4918) ------
+
+// One WebDAV request, mapped into dav_document_root.
+struct mg_dav_req {
+  struct mg_connection *nc;
+  struct http_message *hm;
+  const struct mg_serve_http_opts *opts;
+  struct mg_str extra;  // extra_headers
+  const char *root;     // dav_document_root
+  const char *path;     // Decoded, normalised URI path ("/a/b")
+  char *local;          // root + path (MG_MALLOC'd)
+  cs_stat_t st;         // stat() of local, when exists
+  int exists;
+};
+
+// 1 if method is one that WebDAV adds (PUT, DELETE, MKCOL, PROPFIND,
+// PROPPATCH, COPY, MOVE, LOCK, UNLOCK).
+int mg_http_dav_is_method(struct mg_str method);
+// The Allow and DAV headers of an OPTIONS answer with WebDAV on.
+#define MG_DAV_ALLOW                                                     \
+  "Allow: GET, HEAD, OPTIONS, PUT, DELETE, MKCOL, PROPFIND, PROPPATCH, " \
+  "COPY, MOVE, LOCK, UNLOCK\r\nDAV: 1, 2"
+// Answers a WebDAV request for the decoded URI path; opts->dav_document_root
+// is set. Checks auth (dav_auth_file), hidden names, locks, then acts.
+void mg_http_dav(struct mg_connection *nc, struct http_message *hm,
+                 const struct mg_serve_http_opts *opts, const char *path,
+                 struct mg_str extra);
+// 1 for the names WebDAV keeps its metadata in (".dav." and longer).
+int mg_http_dav_name_hidden(struct mg_str name);
+// Sends a short answer with the request's extra headers.
+void mg_dav_send(struct mg_dav_req *r, int code, const char *text);
+// The file that holds local's dead properties (MG_MALLOC'd).
+char *mg_dav_props_file(const char *local, int is_dir);
+// The strong ETag of st, as GET sends it.
+void mg_dav_etag(const cs_stat_t *st, char *buf, size_t len);
+// Appends the C string s.
+void mg_dav_puts(struct mbuf *out, const char *s);
+// Appends s percent-encoded as an href path (collections get a '/').
+void mg_dav_href(struct mbuf *out, const char *path, int is_dir);
+
+// PROPFIND and PROPPATCH (http_dav_props.c).
+void mg_dav_propfind(struct mg_dav_req *r);
+void mg_dav_proppatch(struct mg_dav_req *r);
+
+// Locks (http_dav_lock.c), kept per manager in mgr->dav_locks.
+// Returns 0 if r may change path (subtree: and all below it; members: and
+// its parent's membership), else the status refusing it: 400 when the If
+// header is malformed, 412 when it is false, 423 when a lock covers path
+// and none of its tokens is in the If header.
+int mg_dav_may_write(struct mg_dav_req *r, const char *path, int subtree,
+                     int members);
+// Only the If header: 0 if absent or true, else 412 (400 malformed).
+int mg_dav_if_check(struct mg_dav_req *r);
+// Drops the locks rooted at path or below it (DELETE, MOVE).
+void mg_dav_locks_drop(struct mg_mgr *mgr, const char *path);
+// Appends the DAV:lockdiscovery value for path (activelock elements).
+void mg_dav_lockdiscovery(struct mg_mgr *mgr, struct mbuf *out,
+                          const char *path);
+void mg_dav_lock(struct mg_dav_req *r);
+void mg_dav_unlock(struct mg_dav_req *r);
+#endif
 #if MG_ENABLE_DIRECTORY_LISTING
 // ---- http_listing.c ---------------------------------------------------------
 

@@ -97,6 +97,10 @@ static int path_glob_full(const char *glob, struct mg_str name) {
 int mg_http_path_name_hidden(const struct mg_serve_http_opts *o,
                              struct mg_str name) {
   if (name.len == 0) return 0;
+#if MG_ENABLE_HTTP_WEBDAV
+  // WebDAV keeps its metadata (dead properties, temporary files) there.
+  if (name.len >= 5 && memcmp(name.p, ".dav.", 5) == 0) return 1;
+#endif
   if (o->hidden_file_pattern != NULL && *o->hidden_file_pattern != '\0' &&
       path_glob_full(o->hidden_file_pattern, name)) {
     return 1;

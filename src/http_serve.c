@@ -482,11 +482,23 @@ static int static_method(struct mg_str method) {
   return -1;
 }
 
-// 200 with Allow and an empty body.
+#if MG_ENABLE_HTTP_WEBDAV
+// WebDAV is on: built in, and opts->dav_document_root set.
+static int static_dav_on(const struct mg_serve_http_opts *o) {
+  return o->dav_document_root != NULL && *o->dav_document_root != '\0';
+}
+#endif
+
+// 200 with Allow (and DAV, with WebDAV on) and an empty body.
 static void static_send_options(struct static_req *r) {
   struct mg_http_out h;
   memset(&h, 0, sizeof(h));
-  mg_http_out_hdr(&h, STATIC_ALLOW);
+#if MG_ENABLE_HTTP_WEBDAV
+  if (static_dav_on(r->opts)) {
+    mg_http_out_hdr(&h, MG_DAV_ALLOW);
+  } else
+#endif
+    mg_http_out_hdr(&h, STATIC_ALLOW);
   mg_http_out_hdr_block(&h, r->extra);
   mg_http_out_send(r->nc, r->hm, 200, &h, mg_mk_str(""));
 }
@@ -498,7 +510,7 @@ static void static_send_options(struct static_req *r) {
 void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
                    struct mg_serve_http_opts opts) {
   struct static_req r;
-  int m = static_method(hm->method);
+  int m = static_method(hm->method), dav = 0;
   memset(&r, 0, sizeof(r));
   r.file.fd = -1;
   r.nc = nc;
@@ -509,15 +521,22 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
   r.root = opts.document_root != NULL && *opts.document_root != '\0'
                ? opts.document_root
                : ".";
+#if MG_ENABLE_HTTP_WEBDAV
+  dav = static_dav_on(&opts) && mg_http_dav_is_method(hm->method);
+#endif
   if (!static_acl_allows(nc, opts.ip_acl)) {
     static_fail(&r, 403, NULL);
-  } else if (m < 0) {
+  } else if (m < 0 && !dav) {
     static_fail(&r, 501, NULL);
   } else if (m == STATIC_M_OPTIONS && mg_vcmp(&hm->uri, "*") == 0) {
     static_send_options(&r);
   } else if (static_decode_uri(&r) && static_rewrite(&r)) {
     if (m == STATIC_M_OPTIONS) {
       static_send_options(&r);
+#if MG_ENABLE_HTTP_WEBDAV
+    } else if (dav) {
+      mg_http_dav(nc, hm, &opts, r.uri_path, r.extra);
+#endif
     } else if (m == STATIC_M_NOT_ALLOWED && !MG_ENABLE_HTTP_CGI) {
       mg_http_out_send_text(nc, hm, 405, r.extra, STATIC_ALLOW, NULL);
     } else {

@@ -206,6 +206,8 @@ void mg_mgr_free(struct mg_mgr *m) {
   // the resolver.
   MG_FREE(m->resolver);
   m->resolver = NULL;
+  MG_FREE(m->dav_locks);
+  m->dav_locks = NULL;
 }
 
 static int mg_must_close(const struct mg_connection *c) {

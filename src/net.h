@@ -102,6 +102,8 @@ struct mg_mgr {
                              // that mg_mgr_free() frees
   time_t date_time;          // HTTP: the second date was formatted for
   char date[32];             // HTTP: that second's Date value (IMF-fixdate)
+  void *dav_locks;           // WebDAV locks: one flat block that
+                             // mg_mgr_free() frees
 };
 
 // A connection: a socket, its buffers and its handlers.

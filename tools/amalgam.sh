@@ -27,15 +27,15 @@ net.h iface.h http.h dns.h dns_server.h resolv.h sntp.h mqtt.h mqtt_broker.h
 compat.h"
 # Sources in the same order. The internal headers go into mongoose.c only:
 # core_internal.h first, sock_internal.h right before sock_common.c,
-# tls_internal.h right before tls.c,
+# tls_internal.h right before tls.c, xml_internal.h right before xml.c,
 # http_internal.h right before http_parse.c, dns_internal.h right before
 # dns.c, mqtt_internal.h right before mqtt.c, mqtt_broker_internal.h right
 # before mqtt_tree.c.
 SRCS="str.c mbuf.c log.c util.c base64.c md5.c sha1.c uri.c net.c net_io.c broadcast.c
 iface.c sock_common.c sock_select.c sock_poll.c sock_epoll.c tls.c
-tls_openssl.c tls_mbedtls.c http_parse.c
+tls_openssl.c tls_mbedtls.c xml.c http_parse.c
 http_header.c http_conn.c http_range.c http_path.c http_file.c http_ssi.c http_listing.c http_auth.c
-http_multipart.c http_cgi.c ws.c ws_handshake.c http_client.c http_serve.c http_server.c
+http_multipart.c http_cgi.c http_dav.c http_dav_props.c http_dav_lock.c ws.c ws_handshake.c http_client.c http_serve.c http_server.c
 dns.c dns_server.c resolv.c sntp.c mqtt.c mqtt_tree.c mqtt_client.c mqtt_send.c
 mqtt_broker.c"
 
@@ -79,6 +79,7 @@ LIC
   for s in $SRCS; do
     if [ "$s" = sock_common.c ]; then emit sock_internal.h; fi
     if [ "$s" = tls.c ]; then emit tls_internal.h; fi
+    if [ "$s" = xml.c ]; then emit xml_internal.h; fi
     if [ "$s" = http_parse.c ]; then emit http_internal.h; fi
     if [ "$s" = dns.c ]; then emit dns_internal.h; fi
     if [ "$s" = mqtt.c ]; then emit mqtt_internal.h; fi
