@@ -40,7 +40,8 @@ XEXCLUDE_mips = test_connect_refused_reports_error
 XBUILD = build/cross
 # Everything on: the switches that are off by default and build here.
 XON = -DMG_ENABLE_CALLBACK_USERDATA=1 -DMG_ENABLE_HTTP_SSI_EXEC=1 \
-  -DMG_ENABLE_LINES=1 -DMG_ENABLE_HTTP_NO_HOST=1 -DMG_ENABLE_HTTP_CGI=1
+  -DMG_ENABLE_LINES=1 -DMG_ENABLE_HTTP_NO_HOST=1 -DMG_ENABLE_HTTP_CGI=1 \
+  -DMG_ENABLE_HTTP_WEBDAV=1
 XLFS = -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64
 XEXAMPLES = $(filter-out api_server,$(notdir $(EXAMPLE_DIRS)))
 XTEST_CFLAGS = $(WARN) -g -O1 -I. -Itest/cmocka_lite

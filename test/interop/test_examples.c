@@ -509,6 +509,138 @@ static void test_cgi_example_runs_hello_cgi(void **state) {
   stop_example();
 }
 
+// ---- webdav -----------------------------------------------------------------
+
+#define LITMUS "/usr/bin/litmus"  // Debian package litmus
+#define LITMUS_SECONDS 300.0
+
+// Runs argv (not under valgrind: a tool, not an example) in directory cwd
+// with stdout and stderr to the file log there; returns its exit code.
+static int run_tool(const char *const argv[], const char *cwd,
+                    const char *log) {
+  pid_t pid;
+  assert_int_equal(access(argv[0], X_OK), 0);
+  fflush(NULL);
+  pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    int in = open("/dev/null", O_RDONLY), out, fd;
+    if (chdir(cwd) != 0) _exit(126);
+    out = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (in < 0 || out < 0) _exit(126);
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(out, 2);
+    for (fd = 3; fd < 1024; fd++) close(fd);
+    execv(argv[0], (char *const *) argv);
+    _exit(127);
+  }
+  return wait_exit(pid, NULL, LITMUS_SECONDS);
+}
+
+// Removes path and everything under it.
+static void remove_tree(const char *path) {
+  const char *argv[] = {"/bin/rm", "-rf", path, NULL};
+  assert_int_equal(run_tool(argv, "/", "/dev/null"), 0);
+}
+
+// Adds up litmus's "<- summary for `S': of N tests run: P passed, F failed"
+// lines of out; returns how many suites it saw.
+static int litmus_totals(const char *out, int *run, int *passed, int *failed) {
+  const char *p = out;
+  int suites = 0, n, ok, bad;
+  *run = *passed = *failed = 0;
+  while ((p = strstr(p, "<- summary for `")) != NULL) {
+    p = strchr(p, '\'');
+    assert_non_null(p);
+    assert_int_equal(
+        sscanf(p, "': of %d tests run: %d passed, %d failed", &n, &ok, &bad),
+        3);
+    *run += n, *passed += ok, *failed += bad, suites++;
+  }
+  return suites;
+}
+
+static char s_litmus_out[65536];
+
+// Runs litmus -k against examples/webdav serving DIR/dav (with the digest
+// file DIR/dav.pass when user is not NULL) and checks every suite passes.
+static void run_litmus(const char *user, const char *pass) {
+  char root[128], passfile[128], url[64];
+  const char *args[] = {"-d", root, "-a", passfile, NULL};
+  const char *largv[] = {LITMUS, "-k", url, user, pass, NULL};
+  int port, run, passed, failed;
+  path_join(root, sizeof(root), s_dir, "dav");
+  path_join(passfile, sizeof(passfile), s_dir, "dav.pass");
+  assert_int_equal(mkdir(root, 0755), 0);
+  if (user == NULL) args[2] = NULL;  // No -a: no auth
+  port = start_example("webdav", args);
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port);
+  // litmus exits 1 when a test fails; its summary says which.
+  run_tool(largv, s_dir, "litmus.out");
+  stop_example();
+  path_join(passfile, sizeof(passfile), s_dir, "litmus.out");
+  read_small_file(passfile, s_litmus_out, sizeof(s_litmus_out));
+  if (litmus_totals(s_litmus_out, &run, &passed, &failed) != 5 ||
+      passed != 104 || failed != 0 || strstr(s_litmus_out, "WARNING")) {
+    fail_msg("litmus: %d run, %d passed, %d failed:\n%s", run, passed, failed,
+             s_litmus_out);
+  }
+  print_message("litmus%s: %d of %d passed\n", user ? " (digest)" : "",
+                passed, run);
+  remove_tree(root);
+}
+
+// litmus's basic, copymove, props, locks and http suites, all 104 tests.
+static void test_webdav_example_passes_litmus(void **state) {
+  (void) state;
+  run_litmus(NULL, NULL);
+}
+
+// Writes DIR/dav.pass with alice's HA1 for realm "mongoose".
+static void write_dav_pass(const char *password) {
+  char line[128], a1[64], path[128];
+  unsigned char md[16];
+  struct mg_md5_ctx ctx;
+  int i, n = snprintf(a1, sizeof(a1), "alice:mongoose:%s", password);
+  mg_md5_init(&ctx);
+  mg_md5_update(&ctx, (const unsigned char *) a1, (size_t) n);
+  mg_md5_final(md, &ctx);
+  n = snprintf(line, sizeof(line), "alice:mongoose:");
+  for (i = 0; i < 16; i++) n += snprintf(line + n, 3, "%02x", md[i]);
+  line[n++] = '\n', line[n] = '\0';
+  path_join(path, sizeof(path), s_dir, "dav.pass");
+  write_file(path, line);
+}
+
+// The same suites with a digest login; a request without one gets 401.
+static void test_webdav_example_with_digest_auth(void **state) {
+  char root[128], passfile[128], path[160];
+  const char *args[] = {"-d", root, "-a", passfile, NULL};
+  struct reply *r;
+  int port;
+  (void) state;
+  write_dav_pass("secret");
+  run_litmus("alice", "secret");
+  path_join(root, sizeof(root), s_dir, "dav");
+  path_join(passfile, sizeof(passfile), s_dir, "dav.pass");
+  assert_int_equal(mkdir(root, 0755), 0);
+  port = start_example("webdav", args);
+  r = http(port, "PUT", "/new.txt", "data");
+  assert_int_equal(r->status, 401);
+  assert_non_null(strstr(r->buf, "WWW-Authenticate: Digest "));
+  r = http(port, "MKCOL", "/d", NULL);
+  assert_int_equal(r->status, 401);
+  r = http(port, "DELETE", "/dav.pass", NULL);  // Outside the root anyway
+  assert_int_equal(r->status, 401);
+  stop_example();
+  path_join(path, sizeof(path), root, "new.txt");
+  assert_int_equal(access(path, F_OK), -1);  // Nothing was written
+  path_join(path, sizeof(path), root, "d");
+  assert_int_equal(access(path, F_OK), -1);
+  remove_tree(root);
+}
+
 // ---- multithreaded
 // ------------------------------------------------------------
 
@@ -968,6 +1100,10 @@ int main(void) {
           test_simplest_web_server_serves_file_and_listing, teardown_test),
       cmocka_unit_test_teardown(test_ssi_example_assembles_page, teardown_test),
       cmocka_unit_test_teardown(test_cgi_example_runs_hello_cgi,
+                                teardown_test),
+      cmocka_unit_test_teardown(test_webdav_example_passes_litmus,
+                                teardown_test),
+      cmocka_unit_test_teardown(test_webdav_example_with_digest_auth,
                                 teardown_test),
       cmocka_unit_test_teardown(
           test_multithreaded_fast_job_answered_while_slow_one_works,
