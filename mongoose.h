@@ -1653,8 +1653,8 @@ struct mg_serve_http_opts {
   const char *ssi_pattern;               // Files processed for SSI
   const char *ip_acl;        // "-0.0.0.0/0,+10.0.0.0/8": who may connect (403)
   const char *url_rewrites;  // "/prefix=/dir,@host=/root,/api=http://h:p"
-  const char *dav_document_root;    // WebDAV root (not built yet)
-  const char *dav_auth_file;        // WebDAV auth file (not built yet)
+  const char *dav_document_root;    // WebDAV root (MG_ENABLE_HTTP_WEBDAV)
+  const char *dav_auth_file;        // WebDAV digest file, "-": no auth
   const char *hidden_file_pattern;  // Glob of names never served or listed
   const char *cgi_file_pattern;     // CGI scripts, NULL: "**.cgi$|**.php$"
   const char *cgi_interpreter;      // Runs every script (a path), NULL: #! line

@@ -13,7 +13,7 @@
 //   mismatched tags, '<' or a bare '&' in text or values, control bytes,
 //   duplicate attributes, content outside the root element.
 
-#if MG_ENABLE_HTTP
+#if MG_ENABLE_HTTP && MG_ENABLE_HTTP_WEBDAV
 
 #define XML_NS "http://www.w3.org/XML/1998/namespace"
 
@@ -98,6 +98,16 @@ static int xml_put_utf8(char *o, unsigned long c) {
 static int xml_char_ok(unsigned long c) {
   return c == 0x9 || c == 0xa || c == 0xd || (c >= 0x20 && c <= 0xd7ff) ||
          (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
+}
+
+// 1 if s has no control byte but tab, LF and CR (XML 1.0 Char).
+static int xml_no_ctl(struct mg_str s) {
+  size_t i;
+  for (i = 0; i < s.len; i++) {
+    unsigned char c = (unsigned char) s.p[i];
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return 0;
+  }
+  return 1;
 }
 
 // Decodes raw (entities; attr: no '<') into the string area. Returns 0 if
@@ -356,7 +366,9 @@ static int xml_run(struct xml_p *p, struct mg_xml_node **root) {
     } else if (p->e - p->s >= 9 && memcmp(p->s, "<![CDATA[", 9) == 0) {
       p->s += 9;
       body = xml_until(p, "]]>");
-      if (depth == 0 || body.p == NULL) return MG_XML_MALFORMED;
+      if (depth == 0 || body.p == NULL || !xml_no_ctl(body)) {
+        return MG_XML_MALFORMED;
+      }
       if ((n = xml_node(p, stack[depth - 1])) == NULL) return MG_XML_NOMEM;
       n->text = body;
     } else if (p->e - p->s >= 2 && p->s[1] == '!') {
@@ -573,4 +585,4 @@ void mg_xml_write(struct mbuf *out, const struct mg_xml_node *n,
   xml_write_close(out, n, 0);
 }
 
-#endif  // MG_ENABLE_HTTP
+#endif  // MG_ENABLE_HTTP && MG_ENABLE_HTTP_WEBDAV

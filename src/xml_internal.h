@@ -4,7 +4,7 @@
 #include "mbuf.h"
 #include "str.h"
 
-#if MG_ENABLE_HTTP
+#if MG_ENABLE_HTTP && MG_ENABLE_HTTP_WEBDAV
 
 #ifndef MG_MAX_XML_DEPTH
 #define MG_MAX_XML_DEPTH 64  // Deepest element nesting: malformed above
@@ -55,4 +55,4 @@ void mg_xml_write(struct mbuf *out, const struct mg_xml_node *n,
 // Appends s with & < > " ' escaped.
 void mg_xml_escape(struct mbuf *out, struct mg_str s);
 
-#endif  // MG_ENABLE_HTTP
+#endif  // MG_ENABLE_HTTP && MG_ENABLE_HTTP_WEBDAV
