@@ -515,17 +515,19 @@ static void test_cgi_example_runs_hello_cgi(void **state) {
 #define LITMUS_SECONDS 300.0
 
 // Runs argv (not under valgrind: a tool, not an example) in directory cwd
-// with stdout and stderr to the file log there; returns its exit code.
-static int run_tool(const char *const argv[], const char *cwd,
-                    const char *log) {
+// with stdin from the file input and stdout and stderr to the file log
+// there; returns its exit code.
+static int run_tool_in(const char *const argv[], const char *cwd,
+                       const char *input, const char *log) {
   pid_t pid;
   assert_int_equal(access(argv[0], X_OK), 0);
   fflush(NULL);
   pid = fork();
   assert_true(pid >= 0);
   if (pid == 0) {
-    int in = open("/dev/null", O_RDONLY), out, fd;
+    int in, out, fd;
     if (chdir(cwd) != 0) _exit(126);
+    in = open(input, O_RDONLY);
     out = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (in < 0 || out < 0) _exit(126);
     dup2(in, 0);
@@ -536,6 +538,11 @@ static int run_tool(const char *const argv[], const char *cwd,
     _exit(127);
   }
   return wait_exit(pid, NULL, LITMUS_SECONDS);
+}
+
+static int run_tool(const char *const argv[], const char *cwd,
+                    const char *log) {
+  return run_tool_in(argv, cwd, "/dev/null", log);
 }
 
 // Removes path and everything under it.
@@ -638,6 +645,91 @@ static void test_webdav_example_with_digest_auth(void **state) {
   assert_int_equal(access(path, F_OK), -1);  // Nothing was written
   path_join(path, sizeof(path), root, "d");
   assert_int_equal(access(path, F_OK), -1);
+  remove_tree(root);
+}
+
+#define CADAVER "/usr/bin/cadaver"  // Debian package cadaver
+#define CURL "/usr/bin/curl"
+
+// A cadaver session (commands on its stdin) makes a collection, uploads,
+// copies, moves, sets and reads a property, locks, reads and deletes; the
+// tree on disk is what it says.
+static void test_webdav_example_cadaver_session(void **state) {
+  char root[128], path[160], url[64], buf[256];
+  const char *args[] = {"-d", root, NULL};
+  const char *argv[] = {CADAVER, url, NULL};
+  int port;
+  (void) state;
+  path_join(root, sizeof(root), s_dir, "dav");
+  assert_int_equal(mkdir(root, 0755), 0);
+  path_join(path, sizeof(path), s_dir, "up.txt");
+  write_file(path, "hello-cadaver\n");
+  path_join(path, sizeof(path), s_dir, "cadaver.in");
+  write_file(path,
+             "mkcol sub\nput up.txt sub/up.txt\ncopy sub/up.txt sub/c.txt\n"
+             "move sub/c.txt sub/moved.txt\npropset sub/up.txt color red\n"
+             "propget sub/up.txt color\nlock sub/up.txt\n"
+             "unlock sub/up.txt\ncat sub/moved.txt\ndelete sub/up.txt\n"
+             "ls sub\nquit\n");
+  port = start_example("webdav", args);
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port);
+  assert_int_equal(run_tool_in(argv, s_dir, path, "cadaver.out"), 0);
+  stop_example();
+  path_join(path, sizeof(path), s_dir, "cadaver.out");
+  read_small_file(path, s_litmus_out, sizeof(s_litmus_out));
+  assert_non_null(strstr(s_litmus_out, "Creating `sub': succeeded."));
+  assert_non_null(strstr(s_litmus_out, "Moving `/sub/c.txt' to `/sub/moved"));
+  assert_non_null(strstr(s_litmus_out, "Value of color is: red"));
+  assert_non_null(strstr(s_litmus_out, "Locking `sub/up.txt': succeeded."));
+  assert_non_null(strstr(s_litmus_out, "Unlocking `sub/up.txt': succeeded."));
+  assert_non_null(strstr(s_litmus_out, "\nhello-cadaver\n"));
+  assert_non_null(strstr(s_litmus_out, "Deleting `sub/up.txt': succeeded."));
+  assert_null(strstr(s_litmus_out, "failed"));
+  path_join(path, sizeof(path), root, "sub/moved.txt");
+  read_small_file(path, buf, sizeof(buf));
+  assert_string_equal(buf, "hello-cadaver\n");
+  path_join(path, sizeof(path), root, "sub/up.txt");
+  assert_int_equal(access(path, F_OK), -1);
+  path_join(path, sizeof(path), root, "sub/c.txt");
+  assert_int_equal(access(path, F_OK), -1);
+  remove_tree(root);
+}
+
+// curl -T uploads (201, then 204 over it), GET reads it back, DELETE
+// removes it (204) and a second DELETE is 404.
+static void test_webdav_example_curl_put_get_delete(void **state) {
+  char root[128], path[160], url[96], out[256];
+  const char *args[] = {"-d", root, NULL};
+  const char *put[] = {CURL, "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                       "-T", "up.txt", url, NULL};
+  const char *get[] = {CURL, "-sS", url, NULL};
+  const char *del[] = {CURL, "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                       "-X", "DELETE", url, NULL};
+  int port;
+  (void) state;
+  path_join(root, sizeof(root), s_dir, "dav");
+  assert_int_equal(mkdir(root, 0755), 0);
+  path_join(path, sizeof(path), s_dir, "up.txt");
+  write_file(path, "uploaded by curl\n");
+  port = start_example("webdav", args);
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d/doc.txt", port);
+  path_join(path, sizeof(path), s_dir, "curl.out");
+  assert_int_equal(run_tool(put, s_dir, "curl.out"), 0);
+  read_small_file(path, out, sizeof(out));
+  assert_string_equal(out, "201");
+  assert_int_equal(run_tool(put, s_dir, "curl.out"), 0);
+  read_small_file(path, out, sizeof(out));
+  assert_string_equal(out, "204");
+  assert_int_equal(run_tool(get, s_dir, "curl.out"), 0);
+  read_small_file(path, out, sizeof(out));
+  assert_string_equal(out, "uploaded by curl\n");
+  assert_int_equal(run_tool(del, s_dir, "curl.out"), 0);
+  read_small_file(path, out, sizeof(out));
+  assert_string_equal(out, "204");
+  assert_int_equal(run_tool(del, s_dir, "curl.out"), 0);
+  read_small_file(path, out, sizeof(out));
+  assert_string_equal(out, "404");
+  stop_example();
   remove_tree(root);
 }
 
@@ -1104,6 +1196,10 @@ int main(void) {
       cmocka_unit_test_teardown(test_webdav_example_passes_litmus,
                                 teardown_test),
       cmocka_unit_test_teardown(test_webdav_example_with_digest_auth,
+                                teardown_test),
+      cmocka_unit_test_teardown(test_webdav_example_cadaver_session,
+                                teardown_test),
+      cmocka_unit_test_teardown(test_webdav_example_curl_put_get_delete,
                                 teardown_test),
       cmocka_unit_test_teardown(
           test_multithreaded_fast_job_answered_while_slow_one_works,
