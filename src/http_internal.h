@@ -118,9 +118,13 @@ struct mg_http_proto_data {
   unsigned char proxy_state;  // Upstream: PROXY_* of http_proxy.c
   unsigned char proxy_crlf;   // Upstream: a CRLF ends the chunk's data
   unsigned char proxy_rechunk;  // Upstream: the client gets it in chunks
-  unsigned char is_http10;      // Server: the current request is HTTP/1.0
-  struct mg_ws_state *ws;       // WebSocket state (ws.c)
-  struct mg_connection *cgi;    // CGI running for this request (stdout)
+  unsigned char proxy_keep;     // Upstream: the reply lets it be reused
+  char *proxy_key;              // Upstream: its pool key (MG_MALLOC'd)
+  char *proxy_retry;  // Upstream, reused: the request to resend (MG_MALLOC'd)
+  size_t proxy_retry_len;     // Its length
+  unsigned char is_http10;    // Server: the current request is HTTP/1.0
+  struct mg_ws_state *ws;     // WebSocket state (ws.c)
+  struct mg_connection *cgi;  // CGI running for this request (stdout)
 };
 
 // Returns the standard reason phrase for an HTTP status code.
