@@ -119,6 +119,7 @@ static int up_pending(struct fix *f) {
 }
 
 // Reads one request head (the tests send no bodies) from the upstream fd
+// (or a reply head from a client fd)
 // into buf, polling the manager. Returns its length; 0 if fd closed or
 // nothing came within 5 seconds.
 static size_t up_read_request(struct fix *f, int fd, char *buf, size_t cap) {
@@ -252,6 +253,46 @@ static void test_proxy_reuses_our_server_chunked_and_length(void **state) {
   assert_int_equal(f.be_requests, 6);
   assert_int_equal(f.be_accepts, 1);
   close(cfd);
+  fix_stop(&f);
+}
+
+// A HEAD reply keeps its Content-Length but has no body, as do 304 and
+// 204: the proxy must not wait for body bytes, and the connection stays
+// in step for the next request (one accept for all five).
+static void test_proxy_reuses_after_bodiless_replies(void **state) {
+  static const char *const reqs[] = {
+      "HEAD /api/h HTTP/1.1\r\nHost: p\r\n\r\n",
+      "GET /api/n HTTP/1.1\r\nHost: p\r\nIf-None-Match: \"e\"\r\n\r\n",
+      "DELETE /api/d HTTP/1.1\r\nHost: p\r\n\r\n",
+  };
+  static const char *const reps[] = {
+      "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n",
+      "HTTP/1.1 304 Not Modified\r\nETag: \"e\"\r\nContent-Length: 7\r\n\r\n",
+      "HTTP/1.1 204 No Content\r\n\r\n",
+  };
+  static struct fix f;
+  char buf[2048];
+  int cfd, up = -1, i;
+  (void) state;
+  fix_start(&f, 0);
+  cfd = raw_connect(f.port);
+  round_trip(&f, cfd, &up, 0);
+  for (i = 0; i < 3; i++) {
+    raw_sends(&f.mgr, cfd, reqs[i]);
+    assert_true(up_read_request(&f, up, buf, sizeof(buf)) > 0);
+    assert_memory_equal(buf, reqs[i], 4);
+    assert_int_equal(send(up, reps[i], strlen(reps[i]), MSG_NOSIGNAL),
+                     (int) strlen(reps[i]));
+    // Only the head comes (raw_recv would wait for the 7 bytes).
+    assert_true(up_read_request(&f, cfd, buf, sizeof(buf)) > 0);
+    assert_memory_equal(buf, reps[i], 12);
+    assert_string_equal(strstr(buf, "\r\n\r\n"), "\r\n\r\n");
+  }
+  round_trip(&f, cfd, &up, 1);
+  assert_int_equal(f.accepts, 1);
+  assert_int_equal(up_pending(&f), 0);
+  close(cfd);
+  close(up);
   fix_stop(&f);
 }
 
@@ -539,6 +580,7 @@ int main(void) {
       T(test_proxy_reuses_upstream_for_sequential_requests),
       T(test_proxy_reuses_upstream_across_clients),
       T(test_proxy_reuses_our_server_chunked_and_length),
+      T(test_proxy_reuses_after_bodiless_replies),
       T(test_proxy_does_not_reuse_closing_upstream),
       T(test_proxy_drops_idle_upstream_closed_by_server),
       T(test_proxy_retries_get_when_reused_upstream_closes),
