@@ -5539,9 +5539,9 @@ void mg_xml_write(struct mbuf *out, const struct mg_xml_node *n,
 // helpers, the header builder, endpoints). Above them the features:
 // http_file.c (serving one file), http_path.c (path safety), http_listing.c,
 // http_auth.c, http_multipart.c, ws.c and ws_handshake.c (WebSocket),
-// http_client.c (replies, reverse proxy). At the top http_serve.c
-// (mg_serve_http) and http_server.c (the server protocol handler and
-// mg_set_protocol_http_websocket, which picks the server or the client
+// http_client.c (replies), http_proxy.c (reverse proxy). At the top
+// http_serve.c (mg_serve_http) and http_server.c (the server protocol handler
+// and mg_set_protocol_http_websocket, which picks the server or the client
 // handler). No module calls one above it.
 
 
@@ -5648,12 +5648,16 @@ struct mg_http_proto_data {
   unsigned char keep_alive_10;       // HTTP/1.0 request asking for keep-alive
   struct mg_connection *proxy_peer;  // Reverse proxy: the other side
   int64_t proxy_left;         // Upstream: body (or chunk) bytes still to relay
-  unsigned char proxy_state;  // Upstream: PROXY_* of http_client.c
+  unsigned char proxy_state;  // Upstream: PROXY_* of http_proxy.c
   unsigned char proxy_crlf;   // Upstream: a CRLF ends the chunk's data
   unsigned char proxy_rechunk;  // Upstream: the client gets it in chunks
-  unsigned char is_http10;      // Server: the current request is HTTP/1.0
-  struct mg_ws_state *ws;       // WebSocket state (ws.c)
-  struct mg_connection *cgi;    // CGI running for this request (stdout)
+  unsigned char proxy_keep;     // Upstream: the reply lets it be reused
+  char *proxy_key;              // Upstream: its pool key (MG_MALLOC'd)
+  char *proxy_retry;  // Upstream, reused: the request to resend (MG_MALLOC'd)
+  size_t proxy_retry_len;     // Its length
+  unsigned char is_http10;    // Server: the current request is HTTP/1.0
+  struct mg_ws_state *ws;     // WebSocket state (ws.c)
+  struct mg_connection *cgi;  // CGI running for this request (stdout)
 };
 
 // Returns the standard reason phrase for an HTTP status code.
@@ -5784,10 +5788,41 @@ void mg_ws_handler(struct mg_connection *nc, int ev, void *ev_data);
 
 // ---- http_client.c ----------------------------------------------------------
 
+// Longest user name or password taken from a URL, after %XX decoding.
+#define MG_HTTP_URL_MAX_CRED 128
+
+// An http:// URL split for a request. The slices point into the URL.
+struct mg_http_url {
+  struct mg_str host;               // Without brackets for IPv6 literals
+  struct mg_str path;               // Empty: "/"
+  struct mg_str query;              // Without the '?'
+  unsigned int port;                // 80 (443 for https) when the URL has none
+  int tls;                          // https://
+  int has_auth;                     // The URL has "user[:pass]@"
+  int has_pass;                     // ... with a ':'
+  char user[MG_HTTP_URL_MAX_CRED];  // Decoded user, NUL-terminated
+  char pass[MG_HTTP_URL_MAX_CRED];  // Decoded password, NUL-terminated
+};
+
+// Splits an http:// or https:// URL (a URL without a scheme is taken as
+// http). Returns 0, or -1 with *err saying what is wrong.
+int mg_http_parse_url(struct mg_str url, struct mg_http_url *u,
+                      const char **err);
+// Starts the connection to u's host and port (TLS for https), with the HTTP
+// client protocol handler. NULL (and *opts.error_string) on failure.
+struct mg_connection *mg_http_client_open(struct mg_mgr *mgr,
+                                          mg_event_handler_t handler,
+                                          struct mg_connect_opts opts,
+                                          const struct mg_http_url *u);
+// Sends "Host: host[:port]"; the port only when it is not 80.
+void mg_http_send_host(struct mg_connection *nc, const struct mg_http_url *u);
 // The protocol handler of an HTTP client connection: parses replies
 // (Content-Length, chunked, close-delimited) into MG_EV_HTTP_REPLY.
 void mg_http_client_handler(struct mg_connection *nc, int ev,
                             void *ev_data MG_UD_ARG(void *user_data));
+
+// ---- http_proxy.c -----------------------------------------------------------
+
 // The reverse-proxy rewrite of mg_serve_http (a url_rewrites entry
 // "prefix=http://host:port").
 void mg_http_proxy_rewrite(struct mg_connection *nc, struct http_message *hm,
@@ -7015,6 +7050,8 @@ static void conn_free_proto_data(void *p) {
 #if MG_ENABLE_FILESYSTEM
   mg_http_free_file_state(&pd->file);
 #endif
+  MG_FREE(pd->proxy_key);
+  MG_FREE(pd->proxy_retry);
   MG_FREE(pd);
 }
 
@@ -13539,25 +13576,9 @@ struct mg_connection *mg_connect_ws(struct mg_mgr *mgr,
 
 
 // HTTP client requests (mg_connect_http), the client protocol handler that
-// parses replies, and the reverse proxy (mg_http_reverse_proxy).
+// parses replies. The reverse proxy is in http_proxy.c.
 
 #if MG_ENABLE_HTTP
-
-// Longest user name or password taken from a URL, after %XX decoding.
-#define CLI_MAX_CRED 128
-
-// An http:// URL split for a request. The slices point into the URL.
-struct cli_url {
-  struct mg_str host;       // Without brackets for IPv6 literals
-  struct mg_str path;       // Empty: "/"
-  struct mg_str query;      // Without the '?'
-  unsigned int port;        // 80 (443 for https) when the URL has none
-  int tls;                  // https://
-  int has_auth;             // The URL has "user[:pass]@"
-  int has_pass;             // ... with a ':'
-  char user[CLI_MAX_CRED];  // Decoded user, NUL-terminated
-  char pass[CLI_MAX_CRED];  // Decoded password, NUL-terminated
-};
 
 // True if s has a byte that may not appear in a request line or header
 // value: controls (CR, LF, NUL...), space, DEL and non-ASCII bytes.
@@ -13571,7 +13592,7 @@ static int cli_has_bad_byte(struct mg_str s) {
 }
 
 // Decodes "user[:pass]" into u. Returns 0, or -1 if malformed or too long.
-static int cli_parse_user_info(struct mg_str ui, struct cli_url *u) {
+static int cli_parse_user_info(struct mg_str ui, struct mg_http_url *u) {
   const char *colon = mg_strchr(ui, ':');
   size_t ulen = colon != NULL ? (size_t) (colon - ui.p) : ui.len;
   if (ui.len == 0) return 0;
@@ -13589,8 +13610,8 @@ static int cli_parse_user_info(struct mg_str ui, struct cli_url *u) {
 
 // Splits an http:// URL (a URL without a scheme is taken as http). Returns
 // 0, or -1 with *err saying what is wrong.
-static int cli_parse_url(struct mg_str url, struct cli_url *u,
-                         const char **err) {
+int mg_http_parse_url(struct mg_str url, struct mg_http_url *u,
+                      const char **err) {
   struct mg_str scheme, user_info, fragment;
   memset(u, 0, sizeof(*u));
   // A CR or LF (or space) from the URL would split the request line.
@@ -13622,10 +13643,10 @@ static int cli_parse_url(struct mg_str url, struct cli_url *u,
 
 // Starts the connection to u's host and port, with the HTTP protocol
 // handler. NULL (and *opts.error_string) on failure.
-static struct mg_connection *cli_open(struct mg_mgr *mgr,
-                                      mg_event_handler_t handler,
-                                      struct mg_connect_opts opts,
-                                      const struct cli_url *u) {
+struct mg_connection *mg_http_client_open(struct mg_mgr *mgr,
+                                          mg_event_handler_t handler,
+                                          struct mg_connect_opts opts,
+                                          const struct mg_http_url *u) {
   char addr[MG_MAX_HOST_LEN + 32];
   int v6 = mg_strchr(u->host, ':') != NULL;
   struct mg_connection *nc;
@@ -13643,7 +13664,7 @@ static struct mg_connection *cli_open(struct mg_mgr *mgr,
 }
 
 // Sends "Host: host[:port]"; the port only when it is not 80.
-static void cli_send_host(struct mg_connection *nc, const struct cli_url *u) {
+void mg_http_send_host(struct mg_connection *nc, const struct mg_http_url *u) {
   int v6 = mg_strchr(u->host, ':') != NULL;
   mg_printf(nc, "Host: %s%.*s%s", v6 ? "[" : "", (int) u->host.len, u->host.p,
             v6 ? "]" : "");
@@ -13652,11 +13673,12 @@ static void cli_send_host(struct mg_connection *nc, const struct cli_url *u) {
 }
 
 // Sends the Basic Authorization header for the URL's credentials.
-static void cli_send_auth(struct mg_connection *nc, const struct cli_url *u) {
+static void cli_send_auth(struct mg_connection *nc,
+                          const struct mg_http_url *u) {
   struct mbuf buf;
   // Room for the header with the longest credentials: no append can fail
   // half-way once this allocation succeeded.
-  size_t need = 32 + (2 * CLI_MAX_CRED + 2) / 3 * 4 + 4;
+  size_t need = 32 + (2 * MG_HTTP_URL_MAX_CRED + 2) / 3 * 4 + 4;
   // A NULL password encodes the user alone ("user" without ':').
   struct mg_str pass = u->has_pass ? mg_mk_str(u->pass) : mg_mk_str_n(NULL, 0);
   mbuf_init(&buf, need);
@@ -13671,7 +13693,8 @@ static void cli_send_auth(struct mg_connection *nc, const struct cli_url *u) {
 }
 
 // Queues the request on nc: it goes out once the connection is made.
-static void cli_send_request(struct mg_connection *nc, const struct cli_url *u,
+static void cli_send_request(struct mg_connection *nc,
+                             const struct mg_http_url *u,
                              const char *extra_headers, const char *post_data) {
   size_t n;
   mg_printf(nc, "%s %.*s%s%.*s HTTP/1.1\r\n",
@@ -13679,7 +13702,7 @@ static void cli_send_request(struct mg_connection *nc, const struct cli_url *u,
             (int) (u->path.len > 0 ? u->path.len : 1),
             u->path.len > 0 ? u->path.p : "/", u->query.len > 0 ? "?" : "",
             (int) u->query.len, u->query.p);
-  cli_send_host(nc, u);
+  mg_http_send_host(nc, u);
   if (post_data != NULL) {
     mg_printf(nc, "Content-Length: %lu\r\n", (unsigned long) strlen(post_data));
   }
@@ -13696,20 +13719,20 @@ struct mg_connection *mg_connect_http_opt(
     struct mg_mgr *mgr, MG_CB(mg_event_handler_t ev_handler, void *user_data),
     struct mg_connect_opts opts, const char *url, const char *extra_headers,
     const char *post_data) {
-  struct cli_url *u;
+  struct mg_http_url *u;
   struct mg_connection *nc = NULL;
   const char *err = NULL;
   MG_UD_TO_OPTS(opts);
-  // struct cli_url holds the credentials: too big for some stacks.
-  if ((u = (struct cli_url *) MG_MALLOC(sizeof(*u))) == NULL) {
+  // struct mg_http_url holds the credentials: too big for some stacks.
+  if ((u = (struct mg_http_url *) MG_MALLOC(sizeof(*u))) == NULL) {
     MG_SET_PTRPTR(opts.error_string, "out of memory");
     return NULL;
   }
   if (url == NULL) {
     MG_SET_PTRPTR(opts.error_string, "no URL");
-  } else if (cli_parse_url(mg_mk_str(url), u, &err) != 0) {
+  } else if (mg_http_parse_url(mg_mk_str(url), u, &err) != 0) {
     MG_SET_PTRPTR(opts.error_string, err);
-  } else if ((nc = cli_open(mgr, ev_handler, opts, u)) != NULL) {
+  } else if ((nc = mg_http_client_open(mgr, ev_handler, opts, u)) != NULL) {
     cli_send_request(nc, u, extra_headers, post_data);
   }
   MG_FREE(u);
@@ -13823,10 +13846,22 @@ void mg_http_client_handler(struct mg_connection *nc, int ev,
   reply_serve(nc, pd);
 }
 
+#endif  // MG_ENABLE_HTTP
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/http_proxy.c"
+#endif
+
+
+// The reverse proxy (mg_http_reverse_proxy, url_rewrites
+// "/prefix=http://host:port/base").
+
+#if MG_ENABLE_HTTP
+
 // ---- Reverse proxy ----------------------------------------------------------
 //
-// The request is forwarded on a new client connection to the upstream
-// ("Connection: close": one request per upstream connection). The reply is
+// The request is forwarded as HTTP/1.1 on a client connection to the
+// upstream: a keep-alive one from the manager's pool if there is one for
+// the same scheme, host and port, else a new one. The reply is
 // streamed: its head goes to the client with the end-to-end headers as soon
 // as it is in, then the body as it arrives. A body of known length keeps
 // its Content-Length; a chunked or close-delimited one is sent in chunks
@@ -13835,6 +13870,17 @@ void mg_http_client_handler(struct mg_connection *nc, int ev,
 // holds at most PROXY_HOLD), so memory stays flat for any reply size.
 // The two connections point at each other through pd->proxy_peer until the
 // reply is relayed or either side closes.
+//
+// The pool: an upstream whose reply came complete with a known framing
+// (Content-Length, chunked, or none) from an HTTP/1.1 server that did not
+// say "Connection: close" is parked (PROXY_F_IDLE) instead of closed, up to
+// MG_MAX_PROXY_IDLE per manager, for MG_PROXY_IDLE_TIMEOUT seconds. Parked
+// upstreams stay ordinary connections of the manager (found by their
+// handler, flag and pd->proxy_key), so mg_mgr_free() frees them. A parked
+// upstream that sends anything or closes leaves the pool. Only idempotent
+// requests go on a reused upstream: if it closes before a reply byte
+// (the server dropped it meanwhile), the request is sent once more on a
+// new connection.
 
 #define PROXY_HIGH_WATER (256 * 1024)  // Client bytes queued: stop reading
 #define PROXY_HOLD (64 * 1024)         // Upstream bytes held meanwhile
@@ -13844,6 +13890,8 @@ enum { PROXY_HEAD, PROXY_LENGTH, PROXY_CHUNKED, PROXY_TO_CLOSE, PROXY_DONE };
 
 #define PROXY_F_REPLIED MG_F_USER_1    // Upstream: the reply was relayed
 #define PROXY_F_GOT_BYTES MG_F_USER_2  // Upstream: reply bytes came in
+#define PROXY_F_IDLE MG_F_USER_3       // Upstream: parked in the pool
+#define PROXY_F_REUSED MG_F_USER_4     // Upstream: taken from the pool
 
 // Hop-by-hop headers (RFC 9110 7.6.1), never forwarded; "Proxy-*" too.
 static const char *const s_proxy_hop[] = {
@@ -13975,7 +14023,8 @@ static int proxy_target(const struct http_message *hm, struct mg_str mount,
 static void proxy_send_request(struct mg_connection *up,
                                struct mg_connection *nc,
                                const struct http_message *hm,
-                               const struct cli_url *u, struct mg_str path) {
+                               const struct mg_http_url *u,
+                               struct mg_str path) {
   const struct mg_str *xff = proxy_header(hm, "X-Forwarded-For");
   char ip[64];
   mg_sock_addr_to_str(&nc->sa, ip, sizeof(ip), MG_SOCK_STRINGIFY_IP);
@@ -13983,7 +14032,7 @@ static void proxy_send_request(struct mg_connection *up,
             hm->method.p, (int) path.len, path.p,
             hm->query_string.len > 0 ? "?" : "", (int) hm->query_string.len,
             hm->query_string.p);
-  cli_send_host(up, u);
+  mg_http_send_host(up, u);
   proxy_send_headers(up, hm, s_proxy_req_own);
   mg_printf(up, "X-Forwarded-For: %.*s%s%s\r\n",
             (int) (xff != NULL ? xff->len : 0), xff != NULL ? xff->p : "",
@@ -13992,7 +14041,7 @@ static void proxy_send_request(struct mg_connection *up,
       proxy_header(hm, "Transfer-Encoding") != NULL) {
     mg_printf(up, "Content-Length: %lu\r\n", (unsigned long) hm->body.len);
   }
-  mg_printf(up, "%s", "Connection: close\r\n\r\n");
+  mg_send(up, "\r\n", 2);  // HTTP/1.1: the connection persists
   mg_send(up, hm->body.p, (int) hm->body.len);
 }
 
@@ -14040,6 +14089,9 @@ static void proxy_relay_head(struct mg_connection *nc,
   int keep_length = is_head || code == 304;
   int has_body = !keep_length && code != 204 && !(code >= 100 && code < 200);
   int chunked = proxy_header(hm, "Transfer-Encoding") != NULL;
+  upd->proxy_keep =
+      code != 101 && mg_vcmp(&hm->proto, "HTTP/1.1") == 0 &&
+      !mg_http_header_has_token(proxy_header(hm, "Connection"), "close");
   mg_printf(nc, "HTTP/1.1 %d %.*s\r\n", code, (int) hm->resp_status_msg.len,
             hm->resp_status_msg.p);
   proxy_send_headers(nc, hm, keep_length ? s_proxy_none : s_proxy_rep_own);
@@ -14056,6 +14108,7 @@ static void proxy_relay_head(struct mg_connection *nc,
   } else if (has_body) {
     upd->proxy_state = chunked ? PROXY_CHUNKED : PROXY_TO_CLOSE;
     upd->proxy_left = 0;
+    if (!chunked) upd->proxy_keep = 0;  // The close ends the body
     // The length is not known: chunks, or to the close for HTTP/1.0.
     if (pd != NULL && pd->is_http10) {
       pd->must_close = 1;
@@ -14084,13 +14137,52 @@ static void proxy_out(struct mg_connection *nc, struct mg_http_proto_data *upd,
   }
 }
 
-// The reply is complete: the last chunk, and the upstream is dropped.
+static void proxy_upstream_handler(struct mg_connection *up, int ev,
+                                   void *ev_data MG_UD_ARG(void *user_data));
+
+// True if c is an upstream connection of the proxy.
+static int proxy_is_upstream(const struct mg_connection *c) {
+  return c->handler == (mg_event_handler_t) proxy_upstream_handler;
+}
+
+// The number of upstreams parked in mgr's pool.
+static int proxy_idle_count(struct mg_mgr *mgr) {
+  struct mg_connection *c;
+  int n = 0;
+  for (c = mg_next(mgr, NULL); c != NULL; c = mg_next(mgr, c)) {
+    if (proxy_is_upstream(c) && (c->flags & PROXY_F_IDLE)) n++;
+  }
+  return n;
+}
+
+// Parks up in the pool if its reply allows it and the pool has room;
+// closes it otherwise.
+static void proxy_park(struct mg_connection *up,
+                       struct mg_http_proto_data *upd) {
+  if (!upd->proxy_keep || upd->proxy_key == NULL || up->recv_mbuf.len > 0 ||
+      up->send_mbuf.len > 0 ||
+      (up->flags & (MG_F_CLOSE_IMMEDIATELY | MG_F_SEND_AND_CLOSE)) ||
+      proxy_idle_count(up->mgr) >= MG_MAX_PROXY_IDLE) {
+    up->flags |= MG_F_CLOSE_IMMEDIATELY;
+    return;
+  }
+  MG_FREE(upd->proxy_retry);
+  upd->proxy_retry = NULL;
+  upd->proxy_retry_len = 0;
+  up->flags |= PROXY_F_IDLE;
+  mg_set_timer(up, mg_time() + MG_PROXY_IDLE_TIMEOUT);
+  MG_DEBUG(("%p parked for %s", (void *) up, upd->proxy_key));
+}
+
+// The reply is complete: the last chunk, and the upstream is parked or
+// dropped.
 static void proxy_done(struct mg_connection *up, struct mg_connection *nc) {
   struct mg_http_proto_data *upd = (struct mg_http_proto_data *) up->proto_data;
   if (upd->proxy_rechunk) mg_send_http_chunk(nc, "", 0);
   upd->proxy_state = PROXY_DONE;
-  up->flags |= PROXY_F_REPLIED | MG_F_CLOSE_IMMEDIATELY;
+  up->flags |= PROXY_F_REPLIED;
   proxy_unlink(up, nc);
+  proxy_park(up, upd);
 }
 
 // Parses the reply head at the start of up's recv_mbuf. Returns 1 if it
@@ -14186,13 +14278,142 @@ static void proxy_pump(struct mg_connection *up, struct mg_connection *nc,
   }
 }
 
-// The upstream closed. Before any reply byte came: 502; a body that runs
+// ---- The upstream connections and their pool ----
+
+// Prints u's pool key ("http://host:port", "https://[::1]:8443") into a
+// MG_MALLOC'd string. NULL if out of memory.
+static char *proxy_key(const struct mg_http_url *u) {
+  char *key = NULL;
+  int v6 = mg_strchr(u->host, ':') != NULL;
+  if (mg_asprintf(&key, 0, "%s://%s%.*s%s:%u", u->tls ? "https" : "http",
+                  v6 ? "[" : "", (int) u->host.len, u->host.p, v6 ? "]" : "",
+                  u->port) < 0) {
+    return NULL;
+  }
+  return key;
+}
+
+// Returns a parked upstream of mgr for key, or NULL.
+static struct mg_connection *proxy_find_idle(struct mg_mgr *mgr,
+                                             const char *key) {
+  struct mg_connection *c;
+  struct mg_http_proto_data *pd;
+  for (c = mg_next(mgr, NULL); c != NULL; c = mg_next(mgr, c)) {
+    pd = (struct mg_http_proto_data *) c->proto_data;
+    if (!proxy_is_upstream(c) || !(c->flags & PROXY_F_IDLE) || pd == NULL ||
+        (c->flags & (MG_F_CLOSE_IMMEDIATELY | MG_F_SEND_AND_CLOSE)) ||
+        c->recv_mbuf.len > 0 || pd->proxy_key == NULL) {
+      continue;
+    }
+    if (mg_casecmp(pd->proxy_key, key) == 0) return c;
+  }
+  return NULL;
+}
+
+// Opens a new upstream connection to u for the client nc; key
+// (MG_MALLOC'd, may be NULL) becomes its pool key or is freed. NULL if it
+// cannot (logged).
+static struct mg_connection *proxy_connect(struct mg_connection *nc,
+                                           const struct mg_http_url *u,
+                                           char *key) {
+  struct mg_connection *up = NULL;
+  struct mg_http_proto_data *upd;
+  struct mg_connect_opts opts;
+  const char *err = "out of memory";
+  memset(&opts, 0, sizeof(opts));
+  opts.error_string = &err;
+  if (key != NULL && (up = mg_http_client_open(nc->mgr, proxy_upstream_handler,
+                                               opts, u)) != NULL) {
+    if ((upd = mg_http_get_proto_data(up)) != NULL) {
+      upd->proxy_key = key;
+      // The reply is parsed and relayed here, not by the client handler.
+      up->proto_handler = NULL;
+      up->recv_mbuf_limit = PROXY_HOLD;
+      return up;
+    }
+    up->flags |= MG_F_CLOSE_IMMEDIATELY;
+  }
+  MG_FREE(key);
+  MG_ERROR(
+      ("%p upstream %.*s: %s", (void *) nc, (int) u->host.len, u->host.p, err));
+  return NULL;
+}
+
+// Links the upstream up to its client nc (state pd) for a new request
+// (is_head: a HEAD request) and arms the reply timer.
+static void proxy_link(struct mg_connection *up, struct mg_connection *nc,
+                       struct mg_http_proto_data *pd, unsigned char is_head) {
+  struct mg_http_proto_data *upd = (struct mg_http_proto_data *) up->proto_data;
+  upd->proxy_peer = nc;
+  upd->is_head = is_head;
+  upd->proxy_state = PROXY_HEAD;
+  upd->proxy_left = 0;
+  upd->proxy_crlf = upd->proxy_rechunk = upd->proxy_keep = 0;
+  up->flags &= ~(PROXY_F_REPLIED | PROXY_F_GOT_BYTES | PROXY_F_IDLE);
+  pd->proxy_peer = up;
+  mg_set_timer(up, mg_time() + MG_HTTP_IDLE_TIMEOUT);
+}
+
+// Keeps a copy of the request queued on the reused upstream up, to send it
+// again if up turns out closed. Without memory there is no retry.
+static void proxy_save_request(struct mg_connection *up) {
+  struct mg_http_proto_data *upd = (struct mg_http_proto_data *) up->proto_data;
+  size_t n = up->send_mbuf.len;
+  MG_FREE(upd->proxy_retry);
+  upd->proxy_retry_len = 0;
+  if ((upd->proxy_retry = (char *) MG_MALLOC(n > 0 ? n : 1)) == NULL) return;
+  memcpy(upd->proxy_retry, up->send_mbuf.buf, n);
+  upd->proxy_retry_len = n;
+}
+
+// The reused upstream up closed before any reply byte: its request goes
+// once more to a new connection for the client nc (502 if none opens).
+static void proxy_retry(struct mg_connection *up, struct mg_connection *nc) {
+  struct mg_http_proto_data *upd = (struct mg_http_proto_data *) up->proto_data;
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
+  struct mg_http_url *u = (struct mg_http_url *) MG_MALLOC(sizeof(*u));
+  struct mg_connection *fresh = NULL;
+  const char *err = NULL;
+  proxy_unlink(up, nc);
+  if (u != NULL && pd != NULL &&
+      mg_http_parse_url(mg_mk_str(upd->proxy_key), u, &err) == 0) {
+    fresh = proxy_connect(nc, u, proxy_key(u));
+  }
+  if (fresh != NULL) {
+    MG_DEBUG(("%p closed unused, %p retries", (void *) up, (void *) fresh));
+    proxy_link(fresh, nc, pd, upd->is_head);
+    mg_send(fresh, upd->proxy_retry, (int) upd->proxy_retry_len);
+  } else {
+    mg_http_send_error(nc, 502, NULL);
+  }
+  MG_FREE(u);
+}
+
+// An event of a parked upstream: bytes (nothing was asked) or the idle
+// timeout drop it; so does its close (it leaves the manager).
+static void proxy_idle_event(struct mg_connection *up, int ev) {
+  if ((ev == MG_EV_RECV && up->recv_mbuf.len > 0) || ev == MG_EV_TIMER) {
+    MG_DEBUG(("%p idle upstream dropped: %s", (void *) up,
+              ev == MG_EV_RECV ? "unexpected bytes" : "idle timeout"));
+    up->flags &= ~PROXY_F_IDLE;
+    up->flags |= MG_F_CLOSE_IMMEDIATELY;
+  }
+}
+
+// The upstream closed. A reused one before any reply byte: the request is
+// retried; otherwise before any reply byte came: 502; a body that runs
 // to the close ends here; in the middle of any other reply: the client's
 // connection is closed too (the reply is cut).
 static void proxy_upstream_closed(struct mg_connection *up,
                                   struct mg_connection *nc) {
   struct mg_http_proto_data *upd = (struct mg_http_proto_data *) up->proto_data;
   if (nc == NULL || upd == NULL) return;
+  // (mg_mgr_free() closing everything: no retry, it could not connect.)
+  if ((up->flags & PROXY_F_REUSED) && !(up->flags & PROXY_F_GOT_BYTES) &&
+      upd->proxy_retry != NULL && up->mgr->num_ifaces > 0) {
+    proxy_retry(up, nc);
+    return;
+  }
   if (!(up->flags & PROXY_F_REPLIED)) proxy_pump(up, nc, 1);
   if (!(up->flags & PROXY_F_REPLIED) && upd->proxy_state == PROXY_TO_CLOSE) {
     proxy_done(up, nc);
@@ -14212,7 +14433,11 @@ static void proxy_upstream_handler(struct mg_connection *up, int ev,
   struct mg_connection *nc;
   struct mg_http_proto_data *upd = (struct mg_http_proto_data *) up->proto_data;
   MG_UD_UNUSED;
-  if (ev == MG_EV_RECV) {
+  if (up->flags & PROXY_F_IDLE) {
+    proxy_idle_event(up, ev);
+    return;
+  }
+  if (ev == MG_EV_RECV && *(int *) ev_data > 0) {
     up->flags |= PROXY_F_GOT_BYTES;
     mg_set_timer(up, mg_time() + MG_HTTP_IDLE_TIMEOUT);
   }
@@ -14240,53 +14465,62 @@ static void proxy_upstream_handler(struct mg_connection *up, int ev,
   if (nc == NULL && ev != MG_EV_CLOSE) up->flags |= MG_F_CLOSE_IMMEDIATELY;
 }
 
-// Opens the upstream connection for the client nc and links the two.
+// True for the methods a proxy may send twice (RFC 9110 9.2.2): only they
+// go on a reused upstream, whose request may have to be retried.
+static int proxy_idempotent(struct mg_str method) {
+  static const char *const idem[] = {"GET",    "HEAD",  "OPTIONS", "PUT",
+                                     "DELETE", "TRACE", NULL};
+  const char *const *m;
+  for (m = idem; *m != NULL; m++) {
+    if (mg_vcmp(&method, *m) == 0) return 1;
+  }
+  return 0;
+}
+
+// Takes an upstream for the client nc's request to u: a parked one if
+// reuse allows and the pool has one, else a new one. Links the two.
 // Returns NULL if it cannot (502 is sent).
 static struct mg_connection *proxy_open(struct mg_connection *nc,
-                                        const struct cli_url *u) {
-  struct mg_http_proto_data *pd = mg_http_get_proto_data(nc), *upd = NULL;
+                                        const struct mg_http_url *u,
+                                        int reuse) {
+  struct mg_http_proto_data *pd = mg_http_get_proto_data(nc);
   struct mg_connection *up = NULL;
-  struct mg_connect_opts opts;
-  const char *err = "out of memory";
-  memset(&opts, 0, sizeof(opts));
-  opts.error_string = &err;
-  if (pd != NULL &&
-      (up = cli_open(nc->mgr, proxy_upstream_handler, opts, u)) != NULL &&
-      (upd = mg_http_get_proto_data(up)) != NULL) {
-    upd->proxy_peer = nc;
-    upd->is_head = pd->is_head;
-    pd->proxy_peer = up;
-    // The reply is parsed and relayed here, not by the client handler.
-    up->proto_handler = NULL;
-    up->recv_mbuf_limit = PROXY_HOLD;
-    mg_set_timer(up, mg_time() + MG_HTTP_IDLE_TIMEOUT);
-    return up;
+  char *key = pd != NULL ? proxy_key(u) : NULL;
+  if (key != NULL && reuse) up = proxy_find_idle(nc->mgr, key);
+  if (up != NULL) {
+    MG_FREE(key);
+    up->flags |= PROXY_F_REUSED;
+    MG_DEBUG(("%p reuses upstream %p", (void *) nc, (void *) up));
+  } else if (pd != NULL) {
+    up = proxy_connect(nc, u, key);
   }
-  if (up != NULL) up->flags |= MG_F_CLOSE_IMMEDIATELY;
-  MG_ERROR(
-      ("%p upstream %.*s: %s", (void *) nc, (int) u->host.len, u->host.p, err));
-  mg_http_send_error(nc, 502, NULL);
-  return NULL;
+  if (up == NULL) {
+    mg_http_send_error(nc, 502, NULL);
+    return NULL;
+  }
+  proxy_link(up, nc, pd, pd->is_head);
+  return up;
 }
 
 void mg_http_reverse_proxy(struct mg_connection *nc,
                            const struct http_message *hm, struct mg_str mount,
                            struct mg_str upstream) {
-  struct cli_url *u = (struct cli_url *) MG_MALLOC(sizeof(*u));
+  struct mg_http_url *u = (struct mg_http_url *) MG_MALLOC(sizeof(*u));
   struct mg_connection *up;
   const char *err = NULL;
   char mem[256], *path = mem;
   int len;
   if (u == NULL) {
     mg_http_send_error(nc, 500, NULL);
-  } else if (cli_parse_url(upstream, u, &err) != 0) {
+  } else if (mg_http_parse_url(upstream, u, &err) != 0) {
     MG_ERROR(("%p upstream %.*s: %s", (void *) nc, (int) upstream.len,
               upstream.p, err));
     mg_http_send_error(nc, 502, NULL);
   } else if ((len = proxy_target(hm, mount, u->path, &path, sizeof(mem))) < 0) {
     mg_http_send_error(nc, len == -1 ? 400 : 500, NULL);
-  } else if ((up = proxy_open(nc, u)) != NULL) {
+  } else if ((up = proxy_open(nc, u, proxy_idempotent(hm->method))) != NULL) {
     proxy_send_request(up, nc, hm, u, mg_mk_str_n(path, (size_t) len));
+    if (up->flags & PROXY_F_REUSED) proxy_save_request(up);
   }
   if (path != mem) MG_FREE(path);
   MG_FREE(u);
@@ -14305,7 +14539,7 @@ void mg_http_proxy_rewrite(struct mg_connection *nc, struct http_message *hm,
 
 // mg_serve_http(): a request mapped to the document root, answered with a
 // file (http_file.c), an index file, a listing (http_listing.c), a
-// redirect, an error, or handed to the reverse proxy (http_client.c).
+// redirect, an error, or handed to the reverse proxy (http_proxy.c).
 // Order: IP ACL, method, path decoding and safety (http_path.c), rewrites,
 // auth, the file.
 //

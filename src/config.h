@@ -138,6 +138,14 @@
 #define MG_HTTP_IDLE_TIMEOUT 60  // Seconds a connection may stay silent
 #endif
 
+#ifndef MG_MAX_PROXY_IDLE
+#define MG_MAX_PROXY_IDLE 8  // Idle upstream connections kept per manager
+#endif
+
+#ifndef MG_PROXY_IDLE_TIMEOUT
+#define MG_PROXY_IDLE_TIMEOUT 30  // Seconds an idle upstream is kept
+#endif
+
 #ifndef MG_MAX_HTTP_SEND_MBUF
 #define MG_MAX_HTTP_SEND_MBUF 4096  // File bytes queued per send round
 #endif

@@ -80,6 +80,8 @@ static void conn_free_proto_data(void *p) {
 #if MG_ENABLE_FILESYSTEM
   mg_http_free_file_state(&pd->file);
 #endif
+  MG_FREE(pd->proxy_key);
+  MG_FREE(pd->proxy_retry);
   MG_FREE(pd);
 }
 

@@ -6,9 +6,9 @@
 // helpers, the header builder, endpoints). Above them the features:
 // http_file.c (serving one file), http_path.c (path safety), http_listing.c,
 // http_auth.c, http_multipart.c, ws.c and ws_handshake.c (WebSocket),
-// http_client.c (replies, reverse proxy). At the top http_serve.c
-// (mg_serve_http) and http_server.c (the server protocol handler and
-// mg_set_protocol_http_websocket, which picks the server or the client
+// http_client.c (replies), http_proxy.c (reverse proxy). At the top
+// http_serve.c (mg_serve_http) and http_server.c (the server protocol handler
+// and mg_set_protocol_http_websocket, which picks the server or the client
 // handler). No module calls one above it.
 #pragma once
 #include "core_internal.h"
@@ -115,12 +115,16 @@ struct mg_http_proto_data {
   unsigned char keep_alive_10;       // HTTP/1.0 request asking for keep-alive
   struct mg_connection *proxy_peer;  // Reverse proxy: the other side
   int64_t proxy_left;         // Upstream: body (or chunk) bytes still to relay
-  unsigned char proxy_state;  // Upstream: PROXY_* of http_client.c
+  unsigned char proxy_state;  // Upstream: PROXY_* of http_proxy.c
   unsigned char proxy_crlf;   // Upstream: a CRLF ends the chunk's data
   unsigned char proxy_rechunk;  // Upstream: the client gets it in chunks
-  unsigned char is_http10;      // Server: the current request is HTTP/1.0
-  struct mg_ws_state *ws;       // WebSocket state (ws.c)
-  struct mg_connection *cgi;    // CGI running for this request (stdout)
+  unsigned char proxy_keep;     // Upstream: the reply lets it be reused
+  char *proxy_key;              // Upstream: its pool key (MG_MALLOC'd)
+  char *proxy_retry;  // Upstream, reused: the request to resend (MG_MALLOC'd)
+  size_t proxy_retry_len;     // Its length
+  unsigned char is_http10;    // Server: the current request is HTTP/1.0
+  struct mg_ws_state *ws;     // WebSocket state (ws.c)
+  struct mg_connection *cgi;  // CGI running for this request (stdout)
 };
 
 // Returns the standard reason phrase for an HTTP status code.
@@ -251,10 +255,41 @@ void mg_ws_handler(struct mg_connection *nc, int ev, void *ev_data);
 
 // ---- http_client.c ----------------------------------------------------------
 
+// Longest user name or password taken from a URL, after %XX decoding.
+#define MG_HTTP_URL_MAX_CRED 128
+
+// An http:// URL split for a request. The slices point into the URL.
+struct mg_http_url {
+  struct mg_str host;               // Without brackets for IPv6 literals
+  struct mg_str path;               // Empty: "/"
+  struct mg_str query;              // Without the '?'
+  unsigned int port;                // 80 (443 for https) when the URL has none
+  int tls;                          // https://
+  int has_auth;                     // The URL has "user[:pass]@"
+  int has_pass;                     // ... with a ':'
+  char user[MG_HTTP_URL_MAX_CRED];  // Decoded user, NUL-terminated
+  char pass[MG_HTTP_URL_MAX_CRED];  // Decoded password, NUL-terminated
+};
+
+// Splits an http:// or https:// URL (a URL without a scheme is taken as
+// http). Returns 0, or -1 with *err saying what is wrong.
+int mg_http_parse_url(struct mg_str url, struct mg_http_url *u,
+                      const char **err);
+// Starts the connection to u's host and port (TLS for https), with the HTTP
+// client protocol handler. NULL (and *opts.error_string) on failure.
+struct mg_connection *mg_http_client_open(struct mg_mgr *mgr,
+                                          mg_event_handler_t handler,
+                                          struct mg_connect_opts opts,
+                                          const struct mg_http_url *u);
+// Sends "Host: host[:port]"; the port only when it is not 80.
+void mg_http_send_host(struct mg_connection *nc, const struct mg_http_url *u);
 // The protocol handler of an HTTP client connection: parses replies
 // (Content-Length, chunked, close-delimited) into MG_EV_HTTP_REPLY.
 void mg_http_client_handler(struct mg_connection *nc, int ev,
                             void *ev_data MG_UD_ARG(void *user_data));
+
+// ---- http_proxy.c -----------------------------------------------------------
+
 // The reverse-proxy rewrite of mg_serve_http (a url_rewrites entry
 // "prefix=http://host:port").
 void mg_http_proxy_rewrite(struct mg_connection *nc, struct http_message *hm,

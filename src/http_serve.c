@@ -3,7 +3,7 @@
 
 // mg_serve_http(): a request mapped to the document root, answered with a
 // file (http_file.c), an index file, a listing (http_listing.c), a
-// redirect, an error, or handed to the reverse proxy (http_client.c).
+// redirect, an error, or handed to the reverse proxy (http_proxy.c).
 // Order: IP ACL, method, path decoding and safety (http_path.c), rewrites,
 // auth, the file.
 //

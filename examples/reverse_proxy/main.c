@@ -3,8 +3,9 @@
 // "/api/=BACKEND/api" given to mg_serve_http() (a rewrite's target path
 // replaces its prefix): /api/x goes to the backend as /api/x, with
 // X-Forwarded-For set and hop-by-hop headers dropped. The backend's reply is
-// relayed whole (a chunked one is re-sent with a Content-Length); a backend
-// that cannot be reached gives 502.
+// streamed as it arrives; the connection to the backend is kept alive and
+// reused by later requests (README: url_rewrites); a backend that cannot be
+// reached gives 502.
 //
 //   make examples/restful_server/restful_server
 //   make examples/reverse_proxy/reverse_proxy
