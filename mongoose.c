@@ -4906,10 +4906,10 @@ struct mg_xml_attr {
 
 // An element, or a text node (name.len == 0, text = its character data).
 struct mg_xml_node {
-  struct mg_str ns;    // Resolved namespace URI ("" when none)
-  struct mg_str name;  // Local name; empty for a text node
-  struct mg_str text;  // Element: the character data directly inside it,
-                       // decoded and concatenated; text node: its data
+  struct mg_str ns;           // Resolved namespace URI ("" when none)
+  struct mg_str name;         // Local name; empty for a text node
+  struct mg_str text;         // Element: the character data directly inside it,
+                              // decoded and concatenated; text node: its data
   struct mg_xml_attr *attrs;  // Without the xmlns declarations
   struct mg_xml_node *parent, *child, *next;  // Text nodes included
 };
@@ -4996,7 +4996,8 @@ static struct mg_str xml_name(struct xml_p *p) {
   unsigned char c;
   if (p->s < p->e) {
     c = (unsigned char) *p->s;
-    if (isdigit(c) || c == '-' || c == '.' || c == ':') return mg_mk_str_n(b, 0);
+    if (isdigit(c) || c == '-' || c == '.' || c == ':')
+      return mg_mk_str_n(b, 0);
   }
   while (p->s < p->e && xml_name_char((unsigned char) *p->s)) p->s++;
   return mg_mk_str_n(b, (size_t) (p->s - b));
@@ -5206,8 +5207,8 @@ static int xml_start_tag(struct xml_p *p, struct mg_xml_node *n, int depth,
     if (!xml_decode(p, av, 1, &a[na]->value)) return 0;
     if (mg_vcmp(&an, "xmlns") == 0 ||
         (an.len > 6 && memcmp(an.p, "xmlns:", 6) == 0)) {
-      struct mg_str pre = mg_mk_str_n(an.p + (an.len > 5 ? 6 : 5),
-                                      an.len > 5 ? an.len - 6 : 0);
+      struct mg_str pre =
+          mg_mk_str_n(an.p + (an.len > 5 ? 6 : 5), an.len > 5 ? an.len - 6 : 0);
       if (pre.len > 0 && a[na]->value.len == 0) return 0;  // Namespaces 1.0
       if (mg_vcmp(&pre, "xml") == 0 || mg_vcmp(&pre, "xmlns") == 0) {
         if (mg_vcmp(&pre, "xml") != 0 || mg_vcmp(&a[na]->value, XML_NS) != 0) {
@@ -5417,13 +5418,26 @@ void mg_xml_escape(struct mbuf *out, struct mg_str s) {
   const char *rep;
   for (i = 0; i < s.len; i++) {
     switch (s.p[i]) {
-      case '&': rep = "&amp;"; break;
-      case '<': rep = "&lt;"; break;
-      case '>': rep = "&gt;"; break;
-      case '"': rep = "&quot;"; break;
-      case '\'': rep = "&apos;"; break;
-      case '\r': rep = "&#13;"; break;
-      default: continue;
+      case '&':
+        rep = "&amp;";
+        break;
+      case '<':
+        rep = "&lt;";
+        break;
+      case '>':
+        rep = "&gt;";
+        break;
+      case '"':
+        rep = "&quot;";
+        break;
+      case '\'':
+        rep = "&apos;";
+        break;
+      case '\r':
+        rep = "&#13;";
+        break;
+      default:
+        continue;
     }
     mbuf_append(out, s.p + start, i - start);
     mbuf_append(out, rep, strlen(rep));
@@ -11513,8 +11527,7 @@ static void dav_copy_move(struct mg_dav_req *r, int move) {
       if (rename(r->local, dlocal) == 0) {
         if (a != NULL && b != NULL) rename(a, b);
         mg_dav_locks_drop(r->nc->mgr, r->path);
-      } else if (errno == EXDEV &&
-                 (err = dav_copy(r->local, dlocal, 1)) == 0) {
+      } else if (errno == EXDEV && (err = dav_copy(r->local, dlocal, 1)) == 0) {
         dav_delete_local(r->local, is_dir);
         mg_dav_locks_drop(r->nc->mgr, r->path);
       } else {
@@ -11575,11 +11588,10 @@ void mg_http_dav(struct mg_connection *nc, struct http_message *hm,
   } else if (dav_path_hidden(opts, path)) {
     mg_dav_send(&r, mg_vcmp(&m, "PROPFIND") == 0 ? 404 : 403, NULL);
   } else if ((r.exists = lstat(r.local, &r.st) == 0) &&
-             (S_ISLNK(r.st.st_mode) ? mg_stat(r.local, &r.st) != 0 ||
-                                          !mg_http_path_inside_root(
-                                              r.root, r.local, -1)
-                                    : !mg_http_path_inside_root(
-                                          r.root, r.local, -1))) {
+             (S_ISLNK(r.st.st_mode)
+                  ? mg_stat(r.local, &r.st) != 0 ||
+                        !mg_http_path_inside_root(r.root, r.local, -1)
+                  : !mg_http_path_inside_root(r.root, r.local, -1))) {
     mg_dav_send(&r, 404, NULL);
   } else if (mg_vcmp(&m, "PUT") == 0) {
     dav_put(&r);
@@ -11628,8 +11640,8 @@ void mg_http_dav(struct mg_connection *nc, struct http_message *hm,
 #define DAV_XML_HEAD "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
 
 static const char *const s_live[] = {
-    "resourcetype", "getcontentlength", "getcontenttype", "getetag",
-    "getlastmodified", "supportedlock", "lockdiscovery",
+    "resourcetype",    "getcontentlength", "getcontenttype", "getetag",
+    "getlastmodified", "supportedlock",    "lockdiscovery",
 };
 
 static int dav_is_live(const struct mg_xml_node *n) {
@@ -11654,9 +11666,9 @@ static int dav_live(struct mg_dav_req *r, struct mbuf *out, const char *name,
                     const struct dav_res *res, int with_value) {
   int dir = S_ISDIR(res->st.st_mode);
   char buf[160];
-  if (!dir || (strcmp(name, "getcontentlength") != 0 &&
-               strcmp(name, "getcontenttype") != 0 &&
-               strcmp(name, "getetag") != 0)) {
+  if (!dir ||
+      (strcmp(name, "getcontentlength") != 0 &&
+       strcmp(name, "getcontenttype") != 0 && strcmp(name, "getetag") != 0)) {
   } else {
     return 0;
   }
@@ -11673,8 +11685,7 @@ static int dav_live(struct mg_dav_req *r, struct mbuf *out, const char *name,
              (unsigned long long) res->st.st_size);
     mg_dav_puts(out, buf);
   } else if (strcmp(name, "getcontenttype") == 0) {
-    struct mg_str m =
-        mg_http_mime_type(res->local, r->opts->custom_mime_types);
+    struct mg_str m = mg_http_mime_type(res->local, r->opts->custom_mime_types);
     mg_dav_puts(out, "<D:getcontenttype>");
     mg_xml_escape(out, m);
     mg_dav_puts(out, "</D:getcontenttype>");
@@ -11996,7 +12007,8 @@ void mg_dav_proppatch(struct mg_dav_req *r) {
   }
   for (ins = mg_xml_first_elem(root); ins; ins = mg_xml_next_elem(ins)) {
     prop = mg_xml_child(ins, "DAV:", "prop");
-    for (p = prop ? mg_xml_first_elem(prop) : NULL; p; p = mg_xml_next_elem(p)) {
+    for (p = prop ? mg_xml_first_elem(prop) : NULL; p;
+         p = mg_xml_next_elem(p)) {
       cap++;
     }
   }
@@ -12012,7 +12024,8 @@ void mg_dav_proppatch(struct mg_dav_req *r) {
     int set = mg_xml_is(ins, "DAV:", "set");
     if (!set && !mg_xml_is(ins, "DAV:", "remove")) continue;
     prop = mg_xml_child(ins, "DAV:", "prop");
-    for (p = prop ? mg_xml_first_elem(prop) : NULL; p; p = mg_xml_next_elem(p)) {
+    for (p = prop ? mg_xml_first_elem(prop) : NULL; p;
+         p = mg_xml_next_elem(p)) {
       if (dav_is_live(p)) {
         live = 1;
         continue;
@@ -12034,8 +12047,9 @@ void mg_dav_proppatch(struct mg_dav_req *r) {
     }
   }
   st = live ? 403 : dav_props_save(r, list, n);
-  mg_dav_puts(&out, DAV_XML_HEAD "<D:multistatus xmlns:D=\"DAV:\"><D:response>"
-                                 "<D:href>");
+  mg_dav_puts(&out, DAV_XML_HEAD
+              "<D:multistatus xmlns:D=\"DAV:\"><D:response>"
+              "<D:href>");
   mg_dav_href(&out, r->path, S_ISDIR(r->st.st_mode));
   mg_dav_puts(&out, "</D:href>");
   dav_patch_report(&out, root,
@@ -12097,8 +12111,9 @@ struct dav_locks {
 };
 
 #define DAV_REC_ALIGN 8
-#define DAV_HDR_SIZE \
-  ((sizeof(struct dav_locks) + DAV_REC_ALIGN - 1) / DAV_REC_ALIGN * DAV_REC_ALIGN)
+#define DAV_HDR_SIZE                                                \
+  ((sizeof(struct dav_locks) + DAV_REC_ALIGN - 1) / DAV_REC_ALIGN * \
+   DAV_REC_ALIGN)
 
 static struct dav_lock *lock_first(struct dav_locks *ls) {
   return (struct dav_lock *) (void *) ((char *) ls + DAV_HDR_SIZE);
@@ -12580,8 +12595,8 @@ void mg_dav_lock(struct mg_dav_req *r) {
       close(fd);
       created = 1;
     }
-    l = dav_lock_add(r->nc->mgr, r->path, mg_mk_str_n(ob.buf, ob.len),
-                     infinite, shared, dav_timeout(r->hm));
+    l = dav_lock_add(r->nc->mgr, r->path, mg_mk_str_n(ob.buf, ob.len), infinite,
+                     shared, dav_timeout(r->hm));
     if (l == NULL) {
       if (created) unlink(r->local);
       mg_dav_send(r, 503, "no room for another lock");

@@ -445,8 +445,7 @@ static void dav_copy_move(struct mg_dav_req *r, int move) {
       if (rename(r->local, dlocal) == 0) {
         if (a != NULL && b != NULL) rename(a, b);
         mg_dav_locks_drop(r->nc->mgr, r->path);
-      } else if (errno == EXDEV &&
-                 (err = dav_copy(r->local, dlocal, 1)) == 0) {
+      } else if (errno == EXDEV && (err = dav_copy(r->local, dlocal, 1)) == 0) {
         dav_delete_local(r->local, is_dir);
         mg_dav_locks_drop(r->nc->mgr, r->path);
       } else {
@@ -507,11 +506,10 @@ void mg_http_dav(struct mg_connection *nc, struct http_message *hm,
   } else if (dav_path_hidden(opts, path)) {
     mg_dav_send(&r, mg_vcmp(&m, "PROPFIND") == 0 ? 404 : 403, NULL);
   } else if ((r.exists = lstat(r.local, &r.st) == 0) &&
-             (S_ISLNK(r.st.st_mode) ? mg_stat(r.local, &r.st) != 0 ||
-                                          !mg_http_path_inside_root(
-                                              r.root, r.local, -1)
-                                    : !mg_http_path_inside_root(
-                                          r.root, r.local, -1))) {
+             (S_ISLNK(r.st.st_mode)
+                  ? mg_stat(r.local, &r.st) != 0 ||
+                        !mg_http_path_inside_root(r.root, r.local, -1)
+                  : !mg_http_path_inside_root(r.root, r.local, -1))) {
     mg_dav_send(&r, 404, NULL);
   } else if (mg_vcmp(&m, "PUT") == 0) {
     dav_put(&r);

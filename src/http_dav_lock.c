@@ -38,8 +38,9 @@ struct dav_locks {
 };
 
 #define DAV_REC_ALIGN 8
-#define DAV_HDR_SIZE \
-  ((sizeof(struct dav_locks) + DAV_REC_ALIGN - 1) / DAV_REC_ALIGN * DAV_REC_ALIGN)
+#define DAV_HDR_SIZE                                                \
+  ((sizeof(struct dav_locks) + DAV_REC_ALIGN - 1) / DAV_REC_ALIGN * \
+   DAV_REC_ALIGN)
 
 static struct dav_lock *lock_first(struct dav_locks *ls) {
   return (struct dav_lock *) (void *) ((char *) ls + DAV_HDR_SIZE);
@@ -521,8 +522,8 @@ void mg_dav_lock(struct mg_dav_req *r) {
       close(fd);
       created = 1;
     }
-    l = dav_lock_add(r->nc->mgr, r->path, mg_mk_str_n(ob.buf, ob.len),
-                     infinite, shared, dav_timeout(r->hm));
+    l = dav_lock_add(r->nc->mgr, r->path, mg_mk_str_n(ob.buf, ob.len), infinite,
+                     shared, dav_timeout(r->hm));
     if (l == NULL) {
       if (created) unlink(r->local);
       mg_dav_send(r, 503, "no room for another lock");

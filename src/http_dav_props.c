@@ -22,8 +22,8 @@
 #define DAV_XML_HEAD "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
 
 static const char *const s_live[] = {
-    "resourcetype", "getcontentlength", "getcontenttype", "getetag",
-    "getlastmodified", "supportedlock", "lockdiscovery",
+    "resourcetype",    "getcontentlength", "getcontenttype", "getetag",
+    "getlastmodified", "supportedlock",    "lockdiscovery",
 };
 
 static int dav_is_live(const struct mg_xml_node *n) {
@@ -48,9 +48,9 @@ static int dav_live(struct mg_dav_req *r, struct mbuf *out, const char *name,
                     const struct dav_res *res, int with_value) {
   int dir = S_ISDIR(res->st.st_mode);
   char buf[160];
-  if (!dir || (strcmp(name, "getcontentlength") != 0 &&
-               strcmp(name, "getcontenttype") != 0 &&
-               strcmp(name, "getetag") != 0)) {
+  if (!dir ||
+      (strcmp(name, "getcontentlength") != 0 &&
+       strcmp(name, "getcontenttype") != 0 && strcmp(name, "getetag") != 0)) {
   } else {
     return 0;
   }
@@ -67,8 +67,7 @@ static int dav_live(struct mg_dav_req *r, struct mbuf *out, const char *name,
              (unsigned long long) res->st.st_size);
     mg_dav_puts(out, buf);
   } else if (strcmp(name, "getcontenttype") == 0) {
-    struct mg_str m =
-        mg_http_mime_type(res->local, r->opts->custom_mime_types);
+    struct mg_str m = mg_http_mime_type(res->local, r->opts->custom_mime_types);
     mg_dav_puts(out, "<D:getcontenttype>");
     mg_xml_escape(out, m);
     mg_dav_puts(out, "</D:getcontenttype>");
@@ -390,7 +389,8 @@ void mg_dav_proppatch(struct mg_dav_req *r) {
   }
   for (ins = mg_xml_first_elem(root); ins; ins = mg_xml_next_elem(ins)) {
     prop = mg_xml_child(ins, "DAV:", "prop");
-    for (p = prop ? mg_xml_first_elem(prop) : NULL; p; p = mg_xml_next_elem(p)) {
+    for (p = prop ? mg_xml_first_elem(prop) : NULL; p;
+         p = mg_xml_next_elem(p)) {
       cap++;
     }
   }
@@ -406,7 +406,8 @@ void mg_dav_proppatch(struct mg_dav_req *r) {
     int set = mg_xml_is(ins, "DAV:", "set");
     if (!set && !mg_xml_is(ins, "DAV:", "remove")) continue;
     prop = mg_xml_child(ins, "DAV:", "prop");
-    for (p = prop ? mg_xml_first_elem(prop) : NULL; p; p = mg_xml_next_elem(p)) {
+    for (p = prop ? mg_xml_first_elem(prop) : NULL; p;
+         p = mg_xml_next_elem(p)) {
       if (dav_is_live(p)) {
         live = 1;
         continue;
@@ -428,8 +429,9 @@ void mg_dav_proppatch(struct mg_dav_req *r) {
     }
   }
   st = live ? 403 : dav_props_save(r, list, n);
-  mg_dav_puts(&out, DAV_XML_HEAD "<D:multistatus xmlns:D=\"DAV:\"><D:response>"
-                                 "<D:href>");
+  mg_dav_puts(&out, DAV_XML_HEAD
+              "<D:multistatus xmlns:D=\"DAV:\"><D:response>"
+              "<D:href>");
   mg_dav_href(&out, r->path, S_ISDIR(r->st.st_mode));
   mg_dav_puts(&out, "</D:href>");
   dav_patch_report(&out, root,

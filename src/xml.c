@@ -53,7 +53,8 @@ static struct mg_str xml_name(struct xml_p *p) {
   unsigned char c;
   if (p->s < p->e) {
     c = (unsigned char) *p->s;
-    if (isdigit(c) || c == '-' || c == '.' || c == ':') return mg_mk_str_n(b, 0);
+    if (isdigit(c) || c == '-' || c == '.' || c == ':')
+      return mg_mk_str_n(b, 0);
   }
   while (p->s < p->e && xml_name_char((unsigned char) *p->s)) p->s++;
   return mg_mk_str_n(b, (size_t) (p->s - b));
@@ -263,8 +264,8 @@ static int xml_start_tag(struct xml_p *p, struct mg_xml_node *n, int depth,
     if (!xml_decode(p, av, 1, &a[na]->value)) return 0;
     if (mg_vcmp(&an, "xmlns") == 0 ||
         (an.len > 6 && memcmp(an.p, "xmlns:", 6) == 0)) {
-      struct mg_str pre = mg_mk_str_n(an.p + (an.len > 5 ? 6 : 5),
-                                      an.len > 5 ? an.len - 6 : 0);
+      struct mg_str pre =
+          mg_mk_str_n(an.p + (an.len > 5 ? 6 : 5), an.len > 5 ? an.len - 6 : 0);
       if (pre.len > 0 && a[na]->value.len == 0) return 0;  // Namespaces 1.0
       if (mg_vcmp(&pre, "xml") == 0 || mg_vcmp(&pre, "xmlns") == 0) {
         if (mg_vcmp(&pre, "xml") != 0 || mg_vcmp(&a[na]->value, XML_NS) != 0) {
@@ -474,13 +475,26 @@ void mg_xml_escape(struct mbuf *out, struct mg_str s) {
   const char *rep;
   for (i = 0; i < s.len; i++) {
     switch (s.p[i]) {
-      case '&': rep = "&amp;"; break;
-      case '<': rep = "&lt;"; break;
-      case '>': rep = "&gt;"; break;
-      case '"': rep = "&quot;"; break;
-      case '\'': rep = "&apos;"; break;
-      case '\r': rep = "&#13;"; break;
-      default: continue;
+      case '&':
+        rep = "&amp;";
+        break;
+      case '<':
+        rep = "&lt;";
+        break;
+      case '>':
+        rep = "&gt;";
+        break;
+      case '"':
+        rep = "&quot;";
+        break;
+      case '\'':
+        rep = "&apos;";
+        break;
+      case '\r':
+        rep = "&#13;";
+        break;
+      default:
+        continue;
     }
     mbuf_append(out, s.p + start, i - start);
     mbuf_append(out, rep, strlen(rep));

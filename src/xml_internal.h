@@ -23,10 +23,10 @@ struct mg_xml_attr {
 
 // An element, or a text node (name.len == 0, text = its character data).
 struct mg_xml_node {
-  struct mg_str ns;    // Resolved namespace URI ("" when none)
-  struct mg_str name;  // Local name; empty for a text node
-  struct mg_str text;  // Element: the character data directly inside it,
-                       // decoded and concatenated; text node: its data
+  struct mg_str ns;           // Resolved namespace URI ("" when none)
+  struct mg_str name;         // Local name; empty for a text node
+  struct mg_str text;         // Element: the character data directly inside it,
+                              // decoded and concatenated; text node: its data
   struct mg_xml_attr *attrs;  // Without the xmlns declarations
   struct mg_xml_node *parent, *child, *next;  // Text nodes included
 };
