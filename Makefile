@@ -37,7 +37,7 @@ EXAMPLE_DIRS = $(patsubst %/main.c,%,$(wildcard examples/*/main.c))
 EXAMPLES = $(foreach d,$(EXAMPLE_DIRS),$(d)/$(notdir $(d)))
 
 .PHONY: compat headers all examples test valgrind-tls fuzz-replay-build deps deps-sqlite switches valgrind amalgamate check-amalgamation \
-  unamalgamated mg_prefix cxx format-check fuzz fuzz-replay clean run bench
+  unamalgamated mg_prefix cxx format-check fuzz fuzz-replay clean run bench size
 .SECONDEXPANSION:
 
 all: $(BUILD)/mongoose.o examples
@@ -302,6 +302,11 @@ clean:
 # BENCH_ONLY=http: the HTTP part alone. See bench/README.md.
 bench: mongoose.c mongoose.h
 	bench/run.sh
+
+# Footprint: -Os .text/.data/.bss of mongoose.c for the default build,
+# everything on (with and without TLS glue) and MG_ENABLE_HTTP=0.
+size: mongoose.c mongoose.h
+	tools/size.sh
 
 # make cross, make test-cross: 32-bit ARM, big-endian MIPS, i386.
 include cross.mk

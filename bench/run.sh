@@ -291,6 +291,14 @@ child_ticks() {
 }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "";
   else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# Spread of a list of numbers: "min..max" and whether they disagree by
+# more than 20% of their median ("noisy" or "ok").
+spread() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print "n/a ok"; exit }
+  m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+  printf "%.0f..%.0f %s\n", v[1], v[NR], (m > 0 && (v[NR] - v[1]) > 0.2 * m) ? "noisy" : "ok" }'; }
+# CPU pressure stall: microseconds some task waited for a CPU, system-wide
+# (/proc/pressure/cpu "some total"); empty without PSI.
+psi_cpu() { awk '$1 == "some" { sub("total=", "", $5); print $5 }' /proc/pressure/cpu 2>/dev/null || true; }
 min_of() { if [ -z "${1:-}" ] || [ "$2" -lt "$1" ]; then echo "$2"; else echo "$1"; fi; }
 fmt_int() { [ -n "${1:-}" ] && printf '%.0f' "$1" || printf 'n/a'; }
 ratio() {  # ratio A B
@@ -547,6 +555,7 @@ parse_wrk() {
 }
 
 declare -A RPS CPURATE CPUSHARE ERRS ERRDETAIL RAN IDLE_C IDLE_A IDLE_L
+declare -A SPREAD NOISE STALL  # per scenario and server: min..max req/s, ok|noisy, max CPU stall %
 NSC=${#SCENARIOS[@]}
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 T_START=$(date +%s)
@@ -558,7 +567,7 @@ for ((si = 0; si < NSC; si++)); do
     if runs_in "$s" "$smode"; then RUN+=("$s"); RAN[$si,$s]=1; fi
   done
   log "bench: [$((si + 1))/$NSC] $sname: ${RUN[*]}"
-  declare -A vals=() treq=() tcpu=() terr=() tdet=()
+  declare -A vals=() treq=() tcpu=() terr=() tdet=() tstall=()
   for s in "${RUN[@]}"; do
     [ -z "${DEAD[$s]:-}" ] || continue
     if [ "$WARMUP" -gt 0 ]; then
@@ -578,9 +587,14 @@ for ((si = 0; si < NSC; si++)); do
       fi
       child_ticks; k0=$CHILD_TICKS
       read -r b0 t0 <<<"$(cpu_stat $SERVER_CPU)"; read -r w0 _ <<<"$(cpu_stat $WRK_CPU)"
-      c0=$(cpu_ticks "$s")
+      c0=$(cpu_ticks "$s"); p0=$(psi_cpu)
       run_wrk "$s" "$spath" "$sconn" "$sextra" "$DUR" "$out"
-      c1=$(cpu_ticks "$s")
+      c1=$(cpu_ticks "$s"); p1=$(psi_cpu)
+      stall=n/a
+      if [ -n "$p0" ] && [ -n "$p1" ]; then
+        stall=$(awk -v a="$p0" -v b="$p1" -v d="$DUR" 'BEGIN { printf "%.1f", (b - a) / (d * 1e4) }')
+        tstall[$s]=$(awk -v a="${tstall[$s]:-0}" -v b="$stall" 'BEGIN { print (b > a) ? b : a }')
+      fi
       read -r b1 t1 <<<"$(cpu_stat $SERVER_CPU)"; read -r w1 _ <<<"$(cpu_stat $WRK_CPU)"
       child_ticks; k1=$CHILD_TICKS
       idle_note=
@@ -594,7 +608,7 @@ for ((si = 0; si < NSC; si++)); do
       BUSY1[$s]=$((${BUSY1[$s]:-0} + w1 - w0))
       TOT[$s]=$((${TOT[$s]:-0} + t1 - t0))
       read -r req rps se n2 det <<<"$(parse_wrk "$out")"
-      log "  $s round $r: $rps req/s, $req requests, cpu $(((c1 - c0) * 1000 / HZ)) ms, errors: socket $se ($det), non-2xx $n2$idle_note"
+      log "  $s round $r: $rps req/s, $req requests, cpu $(((c1 - c0) * 1000 / HZ)) ms, CPU stall $stall%, errors: socket $se ($det), non-2xx $n2$idle_note"
       vals[$s]="${vals[$s]:-} $rps"
       treq[$s]=$((${treq[$s]:-0} + req))
       tcpu[$s]=$((${tcpu[$s]:-0} + c1 - c0))
@@ -615,6 +629,8 @@ for ((si = 0; si < NSC; si++)); do
   for s in "${RUN[@]}"; do
     [ -n "${vals[$s]:-}" ] || continue
     RPS[$si,$s]=$(printf '%s\n' ${vals[$s]} | median)
+    read -r SPREAD[$si,$s] NOISE[$si,$s] <<<"$(printf '%s\n' ${vals[$s]} | spread)"
+    STALL[$si,$s]=${tstall[$s]:-n/a}
     if [ "${tcpu[$s]}" -gt 0 ]; then
       CPURATE[$si,$s]=$(awk -v r="${treq[$s]}" -v c="${tcpu[$s]}" -v hz="$HZ" 'BEGIN { printf "%.0f", r / (c / hz) }')
     fi
@@ -622,7 +638,7 @@ for ((si = 0; si < NSC; si++)); do
     ERRS[$si,$s]=${terr[$s]}
     if [ -n "${tdet[$s]:-}" ]; then ERRDETAIL[$si,$s]=${tdet[$s]}; fi
   done
-  unset vals treq tcpu terr tdet
+  unset vals treq tcpu terr tdet tstall
 done
 
 # Syscalls per request, hello c=1 and c=50, strace -c attached for a
@@ -754,8 +770,21 @@ echo "  nginx $("$NGINX" -v 2>&1 | sed 's|.*nginx/||') (1 worker, sendfile on); 
 echo "- load average (1/5/15 min) at start: $LOAD0; at end: $LOAD1; nice level of servers and wrk: ${BENCH_NICE:-unchanged}; $(( (T_END - T_START) / 60 )) min $(( (T_END - T_START) % 60 )) s of measuring."
 echo "  The bench alone makes about 2; more means other processes competed (see the CPU line under the tables)."
 echo
-echo "| scenario [mongoose iface] | mongoose req/s | nginx req/s | civetweb req/s | mg/nginx | mg/civetweb | mongoose req/CPU-s | nginx req/CPU-s | civetweb req/CPU-s | mg/nginx per CPU-s | server CPU % mg / nginx / civetweb | wrk errors mg / nginx / civetweb |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
+echo "- req/s cells: median (min..max over the rounds); \"!\" marks a cell whose rounds disagree by more than 20% of"
+echo "  their median, and a ratio with such a cell on either side: read those with their noise. CPU stall is the"
+echo "  share of each run's time some task waited for a CPU (/proc/pressure/cpu \"some\", system-wide; max over rounds)."
+echo
+rps_cell() {  # rps_cell SI SERVER: "median (min..max)" and the noise mark
+  local v=${RPS[$1,$2]:-}
+  if [ -z "$v" ]; then printf 'n/a'; return; fi
+  printf '%s (%s)' "$(fmt_int "$v")" "${SPREAD[$1,$2]:-n/a}"
+  [ "${NOISE[$1,$2]:-ok}" != noisy ] || printf ' !'
+}
+noisy_mark() {  # noisy_mark SI A B: " !" when A or B is noisy
+  if [ "${NOISE[$1,$2]:-ok}" = noisy ] || [ "${NOISE[$1,$3]:-ok}" = noisy ]; then printf ' !'; fi
+}
+echo "| scenario [mongoose iface] | mongoose req/s | nginx req/s | civetweb req/s | mg/nginx | mg/civetweb | mongoose req/CPU-s | nginx req/CPU-s | civetweb req/CPU-s | mg/nginx per CPU-s | server CPU % mg / nginx / civetweb | CPU stall % mg / nginx / civetweb | wrk errors mg / nginx / civetweb |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|"
 for ((si = 0; si < NSC; si++)); do
   IFS='|' read -r sname _ <<<"${SCENARIOS[$si]}"
   rows=()
@@ -764,16 +793,18 @@ for ((si = 0; si < NSC; si++)); do
   for m in "${rows[@]}"; do
     mv=${RPS[$si,$m]:-}; n=${RPS[$si,nginx]:-}; c=${RPS[$si,civetweb]:-}
     mc=${CPURATE[$si,$m]:-}; nc=${CPURATE[$si,nginx]:-}; cc=${CPURATE[$si,civetweb]:-}
-    errs= shares=
+    errs= shares= stalls=
     for s in "$m" nginx civetweb; do
       e=${ERRS[$si,$s]:-}
       errs="$errs${errs:+ / }${e:-n/a}"
       e=${CPUSHARE[$si,$s]:-}
       shares="$shares${shares:+ / }${e:-n/a}"
+      e=${STALL[$si,$s]:-}
+      stalls="$stalls${stalls:+ / }${e:-n/a}"
     done
     tag=
     [ "$m" = none ] || tag=" [${m#mg-}]"
-    echo "| $sname$tag | $(fmt_int "$mv") | $(fmt_int "$n") | $(fmt_int "$c") | $(ratio "$mv" "$n") | $(ratio "$mv" "$c") | $(fmt_int "$mc") | $(fmt_int "$nc") | $(fmt_int "$cc") | $(ratio "$mc" "$nc") | $shares | $errs |"
+    echo "| $sname$tag | $(rps_cell "$si" "$m") | $(rps_cell "$si" nginx) | $(rps_cell "$si" civetweb) | $(ratio "$mv" "$n")$(noisy_mark "$si" "$m" nginx) | $(ratio "$mv" "$c")$(noisy_mark "$si" "$m" civetweb) | $(fmt_int "$mc") | $(fmt_int "$nc") | $(fmt_int "$cc") | $(ratio "$mc" "$nc") | $shares | $stalls | $errs |"
   done
 done
 
