@@ -1636,6 +1636,7 @@ static struct mg_connection *mg_create_conn(struct mg_mgr *mgr,
   // A manager that failed to initialise, or is being freed, has no ifaces.
   if (mgr->num_ifaces == 0) return NULL;
   if ((c = (struct mg_connection *) MG_CALLOC(1, sizeof(*c))) == NULL) {
+    MG_ERROR(("out of memory for a connection"));
     return NULL;
   }
   c->sock = INVALID_SOCKET;
@@ -3235,6 +3236,14 @@ static void poll_if_free(struct mg_iface *iface) {
   iface->data = NULL;
 }
 
+// An iface whose state could not be allocated refuses connections (the
+// caller gets NULL and an error string) instead of never serving them.
+static int poll_if_create_conn(struct mg_connection *nc) {
+  if (nc->iface->data != NULL) return 1;
+  MG_ERROR(("poll iface not started (out of memory): connection refused"));
+  return 0;
+}
+
 static void poll_if_add_conn(struct mg_connection *nc) {
   (void) nc;
 }
@@ -3345,7 +3354,7 @@ const struct mg_iface_vtable mg_poll_iface_vtable = {
     mg_sock_udp_send,       // udp_send
     mg_sock_tcp_recv,       // tcp_recv
     mg_sock_udp_recv,       // udp_recv
-    mg_sock_create_conn,    // create_conn
+    poll_if_create_conn,    // create_conn
     mg_sock_destroy_conn,   // destroy_conn
     mg_sock_sock_set,       // sock_set
     mg_sock_get_conn_addr,  // get_conn_addr
@@ -3400,6 +3409,15 @@ static void epoll_if_free(struct mg_iface *iface) {
     MG_FREE(d);
   }
   iface->data = NULL;
+}
+
+// An iface whose state could not be set up (memory, epoll_create1)
+// refuses connections (the caller gets NULL and an error string) instead
+// of never serving them.
+static int epoll_if_create_conn(struct mg_connection *nc) {
+  if (nc->iface->data != NULL) return 1;
+  MG_ERROR(("epoll iface not started: connection refused"));
+  return 0;
 }
 
 static void epoll_if_add_conn(struct mg_connection *nc) {
@@ -3532,7 +3550,7 @@ const struct mg_iface_vtable mg_epoll_iface_vtable = {
     mg_sock_udp_send,       // udp_send
     mg_sock_tcp_recv,       // tcp_recv
     mg_sock_udp_recv,       // udp_recv
-    mg_sock_create_conn,    // create_conn
+    epoll_if_create_conn,   // create_conn
     mg_sock_destroy_conn,   // destroy_conn
     mg_sock_sock_set,       // sock_set
     mg_sock_get_conn_addr,  // get_conn_addr
@@ -5877,7 +5895,8 @@ int mg_http_path_name_hidden(const struct mg_serve_http_opts *o,
 // True if any component of the URI path is hidden.
 int mg_http_path_hidden(const struct mg_serve_http_opts *o, const char *path);
 // True if path (fd >= 0: the file open as fd), all symlinks resolved, is
-// root or below it.
+// root or below it. 0 with errno ENOMEM if memory ran out: it could not
+// tell (callers answer 500, not 404).
 int mg_http_path_inside_root(const char *root, const char *path, int fd);
 // Opens path if it was verified inside root within the TTL and is still
 // that very regular file: returns 1 with f (st from fstat(), fd) filled in.
@@ -5888,7 +5907,7 @@ int mg_http_path_verified_open(const char *root, const char *path,
 // what was opened lies inside the root. Returns 1 if inside: f->fd is then
 // the open file (f->st now from fstat()), or -1 if it could not be opened
 // (f->err = errno; the path was checked instead). Returns 0 (nothing left
-// open) if outside.
+// open) if outside, or with errno ENOMEM if it could not tell.
 int mg_http_path_open_inside(const char *root, const char *path,
                              struct mg_http_open_file *f);
 
@@ -5910,7 +5929,8 @@ struct mg_str mg_http_mime_type(const char *path, const char *custom);
 // ---- http_cgi.c: CGI/1.1 (RFC 3875) -----------------------------------------
 // If a prefix of local (at a '/' boundary, below the first root_len bytes)
 // is a regular file inside root whose name matches o->cgi_file_pattern,
-// returns its length (the rest of local is PATH_INFO), else 0.
+// returns its length (the rest of local is PATH_INFO), else 0; (size_t) -1
+// if memory ran out (it could not tell: 500, never the script's source).
 size_t mg_http_cgi_find(const struct mg_serve_http_opts *o, const char *root,
                         const char *local, size_t root_len);
 // Runs the script (local's first script_len bytes) for hm: the child's
@@ -7073,6 +7093,9 @@ struct mg_http_proto_data *mg_http_get_proto_data(struct mg_connection *nc) {
   if (nc->proto_data == NULL) {
     nc->proto_data = MG_CALLOC(1, sizeof(struct mg_http_proto_data));
     nc->proto_data_destructor = conn_free_proto_data;
+    if (nc->proto_data == NULL) {
+      MG_ERROR(("%p out of memory for the HTTP state", (void *) nc));
+    }
   }
   return (struct mg_http_proto_data *) nc->proto_data;
 }
@@ -7885,12 +7908,16 @@ static int path_fd_real(int fd, const char *path, char *buf) {
 #endif
 
 // True if path (fd >= 0: the file open as fd), all symlinks resolved, is
-// root or below it.
+// root or below it. 0 with errno ENOMEM: it could not tell.
 int mg_http_path_inside_root(const char *root, const char *path, int fd) {
   char *a = (char *) MG_MALLOC(2 * MG_HTTP_PATH_MAX);
   char *b = a + MG_HTTP_PATH_MAX;
   int ok;
-  if (a == NULL) return 0;
+  errno = 0;
+  if (a == NULL) {
+    errno = ENOMEM;
+    return 0;
+  }
   if (fd >= 0) {
     ok = path_fd_real(fd, path, b);
   } else {
@@ -8029,6 +8056,7 @@ int mg_http_path_verified_open(const char *root, const char *path,
 int mg_http_path_open_inside(const char *root, const char *path,
                              struct mg_http_open_file *f) {
   cs_stat_t st;
+  int err;
   f->fd = mg_http_open_ro(path);
   f->err = errno;
   if (mg_http_path_inside_root(root, path, f->fd)) {
@@ -8038,8 +8066,10 @@ int mg_http_path_open_inside(const char *root, const char *path,
     }
     return 1;
   }
+  err = errno;  // ENOMEM: could not tell (close() must not hide it)
   if (f->fd >= 0) close(f->fd);
   f->fd = -1;
+  errno = err;
   return 0;
 }
 
@@ -8473,6 +8503,8 @@ static void file_body(struct mg_connection *nc, struct http_message *hm, int fd,
        (fp = file_stream_open(fd, f->start)) == NULL)) {
     if (pd == NULL || (f->nranges > 1 && m == NULL)) close(fd);
     MG_FREE(m);
+    MG_ERROR(
+        ("%p out of memory (or the file would not open), 500", (void *) nc));
     mg_http_send_error(nc, 500, NULL);
     return;
   }
@@ -8822,19 +8854,37 @@ static void ssi_comment(struct mg_connection *nc, const char *what) {
   mg_printf(nc, "<!-- SSI: %s -->", what);
 }
 
+// The page cannot be what it should: the response is cut (no last chunk,
+// or short of the close), so the client sees it incomplete, not whole.
+static void ssi_out_of_memory(struct mg_connection *nc) {
+  MG_ERROR(("%p SSI: out of memory, response cut", (void *) nc));
+  nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+}
+
 static void ssi_include(struct mg_connection *nc, struct mg_http_ssi *s,
                         struct mg_str args) {
   struct mg_str key, val;
   char *path;
-  int check;
+  int check, ok;
+  errno = 0;
   if (!ssi_arg(args, &key, &val) ||
       (path = ssi_include_path(s, key, val, &check)) == NULL) {
+    if (errno == ENOMEM) {
+      ssi_out_of_memory(nc);
+      return;
+    }
     MG_ERROR(("SSI: bad include \"%.*s\"", (int) args.len, args.p));
     ssi_comment(nc, "bad include");
     return;
   }
-  if (!ssi_open(s, path, check)) ssi_comment(nc, "include failed");
+  errno = 0;
+  ok = ssi_open(s, path, check);
   MG_FREE(path);
+  if (!ok && errno == ENOMEM) {
+    ssi_out_of_memory(nc);
+  } else if (!ok) {
+    ssi_comment(nc, "include failed");
+  }
 }
 
 static void ssi_exec(struct mg_connection *nc, struct mg_http_ssi *s,
@@ -9044,6 +9094,8 @@ void mg_http_serve_ssi(struct mg_connection *nc, struct http_message *hm,
   }
   if (s == NULL) {
     if (fp != NULL) fclose(fp);
+    MG_ERROR(("%p SSI: out of memory (or the file would not open), 500",
+              (void *) nc));
     mg_http_send_error(nc, 500, NULL);
     return;
   }
@@ -9054,6 +9106,7 @@ void mg_http_serve_ssi(struct mg_connection *nc, struct http_message *hm,
       !ssi_push(s, fp, path, 0)) {
     if (s->depth == 0) fclose(fp);
     mg_http_ssi_free(pd);
+    MG_ERROR(("%p SSI: out of memory, 500", (void *) nc));
     mg_http_send_error(nc, 500, NULL);
     return;
   }
@@ -9062,6 +9115,7 @@ void mg_http_serve_ssi(struct mg_connection *nc, struct http_message *hm,
   mg_http_out_hdr_block(&h, extra);
   if (mg_http_out_str(&h) == NULL) {
     mg_http_ssi_free(pd);
+    MG_ERROR(("%p SSI: out of memory, 500", (void *) nc));
     mg_http_send_error(nc, 500, NULL);
   } else if (is_head || http10) {
     // No length can be given: HTTP/1.0 reads to the close; HEAD says
@@ -9301,6 +9355,7 @@ void mg_http_list_dir(struct mg_connection *nc, struct http_message *hm,
     if (body.failed) res = 500;
   }
   if (res != 0) {
+    if (res == 500) MG_ERROR(("%p %s: out of memory, 500", (void *) nc, dir));
     mg_http_out_send_text(nc, hm, res, extra, NULL, NULL);
   } else {
     mg_http_out_hdr(&h, "Content-Type: text/html; charset=utf-8");
@@ -10066,7 +10121,10 @@ static int mp_step_headers(struct mg_connection *nc,
   has_cd = mp_find_disposition(p, he, &cd);
   s->var_name = mp_dup_param(has_cd ? &cd : NULL, "name");
   s->file_name = mp_dup_param(has_cd ? &cd : NULL, "filename");
-  if (s->var_name == NULL || s->file_name == NULL) return MP_ERROR;
+  if (s->var_name == NULL || s->file_name == NULL) {
+    MG_ERROR(("%p multipart: out of memory", (void *) nc));
+    return MP_ERROR;
+  }
   *used = ds;
   s->state = MP_DATA;
   s->in_part = 1;
@@ -10369,7 +10427,8 @@ struct cgi_state {
 
 // ---- Finding the script -----------------------------------------------------
 
-// True if path names a regular file inside root that the pattern matches.
+// True if path names a regular file inside root that the pattern matches;
+// -1 if memory ran out checking that.
 static int cgi_is_script(const struct mg_serve_http_opts *o, const char *root,
                          const char *path, int *stop) {
   const char *pat = o->cgi_file_pattern;
@@ -10385,6 +10444,7 @@ static int cgi_is_script(const struct mg_serve_http_opts *o, const char *root,
   }
   f.fd = -1;
   inside = mg_http_path_open_inside(root, path, &f);
+  if (inside == 0 && errno == ENOMEM) return -1;
   if (f.fd >= 0) close(f.fd);
   return inside;
 }
@@ -10393,13 +10453,17 @@ size_t mg_http_cgi_find(const struct mg_serve_http_opts *o, const char *root,
                         const char *local, size_t root_len) {
   size_t n = strlen(local), len = n, found = 0;
   char *p = (char *) MG_MALLOC(n + 1);
-  int stop = 0;
-  if (p == NULL) return 0;
+  int stop = 0, is;
+  if (p == NULL) return (size_t) -1;
   memcpy(p, local, n + 1);
   while (len > root_len && !stop) {
     if (local[len] == '\0' || local[len] == '/') {
       p[len] = '\0';
-      if (cgi_is_script(o, root, p, &stop)) found = len;
+      if ((is = cgi_is_script(o, root, p, &stop)) < 0) {
+        found = (size_t) -1;
+        break;
+      }
+      if (is) found = len;
     }
     len--;
   }
@@ -11592,7 +11656,7 @@ void mg_http_dav(struct mg_connection *nc, struct http_message *hm,
                   ? mg_stat(r.local, &r.st) != 0 ||
                         !mg_http_path_inside_root(r.root, r.local, -1)
                   : !mg_http_path_inside_root(r.root, r.local, -1))) {
-    mg_dav_send(&r, 404, NULL);
+    mg_dav_send(&r, errno == ENOMEM ? 500 : 404, NULL);
   } else if (mg_vcmp(&m, "PUT") == 0) {
     dav_put(&r);
   } else if (mg_vcmp(&m, "DELETE") == 0) {
@@ -13261,6 +13325,7 @@ static void ws_accept(struct mg_connection *nc, struct http_message *hm) {
   char accept[32];
   if (pd != NULL && pd->ws == NULL) pd->ws = mg_ws_state_new(mg_mk_str(NULL));
   if (pd == NULL || pd->ws == NULL) {
+    MG_ERROR(("%p out of memory for the WebSocket state, 500", (void *) nc));
     ws_refuse(nc, 500);
     return;
   }
@@ -13740,6 +13805,7 @@ struct mg_connection *mg_connect_http_opt(
   MG_UD_TO_OPTS(opts);
   // struct mg_http_url holds the credentials: too big for some stacks.
   if ((u = (struct mg_http_url *) MG_MALLOC(sizeof(*u))) == NULL) {
+    MG_ERROR(("out of memory connecting to %s", url == NULL ? "" : url));
     MG_SET_PTRPTR(opts.error_string, "out of memory");
     return NULL;
   }
@@ -14596,6 +14662,10 @@ struct static_req {
 
 // Sends a text response with the extra headers; returns 0 for chaining.
 static int static_fail(struct static_req *r, int code, const char *text) {
+  if (code == 500) {  // Here always for lack of memory
+    MG_ERROR(("%p %.*s: out of memory, 500", (void *) r->nc,
+              (int) r->hm->uri.len, r->hm->uri.p));
+  }
   mg_http_out_send_text(r->nc, r->hm, code, r->extra, NULL, text);
   return 0;
 }
@@ -14928,7 +14998,7 @@ static int static_try_index(struct static_req *r) {
       if (mg_http_path_open_inside(r->root, p, &f)) {
         static_serve_regular(r, p, &f);
       } else {
-        static_fail(r, 404, NULL);
+        static_fail(r, errno == ENOMEM ? 500 : 404, NULL);
       }
       MG_FREE(p);
       return 1;
@@ -14959,15 +15029,19 @@ static void static_serve_dir(struct static_req *r) {
 
 // Finds r->local: sets r->exists and r->file (st; fd for a regular file,
 // opened here so that the check is made on what was opened). Returns 0 if
-// it exists but resolves outside the root.
+// it exists but resolves outside the root, -1 if memory ran out.
 static int static_lookup(struct static_req *r) {
   struct mg_http_open_file *f = &r->file;
+  int inside;
   r->exists = 1;
   if (mg_http_path_verified_open(r->root, r->local, f)) return 1;
   if (!(r->exists = mg_stat(r->local, &f->st) == 0)) return 1;
-  if (S_ISREG(f->st.st_mode))
-    return mg_http_path_open_inside(r->root, r->local, f);
-  return mg_http_path_inside_root(r->root, r->local, -1);
+  if (S_ISREG(f->st.st_mode)) {
+    inside = mg_http_path_open_inside(r->root, r->local, f);
+  } else {
+    inside = mg_http_path_inside_root(r->root, r->local, -1);
+  }
+  return inside == 0 && errno == ENOMEM ? -1 : inside;
 }
 
 #if MG_ENABLE_HTTP_CGI
@@ -14976,6 +15050,10 @@ static int static_lookup(struct static_req *r) {
 static int static_try_cgi(struct static_req *r) {
   size_t n = mg_http_cgi_find(r->opts, r->root, r->local, r->root_len);
   if (n == 0) return 0;
+  if (n == (size_t) -1) {
+    static_fail(r, 500, NULL);  // Out of memory: not served as a file
+    return 1;
+  }
   static_close(r->file.fd);
   r->file.fd = -1;
   mg_http_cgi_start(r->nc, r->hm, r->opts, r->root, r->local, n, r->uri_path,
@@ -14987,13 +15065,14 @@ static int static_try_cgi(struct static_req *r) {
 // GET and HEAD (and with CGI, other methods): maps the path to a file and
 // answers.
 static void static_serve(struct static_req *r) {
+  int found;
   if (mg_http_path_hidden(r->opts, r->uri_path)) {
     static_fail(r, 404, NULL);
   } else if ((r->local = mg_http_path_join(r->root, r->rel, &r->root_len)) ==
              NULL) {
     static_fail(r, 500, NULL);
-  } else if (!static_lookup(r)) {
-    static_fail(r, 404, NULL);
+  } else if ((found = static_lookup(r)) <= 0) {
+    static_fail(r, found < 0 ? 500 : 404, NULL);
   } else if (!static_authorized(r)) {
     mg_http_send_digest_auth_request(r->nc, static_auth_domain(r->opts));
 #if MG_ENABLE_HTTP_CGI
@@ -16885,7 +16964,9 @@ static struct resolv_query *resolv_new(struct mg_mgr *mgr, const char *name,
        (query == MG_DNS_A_RECORD || query == MG_DNS_AAAA_RECORD) &&
        mg_dns_build_query(&io, 0, mg_mk_str_n(name, n), query, 0) > 0;
   mbuf_free(&io);
-  if (!ok || (q = (struct resolv_query *) MG_CALLOC(1, sizeof(*q))) == NULL) {
+  if (!ok) return NULL;
+  if ((q = (struct resolv_query *) MG_CALLOC(1, sizeof(*q))) == NULL) {
+    MG_ERROR(("out of memory resolving %s", name));
     return NULL;
   }
   memcpy(q->name, name, n);
@@ -18102,6 +18183,7 @@ struct brk_state {
   uint32_t mark;                 // Number of the message being matched
   struct brk_session **targets;  // Sessions it goes to
   size_t num_targets, cap_targets;
+  int targets_short;  // Collecting ran out of memory
   struct mbuf out;    // A packet being composed
   struct mbuf pkt0;   // The QoS 0 form of the message being delivered
   struct mbuf codes;  // SUBACK codes
@@ -18143,8 +18225,9 @@ uint8_t mg_brk_subscribe(struct brk_session *bs, struct mg_str f, uint8_t qos);
 // Removes bs's subscription to filter f, if it has one.
 void mg_brk_unsubscribe(struct brk_session *bs, struct mg_str f);
 // Fills st->targets with the sessions topic goes to, each once, with its
-// highest granted QoS in ->best.
-void mg_brk_collect(struct brk_state *st, struct mg_str topic);
+// highest granted QoS in ->best. Returns -1 if memory ran out and some
+// are missing (the message must then go to none of them).
+int mg_brk_collect(struct brk_state *st, struct mg_str topic);
 // Frees the tree (retained messages included) and the targets array.
 void mg_brk_tree_free(struct brk_state *st);
 
@@ -18469,7 +18552,7 @@ uint8_t mg_brk_subscribe(struct brk_session *bs, struct mg_str f, uint8_t qos) {
   s->subscriptions[i].qos = qos;
   return qos;
 fail:
-  MG_INFO(("out of memory or tree limit: subscription refused"));
+  MG_ERROR(("out of memory or tree limit: subscription refused"));
   bs->st->tree_bytes -= counted;
   mg_strfree(&copy);
   return BRK_SUBACK_FAILURE;
@@ -18515,7 +18598,7 @@ static void brk_target(struct brk_state *st, const struct brk_node *n) {
       s->best = n->subs[i].qos;
       st->targets[st->num_targets++] = s;
     } else {
-      MG_ERROR(("out of memory: a subscriber misses a message"));
+      st->targets_short = 1;
     }
   }
 }
@@ -18540,9 +18623,10 @@ static void brk_match(struct brk_state *st, struct brk_node *n, const char *p,
 }
 
 // Fills st->targets with the sessions topic goes to, each once, with its
-// highest granted QoS in ->best.
-void mg_brk_collect(struct brk_state *st, struct mg_str topic) {
+// highest granted QoS in ->best. -1: memory ran out, some are missing.
+int mg_brk_collect(struct brk_state *st, struct mg_str topic) {
   st->num_targets = 0;
+  st->targets_short = 0;
   if (++st->mark == 0) {  // Wrapped: no session may hold the new number
     struct mg_mqtt_session *s;
     for (s = st->brk->sessions.lh_first; s != NULL; s = s->link.le_next) {
@@ -18551,6 +18635,7 @@ void mg_brk_collect(struct brk_state *st, struct mg_str topic) {
     st->mark = 1;
   }
   brk_match(st, &st->root, topic.p, topic.p + topic.len, 0);
+  return st->targets_short ? -1 : 0;
 }
 
 // ---- The retained store
@@ -19814,8 +19899,12 @@ static void sess_resend(struct brk_session *bs) {
 // ------------------------------------------------------------
 
 // Publishes a message (from a client, or a will) to every subscriber.
-static void brk_publish(struct brk_state *st, struct mg_str topic,
-                        struct mg_str payload, uint8_t qos, int retain) {
+// Sends a message to its subscribers. Returns -1, delivering it to none,
+// if memory ran out before it could go to all: a QoS 1 or 2 message is
+// then refused (the caller closes its publisher without acknowledging it,
+// and the publisher sends it again).
+static int brk_publish(struct brk_state *st, struct mg_str topic,
+                       struct mg_str payload, uint8_t qos, int retain) {
   struct brk_pub p;
   size_t i;
   memset(&p, 0, sizeof(p));
@@ -19823,12 +19912,19 @@ static void brk_publish(struct brk_state *st, struct mg_str topic,
   p.payload = payload;
   p.qos = qos;
   if (retain) mg_brk_retain(st, &p);
-  mg_brk_collect(st, topic);
+  if (mg_brk_collect(st, topic) != 0 ||
+      (qos > 0 && st->num_targets > 0 && mg_brk_pub_msg(st, &p) == NULL)) {
+    MG_ERROR(
+        ("out of memory: a message to %.*s refused", (int) topic.len, topic.p));
+    mg_brk_msg_unref(p.msg);
+    return -1;
+  }
   for (i = 0; i < st->num_targets; i++) {
     struct brk_session *bs = st->targets[i];
     sess_deliver(bs, &p, bs->best < qos ? bs->best : qos);
   }
   mg_brk_msg_unref(p.msg);
+  return 0;
 }
 
 static void brk_send_retained(struct brk_session *bs, struct brk_msg *m,
@@ -20146,6 +20242,8 @@ static void brk_on_connect(struct mg_connection *nc,
   if ((bs = brk_session_for(st, m, &w, &present)) == NULL ||
       sess_set_will(bs, m) != 0) {
     if (bs != NULL && bs->s.nc == NULL && !present) sess_free(bs);
+    MG_ERROR(("%p MQTT: out of memory for the session: server unavailable",
+              (void *) nc));
     conn_connack(nc, st, 0, MG_EV_MQTT_CONNACK_SERVER_UNAVAILABLE);
   } else {
     bs->clean = (m->connect_flags & MG_MQTT_CLEAN_SESSION) != 0;
@@ -20177,8 +20275,11 @@ static void brk_on_publish(struct mg_connection *nc,
     conn_fail(nc, "topic has too many levels");
     return;
   }
-  brk_publish(bs->st, m->topic, m->payload, (uint8_t) m->qos,
-              m->flags & MG_MQTT_RETAIN);
+  if (brk_publish(bs->st, m->topic, m->payload, (uint8_t) m->qos,
+                  m->flags & MG_MQTT_RETAIN) != 0 &&
+      m->qos > 0) {
+    conn_fail(nc, "out of memory: PUBLISH not acknowledged");
+  }
 }
 
 static void brk_on_subscribe(struct mg_connection *nc,

@@ -47,7 +47,8 @@ struct cgi_state {
 
 // ---- Finding the script -----------------------------------------------------
 
-// True if path names a regular file inside root that the pattern matches.
+// True if path names a regular file inside root that the pattern matches;
+// -1 if memory ran out checking that.
 static int cgi_is_script(const struct mg_serve_http_opts *o, const char *root,
                          const char *path, int *stop) {
   const char *pat = o->cgi_file_pattern;
@@ -63,6 +64,7 @@ static int cgi_is_script(const struct mg_serve_http_opts *o, const char *root,
   }
   f.fd = -1;
   inside = mg_http_path_open_inside(root, path, &f);
+  if (inside == 0 && errno == ENOMEM) return -1;
   if (f.fd >= 0) close(f.fd);
   return inside;
 }
@@ -71,13 +73,17 @@ size_t mg_http_cgi_find(const struct mg_serve_http_opts *o, const char *root,
                         const char *local, size_t root_len) {
   size_t n = strlen(local), len = n, found = 0;
   char *p = (char *) MG_MALLOC(n + 1);
-  int stop = 0;
-  if (p == NULL) return 0;
+  int stop = 0, is;
+  if (p == NULL) return (size_t) -1;
   memcpy(p, local, n + 1);
   while (len > root_len && !stop) {
     if (local[len] == '\0' || local[len] == '/') {
       p[len] = '\0';
-      if (cgi_is_script(o, root, p, &stop)) found = len;
+      if ((is = cgi_is_script(o, root, p, &stop)) < 0) {
+        found = (size_t) -1;
+        break;
+      }
+      if (is) found = len;
     }
     len--;
   }

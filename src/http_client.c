@@ -151,6 +151,7 @@ struct mg_connection *mg_connect_http_opt(
   MG_UD_TO_OPTS(opts);
   // struct mg_http_url holds the credentials: too big for some stacks.
   if ((u = (struct mg_http_url *) MG_MALLOC(sizeof(*u))) == NULL) {
+    MG_ERROR(("out of memory connecting to %s", url == NULL ? "" : url));
     MG_SET_PTRPTR(opts.error_string, "out of memory");
     return NULL;
   }

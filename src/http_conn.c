@@ -89,6 +89,9 @@ struct mg_http_proto_data *mg_http_get_proto_data(struct mg_connection *nc) {
   if (nc->proto_data == NULL) {
     nc->proto_data = MG_CALLOC(1, sizeof(struct mg_http_proto_data));
     nc->proto_data_destructor = conn_free_proto_data;
+    if (nc->proto_data == NULL) {
+      MG_ERROR(("%p out of memory for the HTTP state", (void *) nc));
+    }
   }
   return (struct mg_http_proto_data *) nc->proto_data;
 }

@@ -510,7 +510,7 @@ void mg_http_dav(struct mg_connection *nc, struct http_message *hm,
                   ? mg_stat(r.local, &r.st) != 0 ||
                         !mg_http_path_inside_root(r.root, r.local, -1)
                   : !mg_http_path_inside_root(r.root, r.local, -1))) {
-    mg_dav_send(&r, 404, NULL);
+    mg_dav_send(&r, errno == ENOMEM ? 500 : 404, NULL);
   } else if (mg_vcmp(&m, "PUT") == 0) {
     dav_put(&r);
   } else if (mg_vcmp(&m, "DELETE") == 0) {

@@ -413,6 +413,8 @@ static void file_body(struct mg_connection *nc, struct http_message *hm, int fd,
        (fp = file_stream_open(fd, f->start)) == NULL)) {
     if (pd == NULL || (f->nranges > 1 && m == NULL)) close(fd);
     MG_FREE(m);
+    MG_ERROR(
+        ("%p out of memory (or the file would not open), 500", (void *) nc));
     mg_http_send_error(nc, 500, NULL);
     return;
   }

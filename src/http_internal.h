@@ -330,7 +330,8 @@ int mg_http_path_name_hidden(const struct mg_serve_http_opts *o,
 // True if any component of the URI path is hidden.
 int mg_http_path_hidden(const struct mg_serve_http_opts *o, const char *path);
 // True if path (fd >= 0: the file open as fd), all symlinks resolved, is
-// root or below it.
+// root or below it. 0 with errno ENOMEM if memory ran out: it could not
+// tell (callers answer 500, not 404).
 int mg_http_path_inside_root(const char *root, const char *path, int fd);
 // Opens path if it was verified inside root within the TTL and is still
 // that very regular file: returns 1 with f (st from fstat(), fd) filled in.
@@ -341,7 +342,7 @@ int mg_http_path_verified_open(const char *root, const char *path,
 // what was opened lies inside the root. Returns 1 if inside: f->fd is then
 // the open file (f->st now from fstat()), or -1 if it could not be opened
 // (f->err = errno; the path was checked instead). Returns 0 (nothing left
-// open) if outside.
+// open) if outside, or with errno ENOMEM if it could not tell.
 int mg_http_path_open_inside(const char *root, const char *path,
                              struct mg_http_open_file *f);
 
@@ -363,7 +364,8 @@ struct mg_str mg_http_mime_type(const char *path, const char *custom);
 // ---- http_cgi.c: CGI/1.1 (RFC 3875) -----------------------------------------
 // If a prefix of local (at a '/' boundary, below the first root_len bytes)
 // is a regular file inside root whose name matches o->cgi_file_pattern,
-// returns its length (the rest of local is PATH_INFO), else 0.
+// returns its length (the rest of local is PATH_INFO), else 0; (size_t) -1
+// if memory ran out (it could not tell: 500, never the script's source).
 size_t mg_http_cgi_find(const struct mg_serve_http_opts *o, const char *root,
                         const char *local, size_t root_len);
 // Runs the script (local's first script_len bytes) for hm: the child's

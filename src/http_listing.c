@@ -213,6 +213,7 @@ void mg_http_list_dir(struct mg_connection *nc, struct http_message *hm,
     if (body.failed) res = 500;
   }
   if (res != 0) {
+    if (res == 500) MG_ERROR(("%p %s: out of memory, 500", (void *) nc, dir));
     mg_http_out_send_text(nc, hm, res, extra, NULL, NULL);
   } else {
     mg_http_out_hdr(&h, "Content-Type: text/html; charset=utf-8");

@@ -305,7 +305,10 @@ static int mp_step_headers(struct mg_connection *nc,
   has_cd = mp_find_disposition(p, he, &cd);
   s->var_name = mp_dup_param(has_cd ? &cd : NULL, "name");
   s->file_name = mp_dup_param(has_cd ? &cd : NULL, "filename");
-  if (s->var_name == NULL || s->file_name == NULL) return MP_ERROR;
+  if (s->var_name == NULL || s->file_name == NULL) {
+    MG_ERROR(("%p multipart: out of memory", (void *) nc));
+    return MP_ERROR;
+  }
   *used = ds;
   s->state = MP_DATA;
   s->in_part = 1;

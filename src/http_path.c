@@ -229,12 +229,16 @@ static int path_fd_real(int fd, const char *path, char *buf) {
 #endif
 
 // True if path (fd >= 0: the file open as fd), all symlinks resolved, is
-// root or below it.
+// root or below it. 0 with errno ENOMEM: it could not tell.
 int mg_http_path_inside_root(const char *root, const char *path, int fd) {
   char *a = (char *) MG_MALLOC(2 * MG_HTTP_PATH_MAX);
   char *b = a + MG_HTTP_PATH_MAX;
   int ok;
-  if (a == NULL) return 0;
+  errno = 0;
+  if (a == NULL) {
+    errno = ENOMEM;
+    return 0;
+  }
   if (fd >= 0) {
     ok = path_fd_real(fd, path, b);
   } else {
@@ -373,6 +377,7 @@ int mg_http_path_verified_open(const char *root, const char *path,
 int mg_http_path_open_inside(const char *root, const char *path,
                              struct mg_http_open_file *f) {
   cs_stat_t st;
+  int err;
   f->fd = mg_http_open_ro(path);
   f->err = errno;
   if (mg_http_path_inside_root(root, path, f->fd)) {
@@ -382,8 +387,10 @@ int mg_http_path_open_inside(const char *root, const char *path,
     }
     return 1;
   }
+  err = errno;  // ENOMEM: could not tell (close() must not hide it)
   if (f->fd >= 0) close(f->fd);
   f->fd = -1;
+  errno = err;
   return 0;
 }
 

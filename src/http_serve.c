@@ -45,6 +45,10 @@ struct static_req {
 
 // Sends a text response with the extra headers; returns 0 for chaining.
 static int static_fail(struct static_req *r, int code, const char *text) {
+  if (code == 500) {  // Here always for lack of memory
+    MG_ERROR(("%p %.*s: out of memory, 500", (void *) r->nc,
+              (int) r->hm->uri.len, r->hm->uri.p));
+  }
   mg_http_out_send_text(r->nc, r->hm, code, r->extra, NULL, text);
   return 0;
 }
@@ -377,7 +381,7 @@ static int static_try_index(struct static_req *r) {
       if (mg_http_path_open_inside(r->root, p, &f)) {
         static_serve_regular(r, p, &f);
       } else {
-        static_fail(r, 404, NULL);
+        static_fail(r, errno == ENOMEM ? 500 : 404, NULL);
       }
       MG_FREE(p);
       return 1;
@@ -408,15 +412,19 @@ static void static_serve_dir(struct static_req *r) {
 
 // Finds r->local: sets r->exists and r->file (st; fd for a regular file,
 // opened here so that the check is made on what was opened). Returns 0 if
-// it exists but resolves outside the root.
+// it exists but resolves outside the root, -1 if memory ran out.
 static int static_lookup(struct static_req *r) {
   struct mg_http_open_file *f = &r->file;
+  int inside;
   r->exists = 1;
   if (mg_http_path_verified_open(r->root, r->local, f)) return 1;
   if (!(r->exists = mg_stat(r->local, &f->st) == 0)) return 1;
-  if (S_ISREG(f->st.st_mode))
-    return mg_http_path_open_inside(r->root, r->local, f);
-  return mg_http_path_inside_root(r->root, r->local, -1);
+  if (S_ISREG(f->st.st_mode)) {
+    inside = mg_http_path_open_inside(r->root, r->local, f);
+  } else {
+    inside = mg_http_path_inside_root(r->root, r->local, -1);
+  }
+  return inside == 0 && errno == ENOMEM ? -1 : inside;
 }
 
 #if MG_ENABLE_HTTP_CGI
@@ -425,6 +433,10 @@ static int static_lookup(struct static_req *r) {
 static int static_try_cgi(struct static_req *r) {
   size_t n = mg_http_cgi_find(r->opts, r->root, r->local, r->root_len);
   if (n == 0) return 0;
+  if (n == (size_t) -1) {
+    static_fail(r, 500, NULL);  // Out of memory: not served as a file
+    return 1;
+  }
   static_close(r->file.fd);
   r->file.fd = -1;
   mg_http_cgi_start(r->nc, r->hm, r->opts, r->root, r->local, n, r->uri_path,
@@ -436,13 +448,14 @@ static int static_try_cgi(struct static_req *r) {
 // GET and HEAD (and with CGI, other methods): maps the path to a file and
 // answers.
 static void static_serve(struct static_req *r) {
+  int found;
   if (mg_http_path_hidden(r->opts, r->uri_path)) {
     static_fail(r, 404, NULL);
   } else if ((r->local = mg_http_path_join(r->root, r->rel, &r->root_len)) ==
              NULL) {
     static_fail(r, 500, NULL);
-  } else if (!static_lookup(r)) {
-    static_fail(r, 404, NULL);
+  } else if ((found = static_lookup(r)) <= 0) {
+    static_fail(r, found < 0 ? 500 : 404, NULL);
   } else if (!static_authorized(r)) {
     mg_http_send_digest_auth_request(r->nc, static_auth_domain(r->opts));
 #if MG_ENABLE_HTTP_CGI

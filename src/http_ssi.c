@@ -192,19 +192,37 @@ static void ssi_comment(struct mg_connection *nc, const char *what) {
   mg_printf(nc, "<!-- SSI: %s -->", what);
 }
 
+// The page cannot be what it should: the response is cut (no last chunk,
+// or short of the close), so the client sees it incomplete, not whole.
+static void ssi_out_of_memory(struct mg_connection *nc) {
+  MG_ERROR(("%p SSI: out of memory, response cut", (void *) nc));
+  nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+}
+
 static void ssi_include(struct mg_connection *nc, struct mg_http_ssi *s,
                         struct mg_str args) {
   struct mg_str key, val;
   char *path;
-  int check;
+  int check, ok;
+  errno = 0;
   if (!ssi_arg(args, &key, &val) ||
       (path = ssi_include_path(s, key, val, &check)) == NULL) {
+    if (errno == ENOMEM) {
+      ssi_out_of_memory(nc);
+      return;
+    }
     MG_ERROR(("SSI: bad include \"%.*s\"", (int) args.len, args.p));
     ssi_comment(nc, "bad include");
     return;
   }
-  if (!ssi_open(s, path, check)) ssi_comment(nc, "include failed");
+  errno = 0;
+  ok = ssi_open(s, path, check);
   MG_FREE(path);
+  if (!ok && errno == ENOMEM) {
+    ssi_out_of_memory(nc);
+  } else if (!ok) {
+    ssi_comment(nc, "include failed");
+  }
 }
 
 static void ssi_exec(struct mg_connection *nc, struct mg_http_ssi *s,
@@ -414,6 +432,8 @@ void mg_http_serve_ssi(struct mg_connection *nc, struct http_message *hm,
   }
   if (s == NULL) {
     if (fp != NULL) fclose(fp);
+    MG_ERROR(("%p SSI: out of memory (or the file would not open), 500",
+              (void *) nc));
     mg_http_send_error(nc, 500, NULL);
     return;
   }
@@ -424,6 +444,7 @@ void mg_http_serve_ssi(struct mg_connection *nc, struct http_message *hm,
       !ssi_push(s, fp, path, 0)) {
     if (s->depth == 0) fclose(fp);
     mg_http_ssi_free(pd);
+    MG_ERROR(("%p SSI: out of memory, 500", (void *) nc));
     mg_http_send_error(nc, 500, NULL);
     return;
   }
@@ -432,6 +453,7 @@ void mg_http_serve_ssi(struct mg_connection *nc, struct http_message *hm,
   mg_http_out_hdr_block(&h, extra);
   if (mg_http_out_str(&h) == NULL) {
     mg_http_ssi_free(pd);
+    MG_ERROR(("%p SSI: out of memory, 500", (void *) nc));
     mg_http_send_error(nc, 500, NULL);
   } else if (is_head || http10) {
     // No length can be given: HTTP/1.0 reads to the close; HEAD says

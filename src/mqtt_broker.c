@@ -246,8 +246,12 @@ static void sess_resend(struct brk_session *bs) {
 // ------------------------------------------------------------
 
 // Publishes a message (from a client, or a will) to every subscriber.
-static void brk_publish(struct brk_state *st, struct mg_str topic,
-                        struct mg_str payload, uint8_t qos, int retain) {
+// Sends a message to its subscribers. Returns -1, delivering it to none,
+// if memory ran out before it could go to all: a QoS 1 or 2 message is
+// then refused (the caller closes its publisher without acknowledging it,
+// and the publisher sends it again).
+static int brk_publish(struct brk_state *st, struct mg_str topic,
+                       struct mg_str payload, uint8_t qos, int retain) {
   struct brk_pub p;
   size_t i;
   memset(&p, 0, sizeof(p));
@@ -255,12 +259,19 @@ static void brk_publish(struct brk_state *st, struct mg_str topic,
   p.payload = payload;
   p.qos = qos;
   if (retain) mg_brk_retain(st, &p);
-  mg_brk_collect(st, topic);
+  if (mg_brk_collect(st, topic) != 0 ||
+      (qos > 0 && st->num_targets > 0 && mg_brk_pub_msg(st, &p) == NULL)) {
+    MG_ERROR(
+        ("out of memory: a message to %.*s refused", (int) topic.len, topic.p));
+    mg_brk_msg_unref(p.msg);
+    return -1;
+  }
   for (i = 0; i < st->num_targets; i++) {
     struct brk_session *bs = st->targets[i];
     sess_deliver(bs, &p, bs->best < qos ? bs->best : qos);
   }
   mg_brk_msg_unref(p.msg);
+  return 0;
 }
 
 static void brk_send_retained(struct brk_session *bs, struct brk_msg *m,
@@ -578,6 +589,8 @@ static void brk_on_connect(struct mg_connection *nc,
   if ((bs = brk_session_for(st, m, &w, &present)) == NULL ||
       sess_set_will(bs, m) != 0) {
     if (bs != NULL && bs->s.nc == NULL && !present) sess_free(bs);
+    MG_ERROR(("%p MQTT: out of memory for the session: server unavailable",
+              (void *) nc));
     conn_connack(nc, st, 0, MG_EV_MQTT_CONNACK_SERVER_UNAVAILABLE);
   } else {
     bs->clean = (m->connect_flags & MG_MQTT_CLEAN_SESSION) != 0;
@@ -609,8 +622,11 @@ static void brk_on_publish(struct mg_connection *nc,
     conn_fail(nc, "topic has too many levels");
     return;
   }
-  brk_publish(bs->st, m->topic, m->payload, (uint8_t) m->qos,
-              m->flags & MG_MQTT_RETAIN);
+  if (brk_publish(bs->st, m->topic, m->payload, (uint8_t) m->qos,
+                  m->flags & MG_MQTT_RETAIN) != 0 &&
+      m->qos > 0) {
+    conn_fail(nc, "out of memory: PUBLISH not acknowledged");
+  }
 }
 
 static void brk_on_subscribe(struct mg_connection *nc,

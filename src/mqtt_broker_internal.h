@@ -103,6 +103,7 @@ struct brk_state {
   uint32_t mark;                 // Number of the message being matched
   struct brk_session **targets;  // Sessions it goes to
   size_t num_targets, cap_targets;
+  int targets_short;  // Collecting ran out of memory
   struct mbuf out;    // A packet being composed
   struct mbuf pkt0;   // The QoS 0 form of the message being delivered
   struct mbuf codes;  // SUBACK codes
@@ -144,8 +145,9 @@ uint8_t mg_brk_subscribe(struct brk_session *bs, struct mg_str f, uint8_t qos);
 // Removes bs's subscription to filter f, if it has one.
 void mg_brk_unsubscribe(struct brk_session *bs, struct mg_str f);
 // Fills st->targets with the sessions topic goes to, each once, with its
-// highest granted QoS in ->best.
-void mg_brk_collect(struct brk_state *st, struct mg_str topic);
+// highest granted QoS in ->best. Returns -1 if memory ran out and some
+// are missing (the message must then go to none of them).
+int mg_brk_collect(struct brk_state *st, struct mg_str topic);
 // Frees the tree (retained messages included) and the targets array.
 void mg_brk_tree_free(struct brk_state *st);
 

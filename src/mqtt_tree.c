@@ -305,7 +305,7 @@ uint8_t mg_brk_subscribe(struct brk_session *bs, struct mg_str f, uint8_t qos) {
   s->subscriptions[i].qos = qos;
   return qos;
 fail:
-  MG_INFO(("out of memory or tree limit: subscription refused"));
+  MG_ERROR(("out of memory or tree limit: subscription refused"));
   bs->st->tree_bytes -= counted;
   mg_strfree(&copy);
   return BRK_SUBACK_FAILURE;
@@ -351,7 +351,7 @@ static void brk_target(struct brk_state *st, const struct brk_node *n) {
       s->best = n->subs[i].qos;
       st->targets[st->num_targets++] = s;
     } else {
-      MG_ERROR(("out of memory: a subscriber misses a message"));
+      st->targets_short = 1;
     }
   }
 }
@@ -376,9 +376,10 @@ static void brk_match(struct brk_state *st, struct brk_node *n, const char *p,
 }
 
 // Fills st->targets with the sessions topic goes to, each once, with its
-// highest granted QoS in ->best.
-void mg_brk_collect(struct brk_state *st, struct mg_str topic) {
+// highest granted QoS in ->best. -1: memory ran out, some are missing.
+int mg_brk_collect(struct brk_state *st, struct mg_str topic) {
   st->num_targets = 0;
+  st->targets_short = 0;
   if (++st->mark == 0) {  // Wrapped: no session may hold the new number
     struct mg_mqtt_session *s;
     for (s = st->brk->sessions.lh_first; s != NULL; s = s->link.le_next) {
@@ -387,6 +388,7 @@ void mg_brk_collect(struct brk_state *st, struct mg_str topic) {
     st->mark = 1;
   }
   brk_match(st, &st->root, topic.p, topic.p + topic.len, 0);
+  return st->targets_short ? -1 : 0;
 }
 
 // ---- The retained store

@@ -91,6 +91,7 @@ static struct mg_connection *mg_create_conn(struct mg_mgr *mgr,
   // A manager that failed to initialise, or is being freed, has no ifaces.
   if (mgr->num_ifaces == 0) return NULL;
   if ((c = (struct mg_connection *) MG_CALLOC(1, sizeof(*c))) == NULL) {
+    MG_ERROR(("out of memory for a connection"));
     return NULL;
   }
   c->sock = INVALID_SOCKET;

@@ -676,7 +676,9 @@ static struct resolv_query *resolv_new(struct mg_mgr *mgr, const char *name,
        (query == MG_DNS_A_RECORD || query == MG_DNS_AAAA_RECORD) &&
        mg_dns_build_query(&io, 0, mg_mk_str_n(name, n), query, 0) > 0;
   mbuf_free(&io);
-  if (!ok || (q = (struct resolv_query *) MG_CALLOC(1, sizeof(*q))) == NULL) {
+  if (!ok) return NULL;
+  if ((q = (struct resolv_query *) MG_CALLOC(1, sizeof(*q))) == NULL) {
+    MG_ERROR(("out of memory resolving %s", name));
     return NULL;
   }
   memcpy(q->name, name, n);

@@ -41,6 +41,15 @@ static void epoll_if_free(struct mg_iface *iface) {
   iface->data = NULL;
 }
 
+// An iface whose state could not be set up (memory, epoll_create1)
+// refuses connections (the caller gets NULL and an error string) instead
+// of never serving them.
+static int epoll_if_create_conn(struct mg_connection *nc) {
+  if (nc->iface->data != NULL) return 1;
+  MG_ERROR(("epoll iface not started: connection refused"));
+  return 0;
+}
+
 static void epoll_if_add_conn(struct mg_connection *nc) {
   nc->mgr_data = NULL;  // Nothing registered yet
 }
@@ -171,7 +180,7 @@ const struct mg_iface_vtable mg_epoll_iface_vtable = {
     mg_sock_udp_send,       // udp_send
     mg_sock_tcp_recv,       // tcp_recv
     mg_sock_udp_recv,       // udp_recv
-    mg_sock_create_conn,    // create_conn
+    epoll_if_create_conn,   // create_conn
     mg_sock_destroy_conn,   // destroy_conn
     mg_sock_sock_set,       // sock_set
     mg_sock_get_conn_addr,  // get_conn_addr

@@ -112,6 +112,7 @@ static void ws_accept(struct mg_connection *nc, struct http_message *hm) {
   char accept[32];
   if (pd != NULL && pd->ws == NULL) pd->ws = mg_ws_state_new(mg_mk_str(NULL));
   if (pd == NULL || pd->ws == NULL) {
+    MG_ERROR(("%p out of memory for the WebSocket state, 500", (void *) nc));
     ws_refuse(nc, 500);
     return;
   }
