@@ -5690,6 +5690,11 @@ struct mg_http_proto_data {
   unsigned char is_http10;    // Server: the current request is HTTP/1.0
   struct mg_ws_state *ws;     // WebSocket state (ws.c)
   struct mg_connection *cgi;  // CGI running for this request (stdout)
+  // A request body streamed to a CGI script (MG_EV_HTTP_REQUEST_HEAD).
+  unsigned char cgi_probe;  // In that event: mg_serve_http() may start a CGI
+  uint64_t stream_len;      // The body's Content-Length
+  uint64_t stream_left;     // Body bytes not yet taken from recv_mbuf
+  size_t saved_recv_limit;  // recv_mbuf_limit while it streams
 };
 
 // Returns the standard reason phrase for an HTTP status code.
@@ -5943,6 +5948,10 @@ void mg_http_cgi_start(struct mg_connection *nc, struct http_message *hm,
                        const char *uri_path, struct mg_str extra);
 // The client side: relays more output when nc's send buffer has room.
 void mg_http_cgi_pump(struct mg_connection *nc);
+// A body streamed to the script (pd->stream_left > 0): moves what the
+// script's stdin buffer has room for from nc's recv_mbuf to it (or drops
+// it if the script no longer reads); the last byte closes its stdin.
+void mg_http_cgi_feed(struct mg_connection *nc);
 // The client nc is closing: the CGI is killed and reaped.
 void mg_http_cgi_detach(struct mg_connection *nc);
 #endif
@@ -10388,7 +10397,10 @@ void mg_file_upload_handler(struct mg_connection *nc, int ev, void *ev_data,
 // bytes and nothing blocks:
 // - stdin: the request body (already buffered by the server, up to
 //   MG_MAX_HTTP_BODY_SIZE) is queued on the "in" connection, which closes
-//   once it is written: the script sees EOF.
+//   once it is written: the script sees EOF. Started on
+//   MG_EV_HTTP_REQUEST_HEAD, the script gets the body as it arrives
+//   instead (mg_http_cgi_feed): at most MG_CGI_HIGH_WATER bytes wait for
+//   its stdin, and the client is not read while they do.
 // - stdout: the "out" connection collects the script's header block
 //   (Status:, Location:, other fields), turns it into the response head,
 //   then relays the body as it comes: with the script's Content-Length,
@@ -10581,12 +10593,14 @@ static void cgi_env_headers(struct mg_http_out *e, struct http_message *hm) {
   }
 }
 
-// CONTENT_LENGTH and CONTENT_TYPE, when the request has a body.
-static void cgi_env_body(struct mg_http_out *e, struct http_message *hm) {
+// CONTENT_LENGTH and CONTENT_TYPE, when the request has a body (len: its
+// length, which a streamed body does not have in hm yet).
+static void cgi_env_body(struct mg_http_out *e, struct http_message *hm,
+                         uint64_t len) {
   struct mg_str *ct = mg_get_http_header(hm, "Content-Type");
-  if (hm->body.len > 0 || mg_get_http_header(hm, "Content-Length") != NULL ||
+  if (len > 0 || mg_get_http_header(hm, "Content-Length") != NULL ||
       mg_get_http_header(hm, "Transfer-Encoding") != NULL) {
-    mg_http_out_printf(e, "CONTENT_LENGTH=%lu", (unsigned long) hm->body.len);
+    mg_http_out_printf(e, "CONTENT_LENGTH=%llu", (unsigned long long) len);
     mg_http_out_add(e, "", 1);
   }
   if (ct != NULL) cgi_env(e, "CONTENT_TYPE", *ct);
@@ -10624,7 +10638,13 @@ static void cgi_env_request(struct mg_http_out *e, struct mg_connection *nc,
   if (nc->flags & MG_F_SSL) cgi_envs(e, "HTTPS", "on");
   cgi_env_addrs(e, nc, hm);
   cgi_env_auth(e, hm);
-  cgi_env_body(e, hm);
+  {
+    struct mg_http_proto_data *pd =
+        (struct mg_http_proto_data *) nc->proto_data;
+    cgi_env_body(e, hm,
+                 pd != NULL && pd->stream_len > 0 ? pd->stream_len
+                                                  : (uint64_t) hm->body.len);
+  }
   cgi_env_headers(e, hm);
 }
 
@@ -10982,6 +11002,11 @@ static void cgi_in_handler(struct mg_connection *nc, int ev,
   if (st == NULL) return;
   if (ev == MG_EV_SEND) st->last_io = mg_time();
   if (ev == MG_EV_CLOSE) st->in = NULL;
+  // A streamed body: room again (or no reader any more) for what waits.
+  if ((ev == MG_EV_SEND || ev == MG_EV_CLOSE) && st->client != NULL &&
+      cgi_pd(st->client) != NULL && cgi_pd(st->client)->stream_left > 0) {
+    mg_http_cgi_feed(st->client);
+  }
 }
 
 // ---- Starting
@@ -11012,6 +11037,8 @@ static pid_t cgi_spawn(const char *script, const char *interp, char **envp,
 static int cgi_connect(struct cgi_state *st, struct mg_connection *nc,
                        struct mg_str body, sock_t in, sock_t out) {
   struct mg_add_sock_opts ao;
+  struct mg_http_proto_data *pd = cgi_pd(nc);
+  int streamed = pd != NULL && pd->stream_len > 0;
   memset(&ao, 0, sizeof(ao));
   ao.user_data = st;
   st->out = mg_add_sock_opt(nc->mgr, out, MG_CB(cgi_out_handler, st), ao);
@@ -11021,15 +11048,17 @@ static int cgi_connect(struct cgi_state *st, struct mg_connection *nc,
   }
   st->out->flags |= MG_F_HOLD_ON_EOF;  // Relay what is left, then finish
   st->out->recv_mbuf_limit = MG_CGI_HIGH_WATER;
-  if (body.len > 0) {
+  if (body.len > 0 || streamed) {
     st->in = mg_add_sock_opt(nc->mgr, in, MG_CB(cgi_in_handler, st), ao);
   } else {
     close((int) in);  // No body: EOF at once
   }
-  if (st->in != NULL) {
+  if (st->in != NULL && streamed) {
+    // The body follows as it arrives (mg_http_cgi_feed).
+  } else if (st->in != NULL) {
     mg_send(st->in, body.p, (int) body.len);
     st->in->flags |= MG_F_SEND_AND_CLOSE;
-  } else if (body.len > 0) {
+  } else if (body.len > 0 || streamed) {
     st->out->flags |= MG_F_CLOSE_IMMEDIATELY;  // 502 from cgi_free()
   }
   return 1;
@@ -11119,6 +11148,29 @@ void mg_http_cgi_start(struct mg_connection *nc, struct http_message *hm,
   }
   MG_FREE(envp);
   mbuf_free(&env.m);
+}
+
+void mg_http_cgi_feed(struct mg_connection *nc) {
+  struct mg_http_proto_data *pd = cgi_pd(nc);
+  struct cgi_state *st;
+  struct mbuf *io = &nc->recv_mbuf;
+  size_t n;
+  if (pd == NULL || pd->stream_left == 0) return;
+  st = pd->cgi == NULL ? NULL : (struct cgi_state *) pd->cgi->user_data;
+  n = io->len < pd->stream_left ? io->len : (size_t) pd->stream_left;
+  if (st != NULL && st->in != NULL) {
+    size_t queued = st->in->send_mbuf.len;
+    size_t room = queued < MG_CGI_HIGH_WATER ? MG_CGI_HIGH_WATER - queued : 0;
+    if (n > room) n = room;
+    mg_send(st->in, io->buf, (int) n);
+    st->last_io = mg_time();
+  }  // Else the script stopped reading: the rest is dropped
+  mbuf_remove(io, n);
+  pd->stream_left -= n;
+  if (pd->stream_left == 0) {
+    nc->recv_mbuf_limit = pd->saved_recv_limit;
+    if (st != NULL && st->in != NULL) st->in->flags |= MG_F_SEND_AND_CLOSE;
+  }
 }
 
 void mg_http_cgi_pump(struct mg_connection *nc) {
@@ -14658,11 +14710,13 @@ struct static_req {
   struct mg_http_open_file file;  // local: st when exists, fd when regular
   int exists;                     // mg_stat(local) succeeded
   int method;                     // STATIC_M_SERVE or (CGI) another method
+  int probe;  // MG_EV_HTTP_REQUEST_HEAD: start a CGI or answer nothing
 };
 
 // Sends a text response with the extra headers; returns 0 for chaining.
 static int static_fail(struct static_req *r, int code, const char *text) {
-  if (code == 500) {  // Here always for lack of memory
+  if (r->probe) return 0;  // The full request answers later
+  if (code == 500) {       // Here always for lack of memory
     MG_ERROR(("%p %.*s: out of memory, 500", (void *) r->nc,
               (int) r->hm->uri.len, r->hm->uri.p));
   }
@@ -14767,7 +14821,7 @@ static int static_rewrite(struct static_req *r) {
     if (target.p == NULL || pat.len == 0 || target.len == 0) continue;
     if (pat.p[0] == '%') {
       if (!static_port_is(r->nc, mg_mk_str_n(pat.p + 1, pat.len - 1))) continue;
-      return static_port_redirect(r, target);
+      return r->probe ? 0 : static_port_redirect(r, target);
     }
     if (pat.p[0] == '@') {
       // A virtual host keeps the whole path under its own root.
@@ -14778,6 +14832,7 @@ static int static_rewrite(struct static_req *r) {
     if (n < 0) continue;
     if (mg_ncasecmp(target.p, "http://", 7) == 0 ||
         mg_ncasecmp(target.p, "https://", 8) == 0) {
+      if (r->probe) return 0;
       // A virtual host forwards its whole path: no mount prefix.
       mg_http_proxy_rewrite(
           r->nc, r->hm, pat.p[0] == '@' ? mg_mk_str_n(pat.p, 0) : pat, target);
@@ -15137,9 +15192,32 @@ static void static_send_options(struct static_req *r) {
 // (400/404), rewrites (a reverse-proxy target goes to
 // mg_http_proxy_rewrite), OPTIONS (200) and other known methods (405), then
 // the file.
+#if MG_ENABLE_HTTP_CGI
+// MG_EV_HTTP_REQUEST_HEAD: if the request maps to a CGI script the client
+// may run, the script starts now and gets the body as it arrives.
+// Anything else answers nothing now (static_fail() is silent): the whole
+// request comes back with MG_EV_HTTP_REQUEST. The credentials are checked
+// last, on a script only: a digest check counts the nonce use.
+static void static_probe_cgi(struct static_req *r) {
+  size_t n;
+  if (mg_http_path_hidden(r->opts, r->uri_path) ||
+      (r->local = mg_http_path_join(r->root, r->rel, &r->root_len)) == NULL ||
+      static_lookup(r) <= 0) {
+    return;
+  }
+  n = mg_http_cgi_find(r->opts, r->root, r->local, r->root_len);
+  if (n == 0 || n == (size_t) -1 || !static_authorized(r)) return;
+  static_close(r->file.fd);
+  r->file.fd = -1;
+  mg_http_cgi_start(r->nc, r->hm, r->opts, r->root, r->local, n, r->uri_path,
+                    r->extra);
+}
+#endif
+
 void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
                    struct mg_serve_http_opts opts) {
   struct static_req r;
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
   int m = static_method(hm->method), dav = 0;
   memset(&r, 0, sizeof(r));
   r.file.fd = -1;
@@ -15154,7 +15232,15 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
 #if MG_ENABLE_HTTP_WEBDAV
   dav = static_dav_on(&opts) && mg_http_dav_is_method(hm->method);
 #endif
-  if (!static_acl_allows(nc, opts.ip_acl)) {
+  r.probe = pd != NULL && pd->cgi_probe;
+  if (r.probe) {
+#if MG_ENABLE_HTTP_CGI
+    if (static_acl_allows(nc, opts.ip_acl) && m >= 0 && !dav &&
+        m != STATIC_M_OPTIONS && static_decode_uri(&r) && static_rewrite(&r)) {
+      static_probe_cgi(&r);
+    }
+#endif
+  } else if (!static_acl_allows(nc, opts.ip_acl)) {
     static_fail(&r, 403, NULL);
   } else if (m < 0 && !dav) {
     static_fail(&r, 501, NULL);
@@ -15360,6 +15446,49 @@ static int srv_upgrade(struct mg_connection *nc, struct mg_http_proto_data *pd,
 }
 #endif
 
+#if MG_ENABLE_FILESYSTEM && MG_ENABLE_HTTP_CGI
+#define SRV_STREAM_RECV (64 * 1024)  // recv_mbuf cap while a body streams
+
+// A Content-Length body still to come: MG_EV_HTTP_REQUEST_HEAD lets the
+// handler start a CGI script (mg_serve_http()) that takes the body as it
+// arrives. Returns 1 if the request was taken (its head leaves recv_mbuf),
+// 0 to buffer the body as usual.
+static int srv_head_event(struct mg_connection *nc,
+                          struct mg_http_proto_data *pd,
+                          struct http_message *hm, size_t hlen, int expect) {
+  struct http_message h = *hm;
+  uint64_t out = srv_bytes_out(nc, pd);
+  h.message.len = hlen;
+  h.body = mg_mk_str_n(hm->message.p + hlen, 0);
+  pd->stream_len = hm->body.len;
+  pd->cgi_probe = 1;
+  mg_http_call_endpoint_handler(nc, MG_EV_HTTP_REQUEST_HEAD, &h);
+  pd->cgi_probe = 0;
+  pd->stream_left = pd->cgi != NULL ? pd->stream_len : 0;
+  pd->stream_len = 0;
+  if (pd->cgi == NULL && srv_bytes_out(nc, pd) == out) return 0;
+  memset(&pd->scan, 0, sizeof(pd->scan));
+  pd->request_start = 0;
+  pd->body_wait = 0;
+  if (pd->cgi == NULL) {
+    // Answered (a CGI that would not start: 500) without the body: the
+    // connection ends after the answer.
+    mbuf_clear(&nc->recv_mbuf);
+    pd->must_close = 1;
+  } else {
+    if (expect) srv_send_continue(nc, pd);
+    mbuf_remove(&nc->recv_mbuf, hlen);
+    pd->saved_recv_limit = nc->recv_mbuf_limit;
+    if (nc->recv_mbuf_limit > SRV_STREAM_RECV) {
+      nc->recv_mbuf_limit = SRV_STREAM_RECV;
+    }
+    mg_http_cgi_feed(nc);
+  }
+  srv_check_answered(nc, pd);
+  return 1;
+}
+#endif
+
 // Processes the head at the start of recv_mbuf (hlen bytes). Returns 1 if
 // a request was dispatched or handed to a stream, 0 if more input is needed
 // or the connection failed.
@@ -15399,6 +15528,12 @@ static int srv_serve_one(struct mg_connection *nc,
     return 1;
   }
 #endif
+#if MG_ENABLE_FILESYSTEM && MG_ENABLE_HTTP_CGI
+  if (io->len - hlen < hm->body.len &&
+      srv_head_event(nc, pd, hm, hlen, expect)) {
+    return 1;
+  }
+#endif
   if (hm->body.len > MG_MAX_HTTP_BODY_SIZE) return srv_reply_error(nc, 413), 0;
   if (io->len - hlen < hm->body.len) {
     if (expect) srv_send_continue(nc, pd);
@@ -15428,6 +15563,12 @@ static void srv_serve(struct mg_connection *nc, struct mg_http_proto_data *pd) {
   if (pd->mp != NULL) {
     if (mg_http_multipart_continue(nc)) return;
     srv_check_answered(nc, pd);
+  }
+#endif
+#if MG_ENABLE_FILESYSTEM && MG_ENABLE_HTTP_CGI
+  if (pd->stream_left > 0) {
+    mg_http_cgi_feed(nc);  // To the script, or dropped once it is done
+    if (pd->stream_left > 0) return;
   }
 #endif
   while (io->len > 0 && !srv_busy(nc, pd)) {

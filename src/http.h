@@ -9,6 +9,12 @@
 #define MG_EV_HTTP_REQUEST 100  // A complete request (headers and body)
 #define MG_EV_HTTP_REPLY 101    // A complete reply (client side)
 #define MG_EV_HTTP_CHUNK 102    // A body chunk of a chunked message
+// Not in 6.x: a request head whose Content-Length body has not all come
+// (struct http_message *, body empty). A handler that calls
+// mg_serve_http() on it lets a CGI script get the body as it arrives; for
+// anything else mg_serve_http() does nothing then, and MG_EV_HTTP_REQUEST
+// follows once the body is in, as usual.
+#define MG_EV_HTTP_REQUEST_HEAD 107
 #define MG_EV_SSI_CALL 105      // char *: an SSI "call" directive
 #define MG_EV_SSI_CALL_CTX 106  // struct mg_ssi_call_ctx *
 

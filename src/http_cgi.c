@@ -8,7 +8,10 @@
 // bytes and nothing blocks:
 // - stdin: the request body (already buffered by the server, up to
 //   MG_MAX_HTTP_BODY_SIZE) is queued on the "in" connection, which closes
-//   once it is written: the script sees EOF.
+//   once it is written: the script sees EOF. Started on
+//   MG_EV_HTTP_REQUEST_HEAD, the script gets the body as it arrives
+//   instead (mg_http_cgi_feed): at most MG_CGI_HIGH_WATER bytes wait for
+//   its stdin, and the client is not read while they do.
 // - stdout: the "out" connection collects the script's header block
 //   (Status:, Location:, other fields), turns it into the response head,
 //   then relays the body as it comes: with the script's Content-Length,
@@ -201,12 +204,14 @@ static void cgi_env_headers(struct mg_http_out *e, struct http_message *hm) {
   }
 }
 
-// CONTENT_LENGTH and CONTENT_TYPE, when the request has a body.
-static void cgi_env_body(struct mg_http_out *e, struct http_message *hm) {
+// CONTENT_LENGTH and CONTENT_TYPE, when the request has a body (len: its
+// length, which a streamed body does not have in hm yet).
+static void cgi_env_body(struct mg_http_out *e, struct http_message *hm,
+                         uint64_t len) {
   struct mg_str *ct = mg_get_http_header(hm, "Content-Type");
-  if (hm->body.len > 0 || mg_get_http_header(hm, "Content-Length") != NULL ||
+  if (len > 0 || mg_get_http_header(hm, "Content-Length") != NULL ||
       mg_get_http_header(hm, "Transfer-Encoding") != NULL) {
-    mg_http_out_printf(e, "CONTENT_LENGTH=%lu", (unsigned long) hm->body.len);
+    mg_http_out_printf(e, "CONTENT_LENGTH=%llu", (unsigned long long) len);
     mg_http_out_add(e, "", 1);
   }
   if (ct != NULL) cgi_env(e, "CONTENT_TYPE", *ct);
@@ -244,7 +249,13 @@ static void cgi_env_request(struct mg_http_out *e, struct mg_connection *nc,
   if (nc->flags & MG_F_SSL) cgi_envs(e, "HTTPS", "on");
   cgi_env_addrs(e, nc, hm);
   cgi_env_auth(e, hm);
-  cgi_env_body(e, hm);
+  {
+    struct mg_http_proto_data *pd =
+        (struct mg_http_proto_data *) nc->proto_data;
+    cgi_env_body(e, hm,
+                 pd != NULL && pd->stream_len > 0 ? pd->stream_len
+                                                  : (uint64_t) hm->body.len);
+  }
   cgi_env_headers(e, hm);
 }
 
@@ -602,6 +613,11 @@ static void cgi_in_handler(struct mg_connection *nc, int ev,
   if (st == NULL) return;
   if (ev == MG_EV_SEND) st->last_io = mg_time();
   if (ev == MG_EV_CLOSE) st->in = NULL;
+  // A streamed body: room again (or no reader any more) for what waits.
+  if ((ev == MG_EV_SEND || ev == MG_EV_CLOSE) && st->client != NULL &&
+      cgi_pd(st->client) != NULL && cgi_pd(st->client)->stream_left > 0) {
+    mg_http_cgi_feed(st->client);
+  }
 }
 
 // ---- Starting
@@ -632,6 +648,8 @@ static pid_t cgi_spawn(const char *script, const char *interp, char **envp,
 static int cgi_connect(struct cgi_state *st, struct mg_connection *nc,
                        struct mg_str body, sock_t in, sock_t out) {
   struct mg_add_sock_opts ao;
+  struct mg_http_proto_data *pd = cgi_pd(nc);
+  int streamed = pd != NULL && pd->stream_len > 0;
   memset(&ao, 0, sizeof(ao));
   ao.user_data = st;
   st->out = mg_add_sock_opt(nc->mgr, out, MG_CB(cgi_out_handler, st), ao);
@@ -641,15 +659,17 @@ static int cgi_connect(struct cgi_state *st, struct mg_connection *nc,
   }
   st->out->flags |= MG_F_HOLD_ON_EOF;  // Relay what is left, then finish
   st->out->recv_mbuf_limit = MG_CGI_HIGH_WATER;
-  if (body.len > 0) {
+  if (body.len > 0 || streamed) {
     st->in = mg_add_sock_opt(nc->mgr, in, MG_CB(cgi_in_handler, st), ao);
   } else {
     close((int) in);  // No body: EOF at once
   }
-  if (st->in != NULL) {
+  if (st->in != NULL && streamed) {
+    // The body follows as it arrives (mg_http_cgi_feed).
+  } else if (st->in != NULL) {
     mg_send(st->in, body.p, (int) body.len);
     st->in->flags |= MG_F_SEND_AND_CLOSE;
-  } else if (body.len > 0) {
+  } else if (body.len > 0 || streamed) {
     st->out->flags |= MG_F_CLOSE_IMMEDIATELY;  // 502 from cgi_free()
   }
   return 1;
@@ -739,6 +759,29 @@ void mg_http_cgi_start(struct mg_connection *nc, struct http_message *hm,
   }
   MG_FREE(envp);
   mbuf_free(&env.m);
+}
+
+void mg_http_cgi_feed(struct mg_connection *nc) {
+  struct mg_http_proto_data *pd = cgi_pd(nc);
+  struct cgi_state *st;
+  struct mbuf *io = &nc->recv_mbuf;
+  size_t n;
+  if (pd == NULL || pd->stream_left == 0) return;
+  st = pd->cgi == NULL ? NULL : (struct cgi_state *) pd->cgi->user_data;
+  n = io->len < pd->stream_left ? io->len : (size_t) pd->stream_left;
+  if (st != NULL && st->in != NULL) {
+    size_t queued = st->in->send_mbuf.len;
+    size_t room = queued < MG_CGI_HIGH_WATER ? MG_CGI_HIGH_WATER - queued : 0;
+    if (n > room) n = room;
+    mg_send(st->in, io->buf, (int) n);
+    st->last_io = mg_time();
+  }  // Else the script stopped reading: the rest is dropped
+  mbuf_remove(io, n);
+  pd->stream_left -= n;
+  if (pd->stream_left == 0) {
+    nc->recv_mbuf_limit = pd->saved_recv_limit;
+    if (st != NULL && st->in != NULL) st->in->flags |= MG_F_SEND_AND_CLOSE;
+  }
 }
 
 void mg_http_cgi_pump(struct mg_connection *nc) {

@@ -125,6 +125,11 @@ struct mg_http_proto_data {
   unsigned char is_http10;    // Server: the current request is HTTP/1.0
   struct mg_ws_state *ws;     // WebSocket state (ws.c)
   struct mg_connection *cgi;  // CGI running for this request (stdout)
+  // A request body streamed to a CGI script (MG_EV_HTTP_REQUEST_HEAD).
+  unsigned char cgi_probe;  // In that event: mg_serve_http() may start a CGI
+  uint64_t stream_len;      // The body's Content-Length
+  uint64_t stream_left;     // Body bytes not yet taken from recv_mbuf
+  size_t saved_recv_limit;  // recv_mbuf_limit while it streams
 };
 
 // Returns the standard reason phrase for an HTTP status code.
@@ -378,6 +383,10 @@ void mg_http_cgi_start(struct mg_connection *nc, struct http_message *hm,
                        const char *uri_path, struct mg_str extra);
 // The client side: relays more output when nc's send buffer has room.
 void mg_http_cgi_pump(struct mg_connection *nc);
+// A body streamed to the script (pd->stream_left > 0): moves what the
+// script's stdin buffer has room for from nc's recv_mbuf to it (or drops
+// it if the script no longer reads); the last byte closes its stdin.
+void mg_http_cgi_feed(struct mg_connection *nc);
 // The client nc is closing: the CGI is killed and reaped.
 void mg_http_cgi_detach(struct mg_connection *nc);
 #endif

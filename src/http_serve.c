@@ -41,11 +41,13 @@ struct static_req {
   struct mg_http_open_file file;  // local: st when exists, fd when regular
   int exists;                     // mg_stat(local) succeeded
   int method;                     // STATIC_M_SERVE or (CGI) another method
+  int probe;  // MG_EV_HTTP_REQUEST_HEAD: start a CGI or answer nothing
 };
 
 // Sends a text response with the extra headers; returns 0 for chaining.
 static int static_fail(struct static_req *r, int code, const char *text) {
-  if (code == 500) {  // Here always for lack of memory
+  if (r->probe) return 0;  // The full request answers later
+  if (code == 500) {       // Here always for lack of memory
     MG_ERROR(("%p %.*s: out of memory, 500", (void *) r->nc,
               (int) r->hm->uri.len, r->hm->uri.p));
   }
@@ -150,7 +152,7 @@ static int static_rewrite(struct static_req *r) {
     if (target.p == NULL || pat.len == 0 || target.len == 0) continue;
     if (pat.p[0] == '%') {
       if (!static_port_is(r->nc, mg_mk_str_n(pat.p + 1, pat.len - 1))) continue;
-      return static_port_redirect(r, target);
+      return r->probe ? 0 : static_port_redirect(r, target);
     }
     if (pat.p[0] == '@') {
       // A virtual host keeps the whole path under its own root.
@@ -161,6 +163,7 @@ static int static_rewrite(struct static_req *r) {
     if (n < 0) continue;
     if (mg_ncasecmp(target.p, "http://", 7) == 0 ||
         mg_ncasecmp(target.p, "https://", 8) == 0) {
+      if (r->probe) return 0;
       // A virtual host forwards its whole path: no mount prefix.
       mg_http_proxy_rewrite(
           r->nc, r->hm, pat.p[0] == '@' ? mg_mk_str_n(pat.p, 0) : pat, target);
@@ -520,9 +523,32 @@ static void static_send_options(struct static_req *r) {
 // (400/404), rewrites (a reverse-proxy target goes to
 // mg_http_proxy_rewrite), OPTIONS (200) and other known methods (405), then
 // the file.
+#if MG_ENABLE_HTTP_CGI
+// MG_EV_HTTP_REQUEST_HEAD: if the request maps to a CGI script the client
+// may run, the script starts now and gets the body as it arrives.
+// Anything else answers nothing now (static_fail() is silent): the whole
+// request comes back with MG_EV_HTTP_REQUEST. The credentials are checked
+// last, on a script only: a digest check counts the nonce use.
+static void static_probe_cgi(struct static_req *r) {
+  size_t n;
+  if (mg_http_path_hidden(r->opts, r->uri_path) ||
+      (r->local = mg_http_path_join(r->root, r->rel, &r->root_len)) == NULL ||
+      static_lookup(r) <= 0) {
+    return;
+  }
+  n = mg_http_cgi_find(r->opts, r->root, r->local, r->root_len);
+  if (n == 0 || n == (size_t) -1 || !static_authorized(r)) return;
+  static_close(r->file.fd);
+  r->file.fd = -1;
+  mg_http_cgi_start(r->nc, r->hm, r->opts, r->root, r->local, n, r->uri_path,
+                    r->extra);
+}
+#endif
+
 void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
                    struct mg_serve_http_opts opts) {
   struct static_req r;
+  struct mg_http_proto_data *pd = (struct mg_http_proto_data *) nc->proto_data;
   int m = static_method(hm->method), dav = 0;
   memset(&r, 0, sizeof(r));
   r.file.fd = -1;
@@ -537,7 +563,15 @@ void mg_serve_http(struct mg_connection *nc, struct http_message *hm,
 #if MG_ENABLE_HTTP_WEBDAV
   dav = static_dav_on(&opts) && mg_http_dav_is_method(hm->method);
 #endif
-  if (!static_acl_allows(nc, opts.ip_acl)) {
+  r.probe = pd != NULL && pd->cgi_probe;
+  if (r.probe) {
+#if MG_ENABLE_HTTP_CGI
+    if (static_acl_allows(nc, opts.ip_acl) && m >= 0 && !dav &&
+        m != STATIC_M_OPTIONS && static_decode_uri(&r) && static_rewrite(&r)) {
+      static_probe_cgi(&r);
+    }
+#endif
+  } else if (!static_acl_allows(nc, opts.ip_acl)) {
     static_fail(&r, 403, NULL);
   } else if (m < 0 && !dav) {
     static_fail(&r, 501, NULL);

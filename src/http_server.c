@@ -176,6 +176,49 @@ static int srv_upgrade(struct mg_connection *nc, struct mg_http_proto_data *pd,
 }
 #endif
 
+#if MG_ENABLE_FILESYSTEM && MG_ENABLE_HTTP_CGI
+#define SRV_STREAM_RECV (64 * 1024)  // recv_mbuf cap while a body streams
+
+// A Content-Length body still to come: MG_EV_HTTP_REQUEST_HEAD lets the
+// handler start a CGI script (mg_serve_http()) that takes the body as it
+// arrives. Returns 1 if the request was taken (its head leaves recv_mbuf),
+// 0 to buffer the body as usual.
+static int srv_head_event(struct mg_connection *nc,
+                          struct mg_http_proto_data *pd,
+                          struct http_message *hm, size_t hlen, int expect) {
+  struct http_message h = *hm;
+  uint64_t out = srv_bytes_out(nc, pd);
+  h.message.len = hlen;
+  h.body = mg_mk_str_n(hm->message.p + hlen, 0);
+  pd->stream_len = hm->body.len;
+  pd->cgi_probe = 1;
+  mg_http_call_endpoint_handler(nc, MG_EV_HTTP_REQUEST_HEAD, &h);
+  pd->cgi_probe = 0;
+  pd->stream_left = pd->cgi != NULL ? pd->stream_len : 0;
+  pd->stream_len = 0;
+  if (pd->cgi == NULL && srv_bytes_out(nc, pd) == out) return 0;
+  memset(&pd->scan, 0, sizeof(pd->scan));
+  pd->request_start = 0;
+  pd->body_wait = 0;
+  if (pd->cgi == NULL) {
+    // Answered (a CGI that would not start: 500) without the body: the
+    // connection ends after the answer.
+    mbuf_clear(&nc->recv_mbuf);
+    pd->must_close = 1;
+  } else {
+    if (expect) srv_send_continue(nc, pd);
+    mbuf_remove(&nc->recv_mbuf, hlen);
+    pd->saved_recv_limit = nc->recv_mbuf_limit;
+    if (nc->recv_mbuf_limit > SRV_STREAM_RECV) {
+      nc->recv_mbuf_limit = SRV_STREAM_RECV;
+    }
+    mg_http_cgi_feed(nc);
+  }
+  srv_check_answered(nc, pd);
+  return 1;
+}
+#endif
+
 // Processes the head at the start of recv_mbuf (hlen bytes). Returns 1 if
 // a request was dispatched or handed to a stream, 0 if more input is needed
 // or the connection failed.
@@ -215,6 +258,12 @@ static int srv_serve_one(struct mg_connection *nc,
     return 1;
   }
 #endif
+#if MG_ENABLE_FILESYSTEM && MG_ENABLE_HTTP_CGI
+  if (io->len - hlen < hm->body.len &&
+      srv_head_event(nc, pd, hm, hlen, expect)) {
+    return 1;
+  }
+#endif
   if (hm->body.len > MG_MAX_HTTP_BODY_SIZE) return srv_reply_error(nc, 413), 0;
   if (io->len - hlen < hm->body.len) {
     if (expect) srv_send_continue(nc, pd);
@@ -244,6 +293,12 @@ static void srv_serve(struct mg_connection *nc, struct mg_http_proto_data *pd) {
   if (pd->mp != NULL) {
     if (mg_http_multipart_continue(nc)) return;
     srv_check_answered(nc, pd);
+  }
+#endif
+#if MG_ENABLE_FILESYSTEM && MG_ENABLE_HTTP_CGI
+  if (pd->stream_left > 0) {
+    mg_http_cgi_feed(nc);  // To the script, or dropped once it is done
+    if (pd->stream_left > 0) return;
   }
 #endif
   while (io->len > 0 && !srv_busy(nc, pd)) {

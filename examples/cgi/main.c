@@ -25,8 +25,12 @@ static void on_signal(int sig) {
   s_stop = sig;
 }
 
+// MG_EV_HTTP_REQUEST_HEAD comes when a request's head is in but not yet
+// its body: mg_serve_http() then starts a script, which reads the body as
+// it arrives (uploads of any size, memory held to 64 KiB). For anything
+// else it does nothing and MG_EV_HTTP_REQUEST follows with the body.
 static void ev_handler(struct mg_connection *nc, int ev, void *ev_data) {
-  if (ev == MG_EV_HTTP_REQUEST) {
+  if (ev == MG_EV_HTTP_REQUEST || ev == MG_EV_HTTP_REQUEST_HEAD) {
     mg_serve_http(nc, (struct http_message *) ev_data, s_http_opts);
   }
 }

@@ -206,6 +206,10 @@ static void ev_handler(struct mg_connection *nc, int ev, void *ev_data) {
     off = nc->send_mbuf.len;
     mg_serve_http(nc, hm, s_http_opts);
     log_request(nc, hm, off);
+  } else if (ev == MG_EV_HTTP_REQUEST_HEAD) {
+    // A body still coming: a CGI script (built with MG_ENABLE_HTTP_CGI)
+    // starts now and reads it as it arrives; nothing else happens here.
+    mg_serve_http(nc, hm, s_http_opts);
   }
 }
 

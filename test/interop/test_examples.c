@@ -456,7 +456,8 @@ static void test_simplest_web_server_serves_file_and_listing(void **state) {
   unlink(path);
 }
 
-// ---- ssi ----------------------------------------------------------------------
+// ---- ssi
+// ----------------------------------------------------------------------
 
 static void test_ssi_example_assembles_page(void **state) {
   const char *args[] = {"-d", "examples/ssi/web_root", NULL};
@@ -593,8 +594,8 @@ static void run_litmus(const char *user, const char *pass) {
     fail_msg("litmus: %d run, %d passed, %d failed:\n%s", run, passed, failed,
              s_litmus_out);
   }
-  print_message("litmus%s: %d of %d passed\n", user ? " (digest)" : "",
-                passed, run);
+  print_message("litmus%s: %d of %d passed\n", user ? " (digest)" : "", passed,
+                run);
   remove_tree(root);
 }
 
@@ -700,11 +701,11 @@ static void test_webdav_example_cadaver_session(void **state) {
 static void test_webdav_example_curl_put_get_delete(void **state) {
   char root[128], path[160], url[96], out[256];
   const char *args[] = {"-d", root, NULL};
-  const char *put[] = {CURL, "-sS", "-o", "/dev/null", "-w", "%{http_code}",
-                       "-T", "up.txt", url, NULL};
+  const char *put[] = {CURL,           "-sS", "-o",     "/dev/null", "-w",
+                       "%{http_code}", "-T",  "up.txt", url,         NULL};
   const char *get[] = {CURL, "-sS", url, NULL};
-  const char *del[] = {CURL, "-sS", "-o", "/dev/null", "-w", "%{http_code}",
-                       "-X", "DELETE", url, NULL};
+  const char *del[] = {CURL,           "-sS", "-o",     "/dev/null", "-w",
+                       "%{http_code}", "-X",  "DELETE", url,         NULL};
   int port;
   (void) state;
   path_join(root, sizeof(root), s_dir, "dav");
@@ -731,6 +732,61 @@ static void test_webdav_example_curl_put_get_delete(void **state) {
   assert_string_equal(out, "404");
   stop_example();
   remove_tree(root);
+}
+
+// curl POSTs 12 MiB (over the 8 MiB MG_MAX_HTTP_BODY_SIZE: buffered it
+// would be 413) to hello.cgi, which echoes it: the example streams the
+// body to the script (MG_EV_HTTP_REQUEST_HEAD), and curl's Expect:
+// 100-continue gets its 100 first. What comes back is the whole body.
+static void test_cgi_example_streams_a_big_upload(void **state) {
+  const char *args[] = {"-d", "examples/cgi/web_root", NULL};
+  char path[160], out[160], url[96];
+  const char *post[] = {"/usr/bin/curl",
+                        "-sS",
+                        "-o",
+                        "up.out",
+                        "-w",
+                        "%{http_code}",
+                        "-H",
+                        "Content-Type: application/octet-stream",
+                        "--data-binary",
+                        "@up.bin",
+                        url,
+                        NULL};
+  const size_t size = 12 * 1024 * 1024;
+  static const char hdr[] = "Body (12582912 bytes):\n";
+  char code[16], *got;
+  size_t i, n;
+  FILE *fp;
+  int port;
+  (void) state;
+  path_join(path, sizeof(path), s_dir, "up.bin");
+  assert_non_null(fp = fopen(path, "wb"));
+  for (i = 0; i < size; i++) fputc((int) ((i * 13) ^ (i >> 10)) & 0xff, fp);
+  fclose(fp);
+  port = start_example("cgi", args);
+  snprintf(url, sizeof(url), "http://127.0.0.1:%d/hello.cgi", port);
+  path_join(out, sizeof(out), s_dir, "curl.code");
+  assert_int_equal(run_tool(post, s_dir, "curl.code"), 0);
+  read_small_file(out, code, sizeof(code));
+  assert_string_equal(code, "200");
+  path_join(out, sizeof(out), s_dir, "up.out");
+  assert_non_null(fp = fopen(out, "rb"));
+  got = (char *) malloc(size + 4096);
+  assert_non_null(got);
+  n = fread(got, 1, size + 4096, fp);
+  fclose(fp);
+  assert_true(n > size + sizeof(hdr) - 1);
+  assert_memory_equal(got + n - size - (sizeof(hdr) - 1), hdr, sizeof(hdr) - 1);
+  for (i = 0; i < size; i++) {
+    if ((unsigned char) got[n - size + i] != (((i * 13) ^ (i >> 10)) & 0xff)) {
+      fail_msg("byte %lu of the echoed upload differs", (unsigned long) i);
+    }
+  }
+  free(got);
+  unlink(out);
+  unlink(path);
+  stop_example();
 }
 
 // ---- multithreaded
@@ -1191,8 +1247,9 @@ int main(void) {
       cmocka_unit_test_teardown(
           test_simplest_web_server_serves_file_and_listing, teardown_test),
       cmocka_unit_test_teardown(test_ssi_example_assembles_page, teardown_test),
-      cmocka_unit_test_teardown(test_cgi_example_runs_hello_cgi,
+      cmocka_unit_test_teardown(test_cgi_example_streams_a_big_upload,
                                 teardown_test),
+      cmocka_unit_test_teardown(test_cgi_example_runs_hello_cgi, teardown_test),
       cmocka_unit_test_teardown(test_webdav_example_passes_litmus,
                                 teardown_test),
       cmocka_unit_test_teardown(test_webdav_example_with_digest_auth,

@@ -4,6 +4,7 @@
 // silence timeout are compiled in: this test builds mongoose.c itself.
 #define MG_ENABLE_HTTP_CGI 1
 #define MG_CGI_TIMEOUT 2
+#define MG_MAX_HTTP_BODY_SIZE (2 * 1024 * 1024)  // Buffered: 413 above
 #include "../../mongoose.c"
 #include "net_util.h"
 
@@ -12,10 +13,11 @@
 static struct mg_mgr s_mgr;
 static struct mg_connection *s_lc;
 static int s_port;
-static char s_tmp[64];                   // mkdtemp() directory
+static char s_tmp[64];      // mkdtemp() directory
 static char s_root[256];    // The document root (real path)
 static char s_interp[300];  // A root served with an interpreter
 static struct mg_serve_http_opts s_opts;
+static int s_stream;  // The handler takes MG_EV_HTTP_REQUEST_HEAD too
 
 // ---- Fixtures ---------------------------------------------------------------
 
@@ -39,29 +41,34 @@ static const struct {
 } s_scripts[] = {
     {"env.cgi", SH CT "env\n"},
     {"status.cgi", SH "printf 'Status: 404 Not Here\\r\\nContent-Type: "
-                   "text/plain\\r\\n\\r\\nmissing'\n"},
-    {"redirect.cgi", SH "printf 'Location: http://example.test/x\\r\\n\\r\\n'\n"},
+                      "text/plain\\r\\n\\r\\nmissing'\n"},
+    {"redirect.cgi",
+     SH "printf 'Location: http://example.test/x\\r\\n\\r\\n'\n"},
     {"nolen.cgi", SH CT "printf 'hello '\nprintf 'world'\n"},
     {"len.cgi", SH "printf 'Content-Type: text/plain\\r\\nContent-Length: "
-                "5\\r\\n\\r\\nhello'\n"},
+                   "5\\r\\n\\r\\nhello'\n"},
     {"short.cgi", SH "printf 'Content-Length: 10\\r\\n\\r\\nabc'\n"},
     {"cat.cgi", SH "printf 'Content-Type: application/octet-stream\\n\\n'\n"
-                "exec cat\n"},
+                   "exec cat\n"},
     {"hang.cgi", SH "exec sleep 30\n"},
+    {"early.cgi", SH "printf 'Content-Type: text/plain\\r\\n\\r\\n'\n"
+                     "exec cat\n"},
     {"hang_after.cgi", SH CT "printf 'partial'\nexec sleep 30\n"},
     {"garbage.cgi", SH "printf 'no colon here\\r\\n\\r\\nbody'\n"},
     {"silent.cgi", SH "exit 0\n"},
-    {"split.cgi", SH "printf 'Status: 200 OK\\rX-Injected: 1\\r\\n\\r\\nbody'\n"},
-    {"fds.cgi", "#!/usr/bin/python3\nimport os\nfds = []\n"
-                "for fd in range(1024):\n    try:\n        os.fstat(fd)\n"
-                "        fds.append(str(fd))\n    except OSError:\n"
-                "        pass\n"
-                "print('Content-Type: text/plain\\r\\n\\r\\n' + ' '.join(fds),"
-                " end='')\n"},
+    {"split.cgi",
+     SH "printf 'Status: 200 OK\\rX-Injected: 1\\r\\n\\r\\nbody'\n"},
+    {"fds.cgi",
+     "#!/usr/bin/python3\nimport os\nfds = []\n"
+     "for fd in range(1024):\n    try:\n        os.fstat(fd)\n"
+     "        fds.append(str(fd))\n    except OSError:\n"
+     "        pass\n"
+     "print('Content-Type: text/plain\\r\\n\\r\\n' + ' '.join(fds),"
+     " end='')\n"},
 };
 
 static void handler(struct mg_connection *nc, int ev, void *ev_data) {
-  if (ev == MG_EV_HTTP_REQUEST) {
+  if (ev == MG_EV_HTTP_REQUEST || (s_stream && ev == MG_EV_HTTP_REQUEST_HEAD)) {
     struct http_message *hm = (struct http_message *) ev_data;
     struct mg_serve_http_opts o = s_opts;
     if (mg_vcmp(&hm->uri, "/i/plain.cgi") == 0) {
@@ -177,7 +184,8 @@ static const char *env_get(const char *body, const char *name, char *v,
   for (; p != NULL && *p != '\0'; p = eol == NULL ? NULL : eol + 1) {
     eol = strchr(p, '\n');
     if (strncmp(p, name, nl) == 0 && p[nl] == '=') {
-      size_t len = eol == NULL ? strlen(p + nl + 1) : (size_t) (eol - p - nl - 1);
+      size_t len =
+          eol == NULL ? strlen(p + nl + 1) : (size_t) (eol - p - nl - 1);
       assert_true(len < cap);
       memcpy(v, p + nl + 1, len);
       v[len] = '\0';
@@ -283,7 +291,8 @@ static void test_cgi_post_env_has_content_length_and_type(void **state) {
 static void test_cgi_status_field_sets_the_status(void **state) {
   size_t n;
   int closed;
-  char *buf = get("GET /cgi-bin/status.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
+  char *buf =
+      get("GET /cgi-bin/status.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
   (void) state;
   assert_true(strncmp(buf, "HTTP/1.1 404 Not Here\r\n", 23) == 0);
   assert_null(strstr(buf, "Status:"));
@@ -295,7 +304,8 @@ static void test_cgi_status_field_sets_the_status(void **state) {
 static void test_cgi_location_alone_is_302(void **state) {
   size_t n;
   int closed;
-  char *buf = get("GET /cgi-bin/redirect.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
+  char *buf =
+      get("GET /cgi-bin/redirect.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
   (void) state;
   assert_true(strncmp(buf, "HTTP/1.1 302 Found\r\n", 20) == 0);
   assert_non_null(strstr(buf, "\r\nLocation: http://example.test/x\r\n"));
@@ -307,7 +317,8 @@ static void test_cgi_no_length_is_chunked_for_http11(void **state) {
   size_t n, len;
   int closed;
   char body[64];
-  char *buf = get("GET /cgi-bin/nolen.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
+  char *buf =
+      get("GET /cgi-bin/nolen.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
   (void) state;
   assert_true(strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
   assert_null(strstr(buf, "Content-Length"));
@@ -377,7 +388,8 @@ static void test_cgi_head_gets_no_body(void **state) {
 static void test_cgi_short_body_cuts_the_connection(void **state) {
   size_t n;
   int closed;
-  char *buf = get("GET /cgi-bin/short.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
+  char *buf =
+      get("GET /cgi-bin/short.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
   const char *body = strstr(buf, "\r\n\r\n");
   (void) state;
   assert_true(closed);
@@ -418,7 +430,8 @@ static void test_cgi_silent_script_is_killed_with_504(void **state) {
   size_t n;
   int closed;
   double t0 = mg_time(), dt;
-  char *buf = get("GET /cgi-bin/hang.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
+  char *buf =
+      get("GET /cgi-bin/hang.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
   (void) state;
   dt = mg_time() - t0;
   assert_true(strncmp(buf, "HTTP/1.1 504 Gateway Timeout\r\n", 30) == 0);
@@ -430,7 +443,8 @@ static void test_cgi_silent_script_is_killed_with_504(void **state) {
 static void test_cgi_silent_after_head_is_cut(void **state) {
   size_t n;
   int closed;
-  char *buf = get("GET /cgi-bin/hang_after.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
+  char *buf = get("GET /cgi-bin/hang_after.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n,
+                  &closed);
   (void) state;
   // The head and the first chunk, then the close: no last chunk.
   assert_true(closed);
@@ -463,7 +477,8 @@ static void test_cgi_client_close_after_head_kills_the_script(void **state) {
   int fd = raw_connect(s_port), closed;
   double t0;
   (void) state;
-  raw_sends(&s_mgr, fd, "GET /cgi-bin/hang_after.cgi HTTP/1.1\r\nHost: t\r\n\r\n");
+  raw_sends(&s_mgr, fd,
+            "GET /cgi-bin/hang_after.cgi HTTP/1.1\r\nHost: t\r\n\r\n");
   raw_recv(&s_mgr, fd, buf, sizeof(buf), 0, &closed, 0.5);
   assert_non_null(strstr(buf, "partial"));
   close(fd);
@@ -491,7 +506,8 @@ static void test_cgi_child_gets_only_stdio(void **state) {
 static void test_cgi_bad_header_block_is_502(void **state) {
   size_t n;
   int closed;
-  char *buf = get("GET /cgi-bin/garbage.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
+  char *buf =
+      get("GET /cgi-bin/garbage.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
   (void) state;
   assert_true(strncmp(buf, "HTTP/1.1 502 Bad Gateway\r\n", 26) == 0);
   free(buf);
@@ -508,7 +524,8 @@ static void test_cgi_bad_header_block_is_502(void **state) {
 static void test_cgi_not_executable_is_500(void **state) {
   size_t n;
   int closed;
-  char *buf = get("GET /cgi-bin/noexec.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
+  char *buf =
+      get("GET /cgi-bin/noexec.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
   (void) state;
   assert_true(strncmp(buf, "HTTP/1.1 500 Internal Server Error\r\n", 36) == 0);
   assert_non_null(strstr(buf, "CGI: cannot run the script\n"));
@@ -520,7 +537,8 @@ static void test_cgi_not_executable_is_500(void **state) {
 static void test_cgi_interpreter_runs_the_script(void **state) {
   size_t n;
   int closed;
-  char *buf = get("GET /i/plain.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed), want[600];
+  char *buf = get("GET /i/plain.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed),
+       want[600];
   (void) state;
   assert_true(strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
   snprintf(want, sizeof(want), "via %s/plain.cgi\n", s_interp);
@@ -536,13 +554,216 @@ static void test_cgi_other_files_keep_static_rules(void **state) {
   (void) state;
   assert_non_null(strstr(buf, "\r\n\r\nstatic\n"));
   free(buf);
-  buf = get("POST /static.txt HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n", &n,
-            &closed);
+  buf = get("POST /static.txt HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n",
+            &n, &closed);
   assert_true(strncmp(buf, "HTTP/1.1 405 ", 13) == 0);
   free(buf);
   buf = get("GET /static.txt/x HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
   assert_true(strncmp(buf, "HTTP/1.1 404 ", 13) == 0);
   free(buf);
+  assert_no_children();
+}
+
+// The server side of the test's connection (the newest accepted one).
+static struct mg_connection *server_conn(void) {
+  struct mg_connection *c, *found = NULL;
+  for (c = mg_next(&s_mgr, NULL); c != NULL; c = mg_next(&s_mgr, c)) {
+    if (c->listener == s_lc) found = c;
+  }
+  return found;
+}
+
+// MG_EV_HTTP_REQUEST_HEAD: the script starts on the head and answers
+// while the body is still coming (it echoes what it has read); the client
+// got "100 Continue" first. The rest of the body then follows.
+static void test_cgi_stream_starts_before_body_ends(void **state) {
+  static char body[200000], buf[1 << 19], out[sizeof(body)];
+  size_t i, n = 0, len, head;
+  int fd, closed = 0;
+  double deadline;
+  char req[256];
+  (void) state;
+  for (i = 0; i < sizeof(body); i++) body[i] = (char) ('a' + i % 23);
+  s_stream = 1;
+  fd = raw_connect(s_port);
+  head = (size_t) snprintf(req, sizeof(req),
+                           "POST /cgi-bin/early.cgi HTTP/1.1\r\nHost: t\r\n"
+                           "Expect: 100-continue\r\nContent-Length: %d\r\n\r\n",
+                           (int) sizeof(body));
+  raw_send(&s_mgr, fd, req, head);
+  n = raw_recv(&s_mgr, fd, buf, sizeof(buf), 1, &closed, 5);
+  assert_true(n >= 25 &&
+              strncmp(buf, "HTTP/1.1 100 Continue\r\n\r\n", 25) == 0);
+  raw_send(&s_mgr, fd, body, 1000);
+  // The response head and the first 1000 bytes come back before the rest
+  // of the body is sent.
+  deadline = mg_time() + 10;
+  n = 0;
+  while (mg_time() < deadline && n + 1 < sizeof(buf)) {
+    ssize_t k;
+    mg_mgr_poll(&s_mgr, 1);
+    k = recv(fd, buf + n, sizeof(buf) - 1 - n, 0);
+    if (k > 0) n += (size_t) k;
+    buf[n] = '\0';
+    if (strstr(buf, "HTTP/1.1 200 OK") != NULL &&
+        memmem(buf, n, body + 980, 20) != NULL) {  // The last bytes sent
+      break;
+    }
+  }
+  assert_non_null(strstr(buf, "HTTP/1.1 200 OK\r\n"));
+  assert_non_null(strstr(buf, "Transfer-Encoding: chunked"));
+  assert_true(memmem(buf, n, body + 980, 20) != NULL);
+  raw_send(&s_mgr, fd, body + 1000, sizeof(body) - 1000);
+  n += raw_recv(&s_mgr, fd, buf + n, sizeof(buf) - n, 0, &closed, 0.5);
+  deadline = mg_time() + 10;
+  while (mg_time() < deadline &&
+         (n < 5 || memcmp(buf + n - 5, "0\r\n\r\n", 5) != 0)) {
+    n += raw_recv(&s_mgr, fd, buf + n, sizeof(buf) - n, 0, &closed, 0.2);
+  }
+  len = dechunk(buf + 25, n - 25, out, sizeof(out));
+  assert_int_equal(len, sizeof(body));
+  assert_memory_equal(out, body, sizeof(body));
+  // The connection stays usable for the next request.
+  raw_sends(&s_mgr, fd, "GET /cgi-bin/len.cgi HTTP/1.1\r\nHost: t\r\n\r\n");
+  n = raw_recv(&s_mgr, fd, buf, sizeof(buf), 1, &closed, 10);
+  assert_true(n > 17 && strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
+  assert_true(memcmp(buf + n - 5, "hello", 5) == 0);
+  close(fd);
+  s_stream = 0;
+  assert_no_children();
+}
+
+// A body over MG_MAX_HTTP_BODY_SIZE gets 413 when buffered, and reaches
+// the script intact when streamed, with the server's receive buffer held
+// to 64 KiB while it flows. A non-CGI request on the head event gets one
+// answer, once its body is in.
+static void test_cgi_stream_body_over_the_buffer_limit(void **state) {
+  size_t big = MG_MAX_HTTP_BODY_SIZE + 1024 * 1024, head, i, n = 0, sent;
+  size_t max_recv = 0, len;
+  char *req = (char *) malloc(big + 256), *buf = (char *) malloc(2 * big);
+  char *out = (char *) malloc(big);
+  struct mg_connection *c;
+  double deadline;
+  int fd, closed = 0;
+  (void) state;
+  assert_non_null(req);
+  assert_non_null(buf);
+  assert_non_null(out);
+  head = (size_t) snprintf(req, 256,
+                           "POST /cgi-bin/cat.cgi HTTP/1.1\r\nHost: t\r\n"
+                           "Content-Length: %lu\r\n\r\n",
+                           (unsigned long) big);
+  for (i = 0; i < big; i++) req[head + i] = (char) ((i * 7) ^ (i >> 9));
+  // Buffered: refused.
+  fd = raw_connect(s_port);
+  raw_send(&s_mgr, fd, req, head + 10);
+  n = raw_recv(&s_mgr, fd, buf, 1 << 16, 1, &closed, 10);
+  assert_true(n > 13 && strncmp(buf, "HTTP/1.1 413 ", 13) == 0);
+  close(fd);
+  // Streamed: the whole body goes through cat and back.
+  s_stream = 1;
+  fd = raw_connect(s_port);
+  sent = 0;
+  n = 0;
+  deadline = mg_time() + 60;
+  while (mg_time() < deadline) {
+    ssize_t k;
+    if (sent < head + big) {
+      k = send(fd, req + sent, head + big - sent, MSG_NOSIGNAL);
+      if (k > 0) sent += (size_t) k;
+    }
+    mg_mgr_poll(&s_mgr, 1);
+    if ((c = server_conn()) != NULL && c->recv_mbuf.size > max_recv) {
+      max_recv = c->recv_mbuf.size;
+    }
+    k = recv(fd, buf + n, 2 * big - n, 0);
+    if (k > 0) n += (size_t) k;
+    if (k == 0) break;
+    if (n >= 5 && memcmp(buf + n - 5, "0\r\n\r\n", 5) == 0) break;
+  }
+  assert_int_equal(sent, head + big);
+  assert_true(strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
+  len = dechunk(buf, n, out, big);
+  assert_int_equal(len, big);
+  assert_memory_equal(out, req + head, big);
+  assert_true(max_recv <= 64 * 1024);
+  close(fd);
+  // Not a script: nothing on the head, one 405 once the body is in.
+  fd = raw_connect(s_port);
+  raw_sends(
+      &s_mgr, fd,
+      "POST /static.txt HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\nab");
+  n = raw_recv(&s_mgr, fd, buf, 1 << 16, 1, &closed, 0.3);
+  assert_int_equal(n, 0);
+  raw_sends(&s_mgr, fd, "cd");
+  n = raw_recv(&s_mgr, fd, buf, 1 << 16, 2, &closed, 1);
+  assert_true(n > 13 && strncmp(buf, "HTTP/1.1 405 ", 13) == 0);
+  assert_null(strstr(buf + 13, "HTTP/1.1 "));
+  close(fd);
+  s_stream = 0;
+  free(req);
+  free(buf);
+  free(out);
+  assert_no_children();
+}
+
+// Streamed to a script that answers without reading its stdin: the rest
+// of the body is read and dropped, the answer is whole, and the next
+// request on the connection is served.
+static void test_cgi_stream_to_a_script_that_does_not_read(void **state) {
+  size_t big = 3 * 1024 * 1024, head, sent = 0, n = 0;
+  char *req = (char *) malloc(big + 256), buf[4096];
+  double deadline = mg_time() + 30;
+  int fd, closed = 0;
+  (void) state;
+  assert_non_null(req);
+  head = (size_t) snprintf(req, 256,
+                           "POST /cgi-bin/len.cgi HTTP/1.1\r\nHost: t\r\n"
+                           "Content-Length: %lu\r\n\r\n",
+                           (unsigned long) big);
+  memset(req + head, 'x', big);
+  s_stream = 1;
+  fd = raw_connect(s_port);
+  while (mg_time() < deadline &&
+         (sent < head + big || n < 5 || memcmp(buf + n - 5, "hello", 5) != 0)) {
+    ssize_t k;
+    if (sent < head + big) {
+      k = send(fd, req + sent, head + big - sent, MSG_NOSIGNAL);
+      if (k > 0) sent += (size_t) k;
+    }
+    mg_mgr_poll(&s_mgr, 1);
+    k = recv(fd, buf + n, sizeof(buf) - 1 - n, 0);
+    if (k > 0) n += (size_t) k;
+    buf[n] = '\0';
+  }
+  assert_int_equal(sent, head + big);
+  assert_true(strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
+  assert_true(n >= 5 && memcmp(buf + n - 5, "hello", 5) == 0);
+  raw_sends(&s_mgr, fd, "GET /cgi-bin/len.cgi HTTP/1.1\r\nHost: t\r\n\r\n");
+  n = raw_recv(&s_mgr, fd, buf, sizeof(buf), 1, &closed, 10);
+  assert_true(n > 17 && strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
+  close(fd);
+  s_stream = 0;
+  free(req);
+  assert_no_children();
+}
+
+// A client that goes away in the middle of a streamed body: the script is
+// killed and reaped.
+static void test_cgi_stream_client_gone_kills_the_script(void **state) {
+  static const char req[] =
+      "POST /cgi-bin/cat.cgi HTTP/1.1\r\nHost: t\r\n"
+      "Content-Length: 1000000\r\n\r\nsome of it";
+  int fd;
+  double deadline;
+  (void) state;
+  s_stream = 1;
+  fd = raw_connect(s_port);
+  raw_sends(&s_mgr, fd, req);
+  deadline = mg_time() + 1;
+  while (mg_time() < deadline) mg_mgr_poll(&s_mgr, 10);
+  close(fd);
+  s_stream = 0;
   assert_no_children();
 }
 
@@ -567,6 +788,10 @@ int main(void) {
       cmocka_unit_test(test_cgi_not_executable_is_500),
       cmocka_unit_test(test_cgi_interpreter_runs_the_script),
       cmocka_unit_test(test_cgi_other_files_keep_static_rules),
+      cmocka_unit_test(test_cgi_stream_starts_before_body_ends),
+      cmocka_unit_test(test_cgi_stream_body_over_the_buffer_limit),
+      cmocka_unit_test(test_cgi_stream_to_a_script_that_does_not_read),
+      cmocka_unit_test(test_cgi_stream_client_gone_kills_the_script),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
