@@ -707,6 +707,43 @@ static void test_cgi_stream_body_over_the_buffer_limit(void **state) {
   assert_no_children();
 }
 
+// REMOTE_PORT is the client's port; without a Host header (HTTP/1.0)
+// SERVER_NAME is the server's address. A streamed body's CONTENT_LENGTH
+// is the declared length, though the script starts before it arrives.
+static void test_cgi_env_remote_port_no_host_and_streamed_length(void **state) {
+  struct sockaddr_in sin;
+  socklen_t sl = sizeof(sin);
+  char buf[32768], want[16];
+  const char *body;
+  size_t n;
+  int fd, closed = 0;
+  (void) state;
+  fd = raw_connect(s_port);
+  assert_int_equal(getsockname(fd, (struct sockaddr *) &sin, &sl), 0);
+  snprintf(want, sizeof(want), "%d", ntohs(sin.sin_port));
+  raw_sends(&s_mgr, fd, "GET /cgi-bin/env.cgi HTTP/1.0\r\n\r\n");
+  n = raw_recv(&s_mgr, fd, buf, sizeof(buf), 0, &closed, 10);
+  close(fd);
+  assert_true(closed && n > 0);
+  assert_non_null(body = strstr(buf, "\r\n\r\n"));
+  assert_env(body, "REMOTE_PORT", want);
+  assert_env(body, "SERVER_NAME", "127.0.0.1");
+  assert_env(body, "SERVER_PROTOCOL", "HTTP/1.0");
+  s_stream = 1;
+  fd = raw_connect(s_port);
+  raw_sends(&s_mgr, fd,
+            "POST /cgi-bin/env.cgi HTTP/1.0\r\nContent-Length: 100000\r\n"
+            "Content-Type: text/plain\r\n\r\nfirst bytes");
+  n = raw_recv(&s_mgr, fd, buf, sizeof(buf), 0, &closed, 10);
+  close(fd);
+  s_stream = 0;
+  assert_true(closed && n > 0);
+  assert_non_null(body = strstr(buf, "\r\n\r\n"));
+  assert_env(body, "CONTENT_LENGTH", "100000");
+  assert_env(body, "CONTENT_TYPE", "text/plain");
+  assert_no_children();
+}
+
 // Streamed to a script that answers without reading its stdin: the rest
 // of the body is read and dropped, the answer is whole, and the next
 // request on the connection is served.
@@ -791,6 +828,7 @@ int main(void) {
       cmocka_unit_test(test_cgi_stream_starts_before_body_ends),
       cmocka_unit_test(test_cgi_stream_body_over_the_buffer_limit),
       cmocka_unit_test(test_cgi_stream_to_a_script_that_does_not_read),
+      cmocka_unit_test(test_cgi_env_remote_port_no_host_and_streamed_length),
       cmocka_unit_test(test_cgi_stream_client_gone_kills_the_script),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
