@@ -5695,6 +5695,7 @@ struct mg_http_proto_data {
   uint64_t stream_len;      // The body's Content-Length
   uint64_t stream_left;     // Body bytes not yet taken from recv_mbuf
   size_t saved_recv_limit;  // recv_mbuf_limit while it streams
+  unsigned char cgi_redirects;  // CGI local redirects of this request
 };
 
 // Returns the standard reason phrase for an HTTP status code.
@@ -5948,6 +5949,19 @@ void mg_http_cgi_start(struct mg_connection *nc, struct http_message *hm,
                        const char *uri_path, struct mg_str extra);
 // The client side: relays more output when nc's send buffer has room.
 void mg_http_cgi_pump(struct mg_connection *nc);
+// http_cgi_env.c: what the script and request are, and the environment.
+struct mg_cgi_paths {
+  const char *script;     // Absolute path of the script (SCRIPT_FILENAME)
+  const char *root;       // Absolute document root
+  struct mg_str name;     // SCRIPT_NAME: URI path of the script
+  const char *path_info;  // Decoded, "" if none
+};
+// Adds the RFC 3875 4.1 variables (and SCRIPT_FILENAME, DOCUMENT_ROOT,
+// REQUEST_URI, REDIRECT_STATUS, PATH, HTTPS, HTTP_*) to e.
+void mg_http_cgi_env(struct mg_http_out *e, struct mg_connection *nc,
+                     struct http_message *hm, const struct mg_cgi_paths *p);
+// The NULL-terminated array of the strings in e (MG_MALLOC'd), or NULL.
+char **mg_http_cgi_env_array(struct mg_http_out *e);
 // A body streamed to the script (pd->stream_left > 0): moves what the
 // script's stdin buffer has room for from nc's recv_mbuf to it (or drops
 // it if the script no longer reads); the last byte closes its stdin.
@@ -10386,104 +10400,15 @@ void mg_file_upload_handler(struct mg_connection *nc, int ev, void *ev_data,
 
 #endif  // MG_ENABLE_HTTP
 #if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
-#line 1 "src/http_cgi.c"
+#line 1 "src/http_cgi_env.c"
 #endif
 
 
 
-// CGI/1.1 (RFC 3875) for mg_serve_http(). A script runs in a child
-// process (fork + execve) whose stdin and stdout are two socketpairs; the
-// parent ends are connections of the manager, so the poll loop moves the
-// bytes and nothing blocks:
-// - stdin: the request body (already buffered by the server, up to
-//   MG_MAX_HTTP_BODY_SIZE) is queued on the "in" connection, which closes
-//   once it is written: the script sees EOF. Started on
-//   MG_EV_HTTP_REQUEST_HEAD, the script gets the body as it arrives
-//   instead (mg_http_cgi_feed): at most MG_CGI_HIGH_WATER bytes wait for
-//   its stdin, and the client is not read while they do.
-// - stdout: the "out" connection collects the script's header block
-//   (Status:, Location:, other fields), turns it into the response head,
-//   then relays the body as it comes: with the script's Content-Length,
-//   else chunked (HTTP/1.1) or close-delimited (HTTP/1.0). It reads only
-//   while the client's send buffer is below MG_CGI_HIGH_WATER.
-// - stderr: the server's stderr, inherited.
-// - The out connection lives until the child is reaped (waitpid WNOHANG
-//   on every MG_EV_POLL and MG_EV_TIMER; no SIGCHLD handler). A script
-//   silent for MG_CGI_TIMEOUT seconds, or whose client went away, is
-//   killed with its process group (SIGKILL). If the manager is freed
-//   first, the child is killed and waited for (SIGKILL: a bounded wait).
-// - The child gets only descriptors 0, 1 and 2: every other one is closed
-//   before execve.
+// The environment of a CGI script (RFC 3875 section 4.1) for http_cgi.c:
+// "NAME=value" strings, each with its NUL, in an mg_http_out buffer.
 
 #if MG_ENABLE_HTTP && MG_ENABLE_FILESYSTEM && MG_ENABLE_HTTP_CGI
-
-#define CGI_DEFAULT_PATTERN "**.cgi$|**.php$"
-#define MG_CGI_HIGH_WATER (64 * 1024)  // Client send_mbuf fill we relay up to
-
-// One running script: the out connection's user_data.
-struct cgi_state {
-  struct mg_connection *client;  // The HTTP connection; NULL once detached
-  struct mg_connection *out;     // The child's stdout
-  struct mg_connection *in;      // The child's stdin; NULL once closed
-  pid_t pid;                     // The child (and its process group)
-  double last_io;                // Last byte from or to the child
-  int64_t remaining;             // Content-Length bytes still to relay; -1
-  unsigned char head_sent;       // The response head went to the client
-  unsigned char chunked;         // HTTP/1.1 request: a body without a
-                                 // Content-Length goes out chunked
-  unsigned char no_body;         // HEAD, 204, 304: the body is dropped
-  unsigned char reaped;          // waitpid() returned the child
-  unsigned char killed;          // SIGKILL sent
-  char *extra;                   // extra_headers (MG_MALLOC'd copy)
-};
-
-// ---- Finding the script -----------------------------------------------------
-
-// True if path names a regular file inside root that the pattern matches;
-// -1 if memory ran out checking that.
-static int cgi_is_script(const struct mg_serve_http_opts *o, const char *root,
-                         const char *path, int *stop) {
-  const char *pat = o->cgi_file_pattern;
-  struct mg_http_open_file f;
-  int inside;
-  if (pat == NULL) pat = CGI_DEFAULT_PATTERN;
-  *stop = 0;
-  if (mg_stat(path, &f.st) != 0) return 0;
-  *stop = 1;  // Something exists here: the search ends either way
-  if (!S_ISREG(f.st.st_mode) || *pat == '\0' ||
-      mg_match_prefix(pat, (int) strlen(pat), path) == 0) {
-    return 0;
-  }
-  f.fd = -1;
-  inside = mg_http_path_open_inside(root, path, &f);
-  if (inside == 0 && errno == ENOMEM) return -1;
-  if (f.fd >= 0) close(f.fd);
-  return inside;
-}
-
-size_t mg_http_cgi_find(const struct mg_serve_http_opts *o, const char *root,
-                        const char *local, size_t root_len) {
-  size_t n = strlen(local), len = n, found = 0;
-  char *p = (char *) MG_MALLOC(n + 1);
-  int stop = 0, is;
-  if (p == NULL) return (size_t) -1;
-  memcpy(p, local, n + 1);
-  while (len > root_len && !stop) {
-    if (local[len] == '\0' || local[len] == '/') {
-      p[len] = '\0';
-      if ((is = cgi_is_script(o, root, p, &stop)) < 0) {
-        found = (size_t) -1;
-        break;
-      }
-      if (is) found = len;
-    }
-    len--;
-  }
-  MG_FREE(p);
-  return found;
-}
-
-// ---- The environment (RFC 3875 section 4.1) ---------------------------------
 
 // Adds "name=value" and its NUL.
 static void cgi_env(struct mg_http_out *e, const char *name, struct mg_str v) {
@@ -10606,17 +10531,8 @@ static void cgi_env_body(struct mg_http_out *e, struct http_message *hm,
   if (ct != NULL) cgi_env(e, "CONTENT_TYPE", *ct);
 }
 
-// What the script and request are: the paths.
-struct cgi_paths {
-  const char *script;     // Absolute path of the script (SCRIPT_FILENAME)
-  const char *root;       // Absolute document root
-  struct mg_str name;     // SCRIPT_NAME: URI path of the script
-  const char *path_info;  // Decoded, "" if none
-};
-
-static void cgi_env_request(struct mg_http_out *e, struct mg_connection *nc,
-                            struct http_message *hm,
-                            const struct cgi_paths *p) {
+void mg_http_cgi_env(struct mg_http_out *e, struct mg_connection *nc,
+                     struct http_message *hm, const struct mg_cgi_paths *p) {
   const char *path = getenv("PATH");
   cgi_envs(e, "GATEWAY_INTERFACE", "CGI/1.1");
   cgi_envs(e, "SERVER_SOFTWARE", "Mongoose/" MG_VERSION);
@@ -10648,8 +10564,7 @@ static void cgi_env_request(struct mg_http_out *e, struct mg_connection *nc,
   cgi_env_headers(e, hm);
 }
 
-// The NULL-terminated array of the strings in e (MG_MALLOC'd), or NULL.
-static char **cgi_env_array(struct mg_http_out *e) {
+char **mg_http_cgi_env_array(struct mg_http_out *e) {
   size_t i, n = 0, k = 0;
   char **v;
   for (i = 0; i < e->m.len; i++) n += e->m.buf[i] == '\0';
@@ -10659,6 +10574,109 @@ static char **cgi_env_array(struct mg_http_out *e) {
   for (i = 0; i < e->m.len; i += strlen(e->m.buf + i) + 1)
     v[k++] = e->m.buf + i;
   return v;
+}
+
+#endif  // MG_ENABLE_HTTP && MG_ENABLE_FILESYSTEM && MG_ENABLE_HTTP_CGI
+#if defined(MG_ENABLE_LINES) && MG_ENABLE_LINES
+#line 1 "src/http_cgi.c"
+#endif
+
+
+
+// CGI/1.1 (RFC 3875) for mg_serve_http(). A script runs in a child
+// process (fork + execve) whose stdin and stdout are two socketpairs; the
+// parent ends are connections of the manager, so the poll loop moves the
+// bytes and nothing blocks:
+// - stdin: the request body (already buffered by the server, up to
+//   MG_MAX_HTTP_BODY_SIZE) is queued on the "in" connection, which closes
+//   once it is written: the script sees EOF. Started on
+//   MG_EV_HTTP_REQUEST_HEAD, the script gets the body as it arrives
+//   instead (mg_http_cgi_feed): at most MG_CGI_HIGH_WATER bytes wait for
+//   its stdin, and the client is not read while they do.
+// - stdout: the "out" connection collects the script's header block
+//   (Status:, Location:, other fields), turns it into the response head,
+//   then relays the body as it comes: with the script's Content-Length,
+//   else chunked (HTTP/1.1) or close-delimited (HTTP/1.0). It reads only
+//   while the client's send buffer is below MG_CGI_HIGH_WATER.
+// - stderr: the server's stderr, inherited.
+// - The out connection lives until the child is reaped (waitpid WNOHANG
+//   on every MG_EV_POLL and MG_EV_TIMER; no SIGCHLD handler). A script
+//   silent for MG_CGI_TIMEOUT seconds, or whose client went away, is
+//   killed with its process group (SIGKILL). If the manager is freed
+//   first, the child is killed and waited for (SIGKILL: a bounded wait).
+// - The child gets only descriptors 0, 1 and 2: every other one is closed
+//   before execve.
+
+#if MG_ENABLE_HTTP && MG_ENABLE_FILESYSTEM && MG_ENABLE_HTTP_CGI
+
+#define CGI_DEFAULT_PATTERN "**.cgi$|**.php$"
+#define MG_CGI_HIGH_WATER (64 * 1024)  // Client send_mbuf fill we relay up to
+
+// One running script: the out connection's user_data.
+struct cgi_state {
+  struct mg_connection *client;  // The HTTP connection; NULL once detached
+  struct mg_connection *out;     // The child's stdout
+  struct mg_connection *in;      // The child's stdin; NULL once closed
+  pid_t pid;                     // The child (and its process group)
+  double last_io;                // Last byte from or to the child
+  int64_t remaining;             // Content-Length bytes still to relay; -1
+  unsigned char head_sent;       // The response head went to the client
+  unsigned char chunked;         // HTTP/1.1 request: a body without a
+                                 // Content-Length goes out chunked
+  unsigned char no_body;         // HEAD, 204, 304: the body is dropped
+  unsigned char reaped;          // waitpid() returned the child
+  unsigned char killed;          // SIGKILL sent
+  char *extra;                   // extra_headers (MG_MALLOC'd copy)
+  char *req;                     // The request head (MG_MALLOC'd copy), for
+  size_t req_len;                // a local redirect
+};
+
+#define CGI_MAX_LOCAL_REDIRECTS 8  // Per request; more: 500
+
+// ---- Finding the script -----------------------------------------------------
+
+// True if path names a regular file inside root that the pattern matches;
+// -1 if memory ran out checking that.
+static int cgi_is_script(const struct mg_serve_http_opts *o, const char *root,
+                         const char *path, int *stop) {
+  const char *pat = o->cgi_file_pattern;
+  struct mg_http_open_file f;
+  int inside;
+  if (pat == NULL) pat = CGI_DEFAULT_PATTERN;
+  *stop = 0;
+  if (mg_stat(path, &f.st) != 0) return 0;
+  *stop = 1;  // Something exists here: the search ends either way
+  if (!S_ISREG(f.st.st_mode) || *pat == '\0' ||
+      mg_match_prefix(pat, (int) strlen(pat), path) == 0) {
+    return 0;
+  }
+  f.fd = -1;
+  inside = mg_http_path_open_inside(root, path, &f);
+  if (inside == 0 && errno == ENOMEM) return -1;
+  if (f.fd >= 0) close(f.fd);
+  return inside;
+}
+
+size_t mg_http_cgi_find(const struct mg_serve_http_opts *o, const char *root,
+                        const char *local, size_t root_len) {
+  size_t n = strlen(local), len = n, found = 0;
+  char *p = (char *) MG_MALLOC(n + 1);
+  int stop = 0, is;
+  if (p == NULL) return (size_t) -1;
+  memcpy(p, local, n + 1);
+  while (len > root_len && !stop) {
+    if (local[len] == '\0' || local[len] == '/') {
+      p[len] = '\0';
+      if ((is = cgi_is_script(o, root, p, &stop)) < 0) {
+        found = (size_t) -1;
+        break;
+      }
+      if (is) found = len;
+    }
+    len--;
+  }
+  MG_FREE(p);
+  return found;
 }
 
 // ---- The child
@@ -10771,6 +10789,9 @@ struct cgi_head {
   int code;              // 0 until a Status: field
   struct mg_str reason;  // From Status:, else empty
   int has_location;      // A Location: field
+  int has_status;        // A Status: field
+  int other_fields;      // Fields other than Location
+  struct mg_str location;
   int64_t length;        // Content-Length, -1 if none
   struct mg_http_out h;  // The fields to pass on, "K: V" CRLF-separated
 };
@@ -10787,7 +10808,9 @@ static int cgi_head_field(struct cgi_head *hd, struct mg_str line) {
   name = mg_strstrip(mg_mk_str_n(line.p, (size_t) (colon - line.p)));
   value = mg_strstrip(
       mg_mk_str_n(colon + 1, (size_t) (line.p + line.len - colon - 1)));
+  if (mg_vcasecmp(&name, "Location") != 0) hd->other_fields++;
   if (mg_vcasecmp(&name, "Status") == 0) {
+    hd->has_status = 1;
     return (hd->code = cgi_parse_status(value, &hd->reason)) != 0;
   }
   if (mg_vcasecmp(&name, "Content-Length") == 0) {
@@ -10799,7 +10822,10 @@ static int cgi_head_field(struct cgi_head *hd, struct mg_str line) {
       mg_vcasecmp(&name, "Keep-Alive") == 0) {
     return 1;
   }
-  if (mg_vcasecmp(&name, "Location") == 0) hd->has_location = 1;
+  if (mg_vcasecmp(&name, "Location") == 0) {
+    hd->has_location = 1;
+    hd->location = value;
+  }
   mg_http_out_hdr(&hd->h, "%.*s: %.*s", (int) name.len, name.p, (int) value.len,
                   value.p);
   return 1;
@@ -10854,6 +10880,55 @@ static void cgi_send_head(struct cgi_state *st, struct cgi_head *hd) {
   st->head_sent = 1;
 }
 
+// RFC 3875 6.2.2: a lone "Location: /path?query" (a local-pathquery) is
+// a local redirect: the script is done (killed, any body dropped) and
+// the client gets what a GET (HEAD for a HEAD) of that URI with the same
+// header fields gives: the request goes to the connection's handler
+// again. Returns 0 if it could not be made (500).
+static int cgi_local_redirect(struct cgi_state *st, struct mg_str loc) {
+  struct mg_connection *c = st->client;
+  struct mg_http_proto_data *pd = cgi_pd(c);
+  struct http_message orig, hm;
+  struct mg_http_out m;
+  int i, ok, status = 0;
+  memset(&m, 0, sizeof(m));
+  ok = st->req != NULL && pd->cgi_redirects < CGI_MAX_LOCAL_REDIRECTS &&
+       mg_http_parse(st->req, st->req_len, &orig, 1, &status) > 0;
+  if (ok) {
+    mg_http_out_printf(&m, "%s %.*s %.*s\r\n", pd->is_head ? "HEAD" : "GET",
+                       (int) loc.len, loc.p, (int) orig.proto.len,
+                       orig.proto.p);
+    for (i = 0; i < MG_MAX_HTTP_HEADERS && orig.header_names[i].len > 0; i++) {
+      struct mg_str *n = &orig.header_names[i], *v = &orig.header_values[i];
+      if (mg_vcasecmp(n, "Content-Length") == 0 ||
+          mg_vcasecmp(n, "Transfer-Encoding") == 0 ||
+          mg_vcasecmp(n, "Content-Type") == 0 ||
+          mg_vcasecmp(n, "Expect") == 0) {
+        continue;
+      }
+      mg_http_out_printf(&m, "%.*s: %.*s\r\n", (int) n->len, n->p, (int) v->len,
+                         v->p);
+    }
+    mg_http_out_printf(&m, "%s", "\r\n");
+    ok = !m.failed && mg_http_parse(m.m.buf, m.m.len, &hm, 1, &status) > 0;
+  }
+  if (!ok) {
+    MG_ERROR(("%p CGI local redirect to %.*s failed", (void *) c, (int) loc.len,
+              loc.p));
+    mbuf_free(&m.m);
+    return 0;
+  }
+  MG_DEBUG(("%p CGI local redirect to %.*s", (void *) c, (int) loc.len, loc.p));
+  cgi_unlink_client(st);
+  cgi_kill(st);
+  pd->cgi_redirects++;
+  pd->out_at_dispatch = pd->bytes_sent + c->send_mbuf.len;
+  pd->waiting = 1;
+  mg_http_call_endpoint_handler(c, MG_EV_HTTP_REQUEST, &hm);
+  mbuf_free(&m.m);
+  return 1;
+}
+
 // Parses the header block once it is complete and sends the head. Returns
 // 0 if the script failed (no head, too long, malformed: 502).
 static int cgi_try_head(struct cgi_state *st) {
@@ -10871,6 +10946,14 @@ static int cgi_try_head(struct cgi_state *st) {
   memset(&hd, 0, sizeof(hd));
   hd.length = -1;
   ok = cgi_head_parse(&hd, mg_mk_str_n(io->buf, n));
+  if (ok && hd.has_location && !hd.has_status && hd.other_fields == 0 &&
+      hd.location.len > 0 && hd.location.p[0] == '/' &&
+      (hd.location.len == 1 || hd.location.p[1] != '/')) {
+    mbuf_free(&hd.h.m);
+    if (!cgi_local_redirect(st, hd.location)) return cgi_fail(st, 500), 0;
+    mbuf_clear(io);
+    return 1;
+  }
   if (ok) cgi_send_head(st, &hd);
   mbuf_free(&hd.h.m);
   if (!ok) return cgi_fail(st, 502), 0;
@@ -10976,6 +11059,7 @@ static void cgi_free(struct cgi_state *st) {
   }
   st->out->user_data = NULL;
   MG_FREE(st->extra);
+  MG_FREE(st->req);
   MG_FREE(st);
 }
 
@@ -11070,7 +11154,7 @@ static char **cgi_prepare(struct mg_connection *nc, struct http_message *hm,
                           const char *root, const char *local,
                           size_t script_len, const char *uri_path,
                           struct mg_http_out *e, char *script, char *rootabs) {
-  struct cgi_paths p;
+  struct mg_cgi_paths p;
   char *rel = (char *) MG_MALLOC(script_len + 1);
   size_t info_len = strlen(local + script_len), ulen = strlen(uri_path);
   if (rel == NULL) return NULL;
@@ -11087,8 +11171,8 @@ static char **cgi_prepare(struct mg_connection *nc, struct http_message *hm,
   p.root = rootabs;
   p.path_info = local + script_len;
   p.name = mg_mk_str_n(uri_path, ulen - info_len);
-  cgi_env_request(e, nc, hm, &p);
-  return cgi_env_array(e);
+  mg_http_cgi_env(e, nc, hm, &p);
+  return mg_http_cgi_env_array(e);
 }
 
 static void cgi_close_fds(sock_t *fds, int n) {
@@ -11118,6 +11202,20 @@ static int cgi_attach(struct cgi_state *st, struct mg_connection *nc,
   return 1;
 }
 
+// A copy of hm's head (for a local redirect), MG_MALLOC'd; NULL if memory
+// ran out.
+static char *cgi_copy_head(const struct http_message *hm, size_t *len) {
+  const char *s = hm->message.p;
+  size_t n = hm->message.len;
+  char *p;
+  if (hm->body.p >= s && hm->body.p <= s + n) n = (size_t) (hm->body.p - s);
+  if ((p = (char *) MG_MALLOC(n + 1)) == NULL) return NULL;
+  memcpy(p, s, n);
+  p[n] = '\0';
+  *len = n;
+  return p;
+}
+
 void mg_http_cgi_start(struct mg_connection *nc, struct http_message *hm,
                        const struct mg_serve_http_opts *o, const char *root,
                        const char *local, size_t script_len,
@@ -11132,6 +11230,7 @@ void mg_http_cgi_start(struct mg_connection *nc, struct http_message *hm,
   ok = mg_http_get_proto_data(nc) != NULL && st != NULL &&
        (extra.len == 0 ||
         (st->extra = (char *) mg_strdup_nul(extra).p) != NULL) &&
+       (st->req = cgi_copy_head(hm, &st->req_len)) != NULL &&
        (envp = cgi_prepare(nc, hm, root, local, script_len, uri_path, &env,
                            script, rootabs)) != NULL &&
        mg_socketpair(in, SOCK_STREAM) && mg_socketpair(out, SOCK_STREAM) &&
@@ -11144,6 +11243,7 @@ void mg_http_cgi_start(struct mg_connection *nc, struct http_message *hm,
     }
     mg_http_out_send_text(nc, hm, 500, extra, NULL, NULL);
     if (st != NULL) MG_FREE(st->extra);
+    if (st != NULL) MG_FREE(st->req);
     MG_FREE(st);
   }
   MG_FREE(envp);
@@ -15300,6 +15400,7 @@ static struct mg_http_endpoint *srv_prepare_request(
   struct mg_str *conn = mg_get_http_header(hm, "Connection");
   struct mg_http_endpoint *ep = mg_http_find_endpoint(nc, hm->uri);
   pd->is_head = mg_vcmp(&hm->method, "HEAD") == 0;
+  pd->cgi_redirects = 0;
   pd->keep_alive_10 = 0;
   pd->is_http10 = mg_vcmp(&hm->proto, "HTTP/1.0") == 0;
   if (mg_vcmp(&hm->proto, "HTTP/1.0") == 0) {

@@ -46,7 +46,11 @@ struct cgi_state {
   unsigned char reaped;          // waitpid() returned the child
   unsigned char killed;          // SIGKILL sent
   char *extra;                   // extra_headers (MG_MALLOC'd copy)
+  char *req;                     // The request head (MG_MALLOC'd copy), for
+  size_t req_len;                // a local redirect
 };
+
+#define CGI_MAX_LOCAL_REDIRECTS 8  // Per request; more: 500
 
 // ---- Finding the script -----------------------------------------------------
 
@@ -92,184 +96,6 @@ size_t mg_http_cgi_find(const struct mg_serve_http_opts *o, const char *root,
   }
   MG_FREE(p);
   return found;
-}
-
-// ---- The environment (RFC 3875 section 4.1) ---------------------------------
-
-// Adds "name=value" and its NUL.
-static void cgi_env(struct mg_http_out *e, const char *name, struct mg_str v) {
-  mg_http_out_printf(e, "%s=%.*s", name, (int) v.len, v.p);
-  mg_http_out_add(e, "", 1);
-}
-
-static void cgi_envs(struct mg_http_out *e, const char *name, const char *v) {
-  cgi_env(e, name, mg_mk_str(v));
-}
-
-// SERVER_NAME: the Host header without its port, else our address.
-static struct mg_str cgi_server_name(struct http_message *hm,
-                                     const char *addr) {
-  struct mg_str *h = mg_get_http_header(hm, "Host"), v;
-  const char *colon;
-  if (h == NULL || h->len == 0) return mg_mk_str(addr);
-  v = mg_strstrip(*h);
-  if (v.len > 0 && v.p[0] == '[') {
-    colon = mg_strchr(v, ']');
-    if (colon != NULL) v.len = (size_t) (colon + 1 - v.p);
-  } else if ((colon = mg_strchr(v, ':')) != NULL) {
-    v.len = (size_t) (colon - v.p);
-  }
-  return v;
-}
-
-// The addresses: REMOTE_ADDR, REMOTE_HOST (no lookup: the address, as
-// section 4.1.9 allows), REMOTE_PORT, SERVER_ADDR, SERVER_PORT,
-// SERVER_NAME.
-static void cgi_env_addrs(struct mg_http_out *e, struct mg_connection *nc,
-                          struct http_message *hm) {
-  char ip[64], port[16];
-  int r = MG_SOCK_STRINGIFY_REMOTE;
-  mg_conn_addr_to_str(nc, ip, sizeof(ip), MG_SOCK_STRINGIFY_IP | r);
-  mg_conn_addr_to_str(nc, port, sizeof(port), MG_SOCK_STRINGIFY_PORT | r);
-  cgi_envs(e, "REMOTE_ADDR", ip);
-  cgi_envs(e, "REMOTE_HOST", ip);
-  cgi_envs(e, "REMOTE_PORT", port);
-  mg_conn_addr_to_str(nc, ip, sizeof(ip), MG_SOCK_STRINGIFY_IP);
-  mg_conn_addr_to_str(nc, port, sizeof(port), MG_SOCK_STRINGIFY_PORT);
-  cgi_envs(e, "SERVER_ADDR", ip);
-  cgi_envs(e, "SERVER_PORT", port);
-  cgi_env(e, "SERVER_NAME", cgi_server_name(hm, ip));
-}
-
-// AUTH_TYPE and REMOTE_USER from Authorization (Basic or Digest).
-static void cgi_env_auth(struct mg_http_out *e, struct http_message *hm) {
-  struct mg_str *h = mg_get_http_header(hm, "Authorization");
-  char user[256], pass[256];
-  if (h == NULL) return;
-  if (h->len > 6 && mg_ncasecmp(h->p, "Basic ", 6) == 0) {
-    cgi_envs(e, "AUTH_TYPE", "Basic");
-    if (mg_get_http_basic_auth(hm, user, sizeof(user), pass, sizeof(pass)) ==
-        0) {
-      cgi_envs(e, "REMOTE_USER", user);
-    }
-  } else if (h->len > 7 && mg_ncasecmp(h->p, "Digest ", 7) == 0) {
-    struct mg_str v = mg_mk_str_n(h->p + 7, h->len - 7);
-    cgi_envs(e, "AUTH_TYPE", "Digest");
-    if (mg_http_parse_header(&v, "username", user, sizeof(user)) > 0) {
-      cgi_envs(e, "REMOTE_USER", user);
-    }
-  }
-}
-
-// True for a header that gets no HTTP_ variable: credentials and what
-// other variables carry (section 4.1.18), "Proxy" (httpoxy: HTTP_PROXY
-// would be taken for a proxy setting), and names that would not map back
-// to one header ('_' and other non-token bytes).
-static int cgi_header_skipped(struct mg_str name) {
-  static const char *const skip[] = {"Authorization", "Proxy-Authorization",
-                                     "Content-Length", "Content-Type", "Proxy"};
-  size_t i;
-  for (i = 0; i < MG_ARRAY_SIZE(skip); i++) {
-    if (mg_vcasecmp(&name, skip[i]) == 0) return 1;
-  }
-  for (i = 0; i < name.len; i++) {
-    if (!isalnum((unsigned char) name.p[i]) && name.p[i] != '-') return 1;
-  }
-  return name.len == 0;
-}
-
-// HTTP_<NAME> for each header; repeated fields are joined with ", "
-// ("; " for Cookie), in order, under the first one.
-static void cgi_env_headers(struct mg_http_out *e, struct http_message *hm) {
-  size_t i, j, k;
-  for (i = 0; i < MG_MAX_HTTP_HEADERS && hm->header_names[i].len > 0; i++) {
-    struct mg_str n = hm->header_names[i];
-    const char *sep = mg_vcasecmp(&n, "Cookie") == 0 ? "; " : ", ";
-    for (j = 0; j < i && mg_strcasecmp(hm->header_names[j], n) != 0; j++) {
-    }
-    if (j < i || cgi_header_skipped(n)) continue;  // Done, or none
-    mg_http_out_add(e, "HTTP_", 5);
-    for (k = 0; k < n.len; k++) {
-      char c = (char) toupper((unsigned char) n.p[k]);
-      mg_http_out_add(e, c == '-' ? "_" : &c, 1);
-    }
-    mg_http_out_printf(e, "=%.*s", (int) hm->header_values[i].len,
-                       hm->header_values[i].p);
-    for (j = i + 1; j < MG_MAX_HTTP_HEADERS && hm->header_names[j].len; j++) {
-      if (mg_strcasecmp(hm->header_names[j], n) != 0) continue;
-      mg_http_out_printf(e, "%s%.*s", sep, (int) hm->header_values[j].len,
-                         hm->header_values[j].p);
-    }
-    mg_http_out_add(e, "", 1);
-  }
-}
-
-// CONTENT_LENGTH and CONTENT_TYPE, when the request has a body (len: its
-// length, which a streamed body does not have in hm yet).
-static void cgi_env_body(struct mg_http_out *e, struct http_message *hm,
-                         uint64_t len) {
-  struct mg_str *ct = mg_get_http_header(hm, "Content-Type");
-  if (len > 0 || mg_get_http_header(hm, "Content-Length") != NULL ||
-      mg_get_http_header(hm, "Transfer-Encoding") != NULL) {
-    mg_http_out_printf(e, "CONTENT_LENGTH=%llu", (unsigned long long) len);
-    mg_http_out_add(e, "", 1);
-  }
-  if (ct != NULL) cgi_env(e, "CONTENT_TYPE", *ct);
-}
-
-// What the script and request are: the paths.
-struct cgi_paths {
-  const char *script;     // Absolute path of the script (SCRIPT_FILENAME)
-  const char *root;       // Absolute document root
-  struct mg_str name;     // SCRIPT_NAME: URI path of the script
-  const char *path_info;  // Decoded, "" if none
-};
-
-static void cgi_env_request(struct mg_http_out *e, struct mg_connection *nc,
-                            struct http_message *hm,
-                            const struct cgi_paths *p) {
-  const char *path = getenv("PATH");
-  cgi_envs(e, "GATEWAY_INTERFACE", "CGI/1.1");
-  cgi_envs(e, "SERVER_SOFTWARE", "Mongoose/" MG_VERSION);
-  cgi_env(e, "SERVER_PROTOCOL", hm->proto);
-  cgi_env(e, "REQUEST_METHOD", hm->method);
-  cgi_env(e, "REQUEST_URI",
-          mg_mk_str_n(hm->uri.p, (size_t) (hm->proto.p - 1 - hm->uri.p)));
-  cgi_env(e, "QUERY_STRING", hm->query_string);
-  cgi_env(e, "SCRIPT_NAME", p->name);
-  cgi_envs(e, "SCRIPT_FILENAME", p->script);
-  cgi_envs(e, "DOCUMENT_ROOT", p->root);
-  if (*p->path_info != '\0') {
-    cgi_envs(e, "PATH_INFO", p->path_info);
-    mg_http_out_printf(e, "PATH_TRANSLATED=%s%s", p->root, p->path_info);
-    mg_http_out_add(e, "", 1);
-  }
-  cgi_envs(e, "REDIRECT_STATUS", "200");  // php-cgi's force-cgi-redirect
-  cgi_envs(e, "PATH", path != NULL ? path : "/bin:/usr/bin");
-  if (nc->flags & MG_F_SSL) cgi_envs(e, "HTTPS", "on");
-  cgi_env_addrs(e, nc, hm);
-  cgi_env_auth(e, hm);
-  {
-    struct mg_http_proto_data *pd =
-        (struct mg_http_proto_data *) nc->proto_data;
-    cgi_env_body(e, hm,
-                 pd != NULL && pd->stream_len > 0 ? pd->stream_len
-                                                  : (uint64_t) hm->body.len);
-  }
-  cgi_env_headers(e, hm);
-}
-
-// The NULL-terminated array of the strings in e (MG_MALLOC'd), or NULL.
-static char **cgi_env_array(struct mg_http_out *e) {
-  size_t i, n = 0, k = 0;
-  char **v;
-  for (i = 0; i < e->m.len; i++) n += e->m.buf[i] == '\0';
-  if (e->failed || (v = (char **) MG_CALLOC(n + 1, sizeof(*v))) == NULL) {
-    return NULL;
-  }
-  for (i = 0; i < e->m.len; i += strlen(e->m.buf + i) + 1)
-    v[k++] = e->m.buf + i;
-  return v;
 }
 
 // ---- The child
@@ -382,6 +208,9 @@ struct cgi_head {
   int code;              // 0 until a Status: field
   struct mg_str reason;  // From Status:, else empty
   int has_location;      // A Location: field
+  int has_status;        // A Status: field
+  int other_fields;      // Fields other than Location
+  struct mg_str location;
   int64_t length;        // Content-Length, -1 if none
   struct mg_http_out h;  // The fields to pass on, "K: V" CRLF-separated
 };
@@ -398,7 +227,9 @@ static int cgi_head_field(struct cgi_head *hd, struct mg_str line) {
   name = mg_strstrip(mg_mk_str_n(line.p, (size_t) (colon - line.p)));
   value = mg_strstrip(
       mg_mk_str_n(colon + 1, (size_t) (line.p + line.len - colon - 1)));
+  if (mg_vcasecmp(&name, "Location") != 0) hd->other_fields++;
   if (mg_vcasecmp(&name, "Status") == 0) {
+    hd->has_status = 1;
     return (hd->code = cgi_parse_status(value, &hd->reason)) != 0;
   }
   if (mg_vcasecmp(&name, "Content-Length") == 0) {
@@ -410,7 +241,10 @@ static int cgi_head_field(struct cgi_head *hd, struct mg_str line) {
       mg_vcasecmp(&name, "Keep-Alive") == 0) {
     return 1;
   }
-  if (mg_vcasecmp(&name, "Location") == 0) hd->has_location = 1;
+  if (mg_vcasecmp(&name, "Location") == 0) {
+    hd->has_location = 1;
+    hd->location = value;
+  }
   mg_http_out_hdr(&hd->h, "%.*s: %.*s", (int) name.len, name.p, (int) value.len,
                   value.p);
   return 1;
@@ -465,6 +299,55 @@ static void cgi_send_head(struct cgi_state *st, struct cgi_head *hd) {
   st->head_sent = 1;
 }
 
+// RFC 3875 6.2.2: a lone "Location: /path?query" (a local-pathquery) is
+// a local redirect: the script is done (killed, any body dropped) and
+// the client gets what a GET (HEAD for a HEAD) of that URI with the same
+// header fields gives: the request goes to the connection's handler
+// again. Returns 0 if it could not be made (500).
+static int cgi_local_redirect(struct cgi_state *st, struct mg_str loc) {
+  struct mg_connection *c = st->client;
+  struct mg_http_proto_data *pd = cgi_pd(c);
+  struct http_message orig, hm;
+  struct mg_http_out m;
+  int i, ok, status = 0;
+  memset(&m, 0, sizeof(m));
+  ok = st->req != NULL && pd->cgi_redirects < CGI_MAX_LOCAL_REDIRECTS &&
+       mg_http_parse(st->req, st->req_len, &orig, 1, &status) > 0;
+  if (ok) {
+    mg_http_out_printf(&m, "%s %.*s %.*s\r\n", pd->is_head ? "HEAD" : "GET",
+                       (int) loc.len, loc.p, (int) orig.proto.len,
+                       orig.proto.p);
+    for (i = 0; i < MG_MAX_HTTP_HEADERS && orig.header_names[i].len > 0; i++) {
+      struct mg_str *n = &orig.header_names[i], *v = &orig.header_values[i];
+      if (mg_vcasecmp(n, "Content-Length") == 0 ||
+          mg_vcasecmp(n, "Transfer-Encoding") == 0 ||
+          mg_vcasecmp(n, "Content-Type") == 0 ||
+          mg_vcasecmp(n, "Expect") == 0) {
+        continue;
+      }
+      mg_http_out_printf(&m, "%.*s: %.*s\r\n", (int) n->len, n->p, (int) v->len,
+                         v->p);
+    }
+    mg_http_out_printf(&m, "%s", "\r\n");
+    ok = !m.failed && mg_http_parse(m.m.buf, m.m.len, &hm, 1, &status) > 0;
+  }
+  if (!ok) {
+    MG_ERROR(("%p CGI local redirect to %.*s failed", (void *) c, (int) loc.len,
+              loc.p));
+    mbuf_free(&m.m);
+    return 0;
+  }
+  MG_DEBUG(("%p CGI local redirect to %.*s", (void *) c, (int) loc.len, loc.p));
+  cgi_unlink_client(st);
+  cgi_kill(st);
+  pd->cgi_redirects++;
+  pd->out_at_dispatch = pd->bytes_sent + c->send_mbuf.len;
+  pd->waiting = 1;
+  mg_http_call_endpoint_handler(c, MG_EV_HTTP_REQUEST, &hm);
+  mbuf_free(&m.m);
+  return 1;
+}
+
 // Parses the header block once it is complete and sends the head. Returns
 // 0 if the script failed (no head, too long, malformed: 502).
 static int cgi_try_head(struct cgi_state *st) {
@@ -482,6 +365,14 @@ static int cgi_try_head(struct cgi_state *st) {
   memset(&hd, 0, sizeof(hd));
   hd.length = -1;
   ok = cgi_head_parse(&hd, mg_mk_str_n(io->buf, n));
+  if (ok && hd.has_location && !hd.has_status && hd.other_fields == 0 &&
+      hd.location.len > 0 && hd.location.p[0] == '/' &&
+      (hd.location.len == 1 || hd.location.p[1] != '/')) {
+    mbuf_free(&hd.h.m);
+    if (!cgi_local_redirect(st, hd.location)) return cgi_fail(st, 500), 0;
+    mbuf_clear(io);
+    return 1;
+  }
   if (ok) cgi_send_head(st, &hd);
   mbuf_free(&hd.h.m);
   if (!ok) return cgi_fail(st, 502), 0;
@@ -587,6 +478,7 @@ static void cgi_free(struct cgi_state *st) {
   }
   st->out->user_data = NULL;
   MG_FREE(st->extra);
+  MG_FREE(st->req);
   MG_FREE(st);
 }
 
@@ -681,7 +573,7 @@ static char **cgi_prepare(struct mg_connection *nc, struct http_message *hm,
                           const char *root, const char *local,
                           size_t script_len, const char *uri_path,
                           struct mg_http_out *e, char *script, char *rootabs) {
-  struct cgi_paths p;
+  struct mg_cgi_paths p;
   char *rel = (char *) MG_MALLOC(script_len + 1);
   size_t info_len = strlen(local + script_len), ulen = strlen(uri_path);
   if (rel == NULL) return NULL;
@@ -698,8 +590,8 @@ static char **cgi_prepare(struct mg_connection *nc, struct http_message *hm,
   p.root = rootabs;
   p.path_info = local + script_len;
   p.name = mg_mk_str_n(uri_path, ulen - info_len);
-  cgi_env_request(e, nc, hm, &p);
-  return cgi_env_array(e);
+  mg_http_cgi_env(e, nc, hm, &p);
+  return mg_http_cgi_env_array(e);
 }
 
 static void cgi_close_fds(sock_t *fds, int n) {
@@ -729,6 +621,20 @@ static int cgi_attach(struct cgi_state *st, struct mg_connection *nc,
   return 1;
 }
 
+// A copy of hm's head (for a local redirect), MG_MALLOC'd; NULL if memory
+// ran out.
+static char *cgi_copy_head(const struct http_message *hm, size_t *len) {
+  const char *s = hm->message.p;
+  size_t n = hm->message.len;
+  char *p;
+  if (hm->body.p >= s && hm->body.p <= s + n) n = (size_t) (hm->body.p - s);
+  if ((p = (char *) MG_MALLOC(n + 1)) == NULL) return NULL;
+  memcpy(p, s, n);
+  p[n] = '\0';
+  *len = n;
+  return p;
+}
+
 void mg_http_cgi_start(struct mg_connection *nc, struct http_message *hm,
                        const struct mg_serve_http_opts *o, const char *root,
                        const char *local, size_t script_len,
@@ -743,6 +649,7 @@ void mg_http_cgi_start(struct mg_connection *nc, struct http_message *hm,
   ok = mg_http_get_proto_data(nc) != NULL && st != NULL &&
        (extra.len == 0 ||
         (st->extra = (char *) mg_strdup_nul(extra).p) != NULL) &&
+       (st->req = cgi_copy_head(hm, &st->req_len)) != NULL &&
        (envp = cgi_prepare(nc, hm, root, local, script_len, uri_path, &env,
                            script, rootabs)) != NULL &&
        mg_socketpair(in, SOCK_STREAM) && mg_socketpair(out, SOCK_STREAM) &&
@@ -755,6 +662,7 @@ void mg_http_cgi_start(struct mg_connection *nc, struct http_message *hm,
     }
     mg_http_out_send_text(nc, hm, 500, extra, NULL, NULL);
     if (st != NULL) MG_FREE(st->extra);
+    if (st != NULL) MG_FREE(st->req);
     MG_FREE(st);
   }
   MG_FREE(envp);

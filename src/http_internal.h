@@ -130,6 +130,7 @@ struct mg_http_proto_data {
   uint64_t stream_len;      // The body's Content-Length
   uint64_t stream_left;     // Body bytes not yet taken from recv_mbuf
   size_t saved_recv_limit;  // recv_mbuf_limit while it streams
+  unsigned char cgi_redirects;  // CGI local redirects of this request
 };
 
 // Returns the standard reason phrase for an HTTP status code.
@@ -383,6 +384,19 @@ void mg_http_cgi_start(struct mg_connection *nc, struct http_message *hm,
                        const char *uri_path, struct mg_str extra);
 // The client side: relays more output when nc's send buffer has room.
 void mg_http_cgi_pump(struct mg_connection *nc);
+// http_cgi_env.c: what the script and request are, and the environment.
+struct mg_cgi_paths {
+  const char *script;     // Absolute path of the script (SCRIPT_FILENAME)
+  const char *root;       // Absolute document root
+  struct mg_str name;     // SCRIPT_NAME: URI path of the script
+  const char *path_info;  // Decoded, "" if none
+};
+// Adds the RFC 3875 4.1 variables (and SCRIPT_FILENAME, DOCUMENT_ROOT,
+// REQUEST_URI, REDIRECT_STATUS, PATH, HTTPS, HTTP_*) to e.
+void mg_http_cgi_env(struct mg_http_out *e, struct mg_connection *nc,
+                     struct http_message *hm, const struct mg_cgi_paths *p);
+// The NULL-terminated array of the strings in e (MG_MALLOC'd), or NULL.
+char **mg_http_cgi_env_array(struct mg_http_out *e);
 // A body streamed to the script (pd->stream_left > 0): moves what the
 // script's stdin buffer has room for from nc's recv_mbuf to it (or drops
 // it if the script no longer reads); the last byte closes its stdin.

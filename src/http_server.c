@@ -30,6 +30,7 @@ static struct mg_http_endpoint *srv_prepare_request(
   struct mg_str *conn = mg_get_http_header(hm, "Connection");
   struct mg_http_endpoint *ep = mg_http_find_endpoint(nc, hm->uri);
   pd->is_head = mg_vcmp(&hm->method, "HEAD") == 0;
+  pd->cgi_redirects = 0;
   pd->keep_alive_10 = 0;
   pd->is_http10 = mg_vcmp(&hm->proto, "HTTP/1.0") == 0;
   if (mg_vcmp(&hm->proto, "HTTP/1.0") == 0) {

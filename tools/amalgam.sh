@@ -16,7 +16,7 @@ out=${1:-.}
 #   transport  sock_common sock_select sock_poll sock_epoll (sock_internal.h);
 #              tls tls_openssl tls_mbedtls (tls_internal.h)
 #   protocols  http_parse http_header http_conn http_range; http_path http_file
-#              http_ssi http_listing http_auth http_multipart http_cgi ws
+#              http_ssi http_listing http_auth http_multipart http_cgi_env http_cgi ws
 #              ws_handshake http_client http_proxy; http_serve http_server (http_internal.h);
 #              dns; dns_server (dns_internal.h); sntp;
 #              mqtt; mqtt_tree; mqtt_client; mqtt_send; mqtt_broker (mqtt_internal.h,
@@ -35,7 +35,7 @@ SRCS="str.c mbuf.c log.c util.c base64.c md5.c sha1.c uri.c net.c net_io.c broad
 iface.c sock_common.c sock_select.c sock_poll.c sock_epoll.c tls.c
 tls_openssl.c tls_mbedtls.c xml.c http_parse.c
 http_header.c http_conn.c http_range.c http_path.c http_file.c http_ssi.c http_listing.c http_auth.c
-http_multipart.c http_cgi.c http_dav.c http_dav_props.c http_dav_lock.c ws.c ws_handshake.c http_client.c http_proxy.c http_serve.c http_server.c
+http_multipart.c http_cgi_env.c http_cgi.c http_dav.c http_dav_props.c http_dav_lock.c ws.c ws_handshake.c http_client.c http_proxy.c http_serve.c http_server.c
 dns.c dns_server.c resolv.c sntp.c mqtt.c mqtt_tree.c mqtt_client.c mqtt_send.c
 mqtt_broker.c"
 

@@ -32,7 +32,7 @@ tls_openssl.c tls_mbedtls.c"
 H_protocols="xml_internal.h http.h http_internal.h dns.h dns_internal.h dns_server.h resolv.h sntp.h
 mqtt.h mqtt_internal.h mqtt_broker.h mqtt_broker_internal.h"
 C_protocols="xml.c http_parse.c http_header.c http_conn.c http_range.c http_path.c http_file.c http_ssi.c
-http_listing.c http_auth.c http_multipart.c http_cgi.c http_dav.c http_dav_props.c
+http_listing.c http_auth.c http_multipart.c http_cgi_env.c http_cgi.c http_dav.c http_dav_props.c
 http_dav_lock.c ws.c ws_handshake.c
 http_client.c http_proxy.c http_serve.c http_server.c dns.c dns_server.c resolv.c sntp.c
 mqtt.c mqtt_tree.c mqtt_client.c mqtt_send.c mqtt_broker.c"
@@ -48,7 +48,7 @@ rank() {
     sock_*|tls|tls_openssl|tls_mbedtls) echo 2 ;;
     http_parse|http_header|http_conn|http_range|xml) echo 3 ;;
     sntp) echo 3 ;;
-    http_path|http_file|http_ssi|http_listing|http_auth|http_multipart|http_cgi|http_dav|http_dav_props|http_dav_lock|ws|ws_handshake|http_client|http_proxy) echo 4 ;;
+    http_path|http_file|http_ssi|http_listing|http_auth|http_multipart|http_cgi_env|http_cgi|http_dav|http_dav_props|http_dav_lock|ws|ws_handshake|http_client|http_proxy) echo 4 ;;
     http_serve|http_server) echo 5 ;;
     dns) echo 3 ;;          # The DNS codec and protocol handler
     dns_server) echo 4 ;;   # Replies, on top of the codec

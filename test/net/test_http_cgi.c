@@ -51,6 +51,9 @@ static const struct {
     {"cat.cgi", SH "printf 'Content-Type: application/octet-stream\\n\\n'\n"
                    "exec cat\n"},
     {"hang.cgi", SH "exec sleep 30\n"},
+    {"local.cgi", SH "printf 'Location: /static.txt\\r\\n\\r\\nignored'\n"},
+    {"local_env.cgi", SH "printf 'Location: /cgi-bin/env.cgi?x=1\\n\\n'\n"},
+    {"loop.cgi", SH "printf 'Location: /cgi-bin/loop.cgi\\r\\n\\r\\n'\n"},
     {"early.cgi", SH "printf 'Content-Type: text/plain\\r\\n\\r\\n'\n"
                      "exec cat\n"},
     {"hang_after.cgi", SH CT "printf 'partial'\nexec sleep 30\n"},
@@ -707,6 +710,38 @@ static void test_cgi_stream_body_over_the_buffer_limit(void **state) {
   assert_no_children();
 }
 
+// RFC 3875 6.2.2: a lone local Location is served internally: the client
+// gets the file (not a 302, and not the script's body); a POST becomes a
+// GET of the new URI with the same fields; a loop ends with 500.
+static void test_cgi_local_redirect_is_served_internally(void **state) {
+  char *buf, body[32768];
+  size_t n, len;
+  int closed;
+  (void) state;
+  buf = get("GET /cgi-bin/local.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
+  assert_true(strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
+  assert_true(n > 7 && memcmp(buf + n - 7, "static\n", 7) == 0);
+  assert_null(strstr(buf, "ignored"));
+  free(buf);
+  buf =
+      get("POST /cgi-bin/local_env.cgi HTTP/1.1\r\nHost: t\r\n"
+          "X-Keep: kept\r\nContent-Length: 3\r\n\r\nabc",
+          &n, &closed);
+  assert_true(strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
+  len = dechunk(buf, n, body, sizeof(body) - 1);
+  body[len] = '\0';
+  assert_env(body, "REQUEST_METHOD", "GET");
+  assert_env(body, "QUERY_STRING", "x=1");
+  assert_env(body, "SCRIPT_NAME", "/cgi-bin/env.cgi");
+  assert_env(body, "HTTP_X_KEEP", "kept");
+  assert_no_env(body, "CONTENT_LENGTH");
+  free(buf);
+  buf = get("GET /cgi-bin/loop.cgi HTTP/1.1\r\nHost: t\r\n\r\n", &n, &closed);
+  assert_true(strncmp(buf, "HTTP/1.1 500 ", 13) == 0);
+  free(buf);
+  assert_no_children();
+}
+
 // REMOTE_PORT is the client's port; without a Host header (HTTP/1.0)
 // SERVER_NAME is the server's address. A streamed body's CONTENT_LENGTH
 // is the declared length, though the script starts before it arrives.
@@ -829,6 +864,7 @@ int main(void) {
       cmocka_unit_test(test_cgi_stream_body_over_the_buffer_limit),
       cmocka_unit_test(test_cgi_stream_to_a_script_that_does_not_read),
       cmocka_unit_test(test_cgi_env_remote_port_no_host_and_streamed_length),
+      cmocka_unit_test(test_cgi_local_redirect_is_served_internally),
       cmocka_unit_test(test_cgi_stream_client_gone_kills_the_script),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
