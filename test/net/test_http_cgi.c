@@ -742,6 +742,29 @@ static void test_cgi_local_redirect_is_served_internally(void **state) {
   assert_no_children();
 }
 
+// True when this process has a child (WNOWAIT: nothing is reaped).
+static int has_child(void *arg) {
+  return !no_children(arg);
+}
+
+// mg_mgr_free() while a script runs (and its client waits): the script is
+// killed and reaped before it returns.
+static void test_cgi_mgr_free_kills_a_running_script(void **state) {
+  struct mg_mgr mgr;
+  struct mg_connection *lc;
+  int fd;
+  (void) state;
+  mg_mgr_init(&mgr, NULL);
+  assert_non_null(lc = mg_bind(&mgr, "127.0.0.1:0", handler));
+  mg_set_protocol_http_websocket(lc);
+  fd = raw_connect(conn_port(lc));
+  raw_sends(&mgr, fd, "GET /cgi-bin/hang.cgi HTTP/1.1\r\nHost: t\r\n\r\n");
+  assert_true(poll_until(&mgr, has_child, NULL, 5));
+  mg_mgr_free(&mgr);
+  assert_true(no_children(NULL));
+  close(fd);
+}
+
 // REMOTE_PORT is the client's port; without a Host header (HTTP/1.0)
 // SERVER_NAME is the server's address. A streamed body's CONTENT_LENGTH
 // is the declared length, though the script starts before it arrives.
@@ -865,6 +888,7 @@ int main(void) {
       cmocka_unit_test(test_cgi_stream_to_a_script_that_does_not_read),
       cmocka_unit_test(test_cgi_env_remote_port_no_host_and_streamed_length),
       cmocka_unit_test(test_cgi_local_redirect_is_served_internally),
+      cmocka_unit_test(test_cgi_mgr_free_kills_a_running_script),
       cmocka_unit_test(test_cgi_stream_client_gone_kills_the_script),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
