@@ -794,6 +794,81 @@ static void test_cgi_digest_auth_sets_remote_user(void **state) {
   assert_no_children();
 }
 
+#if MG_ENABLE_SSL
+#include <sys/wait.h>
+
+struct tls_reply {
+  int done;
+  char body[32768];
+};
+
+static void tls_client(struct mg_connection *nc, int ev, void *ev_data) {
+  struct tls_reply *r = (struct tls_reply *) nc->user_data;
+  struct http_message *hm = (struct http_message *) ev_data;
+  if (ev == MG_EV_HTTP_REPLY) {
+    size_t n =
+        hm->body.len < sizeof(r->body) - 1 ? hm->body.len : sizeof(r->body) - 1;
+    memcpy(r->body, hm->body.p, n);
+    r->body[n] = '\0';
+    r->done = 1;
+    nc->flags |= MG_F_CLOSE_IMMEDIATELY;
+  } else if (ev == MG_EV_CLOSE && !r->done) {
+    r->done = -1;
+  }
+}
+
+static int tls_done(void *arg) {
+  return ((struct tls_reply *) arg)->done != 0;
+}
+
+// Over TLS the script sees HTTPS=on (certificates from test/tls_certs.sh).
+static void test_cgi_https_is_on_over_tls(void **state) {
+  static struct tls_reply r;
+  char dir[128], cert[160], key[160], ca[160], url[96], cmd[200];
+  struct mg_bind_opts bo;
+  struct mg_connect_opts co;
+  struct mg_connection *lc, *c;
+  pid_t pid;
+  int st = 0;
+  (void) state;
+  snprintf(dir, sizeof(dir), "%s/certs", s_tmp);
+  assert_int_equal(mkdir(dir, 0755), 0);
+  fflush(NULL);
+  if ((pid = fork()) == 0) {
+    execl("/bin/sh", "sh", "test/tls_certs.sh", dir, (char *) NULL);
+    _exit(127);
+  }
+  assert_int_equal(waitpid(pid, &st, 0), pid);
+  assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  snprintf(cert, sizeof(cert), "%s/server.pem", dir);
+  snprintf(key, sizeof(key), "%s/server.key", dir);
+  snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
+  memset(&bo, 0, sizeof(bo));
+  bo.ssl_cert = cert;
+  bo.ssl_key = key;
+  assert_non_null(lc = mg_bind_opt(&s_mgr, "127.0.0.1:0", handler, bo));
+  mg_set_protocol_http_websocket(lc);
+  memset(&co, 0, sizeof(co));
+  co.ssl_ca_cert = ca;
+  co.user_data = &r;
+  snprintf(url, sizeof(url), "https://127.0.0.1:%d/cgi-bin/env.cgi",
+           conn_port(lc));
+  memset(&r, 0, sizeof(r));
+  assert_non_null(
+      c = mg_connect_http_opt(&s_mgr, tls_client, co, url, NULL, NULL));
+  assert_true(poll_until(&s_mgr, tls_done, &r, 10));
+  assert_int_equal(r.done, 1);
+  assert_env(r.body, "HTTPS", "on");
+  snprintf(cmd, sizeof(cmd), "%d", conn_port(lc));
+  assert_env(r.body, "SERVER_PORT", cmd);
+  lc->flags |= MG_F_CLOSE_IMMEDIATELY;
+  mg_mgr_poll(&s_mgr, 1);
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+  assert_int_equal(system(cmd), 0);
+  assert_no_children();
+}
+#endif
+
 // True when this process has a child (WNOWAIT: nothing is reaped).
 static int has_child(void *arg) {
   return !no_children(arg);
@@ -916,33 +991,36 @@ static void test_cgi_stream_client_gone_kills_the_script(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_cgi_env_has_rfc3875_variables),
-      cmocka_unit_test(test_cgi_post_env_has_content_length_and_type),
-      cmocka_unit_test(test_cgi_status_field_sets_the_status),
-      cmocka_unit_test(test_cgi_location_alone_is_302),
-      cmocka_unit_test(test_cgi_no_length_is_chunked_for_http11),
-      cmocka_unit_test(test_cgi_no_length_is_close_delimited_for_http10),
-      cmocka_unit_test(test_cgi_content_length_keeps_the_connection),
-      cmocka_unit_test(test_cgi_head_gets_no_body),
-      cmocka_unit_test(test_cgi_short_body_cuts_the_connection),
-      cmocka_unit_test(test_cgi_post_1mib_body_reaches_stdin_intact),
-      cmocka_unit_test(test_cgi_silent_script_is_killed_with_504),
-      cmocka_unit_test(test_cgi_silent_after_head_is_cut),
-      cmocka_unit_test(test_cgi_client_gone_kills_the_script),
-      cmocka_unit_test(test_cgi_client_close_after_head_kills_the_script),
-      cmocka_unit_test(test_cgi_child_gets_only_stdio),
-      cmocka_unit_test(test_cgi_bad_header_block_is_502),
-      cmocka_unit_test(test_cgi_not_executable_is_500),
-      cmocka_unit_test(test_cgi_interpreter_runs_the_script),
-      cmocka_unit_test(test_cgi_other_files_keep_static_rules),
-      cmocka_unit_test(test_cgi_stream_starts_before_body_ends),
-      cmocka_unit_test(test_cgi_stream_body_over_the_buffer_limit),
-      cmocka_unit_test(test_cgi_stream_to_a_script_that_does_not_read),
-      cmocka_unit_test(test_cgi_env_remote_port_no_host_and_streamed_length),
-      cmocka_unit_test(test_cgi_local_redirect_is_served_internally),
-      cmocka_unit_test(test_cgi_mgr_free_kills_a_running_script),
-      cmocka_unit_test(test_cgi_digest_auth_sets_remote_user),
-      cmocka_unit_test(test_cgi_stream_client_gone_kills_the_script),
+    cmocka_unit_test(test_cgi_env_has_rfc3875_variables),
+    cmocka_unit_test(test_cgi_post_env_has_content_length_and_type),
+    cmocka_unit_test(test_cgi_status_field_sets_the_status),
+    cmocka_unit_test(test_cgi_location_alone_is_302),
+    cmocka_unit_test(test_cgi_no_length_is_chunked_for_http11),
+    cmocka_unit_test(test_cgi_no_length_is_close_delimited_for_http10),
+    cmocka_unit_test(test_cgi_content_length_keeps_the_connection),
+    cmocka_unit_test(test_cgi_head_gets_no_body),
+    cmocka_unit_test(test_cgi_short_body_cuts_the_connection),
+    cmocka_unit_test(test_cgi_post_1mib_body_reaches_stdin_intact),
+    cmocka_unit_test(test_cgi_silent_script_is_killed_with_504),
+    cmocka_unit_test(test_cgi_silent_after_head_is_cut),
+    cmocka_unit_test(test_cgi_client_gone_kills_the_script),
+    cmocka_unit_test(test_cgi_client_close_after_head_kills_the_script),
+    cmocka_unit_test(test_cgi_child_gets_only_stdio),
+    cmocka_unit_test(test_cgi_bad_header_block_is_502),
+    cmocka_unit_test(test_cgi_not_executable_is_500),
+    cmocka_unit_test(test_cgi_interpreter_runs_the_script),
+    cmocka_unit_test(test_cgi_other_files_keep_static_rules),
+    cmocka_unit_test(test_cgi_stream_starts_before_body_ends),
+    cmocka_unit_test(test_cgi_stream_body_over_the_buffer_limit),
+    cmocka_unit_test(test_cgi_stream_to_a_script_that_does_not_read),
+    cmocka_unit_test(test_cgi_env_remote_port_no_host_and_streamed_length),
+    cmocka_unit_test(test_cgi_local_redirect_is_served_internally),
+    cmocka_unit_test(test_cgi_mgr_free_kills_a_running_script),
+    cmocka_unit_test(test_cgi_digest_auth_sets_remote_user),
+#if MG_ENABLE_SSL
+    cmocka_unit_test(test_cgi_https_is_on_over_tls),
+#endif
+    cmocka_unit_test(test_cgi_stream_client_gone_kills_the_script),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
