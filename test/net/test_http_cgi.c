@@ -71,7 +71,15 @@ static const struct {
      " end='')\n"},
 };
 
+static int s_requests;  // MG_EV_HTTP_REQUEST events seen
+
 static void handler(struct mg_connection *nc, int ev, void *ev_data) {
+  if (ev == MG_EV_HTTP_REQUEST) s_requests++;
+  if (s_stream && ev == MG_EV_HTTP_REQUEST_HEAD &&
+      mg_vcmp(&((struct http_message *) ev_data)->uri, "/deny") == 0) {
+    mg_http_send_error(nc, 403, NULL);  // Answered on the head itself
+    return;
+  }
   if (ev == MG_EV_HTTP_REQUEST || (s_stream && ev == MG_EV_HTTP_REQUEST_HEAD)) {
     struct http_message *hm = (struct http_message *) ev_data;
     struct mg_serve_http_opts o = s_opts;
@@ -716,6 +724,28 @@ static void test_cgi_stream_body_over_the_buffer_limit(void **state) {
   assert_no_children();
 }
 
+// A handler that answers on MG_EV_HTTP_REQUEST_HEAD itself: that is the
+// one answer (no MG_EV_HTTP_REQUEST follows when the body comes), and the
+// connection closes after it, the body unread.
+static void test_cgi_head_event_answered_by_the_handler(void **state) {
+  char buf[4096];
+  size_t n;
+  int fd, closed = 0, before = s_requests;
+  (void) state;
+  s_stream = 1;
+  fd = raw_connect(s_port);
+  raw_sends(&s_mgr, fd,
+            "POST /deny HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n"
+            "12345");
+  n = raw_recv(&s_mgr, fd, buf, sizeof(buf), 0, &closed, 3);
+  assert_true(closed);
+  assert_true(n > 13 && strncmp(buf, "HTTP/1.1 403 ", 13) == 0);
+  assert_null(strstr(buf + 13, "HTTP/1.1 "));
+  assert_int_equal(s_requests, before);
+  close(fd);
+  s_stream = 0;
+}
+
 // RFC 3875 6.2.2: a lone local Location is served internally: the client
 // gets the file (not a 302, and not the script's body); a POST becomes a
 // GET of the new URI with the same fields; a loop ends with 500.
@@ -1015,6 +1045,7 @@ int main(void) {
     cmocka_unit_test(test_cgi_stream_to_a_script_that_does_not_read),
     cmocka_unit_test(test_cgi_env_remote_port_no_host_and_streamed_length),
     cmocka_unit_test(test_cgi_local_redirect_is_served_internally),
+    cmocka_unit_test(test_cgi_head_event_answered_by_the_handler),
     cmocka_unit_test(test_cgi_mgr_free_kills_a_running_script),
     cmocka_unit_test(test_cgi_digest_auth_sets_remote_user),
 #if MG_ENABLE_SSL
