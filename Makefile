@@ -28,6 +28,7 @@ LIBS = $(SSL_LIBS) -lpthread
 TEST_CFLAGS = $(WARN) -g -O1 $(SAN) -I. $(SSL_CFLAGS) $(EXTRA_CFLAGS)
 VG_CFLAGS = $(WARN) -g -O0 -I. $(SSL_CFLAGS) $(EXTRA_CFLAGS)
 FUZZ_TIME ?= 30
+FUZZ_RUNS ?= -1
 
 SRC_C = $(wildcard src/*.c)
 SRC_H = $(wildcard src/*.h)
@@ -37,7 +38,7 @@ EXAMPLE_DIRS = $(patsubst %/main.c,%,$(wildcard examples/*/main.c))
 EXAMPLES = $(foreach d,$(EXAMPLE_DIRS),$(d)/$(notdir $(d)))
 
 .PHONY: compat headers all examples test valgrind-tls fuzz-replay-build deps deps-sqlite switches valgrind amalgamate check-amalgamation \
-  unamalgamated mg_prefix cxx format-check fuzz fuzz-replay clean run bench size
+  unamalgamated mg_prefix cxx format-check soak fuzz fuzz-merge fuzz-replay clean run bench size
 .SECONDEXPANSION:
 
 all: $(BUILD)/mongoose.o examples
@@ -279,14 +280,20 @@ fuzz-replay-build: $(foreach n,$(FUZZ_NAMES),$(BUILD)/fuzz/replay_$(n))
 fuzz-replay: fuzz-replay-build
 	tools/run_tests.sh -- $(foreach n,$(FUZZ_NAMES),$(BUILD)/fuzz/replay_$(n):test/fuzz/corpus/$(n))
 
+# `make fuzz FUZZ_TIME=S [FUZZ_RUNS=N] [FUZZ_TARGETS="uri xml"]` fuzzes each
+# target for S seconds or N executions; `make fuzz-merge` then adds the finds
+# that raise coverage to test/fuzz/corpus (tools/fuzz.sh).
 fuzz:
-	@mkdir -p $(BUILD)/fuzz
-	@set -e; for n in $(FUZZ_NAMES); do \
-	  lib=mongoose.c; grep -q '"../../mongoose.c"' test/fuzz/fuzz_$$n.c && lib=; \
-	  clang -g -O1 -fsanitize=fuzzer,address,undefined -I. test/fuzz/fuzz_$$n.c $$lib -o $(BUILD)/fuzz/fuzz_$$n $(LIBS); \
-	  mkdir -p $(BUILD)/fuzz/corpus_$$n; cp test/fuzz/corpus/$$n/* $(BUILD)/fuzz/corpus_$$n/ 2>/dev/null || true; \
-	  $(BUILD)/fuzz/fuzz_$$n -max_total_time=$(FUZZ_TIME) $(BUILD)/fuzz/corpus_$$n test/fuzz/corpus/$$n; \
-	done
+	BUILD=$(BUILD) FUZZ_TIME=$(FUZZ_TIME) FUZZ_RUNS=$(FUZZ_RUNS) tools/fuzz.sh run $(FUZZ_TARGETS)
+
+fuzz-merge:
+	BUILD=$(BUILD) tools/fuzz.sh merge $(FUZZ_TARGETS)
+
+# Soak (not in `make test`): the example servers under a mixed load for
+# SOAK_SECONDS (default 600); table, samples.csv and soak.svg in build/soak.
+SOAK_SECONDS ?= 600
+soak: examples/http_server/http_server examples/websocket_chat/websocket_chat examples/big_upload/big_upload
+	/usr/bin/python3 test/soak/soak.py $(SOAK_SECONDS) $(BUILD)/soak
 
 # Serves web_root/ with the HTTP server example on http://127.0.0.1:8000.
 run: examples/http_server/http_server

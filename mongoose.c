@@ -3051,7 +3051,12 @@ void mg_sock_get_conn_addr(struct mg_connection *nc, int remote,
   if ((nc->flags & MG_F_UDP) && remote) {
     *sa = nc->sa;  // UDP sockets are not connected: the peer is nc->sa
   } else if (remote) {
-    getpeername(nc->sock, &sa->sa, &len);
+    // A peer that has reset the connection is gone from getpeername();
+    // nc->sa still holds the address it was accepted from or connected to.
+    if (getpeername(nc->sock, &sa->sa, &len) != 0 &&
+        !(nc->flags & MG_F_LISTENING)) {
+      *sa = nc->sa;
+    }
   } else {
     getsockname(nc->sock, &sa->sa, &len);
   }
@@ -15697,14 +15702,16 @@ static void srv_serve(struct mg_connection *nc, struct mg_http_proto_data *pd) {
 }
 
 // Closes connections whose client stalls: a head not finished within
-// MG_HTTP_HEADER_TIMEOUT, or no traffic for MG_HTTP_IDLE_TIMEOUT.
+// MG_HTTP_HEADER_TIMEOUT, or no traffic for MG_HTTP_IDLE_TIMEOUT. A file or
+// SSI page being sent counts as traffic only while the client reads it: one
+// that stops reading is closed by the idle rule. A handler that has not
+// answered yet, and a CGI (it has MG_CGI_TIMEOUT), are not timed out here.
 static void srv_check_timeouts(struct mg_connection *nc,
                                struct mg_http_proto_data *pd, double now) {
-  if (pd->waiting || pd->file.fp != NULL || pd->ssi != NULL ||
-      pd->cgi != NULL) {
-    return;
-  }
-  if (pd->request_start > 0 && pd->mp == NULL && pd->body_decoded == 0 &&
+  int sending = pd->file.fp != NULL || pd->ssi != NULL;
+  if (pd->waiting || pd->cgi != NULL) return;
+  if (!sending && pd->request_start > 0 && pd->mp == NULL &&
+      pd->body_decoded == 0 &&
       now - pd->request_start > MG_HTTP_HEADER_TIMEOUT) {
     srv_reply_error(nc, 408);
   } else if (now - (double) nc->last_io_time > MG_HTTP_IDLE_TIMEOUT) {

@@ -381,7 +381,12 @@ void mg_sock_get_conn_addr(struct mg_connection *nc, int remote,
   if ((nc->flags & MG_F_UDP) && remote) {
     *sa = nc->sa;  // UDP sockets are not connected: the peer is nc->sa
   } else if (remote) {
-    getpeername(nc->sock, &sa->sa, &len);
+    // A peer that has reset the connection is gone from getpeername();
+    // nc->sa still holds the address it was accepted from or connected to.
+    if (getpeername(nc->sock, &sa->sa, &len) != 0 &&
+        !(nc->flags & MG_F_LISTENING)) {
+      *sa = nc->sa;
+    }
   } else {
     getsockname(nc->sock, &sa->sa, &len);
   }

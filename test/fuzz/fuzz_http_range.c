@@ -10,12 +10,13 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   struct mg_http_range r[MG_MAX_HTTP_RANGES];
   struct mg_http_multirange *m;
-  int64_t fsize = 0, sum = 0;
+  uint64_t usize = 0;
+  int64_t fsize, sum = 0;
   char *hdr;
   int i, j, n;
   if (size < 8) return 0;
-  for (i = 0; i < 8; i++) fsize = (fsize << 8) | data[i];
-  fsize &= ((int64_t) 1 << 40) - 1;
+  for (i = 0; i < 8; i++) usize = (usize << 8) | data[i];
+  fsize = (int64_t) (usize & (((uint64_t) 1 << 40) - 1));
   hdr = (char *) malloc(size - 8 > 0 ? size - 8 : 1);
   if (hdr == NULL) abort();
   if (size > 8) memcpy(hdr, data + 8, size - 8);

@@ -6,11 +6,20 @@
 #include "net_util.h"
 
 static struct mg_connection *s_late;
+static const char *s_docroot;  // For /files/..., served by mg_serve_http()
 
 static void handler(struct mg_connection *nc, int ev, void *ev_data) {
   struct http_message *hm = (struct http_message *) ev_data;
   if (ev == MG_EV_HTTP_REQUEST) {
-    if (mg_vcmp(&hm->uri, "/late") == 0) {
+    if (s_docroot != NULL &&
+        mg_strncmp(hm->uri, mg_mk_str("/files/"), 7) == 0) {
+      struct mg_serve_http_opts opts;
+      memset(&opts, 0, sizeof(opts));
+      opts.document_root = s_docroot;
+      hm->uri.p += 6;
+      hm->uri.len -= 6;
+      mg_serve_http(nc, hm, opts);
+    } else if (mg_vcmp(&hm->uri, "/late") == 0) {
       s_late = nc;  // Answered after both timeouts have passed
       mg_set_timer(nc, mg_time() + 3.5);
     } else {
@@ -102,12 +111,61 @@ static void test_http_slow_handler_is_not_timed_out(void **state) {
   mg_mgr_free(&mgr);
 }
 
+// The most the server's connections (not the listener) hold in send_mbuf,
+// and how many there are.
+static size_t served_conns(struct mg_mgr *mgr, size_t *max_queued) {
+  struct mg_connection *c;
+  size_t n = 0;
+  for (c = mg_next(mgr, NULL); c != NULL; c = mg_next(mgr, c)) {
+    if (c->flags & MG_F_LISTENING) continue;
+    n++;
+    if (c->send_mbuf.len > *max_queued) *max_queued = c->send_mbuf.len;
+  }
+  return n;
+}
+
+// A client that asks for a large file and never reads: the server queues
+// a bounded amount, then closes the connection when nothing has moved for
+// the idle timeout, though the file is not sent yet.
+static void test_http_never_read_download_closed_by_idle_timeout(void **state) {
+  struct mg_mgr mgr;
+  char dir[] = "/tmp/mg_idle_XXXXXX", path[64];
+  size_t max_queued = 0;
+  int port, fd, i, fp;
+  double t0, closed_at = 0;
+  (void) state;
+  assert_non_null(mkdtemp(dir));
+  snprintf(path, sizeof(path), "%s/big.bin", dir);
+  fp = open(path, O_CREAT | O_WRONLY, 0644);
+  assert_true(fp >= 0);
+  assert_int_equal(ftruncate(fp, 256L << 20), 0);  // Sparse: no disk used
+  close(fp);
+  s_docroot = dir;
+  port = start(&mgr);
+  fd = raw_connect(port);
+  raw_sends(&mgr, fd, "GET /files/big.bin HTTP/1.1\r\nHost: h\r\n\r\n");
+  t0 = mg_time();
+  for (i = 0; i < 2000 && closed_at == 0; i++) {
+    mg_mgr_poll(&mgr, 5);
+    if (served_conns(&mgr, &max_queued) == 0) closed_at = mg_time();
+  }
+  assert_true(closed_at > 0);
+  assert_true(closed_at - t0 >= 1.5);  // Not before the idle timeout
+  assert_true(max_queued <= 256 * 1024);
+  close(fd);
+  mg_mgr_free(&mgr);
+  s_docroot = NULL;
+  unlink(path);
+  rmdir(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_http_unfinished_head_gets_408_after_timeout),
       cmocka_unit_test(test_http_idle_keep_alive_connection_closed),
       cmocka_unit_test(test_http_silent_connection_closed),
       cmocka_unit_test(test_http_slow_handler_is_not_timed_out),
+      cmocka_unit_test(test_http_never_read_download_closed_by_idle_timeout),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -91,6 +91,61 @@ static void test_udp_echo(void **state) {
   echo_roundtrip("udp://127.0.0.1:0", "udp://127.0.0.1:%d");
 }
 
+// ---- The peer's address outlives a reset -------------------------------
+
+struct peer_seen {
+  int recvs, closes;
+  char peer[64];
+};
+
+static void peer_handler(struct mg_connection *nc, int ev, void *ev_data) {
+  struct peer_seen *ps = (struct peer_seen *) nc->user_data;
+  (void) ev_data;
+  if (ev == MG_EV_RECV && ps->recvs++ == 0) {
+    mg_conn_addr_to_str(nc, ps->peer, sizeof(ps->peer),
+                        MG_SOCK_STRINGIFY_IP | MG_SOCK_STRINGIFY_PORT |
+                            MG_SOCK_STRINGIFY_REMOTE);
+  }
+  if (ev == MG_EV_CLOSE && !(nc->flags & MG_F_LISTENING)) ps->closes++;
+}
+
+static int peer_closed(void *arg) {
+  return ((struct peer_seen *) arg)->closes > 0;
+}
+
+// Bytes that arrive just before a reset are still read; by then
+// getpeername() fails, and the remote address comes from the accept.
+static void test_remote_addr_after_reset(void **state) {
+  struct mg_mgr mgr;
+  struct mg_connection *lc;
+  struct mg_bind_opts bo;
+  struct peer_seen ps;
+  struct sockaddr_in sin;
+  socklen_t slen = sizeof(sin);
+  struct linger lg = {1, 0};
+  char want[64];
+  int fd;
+  (void) state;
+  mg_mgr_init(&mgr, NULL);
+  memset(&ps, 0, sizeof(ps));
+  memset(&bo, 0, sizeof(bo));
+  bo.user_data = &ps;
+  lc = mg_bind_opt(&mgr, "127.0.0.1:0", peer_handler, bo);
+  assert_non_null(lc);
+  fd = raw_connect(conn_port(lc));
+  assert_true(fd >= 0);
+  assert_int_equal(getsockname(fd, (struct sockaddr *) &sin, &slen), 0);
+  snprintf(want, sizeof(want), "127.0.0.1:%d", ntohs(sin.sin_port));
+  mg_mgr_poll(&mgr, 50);  // Accepted before the bytes and the reset come
+  assert_int_equal(send(fd, "hello", 5, 0), 5);
+  assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+  close(fd);
+  assert_true(poll_until(&mgr, peer_closed, &ps, 5));
+  assert_true(ps.recvs >= 1);
+  assert_string_equal(ps.peer, want);
+  mg_mgr_free(&mgr);
+}
+
 // ---- UDP: each peer gets its own connection ------------------------------
 
 struct udp_server {
@@ -256,9 +311,8 @@ static int three_fired(void *arg) {
   return ((struct timer_log *) arg)->n == 3;
 }
 
-static struct mg_connection *idle_conn(struct mg_mgr *mgr,
-                                       mg_event_handler_t h, void *ud,
-                                       sock_t *other) {
+static struct mg_connection *idle_conn(struct mg_mgr *mgr, mg_event_handler_t h,
+                                       void *ud, sock_t *other) {
   sock_t sp[2];
   struct mg_add_sock_opts opts;
   assert_true(mg_socketpair(sp, SOCK_STREAM));
@@ -341,8 +395,7 @@ static void bcast_cb(struct mg_connection *nc, int ev, void *ev_data) {
   const int *msg = (const int *) ev_data;
   if (ev != MG_EV_POLL) return;
   // msg = {thread, sequence}: each thread's messages arrive in order.
-  if (msg[0] < 0 || msg[0] >= BCAST_THREADS ||
-      msg[1] != s->received[msg[0]]) {
+  if (msg[0] < 0 || msg[0] >= BCAST_THREADS || msg[1] != s->received[msg[0]]) {
     s->bad++;
     return;
   }
@@ -487,7 +540,8 @@ static void limited_reader(struct mg_connection *nc, int ev, void *ev_data) {
   (void) ev_data;
   if (ev == MG_EV_ACCEPT) nc->recv_mbuf_limit = 64 * 1024;
   if (ev == MG_EV_RECV) {
-    if (nc->recv_mbuf.len > s->max_recv_len) s->max_recv_len = nc->recv_mbuf.len;
+    if (nc->recv_mbuf.len > s->max_recv_len)
+      s->max_recv_len = nc->recv_mbuf.len;
     if (nc->recv_mbuf.size > s->max_recv_size) {
       s->max_recv_size = nc->recv_mbuf.size;
     }
@@ -575,7 +629,8 @@ static int many_clients(int port) {
   for (i = 0; i < MANY; i++) {
     pfd[i].fd = socket(AF_INET, SOCK_STREAM, 0);
     if (pfd[i].fd < 0) return 1;
-    if (connect(pfd[i].fd, (struct sockaddr *) &sin, sizeof(sin)) != 0) return 2;
+    if (connect(pfd[i].fd, (struct sockaddr *) &sin, sizeof(sin)) != 0)
+      return 2;
   }
   // All MANY are open before any sends: they are simultaneous.
   for (i = 0; i < MANY; i++) {
@@ -767,7 +822,8 @@ static void test_mgr_free_closes_every_connection(void **state) {
   assert_non_null(lc);
   assert_non_null(mg_bind(&mgr, "udp://127.0.0.1:0", close_counter));
   snprintf(addr, sizeof(addr), "127.0.0.1:%d", conn_port(lc));
-  for (i = 0; i < 3; i++) assert_non_null(mg_connect(&mgr, addr, close_counter));
+  for (i = 0; i < 3; i++)
+    assert_non_null(mg_connect(&mgr, addr, close_counter));
   for (i = 0; i < 20; i++) mg_mgr_poll(&mgr, 5);
   for (c = mg_next(&mgr, NULL); c != NULL; c = mg_next(&mgr, c)) n++;
   assert_int_equal(n, 2 + 3 + 3);  // Two listeners, 3 clients, 3 accepted
@@ -914,6 +970,7 @@ int main(void) {
       cmocka_unit_test(test_tcp_echo_ipv6),
       cmocka_unit_test(test_tcp_echo_localhost_name),
       cmocka_unit_test(test_udp_echo),
+      cmocka_unit_test(test_remote_addr_after_reset),
       cmocka_unit_test(test_udp_listener_answers_each_peer),
       cmocka_unit_test(test_connect_refused_reports_error),
       cmocka_unit_test(test_connect_bad_addresses_fail_synchronously),
