@@ -38,7 +38,7 @@ EXAMPLE_DIRS = $(patsubst %/main.c,%,$(wildcard examples/*/main.c))
 EXAMPLES = $(foreach d,$(EXAMPLE_DIRS),$(d)/$(notdir $(d)))
 
 .PHONY: compat headers all examples test valgrind-tls fuzz-replay-build deps deps-sqlite switches valgrind amalgamate check-amalgamation \
-  unamalgamated mg_prefix cxx format-check soak fuzz fuzz-merge fuzz-replay clean run bench size
+  unamalgamated mg_prefix cxx format-check soak hostile fuzz fuzz-merge fuzz-replay clean run bench size
 .SECONDEXPANSION:
 
 all: $(BUILD)/mongoose.o examples
@@ -294,6 +294,16 @@ fuzz-merge:
 SOAK_SECONDS ?= 600
 soak: examples/http_server/http_server examples/websocket_chat/websocket_chat examples/big_upload/big_upload
 	/usr/bin/python3 test/soak/soak.py $(SOAK_SECONDS) $(BUILD)/soak
+
+# Hostile load (not in `make test`): 10,000 slowloris connections on the
+# epoll iface with fresh-GET latency, resets at each request stage, and a
+# 1 GiB response never read (test/soak/hostile.py; HOSTILE_LORIS=N).
+$(BUILD)/hostile/bench_server: bench/bench_server.c mongoose.c mongoose.h
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -O2 -DNDEBUG -I. bench/bench_server.c mongoose.c -o $@ $(LIBS)
+
+hostile: $(BUILD)/hostile/bench_server
+	/usr/bin/python3 test/soak/hostile.py $(BUILD)/hostile/bench_server $(BUILD)/hostile
 
 # Serves web_root/ with the HTTP server example on http://127.0.0.1:8000.
 run: examples/http_server/http_server

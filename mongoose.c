@@ -2190,9 +2190,14 @@ static void mg_recv_tcp(struct mg_connection *nc) {
   if (want > MG_MAX_IO_SIZE) want = MG_MAX_IO_SIZE;
   // The first read of a connection gets a small buffer: most peers send
   // little at first (an HTTP request), and small blocks are recycled by
-  // malloc instead of growing and trimming the heap per connection. A
-  // connection that fills it grows to MG_MAX_IO_SIZE reads at once.
+  // malloc instead of growing and trimming the heap per connection. Reads
+  // fill the free space the buffer has; only a full buffer grows, to take
+  // MG_MAX_IO_SIZE reads at once. So a peer that trickles (a slowloris
+  // client) costs MG_FIRST_RECV_SIZE, not a 16 KiB buffer per connection.
   if (io->size == 0 && want > MG_FIRST_RECV_SIZE) want = MG_FIRST_RECV_SIZE;
+  if (io->size > io->len && want > io->size - io->len) {
+    want = io->size - io->len;
+  }
   mg_recv_reserve(nc, want);
   if (io->size == io->len) {
     MG_ERROR(("%p out of memory for the receive buffer", (void *) nc));
@@ -5336,8 +5341,12 @@ static int xml_run(struct xml_p *p, struct mg_xml_node **root) {
       if (depth == 0 || body.p == NULL || !xml_no_ctl(body)) {
         return MG_XML_MALFORMED;
       }
-      if ((n = xml_node(p, stack[depth - 1])) == NULL) return MG_XML_NOMEM;
-      n->text = body;
+      // An empty section adds no text node: the element stays empty, as
+      // it is written back and read again.
+      if (body.len > 0) {
+        if ((n = xml_node(p, stack[depth - 1])) == NULL) return MG_XML_NOMEM;
+        n->text = body;
+      }
     } else if (p->e - p->s >= 2 && p->s[1] == '!') {
       return MG_XML_MALFORMED;  // DOCTYPE and the like
     } else if (p->e - p->s >= 2 && p->s[1] == '/') {

@@ -41,9 +41,14 @@ static void mg_recv_tcp(struct mg_connection *nc) {
   if (want > MG_MAX_IO_SIZE) want = MG_MAX_IO_SIZE;
   // The first read of a connection gets a small buffer: most peers send
   // little at first (an HTTP request), and small blocks are recycled by
-  // malloc instead of growing and trimming the heap per connection. A
-  // connection that fills it grows to MG_MAX_IO_SIZE reads at once.
+  // malloc instead of growing and trimming the heap per connection. Reads
+  // fill the free space the buffer has; only a full buffer grows, to take
+  // MG_MAX_IO_SIZE reads at once. So a peer that trickles (a slowloris
+  // client) costs MG_FIRST_RECV_SIZE, not a 16 KiB buffer per connection.
   if (io->size == 0 && want > MG_FIRST_RECV_SIZE) want = MG_FIRST_RECV_SIZE;
+  if (io->size > io->len && want > io->size - io->len) {
+    want = io->size - io->len;
+  }
   mg_recv_reserve(nc, want);
   if (io->size == io->len) {
     MG_ERROR(("%p out of memory for the receive buffer", (void *) nc));

@@ -370,8 +370,12 @@ static int xml_run(struct xml_p *p, struct mg_xml_node **root) {
       if (depth == 0 || body.p == NULL || !xml_no_ctl(body)) {
         return MG_XML_MALFORMED;
       }
-      if ((n = xml_node(p, stack[depth - 1])) == NULL) return MG_XML_NOMEM;
-      n->text = body;
+      // An empty section adds no text node: the element stays empty, as
+      // it is written back and read again.
+      if (body.len > 0) {
+        if ((n = xml_node(p, stack[depth - 1])) == NULL) return MG_XML_NOMEM;
+        n->text = body;
+      }
     } else if (p->e - p->s >= 2 && p->s[1] == '!') {
       return MG_XML_MALFORMED;  // DOCTYPE and the like
     } else if (p->e - p->s >= 2 && p->s[1] == '/') {
