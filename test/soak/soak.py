@@ -350,9 +350,7 @@ def established(port):
         try:
             with open(path) as f:
                 for line in f.readlines()[1:]:
-                    if line.startswith(b"Serving "):
-            continue
-        parts = line.split()
+                    parts = line.split()
                     if parts[1].endswith(want) and parts[3] == "01":
                         n += 1
         except OSError:
