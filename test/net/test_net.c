@@ -875,6 +875,35 @@ static void test_poll_returns_event_count(void **state) {
   close(other);
 }
 
+// A peer that trickles bytes fills the first buffer; only bytes that do
+// not fit make it grow (a slowloris client costs MG_FIRST_RECV_SIZE).
+static void test_recv_buffer_grows_only_when_full(void **state) {
+  struct mg_mgr mgr;
+  struct mg_connection *c;
+  sock_t other;
+  char more[MG_FIRST_RECV_SIZE];
+  int i;
+  (void) state;
+  mg_mgr_init(&mgr, NULL);
+  c = idle_conn(&mgr, count_handler, NULL, &other);  // Consumes nothing
+  for (i = 0; i < 20; i++) {
+    assert_int_equal(write(other, "x", 1), 1);
+    assert_int_equal(mg_mgr_poll(&mgr, 1000), 1);
+  }
+  assert_int_equal(c->recv_mbuf.len, 20);
+  assert_true(c->recv_mbuf.size <= MG_FIRST_RECV_SIZE);
+  memset(more, 'y', sizeof(more));
+  assert_int_equal(write(other, more, sizeof(more)), (int) sizeof(more));
+  for (i = 0; i < 100 && c->recv_mbuf.len < 20 + sizeof(more); i++) {
+    mg_mgr_poll(&mgr, 100);
+  }
+  assert_int_equal(c->recv_mbuf.len, 20 + sizeof(more));
+  assert_true(c->recv_mbuf.size > MG_FIRST_RECV_SIZE);
+  assert_memory_equal(c->recv_mbuf.buf + 20, more, sizeof(more));
+  mg_mgr_free(&mgr);
+  close(other);
+}
+
 static void test_peer_close_flushes_then_closes(void **state) {
   struct mg_mgr mgr;
   struct mg_connection *c;
@@ -986,6 +1015,7 @@ int main(void) {
       cmocka_unit_test(test_mgr_free_closes_every_connection),
       cmocka_unit_test(test_handler_cannot_change_core_flags),
       cmocka_unit_test(test_poll_returns_event_count),
+      cmocka_unit_test(test_recv_buffer_grows_only_when_full),
       cmocka_unit_test(test_peer_close_flushes_then_closes),
       cmocka_unit_test(test_add_sock_refuses_high_descriptor),
       cmocka_unit_test(test_hexdump_file_records_traffic),

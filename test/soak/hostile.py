@@ -25,7 +25,6 @@ Prints one table of figures; exits 1 if a goal is missed.
 
 import json
 import os
-import re
 import resource
 import select
 import socket
@@ -34,6 +33,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from procstat import free_port, nfds, rss_kib
 
 HEADER_TIMEOUT = 30  # MG_HTTP_HEADER_TIMEOUT
 IDLE_TIMEOUT = 60  # MG_HTTP_IDLE_TIMEOUT
@@ -50,15 +51,6 @@ def raise_nofile():
             continue
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     return hard
-
-
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
-
-
-def nfds(pid):
-    return len(os.listdir("/proc/%d/fd" % pid))
 
 
 def cpu_seconds(pid):
@@ -107,7 +99,12 @@ def latency_client(port, seconds):
 def run_latency(port, seconds):
     p = subprocess.run([sys.executable, __file__, "--latency", str(port),
                         str(seconds)], capture_output=True, text=True)
-    r = json.loads(p.stdout)
+    return summarize(p.stdout)
+
+
+def summarize(out):
+    """The latency client's JSON as counts and percentiles (ms)."""
+    r = json.loads(out)
     lat = sorted(r["lat"])
     if not lat:
         return {"n": 0, "fails": r["fails"], "p50": 0, "p99": 0, "max": 0}
@@ -202,12 +199,7 @@ def phase_loris(port, pid, n, results, bad):
             s.close()
     cpu_used = cpu_seconds(pid) - cpu0
     out, _ = lat_proc.communicate()
-    r = json.loads(out)
-    lat = sorted(r["lat"])
-    load = {"n": len(lat), "fails": r["fails"],
-            "p50": lat[len(lat) // 2] if lat else 0,
-            "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else 0,
-            "max": lat[-1] if lat else 0}
+    load = summarize(out)
     still = len(byfd)
     for s in byfd.values():
         s.close()
@@ -342,10 +334,7 @@ def main():
         f.write(os.urandom(4 << 20))
     with open(os.path.join(tmp, "1g.bin"), "wb") as f:
         f.truncate(1 << 30)
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
+    port = free_port()
     log = open(os.path.join(outdir, "server.log"), "w")
     srv = subprocess.Popen([server, "-l", "127.0.0.1:%d" % port, "-d", tmp,
                             "-i", "epoll"], stdout=subprocess.PIPE,

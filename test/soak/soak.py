@@ -45,6 +45,8 @@ import tempfile
 import threading
 import time
 
+from procstat import free_port, nfds, rss_kib
+
 HEADER_TIMEOUT = 30  # MG_HTTP_HEADER_TIMEOUT in src/config.h
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
@@ -60,14 +62,6 @@ def count(kind, ok, why=""):
         s["ok" if ok else "fail"] += 1
         if not ok and len(failures) < 50:
             failures.append("%s: %s" % (kind, why))
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def wait_port(port, proc, deadline=10):
@@ -130,7 +124,6 @@ def run_wrk(port, stop):
 
 def run_curl_close(port, files, tmp, stop):
     names = ["small.txt", "mid.bin"]
-    n = 0
     while not stop.is_set():
         args = ["curl", "-s", "--fail", "-H", "Connection: close"]
         outs = []
@@ -151,7 +144,6 @@ def run_curl_close(port, files, tmp, stop):
                 os.unlink(out)
             except OSError:
                 pass
-        n += 1
         stop.wait(0.05)
 
 
@@ -358,13 +350,6 @@ def established(port):
     return n
 
 
-def sample(pid):
-    with open("/proc/%d/status" % pid) as f:
-        rss = int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
-    fds = len(os.listdir("/proc/%d/fd" % pid))
-    return rss, fds
-
-
 def svg_plot(path, times, series):
     """series: list of (title, unit, {name: [values]})."""
     w, h, pad = 760, 220, 50
@@ -498,7 +483,7 @@ def main():
                     died.append("%s exited with status %s" % (n, p.returncode))
                     stop.set()
                     break
-                rss, fds = sample(p.pid)
+                rss, fds = rss_kib(p.pid), nfds(p.pid)
                 conns = established(ports[n])
                 samples[n]["rss"].append(rss)
                 samples[n]["fds"].append(fds)
