@@ -2641,9 +2641,27 @@ int mg_sock_has_pending(const struct mg_connection *nc);
 // Performs the I/O the iface saw nc ready for: connect completion, accept,
 // receive, send.
 void mg_sock_handle_io(struct mg_connection *nc, int can_read, int can_write);
-// The wait for this iteration: at most timeout_ms, cut short by the
-// nearest timer.
-int mg_sock_poll_timeout(struct mg_mgr *mgr, int timeout_ms);
+// One walk over the connections before the wait learns all an iteration
+// needs: each iface fills its sets from the same pass, so an iteration costs
+// the MG_EV_POLL walk and this one, not a walk per question.
+struct mg_sock_pass {
+  double min_timer;            // The nearest timer of any connection, 0: none
+  int pending;                 // Work that must not wait: do not block
+  int connecting;              // One of the iface's connections is connecting
+  struct mg_connection *head;  // The list's head when the pass began
+};
+void mg_sock_pass_begin(struct mg_sock_pass *p, struct mg_mgr *mgr);
+// Notes nc (timer, pending work); returns 1 if nc is iface's.
+int mg_sock_pass_note(struct mg_sock_pass *p, const struct mg_iface *iface,
+                      const struct mg_connection *nc);
+// The wait for this iteration: 0 with pending work, else at most
+// timeout_ms, cut short by the nearest timer.
+int mg_sock_pass_wait_ms(const struct mg_sock_pass *p, int timeout_ms);
+// After the dispatch: reports the connects of iface that failed without
+// I/O (a resolver error, a refused descriptor). Looks at the connections
+// added since the pass, and at the others only if one was connecting.
+void mg_sock_pass_connects(const struct mg_sock_pass *p,
+                           struct mg_iface *iface);
 
 // Vtable entries shared by the socket ifaces (see struct mg_iface_vtable
 // for their contracts). Descriptors are checked against mg_sock_fd_limit().
@@ -2916,15 +2934,47 @@ void mg_sock_handle_io(struct mg_connection *nc, int can_read, int can_write) {
   if (can_write) mg_if_can_send_cb(nc);
 }
 
-int mg_sock_poll_timeout(struct mg_mgr *mgr, int timeout_ms) {
-  double min_timer = mg_mgr_min_timer(mgr);
-  if (min_timer > 0) {
+void mg_sock_pass_begin(struct mg_sock_pass *p, struct mg_mgr *mgr) {
+  memset(p, 0, sizeof(*p));
+  p->head = mgr->active_connections;
+}
+
+int mg_sock_pass_note(struct mg_sock_pass *p, const struct mg_iface *iface,
+                      const struct mg_connection *nc) {
+  // Timers of every iface's connections: only the main iface waits.
+  if (nc->ev_timer_time > 0 &&
+      (p->min_timer == 0 || nc->ev_timer_time < p->min_timer)) {
+    p->min_timer = nc->ev_timer_time;
+  }
+  if (nc->iface != iface) return 0;
+  if (nc->flags & MG_F_CONNECTING) p->connecting = 1;
+  if (mg_sock_has_pending(nc)) p->pending = 1;
+  return 1;
+}
+
+int mg_sock_pass_wait_ms(const struct mg_sock_pass *p, int timeout_ms) {
+  if (p->pending) return 0;
+  if (p->min_timer > 0) {
     // Round up, so the wait does not end just before the timer is due.
-    double ms = (min_timer - mg_time()) * 1000.0 + 1;
+    double ms = (p->min_timer - mg_time()) * 1000.0 + 1;
     if (ms < 0) ms = 0;
     if (ms < timeout_ms) timeout_ms = (int) ms;
   }
   return timeout_ms < 0 ? 0 : timeout_ms;
+}
+
+void mg_sock_pass_connects(const struct mg_sock_pass *p,
+                           struct mg_iface *iface) {
+  struct mg_connection *nc, *next;
+  // No connection is freed before mg_mgr_poll()'s MG_EV_POLL pass, so the
+  // old head is still in the list; those before it are new.
+  for (nc = iface->mgr->active_connections; nc != NULL; nc = next) {
+    next = nc->next;
+    if (nc == p->head && !p->connecting) break;
+    if (nc->iface == iface && (nc->flags & MG_F_CONNECTING) && nc->err != 0) {
+      mg_sock_handle_io(nc, 0, 0);
+    }
+  }
 }
 
 long mg_sock_tcp_sendfile(struct mg_connection *nc, int fd, int64_t *offset,
@@ -3132,21 +3182,21 @@ static void select_if_remove_conn(struct mg_connection *nc) {
   (void) nc;
 }
 
-// Fills the sets; returns the highest descriptor, or -1. Sets *pending if a
-// connection has work that must not wait.
+// Fills the sets from the iteration's one pass; returns the highest
+// descriptor, or -1.
 static int select_if_fill(struct mg_iface *iface, fd_set *rd, fd_set *wr,
-                          int *pending) {
+                          struct mg_sock_pass *p) {
   struct mg_mgr *mgr = iface->mgr;
   struct mg_connection *nc;
   int max_fd = -1;
+  mg_sock_pass_begin(p, mgr);
   if (iface == mgr->ifaces[0] && mgr->ctl[1] != INVALID_SOCKET &&
       mgr->ctl[1] < FD_SETSIZE) {
     FD_SET(mgr->ctl[1], rd);
     max_fd = mgr->ctl[1];
   }
   for (nc = mgr->active_connections; nc != NULL; nc = nc->next) {
-    if (nc->iface != iface) continue;
-    if (mg_sock_has_pending(nc)) *pending = 1;
+    if (!mg_sock_pass_note(p, iface, nc)) continue;
     if (nc->sock == INVALID_SOCKET || nc->sock >= FD_SETSIZE) continue;
     if (mg_sock_wants_read(nc)) FD_SET(nc->sock, rd);
     if (mg_sock_wants_write(nc)) FD_SET(nc->sock, wr);
@@ -3158,32 +3208,37 @@ static int select_if_fill(struct mg_iface *iface, fd_set *rd, fd_set *wr,
 static time_t select_if_poll(struct mg_iface *iface, int timeout_ms) {
   struct mg_mgr *mgr = iface->mgr;
   struct mg_connection *nc, *next;
+  struct mg_sock_pass pass;
   struct timeval tv;
   fd_set rd, wr;
-  int max_fd, pending = 0, n;
+  int max_fd, n;
   FD_ZERO(&rd);
   FD_ZERO(&wr);
-  max_fd = select_if_fill(iface, &rd, &wr, &pending);
-  timeout_ms = pending ? 0 : mg_sock_poll_timeout(mgr, timeout_ms);
+  max_fd = select_if_fill(iface, &rd, &wr, &pass);
+  timeout_ms = mg_sock_pass_wait_ms(&pass, timeout_ms);
   tv.tv_sec = timeout_ms / 1000;
   tv.tv_usec = (timeout_ms % 1000) * 1000;
   n = select(max_fd + 1, &rd, &wr, NULL, &tv);
   if (n < 0) {
     if (errno != EINTR) MG_ERROR(("select: errno %d", errno));
-    FD_ZERO(&rd);
-    FD_ZERO(&wr);
+    n = 0;
   }
   if (n > 0 && iface == mgr->ifaces[0] && mgr->ctl[1] != INVALID_SOCKET &&
       mgr->ctl[1] < FD_SETSIZE && FD_ISSET(mgr->ctl[1], &rd)) {
     mg_mgr_handle_ctl(mgr);
   }
   // Connections accepted in this loop are prepended, so not visited: their
-  // descriptors are in neither set.
+  // descriptors are in neither set. Nothing ready: only failed connects
+  // need a look.
+  if (n == 0) {
+    mg_sock_pass_connects(&pass, iface);
+    return (time_t) mg_time();
+  }
   for (nc = mgr->active_connections; nc != NULL; nc = next) {
     int r = 0, w = 0;
     next = nc->next;
     if (nc->iface != iface) continue;
-    if (n > 0 && nc->sock != INVALID_SOCKET && nc->sock < FD_SETSIZE) {
+    if (nc->sock != INVALID_SOCKET && nc->sock < FD_SETSIZE) {
       r = FD_ISSET(nc->sock, &rd) && mg_sock_wants_read(nc);
       w = FD_ISSET(nc->sock, &wr) && mg_sock_wants_write(nc);
     }
@@ -3287,26 +3342,40 @@ static void poll_if_add(struct poll_if_data *d, size_t *n, sock_t fd,
   (*n)++;
 }
 
-// Fills the array; returns the number of entries. Sets *pending if a
-// connection has work that must not wait.
-static size_t poll_if_fill(struct mg_iface *iface, struct poll_if_data *d,
-                           int *pending) {
+// Fills the array from the iteration's one pass. Returns the number of
+// entries, or (size_t) -1 if the array is full.
+static size_t poll_if_fill_once(struct mg_iface *iface, struct poll_if_data *d,
+                                struct mg_sock_pass *p) {
   struct mg_mgr *mgr = iface->mgr;
   struct mg_connection *nc;
-  size_t n = 0, total = 1;
-  for (nc = mgr->active_connections; nc != NULL; nc = nc->next) total++;
-  if (!poll_if_reserve(d, total)) return 0;
+  size_t n = 0;
+  mg_sock_pass_begin(p, mgr);
   if (iface == mgr->ifaces[0] && mgr->ctl[1] != INVALID_SOCKET) {
     poll_if_add(d, &n, mgr->ctl[1], POLLIN, NULL);
   }
   for (nc = mgr->active_connections; nc != NULL; nc = nc->next) {
     short ev = 0;
-    if (nc->iface != iface) continue;
-    if (mg_sock_has_pending(nc)) *pending = 1;
+    if (!mg_sock_pass_note(p, iface, nc)) continue;
     if (nc->sock == INVALID_SOCKET) continue;
     if (mg_sock_wants_read(nc)) ev |= POLLIN;
     if (mg_sock_wants_write(nc)) ev |= POLLOUT;
-    if (ev != 0) poll_if_add(d, &n, nc->sock, ev, nc);
+    if (ev == 0) continue;
+    if (n == d->cap) return (size_t) -1;
+    poll_if_add(d, &n, nc->sock, ev, nc);
+  }
+  return n;
+}
+
+// The array keeps its size between iterations; a full one doubles and the
+// fill starts over. Returns 0 if memory ran out: nothing is watched this
+// iteration (and the pass knows no timer, so the wait is the caller's).
+static size_t poll_if_fill(struct mg_iface *iface, struct poll_if_data *d,
+                           struct mg_sock_pass *p) {
+  size_t n;
+  mg_sock_pass_begin(p, iface->mgr);
+  if (!poll_if_reserve(d, 1)) return 0;
+  while ((n = poll_if_fill_once(iface, d, p)) == (size_t) -1) {
+    if (!poll_if_reserve(d, d->cap * 2)) return 0;
   }
   return n;
 }
@@ -3332,21 +3401,15 @@ static void poll_if_dispatch(struct mg_iface *iface, struct poll_if_data *d,
 
 static time_t poll_if_poll(struct mg_iface *iface, int timeout_ms) {
   struct poll_if_data *d = (struct poll_if_data *) iface->data;
-  struct mg_connection *nc, *next;
-  int pending = 0, rc;
+  struct mg_sock_pass pass;
+  int rc;
   size_t n;
   if (d == NULL) return (time_t) mg_time();
-  n = poll_if_fill(iface, d, &pending);
-  timeout_ms = pending ? 0 : mg_sock_poll_timeout(iface->mgr, timeout_ms);
-  rc = poll(d->fds, (nfds_t) n, timeout_ms);
+  n = poll_if_fill(iface, d, &pass);
+  rc = poll(d->fds, (nfds_t) n, mg_sock_pass_wait_ms(&pass, timeout_ms));
   if (rc < 0 && errno != EINTR) MG_ERROR(("poll: errno %d", errno));
   if (rc > 0) poll_if_dispatch(iface, d, n);
-  for (nc = iface->mgr->active_connections; nc != NULL; nc = next) {
-    next = nc->next;
-    if (nc->iface == iface && (nc->flags & MG_F_CONNECTING) && nc->err != 0) {
-      mg_sock_handle_io(nc, 0, 0);
-    }
-  }
+  mg_sock_pass_connects(&pass, iface);
   return (time_t) mg_time();
 }
 
@@ -3472,15 +3535,14 @@ static void epoll_if_sync(struct epoll_if_data *d, struct mg_connection *nc) {
   nc->mgr_data = EPOLL_IF_REG(nc->sock, want);
 }
 
-// Syncs every connection's registration. Returns 1 if one has work that
-// must not wait (a failed connect, a close, a UDP reply to send).
-static int epoll_if_sync_all(struct mg_iface *iface, struct epoll_if_data *d) {
+// Syncs every connection's registration, in the iteration's one pass.
+static void epoll_if_sync_all(struct mg_iface *iface, struct epoll_if_data *d,
+                              struct mg_sock_pass *p) {
   struct mg_connection *nc, *next;
-  int pending = 0;
+  mg_sock_pass_begin(p, iface->mgr);
   for (nc = iface->mgr->active_connections; nc != NULL; nc = next) {
     next = nc->next;
-    if (nc->iface != iface) continue;
-    if (mg_sock_has_pending(nc)) pending = 1;
+    if (!mg_sock_pass_note(p, iface, nc)) continue;
     if (nc->sock == INVALID_SOCKET) continue;
     if ((nc->flags & MG_F_UDP) && nc->listener != NULL) {
       // A UDP per-peer connection shares its listener's socket, which can
@@ -3490,7 +3552,6 @@ static int epoll_if_sync_all(struct mg_iface *iface, struct epoll_if_data *d) {
     }
     epoll_if_sync(d, nc);
   }
-  return pending;
 }
 
 static void epoll_if_add_ctl(struct mg_iface *iface, struct epoll_if_data *d) {
@@ -3528,21 +3589,16 @@ static void epoll_if_dispatch(struct mg_iface *iface, struct epoll_if_data *d,
 
 static time_t epoll_if_poll(struct mg_iface *iface, int timeout_ms) {
   struct epoll_if_data *d = (struct epoll_if_data *) iface->data;
-  struct mg_connection *nc, *next;
-  int n, pending;
+  struct mg_sock_pass pass;
+  int n;
   if (d == NULL) return (time_t) mg_time();
   epoll_if_add_ctl(iface, d);
-  pending = epoll_if_sync_all(iface, d);
-  timeout_ms = pending ? 0 : mg_sock_poll_timeout(iface->mgr, timeout_ms);
-  n = epoll_wait(d->epfd, d->events, EPOLL_IF_MAX_EVENTS, timeout_ms);
+  epoll_if_sync_all(iface, d, &pass);
+  n = epoll_wait(d->epfd, d->events, EPOLL_IF_MAX_EVENTS,
+                 mg_sock_pass_wait_ms(&pass, timeout_ms));
   if (n < 0 && errno != EINTR) MG_ERROR(("epoll_wait: errno %d", errno));
   if (n > 0) epoll_if_dispatch(iface, d, n);
-  for (nc = iface->mgr->active_connections; nc != NULL; nc = next) {
-    next = nc->next;
-    if (nc->iface == iface && (nc->flags & MG_F_CONNECTING) && nc->err != 0) {
-      mg_sock_handle_io(nc, 0, 0);
-    }
-  }
+  mg_sock_pass_connects(&pass, iface);
   return (time_t) mg_time();
 }
 
@@ -5671,6 +5727,12 @@ struct mg_ws_state;               // Defined below
 
 // Per-connection HTTP state: nc->proto_data.
 struct mg_http_proto_data {
+  // First, on one cache line: all MG_EV_POLL reads of a connection that
+  // waits for bytes. poll_idle_len is recv_mbuf.len + 1 when the server
+  // last found nothing to do but wait (0: look again), and until then no
+  // timeout can fire before poll_idle_deadline.
+  size_t poll_idle_len;
+  double poll_idle_deadline;
   struct mg_http_endpoint *endpoints;   // Listener: registered endpoints
   mg_event_handler_t endpoint_handler;  // Handler of the current request
   void *endpoint_user_data;             // Its endpoint's user_data
@@ -15668,12 +15730,26 @@ static int srv_busy(struct mg_connection *nc, struct mg_http_proto_data *pd) {
          pd->must_close;
 }
 
+// Nothing to do until more bytes come: marks it for MG_EV_POLL, with the
+// earliest time srv_check_timeouts() could act.
+static void srv_mark_idle(struct mg_connection *nc,
+                          struct mg_http_proto_data *pd) {
+  double deadline = (double) nc->last_io_time + MG_HTTP_IDLE_TIMEOUT;
+  if (pd->request_start > 0 && pd->mp == NULL && pd->body_decoded == 0 &&
+      pd->request_start + MG_HTTP_HEADER_TIMEOUT < deadline) {
+    deadline = pd->request_start + MG_HTTP_HEADER_TIMEOUT;
+  }
+  pd->poll_idle_len = nc->recv_mbuf.len + 1;
+  pd->poll_idle_deadline = deadline;
+}
+
 // Serves the requests in recv_mbuf, in order, one at a time.
 static void srv_serve(struct mg_connection *nc, struct mg_http_proto_data *pd) {
   struct mbuf *io = &nc->recv_mbuf;
   struct http_message hm;
   int n, status = 400;
   int r, stage;
+  pd->poll_idle_len = 0;
 #if MG_ENABLE_HTTP_STREAMING_MULTIPART
   if (pd->mp != NULL) {
     if (mg_http_multipart_continue(nc)) return;
@@ -15689,12 +15765,16 @@ static void srv_serve(struct mg_connection *nc, struct mg_http_proto_data *pd) {
   while (io->len > 0 && !srv_busy(nc, pd)) {
     if (pd->request_start == 0) pd->request_start = mg_time();
     // A body still short of its Content-Length: nothing to parse again.
-    if (pd->body_wait > 0 && io->len < pd->body_wait) return;
+    if (pd->body_wait > 0 && io->len < pd->body_wait) {
+      srv_mark_idle(nc, pd);
+      return;
+    }
     // The head is parsed only when the scan of the new bytes says it (or
     // its start line) is complete: each byte is looked at about once,
     // however the head is split, and not at every MG_EV_POLL.
     stage = pd->scan.stage;
     if ((r = mg_http_scan_head(io->buf, io->len, &pd->scan, &status)) == 0) {
+      srv_mark_idle(nc, pd);
       return;
     }
     n = r < 0 ? -1 : mg_http_parse(io->buf, io->len, &hm, 1, &status);
@@ -15708,6 +15788,7 @@ static void srv_serve(struct mg_connection *nc, struct mg_http_proto_data *pd) {
     }
     if (!srv_serve_one(nc, pd, &hm, (size_t) n)) return;
   }
+  if (io->len == 0 && !srv_busy(nc, pd)) srv_mark_idle(nc, pd);
 }
 
 // Closes connections whose client stalls: a head not finished within
@@ -15774,6 +15855,16 @@ static void srv_handler(struct mg_connection *nc, int ev,
     return;
   }
   if (ev == MG_EV_SEND) pd->bytes_sent += (uint64_t) * (int *) ev_data;
+  // The MG_EV_POLL of a connection that waits for bytes (most of them, with
+  // many connections): nothing is in progress (the serve pass set the mark;
+  // the next receive or send serves again and renews it), so it can only
+  // time out, and not before the deadline.
+  if (ev == MG_EV_POLL && pd->poll_idle_len == nc->recv_mbuf.len + 1 &&
+      !(nc->flags & MG_F_IS_WEBSOCKET)) {
+    double now = (double) *(time_t *) ev_data;
+    if (now >= pd->poll_idle_deadline) srv_check_timeouts(nc, pd, now);
+    return;
+  }
 #if MG_ENABLE_FILESYSTEM
   if (pd->file.fp != NULL) mg_http_transfer_file_data(nc);
 #if MG_ENABLE_HTTP_CGI

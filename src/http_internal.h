@@ -92,6 +92,12 @@ struct mg_ws_state;               // Defined below
 
 // Per-connection HTTP state: nc->proto_data.
 struct mg_http_proto_data {
+  // First, on one cache line: all MG_EV_POLL reads of a connection that
+  // waits for bytes. poll_idle_len is recv_mbuf.len + 1 when the server
+  // last found nothing to do but wait (0: look again), and until then no
+  // timeout can fire before poll_idle_deadline.
+  size_t poll_idle_len;
+  double poll_idle_deadline;
   struct mg_http_endpoint *endpoints;   // Listener: registered endpoints
   mg_event_handler_t endpoint_handler;  // Handler of the current request
   void *endpoint_user_data;             // Its endpoint's user_data

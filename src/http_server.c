@@ -284,12 +284,26 @@ static int srv_busy(struct mg_connection *nc, struct mg_http_proto_data *pd) {
          pd->must_close;
 }
 
+// Nothing to do until more bytes come: marks it for MG_EV_POLL, with the
+// earliest time srv_check_timeouts() could act.
+static void srv_mark_idle(struct mg_connection *nc,
+                          struct mg_http_proto_data *pd) {
+  double deadline = (double) nc->last_io_time + MG_HTTP_IDLE_TIMEOUT;
+  if (pd->request_start > 0 && pd->mp == NULL && pd->body_decoded == 0 &&
+      pd->request_start + MG_HTTP_HEADER_TIMEOUT < deadline) {
+    deadline = pd->request_start + MG_HTTP_HEADER_TIMEOUT;
+  }
+  pd->poll_idle_len = nc->recv_mbuf.len + 1;
+  pd->poll_idle_deadline = deadline;
+}
+
 // Serves the requests in recv_mbuf, in order, one at a time.
 static void srv_serve(struct mg_connection *nc, struct mg_http_proto_data *pd) {
   struct mbuf *io = &nc->recv_mbuf;
   struct http_message hm;
   int n, status = 400;
   int r, stage;
+  pd->poll_idle_len = 0;
 #if MG_ENABLE_HTTP_STREAMING_MULTIPART
   if (pd->mp != NULL) {
     if (mg_http_multipart_continue(nc)) return;
@@ -305,12 +319,16 @@ static void srv_serve(struct mg_connection *nc, struct mg_http_proto_data *pd) {
   while (io->len > 0 && !srv_busy(nc, pd)) {
     if (pd->request_start == 0) pd->request_start = mg_time();
     // A body still short of its Content-Length: nothing to parse again.
-    if (pd->body_wait > 0 && io->len < pd->body_wait) return;
+    if (pd->body_wait > 0 && io->len < pd->body_wait) {
+      srv_mark_idle(nc, pd);
+      return;
+    }
     // The head is parsed only when the scan of the new bytes says it (or
     // its start line) is complete: each byte is looked at about once,
     // however the head is split, and not at every MG_EV_POLL.
     stage = pd->scan.stage;
     if ((r = mg_http_scan_head(io->buf, io->len, &pd->scan, &status)) == 0) {
+      srv_mark_idle(nc, pd);
       return;
     }
     n = r < 0 ? -1 : mg_http_parse(io->buf, io->len, &hm, 1, &status);
@@ -324,6 +342,7 @@ static void srv_serve(struct mg_connection *nc, struct mg_http_proto_data *pd) {
     }
     if (!srv_serve_one(nc, pd, &hm, (size_t) n)) return;
   }
+  if (io->len == 0 && !srv_busy(nc, pd)) srv_mark_idle(nc, pd);
 }
 
 // Closes connections whose client stalls: a head not finished within
@@ -390,6 +409,16 @@ static void srv_handler(struct mg_connection *nc, int ev,
     return;
   }
   if (ev == MG_EV_SEND) pd->bytes_sent += (uint64_t) * (int *) ev_data;
+  // The MG_EV_POLL of a connection that waits for bytes (most of them, with
+  // many connections): nothing is in progress (the serve pass set the mark;
+  // the next receive or send serves again and renews it), so it can only
+  // time out, and not before the deadline.
+  if (ev == MG_EV_POLL && pd->poll_idle_len == nc->recv_mbuf.len + 1 &&
+      !(nc->flags & MG_F_IS_WEBSOCKET)) {
+    double now = (double) *(time_t *) ev_data;
+    if (now >= pd->poll_idle_deadline) srv_check_timeouts(nc, pd, now);
+    return;
+  }
 #if MG_ENABLE_FILESYSTEM
   if (pd->file.fp != NULL) mg_http_transfer_file_data(nc);
 #if MG_ENABLE_HTTP_CGI

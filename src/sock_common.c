@@ -241,15 +241,47 @@ void mg_sock_handle_io(struct mg_connection *nc, int can_read, int can_write) {
   if (can_write) mg_if_can_send_cb(nc);
 }
 
-int mg_sock_poll_timeout(struct mg_mgr *mgr, int timeout_ms) {
-  double min_timer = mg_mgr_min_timer(mgr);
-  if (min_timer > 0) {
+void mg_sock_pass_begin(struct mg_sock_pass *p, struct mg_mgr *mgr) {
+  memset(p, 0, sizeof(*p));
+  p->head = mgr->active_connections;
+}
+
+int mg_sock_pass_note(struct mg_sock_pass *p, const struct mg_iface *iface,
+                      const struct mg_connection *nc) {
+  // Timers of every iface's connections: only the main iface waits.
+  if (nc->ev_timer_time > 0 &&
+      (p->min_timer == 0 || nc->ev_timer_time < p->min_timer)) {
+    p->min_timer = nc->ev_timer_time;
+  }
+  if (nc->iface != iface) return 0;
+  if (nc->flags & MG_F_CONNECTING) p->connecting = 1;
+  if (mg_sock_has_pending(nc)) p->pending = 1;
+  return 1;
+}
+
+int mg_sock_pass_wait_ms(const struct mg_sock_pass *p, int timeout_ms) {
+  if (p->pending) return 0;
+  if (p->min_timer > 0) {
     // Round up, so the wait does not end just before the timer is due.
-    double ms = (min_timer - mg_time()) * 1000.0 + 1;
+    double ms = (p->min_timer - mg_time()) * 1000.0 + 1;
     if (ms < 0) ms = 0;
     if (ms < timeout_ms) timeout_ms = (int) ms;
   }
   return timeout_ms < 0 ? 0 : timeout_ms;
+}
+
+void mg_sock_pass_connects(const struct mg_sock_pass *p,
+                           struct mg_iface *iface) {
+  struct mg_connection *nc, *next;
+  // No connection is freed before mg_mgr_poll()'s MG_EV_POLL pass, so the
+  // old head is still in the list; those before it are new.
+  for (nc = iface->mgr->active_connections; nc != NULL; nc = next) {
+    next = nc->next;
+    if (nc == p->head && !p->connecting) break;
+    if (nc->iface == iface && (nc->flags & MG_F_CONNECTING) && nc->err != 0) {
+      mg_sock_handle_io(nc, 0, 0);
+    }
+  }
 }
 
 long mg_sock_tcp_sendfile(struct mg_connection *nc, int fd, int64_t *offset,

@@ -92,15 +92,14 @@ static void epoll_if_sync(struct epoll_if_data *d, struct mg_connection *nc) {
   nc->mgr_data = EPOLL_IF_REG(nc->sock, want);
 }
 
-// Syncs every connection's registration. Returns 1 if one has work that
-// must not wait (a failed connect, a close, a UDP reply to send).
-static int epoll_if_sync_all(struct mg_iface *iface, struct epoll_if_data *d) {
+// Syncs every connection's registration, in the iteration's one pass.
+static void epoll_if_sync_all(struct mg_iface *iface, struct epoll_if_data *d,
+                              struct mg_sock_pass *p) {
   struct mg_connection *nc, *next;
-  int pending = 0;
+  mg_sock_pass_begin(p, iface->mgr);
   for (nc = iface->mgr->active_connections; nc != NULL; nc = next) {
     next = nc->next;
-    if (nc->iface != iface) continue;
-    if (mg_sock_has_pending(nc)) pending = 1;
+    if (!mg_sock_pass_note(p, iface, nc)) continue;
     if (nc->sock == INVALID_SOCKET) continue;
     if ((nc->flags & MG_F_UDP) && nc->listener != NULL) {
       // A UDP per-peer connection shares its listener's socket, which can
@@ -110,7 +109,6 @@ static int epoll_if_sync_all(struct mg_iface *iface, struct epoll_if_data *d) {
     }
     epoll_if_sync(d, nc);
   }
-  return pending;
 }
 
 static void epoll_if_add_ctl(struct mg_iface *iface, struct epoll_if_data *d) {
@@ -148,21 +146,16 @@ static void epoll_if_dispatch(struct mg_iface *iface, struct epoll_if_data *d,
 
 static time_t epoll_if_poll(struct mg_iface *iface, int timeout_ms) {
   struct epoll_if_data *d = (struct epoll_if_data *) iface->data;
-  struct mg_connection *nc, *next;
-  int n, pending;
+  struct mg_sock_pass pass;
+  int n;
   if (d == NULL) return (time_t) mg_time();
   epoll_if_add_ctl(iface, d);
-  pending = epoll_if_sync_all(iface, d);
-  timeout_ms = pending ? 0 : mg_sock_poll_timeout(iface->mgr, timeout_ms);
-  n = epoll_wait(d->epfd, d->events, EPOLL_IF_MAX_EVENTS, timeout_ms);
+  epoll_if_sync_all(iface, d, &pass);
+  n = epoll_wait(d->epfd, d->events, EPOLL_IF_MAX_EVENTS,
+                 mg_sock_pass_wait_ms(&pass, timeout_ms));
   if (n < 0 && errno != EINTR) MG_ERROR(("epoll_wait: errno %d", errno));
   if (n > 0) epoll_if_dispatch(iface, d, n);
-  for (nc = iface->mgr->active_connections; nc != NULL; nc = next) {
-    next = nc->next;
-    if (nc->iface == iface && (nc->flags & MG_F_CONNECTING) && nc->err != 0) {
-      mg_sock_handle_io(nc, 0, 0);
-    }
-  }
+  mg_sock_pass_connects(&pass, iface);
   return (time_t) mg_time();
 }
 

@@ -19,9 +19,27 @@ int mg_sock_has_pending(const struct mg_connection *nc);
 // Performs the I/O the iface saw nc ready for: connect completion, accept,
 // receive, send.
 void mg_sock_handle_io(struct mg_connection *nc, int can_read, int can_write);
-// The wait for this iteration: at most timeout_ms, cut short by the
-// nearest timer.
-int mg_sock_poll_timeout(struct mg_mgr *mgr, int timeout_ms);
+// One walk over the connections before the wait learns all an iteration
+// needs: each iface fills its sets from the same pass, so an iteration costs
+// the MG_EV_POLL walk and this one, not a walk per question.
+struct mg_sock_pass {
+  double min_timer;            // The nearest timer of any connection, 0: none
+  int pending;                 // Work that must not wait: do not block
+  int connecting;              // One of the iface's connections is connecting
+  struct mg_connection *head;  // The list's head when the pass began
+};
+void mg_sock_pass_begin(struct mg_sock_pass *p, struct mg_mgr *mgr);
+// Notes nc (timer, pending work); returns 1 if nc is iface's.
+int mg_sock_pass_note(struct mg_sock_pass *p, const struct mg_iface *iface,
+                      const struct mg_connection *nc);
+// The wait for this iteration: 0 with pending work, else at most
+// timeout_ms, cut short by the nearest timer.
+int mg_sock_pass_wait_ms(const struct mg_sock_pass *p, int timeout_ms);
+// After the dispatch: reports the connects of iface that failed without
+// I/O (a resolver error, a refused descriptor). Looks at the connections
+// added since the pass, and at the others only if one was connecting.
+void mg_sock_pass_connects(const struct mg_sock_pass *p,
+                           struct mg_iface *iface);
 
 // Vtable entries shared by the socket ifaces (see struct mg_iface_vtable
 // for their contracts). Descriptors are checked against mg_sock_fd_limit().

@@ -65,26 +65,40 @@ static void poll_if_add(struct poll_if_data *d, size_t *n, sock_t fd,
   (*n)++;
 }
 
-// Fills the array; returns the number of entries. Sets *pending if a
-// connection has work that must not wait.
-static size_t poll_if_fill(struct mg_iface *iface, struct poll_if_data *d,
-                           int *pending) {
+// Fills the array from the iteration's one pass. Returns the number of
+// entries, or (size_t) -1 if the array is full.
+static size_t poll_if_fill_once(struct mg_iface *iface, struct poll_if_data *d,
+                                struct mg_sock_pass *p) {
   struct mg_mgr *mgr = iface->mgr;
   struct mg_connection *nc;
-  size_t n = 0, total = 1;
-  for (nc = mgr->active_connections; nc != NULL; nc = nc->next) total++;
-  if (!poll_if_reserve(d, total)) return 0;
+  size_t n = 0;
+  mg_sock_pass_begin(p, mgr);
   if (iface == mgr->ifaces[0] && mgr->ctl[1] != INVALID_SOCKET) {
     poll_if_add(d, &n, mgr->ctl[1], POLLIN, NULL);
   }
   for (nc = mgr->active_connections; nc != NULL; nc = nc->next) {
     short ev = 0;
-    if (nc->iface != iface) continue;
-    if (mg_sock_has_pending(nc)) *pending = 1;
+    if (!mg_sock_pass_note(p, iface, nc)) continue;
     if (nc->sock == INVALID_SOCKET) continue;
     if (mg_sock_wants_read(nc)) ev |= POLLIN;
     if (mg_sock_wants_write(nc)) ev |= POLLOUT;
-    if (ev != 0) poll_if_add(d, &n, nc->sock, ev, nc);
+    if (ev == 0) continue;
+    if (n == d->cap) return (size_t) -1;
+    poll_if_add(d, &n, nc->sock, ev, nc);
+  }
+  return n;
+}
+
+// The array keeps its size between iterations; a full one doubles and the
+// fill starts over. Returns 0 if memory ran out: nothing is watched this
+// iteration (and the pass knows no timer, so the wait is the caller's).
+static size_t poll_if_fill(struct mg_iface *iface, struct poll_if_data *d,
+                           struct mg_sock_pass *p) {
+  size_t n;
+  mg_sock_pass_begin(p, iface->mgr);
+  if (!poll_if_reserve(d, 1)) return 0;
+  while ((n = poll_if_fill_once(iface, d, p)) == (size_t) -1) {
+    if (!poll_if_reserve(d, d->cap * 2)) return 0;
   }
   return n;
 }
@@ -110,21 +124,15 @@ static void poll_if_dispatch(struct mg_iface *iface, struct poll_if_data *d,
 
 static time_t poll_if_poll(struct mg_iface *iface, int timeout_ms) {
   struct poll_if_data *d = (struct poll_if_data *) iface->data;
-  struct mg_connection *nc, *next;
-  int pending = 0, rc;
+  struct mg_sock_pass pass;
+  int rc;
   size_t n;
   if (d == NULL) return (time_t) mg_time();
-  n = poll_if_fill(iface, d, &pending);
-  timeout_ms = pending ? 0 : mg_sock_poll_timeout(iface->mgr, timeout_ms);
-  rc = poll(d->fds, (nfds_t) n, timeout_ms);
+  n = poll_if_fill(iface, d, &pass);
+  rc = poll(d->fds, (nfds_t) n, mg_sock_pass_wait_ms(&pass, timeout_ms));
   if (rc < 0 && errno != EINTR) MG_ERROR(("poll: errno %d", errno));
   if (rc > 0) poll_if_dispatch(iface, d, n);
-  for (nc = iface->mgr->active_connections; nc != NULL; nc = next) {
-    next = nc->next;
-    if (nc->iface == iface && (nc->flags & MG_F_CONNECTING) && nc->err != 0) {
-      mg_sock_handle_io(nc, 0, 0);
-    }
-  }
+  mg_sock_pass_connects(&pass, iface);
   return (time_t) mg_time();
 }
 

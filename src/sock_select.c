@@ -19,21 +19,21 @@ static void select_if_remove_conn(struct mg_connection *nc) {
   (void) nc;
 }
 
-// Fills the sets; returns the highest descriptor, or -1. Sets *pending if a
-// connection has work that must not wait.
+// Fills the sets from the iteration's one pass; returns the highest
+// descriptor, or -1.
 static int select_if_fill(struct mg_iface *iface, fd_set *rd, fd_set *wr,
-                          int *pending) {
+                          struct mg_sock_pass *p) {
   struct mg_mgr *mgr = iface->mgr;
   struct mg_connection *nc;
   int max_fd = -1;
+  mg_sock_pass_begin(p, mgr);
   if (iface == mgr->ifaces[0] && mgr->ctl[1] != INVALID_SOCKET &&
       mgr->ctl[1] < FD_SETSIZE) {
     FD_SET(mgr->ctl[1], rd);
     max_fd = mgr->ctl[1];
   }
   for (nc = mgr->active_connections; nc != NULL; nc = nc->next) {
-    if (nc->iface != iface) continue;
-    if (mg_sock_has_pending(nc)) *pending = 1;
+    if (!mg_sock_pass_note(p, iface, nc)) continue;
     if (nc->sock == INVALID_SOCKET || nc->sock >= FD_SETSIZE) continue;
     if (mg_sock_wants_read(nc)) FD_SET(nc->sock, rd);
     if (mg_sock_wants_write(nc)) FD_SET(nc->sock, wr);
@@ -45,32 +45,37 @@ static int select_if_fill(struct mg_iface *iface, fd_set *rd, fd_set *wr,
 static time_t select_if_poll(struct mg_iface *iface, int timeout_ms) {
   struct mg_mgr *mgr = iface->mgr;
   struct mg_connection *nc, *next;
+  struct mg_sock_pass pass;
   struct timeval tv;
   fd_set rd, wr;
-  int max_fd, pending = 0, n;
+  int max_fd, n;
   FD_ZERO(&rd);
   FD_ZERO(&wr);
-  max_fd = select_if_fill(iface, &rd, &wr, &pending);
-  timeout_ms = pending ? 0 : mg_sock_poll_timeout(mgr, timeout_ms);
+  max_fd = select_if_fill(iface, &rd, &wr, &pass);
+  timeout_ms = mg_sock_pass_wait_ms(&pass, timeout_ms);
   tv.tv_sec = timeout_ms / 1000;
   tv.tv_usec = (timeout_ms % 1000) * 1000;
   n = select(max_fd + 1, &rd, &wr, NULL, &tv);
   if (n < 0) {
     if (errno != EINTR) MG_ERROR(("select: errno %d", errno));
-    FD_ZERO(&rd);
-    FD_ZERO(&wr);
+    n = 0;
   }
   if (n > 0 && iface == mgr->ifaces[0] && mgr->ctl[1] != INVALID_SOCKET &&
       mgr->ctl[1] < FD_SETSIZE && FD_ISSET(mgr->ctl[1], &rd)) {
     mg_mgr_handle_ctl(mgr);
   }
   // Connections accepted in this loop are prepended, so not visited: their
-  // descriptors are in neither set.
+  // descriptors are in neither set. Nothing ready: only failed connects
+  // need a look.
+  if (n == 0) {
+    mg_sock_pass_connects(&pass, iface);
+    return (time_t) mg_time();
+  }
   for (nc = mgr->active_connections; nc != NULL; nc = next) {
     int r = 0, w = 0;
     next = nc->next;
     if (nc->iface != iface) continue;
-    if (n > 0 && nc->sock != INVALID_SOCKET && nc->sock < FD_SETSIZE) {
+    if (nc->sock != INVALID_SOCKET && nc->sock < FD_SETSIZE) {
       r = FD_ISSET(nc->sock, &rd) && mg_sock_wants_read(nc);
       w = FD_ISSET(nc->sock, &wr) && mg_sock_wants_write(nc);
     }
