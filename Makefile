@@ -38,7 +38,7 @@ EXAMPLE_DIRS = $(patsubst %/main.c,%,$(wildcard examples/*/main.c))
 EXAMPLES = $(foreach d,$(EXAMPLE_DIRS),$(d)/$(notdir $(d)))
 
 .PHONY: compat headers all examples test valgrind-tls fuzz-replay-build deps deps-sqlite switches valgrind amalgamate check-amalgamation \
-  unamalgamated mg_prefix cxx format-check soak hostile fuzz fuzz-merge fuzz-replay clean run bench size
+  unamalgamated mg_prefix cxx format-check soak hostile fuzz fuzz-merge fuzz-replay clean run bench bench-pass size
 .SECONDEXPANSION:
 
 all: $(BUILD)/mongoose.o examples
@@ -304,6 +304,18 @@ $(BUILD)/hostile/bench_server: bench/bench_server.c mongoose.c mongoose.h
 
 hostile: $(BUILD)/hostile/bench_server
 	/usr/bin/python3 test/soak/hostile.py $(BUILD)/hostile/bench_server $(BUILD)/hostile
+
+# The cost of one mg_mgr_poll() iteration with many idle HTTP connections
+# (bench/poll_pass.c), three runs per iface; BENCH_PASS_N connections
+# (default 9000; select holds what fits under FD_SETSIZE).
+BENCH_PASS_N ?= 9000
+$(BUILD)/bench/poll_pass: bench/poll_pass.c mongoose.c mongoose.h
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -O2 -DNDEBUG -I. bench/poll_pass.c mongoose.c -o $@ $(LIBS)
+
+bench-pass: $(BUILD)/bench/poll_pass
+	@for r in 1 2 3; do for i in epoll poll select; do \
+	  $(BUILD)/bench/poll_pass $(BENCH_PASS_N) 300 $$i || exit 1; done; done
 
 # Serves web_root/ with the HTTP server example on http://127.0.0.1:8000.
 run: examples/http_server/http_server
